@@ -1,0 +1,143 @@
+# Makefile: builds the static tailpod binaries (one per architecture in ARCHES), the host unit
+# tests, and runs the demo and the test suite. `make` alone builds build/ARCH/tailpod for every
+# architecture; settings are in config.mk, third-party recipes in third_party/.
+
+include config.mk
+include third_party/versions.mk
+
+CORE_SRCS := $(sort $(wildcard core/*.c))
+APPLET_SRCS := $(sort $(wildcard applets/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
+APPLET_NAMES = $(shell sed -n 's/^APPLET("\([a-z-]*\)".*/\1/p' applets/applets.def)
+NATIVE_ARCH := $(shell uname -m)
+
+.PHONY: all deps demo test unit-tests size install versions clean distclean FORCE
+.DELETE_ON_ERROR:
+# Keep intermediate files (deps.mk, test objects): they are cheap to keep and costly to redo.
+.SECONDARY:
+
+# `make V=1` shows the full command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+all: $(ARCHES:%=build/%/tailpod)
+
+# --- Debian packages the build and the tests need (idempotent, fast when present) ---------------
+deps: build/.deps.stamp
+
+build/.deps.stamp: third_party/deps.sh
+	@mkdir -p build
+	third_party/deps.sh
+	@touch $@
+
+# --- Third-party libraries and toolchain, cached outside the tree --------------------------------
+# build.sh is the cache authority (keys over recipes, patches, flags) and takes 0.1 s when warm,
+# so it runs on every build; it rewrites deps.mk only when the content changes.
+# The per-arch sub-make only reads it.
+ifndef ARCH
+build/%/deps.mk: build/.deps.stamp FORCE
+	$(Q)third_party/build.sh $* --out $@
+endif
+
+# --- The static binary, one sub-make per architecture --------------------------------------------
+build/%/tailpod: build/%/deps.mk FORCE
+	@$(MAKE) --no-print-directory ARCH=$* binary
+
+ifdef ARCH
+include build/$(ARCH)/deps.mk
+
+OBJDIR := build/$(ARCH)/obj
+OBJS := $(patsubst %.c,$(OBJDIR)/%.o,$(CORE_SRCS) $(APPLET_SRCS))
+BUILDINFO := build/$(ARCH)/buildinfo.h
+# "unknown" outside a git checkout (a source tarball); "-dirty" when the tree has changes.
+GIT_COMMIT := $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) || c=unknown; \
+	[ $$c = unknown ] || git diff --quiet HEAD 2>/dev/null || c=$$c-dirty; echo $$c)
+# BearSSL has no version call: --version shows the upstream part of the pinned Debian version.
+BEARSSL_UPSTREAM_VERSION := $(firstword $(subst +, ,$(TP_VERSION_bearssl)))
+BUILD_DATE := $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(date +%s)} +%Y-%m-%d)
+
+.PHONY: binary
+binary: build/$(ARCH)/tailpod
+
+# Rewritten only when its content changes, so an unchanged tree does not relink.
+$(BUILDINFO): FORCE
+	@mkdir -p $(dir $@)
+	@{ echo '#define TAILPOD_VERSION "$(TAILPOD_VERSION)"'; \
+	   echo '#define TAILPOD_COMMIT "$(GIT_COMMIT)"'; \
+	   echo '#define TAILPOD_BUILD_DATE "$(BUILD_DATE)"'; \
+	   echo '#define TAILPOD_ARCH "$(ARCH)"'; \
+	   echo '#define TAILPOD_BEARSSL_VERSION "$(BEARSSL_UPSTREAM_VERSION)"'; } > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
+$(OBJDIR)/applets/main.o: $(BUILDINFO)
+
+$(OBJDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $(ARCH) $<"
+	$(Q)$(TP_CC) $(CFLAGS_RELEASE) $(TP_CPPFLAGS) -Icore -Iapplets -Ibuild/$(ARCH) -MMD -MP -c $< -o $@
+
+build/$(ARCH)/tailpod.debug: $(OBJS)
+	@echo "  LINK    $@"
+	$(Q)$(TP_CC) $(CFLAGS_RELEASE) $(LDFLAGS_RELEASE) $(OBJS) $(TP_LDLIBS) -o $@
+
+build/$(ARCH)/tailpod: build/$(ARCH)/tailpod.debug
+	@echo "  STRIP   $@"
+	$(Q)$(TP_STRIP) --strip-all -o $@ $<
+
+-include $(OBJS:.o=.d)
+endif
+
+# --- Host unit tests of core: glibc, ASan + UBSan ----------------------------------------------
+HOST_OBJS := $(patsubst %.c,build/host/%.o,$(CORE_SRCS))
+UNIT_BINS := $(patsubst tests/unit/%.c,build/host/%,$(UNIT_SRCS))
+
+build/host/%.o: %.c build/.deps.stamp
+	@mkdir -p $(dir $@)
+	@echo "  CC      host $<"
+	$(Q)$(HOST_CC) $(CFLAGS_UNIT) -Icore -MMD -MP -c $< -o $@
+
+build/host/libcore.a: $(HOST_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/host/test-%: build/host/tests/unit/test-%.o build/host/libcore.a
+	@echo "  LINK    $@"
+	$(Q)$(HOST_CC) $(CFLAGS_UNIT) $< build/host/libcore.a $(LDLIBS_UNIT) -o $@
+
+build/host/tests/unit/%.o: CFLAGS_UNIT += -Itests/unit
+
+unit-tests: $(UNIT_BINS)
+
+-include $(HOST_OBJS:.o=.d)
+
+# --- What a newcomer runs ----------------------------------------------------------------------
+demo: build/$(NATIVE_ARCH)/tailpod
+	@echo '$$ tailpod --version'; build/$(NATIVE_ARCH)/tailpod --version
+	@echo; echo '$$ tailpod --list'; build/$(NATIVE_ARCH)/tailpod --list
+
+test: all unit-tests
+	@tests/run.sh --arches "$(ARCHES)" --unit "$(UNIT_BINS)"
+
+size: all
+	@for a in $(ARCHES); do \
+		printf '%-8s %8d bytes  %s\n' $$a $$(stat -c %s build/$$a/tailpod) \
+			"$$(file -b build/$$a/tailpod | cut -d, -f1-2,4)"; done
+
+versions:
+	@third_party/build.sh --print-versions
+
+install: build/$(NATIVE_ARCH)/tailpod
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 build/$(NATIVE_ARCH)/tailpod $(DESTDIR)$(BINDIR)/tailpod
+	for a in $(APPLET_NAMES); do ln -sf tailpod $(DESTDIR)$(BINDIR)/tailpod-$$a; done
+
+clean:
+	rm -rf build
+
+# Also drops the third-party cache; the next build is a cold one.
+distclean: clean
+	rm -rf $(TP_CACHE)/build
+
+FORCE:

@@ -1,0 +1,151 @@
+/*
+ * main.c: the dispatcher, the only code that knows every applet. tailpod is invoked as
+ * "tailpod APPLET ...", through a link named "tailpod-APPLET", or through a link named after
+ * the applet itself; it also answers --list and --version.
+ */
+#include "applets.h"
+#include "buildinfo.h"
+
+#include "core.h"
+#include "log.h"
+
+#include <bearssl.h>
+#include <git2.h>
+#include <libssh2.h>
+#include <mbedtls/version.h>
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+struct applet {
+	const char *name;
+	int (*main)(int argc, char **argv);
+};
+
+static const struct applet applets[] = {
+#define APPLET(name, ident) {name, ident##_main},
+#include "applets.def"
+#undef APPLET
+};
+
+enum {
+	APPLET_PREFIX_LEN = sizeof("tailpod-") - 1,
+	LOG_NAME_MAX = 64,
+};
+
+static const struct applet *applet_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(applets); i++)
+		if (strcmp(applets[i].name, name) == 0)
+			return &applets[i];
+	return NULL;
+}
+
+static void print_list(FILE *to)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(applets); i++)
+		fprintf(to, "%s\n", applets[i].name);
+}
+
+static void print_usage(FILE *to)
+{
+	fprintf(to, "Usage: tailpod APPLET [ARGS...]\n"
+		    "       tailpod --list | --version | --help\n"
+		    "Run 'tailpod APPLET --help' for an applet's options. Applets:\n");
+	print_list(to);
+}
+
+static void print_libgit2_features(void)
+{
+	int features = git_libgit2_features();
+
+	printf("libgit2 features:");
+	if (features & GIT_FEATURE_THREADS)
+		printf(" threads");
+	if (features & GIT_FEATURE_HTTPS)
+		printf(" https");
+	if (features & GIT_FEATURE_SSH)
+		printf(" ssh");
+	if (features & GIT_FEATURE_NSEC)
+		printf(" nsec");
+	printf("\n");
+}
+
+/* Library versions come from the libraries themselves, at run time, except BearSSL's. */
+static int print_version(void)
+{
+	char mbedtls[32];
+	int major, minor, rev;
+
+	git_libgit2_version(&major, &minor, &rev);
+	mbedtls_version_get_string(mbedtls);
+	printf("tailpod %s\n", TAILPOD_VERSION);
+	printf("commit %s, built %s, %s\n", TAILPOD_COMMIT, TAILPOD_BUILD_DATE, TAILPOD_ARCH);
+	printf("libgit2 %d.%d.%d\n", major, minor, rev);
+	print_libgit2_features();
+	printf("mbedTLS %s\n", mbedtls);
+	printf("libssh2 %s\n", libssh2_version(0));
+	printf("zlib %s\n", zlibVersion());
+	/* BearSSL has no version call; this is the version it was built from. */
+	printf("BearSSL %s (build-time)\n", TAILPOD_BEARSSL_VERSION);
+	return EXIT_OK;
+}
+
+static int run_applet(const struct applet *applet, int argc, char **argv)
+{
+	char log_name[LOG_NAME_MAX];
+
+	snprintf(log_name, sizeof(log_name), "tailpod %s", applet->name);
+	log_setup(log_name);
+	return applet->main(argc, argv);
+}
+
+static int unknown_applet(const char *name)
+{
+	log_setup("tailpod");
+	log_error("unknown applet '%s'", name);
+	print_usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* "tailpod ARGS": argv[1] is an applet or one of the toolbox's own options. */
+static int toolbox_main(int argc, char **argv)
+{
+	const struct applet *applet;
+
+	if (argc < 2) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--list") == 0) {
+		print_list(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return print_version();
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		print_usage(stdout);
+		return EXIT_OK;
+	}
+	applet = applet_find(argv[1]);
+	if (!applet)
+		return unknown_applet(argv[1]);
+	return run_applet(applet, argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	const char *self = argc > 0 && argv[0] ? argv[0] : "tailpod";
+	const char *base = strrchr(self, '/');
+	const struct applet *applet;
+
+	base = base ? base + 1 : self;
+	if (strcmp(base, "tailpod") == 0)
+		return toolbox_main(argc, argv);
+	if (strncmp(base, "tailpod-", APPLET_PREFIX_LEN) == 0)
+		base += APPLET_PREFIX_LEN;
+	applet = applet_find(base);
+	if (!applet)
+		return unknown_applet(base);
+	return run_applet(applet, argc, argv);
+}

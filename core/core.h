@@ -1,0 +1,54 @@
+/* core.h: what every core module and applet shares — exit codes, cleanup helpers, small macros. */
+#ifndef TAILPOD_CORE_H
+#define TAILPOD_CORE_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Exit codes, one contract for every applet (README "Exit codes", DESIGN.md §4.4). */
+enum exit_code {
+	EXIT_OK = 0,	   /* success */
+	EXIT_FAIL = 1,	   /* some work failed (the rest was still done), or a negative answer */
+	EXIT_USAGE = 2,	   /* usage or configuration error */
+	EXIT_REFUSED = 3,  /* refused by a safety guard */
+	EXIT_TEMPFAIL = 75 /* busy or temporary (lock held, network down): worth a retry */
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+
+/* The only cleanup attributes allowed (DESIGN.md §4.7). */
+#define _cleanup_free_	__attribute__((cleanup(freep)))
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+
+/* Hand ownership out of a _cleanup_ variable. */
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) take_ptr_tmp_ = (p);                                                 \
+		(p) = NULL;                                                                        \
+		take_ptr_tmp_;                                                                     \
+	})
+
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int take_fd_tmp_ = (fd);                                                           \
+		(fd) = -1;                                                                         \
+		take_fd_tmp_;                                                                      \
+	})
+
+#endif

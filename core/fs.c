@@ -1,0 +1,478 @@
+/* fs.c: atomic file replacement and symlink-proof path handling beneath a directory fd. Paths are
+ * first split and checked here (no absolute path, no "..", bounded length and depth), so openat2
+ * and the fallback walk see the same rules and give the same answers; openat2 is preferred because
+ * the kernel then checks every step, including mount and rename races the walk cannot see. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include "fs.h"
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The kernel's struct open_how and RESOLVE_* bits (linux/openat2.h, Linux 5.6), spelled out here
+ * because musl and older glibc headers lack them. */
+struct fs_open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+
+enum {
+	FS_RESOLVE_NO_MAGICLINKS = 0x02,
+	FS_RESOLVE_NO_SYMLINKS = 0x04,
+	FS_RESOLVE_BENEATH = 0x08,
+	FS_OPENAT2_TRIES = 4, /* EAGAIN means a concurrent rename raced the lookup: try again */
+	FS_SYS_OPENAT2 = 437  /* the same number on every architecture */
+};
+
+/* A relative path split in place into its components, "" and "." removed. */
+struct fs_path {
+	char buf[PATH_MAX];
+	char *comp[FS_DEPTH_MAX];
+	size_t n;
+};
+
+/* Set by the test hook, or once openat2 answered ENOSYS: then only walk. */
+static bool fs_openat2_off;
+
+void fs_beneath_force_walk(bool force)
+{
+	fs_openat2_off = force;
+}
+
+static bool fs_name_ok(const char *name)
+{
+	return name && *name && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0;
+}
+
+static int fs_path_split(const char *relpath, struct fs_path *p)
+{
+	size_t len;
+	char *s;
+
+	if (!relpath || !*relpath)
+		return -EINVAL;
+	if (relpath[0] == '/')
+		return -EXDEV;
+	len = strlen(relpath);
+	if (len >= sizeof(p->buf))
+		return -ENAMETOOLONG;
+	memcpy(p->buf, relpath, len + 1);
+	p->n = 0;
+	for (s = p->buf; *s;) {
+		char *c = s;
+
+		s += strcspn(s, "/");
+		if (*s)
+			*s++ = '\0';
+		if (!*c || strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0)
+			return -EXDEV;
+		if (p->n == FS_DEPTH_MAX)
+			return -ENAMETOOLONG;
+		p->comp[p->n++] = c;
+	}
+	return p->n ? 0 : -EINVAL;
+}
+
+/* The first n components joined with '/'; fits, since it is no longer than the original. */
+static void fs_path_join(const struct fs_path *p, size_t n, char *out)
+{
+	size_t off = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(p->comp[i]);
+
+		if (i)
+			out[off++] = '/';
+		memcpy(out + off, p->comp[i], l);
+		off += l;
+	}
+	out[off] = '\0';
+}
+
+/* Refuse an O_PATH fd that names a symlink: O_PATH|O_NOFOLLOW opens the link itself. */
+static int fs_fd_check(int fd, bool want_dir)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	if (want_dir && !S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return 0;
+}
+
+static int fs_open_dir_nofollow(int dfd, const char *name, int *ret_fd)
+{
+	_cleanup_close_ int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = fs_fd_check(fd, true);
+	if (r < 0)
+		return r;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* O_DIRECTORY|O_NOFOLLOW on a symlink says ENOTDIR; say ELOOP as openat2 does. The lookup only
+ * picks the error code, so its race with a rename does not matter. */
+static int fs_walk_error(int dfd, const char *name, int r)
+{
+	struct stat st;
+
+	if (r == -ENOTDIR && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode))
+		return -ELOOP;
+	return r;
+}
+
+static int fs_walk(int rootfd, const struct fs_path *p, size_t n, int flags, mode_t mode,
+		   int *ret_fd)
+{
+	_cleanup_close_ int dir = -1;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	for (size_t i = 0; i + 1 < n; i++) {
+		int next = -1;
+
+		r = fs_open_dir_nofollow(dir >= 0 ? dir : rootfd, p->comp[i], &next);
+		if (r < 0)
+			return r;
+		closep(&dir);
+		dir = next;
+	}
+	fd = openat(dir >= 0 ? dir : rootfd, p->comp[n - 1], flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return fs_walk_error(dir >= 0 ? dir : rootfd, p->comp[n - 1], -errno);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int fs_openat2(int rootfd, const struct fs_path *p, size_t n, int flags, mode_t mode,
+		      int *ret_fd)
+{
+	char joined[PATH_MAX];
+	bool creates = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+	struct fs_open_how how = {
+		.flags = (uint64_t)(unsigned int)(flags | O_CLOEXEC),
+		.mode = creates ? mode : 0, /* openat2 rejects a mode it would not use */
+		.resolve = FS_RESOLVE_BENEATH | FS_RESOLVE_NO_SYMLINKS | FS_RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = -1;
+
+	fs_path_join(p, n, joined);
+	for (int i = 0; i < FS_OPENAT2_TRIES; i++) {
+		fd = syscall(FS_SYS_OPENAT2, rootfd, joined, &how, sizeof(how));
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+	}
+	if (fd < 0)
+		return -errno;
+	*ret_fd = (int)fd;
+	return 0;
+}
+
+/* Open the first n components of p beneath rootfd. */
+static int fs_open_path(int rootfd, const struct fs_path *p, size_t n, int flags, mode_t mode,
+			int *ret_fd)
+{
+	_cleanup_close_ int fd = -1;
+	int r = -ENOSYS;
+
+	if (!fs_openat2_off) {
+		r = fs_openat2(rootfd, p, n, flags, mode, &fd);
+		if (r == -ENOSYS)
+			fs_openat2_off = true;
+	}
+	if (r == -ENOSYS || r == -EPERM || r == -EINVAL || r == -E2BIG)
+		r = fs_walk(rootfd, p, n, flags, mode, &fd);
+	if (r < 0)
+		return r;
+	if (flags & O_PATH) {
+		r = fs_fd_check(fd, (flags & O_DIRECTORY) != 0);
+		if (r < 0)
+			return r;
+	}
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int fs_open_beneath(int rootfd, const char *relpath, int flags, mode_t mode, int *ret_fd)
+{
+	struct fs_path p;
+	int r;
+
+	if (!ret_fd)
+		return -EINVAL;
+	r = fs_path_split(relpath, &p);
+	if (r < 0)
+		return r;
+	return fs_open_path(rootfd, &p, p.n, flags, mode, ret_fd);
+}
+
+int fs_mkdir_beneath(int rootfd, const char *relpath, mode_t mode)
+{
+	_cleanup_close_ int dir = -1;
+	struct fs_path p;
+	bool created = false;
+	int r;
+
+	r = fs_path_split(relpath, &p);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < p.n; i++) {
+		int parent = dir >= 0 ? dir : rootfd;
+		int next = -1;
+
+		/* mkdirat never follows a symlink in its last component: that is EEXIST. */
+		if (mkdirat(parent, p.comp[i], mode) == 0)
+			created = true;
+		else if (errno != EEXIST)
+			return -errno;
+		r = fs_open_dir_nofollow(parent, p.comp[i], &next);
+		if (r < 0)
+			return r;
+		closep(&dir);
+		dir = next;
+	}
+	return created ? 1 : 0;
+}
+
+int fs_unlink_beneath(int rootfd, const char *relpath, int flags)
+{
+	_cleanup_close_ int dir = -1;
+	struct fs_path p;
+	int r;
+
+	if (flags != 0 && flags != AT_REMOVEDIR)
+		return -EINVAL;
+	r = fs_path_split(relpath, &p);
+	if (r < 0)
+		return r;
+	if (p.n > 1) {
+		r = fs_open_path(rootfd, &p, p.n - 1, O_PATH | O_DIRECTORY, 0, &dir);
+		if (r < 0)
+			return r;
+	}
+	if (unlinkat(dir >= 0 ? dir : rootfd, p.comp[p.n - 1], flags) < 0)
+		return -errno;
+	return 0;
+}
+
+static uint64_t fs_temp_random(void)
+{
+	static uint64_t counter;
+	struct timespec ts;
+	uint64_t v = 0;
+
+	/* Unpredictable when getrandom works; unique within this process in any case. */
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = 0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	v ^= (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32) ^
+	     (++counter * 0x9e3779b97f4a7c15ULL);
+	return v;
+}
+
+/* Create ".NAME.<random>" with O_EXCL; the name is written to tmp (NAME_MAX + 1 bytes). */
+static int fs_temp_create(int dirfd, const char *name, char *tmp, int *ret_fd)
+{
+	for (int i = 0; i < FS_TEMP_TRIES; i++) {
+		int fd;
+
+		snprintf(tmp, NAME_MAX + 1, ".%s.%016" PRIx64, name, fs_temp_random());
+		fd = openat(dirfd, tmp,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+		if (fd >= 0) {
+			*ret_fd = fd;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+static int fs_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Owner and mode before the data, so the content is never readable with the wrong ones. */
+static int fs_temp_fill(int fd, const void *data, size_t len, mode_t mode, uid_t uid, gid_t gid)
+{
+	int r;
+
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)
+		return -errno;
+	if (fchmod(fd, mode) < 0)
+		return -errno;
+	r = fs_write_all(fd, data, len);
+	if (r < 0)
+		return r;
+	if (fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
+/* dirfd may be O_PATH (no fsync on it), so open the directory itself. */
+static int fs_fsync_dir(int dirfd)
+{
+	_cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
+int fs_write_atomic_owned(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			  uid_t uid, gid_t gid)
+{
+	char tmp[NAME_MAX + 1];
+	int fd = -1;
+	int r;
+
+	if (!fs_name_ok(name) || (!data && len > 0) || (mode & ~(mode_t)0777))
+		return -EINVAL;
+	if (strlen(name) > NAME_MAX - FS_TEMP_SUFFIX_LEN)
+		return -ENAMETOOLONG;
+	r = fs_temp_create(dirfd, name, tmp, &fd);
+	if (r < 0)
+		return r;
+	r = fs_temp_fill(fd, data, len, mode, uid, gid);
+	/* After fsync a close error has nothing left to report, but count it anyway. */
+	if (close(fd) < 0 && r >= 0)
+		r = -errno;
+	if (r >= 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return fs_fsync_dir(dirfd);
+}
+
+int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
+{
+	return fs_write_atomic_owned(dirfd, name, data, len, mode, (uid_t)-1, (gid_t)-1);
+}
+
+/* One byte more than max is never kept: probe for it instead. */
+static int fs_read_probe_more(int fd)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = read(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n > 0 ? -EFBIG : 0;
+}
+
+int fs_read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0, cap;
+	int r;
+
+	if (fd < 0 || !ret || max > FS_READ_MAX)
+		return -EINVAL;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	cap = (size_t)st.st_size + 1;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		/* Full: the file grew since fstat. Grow up to max, then only look for more. */
+		if (len + 1 == cap && len == max) {
+			r = fs_read_probe_more(fd);
+			if (r < 0)
+				return r;
+			break;
+		}
+		if (len + 1 == cap) {
+			char *p;
+
+			cap = cap > max / 2 ? max + 1 : cap * 2;
+			p = realloc(buf, cap);
+			if (!p)
+				return -ENOMEM;
+			buf = p;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int fs_read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (!name || !*name)
+		return -EINVAL;
+	/* O_NONBLOCK: opening a FIFO must not hang before we can refuse it. */
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return fs_read_fd_bounded(fd, max, ret, ret_len);
+}

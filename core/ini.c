@@ -1,0 +1,662 @@
+/* ini.c: the document model, parser, serializer and lookups for systemd/Quadlet unit files (module
+ * boundary: core, libc only; the edits are in ini_edit.c). The rules follow systemd's
+ * config_parse() (src/shared/conf-parser.c) except where noted:
+ *  - Physical lines end in "\n" or "\r\n"; the terminator stays in the raw text. A bare "\r" and a
+ *    NUL byte are rejected (systemd takes both as line breaks, Podman as ordinary bytes). A UTF-8
+ *    byte-order mark on line 1 is skipped.
+ *  - A physical line whose first non-blank character is '#' or ';' is a comment. Inside a
+ *    continuation it is skipped and the continuation goes on.
+ *  - A line that ends in an unescaped backslash (the last of an odd run) continues: the backslash
+ *    becomes a space and the next line is appended as is. A blank line ends the continuation, and
+ *    so does the end of the file. Blanks after the backslash are dropped and the line still
+ *    continues: systemd would not continue, but Podman's Quadlet, which reads these specs, does
+ *    (its test line-continuation-whitespace.container).
+ *  - The logical line is trimmed of spaces and tabs; empty, it is a blank line. "[Name]" is a
+ *    header: it must end in ']', and the name must be non-empty and free of control characters,
+ *    quotes and backslashes (systemd's string_is_safe()) and of brackets (Podman). Anything else
+ *    must contain '=': the key is the trimmed text before the first '=', the value the trimmed
+ *    text after it. Keys may hold inner spaces ("Foo Bar"): systemd reads them and warns that
+ *    the key is unknown, Podman accepts them.
+ *  - Stricter than systemd, which warns and ignores: assignments before the first header (Podman's
+ *    Quadlet refuses them too), lines without '=', empty keys, keys with control characters.
+ *    Invalid UTF-8 outside comments is an error, as in systemd.
+ *  - Podman's parser also joins without the space and drops the next line's leading blanks, skips
+ *    blank lines inside a continuation, and continues after an escaped backslash; files that
+ *    depend on those differences are read the systemd way here. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core.h"
+#include "ini.h"
+#include "ini_internal.h"
+#include "utf8.h"
+
+struct parser {
+	struct ini *ini;
+	struct ini_error *err;
+	const char *name;
+	const char *buf;
+	size_t size;
+	struct ini_section *section; /* where lines go: the preamble until the first header */
+	char *logical; /* the logical line being joined: never longer than the input or the bound */
+	size_t n_logical;
+	size_t raw_start; /* offset of the pending logical line's first byte */
+	unsigned start_line;
+	bool pending; /* inside a continuation */
+	bool failed;  /* err is filled */
+};
+
+static bool is_control(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+static void strip(const char **s, size_t *n)
+{
+	while (*n > 0 && ini_char_is_blank(**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && ini_char_is_blank((*s)[*n - 1]))
+		(*n)--;
+}
+
+static bool is_comment(const char *s, size_t n)
+{
+	strip(&s, &n);
+	return n > 0 && (s[0] == '#' || s[0] == ';');
+}
+
+static bool is_blank(const char *s, size_t n)
+{
+	strip(&s, &n);
+	return n == 0;
+}
+
+/* systemd scans for backslashes pairwise: only the last of an odd run escapes the line end. */
+bool ini_ends_escaped(const char *s, size_t n)
+{
+	bool escaped = false;
+
+	for (size_t i = 0; i < n; i++)
+		escaped = !escaped && s[i] == '\\';
+	return escaped;
+}
+
+bool ini_section_name_valid(const char *s, size_t n)
+{
+	if (n == 0 || !utf8_is_valid(s, n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (is_control((unsigned char)s[i]) || strchr("\"'\\[]", s[i]))
+			return false;
+	return true;
+}
+
+bool ini_key_chars_valid(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (is_control((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size)
+{
+	size_t want;
+	void *p;
+
+	if (n < *n_alloc)
+		return 0;
+	want = *n_alloc ? *n_alloc * 2 : 8;
+	if (want > SIZE_MAX / size)
+		return -ENOMEM;
+	p = realloc(*array, want * size);
+	if (!p)
+		return -ENOMEM;
+	*array = p;
+	*n_alloc = want;
+	return 0;
+}
+
+void ini_line_release(struct ini_line *l)
+{
+	free(l->raw);
+	free(l->key);
+	free(l->value);
+}
+
+void ini_section_release(struct ini_section *s)
+{
+	for (size_t i = 0; i < s->n_lines; i++)
+		ini_line_release(&s->lines[i]);
+	free(s->lines);
+	free(s->name);
+	free(s->raw);
+}
+
+int ini_new(struct ini **ret)
+{
+	struct ini *ini = calloc(1, sizeof(*ini));
+
+	if (!ini)
+		return -ENOMEM;
+	ini->eol = "\n";
+	*ret = ini;
+	return 0;
+}
+
+struct ini *ini_free(struct ini *ini)
+{
+	if (!ini)
+		return NULL;
+	ini_section_release(&ini->preamble);
+	for (size_t i = 0; i < ini->n_sections; i++)
+		ini_section_release(&ini->sections[i]);
+	free(ini->sections);
+	free(ini);
+	return NULL;
+}
+
+/* Takes the contents of *l on success; on failure the caller still owns them. */
+int ini_line_insert(struct ini *ini, struct ini_section *s, size_t pos, struct ini_line *l)
+{
+	int r;
+
+	if (ini->n_lines >= INI_LINES_MAX ||
+	    (l->type == INI_LINE_ENTRY && ini->n_entries >= INI_ENTRIES_MAX))
+		return -E2BIG;
+	r = ini_array_grow((void **)&s->lines, &s->n_alloc, s->n_lines, sizeof(*s->lines));
+	if (r < 0)
+		return r;
+	memmove(&s->lines[pos + 1], &s->lines[pos], (s->n_lines - pos) * sizeof(*s->lines));
+	s->lines[pos] = *l;
+	s->n_lines++;
+	ini->n_lines++;
+	if (l->type == INI_LINE_ENTRY)
+		ini->n_entries++;
+	return 0;
+}
+
+static int parse_fail(struct parser *p, int r, unsigned line, const char *msg)
+{
+	if (p->err)
+		*p->err = (struct ini_error){.name = p->name, .line = line, .msg = msg};
+	p->failed = true;
+	return r;
+}
+
+static int parse_fail_bound(struct parser *p, unsigned line)
+{
+	if (p->ini->n_lines >= INI_LINES_MAX)
+		return parse_fail(p, -E2BIG, line, "more than 65536 lines (INI_LINES_MAX)");
+	return parse_fail(p, -E2BIG, line, "more than 8192 entries (INI_ENTRIES_MAX)");
+}
+
+/* Store a blank, comment or entry line whose raw text runs from p->raw_start to raw_end. */
+static int parser_add(struct parser *p, enum ini_line_type type, size_t raw_end, const char *key,
+		      size_t n_key, const char *value, size_t n_value, bool open)
+{
+	struct ini_line l = {.type = type, .line = p->start_line, .open = open};
+	int r = -ENOMEM;
+
+	l.raw = strndup(p->buf + p->raw_start, raw_end - p->raw_start);
+	if (!l.raw)
+		goto out;
+	if (type == INI_LINE_ENTRY) {
+		l.key = strndup(key, n_key);
+		l.value = strndup(value, n_value);
+		if (!l.key || !l.value)
+			goto out;
+	}
+	r = ini_line_insert(p->ini, p->section, p->section->n_lines, &l);
+	if (r == -E2BIG)
+		r = parse_fail_bound(p, p->start_line);
+out:
+	if (r < 0)
+		ini_line_release(&l);
+	return r;
+}
+
+static int parser_header(struct parser *p, const char *s, size_t n, size_t raw_end, bool open)
+{
+	struct ini *ini = p->ini;
+	struct ini_section *sec;
+	int r;
+
+	if (s[n - 1] != ']')
+		return parse_fail(p, -EBADMSG, p->start_line, "invalid section header");
+	if (n == 2)
+		return parse_fail(p, -EBADMSG, p->start_line, "empty section name");
+	if (!ini_section_name_valid(s + 1, n - 2))
+		return parse_fail(p, -EBADMSG, p->start_line, "invalid character in section name");
+	if (ini->n_sections >= INI_SECTIONS_MAX)
+		return parse_fail(p, -E2BIG, p->start_line,
+				  "more than 1024 sections (INI_SECTIONS_MAX)");
+	r = ini_array_grow((void **)&ini->sections, &ini->n_alloc, ini->n_sections,
+			   sizeof(*ini->sections));
+	if (r < 0)
+		return r;
+	sec = &ini->sections[ini->n_sections];
+	*sec = (struct ini_section){.line = p->start_line, .open = open};
+	sec->name = strndup(s + 1, n - 2);
+	sec->raw = strndup(p->buf + p->raw_start, raw_end - p->raw_start);
+	if (!sec->name || !sec->raw) {
+		ini_section_release(sec);
+		return -ENOMEM;
+	}
+	ini->n_sections++;
+	p->section = sec;
+	return 0;
+}
+
+static int parser_entry(struct parser *p, const char *s, size_t n, size_t raw_end, bool open)
+{
+	const char *eq = memchr(s, '=', n), *key = s, *value;
+	size_t n_key, n_value;
+
+	if (p->section == &p->ini->preamble)
+		return parse_fail(p, -EBADMSG, p->start_line,
+				  eq ? "assignment outside of any section"
+				     : "line is not a section header, assignment or comment");
+	if (!eq)
+		return parse_fail(p, -EBADMSG, p->start_line, "missing '='");
+	n_key = (size_t)(eq - s);
+	strip(&key, &n_key);
+	if (n_key == 0)
+		return parse_fail(p, -EBADMSG, p->start_line, "missing key name before '='");
+	if (!ini_key_chars_valid(key, n_key))
+		return parse_fail(p, -EBADMSG, p->start_line, "invalid character in key name");
+	value = eq + 1;
+	n_value = (size_t)(s + n - value);
+	strip(&value, &n_value);
+	return parser_add(p, INI_LINE_ENTRY, raw_end, key, n_key, value, n_value, open);
+}
+
+/* A logical line is complete: classify and store it. */
+static int parser_finish(struct parser *p, size_t raw_end, bool open)
+{
+	const char *s = p->logical;
+	size_t n = p->n_logical;
+
+	p->pending = false;
+	strip(&s, &n);
+	if (n == 0)
+		return parser_add(p, INI_LINE_BLANK, raw_end, NULL, 0, NULL, 0, open);
+	if (!utf8_is_valid(s, n))
+		return parse_fail(p, -EBADMSG, p->start_line, "invalid UTF-8");
+	if (s[0] == '[')
+		return parser_header(p, s, n, raw_end, open);
+	return parser_entry(p, s, n, raw_end, open);
+}
+
+static int parser_physical(struct parser *p, const char *s, size_t n, size_t raw_start,
+			   size_t raw_end, unsigned line)
+{
+	if (n > INI_LINE_MAX)
+		return parse_fail(p, -E2BIG, line, "line longer than 65536 bytes (INI_LINE_MAX)");
+	if (!p->pending) {
+		p->raw_start = raw_start;
+		p->start_line = line;
+		p->n_logical = 0;
+		if (is_comment(s, n))
+			return parser_add(p, INI_LINE_COMMENT, raw_end, NULL, 0, NULL, 0, false);
+		if (is_blank(s, n))
+			return parser_add(p, INI_LINE_BLANK, raw_end, NULL, 0, NULL, 0, false);
+	} else if (is_comment(s, n))
+		return 0; /* skipped inside a continuation; its text stays in the entry's raw */
+	if (p->n_logical + n > INI_LINE_MAX)
+		return parse_fail(p, -E2BIG, p->start_line,
+				  "continued line longer than 65536 bytes (INI_LINE_MAX)");
+	memcpy(p->logical + p->n_logical, s, n);
+	p->n_logical += n;
+	while (n > 0 && ini_char_is_blank(s[n - 1])) { /* dropped: trimmed or after a backslash */
+		n--;
+		p->n_logical--;
+	}
+	/* The previous part ended in a space (the replaced backslash), so scanning only the new
+	 * part gives the same answer as systemd's scan of the whole joined line. */
+	if (ini_ends_escaped(s, n)) {
+		p->logical[p->n_logical - 1] = ' ';
+		p->pending = true;
+		return 0;
+	}
+	return parser_finish(p, raw_end, false);
+}
+
+static unsigned line_of(const char *buf, const char *at)
+{
+	unsigned line = 1;
+
+	for (const char *c = buf; c < at; c++)
+		line += *c == '\n';
+	return line;
+}
+
+static int parser_run(struct parser *p)
+{
+	const char *nul = memchr(p->buf, '\0', p->size);
+	size_t off = 0;
+	unsigned line = 0;
+	int r;
+
+	if (nul)
+		return parse_fail(p, -EBADMSG, line_of(p->buf, nul), "NUL byte");
+	while (off < p->size) {
+		const char *s = p->buf + off;
+		const char *nl = memchr(s, '\n', p->size - off);
+		size_t end = nl ? (size_t)(nl - p->buf) + 1 : p->size;
+		size_t n = end - off - (nl ? 1 : 0);
+
+		line++;
+		if (nl && n > 0 && s[n - 1] == '\r')
+			n--;
+		if (memchr(s, '\r', n))
+			return parse_fail(p, -EBADMSG, line,
+					  "carriage return not followed by a newline");
+		if (nl && line == 1 && n < end - off - 1)
+			p->ini->eol = "\r\n";
+		if (line == 1 && n >= 3 && memcmp(s, INI_UTF8_BOM, 3) == 0) {
+			s += 3;
+			n -= 3;
+		}
+		r = parser_physical(p, s, n, off, end, line);
+		if (r < 0)
+			return r;
+		off = end;
+	}
+	if (p->pending)
+		return parser_finish(p, p->size, true);
+	return 0;
+}
+
+int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
+	      struct ini_error *err)
+{
+	struct parser p = {.err = err, .name = name, .buf = buf, .size = size};
+	int r;
+
+	if (size > INI_FILE_MAX) {
+		r = parse_fail(&p, -E2BIG, 0, "file larger than 1048576 bytes (INI_FILE_MAX)");
+		goto out;
+	}
+	r = ini_new(&p.ini);
+	if (r < 0)
+		goto out;
+	p.section = &p.ini->preamble;
+	p.logical = malloc((size < INI_LINE_MAX ? size : INI_LINE_MAX) + 1);
+	if (!p.logical) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = parser_run(&p);
+out:
+	free(p.logical);
+	if (r < 0) {
+		if (err && !p.failed)
+			*err = (struct ini_error){.name = name};
+		ini_free(p.ini);
+		return r;
+	}
+	*ret = p.ini;
+	return 0;
+}
+
+/* Read at most max bytes into one allocation made at the bound: no growing, no copies. */
+static int read_bounded(int fd, size_t max, char **ret, size_t *ret_size)
+{
+	_cleanup_free_ char *buf = malloc(max + 1);
+	size_t n = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t k = read(fd, buf + n, max + 1 - n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (n > max)
+			return -E2BIG;
+	}
+	buf[n] = '\0';
+	*ret_size = n;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+int ini_parse_fd(const char *name, int fd, struct ini **ret, struct ini_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0;
+	int r;
+
+	r = read_bounded(fd, INI_FILE_MAX, &buf, &size);
+	if (r < 0) {
+		if (err)
+			*err = (struct ini_error){
+				.name = name,
+				.msg = r == -E2BIG ? "file larger than 1048576 bytes (INI_FILE_MAX)"
+						   : NULL};
+		return r;
+	}
+	return ini_parse(name, buf, size, ret, err);
+}
+
+int ini_parse_path(const char *path, struct ini **ret, struct ini_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r = 0;
+
+	/* O_NONBLOCK: a FIFO planted at the path must not hang us before the type check. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		r = -errno;
+	else if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (S_ISDIR(st.st_mode))
+		r = -EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		r = -EBADFD;
+	if (r < 0) {
+		if (err)
+			*err = (struct ini_error){.name = path};
+		return r;
+	}
+	return ini_parse_fd(path, fd, ret, err);
+}
+
+/* Serialization runs twice over the document: once to measure (out == NULL), once to write. */
+struct emitter {
+	char *out;
+	size_t n;
+	const char *eol;
+	const char *raw; /* the held chunk: written once we know whether anything follows it */
+	const char *name;
+	const struct ini_line *line;
+	bool open;
+};
+
+static void put(struct emitter *e, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (e->out)
+		memcpy(e->out + e->n, s, n);
+	e->n += n;
+}
+
+/* An open continuation followed by more text would swallow it, so such a chunk is written in
+ * its canonical one-line form, or, when even that would continue, closed with a blank line. */
+static void put_open(struct emitter *e)
+{
+	const struct ini_line *l = e->line;
+
+	if (e->name) {
+		put(e, "[");
+		put(e, e->name);
+		put(e, "]");
+	} else if (l->type == INI_LINE_ENTRY && !ini_ends_escaped(l->value, strlen(l->value))) {
+		put(e, l->key);
+		put(e, "=");
+		put(e, l->value);
+	} else if (l->type == INI_LINE_ENTRY) {
+		put(e, e->raw);
+		if (e->raw[strlen(e->raw) - 1] != '\n')
+			put(e, e->eol);
+	}
+	put(e, e->eol);
+}
+
+static void flush(struct emitter *e, bool followed)
+{
+	size_t n;
+
+	if (!e->raw)
+		return;
+	n = strlen(e->raw);
+	if (n == 0) {
+		e->raw = NULL;
+		return;
+	}
+	if (followed && e->open)
+		put_open(e);
+	else {
+		put(e, e->raw);
+		if (followed && e->raw[n - 1] != '\n')
+			put(e, e->eol);
+	}
+	e->raw = NULL;
+}
+
+static void emit_section(struct emitter *e, const struct ini_section *s)
+{
+	if (s->raw) {
+		flush(e, true);
+		e->raw = s->raw;
+		e->name = s->name;
+		e->line = NULL;
+		e->open = s->open;
+	}
+	for (size_t i = 0; i < s->n_lines; i++) {
+		flush(e, true);
+		e->raw = s->lines[i].raw;
+		e->name = NULL;
+		e->line = &s->lines[i];
+		e->open = s->lines[i].open;
+	}
+}
+
+static size_t emit(const struct ini *ini, char *out)
+{
+	struct emitter e = {.out = out, .eol = ini->eol};
+
+	emit_section(&e, &ini->preamble);
+	for (size_t i = 0; i < ini->n_sections; i++)
+		emit_section(&e, &ini->sections[i]);
+	flush(&e, false);
+	return e.n;
+}
+
+int ini_serialize(const struct ini *ini, char **ret, size_t *ret_size)
+{
+	size_t n = emit(ini, NULL);
+	char *out = malloc(n + 1);
+
+	if (!out)
+		return -ENOMEM;
+	emit(ini, out);
+	out[n] = '\0';
+	*ret = out;
+	*ret_size = n;
+	return 0;
+}
+
+struct ini_section *ini_section_find(const struct ini *ini, const char *name)
+{
+	for (size_t i = 0; i < ini->n_sections; i++)
+		if (strcmp(ini->sections[i].name, name) == 0)
+			return &ini->sections[i];
+	return NULL;
+}
+
+struct ini_section *ini_section_find_last(const struct ini *ini, const char *name)
+{
+	for (size_t i = ini->n_sections; i > 0; i--)
+		if (strcmp(ini->sections[i - 1].name, name) == 0)
+			return &ini->sections[i - 1];
+	return NULL;
+}
+
+/* The last entry for key across every section named section, as systemd reads duplicates. */
+struct ini_line *ini_entry_find_last(const struct ini *ini, const char *section, const char *key)
+{
+	for (size_t i = ini->n_sections; i > 0; i--) {
+		struct ini_section *s = &ini->sections[i - 1];
+
+		if (strcmp(s->name, section) != 0)
+			continue;
+		for (size_t j = s->n_lines; j > 0; j--)
+			if (ini_line_is_key(&s->lines[j - 1], key))
+				return &s->lines[j - 1];
+	}
+	return NULL;
+}
+
+const char *ini_get(const struct ini *ini, const char *section, const char *key)
+{
+	const struct ini_line *l = ini_entry_find_last(ini, section, key);
+
+	return l ? l->value : NULL;
+}
+
+int ini_get_all(const struct ini *ini, const char *section, const char *key, unsigned flags,
+		const char ***ret_values, size_t *ret_n)
+{
+	const char **values = NULL;
+	size_t n = 0, n_alloc = 0;
+
+	for (size_t i = 0; i < ini->n_sections; i++) {
+		const struct ini_section *s = &ini->sections[i];
+
+		if (strcmp(s->name, section) != 0)
+			continue;
+		for (size_t j = 0; j < s->n_lines; j++) {
+			if (!ini_line_is_key(&s->lines[j], key))
+				continue;
+			if ((flags & INI_GET_ALL_RESET) && s->lines[j].value[0] == '\0') {
+				n = 0;
+				continue;
+			}
+			if (ini_array_grow((void **)&values, &n_alloc, n, sizeof(*values)) < 0) {
+				free(values);
+				return -ENOMEM;
+			}
+			values[n++] = s->lines[j].value;
+		}
+	}
+	if (n == 0) {
+		free(values);
+		values = NULL;
+	}
+	*ret_values = values;
+	*ret_n = n;
+	return 0;
+}
+
+size_t ini_section_end(const struct ini_section *section)
+{
+	for (size_t i = section->n_lines; i > 0; i--)
+		if (section->lines[i - 1].type == INI_LINE_ENTRY)
+			return i;
+	return 0;
+}

@@ -1,0 +1,123 @@
+/* ini.h: systemd/Quadlet unit-file syntax — ordered sections, entries, comments and blank lines, a
+ * byte-exact round trip, lookups, and the edits the transform merge is built from. The model keeps
+ * the raw text of every line, so parse then serialize gives back the input byte for byte; edited
+ * and added lines are written as "Key=Value". Applets read the structs directly and change them
+ * only through the ini_* edit functions. */
+#ifndef TAILPOD_INI_H
+#define TAILPOD_INI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Input bounds. Each error message names the bound it hit. */
+enum {
+	INI_FILE_MAX = 1024 * 1024, /* bytes in one file */
+	INI_LINE_MAX = 64 * 1024,   /* bytes in one physical or logical (continued) line */
+	INI_LINES_MAX = 65536,	    /* logical lines: entries, comments and blank lines */
+	INI_ENTRIES_MAX = 8192,	    /* Key=Value entries */
+	INI_SECTIONS_MAX = 1024,    /* [Section] headers */
+};
+
+enum ini_line_type {
+	INI_LINE_BLANK,	  /* empty or whitespace only */
+	INI_LINE_COMMENT, /* first non-blank character is '#' or ';' */
+	INI_LINE_ENTRY,	  /* Key=Value */
+};
+
+/* One logical line. A continued entry owns all its physical lines, comment lines inside the
+ * continuation included, so raw is the exact source text from its first byte to its last line
+ * terminator (none on a last line that had none). */
+struct ini_line {
+	enum ini_line_type type;
+	unsigned line; /* first physical line in the source, 1-based; 0 if added by an edit */
+	char *raw;
+	char *key;   /* INI_LINE_ENTRY only: the key, whitespace trimmed */
+	char *value; /* INI_LINE_ENTRY only: the logical value, continuations joined, trimmed */
+	bool open;   /* the source ended inside this line's continuation */
+};
+
+/* A section header and the lines up to the next header. The preamble (lines before the first
+ * header) has no name and no raw header. Sections with the same name stay separate, in order. */
+struct ini_section {
+	char *name;
+	unsigned line; /* line of the header, 0 if added by an edit or for the preamble */
+	char *raw;     /* the header's source text */
+	bool open;     /* as in struct ini_line */
+	struct ini_line *lines;
+	size_t n_lines;
+	size_t n_alloc;
+};
+
+struct ini {
+	struct ini_section preamble; /* only comments and blank lines */
+	struct ini_section *sections;
+	size_t n_sections;
+	size_t n_alloc;
+	size_t n_lines;	  /* logical lines in the whole document, for INI_LINES_MAX */
+	size_t n_entries; /* for INI_ENTRIES_MAX */
+	const char *eol;  /* "\n", or "\r\n" if the source's first line ended so: used by edits */
+};
+
+/* Where and why a parse failed. msg is a static string, NULL when the errno says it all
+ * (-ENOMEM, read errors); line is 0 when the failure is not tied to a line. */
+struct ini_error {
+	const char *name; /* the name passed in, for "name:line: msg" */
+	unsigned line;
+	const char *msg;
+};
+
+enum {
+	INI_GET_ALL_RESET = 1 << 0, /* an empty value clears the values before it (list keys) */
+};
+
+int ini_new(struct ini **ret);
+struct ini *ini_free(struct ini *ini);
+
+/* Parse. err may be NULL; it is filled on failure only. Syntax errors return -EBADMSG, exceeded
+ * bounds -E2BIG. ini_parse_path opens with O_NOFOLLOW and refuses what is not a regular file
+ * (-ELOOP, -EISDIR, -EBADFD). */
+int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
+	      struct ini_error *err);
+int ini_parse_fd(const char *name, int fd, struct ini **ret, struct ini_error *err);
+int ini_parse_path(const char *path, struct ini **ret, struct ini_error *err);
+
+/* The document as text, NUL-terminated; *ret_size excludes the NUL. */
+int ini_serialize(const struct ini *ini, char **ret, size_t *ret_size);
+
+/* Lookups compare names and keys exactly (case-sensitive, as systemd) and look through every
+ * section of that name. ini_get gives the last value (NULL if none), as systemd reads a key set
+ * twice. ini_get_all gives all values in order as an array to free() (NULL when there are none);
+ * the strings in it, like every value returned here, belong to the document. */
+struct ini_section *ini_section_find(const struct ini *ini, const char *name);
+struct ini_section *ini_section_find_last(const struct ini *ini, const char *name);
+const char *ini_get(const struct ini *ini, const char *section, const char *key);
+int ini_get_all(const struct ini *ini, const char *section, const char *key, unsigned flags,
+		const char ***ret_values, size_t *ret_n);
+
+/* Edits, the pieces of the transform merge. New lines are written "Key=Value" or "[Name]" with
+ * the document's line end. Keys and values must read back unchanged, else -EINVAL: keys without
+ * control characters, '=' or surrounding blanks, not starting with '#', ';' or '['; values without
+ * line breaks, surrounding blanks or a trailing unpaired backslash; both valid UTF-8. Bounds give
+ * -E2BIG. An edit may move ini->sections and section->lines, so find pointers again after it, and
+ * do not pass a key that points into lines ini_remove is removing. */
+
+/* Index just after the section's last entry (0 if none), so that an appended entry lands before
+ * the comments and blank lines that lead into the next section. */
+size_t ini_section_end(const struct ini_section *section);
+/* Append "[name]" at the end of the document; *ret (if ret) is the new section. */
+int ini_section_append(struct ini *ini, const char *name, struct ini_section **ret);
+/* Insert an entry at lines[pos] of a section (not the preamble); 0 <= pos <= n_lines. */
+int ini_entry_insert(struct ini *ini, struct ini_section *section, size_t pos, const char *key,
+		     const char *value);
+/* Append an entry at ini_section_end() of the last section named section, or of a new one. */
+int ini_entry_append(struct ini *ini, const char *section, const char *key, const char *value);
+/* Insert a blank line; not before a byte-order mark on line 1. */
+int ini_blank_insert(struct ini *ini, struct ini_section *section, size_t pos);
+/* Replace the last entry for key in place (earlier ones stay, as in Podman's Set), or append. */
+int ini_set(struct ini *ini, const char *section, const char *key, const char *value);
+/* Remove every entry for key in every section named section; returns how many. */
+int ini_remove(struct ini *ini, const char *section, const char *key);
+/* Remove lines[pos] of a section, whatever its type. */
+int ini_line_remove(struct ini *ini, struct ini_section *section, size_t pos);
+
+#endif

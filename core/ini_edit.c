@@ -1,0 +1,216 @@
+/* ini_edit.c: the edits of a parsed unit file that the transform merge is built from (module
+ * boundary: core, libc only; the model, parser and lookups are in ini.c). New lines are built as
+ * "Key=Value" or "[Name]" with the document's line end, and a key, value or name the parser would
+ * not read back unchanged is refused. Inserts go through ini_line_insert(), so edits are held to
+ * the same line and entry bounds as parsing. */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ini.h"
+#include "ini_internal.h"
+#include "utf8.h"
+
+static bool key_valid(const char *key)
+{
+	size_t n = strlen(key);
+
+	return n > 0 && utf8_is_valid(key, n) && ini_key_chars_valid(key, n) && !strchr(key, '=') &&
+	       !strchr("#;[", key[0]) && !ini_char_is_blank(key[0]) &&
+	       !ini_char_is_blank(key[n - 1]);
+}
+
+static bool value_valid(const char *value)
+{
+	size_t n = strlen(value);
+
+	if (!utf8_is_valid(value, n) || strpbrk(value, "\r\n"))
+		return false;
+	return n == 0 || (!ini_char_is_blank(value[0]) && !ini_char_is_blank(value[n - 1]));
+}
+
+static char *join(const char *a, const char *b, const char *c, const char *d)
+{
+	size_t na = strlen(a), nb = strlen(b), nc = strlen(c), nd = strlen(d);
+	char *s = malloc(na + nb + nc + nd + 1);
+
+	if (!s)
+		return NULL;
+	memcpy(s, a, na);
+	memcpy(s + na, b, nb);
+	memcpy(s + na + nb, c, nc);
+	memcpy(s + na + nb + nc, d, nd + 1);
+	return s;
+}
+
+/* Build an entry line for an edit; it re-parses to exactly (key, value). */
+static int entry_make(const struct ini *ini, const char *key, const char *value,
+		      struct ini_line *ret)
+{
+	struct ini_line l = {.type = INI_LINE_ENTRY};
+
+	if (!key_valid(key) || !value_valid(value))
+		return -EINVAL;
+	/* The '=' resets the escape state, so only the value can leave the line continued. */
+	if (ini_ends_escaped(value, strlen(value)))
+		return -EINVAL;
+	if (strlen(key) + 1 + strlen(value) > INI_LINE_MAX)
+		return -E2BIG;
+	l.raw = join(key, "=", value, ini->eol);
+	l.key = strdup(key);
+	l.value = strdup(value);
+	if (!l.raw || !l.key || !l.value) {
+		ini_line_release(&l);
+		return -ENOMEM;
+	}
+	*ret = l;
+	return 0;
+}
+
+int ini_section_append(struct ini *ini, const char *name, struct ini_section **ret)
+{
+	struct ini_section *sec;
+	int r;
+
+	if (!ini_section_name_valid(name, strlen(name)))
+		return -EINVAL;
+	if (strlen(name) + 2 > INI_LINE_MAX || ini->n_sections >= INI_SECTIONS_MAX)
+		return -E2BIG;
+	r = ini_array_grow((void **)&ini->sections, &ini->n_alloc, ini->n_sections,
+			   sizeof(*ini->sections));
+	if (r < 0)
+		return r;
+	sec = &ini->sections[ini->n_sections];
+	*sec = (struct ini_section){0};
+	sec->name = strdup(name);
+	sec->raw = join("[", name, "]", ini->eol);
+	if (!sec->name || !sec->raw) {
+		ini_section_release(sec);
+		return -ENOMEM;
+	}
+	ini->n_sections++;
+	if (ret)
+		*ret = sec;
+	return 0;
+}
+
+int ini_entry_insert(struct ini *ini, struct ini_section *section, size_t pos, const char *key,
+		     const char *value)
+{
+	struct ini_line l;
+	int r;
+
+	if (section == &ini->preamble || pos > section->n_lines)
+		return -EINVAL;
+	r = entry_make(ini, key, value, &l);
+	if (r < 0)
+		return r;
+	r = ini_line_insert(ini, section, pos, &l);
+	if (r < 0)
+		ini_line_release(&l);
+	return r;
+}
+
+int ini_entry_append(struct ini *ini, const char *section, const char *key, const char *value)
+{
+	struct ini_section *s = ini_section_find_last(ini, section);
+	struct ini_line l;
+	bool created = false;
+	int r;
+
+	r = entry_make(ini, key, value, &l);
+	if (r < 0)
+		return r;
+	if (!s) {
+		r = ini_section_append(ini, section, &s);
+		if (r < 0)
+			goto out;
+		created = true;
+	}
+	r = ini_line_insert(ini, s, ini_section_end(s), &l);
+	if (r < 0 && created)
+		ini_section_release(&ini->sections[--ini->n_sections]);
+out:
+	if (r < 0)
+		ini_line_release(&l);
+	return r;
+}
+
+static bool starts_with_bom(const struct ini *ini)
+{
+	const char *first = ini->preamble.n_lines > 0 ? ini->preamble.lines[0].raw
+			    : ini->n_sections > 0     ? ini->sections[0].raw
+						      : "";
+
+	return strncmp(first, INI_UTF8_BOM, 3) == 0;
+}
+
+int ini_blank_insert(struct ini *ini, struct ini_section *section, size_t pos)
+{
+	struct ini_line l = {.type = INI_LINE_BLANK};
+	int r;
+
+	if (pos > section->n_lines)
+		return -EINVAL;
+	/* A byte-order mark is only skipped on line 1: keep it there. */
+	if (section == &ini->preamble && pos == 0 && starts_with_bom(ini))
+		return -EINVAL;
+	l.raw = strdup(ini->eol);
+	if (!l.raw)
+		return -ENOMEM;
+	r = ini_line_insert(ini, section, pos, &l);
+	if (r < 0)
+		ini_line_release(&l);
+	return r;
+}
+
+int ini_set(struct ini *ini, const char *section, const char *key, const char *value)
+{
+	struct ini_line *old = ini_entry_find_last(ini, section, key);
+	struct ini_line l;
+	int r;
+
+	if (!old)
+		return ini_entry_append(ini, section, key, value);
+	r = entry_make(ini, key, value, &l);
+	if (r < 0)
+		return r;
+	l.line = old->line;
+	ini_line_release(old);
+	*old = l;
+	return 0;
+}
+
+int ini_line_remove(struct ini *ini, struct ini_section *section, size_t pos)
+{
+	if (pos >= section->n_lines)
+		return -EINVAL;
+	if (section->lines[pos].type == INI_LINE_ENTRY)
+		ini->n_entries--;
+	ini->n_lines--;
+	ini_line_release(&section->lines[pos]);
+	memmove(&section->lines[pos], &section->lines[pos + 1],
+		(section->n_lines - pos - 1) * sizeof(*section->lines));
+	section->n_lines--;
+	return 0;
+}
+
+int ini_remove(struct ini *ini, const char *section, const char *key)
+{
+	int removed = 0;
+
+	for (size_t i = 0; i < ini->n_sections; i++) {
+		struct ini_section *s = &ini->sections[i];
+
+		if (strcmp(s->name, section) != 0)
+			continue;
+		for (size_t j = s->n_lines; j > 0; j--)
+			if (ini_line_is_key(&s->lines[j - 1], key)) {
+				ini_line_remove(ini, s, j - 1);
+				removed++;
+			}
+	}
+	return removed;
+}

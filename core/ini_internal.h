@@ -1,0 +1,47 @@
+/* ini_internal.h: what ini.c (model, parser, serializer, lookups) shares with ini_edit.c (the
+ * edits) and nothing else may use: the syntax predicates both sides must agree on, the model's
+ * release and insert primitives, which keep the document's line and entry counts, and the lookup
+ * of the entry ini_get reads. Applets include ini.h only. */
+#ifndef TAILPOD_INI_INTERNAL_H
+#define TAILPOD_INI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "ini.h"
+
+#define INI_UTF8_BOM "\xef\xbb\xbf" /* skipped on line 1 only */
+
+static inline bool ini_char_is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline bool ini_line_is_key(const struct ini_line *l, const char *key)
+{
+	return l->type == INI_LINE_ENTRY && strcmp(l->key, key) == 0;
+}
+
+/* True when the line end after s[0..n) is escaped: the last of an odd run of backslashes. */
+bool ini_ends_escaped(const char *s, size_t n);
+/* A header name: non-empty UTF-8 without control characters, quotes, backslashes or brackets. */
+bool ini_section_name_valid(const char *s, size_t n);
+/* No control characters. */
+bool ini_key_chars_valid(const char *s, size_t n);
+
+/* Make room for element n of an array of n_alloc elements of size bytes, doubling from 8. */
+int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size);
+
+/* Free what a line or section owns; the struct itself belongs to its array. */
+void ini_line_release(struct ini_line *l);
+void ini_section_release(struct ini_section *s);
+
+/* Insert *l at lines[pos] of s, enforcing INI_LINES_MAX and INI_ENTRIES_MAX (-E2BIG). Takes the
+ * contents of *l on success; on failure the caller still owns them. */
+int ini_line_insert(struct ini *ini, struct ini_section *s, size_t pos, struct ini_line *l);
+
+/* The last entry for key across every section named section, as systemd reads duplicates. */
+struct ini_line *ini_entry_find_last(const struct ini *ini, const char *section, const char *key);
+
+#endif

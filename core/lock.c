@@ -1,0 +1,117 @@
+/* lock.c: flock-based single-instance lock with a holder pid record. flock locks belong to the
+ * open file description, so two opens in one process also exclude each other, and the kernel drops
+ * the lock with the last fd, however the process ends. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include "lock.h"
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Parse "PID\n" (anything after the first newline is ignored: see lock_write_holder). */
+static pid_t lock_read_holder(int fd)
+{
+	char buf[LOCK_HOLDER_MAX + 1];
+	ssize_t n = pread(fd, buf, LOCK_HOLDER_MAX, 0);
+	long pid = 0;
+	char *end;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	errno = 0;
+	pid = strtol(buf, &end, 10);
+	if (errno != 0 || end == buf || *end != '\0' || pid <= 0 || (pid_t)pid != pid)
+		return 0;
+	return (pid_t)pid;
+}
+
+/* Write first, then cut: a reader never sees an empty file, only an old tail after our newline. */
+static int lock_write_holder(int fd)
+{
+	char buf[LOCK_HOLDER_MAX];
+	int len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	ssize_t n;
+
+	do
+		n = pwrite(fd, buf, (size_t)len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n != len)
+		return -EIO;
+	if (ftruncate(fd, len) < 0)
+		return -errno;
+	return 0;
+}
+
+static int lock_open(const char *path, int *ret_fd)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	/* We write into this file as root: never through a hard link to some other file. */
+	if (st.st_nlink != 1)
+		return -EMLINK;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int lock_acquire(const char *path, struct lock *ret_lock, pid_t *ret_holder)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!path || !*path || !ret_lock)
+		return -EINVAL;
+	r = lock_open(path, &fd);
+	if (r < 0)
+		return r;
+	while ((r = flock(fd, LOCK_EX | LOCK_NB)) < 0 && errno == EINTR)
+		;
+	if (r < 0 && errno != EWOULDBLOCK)
+		return -errno;
+	if (r < 0) {
+		if (ret_holder)
+			*ret_holder = lock_read_holder(fd);
+		*ret_lock = LOCK_INIT;
+		return 0;
+	}
+	r = lock_write_holder(fd);
+	if (r < 0)
+		return r; /* closing fd drops the lock */
+	if (ret_holder)
+		*ret_holder = 0;
+	ret_lock->fd = TAKE_FD(fd);
+	return 1;
+}
+
+void lock_release(struct lock *lock)
+{
+	if (!lock || lock->fd < 0)
+		return;
+	/* Only while still holding it, so we never erase a newer holder's pid. */
+	if (ftruncate(lock->fd, 0) < 0) {
+		/* A stale pid stays behind; the next holder overwrites it. Nothing to report. */
+	}
+	(void)flock(lock->fd, LOCK_UN);
+	close(lock->fd);
+	lock->fd = -1;
+}

@@ -1,0 +1,54 @@
+# lib.sh: the harness for black-box applet tests, sourced by tests/run.sh before each *.test file.
+#
+#   testing NAME COMMAND EXPECTED [INFILE [STDIN]]
+#       runs COMMAND in bash (in a fresh scratch directory, $T) and compares its stdout with
+#       EXPECTED. INFILE, when not empty, is written to $T/input first; STDIN is fed to COMMAND.
+#       Assert exit codes by ending COMMAND with '; echo "exit=$?"'.
+#   tp ARGS...          runs the binary under test (through qemu for aarch64).
+#   tp_as NAME ARGS...  runs it through a link called NAME (tailpod-check, check, ...).
+#
+# Environment from run.sh: TP_BIN (the static binary), TP_QEMU (empty or qemu-aarch64-static),
+# TP_ARCH, TP_TOP (repository root).
+
+tests_passed=0
+tests_failed=0
+T_ROOT=$(mktemp -d /tmp/tailpod-test.XXXXXX)
+trap 'rm -rf "$T_ROOT"' EXIT
+
+tp() {
+	$TP_QEMU "$TP_BIN" "$@"
+}
+
+tp_as() {
+	local name=$1
+	shift
+	mkdir -p "$T_ROOT/links"
+	ln -sf "$TP_BIN" "$T_ROOT/links/$name"
+	$TP_QEMU "$T_ROOT/links/$name" "$@"
+}
+
+export TP_BIN TP_QEMU TP_ARCH TP_TOP T_ROOT
+export -f tp tp_as
+
+testing() {
+	local name=$1 command=$2 expected=$3 infile=${4:-} stdin=${5:-} actual
+	T="$T_ROOT/t$((tests_passed + tests_failed))"
+	mkdir -p "$T"
+	[ -n "$infile" ] && printf '%s' "$infile" >"$T/input"
+	actual=$(cd "$T" && printf '%s' "$stdin" | T=$T bash -c "$command" 2>"$T/stderr")
+	if [ "$actual" == "$expected" ]; then
+		echo "PASS: $name"
+		tests_passed=$((tests_passed + 1))
+		return 0
+	fi
+	echo "FAIL: $name"
+	echo "  command:  $command"
+	diff -u <(printf '%s\n' "$expected") <(printf '%s\n' "$actual") | sed '1,2d; s/^/  /'
+	sed 's/^/  stderr: /' "$T/stderr" | head -n 20
+	tests_failed=$((tests_failed + 1))
+	return 1
+}
+
+testing_done() {
+	echo "counts $tests_passed $tests_failed"
+}

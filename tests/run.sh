@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# run.sh: the test driver behind `make test`. Runs the core unit tests (host build, ASan+UBSan),
+# then the black-box applet tests once per architecture against the static binary (aarch64 under
+# qemu-user), and ends with one line "N passed, N failed". Exit status 0 only when nothing failed
+# and something ran.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+arches="x86_64"
+unit_bins=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--arches) arches=$2; shift 2 ;;
+	--unit) unit_bins=$2; shift 2 ;;
+	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+
+passed=0
+failed=0
+skipped=0
+
+# cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s), listed below:".
+run_unit() {
+	local bin=$1 out p f s rc
+	out=$("$top/$bin" 2>&1); rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -n1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | head -n1)
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' <<<"$out" | head -n1)
+	p=${p:-0} f=${f:-0} s=${s:-0}
+	# A crash (sanitizer abort) or a non-zero status with no failure counted is one failure.
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	if [ "$f" -ne 0 ] || [ "$p" -eq 0 ]; then
+		printf '%s\n' "$out" | grep -v '^\[ \(RUN\|      OK\) ' | sed "s|^|  $(basename "$bin"): |"
+		[ "$f" -eq 0 ] && f=1
+	fi
+	# Skipped tests are reported, never counted as passed.
+	if [ "$s" -ne 0 ]; then
+		printf '%s\n' "$out" | grep '^\[  SKIPPED \] ' | sed "s|^|  $(basename "$bin"): |"
+	fi
+	printf 'unit %-22s %3d passed, %d failed, %d skipped\n' "$(basename "$bin")" "$p" "$f" "$s"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+# Each tests/applets/*.test runs in its own bash with the harness loaded; the harness prints
+# one "PASS: ..." or "FAIL: ..." per test and a final "counts P F" line.
+run_applet_tests() {
+	local arch=$1 qemu="" file out p f
+	local bin="$top/build/$arch/tailpod"
+	if [ "$arch" = aarch64 ]; then qemu=qemu-aarch64-static; fi
+	if [ ! -x "$bin" ]; then
+		echo "applets $arch: binary $bin missing"
+		failed=$((failed + 1)); return
+	fi
+	for file in "$top"/tests/applets/*.test; do
+		out=$(TP_ARCH=$arch TP_BIN=$bin TP_QEMU=$qemu TP_TOP=$top \
+			bash -c '. "$TP_TOP/tests/applets/lib.sh"; . "$1"; testing_done' _ "$file" 2>&1)
+		p=$(sed -n 's/^counts \([0-9]*\) [0-9]*$/\1/p' <<<"$out")
+		f=$(sed -n 's/^counts [0-9]* \([0-9]*\)$/\1/p' <<<"$out")
+		if [ -z "$p" ]; then p=0 f=1; fi
+		grep -v '^counts \|^PASS: ' <<<"$out" | sed "s|^|  |"
+		printf 'applets %-8s %-16s %3d passed, %d failed\n' "$arch" "$(basename "$file")" "$p" "$f"
+		passed=$((passed + p)) failed=$((failed + f))
+	done
+}
+
+for bin in $unit_bins; do run_unit "$bin"; done
+for arch in $arches; do run_applet_tests "$arch"; done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,583 @@
+/* test-fs.c: unit tests for core/fs: atomic writes (content, mode, owner, no temp left behind, old
+ * content kept when the write or the rename fails), the *_beneath functions against planted
+ * symlinks, ".." and magic links, each run twice (openat2, then the forced O_NOFOLLOW walk) plus
+ * once with openat2 denied by seccomp, and bounded reads. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fs.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+enum {
+	TEST_SYS_OPENAT2 = 437,
+	TEST_READ_MAX = 65536,
+	TEST_SKIP_EXIT = 77 /* a forked check that cannot run here */
+};
+
+/* One scratch tree per test: root (the tree we work beneath) and outside (a symlink target). */
+struct fixture {
+	bool walk;
+	char base[64];
+	char root[96];
+	char outside[96];
+	int rootfd;
+};
+
+static struct fixture fx_openat2 = {.walk = false};
+static struct fixture fx_walk = {.walk = true};
+
+static int setup(void **state)
+{
+	struct fixture *fx = *state;
+
+	fs_beneath_force_walk(fx->walk);
+	snprintf(fx->base, sizeof(fx->base), "/tmp/test-fs.XXXXXX");
+	if (!mkdtemp(fx->base))
+		return -1;
+	snprintf(fx->root, sizeof(fx->root), "%s/root", fx->base);
+	snprintf(fx->outside, sizeof(fx->outside), "%s/outside", fx->base);
+	if (mkdir(fx->root, 0755) < 0 || mkdir(fx->outside, 0755) < 0)
+		return -1;
+	fx->rootfd = open(fx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fx->rootfd < 0 ? -1 : 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	close(fx->rootfd);
+	fs_beneath_force_walk(false);
+	return nftw(fx->base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void put_file(int dirfd, const char *name, const char *content)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+}
+
+static void assert_file(int dirfd, const char *name, const char *content)
+{
+	char buf[256];
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, content);
+}
+
+static int count_entries(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* root/a/b/file, root/a/file, root/a/etc -> /etc, root/a/out -> outside, root/a/in -> b. */
+static void plant_tree(struct fixture *fx)
+{
+	assert_int_equal(fs_mkdir_beneath(fx->rootfd, "a/b", 0755), 1);
+	put_file(fx->rootfd, "a/b/file", "inside");
+	put_file(fx->rootfd, "a/file", "plain");
+	assert_int_equal(symlinkat("/etc", fx->rootfd, "a/etc"), 0);
+	assert_int_equal(symlinkat(fx->outside, fx->rootfd, "a/out"), 0);
+	assert_int_equal(symlinkat("b", fx->rootfd, "a/in"), 0);
+	assert_int_equal(symlinkat("/etc/passwd", fx->rootfd, "a/passwd"), 0);
+	assert_int_equal(symlinkat("/nonexistent-tailpod-test", fx->rootfd, "a/dangling"), 0);
+}
+
+static void test_open_plain(void **state)
+{
+	struct fixture *fx = *state;
+	char buf[16] = {0};
+	int fd = -1;
+
+	plant_tree(fx);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/b/file", O_RDONLY, 0, &fd), 0);
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), 6);
+	assert_string_equal(buf, "inside");
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "./a//b/./file", O_RDONLY, 0, &fd), 0);
+	close(fd);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/b", O_PATH | O_DIRECTORY, 0, &fd), 0);
+	close(fd);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/missing", O_RDONLY, 0, &fd), -ENOENT);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/file/x", O_RDONLY, 0, &fd), -ENOTDIR);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/b/file", O_RDONLY, 0, NULL), -EINVAL);
+}
+
+static void test_open_create_mode(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+	mode_t old = umask(022);
+	int fd = -1;
+
+	plant_tree(fx);
+	assert_int_equal(
+		fs_open_beneath(fx->rootfd, "a/b/new", O_WRONLY | O_CREAT | O_EXCL, 0640, &fd), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	close(fd);
+	assert_int_equal(
+		fs_open_beneath(fx->rootfd, "a/b/new", O_WRONLY | O_CREAT | O_EXCL, 0640, &fd),
+		-EEXIST);
+	umask(old);
+}
+
+static void test_symlink_mid_path(void **state)
+{
+	struct fixture *fx = *state;
+	char planted[128];
+	int fd = -1;
+
+	plant_tree(fx);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/etc/passwd", O_RDONLY, 0, &fd), -ELOOP);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/etc/passwd", O_PATH, 0, &fd), -ELOOP);
+	/* Even a link that stays inside the tree is refused. */
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/in/file", O_RDONLY, 0, &fd), -ELOOP);
+	assert_int_equal(
+		fs_open_beneath(fx->rootfd, "a/out/planted", O_WRONLY | O_CREAT, 0644, &fd),
+		-ELOOP);
+	snprintf(planted, sizeof(planted), "%s/planted", fx->outside);
+	assert_int_equal(access(planted, F_OK), -1);
+	assert_int_equal(fd, -1);
+}
+
+static void test_symlink_final(void **state)
+{
+	struct fixture *fx = *state;
+	int fd = -1;
+
+	plant_tree(fx);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/passwd", O_RDONLY, 0, &fd), -ELOOP);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/passwd", O_PATH, 0, &fd), -ELOOP);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/passwd", O_PATH | O_NOFOLLOW, 0, &fd),
+			 -ELOOP);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/in", O_PATH | O_DIRECTORY, 0, &fd), -ELOOP);
+	/* O_CREAT through a dangling link must not create its target. */
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/dangling", O_WRONLY | O_CREAT, 0644, &fd),
+			 -ELOOP);
+	assert_int_equal(access("/nonexistent-tailpod-test", F_OK), -1);
+	assert_int_equal(fd, -1);
+}
+
+static void test_escape_attempts(void **state)
+{
+	struct fixture *fx = *state;
+	char deep[FS_DEPTH_MAX * 2 + 8];
+	char *longp = malloc(PATH_MAX + 2);
+	int fd = -1;
+
+	plant_tree(fx);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "../outside", O_RDONLY, 0, &fd), -EXDEV);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/../../outside", O_RDONLY, 0, &fd), -EXDEV);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/b/..", O_PATH, 0, &fd), -EXDEV);
+	/* ".." is refused even when it would stay inside. */
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/b/../file", O_RDONLY, 0, &fd), -EXDEV);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "/etc/passwd", O_RDONLY, 0, &fd), -EXDEV);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "", O_RDONLY, 0, &fd), -EINVAL);
+	assert_int_equal(fs_open_beneath(fx->rootfd, "././/", O_RDONLY, 0, &fd), -EINVAL);
+	assert_int_equal(fs_open_beneath(fx->rootfd, NULL, O_RDONLY, 0, &fd), -EINVAL);
+
+	deep[0] = '\0';
+	for (int i = 0; i <= FS_DEPTH_MAX; i++)
+		strcat(deep, i ? "/a" : "a");
+	assert_int_equal(fs_open_beneath(fx->rootfd, deep, O_RDONLY, 0, &fd), -ENAMETOOLONG);
+	assert_non_null(longp);
+	memset(longp, 'x', PATH_MAX + 1);
+	longp[PATH_MAX + 1] = '\0';
+	assert_int_equal(fs_open_beneath(fx->rootfd, longp, O_RDONLY, 0, &fd), -ENAMETOOLONG);
+	free(longp);
+	assert_int_equal(fd, -1);
+}
+
+/* /proc/PID/root is a magic link to "/": never crossed. */
+static void test_magic_link(void **state)
+{
+	struct fixture *fx = *state;
+	char path[64];
+	int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = -1;
+
+	(void)fx;
+	assert_true(proc >= 0);
+	snprintf(path, sizeof(path), "%d/root/etc/passwd", (int)getpid());
+	assert_int_equal(fs_open_beneath(proc, path, O_RDONLY, 0, &fd), -ELOOP);
+	snprintf(path, sizeof(path), "%d/exe", (int)getpid());
+	assert_int_equal(fs_open_beneath(proc, path, O_RDONLY, 0, &fd), -ELOOP);
+	snprintf(path, sizeof(path), "%d/status", (int)getpid());
+	assert_int_equal(fs_open_beneath(proc, path, O_RDONLY, 0, &fd), 0);
+	close(fd);
+	close(proc);
+}
+
+static void test_mkdir_beneath(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+	char victim[128];
+
+	plant_tree(fx);
+	assert_int_equal(fs_mkdir_beneath(fx->rootfd, "x/y/z", 0750), 1);
+	assert_int_equal(fstatat(fx->rootfd, "x/y/z", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(fs_mkdir_beneath(fx->rootfd, "x/y/z", 0750), 0);
+	assert_int_equal(fs_mkdir_beneath(fx->rootfd, "x//y/./w/", 0750), 1);
+	assert_int_equal(fs_mkdir_beneath(fx->rootfd, "a/out/planted", 0755), -ELOOP);
+	snprintf(victim, sizeof(victim), "%s/planted", fx->outside);
+	assert_int_equal(access(victim, F_OK), -1);
+	assert_int_equal(fs_mkdir_beneath(fx->rootfd, "a/in", 0755), -ELOOP);
+	assert_int_equal(fs_mkdir_beneath(fx->rootfd, "a/file/sub", 0755), -ENOTDIR);
+	assert_int_equal(fs_mkdir_beneath(fx->rootfd, "a/../x", 0755), -EXDEV);
+	assert_int_equal(fs_mkdir_beneath(fx->rootfd, "/tmp/x", 0755), -EXDEV);
+}
+
+static void test_unlink_beneath(void **state)
+{
+	struct fixture *fx = *state;
+	char victim[128];
+	struct stat st;
+
+	plant_tree(fx);
+	snprintf(victim, sizeof(victim), "%s/victim", fx->outside);
+	put_file(AT_FDCWD, victim, "keep me");
+
+	assert_int_equal(fs_unlink_beneath(fx->rootfd, "a/out/victim", 0), -ELOOP);
+	assert_file(AT_FDCWD, victim, "keep me");
+	/* A final symlink is removed itself, never its target. */
+	assert_int_equal(fs_unlink_beneath(fx->rootfd, "a/out", 0), 0);
+	assert_int_equal(fstatat(fx->rootfd, "a/out", &st, AT_SYMLINK_NOFOLLOW), -1);
+	assert_file(AT_FDCWD, victim, "keep me");
+
+	assert_int_equal(fs_unlink_beneath(fx->rootfd, "a/b/file", 0), 0);
+	assert_int_equal(fs_unlink_beneath(fx->rootfd, "a/b/file", 0), -ENOENT);
+	assert_int_equal(fs_unlink_beneath(fx->rootfd, "a/b", AT_REMOVEDIR), 0);
+	assert_int_equal(fs_unlink_beneath(fx->rootfd, "a/file", AT_REMOVEDIR), -ENOTDIR);
+	assert_int_equal(fs_unlink_beneath(fx->rootfd, "a/file", AT_SYMLINK_NOFOLLOW), -EINVAL);
+	assert_int_equal(fs_unlink_beneath(fx->rootfd, "a/..", 0), -EXDEV);
+	assert_int_equal(fs_unlink_beneath(fx->rootfd, "a/file", 0), 0);
+}
+
+static int deny_openat2(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_SYS_OPENAT2, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = ARRAY_LEN(f), .filter = f};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* Without the hook: a kernel (or seccomp policy) without openat2 falls back by itself. */
+static void test_openat2_denied(void **state)
+{
+	struct fixture *fx = *state;
+	pid_t pid;
+	int status;
+
+	plant_tree(fx);
+	fs_beneath_force_walk(false);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = -1;
+		int ok;
+
+		if (deny_openat2() < 0)
+			_exit(TEST_SKIP_EXIT); /* no seccomp here: nothing to test */
+		ok = syscall(TEST_SYS_OPENAT2, 0, "", NULL, 0) < 0 && errno == ENOSYS &&
+		     fs_open_beneath(fx->rootfd, "a/b/file", O_RDONLY, 0, &fd) == 0 &&
+		     fs_open_beneath(fx->rootfd, "a/etc/passwd", O_RDONLY, 0, &fd) == -ELOOP &&
+		     fs_open_beneath(fx->rootfd, "a/passwd", O_RDONLY, 0, &fd) == -ELOOP &&
+		     fs_unlink_beneath(fx->rootfd, "a/out/x", 0) == -ELOOP;
+		_exit(ok ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == TEST_SKIP_EXIT)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_write_atomic_new_and_replace(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st1, st2;
+	mode_t old = umask(077);
+
+	assert_int_equal(fs_write_atomic(fx->rootfd, "f.conf", "one\n", 4, 0644), 0);
+	assert_file(fx->rootfd, "f.conf", "one\n");
+	assert_int_equal(fstatat(fx->rootfd, "f.conf", &st1, 0), 0);
+	/* fchmod: the mode is exact, whatever the umask. */
+	assert_int_equal(st1.st_mode & 07777, 0644);
+	assert_int_equal(count_entries(fx->rootfd), 1);
+
+	assert_int_equal(fs_write_atomic(fx->rootfd, "f.conf", "two\n", 4, 0600), 0);
+	assert_file(fx->rootfd, "f.conf", "two\n");
+	assert_int_equal(fstatat(fx->rootfd, "f.conf", &st2, 0), 0);
+	assert_int_equal(st2.st_mode & 07777, 0600);
+	assert_true(st1.st_ino != st2.st_ino); /* replaced by rename, not rewritten in place */
+	assert_int_equal(count_entries(fx->rootfd), 1);
+
+	assert_int_equal(fs_write_atomic(fx->rootfd, "empty", NULL, 0, 0640), 0);
+	assert_file(fx->rootfd, "empty", "");
+	umask(old);
+}
+
+static void test_write_atomic_names(void **state)
+{
+	struct fixture *fx = *state;
+	char name[NAME_MAX + 1];
+
+	assert_int_equal(fs_write_atomic(fx->rootfd, "a/b", "x", 1, 0644), -EINVAL);
+	assert_int_equal(fs_write_atomic(fx->rootfd, "", "x", 1, 0644), -EINVAL);
+	assert_int_equal(fs_write_atomic(fx->rootfd, ".", "x", 1, 0644), -EINVAL);
+	assert_int_equal(fs_write_atomic(fx->rootfd, "..", "x", 1, 0644), -EINVAL);
+	assert_int_equal(fs_write_atomic(fx->rootfd, NULL, "x", 1, 0644), -EINVAL);
+	assert_int_equal(fs_write_atomic(fx->rootfd, "f", NULL, 1, 0644), -EINVAL);
+	assert_int_equal(fs_write_atomic(fx->rootfd, "f", "x", 1, 04755), -EINVAL);
+	memset(name, 'n', sizeof(name));
+	name[NAME_MAX - FS_TEMP_SUFFIX_LEN + 1] = '\0';
+	assert_int_equal(fs_write_atomic(fx->rootfd, name, "x", 1, 0644), -ENAMETOOLONG);
+	name[NAME_MAX - FS_TEMP_SUFFIX_LEN] = '\0';
+	assert_int_equal(fs_write_atomic(fx->rootfd, name, "x", 1, 0644), 0);
+	assert_int_equal(count_entries(fx->rootfd), 1);
+}
+
+/* The rename fails (a non-empty directory sits at the name): no temp may stay behind. */
+static void test_write_atomic_rename_fails(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(fs_mkdir_beneath(fx->rootfd, "d", 0755), 1);
+	put_file(fx->rootfd, "d/keep", "k");
+	assert_int_equal(fs_write_atomic(fx->rootfd, "d", "x", 1, 0644), -EISDIR);
+	assert_file(fx->rootfd, "d/keep", "k");
+	assert_int_equal(count_entries(fx->rootfd), 1);
+}
+
+/* The write itself fails (RLIMIT_FSIZE in a child): the old content stays, no temp stays. */
+static void test_write_atomic_write_fails(void **state)
+{
+	enum { BIG = 1024 * 1024 };
+	struct fixture *fx = *state;
+	pid_t pid;
+	int status;
+
+	put_file(fx->rootfd, "f", "old");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = {.rlim_cur = 4096, .rlim_max = 4096};
+		char *big = calloc(1, BIG);
+
+		signal(SIGXFSZ, SIG_IGN);
+		if (!big || setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			_exit(2);
+		_exit(fs_write_atomic(fx->rootfd, "f", big, BIG, 0644) == -EFBIG ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_file(fx->rootfd, "f", "old");
+	assert_int_equal(count_entries(fx->rootfd), 1);
+}
+
+/* A symlink at the name is replaced itself; its target is never written. */
+static void test_write_atomic_over_symlink(void **state)
+{
+	struct fixture *fx = *state;
+	char victim[128];
+	struct stat st;
+
+	snprintf(victim, sizeof(victim), "%s/victim", fx->outside);
+	put_file(AT_FDCWD, victim, "keep me");
+	assert_int_equal(symlinkat(victim, fx->rootfd, "link"), 0);
+	assert_int_equal(fs_write_atomic(fx->rootfd, "link", "new", 3, 0644), 0);
+	assert_int_equal(fstatat(fx->rootfd, "link", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_file(fx->rootfd, "link", "new");
+	assert_file(AT_FDCWD, victim, "keep me");
+}
+
+/* The directory fsync goes through a fresh fd: O_PATH dirfds and AT_FDCWD must work. */
+static void test_write_atomic_dirfds(void **state)
+{
+	struct fixture *fx = *state;
+	int opath = open(fx->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	assert_true(opath >= 0);
+	assert_true(cwd >= 0);
+	assert_int_equal(fs_write_atomic(opath, "p", "o_path", 6, 0644), 0);
+	assert_file(fx->rootfd, "p", "o_path");
+	assert_int_equal(chdir(fx->root), 0);
+	assert_int_equal(fs_write_atomic(AT_FDCWD, "c", "cwd", 3, 0644), 0);
+	assert_int_equal(fchdir(cwd), 0);
+	assert_file(fx->rootfd, "c", "cwd");
+	assert_int_equal(count_entries(fx->rootfd), 2);
+	assert_int_equal(fs_write_atomic(-1, "x", "x", 1, 0644), -EBADF);
+	close(opath);
+	close(cwd);
+}
+
+static void test_write_atomic_owned(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(fs_write_atomic_owned(fx->rootfd, "o", "x", 1, 0600, 65534, 65534), 0);
+	assert_int_equal(fstatat(fx->rootfd, "o", &st, 0), 0);
+	assert_int_equal(st.st_uid, 65534);
+	assert_int_equal(st.st_gid, 65534);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(fs_write_atomic_owned(fx->rootfd, "o", "y", 1, 0640, (uid_t)-1, 4242), 0);
+	assert_int_equal(fstatat(fx->rootfd, "o", &st, 0), 0);
+	assert_int_equal(st.st_uid, 0);
+	assert_int_equal(st.st_gid, 4242);
+	assert_int_equal(st.st_mode & 07777, 0640);
+}
+
+static void test_read_bounded(void **state)
+{
+	struct fixture *fx = *state;
+	char *buf = NULL;
+	size_t len = 99;
+
+	put_file(fx->rootfd, "f", "hello");
+	put_file(fx->rootfd, "e", "");
+	assert_int_equal(symlinkat("/etc/passwd", fx->rootfd, "l"), 0);
+	assert_int_equal(mkfifoat(fx->rootfd, "fifo", 0600), 0);
+	assert_int_equal(mkdirat(fx->rootfd, "d", 0755), 0);
+
+	assert_int_equal(fs_read_bounded(fx->rootfd, "f", 5, &buf, &len), 0);
+	assert_int_equal(len, 5);
+	assert_string_equal(buf, "hello");
+	free(buf);
+	buf = NULL;
+	assert_int_equal(fs_read_bounded(fx->rootfd, "f", 4, &buf, &len), -EFBIG);
+	assert_int_equal(fs_read_bounded(fx->rootfd, "e", 0, &buf, &len), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(buf, "");
+	free(buf);
+	buf = NULL;
+	assert_int_equal(fs_read_bounded(fx->rootfd, "l", 100, &buf, &len), -ELOOP);
+	assert_int_equal(fs_read_bounded(fx->rootfd, "fifo", 100, &buf, &len), -EINVAL);
+	assert_int_equal(fs_read_bounded(fx->rootfd, "d", 100, &buf, &len), -EISDIR);
+	assert_int_equal(fs_read_bounded(fx->rootfd, "none", 100, &buf, &len), -ENOENT);
+	assert_int_equal(fs_read_bounded(fx->rootfd, "f", (size_t)FS_READ_MAX + 1, &buf, &len),
+			 -EINVAL);
+	assert_null(buf);
+}
+
+/* procfs files say size 0: the buffer must grow, and the bound must still hold. */
+static void test_read_bounded_unknown_size(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(fs_read_bounded(AT_FDCWD, "/proc/self/status", TEST_READ_MAX, &buf, &len),
+			 0);
+	assert_true(len > 100);
+	assert_int_equal(strlen(buf), len);
+	assert_non_null(strstr(buf, "Pid:"));
+	free(buf);
+	buf = NULL;
+	assert_int_equal(fs_read_bounded(AT_FDCWD, "/proc/self/status", 10, &buf, &len), -EFBIG);
+	assert_null(buf);
+}
+
+/* Each *_beneath test twice, named after the path it takes. */
+#define BOTH(t)                                                                                    \
+	{#t "/openat2", t, setup, teardown, &fx_openat2},                                          \
+	{                                                                                          \
+#t "/walk", t, setup, teardown, &fx_walk                                           \
+	}
+#define ONCE(t)                                                                                    \
+	{                                                                                          \
+#t, t, setup, teardown, &fx_openat2                                                \
+	}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(test_open_plain),
+		BOTH(test_open_create_mode),
+		BOTH(test_symlink_mid_path),
+		BOTH(test_symlink_final),
+		BOTH(test_escape_attempts),
+		BOTH(test_magic_link),
+		BOTH(test_mkdir_beneath),
+		BOTH(test_unlink_beneath),
+		ONCE(test_openat2_denied),
+		ONCE(test_write_atomic_new_and_replace),
+		ONCE(test_write_atomic_names),
+		ONCE(test_write_atomic_rename_fails),
+		ONCE(test_write_atomic_write_fails),
+		ONCE(test_write_atomic_over_symlink),
+		ONCE(test_write_atomic_dirfds),
+		ONCE(test_write_atomic_owned),
+		ONCE(test_read_bounded),
+		ONCE(test_read_bounded_unknown_size),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
