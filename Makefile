@@ -8,7 +8,7 @@ include third_party/versions.mk
 CORE_SRCS := $(sort $(wildcard core/*.c))
 APPLET_SRCS := $(sort $(wildcard applets/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
-APPLET_NAMES = $(shell sed -n 's/^APPLET("\([a-z-]*\)".*/\1/p' applets/applets.def)
+APPLET_NAMES = $(shell sed -n 's/^APPLET."\([a-z-]*\)".*/\1/p' applets/applets.def)
 NATIVE_ARCH := $(shell uname -m)
 
 .PHONY: all deps demo test unit-tests size install versions clean distclean FORCE
