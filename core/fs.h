@@ -63,4 +63,11 @@ int fs_read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
  * normal behaviour (and forgets an earlier ENOSYS). */
 void fs_beneath_force_walk(bool force);
 
+/*
+ * Remove name (a single component below dirfd) and everything beneath it, never following a
+ * symlink: links are unlinked, not entered. A missing name is success. Depth bounded by
+ * FS_DEPTH_MAX (-ELOOP beyond). Implemented in fs_tree.c.
+ */
+int fs_remove_tree(int dirfd, const char *name);
+
 #endif
