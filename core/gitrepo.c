@@ -1,0 +1,565 @@
+/*
+ * gitrepo.c: the desired state arrives through libgit2 only. One fetch: open (or create) the
+ * bare repository, connect, check that the branch is advertised, fetch it shallow with a forced
+ * refspec (the remote is the truth), and verify that the local ref now names the advertised
+ * tip. A repository that cannot be opened is rebuilt beside the old one and swapped in with one
+ * atomic rename, so a failed rebuild leaves the old one in place. libgit2 is kept away from
+ * the host's git configuration and from ~/.ssh: settings come from tailpod's config only.
+ */
+#define _GNU_SOURCE /* renameat2 flags */
+#include "gitrepo.h"
+
+#include "core.h"
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+enum {
+	GITREPO_CONNECT_TIMEOUT_MS_MAX = 30 * 1000, /* one TCP connect, within the whole timeout */
+	GITREPO_REF_MAX = GITREPO_BRANCH_MAX + 64,
+	GITREPO_PATH_MAX = PATH_MAX,
+	GITREPO_SSH_PORT = 22,
+};
+
+/* What the libgit2 callbacks share with the fetch that registered them. */
+struct fetch_ctx {
+	const struct gitrepo_fetch_opts *opts;
+	struct timespec deadline;
+	unsigned ssh_port;
+	unsigned credential_calls;
+	bool timed_out;
+	bool hostkey_refused;
+	bool no_credentials;
+	char hostkey_msg[GITREPO_ERROR_MAX / 2];
+};
+
+static void set_error(struct gitrepo_error *err, enum gitrepo_failure failure, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_error(struct gitrepo_error *err, enum gitrepo_failure failure, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->failure = failure;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+}
+
+static const char *libgit2_message(void)
+{
+	const git_error *e = git_error_last();
+
+	return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+static bool deadline_passed(struct fetch_ctx *ctx)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > ctx->deadline.tv_sec ||
+	    (now.tv_sec == ctx->deadline.tv_sec && now.tv_nsec >= ctx->deadline.tv_nsec))
+		ctx->timed_out = true;
+	return ctx->timed_out;
+}
+
+/* --- URL facts libgit2 does not hand to the callbacks ----------------------------------------- */
+
+static bool url_is_ssh(const char *url)
+{
+	const char *scheme_end = strstr(url, "://");
+	const char *colon = strchr(url, ':');
+
+	if (scheme_end)
+		return strncmp(url, "ssh://", 6) == 0 || strncmp(url, "ssh+git://", 10) == 0 ||
+		       strncmp(url, "git+ssh://", 10) == 0;
+	/* scp-like "user@host:path": a colon before any slash */
+	return colon && (!strchr(url, '/') || colon < strchr(url, '/'));
+}
+
+/* The port of an ssh URL: explicit in ssh://host:port/..., else 22. */
+static unsigned url_ssh_port(const char *url)
+{
+	const char *authority = strstr(url, "://"), *end, *colon;
+	unsigned long port;
+	char *stop;
+
+	if (!authority)
+		return GITREPO_SSH_PORT;
+	authority += 3;
+	end = strchr(authority, '/');
+	if (!end)
+		end = authority + strlen(authority);
+	colon = memrchr(authority, ':', (size_t)(end - authority));
+	if (!colon || (memchr(authority, ']', (size_t)(end - authority)) &&
+		       colon < (const char *)memrchr(authority, ']', (size_t)(end - authority))))
+		return GITREPO_SSH_PORT;
+	port = strtoul(colon + 1, &stop, 10);
+	if (stop != end || port == 0 || port > 65535)
+		return GITREPO_SSH_PORT;
+	return (unsigned)port;
+}
+
+/* --- libgit2 callbacks ------------------------------------------------------------------------ */
+
+static int ssh_sign_trampoline(LIBSSH2_SESSION *session, unsigned char **sig, size_t *sig_len,
+			       const unsigned char *data, size_t data_len, void **abstract)
+{
+	struct fetch_ctx *ctx = *abstract;
+	const struct gitrepo_ssh *ssh = ctx->opts->ssh;
+
+	(void)session;
+	return ssh->sign(sig, sig_len, data, data_len, ssh->payload) < 0 ? -1 : 0;
+}
+
+static int on_credentials(git_credential **out, const char *url, const char *user_from_url,
+			  unsigned int allowed, void *payload)
+{
+	struct fetch_ctx *ctx = payload;
+	const struct gitrepo_fetch_opts *o = ctx->opts;
+
+	(void)url;
+	/* One offer only: libgit2 asks again after a refusal, and the answer would not change. */
+	if (ctx->credential_calls++ > 0)
+		return GIT_EAUTH;
+	if ((allowed & GIT_CREDENTIAL_SSH_CUSTOM) && o->ssh)
+		return git_credential_ssh_custom_new(out, user_from_url ? user_from_url : "git",
+						     (const char *)o->ssh->public_key,
+						     o->ssh->public_key_len, ssh_sign_trampoline,
+						     ctx);
+	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && o->token)
+		return git_credential_userpass_plaintext_new(
+			out, user_from_url ? user_from_url : "x-access-token", o->token);
+	ctx->no_credentials = true;
+	return GIT_EAUTH;
+}
+
+static int on_certificate(git_cert *cert, int valid, const char *host, void *payload)
+{
+	struct fetch_ctx *ctx = payload;
+	const struct gitrepo_ssh *ssh = ctx->opts->ssh;
+	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
+
+	if (cert->cert_type == GIT_CERT_X509) {
+		if (valid)
+			return 0;
+		snprintf(ctx->hostkey_msg, sizeof(ctx->hostkey_msg),
+			 "TLS certificate of '%s' is not trusted by the CA bundle", host);
+		ctx->hostkey_refused = true;
+		return GIT_ECERTIFICATE;
+	}
+	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2 || !(hk->type & GIT_CERT_SSH_RAW) || !ssh ||
+	    !ssh->check_hostkey) {
+		snprintf(ctx->hostkey_msg, sizeof(ctx->hostkey_msg),
+			 "no way to verify the host key of '%s'", host);
+		ctx->hostkey_refused = true;
+		return GIT_ECERTIFICATE;
+	}
+	if (ssh->check_hostkey(host, ctx->ssh_port, (const unsigned char *)hk->hostkey,
+			       hk->hostkey_len, ctx->hostkey_msg, sizeof(ctx->hostkey_msg),
+			       ssh->payload) < 0) {
+		ctx->hostkey_refused = true;
+		return GIT_ECERTIFICATE;
+	}
+	return 0;
+}
+
+static int on_transfer(const git_indexer_progress *stats, void *payload)
+{
+	(void)stats;
+	return deadline_passed(payload) ? GIT_EUSER : 0;
+}
+
+static int on_sideband(const char *str, int len, void *payload)
+{
+	(void)str;
+	(void)len;
+	return deadline_passed(payload) ? GIT_EUSER : 0;
+}
+
+static void callbacks_init(git_remote_callbacks *cb, struct fetch_ctx *ctx)
+{
+	git_remote_init_callbacks(cb, GIT_REMOTE_CALLBACKS_VERSION);
+	cb->credentials = on_credentials;
+	cb->certificate_check = on_certificate;
+	cb->transfer_progress = on_transfer;
+	cb->sideband_progress = on_sideband;
+	cb->payload = ctx;
+}
+
+/* --- classification --------------------------------------------------------------------------- */
+
+static void classify_failure(int code, const struct fetch_ctx *ctx, const char *step,
+			     struct gitrepo_error *err)
+{
+	const git_error *e = git_error_last();
+	int klass = e ? e->klass : GIT_ERROR_NONE;
+
+	if (ctx->timed_out)
+		set_error(err, GITREPO_FAIL_TIMEOUT, "%s: no answer within %u s", step,
+			  ctx->opts->timeout_s);
+	else if (ctx->hostkey_refused)
+		set_error(err, GITREPO_FAIL_HOSTKEY, "%s: %s", step, ctx->hostkey_msg);
+	else if (ctx->no_credentials)
+		set_error(err, GITREPO_FAIL_AUTH,
+			  "%s: the remote asks for credentials and none "
+			  "are configured for this URL",
+			  step);
+	else if (code == GIT_EAUTH || ctx->credential_calls > 1)
+		set_error(err, GITREPO_FAIL_AUTH, "%s: credentials refused: %s", step,
+			  libgit2_message());
+	else if (code == GIT_ECERTIFICATE)
+		set_error(err, GITREPO_FAIL_HOSTKEY, "%s: %s", step, libgit2_message());
+	else if (klass == GIT_ERROR_ODB || klass == GIT_ERROR_REPOSITORY ||
+		 klass == GIT_ERROR_INDEX || klass == GIT_ERROR_FILESYSTEM ||
+		 klass == GIT_ERROR_REFERENCE)
+		set_error(err, GITREPO_FAIL_LOCAL, "%s: local repository: %s", step,
+			  libgit2_message());
+	else if (klass == GIT_ERROR_NET || klass == GIT_ERROR_SSH || klass == GIT_ERROR_SSL ||
+		 klass == GIT_ERROR_OS)
+		set_error(err, GITREPO_FAIL_NETWORK, "%s: %s", step, libgit2_message());
+	else
+		set_error(err, GITREPO_FAIL_PROTOCOL, "%s: %s", step, libgit2_message());
+}
+
+/* --- the local repository --------------------------------------------------------------------- */
+
+static int tip_of(git_repository *repo, const char *ref, char out[GITREPO_OID_HEX_SIZE])
+{
+	git_oid oid;
+
+	if (git_reference_name_to_id(&oid, repo, ref) < 0)
+		return -ENOENT;
+	git_oid_tostr(out, GITREPO_OID_HEX_SIZE, &oid);
+	return 0;
+}
+
+/* A repository counts as healthy when it opens and its recorded tip, if any, reads back. */
+static int repo_open_healthy(const char *dir, const char *ref, git_repository **ret)
+{
+	git_repository *repo = NULL;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	git_oid oid;
+	int r;
+
+	r = git_repository_open_ext(&repo, dir,
+				    GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL);
+	if (r == GIT_ENOTFOUND)
+		return -ENOENT;
+	if (r < 0)
+		return -EBADMSG;
+	if (git_reference_name_to_id(&oid, repo, ref) == 0 &&
+	    (git_commit_lookup(&commit, repo, &oid) < 0 || git_commit_tree(&tree, commit) < 0)) {
+		git_commit_free(commit);
+		git_repository_free(repo);
+		return -EBADMSG;
+	}
+	git_tree_free(tree);
+	git_commit_free(commit);
+	*ret = repo;
+	return 0;
+}
+
+static int dir_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static int repo_create(const char *dir, git_repository **ret)
+{
+	return git_repository_init(ret, dir, 1) < 0 ? -EIO : 0;
+}
+
+/* Split "/a/b/repo.git" into an open parent directory and "repo.git". */
+static int open_parent(const char *path, int *ret_fd, const char **ret_base)
+{
+	char parent[GITREPO_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t len;
+	int fd;
+
+	if (!slash) {
+		*ret_base = path;
+		*ret_fd = AT_FDCWD;
+		return 0;
+	}
+	len = slash == path ? 1 : (size_t)(slash - path);
+	if (len >= sizeof(parent))
+		return -ENAMETOOLONG;
+	memcpy(parent, path, len);
+	parent[len] = '\0';
+	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret_fd = fd;
+	*ret_base = slash + 1;
+	return 0;
+}
+
+static int remove_repo_dir(const char *path)
+{
+	const char *base;
+	int fd, r;
+
+	r = open_parent(path, &fd, &base);
+	if (r < 0)
+		return r;
+	r = fs_remove_tree(fd, base);
+	if (fd != AT_FDCWD)
+		close(fd);
+	return r;
+}
+
+/* Put the rebuilt repository in place with one atomic exchange, then drop the old one. */
+static int repo_swap_in(const char *fresh, const char *dir)
+{
+	if (syscall(SYS_renameat2, AT_FDCWD, fresh, AT_FDCWD, dir, RENAME_EXCHANGE) < 0)
+		return -errno;
+	return remove_repo_dir(fresh);
+}
+
+/* --- fetch ------------------------------------------------------------------------------------ */
+
+static void set_global_options(const struct gitrepo_fetch_opts *o)
+{
+	int connect_ms = (int)(o->timeout_s * 1000u);
+
+	if (connect_ms > GITREPO_CONNECT_TIMEOUT_MS_MAX)
+		connect_ms = GITREPO_CONNECT_TIMEOUT_MS_MAX;
+	/* No system, global or XDG git configuration, and a $HOME with nothing in it. */
+	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM, "");
+	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_XDG, "");
+	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, "");
+	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_PROGRAMDATA, "");
+	if (o->home_dir)
+		git_libgit2_opts(GIT_OPT_SET_HOMEDIR, o->home_dir);
+	if (o->ca_bundle)
+		git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, o->ca_bundle, NULL);
+	git_libgit2_opts(GIT_OPT_SET_SERVER_CONNECT_TIMEOUT, connect_ms);
+	git_libgit2_opts(GIT_OPT_SET_SERVER_TIMEOUT, (int)(o->timeout_s * 1000u));
+	git_libgit2_opts(GIT_OPT_SET_USER_AGENT, "tailpod");
+}
+
+/* The tip the remote advertises for ref, or -ENOENT when it has no such branch. */
+static int advertised_tip(git_remote *remote, const char *ref, git_oid *ret)
+{
+	const git_remote_head **heads;
+	size_t n;
+
+	if (git_remote_ls(&heads, &n, remote) < 0)
+		return -EIO;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(heads[i]->name, ref) == 0) {
+			git_oid_cpy(ret, &heads[i]->oid);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int fetch_into(git_repository *repo, struct fetch_ctx *ctx, const char *head_ref,
+		      const char *local_ref, struct gitrepo_fetch_result *res,
+		      struct gitrepo_error *err)
+{
+	const struct gitrepo_fetch_opts *o = ctx->opts;
+	git_fetch_options fetch;
+	git_remote *remote = NULL;
+	git_oid advertised, fetched;
+	char refspec[2 * GITREPO_REF_MAX + 2];
+	char *specs[] = {refspec};
+	git_strarray refspecs = {specs, 1};
+	int r;
+
+	snprintf(refspec, sizeof(refspec), "+%s:%s", head_ref, local_ref);
+	git_fetch_options_init(&fetch, GIT_FETCH_OPTIONS_VERSION);
+	callbacks_init(&fetch.callbacks, ctx);
+	fetch.depth = 1;
+	fetch.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fetch.update_fetchhead = 0;
+	fetch.prune = GIT_FETCH_NO_PRUNE;
+	fetch.follow_redirects = GIT_REMOTE_REDIRECT_INITIAL;
+
+	r = git_remote_create_anonymous(&remote, repo, o->url);
+	if (r < 0) {
+		set_error(err, GITREPO_FAIL_CONFIG, "invalid git URL: %s", libgit2_message());
+		return -EINVAL;
+	}
+	r = git_remote_connect(remote, GIT_DIRECTION_FETCH, &fetch.callbacks, NULL, NULL);
+	if (r < 0) {
+		classify_failure(r, ctx, "connect", err);
+		r = -EIO;
+		goto out;
+	}
+	if (advertised_tip(remote, head_ref, &advertised) < 0) {
+		set_error(err, GITREPO_FAIL_BRANCH, "branch '%s' does not exist on the remote",
+			  o->branch);
+		r = -ENOENT;
+		goto out;
+	}
+	r = git_remote_fetch(remote, &refspecs, &fetch, NULL);
+	if (r < 0) {
+		classify_failure(r, ctx, "fetch", err);
+		r = -EIO;
+		goto out;
+	}
+	if (git_reference_name_to_id(&fetched, repo, local_ref) < 0 ||
+	    !git_oid_equal(&fetched, &advertised)) {
+		set_error(err, GITREPO_FAIL_PROTOCOL,
+			  "fetch: the fetched tip of '%s' is not the one "
+			  "the remote advertised",
+			  o->branch);
+		r = -EBADMSG;
+		goto out;
+	}
+	git_oid_tostr(res->commit, sizeof(res->commit), &fetched);
+	r = 0;
+out:
+	git_remote_free(remote);
+	return r;
+}
+
+static int check_opts(const struct gitrepo_fetch_opts *o, char *head_ref, char *local_ref,
+		      struct gitrepo_error *err)
+{
+	int valid = 0;
+
+	if (!o->url || !*o->url || strlen(o->url) >= GITREPO_URL_MAX) {
+		set_error(err, GITREPO_FAIL_CONFIG, "git URL is empty or too long");
+		return -EINVAL;
+	}
+	if (!o->branch || strlen(o->branch) >= GITREPO_BRANCH_MAX || !o->repo_dir ||
+	    !o->timeout_s) {
+		set_error(err, GITREPO_FAIL_CONFIG, "branch, repository or timeout missing");
+		return -EINVAL;
+	}
+	snprintf(head_ref, GITREPO_REF_MAX, "refs/heads/%s", o->branch);
+	snprintf(local_ref, GITREPO_REF_MAX, "refs/remotes/origin/%s", o->branch);
+	if (git_reference_name_is_valid(&valid, head_ref) < 0 || !valid) {
+		set_error(err, GITREPO_FAIL_CONFIG, "invalid branch name '%s'", o->branch);
+		return -EINVAL;
+	}
+	if (url_is_ssh(o->url) && (!o->ssh || !o->ssh->sign || !o->ssh->check_hostkey)) {
+		set_error(err, GITREPO_FAIL_CONFIG, "ssh URL but no deploy key is configured");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Fetch into a fresh repository at repo_dir.new and swap it in. */
+static int fetch_rebuilt(struct fetch_ctx *ctx, const char *head_ref, const char *local_ref,
+			 struct gitrepo_fetch_result *res, struct gitrepo_error *err)
+{
+	char fresh[GITREPO_PATH_MAX];
+	git_repository *repo = NULL;
+	int r;
+
+	if (snprintf(fresh, sizeof(fresh), "%s.new", ctx->opts->repo_dir) >= (int)sizeof(fresh))
+		return -ENAMETOOLONG;
+	r = remove_repo_dir(fresh);
+	if (r >= 0)
+		r = repo_create(fresh, &repo);
+	if (r < 0) {
+		set_error(err, GITREPO_FAIL_LOCAL, "unable to create '%s'", fresh);
+		return r;
+	}
+	r = fetch_into(repo, ctx, head_ref, local_ref, res, err);
+	git_repository_free(repo);
+	if (r < 0) {
+		remove_repo_dir(fresh);
+		return r;
+	}
+	r = dir_exists(ctx->opts->repo_dir) ? repo_swap_in(fresh, ctx->opts->repo_dir)
+					    : (rename(fresh, ctx->opts->repo_dir) < 0 ? -errno : 0);
+	if (r < 0)
+		set_error(err, GITREPO_FAIL_LOCAL, "unable to put the rebuilt repository in place");
+	res->recreated = r >= 0;
+	return r;
+}
+
+static int fetch_or_rebuild(struct fetch_ctx *ctx, struct gitrepo_fetch_result *res,
+			    struct gitrepo_error *err)
+{
+	char head_ref[GITREPO_REF_MAX], local_ref[GITREPO_REF_MAX];
+	git_repository *repo = NULL;
+	int r;
+
+	r = check_opts(ctx->opts, head_ref, local_ref, err);
+	if (r < 0)
+		return r;
+	/* Missing, unreadable or corrupt: build beside it; the old one stays until the swap. */
+	r = repo_open_healthy(ctx->opts->repo_dir, local_ref, &repo);
+	if (r < 0)
+		return fetch_rebuilt(ctx, head_ref, local_ref, res, err);
+	if (tip_of(repo, local_ref, res->previous) < 0)
+		res->previous[0] = '\0';
+	r = fetch_into(repo, ctx, head_ref, local_ref, res, err);
+	git_repository_free(repo);
+	/* A local failure (objects, refs) means a broken repository, not a broken remote. */
+	if (r < 0 && err->failure == GITREPO_FAIL_LOCAL) {
+		*err = (struct gitrepo_error){0};
+		return fetch_rebuilt(ctx, head_ref, local_ref, res, err);
+	}
+	return r;
+}
+
+int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_result *ret_result,
+		  struct gitrepo_error *err)
+{
+	struct gitrepo_fetch_result res = {0};
+	struct fetch_ctx ctx = {.opts = opts};
+	int r;
+
+	*err = (struct gitrepo_error){0};
+	if (git_libgit2_init() < 0) {
+		set_error(err, GITREPO_FAIL_LOCAL, "unable to initialise libgit2: %s",
+			  libgit2_message());
+		return -EIO;
+	}
+	set_global_options(opts);
+	clock_gettime(CLOCK_MONOTONIC, &ctx.deadline);
+	ctx.deadline.tv_sec += opts->timeout_s;
+	ctx.ssh_port = opts->url ? url_ssh_port(opts->url) : GITREPO_SSH_PORT;
+	r = fetch_or_rebuild(&ctx, &res, err);
+	git_libgit2_shutdown();
+	if (r < 0)
+		return r;
+	*ret_result = res;
+	return 0;
+}
+
+int gitrepo_tip(const char *repo_dir, const char *branch, char ret_commit[GITREPO_OID_HEX_SIZE])
+{
+	char ref[GITREPO_REF_MAX], tip[GITREPO_OID_HEX_SIZE];
+	git_repository *repo = NULL;
+	int r;
+
+	if (snprintf(ref, sizeof(ref), "refs/remotes/origin/%s", branch) >= (int)sizeof(ref))
+		return -ENAMETOOLONG;
+	if (git_libgit2_init() < 0)
+		return -EIO;
+	r = repo_open_healthy(repo_dir, ref, &repo);
+	if (r >= 0) {
+		r = tip_of(repo, ref, tip);
+		git_repository_free(repo);
+	}
+	git_libgit2_shutdown();
+	if (r < 0)
+		return r;
+	memcpy(ret_commit, tip, sizeof(tip));
+	return 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * gitrepo.h: fetch the desired state into a bare repository with libgit2 (https, ssh, file),
+ * never a git binary and never a working tree. The remote is the truth: a force-pushed branch
+ * replaces the old tip, a missing branch is an error that changes nothing.
+ */
+#ifndef TAILPOD_GITREPO_H
+#define TAILPOD_GITREPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum {
+	GITREPO_OID_HEX_SIZE = 41, /* 40 hex digits of a SHA-1 object id and a NUL */
+	GITREPO_ERROR_MAX = 512,
+	GITREPO_BRANCH_MAX = 200,
+	GITREPO_URL_MAX = 2048,
+};
+
+/* Why a fetch failed, so the caller can choose the exit status (75 for the temporary ones). */
+enum gitrepo_failure {
+	GITREPO_FAIL_NONE = 0,
+	GITREPO_FAIL_NETWORK,  /* cannot reach the remote: temporary */
+	GITREPO_FAIL_TIMEOUT,  /* the whole fetch ran past its deadline: temporary */
+	GITREPO_FAIL_AUTH,     /* credentials refused */
+	GITREPO_FAIL_HOSTKEY,  /* certificate or ssh host key not trusted */
+	GITREPO_FAIL_BRANCH,   /* the branch does not exist on the remote */
+	GITREPO_FAIL_LOCAL,    /* the local repository could not be opened or written */
+	GITREPO_FAIL_CONFIG,   /* bad URL, branch name or option */
+	GITREPO_FAIL_PROTOCOL, /* anything else the remote or libgit2 reported */
+};
+
+struct gitrepo_error {
+	enum gitrepo_failure failure;
+	char message[GITREPO_ERROR_MAX];
+};
+
+/* Signs data for ssh public-key authentication: a malloc'd raw signature, as libssh2 wants. */
+typedef int (*gitrepo_ssh_sign_fn)(unsigned char **ret_sig, size_t *ret_sig_len,
+				   const unsigned char *data, size_t data_len, void *payload);
+
+/* Decides about an ssh host key: 0 trusted, <0 refused (with a message in msg). */
+typedef int (*gitrepo_hostkey_fn)(const char *host, unsigned port, const unsigned char *key,
+				  size_t key_len, char *msg, size_t msg_size, void *payload);
+
+struct gitrepo_ssh {
+	const unsigned char *public_key; /* SSH wire-format public key blob */
+	size_t public_key_len;
+	gitrepo_ssh_sign_fn sign;
+	gitrepo_hostkey_fn check_hostkey;
+	void *payload;
+};
+
+struct gitrepo_fetch_opts {
+	const char *url;
+	const char *branch;
+	const char *repo_dir;  /* the bare repository, created when missing */
+	const char *home_dir;  /* an empty directory libgit2 may treat as $HOME (no ~/.ssh, no
+				  ~/.gitconfig) */
+	const char *ca_bundle; /* PEM file for https, or NULL */
+	const char *token;     /* https password (sent as basic auth), or NULL; never logged */
+	const struct gitrepo_ssh *ssh; /* required for ssh URLs */
+	unsigned timeout_s;	       /* the whole fetch, connect included */
+};
+
+struct gitrepo_fetch_result {
+	char commit[GITREPO_OID_HEX_SIZE];   /* the fetched branch tip */
+	char previous[GITREPO_OID_HEX_SIZE]; /* the tip before, or "" on the first fetch */
+	bool recreated;			     /* the local repository was corrupt and rebuilt */
+};
+
+/* Fetch branch of url into repo_dir (shallow). On failure nothing the caller relies on changed. */
+int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_result *ret_result,
+		  struct gitrepo_error *err);
+
+/* The recorded tip of branch in repo_dir, without any network access. */
+int gitrepo_tip(const char *repo_dir, const char *branch, char ret_commit[GITREPO_OID_HEX_SIZE]);
+
+#endif
