@@ -42,7 +42,7 @@ run_unit() {
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
-# Each tests/applets/*.test runs in its own bash with the harness loaded; the harness prints
+# Each tests/applets/*.test and tests/peers/*.test runs in its own bash with the harness loaded; the harness prints
 # one "PASS: ..." or "FAIL: ..." per test and a final "counts P F" line.
 run_applet_tests() {
 	local arch=$1 qemu="" file out p f
@@ -52,9 +52,12 @@ run_applet_tests() {
 		echo "applets $arch: binary $bin missing"
 		failed=$((failed + 1)); return
 	fi
-	for file in "$top"/tests/applets/*.test; do
+	for file in "$top"/tests/applets/*.test "$top"/tests/peers/*.test; do
+		[ -e "$file" ] || continue
 		out=$(TP_ARCH=$arch TP_BIN=$bin TP_QEMU=$qemu TP_TOP=$top \
-			bash -c '. "$TP_TOP/tests/applets/lib.sh"; . "$1"; testing_done' _ "$file" 2>&1)
+			bash -c '. "$TP_TOP/tests/applets/lib.sh"
+				case $1 in */peers/*) . "$TP_TOP/tests/peers/lib.sh" ;; esac
+				. "$1"; testing_done' _ "$file" 2>&1)
 		p=$(sed -n 's/^counts \([0-9]*\) [0-9]*$/\1/p' <<<"$out")
 		f=$(sed -n 's/^counts [0-9]* \([0-9]*\)$/\1/p' <<<"$out")
 		if [ -z "$p" ]; then p=0 f=1; fi
