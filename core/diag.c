@@ -1,0 +1,119 @@
+/* diag.c: the bounded, sortable list of (path, line, message) diagnostics (module boundary: core,
+ * libc only). Messages are formatted once, cut at DIAG_MSG_MAX; nothing here escapes them, since
+ * the applet's output form (terminal or JSON) decides the escaping. */
+#include "diag.h"
+#include "core.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool label_empty(const char *label)
+{
+	return !label || !*label || strcmp(label, ".") == 0;
+}
+
+static char *path_join(const char *label, const char *relpath)
+{
+	char buf[DIAG_PATH_MAX];
+
+	if (label_empty(label))
+		snprintf(buf, sizeof(buf), "%s", relpath ? relpath : "");
+	else if (!relpath || !*relpath)
+		snprintf(buf, sizeof(buf), "%s", label);
+	else
+		snprintf(buf, sizeof(buf), "%s%s%s", label,
+			 label[strlen(label) - 1] == '/' ? "" : "/", relpath);
+	return strdup(buf);
+}
+
+static int diag_fail(struct diag_list *list, int r)
+{
+	if (!list->error)
+		list->error = r;
+	return r;
+}
+
+int diag_add(struct diag_list *list, const char *label, const char *relpath, unsigned line,
+	     const char *fmt, ...)
+{
+	char msg[DIAG_MSG_MAX];
+	struct diag *d;
+	va_list ap;
+
+	if (list->n >= DIAG_MAX) {
+		list->n_dropped++;
+		return 0;
+	}
+	if (list->n == list->n_alloc) {
+		size_t n = list->n_alloc ? list->n_alloc * 2 : 16;
+		struct diag *items = reallocarray(list->items, n, sizeof(*items));
+
+		if (!items)
+			return diag_fail(list, -ENOMEM);
+		list->items = items;
+		list->n_alloc = n;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	d = &list->items[list->n];
+	*d = (struct diag){.path = path_join(label, relpath), .line = line, .msg = strdup(msg)};
+	if (!d->path || !d->msg) {
+		free(d->path);
+		free(d->msg);
+		return diag_fail(list, -ENOMEM);
+	}
+	list->n++;
+	return 0;
+}
+
+static int diag_cmp(const void *a, const void *b)
+{
+	const struct diag *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return strcmp(x->msg, y->msg);
+}
+
+void diag_list_sort(struct diag_list *list)
+{
+	size_t out = 0;
+
+	if (list->n == 0)
+		return;
+	qsort(list->items, list->n, sizeof(*list->items), diag_cmp);
+	for (size_t i = 0; i < list->n; i++) {
+		if (out > 0 && diag_cmp(&list->items[out - 1], &list->items[i]) == 0) {
+			free(list->items[i].path);
+			free(list->items[i].msg);
+			continue;
+		}
+		list->items[out++] = list->items[i];
+	}
+	list->n = out;
+}
+
+size_t diag_list_count(const struct diag_list *list)
+{
+	return list->n + list->n_dropped;
+}
+
+void diag_list_release(struct diag_list *list)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < list->n; i++) {
+		free(list->items[i].path);
+		free(list->items[i].msg);
+	}
+	free(list->items);
+	*list = (struct diag_list){0};
+}

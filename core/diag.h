@@ -1,0 +1,52 @@
+/* diag.h: diagnostics about a desired state — a bounded list of (path, line, message) errors that
+ * the repo loader, the transform loader and the spec checks append to, sorted and deduplicated
+ * before anyone reads it. Core fills the list and never prints it; the applet decides the form
+ * (gcc-style lines or JSON). A problem of a whole file (its name, a missing section, a collision)
+ * is reported on line 1, so that every diagnostic reads "path:line:" and an editor can jump to it.
+ */
+#ifndef TAILPOD_DIAG_H
+#define TAILPOD_DIAG_H
+
+#include <stddef.h>
+
+enum {
+	DIAG_MAX = 100000,    /* diagnostics kept; more are only counted in n_dropped */
+	DIAG_MSG_MAX = 1024,  /* bytes in one message; longer ones are cut */
+	DIAG_PATH_MAX = 4096, /* bytes in one path (label included); longer ones are cut */
+	DIAG_QUOTE_MAX = 80,  /* bytes of a quoted user value inside a message (DIAG_QUOTE) */
+};
+
+/* printf arguments that quote at most DIAG_QUOTE_MAX bytes of s: "%.*s", DIAG_QUOTE(s). */
+#define DIAG_QUOTE(s) (int)DIAG_QUOTE_MAX, (s)
+
+struct diag {
+	char *path; /* as the user names it: label "/" relative path */
+	unsigned line;
+	char *msg; /* lowercase, no final period */
+};
+
+struct diag_list {
+	struct diag *items;
+	size_t n;
+	size_t n_alloc;
+	size_t n_dropped; /* past DIAG_MAX */
+	int error;	  /* the first failure of diag_add (-ENOMEM), sticky, so long runs of checks
+			   * may test it once at the end */
+};
+
+/* Append one diagnostic about label/relpath (label "" or "." means relpath alone; relpath NULL
+ * or "" means label alone). 0 on success, also when the item was dropped past DIAG_MAX;
+ * -ENOMEM, also remembered in list->error. */
+int diag_add(struct diag_list *list, const char *label, const char *relpath, unsigned line,
+	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Sort by path, then line, then message, and drop exact duplicates (the same problem seen by two
+ * checks, e.g. a transform line seen once per spec it is merged into). */
+void diag_list_sort(struct diag_list *list);
+
+/* Diagnostics in the list, dropped ones included. */
+size_t diag_list_count(const struct diag_list *list);
+
+void diag_list_release(struct diag_list *list);
+
+#endif

@@ -1,0 +1,351 @@
+/* repo.c: the in-memory desired state and its directory loader (module boundary: core, libc, fs,
+ * diag). The loader walks the root and one level below with fstatat(AT_SYMLINK_NOFOLLOW) and
+ * opens files through fs_open_beneath(), so a symlink planted anywhere in the tree, or swapped in
+ * between the look and the open, is reported and never read through. */
+#include "repo.h"
+#include "core.h"
+#include "fs.h"
+#include "utf8.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const wanted_exts[] = {
+	".container", ".pod",	".volume",  ".network", ".kube",
+	".image",     ".build", ".service", ".timer",
+};
+
+int repo_new(struct repo **ret)
+{
+	struct repo *repo = calloc(1, sizeof(*repo));
+
+	if (!repo)
+		return -ENOMEM;
+	repo->sorted = true;
+	*ret = repo;
+	return 0;
+}
+
+struct repo *repo_free(struct repo *repo)
+{
+	if (!repo)
+		return NULL;
+	for (size_t i = 0; i < repo->n_files; i++) {
+		free(repo->files[i].path);
+		free(repo->files[i].data);
+	}
+	free(repo->files);
+	free(repo);
+	return NULL;
+}
+
+size_t repo_dir_len(const char *path)
+{
+	const char *slash = strchr(path, '/');
+
+	return slash ? (size_t)(slash - path) : 0;
+}
+
+static const char *base_of(const char *path)
+{
+	const char *slash = strchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static bool has_wanted_ext(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < ARRAY_SIZE(wanted_exts); i++) {
+		size_t e = strlen(wanted_exts[i]);
+
+		/* ".container" alone is a hidden file, not a unit named "". */
+		if (n > e && strcmp(name + n - e, wanted_exts[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool repo_path_wanted(const char *path)
+{
+	const char *base = base_of(path);
+
+	if (path[0] == '.' || path[0] == '/' || base[0] == '.' || strchr(base, '/'))
+		return false;
+	return has_wanted_ext(base);
+}
+
+static bool component_ok(const char *s, size_t n)
+{
+	return n > 0 && !(n == 1 && s[0] == '.') && !(n == 2 && s[0] == '.' && s[1] == '.');
+}
+
+static int path_check(const char *path)
+{
+	const char *slash = strchr(path, '/');
+	const char *base = base_of(path);
+	size_t dl = slash ? (size_t)(slash - path) : 0, bl = strlen(base);
+
+	if (strchr(base, '/') || (slash && dl == 0))
+		return -EINVAL;
+	if (dl > REPO_NAME_MAX || bl > REPO_NAME_MAX)
+		return -ENAMETOOLONG;
+	if ((slash && !component_ok(path, dl)) || !component_ok(base, bl))
+		return -EINVAL;
+	return 0;
+}
+
+/* Takes data (malloc'd, NUL at data[size]) on success only. */
+static int repo_add_owned(struct repo *repo, const char *path, char *data, size_t size)
+{
+	int r = path_check(path);
+	char *p;
+
+	if (r < 0)
+		return r;
+	if (size > REPO_FILE_MAX)
+		return -EFBIG;
+	if (repo->n_files >= REPO_FILES_MAX || size > REPO_TOTAL_MAX - repo->total)
+		return -E2BIG;
+	if (repo->n_files == repo->n_alloc) {
+		size_t n = repo->n_alloc ? repo->n_alloc * 2 : 64;
+		struct repo_file *f = reallocarray(repo->files, n, sizeof(*f));
+
+		if (!f)
+			return -ENOMEM;
+		repo->files = f;
+		repo->n_alloc = n;
+	}
+	p = strdup(path);
+	if (!p)
+		return -ENOMEM;
+	repo->files[repo->n_files++] = (struct repo_file){.path = p, .data = data, .size = size};
+	repo->total += size;
+	repo->sorted = false;
+	return 0;
+}
+
+int repo_add(struct repo *repo, const char *path, const char *data, size_t size)
+{
+	char *copy;
+	int r;
+
+	if (size > REPO_FILE_MAX)
+		return -EFBIG;
+	copy = malloc(size + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, data, size);
+	copy[size] = '\0';
+	r = repo_add_owned(repo, path, copy, size);
+	if (r < 0)
+		free(copy);
+	return r;
+}
+
+static int path_cmp(const char *a, const char *b)
+{
+	size_t da = repo_dir_len(a), db = repo_dir_len(b);
+	int c;
+
+	/* The root's files ("" directory) first, then each directory's run. */
+	if (da == 0 || db == 0) {
+		if (da != db)
+			return da == 0 ? -1 : 1;
+		return strcmp(a, b);
+	}
+	c = strncmp(a, b, da < db ? da : db);
+	if (c)
+		return c;
+	if (da != db)
+		return da < db ? -1 : 1;
+	return strcmp(a + da + 1, b + db + 1);
+}
+
+static int file_cmp(const void *a, const void *b)
+{
+	return path_cmp(((const struct repo_file *)a)->path, ((const struct repo_file *)b)->path);
+}
+
+int repo_sort(struct repo *repo)
+{
+	if (repo->n_files > 1)
+		qsort(repo->files, repo->n_files, sizeof(*repo->files), file_cmp);
+	repo->sorted = true;
+	for (size_t i = 1; i < repo->n_files; i++)
+		if (strcmp(repo->files[i - 1].path, repo->files[i].path) == 0)
+			return -EEXIST;
+	return 0;
+}
+
+static int key_cmp(const void *key, const void *elem)
+{
+	return path_cmp(key, ((const struct repo_file *)elem)->path);
+}
+
+const struct repo_file *repo_find(const struct repo *repo, const char *path)
+{
+	if (!repo->sorted || repo->n_files == 0)
+		return NULL;
+	return bsearch(path, repo->files, repo->n_files, sizeof(*repo->files), key_cmp);
+}
+
+/* --- the directory loader ------------------------------------------------------------------ */
+
+struct loader {
+	int rootfd;
+	const char *label;
+	unsigned flags;
+	struct repo *repo;
+	struct diag_list *diags;
+	size_t n_entries;
+};
+
+static bool name_printable(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!utf8_is_valid(name, n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* A bound of the whole tree: reported on the root. */
+static int bound_hit(struct loader *l, const char *what)
+{
+	diag_add(l->diags, l->label, NULL, 1, "more than %s; nothing is read", what);
+	return -E2BIG;
+}
+
+static int load_file(struct loader *l, const char *relpath)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *data = NULL;
+	size_t size;
+	int r;
+
+	r = fs_open_beneath(l->rootfd, relpath, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &fd);
+	if (r >= 0)
+		r = fs_read_fd_bounded(fd, REPO_FILE_MAX, &data, &size);
+	if (r == -ELOOP)
+		return diag_add(l->diags, l->label, relpath, 1, "symlink not followed");
+	if (r == -EFBIG)
+		return diag_add(l->diags, l->label, relpath, 1,
+				"file larger than %d bytes (REPO_FILE_MAX)", REPO_FILE_MAX);
+	if (r == -EINVAL || r == -EISDIR)
+		return diag_add(l->diags, l->label, relpath, 1, "not a regular file");
+	if (r < 0)
+		return diag_add(l->diags, l->label, relpath, 1, "cannot read: %s", strerror(-r));
+	r = repo_add_owned(l->repo, relpath, data, size);
+	if (r == -E2BIG)
+		return bound_hit(l, l->repo->n_files >= REPO_FILES_MAX
+					    ? "65536 files (REPO_FILES_MAX)"
+					    : "268435456 bytes in all (REPO_TOTAL_MAX)");
+	if (r < 0)
+		return r;
+	data = NULL; /* the repo owns it now */
+	return 0;
+}
+
+static int load_tree(struct loader *l, int dirfd, const char *dir);
+
+static int load_entry(struct loader *l, int dirfd, const char *dir, const char *name)
+{
+	char relpath[2 * REPO_NAME_MAX + 2];
+	struct stat st;
+	bool wanted;
+
+	if (name[0] == '.')
+		return 0; /* ".", "..", and hidden entries such as .git */
+	if (strlen(name) > REPO_NAME_MAX)
+		return 0; /* the kernel's NAME_MAX is the same: cannot happen */
+	snprintf(relpath, sizeof(relpath), "%s%s%s", dir, *dir ? "/" : "", name);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0
+				       : diag_add(l->diags, l->label, relpath, 1, "cannot stat: %s",
+						  strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		if (*dir || (l->flags & REPO_LOAD_FLAT))
+			return 0; /* quadsync's layout: the root and one level, nothing deeper */
+		return load_tree(l, dirfd, relpath);
+	}
+	wanted = (l->flags & REPO_LOAD_ALL) || repo_path_wanted(relpath);
+	/* A symlink at the root without an extension may stand for a directory of specs. */
+	if (S_ISLNK(st.st_mode) && (wanted || (!*dir && !strchr(name, '.'))))
+		return diag_add(l->diags, l->label, relpath, 1, "symlink not followed");
+	if (!wanted || S_ISLNK(st.st_mode))
+		return 0;
+	if (!name_printable(name))
+		return diag_add(l->diags, l->label, relpath, 1,
+				"file name is not UTF-8 or has control characters");
+	if (!S_ISREG(st.st_mode))
+		return diag_add(l->diags, l->label, relpath, 1, "not a regular file");
+	return load_file(l, relpath);
+}
+
+static int load_tree(struct loader *l, int parentfd, const char *dir)
+{
+	_cleanup_close_ int fd = -1;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (!*dir)
+		fd = fcntl(parentfd, F_DUPFD_CLOEXEC, 3);
+	else {
+		r = fs_open_beneath(l->rootfd, dir, O_RDONLY | O_DIRECTORY, 0, &fd);
+		if (r < 0)
+			return diag_add(l->diags, l->label, dir, 1, "cannot open directory: %s",
+					strerror(-r));
+	}
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d)
+		return -errno;
+	fd = -1; /* the DIR owns it */
+	while (r >= 0 && (errno = 0, de = readdir(d))) {
+		if (++l->n_entries > REPO_ENTRIES_MAX)
+			r = bound_hit(l, "1048576 directory entries (REPO_ENTRIES_MAX)");
+		else
+			r = load_entry(l, dirfd(d), dir, de->d_name);
+	}
+	if (r >= 0 && errno)
+		r = diag_add(l->diags, l->label, dir, 1, "cannot read directory: %s",
+			     strerror(errno));
+	closedir(d);
+	return r;
+}
+
+int repo_load_dir(const char *path, const char *label, unsigned flags, struct repo **ret,
+		  struct diag_list *diags)
+{
+	_cleanup_close_ int rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct loader l = {.rootfd = rootfd, .label = label, .flags = flags, .diags = diags};
+	int r;
+
+	if (rootfd < 0)
+		return -errno;
+	r = repo_new(&l.repo);
+	if (r < 0)
+		return r;
+	r = load_tree(&l, rootfd, "");
+	if (r >= 0 && diags->error)
+		r = diags->error;
+	if (r < 0) {
+		repo_free(l.repo);
+		return r;
+	}
+	(void)repo_sort(l.repo); /* names in one directory are unique */
+	*ret = l.repo;
+	return 0;
+}

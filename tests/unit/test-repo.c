@@ -1,0 +1,292 @@
+/* test-repo.c: unit tests of core/repo (paths, bounds, sort order, lookups, the directory loader
+ * and its refusal to follow symlinks or block on special files) and of core/diag (labels, sort,
+ * deduplication, the count bound). */
+
+#define _GNU_SOURCE
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "diag.h"
+#include "fs.h"
+#include "repo.h"
+
+static char tmpl[] = "/tmp/test-repo.XXXXXX";
+static const char *root;
+
+static void put_file(const char *rel, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void put_dir(const char *rel)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static void put_link(const char *target, const char *rel)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(tmpl, "/tmp/test-repo.XXXXXX");
+	root = mkdtemp(tmpl);
+	return root ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	_cleanup_close_ int tmpfd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	(void)state;
+	return fs_remove_tree(tmpfd, root + strlen("/tmp/"));
+}
+
+static void test_paths(void **state)
+{
+	struct repo *repo = NULL;
+	char longname[REPO_NAME_MAX + 2];
+
+	(void)state;
+	assert_int_equal(repo_new(&repo), 0);
+	assert_int_equal(repo_add(repo, "a.container", "x", 1), 0);
+	assert_int_equal(repo_add(repo, "d/b.container", "", 0), 0);
+	assert_int_equal(repo_add(repo, "", "", 0), -EINVAL);
+	assert_int_equal(repo_add(repo, "/a.container", "", 0), -EINVAL);
+	assert_int_equal(repo_add(repo, "d/e/b.container", "", 0), -EINVAL);
+	assert_int_equal(repo_add(repo, "../b.container", "", 0), -EINVAL);
+	assert_int_equal(repo_add(repo, "./b.container", "", 0), -EINVAL);
+	assert_int_equal(repo_add(repo, "d/", "", 0), -EINVAL);
+	assert_int_equal(repo_add(repo, "d/..", "", 0), -EINVAL);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	assert_int_equal(repo_add(repo, longname, "", 0), -ENAMETOOLONG);
+	longname[REPO_NAME_MAX] = 0;
+	assert_int_equal(repo_add(repo, longname, "", 0), 0);
+	assert_int_equal(repo->n_files, 3);
+	assert_int_equal(repo_sort(repo), 0);
+	assert_string_equal(repo_find(repo, "a.container")->data, "x");
+	assert_int_equal(repo_find(repo, "a.container")->size, 1);
+	assert_int_equal(repo_find(repo, "d/b.container")->data[0], 0);
+	assert_null(repo_find(repo, "b.container"));
+	/* The same path twice is found when sorting. */
+	assert_int_equal(repo_add(repo, "a.container", "y", 1), 0);
+	assert_int_equal(repo_sort(repo), -EEXIST);
+	repo_free(repo);
+}
+
+static void test_wanted(void **state)
+{
+	(void)state;
+	assert_true(repo_path_wanted("web.container"));
+	assert_true(repo_path_wanted("apps/web.pod"));
+	assert_true(repo_path_wanted("x-y.timer"));
+	assert_true(repo_path_wanted("data.volume"));
+	assert_false(repo_path_wanted("README.md"));
+	assert_false(repo_path_wanted(".container"));
+	assert_false(repo_path_wanted(".hidden.container"));
+	assert_false(repo_path_wanted(".git/x.container"));
+	assert_false(repo_path_wanted("a/.x.container"));
+	assert_false(repo_path_wanted("a/b/x.container"));
+	assert_false(repo_path_wanted("web.container~"));
+}
+
+static void test_bounds(void **state)
+{
+	struct repo *repo = NULL;
+	char *big = calloc(1, REPO_FILE_MAX + 1);
+	char name[32];
+
+	(void)state;
+	assert_non_null(big);
+	assert_int_equal(repo_new(&repo), 0);
+	assert_int_equal(repo_add(repo, "big.container", big, REPO_FILE_MAX + 1), -EFBIG);
+	assert_int_equal(repo_add(repo, "big.container", big, REPO_FILE_MAX), 0);
+	/* The total bound, without allocating 256 MiB: the counter is public. */
+	repo->total = REPO_TOTAL_MAX - 1;
+	assert_int_equal(repo_add(repo, "two.container", "ab", 2), -E2BIG);
+	assert_int_equal(repo_add(repo, "one.container", "a", 1), 0);
+	repo->total = 0;
+	while (repo->n_files < REPO_FILES_MAX) {
+		snprintf(name, sizeof(name), "f%zu.container", repo->n_files);
+		assert_int_equal(repo_add(repo, name, "", 0), 0);
+	}
+	assert_int_equal(repo_add(repo, "last.container", "", 0), -E2BIG);
+	assert_int_equal(repo_sort(repo), 0);
+	assert_non_null(repo_find(repo, "f100.container"));
+	repo_free(repo);
+	free(big);
+}
+
+static void test_sort_order(void **state)
+{
+	static const char *const in[] = {"z.container", "a/b.pod",	 "a.b/c.container",
+					 "a.container", "a/a.container", "ab/a.container",
+					 "0.container"};
+	static const char *const want[] = {"0.container",   "a.container", "z.container",
+					   "a/a.container", "a/b.pod",	   "a.b/c.container",
+					   "ab/a.container"};
+	struct repo *repo = NULL;
+
+	(void)state;
+	assert_int_equal(repo_new(&repo), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(in); i++)
+		assert_int_equal(repo_add(repo, in[i], "", 0), 0);
+	repo_sort(repo);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		assert_string_equal(repo->files[i].path, want[i]);
+		assert_non_null(repo_find(repo, want[i]));
+	}
+	assert_int_equal(repo_dir_len("a.b/c.container"), 3);
+	assert_int_equal(repo_dir_len("c.container"), 0);
+	repo_free(repo);
+}
+
+static const char *diag_text(const struct diag_list *d, size_t i)
+{
+	static char buf[8192];
+
+	snprintf(buf, sizeof(buf), "%s:%u: %s", d->items[i].path, d->items[i].line,
+		 d->items[i].msg);
+	return buf;
+}
+
+static void test_load_dir(void **state)
+{
+	struct diag_list diags = {0};
+	struct repo *repo = NULL;
+	char *big = calloc(1, REPO_FILE_MAX + 2);
+	const char *const want[] = {
+		"L/bad\x01name.container:1: file name is not UTF-8 or has control characters",
+		"L/big.container:1: file larger than 1048576 bytes (REPO_FILE_MAX)",
+		"L/d/link.timer:1: symlink not followed",
+		"L/dirlink:1: symlink not followed",
+		"L/fifo.container:1: not a regular file",
+		"L/link.container:1: symlink not followed",
+	};
+
+	(void)state;
+	put_file("a.container", "[Container]\nImage=x\n");
+	put_file("README.md", "hello");
+	put_file(".hidden.container", "");
+	put_dir(".git");
+	put_file(".git/x.container", "");
+	put_dir("d");
+	put_file("d/b.pod", "[Pod]\n");
+	put_dir("d/deep");
+	put_file("d/deep/c.container", "");
+	put_link("../a.container", "link.container");
+	put_link("/etc", "dirlink");
+	put_link("/etc/passwd", "README2.md");
+	put_link("../a.container", "d/link.timer");
+	put_file("bad\x01name.container", "");
+	memset(big, 'a', REPO_FILE_MAX + 1);
+	put_file("big.container", big);
+	free(big);
+	{
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/fifo.container", root);
+		assert_int_equal(mkfifo(path, 0600), 0);
+	}
+	assert_int_equal(repo_load_dir(root, "L", 0, &repo, &diags), 0);
+	assert_int_equal(repo->n_files, 2);
+	assert_string_equal(repo->files[0].path, "a.container");
+	assert_string_equal(repo->files[0].data, "[Container]\nImage=x\n");
+	assert_string_equal(repo->files[1].path, "d/b.pod");
+	diag_list_sort(&diags);
+	assert_int_equal(diags.n, ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		assert_string_equal(diag_text(&diags, i), want[i]);
+	repo_free(repo);
+	diag_list_release(&diags);
+
+	/* Flat and everything: the transform directory's way. */
+	assert_int_equal(repo_load_dir(root, "", REPO_LOAD_FLAT | REPO_LOAD_ALL, &repo, &diags), 0);
+	assert_int_equal(repo->n_files, 2);
+	assert_string_equal(repo->files[0].path, "README.md");
+	assert_string_equal(repo->files[1].path, "a.container");
+	repo_free(repo);
+	diag_list_release(&diags);
+
+	assert_int_equal(repo_load_dir("/nonexistent/x", "", 0, &repo, &diags), -ENOENT);
+	assert_int_equal(diags.n, 0);
+}
+
+static void test_diag(void **state)
+{
+	struct diag_list d = {0};
+
+	(void)state;
+	diag_add(&d, "repo", "b.container", 2, "second");
+	diag_add(&d, "repo/", "a.container", 10, "z");
+	diag_add(&d, ".", "a.container", 1, "top");
+	diag_add(&d, "repo", "a.container", 10, "y");
+	diag_add(&d, "repo", "b.container", 2, "second");
+	diag_add(&d, "t", NULL, 1, "whole");
+	diag_add(&d, "", "x", 1, "%.*s",
+		 DIAG_QUOTE("0123456789012345678901234567890123456789"
+			    "0123456789012345678901234567890123456789"
+			    "0123456789"));
+	diag_list_sort(&d);
+	assert_int_equal(d.n, 6);
+	assert_string_equal(diag_text(&d, 0), "a.container:1: top");
+	assert_string_equal(diag_text(&d, 1), "repo/a.container:10: y");
+	assert_string_equal(diag_text(&d, 2), "repo/a.container:10: z");
+	assert_string_equal(diag_text(&d, 3), "repo/b.container:2: second");
+	assert_string_equal(diag_text(&d, 4), "t:1: whole");
+	assert_int_equal(strlen(d.items[5].msg), DIAG_QUOTE_MAX);
+	diag_list_release(&d);
+
+	for (int i = 0; i < DIAG_MAX + 5; i++)
+		diag_add(&d, "", "x", (unsigned)i, "m");
+	assert_int_equal(d.n, DIAG_MAX);
+	assert_int_equal(d.n_dropped, 5);
+	assert_int_equal(diag_list_count(&d), DIAG_MAX + 5);
+	assert_int_equal(d.error, 0);
+	diag_list_release(&d);
+	diag_list_release(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_wanted),
+		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_sort_order),
+		cmocka_unit_test_setup_teardown(test_load_dir, setup, teardown),
+		cmocka_unit_test(test_diag),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
