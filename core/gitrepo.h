@@ -72,6 +72,18 @@ struct gitrepo_fetch_result {
 int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_result *ret_result,
 		  struct gitrepo_error *err);
 
+struct repo;
+struct diag_list;
+
+/*
+ * Read the tree of commit_hex in repo_dir into a new sorted repo (core/repo.h), without a
+ * checkout: the root and one directory below it, wanted extensions only. Symlinks and submodules
+ * become diagnostics under label. -E2BIG past the repo bounds (nothing returned: a partial
+ * desired state is never applied). Implemented in gitrepo_tree.c.
+ */
+int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *label,
+		      struct repo **ret, struct diag_list *diags);
+
 /* The recorded tip of branch in repo_dir, without any network access. */
 int gitrepo_tip(const char *repo_dir, const char *branch, char ret_commit[GITREPO_OID_HEX_SIZE]);
 
