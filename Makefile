@@ -6,7 +6,7 @@ include config.mk
 include third_party/versions.mk
 
 CORE_SRCS := $(sort $(wildcard core/*.c))
-APPLET_SRCS := $(sort $(wildcard applets/*.c))
+APPLET_SRCS := $(sort $(wildcard applets/*.c applets/*/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 APPLET_NAMES = $(shell sed -n 's/^APPLET."\([a-z-]*\)".*/\1/p' applets/applets.def)
 NATIVE_ARCH := $(shell uname -m)

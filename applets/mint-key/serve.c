@@ -1,0 +1,377 @@
+/*
+ * serve.c: mode 1 of mint-key, a socket-activated service and its client. systemd accepts each
+ * connection (Accept=yes) and starts `mint-key --serve` with it as fd 3 (LISTEN_FDS) or stdin.
+ * The caller is who the kernel says it is (SO_PEERCRED, SO_PEERGROUPS): it must be in the
+ * policy's group, its hostname and tags come from the policy and its user name, never from what
+ * it sends, and it is rate-limited per uid. The client, run as the container's user, asks with
+ * one line and writes the answer into its own runtime directory itself, so no privileged process
+ * writes anywhere a caller chooses. Protocol: "MINT [HOSTNAME]\n" → "OK\nTS_AUTHKEY=…\n
+ * TS_HOSTNAME=…\n" or "ERROR STATUS reason\n".
+ */
+#define _GNU_SOURCE /* struct ucred, secure_getenv */
+#include "mint-key.h"
+
+#include "core.h"
+#include "fs.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+enum {
+	REQUEST_MAX = 128,
+	REQUEST_TIMEOUT_S = 10,
+	PEER_GROUPS_MAX = 256,
+};
+
+static int serve_fd(void)
+{
+	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+
+	if (fds && pid && strcmp(fds, "1") == 0 && atol(pid) == (long)getpid())
+		return 3;
+	return STDIN_FILENO;
+}
+
+static void set_timeouts(int fd, unsigned seconds)
+{
+	struct timeval tv = {.tv_sec = seconds};
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read until EOF, a newline (when one_line) or max - 1 bytes; NUL-terminated. */
+static int read_text(int fd, char *buf, size_t max, bool one_line, size_t *ret_len)
+{
+	size_t n = 0;
+
+	while (n + 1 < max && !(one_line && n > 0 && buf[n - 1] == '\n')) {
+		ssize_t k = read(fd, buf + n, one_line ? 1 : max - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	buf[n] = '\0';
+	*ret_len = n;
+	return 0;
+}
+
+static int reply_error(int fd, int status, const char *why)
+{
+	char line[160];
+
+	snprintf(line, sizeof(line), "ERROR %d %s\n", status, why);
+	(void)write_all(fd, line, strlen(line));
+	return status;
+}
+
+/* --- Service ----------------------------------------------------------------------------- */
+
+struct caller {
+	struct ucred cred;
+	gid_t groups[PEER_GROUPS_MAX];
+	size_t n_groups;
+	char user[256];
+};
+
+static int caller_identify(int fd, struct caller *c)
+{
+	socklen_t len = sizeof(c->cred);
+	struct passwd *pw;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0)
+		return log_error_errno(errno, "stdin or fd 3 is not a connected unix socket");
+	pw = getpwuid(c->cred.uid);
+	if (!pw)
+		return log_error("caller uid %u has no entry in /etc/passwd, refusing",
+				 (unsigned)c->cred.uid);
+	snprintf(c->user, sizeof(c->user), "%s", pw->pw_name);
+	len = sizeof(c->groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, c->groups, &len) == 0) {
+		c->n_groups = len / sizeof(gid_t);
+		return 0;
+	}
+	/* Kernels before 4.13 (and qemu-user) lack SO_PEERGROUPS: /etc/group says the same. */
+	int n = PEER_GROUPS_MAX;
+	if (getgrouplist(c->user, c->cred.gid, c->groups, &n) < 0)
+		return log_error("user %s is in more than %d groups, refusing", c->user,
+				 PEER_GROUPS_MAX);
+	c->n_groups = (size_t)n;
+	return 0;
+}
+
+/* The hostname the caller gets: one it asked for if the policy lists it, else its first
+ * Hostname=, else its user name. */
+static int caller_hostname(const struct caller *c, const struct mint_grant *g, const char *asked,
+			   char out[MINT_HOSTNAME_MAX + 1])
+{
+	if (g->n_hostnames)
+		memcpy(out, g->hostnames[0], strlen(g->hostnames[0]) + 1);
+	else
+		mint_hostname_from_user(c->user, out);
+	if (!*asked)
+		return mint_hostname_valid(out) ? 0 : -EINVAL;
+	if (strcmp(asked, out) == 0)
+		return 0;
+	for (size_t i = 0; i < g->n_hostnames; i++)
+		if (strcmp(asked, g->hostnames[i]) == 0) {
+			memcpy(out, asked, strlen(asked) + 1);
+			return 0;
+		}
+	return -EPERM;
+}
+
+static int read_request(int fd, char asked[MINT_HOSTNAME_MAX + 1])
+{
+	char line[REQUEST_MAX];
+	size_t n;
+	int r = read_text(fd, line, sizeof(line), true, &n);
+
+	if (r < 0 || n == 0 || line[n - 1] != '\n')
+		return -EBADMSG;
+	line[n - 1] = '\0';
+	if (strcmp(line, "MINT") == 0) {
+		asked[0] = '\0';
+		return 0;
+	}
+	if (strncmp(line, "MINT ", 5) != 0 || !mint_hostname_valid(line + 5))
+		return -EBADMSG;
+	memcpy(asked, line + 5, strlen(line + 5) + 1); /* valid: at most MINT_HOSTNAME_MAX */
+	return 0;
+}
+
+static const char *oauth_path(const struct mint_policy *p, char *buf, size_t size)
+{
+	const char *creds = secure_getenv("CREDENTIALS_DIRECTORY");
+
+	if (creds && *creds) {
+		snprintf(buf, size, "%s/oauth.env", creds);
+		return buf;
+	}
+	return p->n_oauth_files ? p->oauth_files[0] : MINT_OAUTH_DEFAULT;
+}
+
+static int serve_mint(int fd, const struct mint_policy *p, const struct caller *c,
+		      const struct mint_grant *g, const char *hostname, unsigned timeout_s)
+{
+	struct mint_settings s;
+	char path[4096], *key = NULL, *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = mint_settings_load(oauth_path(p, path, sizeof(path)), true, &s);
+	if (r < 0)
+		return reply_error(fd, EXIT_USAGE, "the mint-key service is misconfigured");
+	r = mint_api_mint(&s, hostname, g->tags, g->n_tags, timeout_s, &key);
+	mint_settings_release(&s);
+	if (r != EXIT_OK)
+		return reply_error(fd, r, "minting failed, see the mint-key service log");
+	r = mint_env_format(key, hostname, &text, &len);
+	mint_wipe_free(key);
+	if (r < 0)
+		return reply_error(fd, EXIT_TEMPFAIL, "out of memory");
+	r = write_all(fd, "OK\n", 3);
+	if (r >= 0)
+		r = write_all(fd, text, len);
+	mint_wipe_free(text);
+	if (r < 0)
+		return log_error_errno(r, "cannot answer uid %u", (unsigned)c->cred.uid),
+		       EXIT_TEMPFAIL;
+	log_info("minted a key for uid %u (%s) as %s", (unsigned)c->cred.uid, c->user, hostname);
+	return EXIT_OK;
+}
+
+static int serve_caller(int fd, const struct mint_policy *p, const struct caller *c,
+			unsigned timeout_s)
+{
+	char asked[MINT_HOSTNAME_MAX + 1], hostname[MINT_HOSTNAME_MAX + 1];
+	struct mint_grant g;
+	int r;
+
+	/* The request is read first: closing with it unread would reset the caller's socket
+	 * before it reads why it was refused. */
+	if (read_request(fd, asked) < 0)
+		return reply_error(fd, EXIT_USAGE, "malformed request");
+	r = mint_policy_member(p, c->cred.gid, c->groups, c->n_groups);
+	if (r < 0)
+		return reply_error(fd, EXIT_USAGE, "the mint-key service is misconfigured");
+	if (r == 0) {
+		log_error("uid %u (%s) is not in group %s, refusing", (unsigned)c->cred.uid,
+			  c->user, p->group);
+		return reply_error(fd, EXIT_USAGE, "caller is not in the mint group");
+	}
+	if (mint_policy_grant(p, c->user, &g) < 0)
+		return reply_error(fd, EXIT_USAGE, "no tags for this caller in the policy");
+	r = caller_hostname(c, &g, asked, hostname);
+	if (r < 0) {
+		log_error("uid %u (%s): hostname '%s' not allowed by the policy, refusing",
+			  (unsigned)c->cred.uid, c->user, *asked ? asked : c->user);
+		mint_grant_release(&g);
+		return reply_error(fd, EXIT_USAGE, "hostname not allowed by the policy");
+	}
+	const char *dir = secure_getenv("RUNTIME_DIRECTORY");
+	r = mint_rate_take(p, dir && *dir && !strchr(dir, ':') ? dir : MINT_RATE_DIR, c->cred.uid);
+	if (r < 0) {
+		mint_grant_release(&g);
+		return reply_error(fd, EXIT_TEMPFAIL,
+				   r == -EBUSY ? "rate limit exceeded"
+					       : "rate counter unavailable");
+	}
+	r = serve_mint(fd, p, c, &g, hostname, timeout_s);
+	mint_grant_release(&g);
+	return r;
+}
+
+int mint_serve(const char *policy_path, unsigned timeout_s)
+{
+	struct mint_policy p;
+	struct caller c = {0};
+	int fd = serve_fd(), r;
+
+	set_timeouts(fd, REQUEST_TIMEOUT_S);
+	r = caller_identify(fd, &c);
+	if (r < 0)
+		return reply_error(fd, EXIT_USAGE, "caller not identified");
+	r = mint_policy_load(policy_path, &p);
+	if (r < 0)
+		return reply_error(fd, EXIT_USAGE, "the mint-key service is misconfigured");
+	set_timeouts(fd, timeout_s + REQUEST_TIMEOUT_S);
+	r = serve_caller(fd, &p, &c, timeout_s);
+	mint_policy_release(&p);
+	return r;
+}
+
+/* --- Client ------------------------------------------------------------------------------ */
+
+static int via_connect(const char *path, unsigned timeout_s, int *ret_fd)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return log_error("socket path %s is too long", path), -EINVAL;
+	if (fd < 0)
+		return log_error_errno(errno, "cannot create a socket");
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	set_timeouts(fd, timeout_s);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return log_error_errno(errno, "cannot connect to %s", path);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* "OK\nTS_AUTHKEY=K\nTS_HOSTNAME=H\n", each value checked again here. */
+static int via_parse(char *reply, char **ret_key, char **ret_host)
+{
+	char *key, *host, *end;
+
+	if (strncmp(reply, "OK\nTS_AUTHKEY=", 14) != 0)
+		return -EBADMSG;
+	key = reply + 14;
+	end = strchr(key, '\n');
+	if (!end || strncmp(end + 1, "TS_HOSTNAME=", 12) != 0)
+		return -EBADMSG;
+	*end = '\0';
+	host = end + 13;
+	end = strchr(host, '\n');
+	if (!end || end[1] != '\0')
+		return -EBADMSG;
+	*end = '\0';
+	if (!mint_key_valid(key) || !mint_hostname_valid(host))
+		return -EBADMSG;
+	*ret_key = key;
+	*ret_host = host;
+	return 0;
+}
+
+static int via_status(const char *reply)
+{
+	int status = 0;
+	char why[160] = "";
+
+	if (sscanf(reply, "ERROR %d %159[^\n]", &status, why) < 1 ||
+	    (status != EXIT_FAIL && status != EXIT_USAGE && status != EXIT_TEMPFAIL))
+		return log_error("malformed answer from the mint-key service"), EXIT_TEMPFAIL;
+	log_error("the mint-key service refused: %s", why);
+	return status;
+}
+
+static int via_write(const char *output, const char *key, const char *host)
+{
+	_cleanup_free_ char *d = strdup(output), *b = strdup(output);
+	_cleanup_close_ int dfd = -1;
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	if (!d || !b)
+		return -ENOMEM;
+	const char *dir = dirname(d), *base = basename(b);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return log_error_errno(errno, "cannot create %s", dir);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return log_error_errno(errno, "cannot open %s", dir);
+	r = mint_env_format(key, host, &text, &len);
+	if (r >= 0)
+		r = fs_write_atomic(dfd, base, text, len, 0600);
+	mint_wipe_free(text);
+	if (r < 0)
+		return log_error_errno(r, "cannot write %s", output);
+	return 0;
+}
+
+int mint_via(const char *socket_path, const char *output, unsigned timeout_s)
+{
+	_cleanup_close_ int fd = -1;
+	char reply[MINT_REPLY_MAX], *key = NULL, *host = NULL;
+	size_t n;
+	int r = via_connect(socket_path, timeout_s + 2 * REQUEST_TIMEOUT_S, &fd);
+
+	if (r < 0)
+		return EXIT_TEMPFAIL;
+	r = write_all(fd, "MINT\n", 5);
+	if (r >= 0)
+		r = read_text(fd, reply, sizeof(reply), false, &n);
+	if (r < 0)
+		return log_error_errno(r, "no answer from the mint-key service"), EXIT_TEMPFAIL;
+	if (strncmp(reply, "ERROR ", 6) == 0)
+		return via_status(reply);
+	r = via_parse(reply, &key, &host);
+	if (r >= 0)
+		r = via_write(output, key, host);
+	else
+		log_error("malformed answer from the mint-key service");
+	explicit_bzero(reply, sizeof(reply));
+	return r < 0 ? EXIT_TEMPFAIL : EXIT_OK;
+}
