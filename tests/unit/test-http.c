@@ -48,7 +48,7 @@ static void test_url_refused(void **state)
 		"http://a/",	"ftp://a/",	    "https://",	     "https://:443/",
 		"https://a:0/", "https://a:65536/", "https://a:x/",  "https://u@a/",
 		"https://a/#f", "https://a /",	    "https://a/\n",  "https://-a/",
-		"https://a_b/", "https://a?q=1",   "https://[zz]/", "https://a:/",
+		"https://a_b/", "https://a?q=1",    "https://[zz]/", "https://a:/",
 	};
 	struct http_url u;
 
