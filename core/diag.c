@@ -16,7 +16,7 @@ static bool label_empty(const char *label)
 	return !label || !*label || strcmp(label, ".") == 0;
 }
 
-static char *path_join(const char *label, const char *relpath)
+char *diag_path_join(const char *label, const char *relpath)
 {
 	char buf[DIAG_PATH_MAX];
 
@@ -61,7 +61,8 @@ int diag_add(struct diag_list *list, const char *label, const char *relpath, uns
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	d = &list->items[list->n];
-	*d = (struct diag){.path = path_join(label, relpath), .line = line, .msg = strdup(msg)};
+	*d = (struct diag){
+		.path = diag_path_join(label, relpath), .line = line, .msg = strdup(msg)};
 	if (!d->path || !d->msg) {
 		free(d->path);
 		free(d->msg);

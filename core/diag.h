@@ -40,6 +40,9 @@ struct diag_list {
 int diag_add(struct diag_list *list, const char *label, const char *relpath, unsigned line,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* label/relpath as diagnostics name it (rules as in diag_add), malloc'd; NULL on -ENOMEM. */
+char *diag_path_join(const char *label, const char *relpath);
+
 /* Sort by path, then line, then message, and drop exact duplicates (the same problem seen by two
  * checks, e.g. a transform line seen once per spec it is merged into). */
 void diag_list_sort(struct diag_list *list);

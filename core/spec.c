@@ -1,0 +1,409 @@
+/* spec.c: spec_build(), the repository model of spec.h (module boundary: core; uses repo, ini,
+ * transform, diag, the checks of spec_check.c and the file making of spec_units.c). The repo is
+ * read one directory ("scope") at a time: its specs are classified, parsed, matched to pods,
+ * named, merged, given their companions, sidecars and referenced .volume/.network files; then the
+ * whole set is sorted and collisions are found. Lookups inside a scope are binary searches over
+ * names, so a repo of ten thousand specs costs what its files cost to parse. */
+#include "spec.h"
+#include "spec_internal.h"
+#include "core.h"
+#include "utf8.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cfile_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct spec_cfile *)a)->stem, ((const struct spec_cfile *)b)->stem);
+}
+
+static size_t cfile_find(const struct spec_cfile *v, size_t n, const char *stem, size_t len)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strncmp(stem, v[mid].stem, len);
+
+		if (c == 0 && v[mid].stem[len] != '\0')
+			c = -1;
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return SPEC_NONE;
+}
+
+/* The cfile whose stem is the longest "STEM-" prefix of name, or SPEC_NONE. */
+size_t spec_cfile_owner(const struct spec_cfile *v, size_t n, const char *name)
+{
+	for (size_t k = strlen(name); k > 1; k--)
+		if (name[k - 1] == '-') {
+			size_t i = cfile_find(v, n, name, k - 1);
+
+			if (i != SPEC_NONE)
+				return i;
+		}
+	return SPEC_NONE;
+}
+
+static void scope_free(struct spec_scope *sc)
+{
+	for (size_t i = 0; i < sc->n_containers; i++) {
+		free(sc->containers[i].stem);
+		ini_free(sc->containers[i].raw);
+	}
+	for (size_t i = 0; i < sc->n_pods; i++) {
+		free(sc->pods[i].stem);
+		ini_free(sc->pods[i].raw);
+	}
+	for (size_t i = 0; i < sc->n_refs; i++)
+		free(sc->refs[i].name);
+	free(sc->containers);
+	free(sc->pods);
+	free(sc->sidecars);
+	free(sc->others);
+	free(sc->refs);
+	free(sc->dir);
+}
+
+/* --- classify and parse -------------------------------------------------------------------- */
+
+static int classify_one(struct spec_builder *b, const struct repo_file *f)
+{
+	struct spec_scope *sc = b->sc;
+	const char *base = spec_base_of(f->path), *ext = strrchr(base, '.') + 1;
+	bool pod = strcmp(ext, "pod") == 0;
+	struct spec_cfile *cf;
+
+	if (strcmp(ext, "service") == 0 || strcmp(ext, "timer") == 0) {
+		sc->sidecars[sc->n_sidecars++] = f;
+		return 0;
+	}
+	if (strcmp(ext, "volume") == 0 || strcmp(ext, "network") == 0) {
+		sc->others[sc->n_others++] = (struct spec_other){.f = f, .base = base};
+		return 0;
+	}
+	if (!pod && strcmp(ext, "container") != 0)
+		return diag_add(b->diags, b->label, f->path, 1,
+				".%s files are not deployed by tailpod: workloads are .container "
+				"and .pod specs",
+				ext);
+	cf = pod ? &sc->pods[sc->n_pods++] : &sc->containers[sc->n_containers++];
+	*cf = (struct spec_cfile){
+		.f = f, .ext = pod ? "pod" : "container", .pod = SPEC_NONE, .workload = SPEC_NONE};
+	cf->stem = strndup(base, (size_t)(ext - 1 - base));
+	return cf->stem ? 0 : -ENOMEM;
+}
+
+static bool dir_name_ok(const char *dir)
+{
+	if (!utf8_is_valid(dir, strlen(dir)))
+		return false;
+	for (const char *p = dir; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static int scope_classify(struct spec_builder *b, const struct repo_file *files, size_t n)
+{
+	struct spec_scope *sc = b->sc;
+	int r = 0;
+
+	sc->dir = strndup(files[0].path, repo_dir_len(files[0].path));
+	sc->containers = calloc(n, sizeof(*sc->containers));
+	sc->pods = calloc(n, sizeof(*sc->pods));
+	sc->sidecars = calloc(n, sizeof(*sc->sidecars));
+	sc->others = calloc(n, sizeof(*sc->others));
+	if (!sc->dir || !sc->containers || !sc->pods || !sc->sidecars || !sc->others)
+		return -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		if (!repo_path_wanted(files[i].path))
+			continue; /* a source that is not filtered (a git tree): not ours */
+		if (!dir_name_ok(sc->dir))
+			r = diag_add(b->diags, b->label, files[i].path, 1,
+				     "directory name is not UTF-8 or has control characters");
+		else
+			r = classify_one(b, &files[i]);
+	}
+	qsort(sc->containers, sc->n_containers, sizeof(*sc->containers), cfile_cmp);
+	qsort(sc->pods, sc->n_pods, sizeof(*sc->pods), cfile_cmp);
+	return r;
+}
+
+/* Parse a spec and find its transforms; a spec that cannot be built keeps raw NULL. */
+static int scope_parse(struct spec_builder *b, struct spec_cfile *cf)
+{
+	struct spec_scope *sc = b->sc;
+	struct spec_src src = {.label = b->label, .path = cf->f->path};
+	int k = strcmp(cf->ext, "pod") == 0;
+
+	if (*sc->dir && !sc->dirt[k])
+		return diag_add(b->diags, b->label, cf->f->path, 1,
+				"no transform '%s.%s' in %s for directory '%s'", sc->dir, cf->ext,
+				*b->tlabel ? b->tlabel : "the transform directory", sc->dir);
+	/* A transform that did not parse is diagnosed once, at the transform. */
+	if ((sc->base[k] && !sc->base[k]->ini) || (*sc->dir && !sc->dirt[k]->ini))
+		return 0;
+	cf->raw = spec_parse(&src, cf->f->data, cf->f->size, b->diags);
+	return 0;
+}
+
+/* --- pods and names ------------------------------------------------------------------------ */
+
+const struct ini_line *spec_last_entry(const struct ini *doc, const char *section, const char *key,
+				       const struct ini_section **ret_s)
+{
+	const struct ini_line *found = NULL;
+
+	for (size_t i = 0; i < doc->n_sections; i++)
+		for (size_t j = 0;
+		     strcmp(doc->sections[i].name, section) == 0 && j < doc->sections[i].n_lines;
+		     j++) {
+			const struct ini_line *l = &doc->sections[i].lines[j];
+
+			if (l->type == INI_LINE_ENTRY && strcmp(l->key, key) == 0) {
+				found = l;
+				*ret_s = &doc->sections[i];
+			}
+		}
+	return found;
+}
+
+static int match_pod(struct spec_builder *b, struct spec_cfile *c)
+{
+	struct spec_scope *sc = b->sc;
+	struct spec_src src = {.label = b->label, .path = c->f->path};
+	const struct ini_section *s = NULL;
+	const struct ini_line *l = spec_last_entry(c->raw, "Container", "Pod", &s);
+	size_t by_name = spec_cfile_owner(sc->pods, sc->n_pods, c->stem), by_value = SPEC_NONE;
+	size_t n = l ? strlen(l->value) : 0;
+
+	if (l && n > 4 && strcmp(l->value + n - 4, ".pod") == 0)
+		by_value = cfile_find(sc->pods, sc->n_pods, l->value, n - 4);
+	c->pod = by_value != SPEC_NONE ? by_value : by_name;
+	if (by_value != SPEC_NONE && by_name != SPEC_NONE && by_value != by_name)
+		return spec_diag_at(&src, b->diags, s, l,
+				    "Pod=%.*s, but the name '%s' makes it a member of %s.pod",
+				    DIAG_QUOTE(l->value), c->stem, sc->pods[by_name].stem);
+	if (c->pod == SPEC_NONE && *sc->dir && sc->n_pods > 0) {
+		c->raw = ini_free(c->raw);
+		return diag_add(b->diags, b->label, c->f->path, 1,
+				"belongs to no pod: beside a .pod, containers are its members, "
+				"named POD-NAME.container");
+	}
+	return 0;
+}
+
+static bool clashes_with_pod(const char *stem, const char *pod)
+{
+	size_t n = strlen(pod);
+
+	return strncmp(stem, pod, n) == 0 && strcmp(stem + n, "-pod") == 0;
+}
+
+/* Whether cf may be built under its name; if not, it is diagnosed and dropped. */
+static int check_name(struct spec_builder *b, struct spec_cfile *cf)
+{
+	const char *why;
+
+	if (!cf->raw)
+		return 0;
+	if (cf->pod == SPEC_NONE)
+		why = spec_user_name_problem(cf->stem, b->opts);
+	else if (!(why = spec_unit_name_problem(cf->stem)) &&
+		 clashes_with_pod(cf->stem, b->sc->pods[cf->pod].stem))
+		why = "would have the same service name as its pod";
+	if (!why)
+		return 0;
+	cf->raw = ini_free(cf->raw);
+	return diag_add(b->diags, b->label, cf->f->path, 1, "'%s' %s", cf->stem, why);
+}
+
+/* --- one directory, then the whole repository ---------------------------------------------- */
+
+static int new_workload(struct spec_builder *b, struct spec_cfile *cf, enum spec_kind kind)
+{
+	_cleanup_free_ char *source = diag_path_join(b->label, cf->f->path);
+
+	if (!source)
+		return -ENOMEM;
+	return spec_workload_add(b->set, cf->stem, kind, source, &cf->workload);
+}
+
+static int build_workloads(struct spec_builder *b)
+{
+	struct spec_scope *sc = b->sc;
+	char pod_file[REPO_NAME_MAX + 8];
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < sc->n_pods; i++)
+		if (sc->pods[i].raw) {
+			r = new_workload(b, &sc->pods[i], SPEC_KIND_POD);
+			if (r >= 0)
+				r = spec_build_main(b, &sc->pods[i], sc->pods[i].workload, NULL);
+		}
+	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++) {
+		struct spec_cfile *c = &sc->containers[i];
+		size_t widx;
+
+		if (!c->raw)
+			continue;
+		if (c->pod == SPEC_NONE)
+			r = new_workload(b, c, SPEC_KIND_CONTAINER);
+		widx = c->pod == SPEC_NONE ? c->workload : sc->pods[c->pod].workload;
+		snprintf(pod_file, sizeof(pod_file), "%s.pod",
+			 c->pod == SPEC_NONE ? "" : sc->pods[c->pod].stem);
+		if (r >= 0)
+			r = spec_build_main(b, c, widx, c->pod == SPEC_NONE ? NULL : pod_file);
+		if (r >= 0)
+			r = spec_build_companions(b, c, widx,
+						  c->pod == SPEC_NONE ? NULL : pod_file);
+	}
+	return r;
+}
+
+static int scope_run(struct spec_builder *b)
+{
+	struct spec_scope *sc = b->sc;
+	int r = 0;
+
+	sc->base[0] = transform_set_find(b->ts, TRANSFORM_BASE, "container");
+	sc->base[1] = transform_set_find(b->ts, TRANSFORM_BASE, "pod");
+	if (*sc->dir) {
+		sc->dirt[0] = transform_set_find(b->ts, sc->dir, "container");
+		sc->dirt[1] = transform_set_find(b->ts, sc->dir, "pod");
+	}
+	for (size_t i = 0; r >= 0 && i < sc->n_pods; i++)
+		r = scope_parse(b, &sc->pods[i]);
+	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
+		r = scope_parse(b, &sc->containers[i]);
+	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
+		if (sc->containers[i].raw)
+			r = match_pod(b, &sc->containers[i]);
+	for (size_t i = 0; r >= 0 && i < sc->n_pods; i++)
+		r = check_name(b, &sc->pods[i]);
+	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
+		r = check_name(b, &sc->containers[i]);
+	/* Members of a pod that cannot be built go with it, quietly: the pod is diagnosed. */
+	for (size_t i = 0; i < sc->n_containers; i++) {
+		struct spec_cfile *c = &sc->containers[i];
+
+		if (c->raw && c->pod != SPEC_NONE && !sc->pods[c->pod].raw)
+			c->raw = ini_free(c->raw);
+	}
+	if (r >= 0)
+		r = build_workloads(b);
+	if (r >= 0)
+		r = spec_scope_finish(b);
+	return r;
+}
+
+static int scope_build(struct spec_builder *b, const struct repo_file *files, size_t n)
+{
+	struct spec_scope sc = {0};
+	int r;
+
+	b->sc = &sc;
+	r = scope_classify(b, files, n);
+	if (r >= 0)
+		r = scope_run(b);
+	scope_free(&sc);
+	b->sc = NULL;
+	return r;
+}
+
+/* Transforms and companion templates on their own, so a problem in one is reported even when no
+ * spec uses it, and once however many do. */
+static void check_transforms(struct spec_builder *b)
+{
+	struct spec_src src = {.label = b->tlabel};
+	struct spec_check chk = {.diags = b->diags, .src = &src, .transform = true};
+
+	for (size_t i = 0; i < b->ts->n_files; i++) {
+		if (!b->ts->files[i].ini)
+			continue;
+		src.path = b->ts->files[i].path;
+		chk.ext = b->ts->files[i].ext;
+		spec_check_doc(&chk, b->ts->files[i].ini);
+	}
+	chk.transform = false;
+	for (size_t i = 0; i < b->ts->n_companions; i++) {
+		const struct transform_companion *cp = &b->ts->companions[i];
+		struct ini *doc;
+
+		if (!cp->parsed)
+			continue;
+		src.path = cp->path;
+		chk.ext = strrchr(cp->suffix, '.') + 1;
+		doc = spec_parse(&src, cp->text, cp->size, b->diags);
+		if (doc)
+			spec_check_doc(&chk, doc);
+		ini_free(doc);
+	}
+}
+
+static bool same_dir(const char *a, const char *b)
+{
+	size_t n = repo_dir_len(a);
+
+	return n == repo_dir_len(b) && strncmp(a, b, n) == 0;
+}
+
+static int build_all(struct spec_builder *b, const struct repo *repo)
+{
+	int r = 0;
+
+	check_transforms(b);
+	for (size_t i = 0, j; r >= 0 && i < repo->n_files; i = j) {
+		for (j = i + 1;
+		     j < repo->n_files && same_dir(repo->files[i].path, repo->files[j].path); j++)
+			;
+		r = scope_build(b, &repo->files[i], j - i);
+	}
+	if (r >= 0)
+		r = spec_set_finish(b->set, b->diags);
+	return r;
+}
+
+int spec_build(const struct repo *repo, const struct repo *transforms, const struct spec_opts *opts,
+	       struct spec_set **ret, struct diag_list *diags)
+{
+	struct spec_builder b = {.opts = opts, .diags = diags, .label = "", .tlabel = ""};
+	struct repo *empty = NULL;
+	struct transform_set *ts = NULL;
+	int r;
+
+	if (!repo->sorted || (transforms && !transforms->sorted))
+		return -EINVAL;
+	if (opts && opts->repo_label)
+		b.label = opts->repo_label;
+	if (opts && opts->transform_label)
+		b.tlabel = opts->transform_label;
+	r = transforms ? 0 : repo_new(&empty);
+	if (r >= 0)
+		r = transform_set_load(transforms ? transforms : empty, b.tlabel, &ts, diags);
+	b.ts = ts;
+	if (r >= 0)
+		r = spec_set_new(&b.set);
+	if (r >= 0)
+		r = build_all(&b, repo);
+	if (r >= 0 && diags->error)
+		r = diags->error;
+	diag_list_sort(diags);
+	transform_set_free(ts);
+	repo_free(empty);
+	if (r < 0) {
+		spec_set_free(b.set);
+		return r;
+	}
+	*ret = b.set;
+	return 0;
+}

@@ -1,0 +1,90 @@
+/* spec.h: the repository model — which workloads a desired state holds, the files each deploys,
+ * and every reason it must not be deployed. spec_build() reads a repo (core/repo) and a transform
+ * directory the way quadsync does and sync must:
+ *  - a root-level NAME.container or NAME.pod is a workload named NAME (its Linux user and service);
+ *    DIR/NAME.container and DIR/NAME.pod are too, merged with the transform DIR.container or
+ *    DIR.pod, which must exist; _base.container and _base.pod apply to all, first;
+ *  - POD-X.container beside POD.pod (longest pod name wins), or one saying Pod=POD.pod, is a member
+ *    of pod POD: deployed with it, Pod=POD.pod added; in a directory with pods every container must
+ *    be a member;
+ *  - NAME-*.service and NAME-*.timer belong to the container or pod NAME beside them (longest name
+ *    wins) and are deployed verbatim; .volume and .network files a spec refers to (Volume=,
+ *    Mount=, Network=) are deployed with it; transform companion templates add NAME-SUFFIX.EXT;
+ *  - "{{.Name}}" in merged files is replaced by the container's (or pod's) name.
+ * The raw spec and the merged result are both checked (names, sections, keys against Podman's
+ * quadlet tables, Image=, ContainerName=, Pod=, references, collisions). All problems go to the
+ * diagnostics list; a desired state with any diagnostic must not be applied. */
+#ifndef TAILPOD_SPEC_H
+#define TAILPOD_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "repo.h"
+
+enum {
+	SPEC_USER_NAME_MAX = 32,  /* a workload name is a Linux user name */
+	SPEC_UNIT_NAME_MAX = 200, /* other names: room for a suffix and an extension in 255 */
+};
+
+/* Where a file is deployed in the workload user's home. */
+enum spec_unit_dir {
+	SPEC_UNIT_QUADLET, /* ~/.config/containers/systemd/: .container .pod .volume .network */
+	SPEC_UNIT_SYSTEMD, /* ~/.config/systemd/user/: .service and .timer sidecars */
+};
+
+struct spec_unit {
+	char *name;   /* the deployed file name, "web.container" */
+	char *source; /* what it was made from, label/path: the spec, sidecar or template */
+	char *data;   /* the content to deploy, NUL-terminated */
+	size_t size;
+	enum spec_unit_dir dir;
+};
+
+enum spec_kind {
+	SPEC_KIND_CONTAINER,
+	SPEC_KIND_POD,
+};
+
+struct spec_workload {
+	char *name;    /* the Linux user; also the spec's name */
+	char *service; /* the unit sync restarts: "web.service", "webapp-pod.service" */
+	char *source;  /* label/path of the .container or .pod */
+	enum spec_kind kind;
+	struct spec_unit *units; /* sorted by name */
+	size_t n_units;
+	size_t n_alloc;
+};
+
+struct spec_set {
+	struct spec_workload *workloads; /* sorted by name, names unique */
+	size_t n_workloads;
+	size_t n_alloc;
+};
+
+struct spec_opts {
+	const char *repo_label;		    /* how diagnostics name the repository ("" for none) */
+	const char *transform_label;	    /* how they name the transform directory */
+	const char *const *protected_names; /* never workload names, besides root and core */
+	size_t n_protected;
+};
+
+/* Build the workloads of repo with the transforms (a repo read with REPO_LOAD_FLAT |
+ * REPO_LOAD_ALL; NULL for none) and append every problem to diags, sorted. The set holds what could
+ * be built, so that --render can show a workload even when others are broken; apply it only when
+ * diags is empty. 0, or -ENOMEM (nothing set). */
+int spec_build(const struct repo *repo, const struct repo *transforms, const struct spec_opts *opts,
+	       struct spec_set **ret, struct diag_list *diags);
+
+struct spec_set *spec_set_free(struct spec_set *set);
+
+/* The workload named name, or NULL. */
+const struct spec_workload *spec_set_find(const struct spec_set *set, const char *name);
+
+/* NULL when name may be a workload (Linux user) name: [a-z_][a-z0-9_-]*, at most
+ * SPEC_USER_NAME_MAX bytes, not ending in '-', not root, core or a protected name; otherwise
+ * why not (a static string). */
+const char *spec_user_name_problem(const char *name, const struct spec_opts *opts);
+
+#endif

@@ -1,0 +1,328 @@
+/* spec_check.c: the checks of one unit file, raw or merged (module boundary: core; uses ini,
+ * quadlet_keys, transform, diag), the name rules, and the scan for references to other unit files.
+ * Messages never name the spec a transform line was merged into unless the problem depends on it,
+ * so the same transform problem seen through many specs is reported once (diag_list_sort drops
+ * exact duplicates). */
+#include "spec_internal.h"
+#include "core.h"
+#include "quadlet_keys.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const reserved_names[] = {"root", "core"};
+
+/* --- names --------------------------------------------------------------------------------- */
+
+static bool name_chars_ok(const char *name)
+{
+	if (!((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_'))
+		return false;
+	for (const char *p = name + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+		      *p == '-'))
+			return false;
+	return name[strlen(name) - 1] != '-';
+}
+
+const char *spec_user_name_problem(const char *name, const struct spec_opts *opts)
+{
+	if (!*name || !name_chars_ok(name))
+		return "is not a valid user name ([a-z_][a-z0-9_-]*, not ending in '-')";
+	if (strlen(name) > SPEC_USER_NAME_MAX)
+		return "is longer than 32 characters, the user name limit (SPEC_USER_NAME_MAX)";
+	for (size_t i = 0; i < ARRAY_SIZE(reserved_names); i++)
+		if (strcmp(name, reserved_names[i]) == 0)
+			return "is reserved on the host";
+	for (size_t i = 0; opts && i < opts->n_protected; i++)
+		if (strcmp(name, opts->protected_names[i]) == 0)
+			return "is a protected user on this host (TAILPOD_PROTECTED_USERS)";
+	return NULL;
+}
+
+const char *spec_unit_name_problem(const char *name)
+{
+	if (!*name || !name_chars_ok(name))
+		return "is not a valid name ([a-z_][a-z0-9_-]*, not ending in '-')";
+	if (strlen(name) > SPEC_UNIT_NAME_MAX)
+		return "is longer than 200 characters (SPEC_UNIT_NAME_MAX)";
+	return NULL;
+}
+
+const char *spec_file_name_problem(const char *name)
+{
+	if (!*name || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+				   ":_.@-") != strlen(name))
+		return "is not a valid unit name ([A-Za-z0-9:_.@-])";
+	if (strlen(name) > SPEC_UNIT_NAME_MAX)
+		return "is longer than 200 characters (SPEC_UNIT_NAME_MAX)";
+	return NULL;
+}
+
+/* --- where a line came from ---------------------------------------------------------------- */
+
+void spec_locate(const struct spec_src *src, const struct ini_section *s, const struct ini_line *l,
+		 const char **ret_label, const char **ret_path, unsigned *ret_line)
+{
+	unsigned line = l ? l->line : s->line;
+
+	*ret_label = src->label;
+	*ret_path = src->path;
+	if (line) {
+		*ret_line = line;
+		return;
+	}
+	for (size_t i = ARRAY_SIZE(src->transforms); i > 0; i--) {
+		const struct transform_file *t = src->transforms[i - 1];
+
+		if (!t || !t->ini)
+			continue;
+		line = transform_find_line(t->ini, s->name, l ? l->key : NULL, l ? l->value : NULL);
+		if (line) {
+			*ret_label = src->tlabel;
+			*ret_path = t->path;
+			*ret_line = line;
+			return;
+		}
+	}
+	*ret_line = 1; /* added by tailpod itself (Pod=): the file as a whole */
+}
+
+int spec_diag_at(const struct spec_src *src, struct diag_list *diags, const struct ini_section *s,
+		 const struct ini_line *l, const char *fmt, ...)
+{
+	const char *label, *path;
+	char msg[DIAG_MSG_MAX];
+	unsigned line;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	spec_locate(src, s, l, &label, &path, &line);
+	return diag_add(diags, label, path, line, "%s", msg);
+}
+
+struct ini *spec_parse(const struct spec_src *src, const char *data, size_t size,
+		       struct diag_list *diags)
+{
+	struct ini_error err = {0};
+	struct ini *ini = NULL;
+	int r = ini_parse(src->path, data, size, &ini, &err);
+
+	if (r < 0) {
+		diag_add(diags, src->label, src->path, err.line ? err.line : 1, "%s",
+			 err.msg ? err.msg : strerror(-r));
+		return NULL;
+	}
+	return ini;
+}
+
+/* --- sections and keys --------------------------------------------------------------------- */
+
+static void check_key(const struct spec_check *c, const struct ini_section *s,
+		      const struct ini_line *l)
+{
+	const char *key = c->transform && l->key[0] == '+' ? l->key + 1 : l->key;
+	const char *hint;
+
+	if (quadlet_key_supported(s->name, key))
+		return;
+	hint = quadlet_key_suggest(s->name, key);
+	spec_diag_at(c->src, c->diags, s, l, "unknown key '%.*s' in [%s]%s%s%s", DIAG_QUOTE(key),
+		     s->name, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+}
+
+static void check_section(const struct spec_check *c, const struct ini_section *s, const char *own)
+{
+	enum quadlet_section_kind kind = quadlet_section_classify(s->name);
+	const char *hint;
+
+	if (kind == QUADLET_SECTION_PASSTHROUGH)
+		return;
+	if (kind == QUADLET_SECTION_UNKNOWN && strcmp(s->name, "Secrets") == 0) {
+		spec_diag_at(
+			c->src, c->diags, s, NULL,
+			"[Secrets] (quadsync's inline secrets) is not supported by tailpod yet");
+		return;
+	}
+	if (kind == QUADLET_SECTION_UNKNOWN) {
+		hint = quadlet_section_suggest(s->name);
+		spec_diag_at(c->src, c->diags, s, NULL, "unknown section [%.*s]%s%s%s",
+			     DIAG_QUOTE(s->name), hint ? "; did you mean [" : "", hint ? hint : "",
+			     hint ? "]?" : "");
+		return;
+	}
+	if (strcmp(s->name, "Quadlet") != 0 && strcmp(s->name, own) != 0) {
+		spec_diag_at(c->src, c->diags, s, NULL, "[%s] does not belong in a .%s file",
+			     s->name, c->ext);
+		return;
+	}
+	for (size_t j = 0; j < s->n_lines; j++)
+		if (s->lines[j].type == INI_LINE_ENTRY)
+			check_key(c, s, &s->lines[j]);
+}
+
+/* value equals name once every "{{.Name}}" in it is replaced by name. */
+static bool equals_with_name(const char *value, const char *name)
+{
+	_cleanup_free_ char *v = NULL;
+	size_t n;
+
+	if (transform_substitute_name(value, strlen(value), name, INI_LINE_MAX, &v, &n) < 0)
+		return false;
+	return strcmp(v, name) == 0;
+}
+
+static void check_container_values(const struct spec_check *c, const struct ini *doc)
+{
+	for (size_t i = 0; i < doc->n_sections; i++) {
+		const struct ini_section *s = &doc->sections[i];
+
+		if (strcmp(s->name, "Container") != 0)
+			continue;
+		for (size_t j = 0; j < s->n_lines; j++) {
+			const struct ini_line *l = &s->lines[j];
+
+			if (l->type != INI_LINE_ENTRY)
+				continue;
+			if (strcmp(l->key, "ContainerName") == 0 &&
+			    !equals_with_name(l->value, c->name))
+				spec_diag_at(c->src, c->diags, s, l,
+					     "ContainerName=%.*s does not match the container name "
+					     "'%s'",
+					     DIAG_QUOTE(l->value), c->name);
+			if (strcmp(l->key, "Pod") == 0 && !c->pod_file)
+				spec_diag_at(c->src, c->diags, s, l,
+					     "Pod= is only for pod members (POD-NAME.container "
+					     "beside POD.pod); tailpod sets it");
+			else if (strcmp(l->key, "Pod") == 0 && strcmp(l->value, c->pod_file) != 0)
+				spec_diag_at(c->src, c->diags, s, l,
+					     "Pod=%.*s does not name this container's pod %s",
+					     DIAG_QUOTE(l->value), c->pod_file);
+		}
+	}
+}
+
+static void check_required(const struct spec_check *c, const struct ini *doc, const char *own)
+{
+	const struct ini_section *s = ini_section_find_last(doc, own);
+	const char *image;
+
+	if (!s) {
+		diag_add(c->diags, c->src->label, c->src->path, 1, "missing [%s] section", own);
+		return;
+	}
+	if (strcmp(own, "Container") != 0)
+		return;
+	image = ini_get(doc, "Container", "Image");
+	if (!image || !*image)
+		spec_diag_at(c->src, c->diags, s, NULL, "missing Image= in [Container]");
+}
+
+void spec_check_doc(const struct spec_check *c, const struct ini *doc)
+{
+	const char *own = quadlet_section_for_ext(c->ext);
+
+	if (!own) {
+		/* A sidecar: systemd judges its keys; it must at least be what its name says. */
+		const char *need = strcmp(c->ext, "timer") == 0 ? "Timer" : "Service";
+
+		if (!c->transform && !ini_section_find(doc, need))
+			diag_add(c->diags, c->src->label, c->src->path, 1, "missing [%s] section",
+				 need);
+		return;
+	}
+	for (size_t i = 0; i < doc->n_sections; i++)
+		check_section(c, &doc->sections[i], own);
+	if (!c->transform)
+		check_required(c, doc, own);
+	if (c->name && strcmp(own, "Container") == 0)
+		check_container_values(c, doc);
+}
+
+/* --- references ---------------------------------------------------------------------------- */
+
+static bool ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	return n > k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* Report value[0..n) when it names a unit file of one of the given types. */
+static int ref_emit(spec_ref_fn fn, void *ctx, const struct ini_section *s,
+		    const struct ini_line *l, const char *v, size_t n, const char *const *exts)
+{
+	char ref[SPEC_UNIT_NAME_MAX + 64];
+
+	for (; *exts; exts++)
+		if (ends_with(v, n, *exts) && n < sizeof(ref)) {
+			memcpy(ref, v, n);
+			ref[n] = '\0';
+			return fn(ctx, s, l, ref);
+		}
+	return 0;
+}
+
+/* Mount=type=volume,source=X.volume,destination=/d: the source= or src= field. */
+static int ref_mount(spec_ref_fn fn, void *ctx, const struct ini_section *s,
+		     const struct ini_line *l)
+{
+	static const char *const exts[] = {".volume", NULL};
+	const char *p = l->value;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		size_t skip = strncmp(p, "source=", 7) == 0 ? 7
+			      : strncmp(p, "src=", 4) == 0  ? 4
+							    : 0;
+		int r = skip ? ref_emit(fn, ctx, s, l, p + skip, n - skip, exts) : 0;
+
+		if (r < 0)
+			return r;
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
+static int ref_line(spec_ref_fn fn, void *ctx, const struct ini_section *s,
+		    const struct ini_line *l)
+{
+	static const char *const vol[] = {".volume", NULL}, *const net[] = {".network", NULL},
+				 *const img[] = {".image", ".build", NULL};
+	size_t first = strcspn(l->value, ":");
+
+	if (strcmp(l->key, "Volume") == 0)
+		return ref_emit(fn, ctx, s, l, l->value, first, vol);
+	if (strcmp(l->key, "Network") == 0)
+		return ref_emit(fn, ctx, s, l, l->value, first, net);
+	if (strcmp(l->key, "Mount") == 0)
+		return ref_mount(fn, ctx, s, l);
+	if (strcmp(l->key, "Image") == 0 && strcmp(s->name, "Container") == 0)
+		return ref_emit(fn, ctx, s, l, l->value, strlen(l->value), img);
+	return 0;
+}
+
+int spec_refs_foreach(const struct ini *doc, spec_ref_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < doc->n_sections; i++) {
+		const struct ini_section *s = &doc->sections[i];
+
+		if (strcmp(s->name, "Container") != 0 && strcmp(s->name, "Pod") != 0)
+			continue;
+		for (size_t j = 0; j < s->n_lines; j++) {
+			int r;
+
+			if (s->lines[j].type != INI_LINE_ENTRY)
+				continue;
+			r = ref_line(fn, ctx, s, &s->lines[j]);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,149 @@
+/* spec_internal.h: what spec.c (the repository model) shares with spec_check.c (the checks of one
+ * unit file) and nothing else uses: where a line of a possibly merged document came from, the
+ * per-file checks, name rules and the scan for references to .volume and .network files. */
+#ifndef TAILPOD_SPEC_INTERNAL_H
+#define TAILPOD_SPEC_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "diag.h"
+#include "ini.h"
+#include "spec.h"
+#include "transform.h"
+
+/* A document's origin: its own file, and the transforms merged into it (in merge order, NULL
+ * when absent). A line a merge added (line 0) is found in the transforms, the last one first. */
+struct spec_src {
+	const char *label;
+	const char *path;
+	const char *tlabel;
+	const struct transform_file *transforms[2];
+};
+
+/* What one check of a document needs to know. */
+struct spec_check {
+	struct diag_list *diags;
+	const struct spec_src *src;
+	const char *ext;      /* "container", "pod", "volume", "network", "service", "timer" */
+	const char *name;     /* the unit's name, for ContainerName= and Pod=; NULL: skip those */
+	const char *pod_file; /* "web.pod" for a pod member, else NULL: no Pod= allowed */
+	bool transform;	      /* a transform: '+' keys allowed, nothing required */
+};
+
+/* Parse a file; a syntax error or bound becomes a diagnostic and NULL is returned. */
+struct ini *spec_parse(const struct spec_src *src, const char *data, size_t size,
+		       struct diag_list *diags);
+
+/* Where a section header (l NULL) or one of its lines came from: the document's own file when
+ * the line has a number, else the transform it was merged from, else line 1 of the file. */
+void spec_locate(const struct spec_src *src, const struct ini_section *s, const struct ini_line *l,
+		 const char **ret_label, const char **ret_path, unsigned *ret_line);
+
+/* Report at the origin of a section header (l NULL) or of one of its lines. */
+int spec_diag_at(const struct spec_src *src, struct diag_list *diags, const struct ini_section *s,
+		 const struct ini_line *l, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Every check of one file: sections and keys against quadlet's tables, required sections and
+ * Image=, ContainerName=, Pod=; .service and .timer files only need their own section. */
+void spec_check_doc(const struct spec_check *c, const struct ini *doc);
+
+/* A container's name (a pod member, a companion): NULL when fine, else why not (static). */
+const char *spec_unit_name_problem(const char *name);
+
+/* Any other unit file's name without its extension (sidecars, volumes, networks, ServiceName=):
+ * systemd's unit name characters [A-Za-z0-9:_.@-]. NULL when fine, else why not (static). */
+const char *spec_file_name_problem(const char *name);
+
+/* Called for every reference to another unit file a document makes: Volume=X.volume,
+ * Mount=...,source=X.volume, Network=X.network, Image=X.image or X.build. ref is the referenced
+ * file name as written (before "{{.Name}}" is replaced). */
+typedef int (*spec_ref_fn)(void *ctx, const struct ini_section *s, const struct ini_line *l,
+			   const char *ref);
+int spec_refs_foreach(const struct ini *doc, spec_ref_fn fn, void *ctx);
+
+/* The set under construction (spec_set.c). spec_unit_add takes data (malloc'd) on success only;
+ * spec_set_finish sorts, reports names used twice and keeps the first of each. */
+int spec_set_new(struct spec_set **ret);
+int spec_workload_add(struct spec_set *set, const char *name, enum spec_kind kind,
+		      const char *source, size_t *ret_index);
+int spec_unit_add(struct spec_workload *w, const char *name, const char *source, char *data,
+		  size_t size, enum spec_unit_dir dir);
+const struct spec_unit *spec_workload_find_unit(const struct spec_workload *w, const char *name);
+int spec_set_finish(struct spec_set *set, struct diag_list *diags);
+
+/* --- the model's working state, shared by spec.c and spec_units.c ------------------------- */
+
+#define SPEC_NONE SIZE_MAX /* no index */
+
+struct spec_cfile { /* a .container or .pod of the scope */
+	const struct repo_file *f;
+	char *stem;
+	const char *ext;
+	struct ini *raw; /* NULL once it cannot be built (diagnosed) or after building */
+	size_t pod;	 /* a container's pod in scope.pods, or SPEC_NONE */
+	size_t workload; /* its index in the set, or SPEC_NONE */
+};
+
+struct spec_other { /* a .volume or .network of the scope, deployed where referenced */
+	const struct repo_file *f;
+	const char *base;
+	bool ok; /* parsed */
+	bool used;
+};
+
+struct spec_ref { /* a reference, resolved once the scope's files are all made */
+	size_t workload;
+	char *name;
+	const char *key, *label, *path;
+	unsigned line;
+};
+
+struct spec_scope {
+	char *dir; /* "" at the root */
+	struct spec_cfile *containers, *pods;
+	size_t n_containers, n_pods;
+	const struct repo_file **sidecars;
+	size_t n_sidecars;
+	struct spec_other *others;
+	size_t n_others;
+	struct spec_ref *refs;
+	size_t n_refs, n_refs_alloc;
+	const struct transform_file *base[2], *dirt[2]; /* [0] container, [1] pod */
+};
+
+struct spec_builder {
+	const struct spec_opts *opts;
+	const char *label, *tlabel;
+	const struct transform_set *ts;
+	struct diag_list *diags;
+	struct spec_set *set;
+	struct spec_scope *sc;
+};
+
+static inline const char *spec_base_of(const char *path)
+{
+	const char *slash = strchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* In v[0..n) sorted by stem: the one whose stem is the longest "STEM-" prefix of name. */
+size_t spec_cfile_owner(const struct spec_cfile *v, size_t n, const char *name);
+
+/* The last entry key of the sections named section, and its section; NULL when none. */
+const struct ini_line *spec_last_entry(const struct ini *doc, const char *section, const char *key,
+				       const struct ini_section **ret_s);
+
+/* spec_units.c: a spec merged into its workload (pod_file: "POD.pod" for a member, else NULL),
+ * its companions, and the scope's sidecars and references once all specs are made. */
+int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
+		    const char *pod_file);
+int spec_build_companions(struct spec_builder *b, const struct spec_cfile *cf, size_t widx,
+			  const char *pod_file);
+int spec_scope_finish(struct spec_builder *b);
+
+#endif

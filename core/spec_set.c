@@ -1,0 +1,189 @@
+/* spec_set.c: the set of workloads spec_build() produces (module boundary: core; uses diag):
+ * adding workloads and their files, and the final sort that finds names used twice — two
+ * workloads with one name, or two files with one name in a workload — and reports each with the
+ * other's source, as quadsync did not (review P1.11: one silently replaced the other). */
+#include "spec_internal.h"
+#include "core.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int spec_set_new(struct spec_set **ret)
+{
+	struct spec_set *set = calloc(1, sizeof(*set));
+
+	if (!set)
+		return -ENOMEM;
+	*ret = set;
+	return 0;
+}
+
+static void unit_release(struct spec_unit *u)
+{
+	free(u->name);
+	free(u->source);
+	free(u->data);
+}
+
+static void workload_release(struct spec_workload *w)
+{
+	for (size_t i = 0; i < w->n_units; i++)
+		unit_release(&w->units[i]);
+	free(w->units);
+	free(w->name);
+	free(w->service);
+	free(w->source);
+}
+
+struct spec_set *spec_set_free(struct spec_set *set)
+{
+	if (!set)
+		return NULL;
+	for (size_t i = 0; i < set->n_workloads; i++)
+		workload_release(&set->workloads[i]);
+	free(set->workloads);
+	free(set);
+	return NULL;
+}
+
+static int grow(void **array, size_t *n_alloc, size_t n, size_t size)
+{
+	size_t a;
+	void *p;
+
+	if (n < *n_alloc)
+		return 0;
+	a = *n_alloc ? *n_alloc * 2 : 16;
+	p = reallocarray(*array, a, size);
+	if (!p)
+		return -ENOMEM;
+	*array = p;
+	*n_alloc = a;
+	return 0;
+}
+
+int spec_workload_add(struct spec_set *set, const char *name, enum spec_kind kind,
+		      const char *source, size_t *ret_index)
+{
+	struct spec_workload *w;
+	int r = grow((void **)&set->workloads, &set->n_alloc, set->n_workloads, sizeof(*w));
+
+	if (r < 0)
+		return r;
+	w = &set->workloads[set->n_workloads];
+	*w = (struct spec_workload){.name = strdup(name), .kind = kind, .source = strdup(source)};
+	if (!w->name || !w->source) {
+		workload_release(w);
+		return -ENOMEM;
+	}
+	*ret_index = set->n_workloads++;
+	return 0;
+}
+
+int spec_unit_add(struct spec_workload *w, const char *name, const char *source, char *data,
+		  size_t size, enum spec_unit_dir dir)
+{
+	struct spec_unit *u;
+	int r = grow((void **)&w->units, &w->n_alloc, w->n_units, sizeof(*u));
+
+	if (r < 0)
+		return r;
+	u = &w->units[w->n_units];
+	*u = (struct spec_unit){
+		.name = strdup(name), .source = strdup(source), .size = size, .dir = dir};
+	if (!u->name || !u->source) {
+		free(u->name);
+		free(u->source);
+		return -ENOMEM;
+	}
+	u->data = data;
+	w->n_units++;
+	return 0;
+}
+
+const struct spec_unit *spec_workload_find_unit(const struct spec_workload *w, const char *name)
+{
+	for (size_t i = 0; i < w->n_units; i++)
+		if (strcmp(w->units[i].name, name) == 0)
+			return &w->units[i];
+	return NULL;
+}
+
+static int unit_cmp(const void *a, const void *b)
+{
+	const struct spec_unit *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : strcmp(x->source, y->source);
+}
+
+static int workload_cmp(const void *a, const void *b)
+{
+	const struct spec_workload *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : strcmp(x->source, y->source);
+}
+
+/* Sort a workload's files; a file made twice is reported at both sources and made once. */
+static void workload_finish(struct spec_workload *w, struct diag_list *diags)
+{
+	size_t out = 0;
+
+	qsort(w->units, w->n_units, sizeof(*w->units), unit_cmp);
+	for (size_t i = 0; i < w->n_units; i++) {
+		struct spec_unit *u = &w->units[i];
+
+		if (out > 0 && strcmp(w->units[out - 1].name, u->name) == 0) {
+			diag_add(diags, "", w->units[out - 1].source, 1,
+				 "%s of workload '%s' is also made from %s", u->name, w->name,
+				 u->source);
+			diag_add(diags, "", u->source, 1,
+				 "%s of workload '%s' is also made from %s", u->name, w->name,
+				 w->units[out - 1].source);
+			unit_release(u);
+			continue;
+		}
+		w->units[out++] = *u;
+	}
+	w->n_units = out;
+}
+
+int spec_set_finish(struct spec_set *set, struct diag_list *diags)
+{
+	size_t out = 0;
+
+	if (set->n_workloads > 1)
+		qsort(set->workloads, set->n_workloads, sizeof(*set->workloads), workload_cmp);
+	for (size_t i = 0; i < set->n_workloads; i++) {
+		struct spec_workload *w = &set->workloads[i];
+
+		if (out > 0 && strcmp(set->workloads[out - 1].name, w->name) == 0) {
+			const struct spec_workload *first = &set->workloads[out - 1];
+
+			diag_add(diags, "", first->source, 1,
+				 "workload name '%s' is also used by %s", w->name, w->source);
+			diag_add(diags, "", w->source, 1, "workload name '%s' is also used by %s",
+				 w->name, first->source);
+			workload_release(w);
+			continue;
+		}
+		workload_finish(w, diags);
+		set->workloads[out++] = *w;
+	}
+	set->n_workloads = out;
+	return diags->error;
+}
+
+static int find_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct spec_workload *)elem)->name);
+}
+
+const struct spec_workload *spec_set_find(const struct spec_set *set, const char *name)
+{
+	if (!set || set->n_workloads == 0)
+		return NULL;
+	return bsearch(name, set->workloads, set->n_workloads, sizeof(*set->workloads), find_cmp);
+}

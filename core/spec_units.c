@@ -1,0 +1,428 @@
+/* spec_units.c: the files of a workload (module boundary: core; uses ini, transform, diag and
+ * spec_check.c): a spec merged with its transforms and named, the companions made from templates,
+ * the sidecar .service/.timer files and the .volume/.network files its specs refer to. Every file
+ * is checked where it comes from, so a diagnostic points at the line someone wrote. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* asprintf */
+#endif
+
+#include "spec_internal.h"
+#include "core.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- merged files -------------------------------------------------------------------------- */
+
+struct ref_ctx {
+	struct spec_builder *b;
+	const struct spec_src *src;
+	size_t workload;
+	const char *name; /* for "{{.Name}}" in the reference */
+};
+
+static const char *static_key(const char *key)
+{
+	static const char *const keys[] = {"Volume", "Network", "Mount", "Image"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return keys[i];
+	return "?";
+}
+
+static int ref_collect(void *ctx, const struct ini_section *s, const struct ini_line *l,
+		       const char *ref)
+{
+	struct ref_ctx *rc = ctx;
+	struct spec_scope *sc = rc->b->sc;
+	struct spec_ref *x;
+	size_t n;
+	int r;
+
+	if (sc->n_refs == sc->n_refs_alloc) {
+		size_t a = sc->n_refs_alloc ? sc->n_refs_alloc * 2 : 16;
+		struct spec_ref *p = reallocarray(sc->refs, a, sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		sc->refs = p;
+		sc->n_refs_alloc = a;
+	}
+	x = &sc->refs[sc->n_refs];
+	*x = (struct spec_ref){.workload = rc->workload, .key = static_key(l->key)};
+	spec_locate(rc->src, s, l, &x->label, &x->path, &x->line);
+	/* A reference is at most SPEC_UNIT_NAME_MAX + 64 bytes: it cannot pass the bound. */
+	r = transform_substitute_name(ref, strlen(ref), rc->name, INI_LINE_MAX, &x->name, &n);
+	if (r < 0)
+		return r;
+	sc->n_refs++;
+	return 0;
+}
+
+/* The unit sync restarts: ServiceName= when set (and valid), else quadlet's default name. */
+static int set_service(struct spec_builder *b, size_t widx, const struct spec_src *src,
+		       const struct ini *doc, const char *name, bool pod)
+{
+	struct spec_workload *w = &b->set->workloads[widx];
+	const struct ini_section *s = NULL;
+	const struct ini_line *l =
+		spec_last_entry(doc, pod ? "Pod" : "Container", "ServiceName", &s);
+	_cleanup_free_ char *v = NULL;
+	const char *why = NULL;
+	size_t n;
+	int r;
+
+	if (l) {
+		r = transform_substitute_name(l->value, strlen(l->value), name, INI_LINE_MAX, &v,
+					      &n);
+		if (r < 0)
+			return r;
+		why = spec_file_name_problem(v);
+		if (why && spec_diag_at(src, b->diags, s, l, "ServiceName=%.*s %s", DIAG_QUOTE(v),
+					why) < 0)
+			return -ENOMEM;
+	}
+	if (l && !why)
+		r = asprintf(&w->service, "%s.service", v);
+	else
+		r = asprintf(&w->service, "%s%s.service", name, pod ? "-pod" : "");
+	if (r < 0) {
+		w->service = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The deployable text: doc serialized, "{{.Name}}" replaced, and parsed once more, since the
+ * substitution may pass a bound. *ret stays NULL when that fails (diagnosed). */
+static int finish_text(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
+		       const char *name, char **ret, size_t *ret_size)
+{
+	_cleanup_free_ char *text = NULL;
+	struct ini_error err = {0};
+	struct ini *check = NULL;
+	size_t n;
+	int r = ini_serialize(doc, &text, &n);
+
+	if (r < 0)
+		return r;
+	r = transform_substitute_name(text, n, name, INI_FILE_MAX, ret, ret_size);
+	if (r == -E2BIG)
+		return diag_add(b->diags, src->label, src->path, 1,
+				"merged file larger than 1048576 bytes (INI_FILE_MAX)");
+	if (r < 0)
+		return r;
+	r = ini_parse(src->path, *ret, *ret_size, &check, &err);
+	ini_free(check);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		free(*ret);
+		*ret = NULL;
+		return diag_add(b->diags, src->label, src->path, 1,
+				"merged file does not parse (line %u: %s)", err.line,
+				err.msg ? err.msg : "error");
+	}
+	return 0;
+}
+
+static int add_text_unit(struct spec_builder *b, size_t widx, const char *fname, const char *label,
+			 const char *path, char *text, size_t size, enum spec_unit_dir dir)
+{
+	_cleanup_free_ char *source = diag_path_join(label, path);
+	int r;
+
+	if (!source) {
+		free(text);
+		return -ENOMEM;
+	}
+	r = spec_unit_add(&b->set->workloads[widx], fname, source, text, size, dir);
+	if (r < 0)
+		free(text);
+	return r;
+}
+
+/* Merge failures other than memory are the spec's problem: reported, the file not made. */
+static int merge_all(struct spec_builder *b, const struct spec_src *src, struct ini *doc,
+		     const char *pod_file)
+{
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(src->transforms); i++)
+		if (src->transforms[i])
+			r = transform_merge(doc, src->transforms[i]->ini);
+	if (r >= 0 && pod_file && !ini_get(doc, "Container", "Pod"))
+		r = ini_entry_append(doc, "Container", "Pod", pod_file);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		diag_add(b->diags, src->label, src->path, 1, "cannot merge the transforms: %s",
+			 r == -E2BIG ? "the result passes a unit file bound (INI_*_MAX)"
+				     : "a transform entry cannot be written back");
+	return r < 0 ? 1 : 0;
+}
+
+int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
+		    const char *pod_file)
+{
+	struct spec_scope *sc = b->sc;
+	int k = strcmp(cf->ext, "pod") == 0;
+	struct spec_src raw_src = {.label = b->label, .path = cf->f->path};
+	struct spec_src src = {b->label, cf->f->path, b->tlabel, {sc->base[k], sc->dirt[k]}};
+	struct spec_check chk = {.diags = b->diags,
+				 .src = &raw_src,
+				 .ext = cf->ext,
+				 .name = cf->stem,
+				 .pod_file = pod_file};
+	struct ref_ctx rc = {.b = b, .src = &src, .workload = widx, .name = cf->stem};
+	struct ini *doc = TAKE_PTR(cf->raw);
+	char fname[REPO_NAME_MAX + 1], *text = NULL;
+	size_t size;
+	int r;
+
+	spec_check_doc(&chk, doc);
+	r = merge_all(b, &src, doc, pod_file);
+	if (r != 0)
+		goto out;
+	chk.src = &src;
+	if (src.transforms[0] || src.transforms[1])
+		spec_check_doc(&chk, doc);
+	r = spec_refs_foreach(doc, ref_collect, &rc);
+	if (r >= 0 && cf->pod == SPEC_NONE)
+		r = set_service(b, widx, &src, doc, cf->stem, k);
+	if (r >= 0)
+		r = finish_text(b, &src, doc, cf->stem, &text, &size);
+	snprintf(fname, sizeof(fname), "%s.%s", cf->stem, cf->ext);
+	if (r >= 0 && text)
+		r = add_text_unit(b, widx, fname, b->label, cf->f->path, text, size,
+				  SPEC_UNIT_QUADLET);
+out:
+	ini_free(doc);
+	return r < 0 ? r : 0;
+}
+
+/* --- companions, sidecars, volumes and networks -------------------------------------------- */
+
+/* NAME + SUFFIX.EXT from a template: substituted, joined to the member's pod unless the template
+ * says no-pod, checked with the template's lines. */
+static int build_companion(struct spec_builder *b, const struct transform_companion *cp,
+			   const struct spec_cfile *cf, size_t widx, const char *pod_file)
+{
+	const char *ext = strrchr(cp->suffix, '.') + 1;
+	bool container = strcmp(ext, "container") == 0;
+	bool unit = strcmp(ext, "service") == 0 || strcmp(ext, "timer") == 0;
+	struct spec_src src = {.label = b->tlabel, .path = cp->path};
+	_cleanup_free_ char *fname = NULL, *stem = NULL, *text = NULL;
+	struct spec_check chk = {.diags = b->diags, .src = &src, .ext = ext};
+	struct ref_ctx rc = {.b = b, .src = &src, .workload = widx};
+	struct ini *doc = NULL;
+	const char *why;
+	size_t size;
+	int r;
+
+	if (asprintf(&fname, "%s%s", cf->stem, cp->suffix) < 0)
+		return -ENOMEM;
+	stem = strndup(fname, strlen(fname) - strlen(ext) - 1);
+	if (!stem)
+		return -ENOMEM;
+	why = container ? spec_unit_name_problem(stem) : spec_file_name_problem(stem);
+	if (why)
+		return diag_add(b->diags, b->tlabel, cp->path, 1, "'%s' (made for %s) %s", stem,
+				cf->stem, why);
+	r = transform_substitute_name(cp->text, cp->size, cf->stem, INI_FILE_MAX, &text, &size);
+	if (r == -E2BIG)
+		return diag_add(b->diags, b->tlabel, cp->path, 1,
+				"file made for %s larger than 1048576 bytes (INI_FILE_MAX)",
+				cf->stem);
+	if (r < 0)
+		return r;
+	doc = spec_parse(&src, text, size, b->diags);
+	if (!doc)
+		return 0;
+	chk.name = container ? stem : NULL;
+	chk.pod_file = container && pod_file && !cp->no_pod ? pod_file : NULL;
+	rc.name = stem;
+	if (chk.pod_file && !ini_get(doc, "Container", "Pod")) {
+		free(TAKE_PTR(text));
+		r = ini_entry_append(doc, "Container", "Pod", chk.pod_file);
+		if (r >= 0)
+			r = ini_serialize(doc, &text, &size);
+	}
+	if (r >= 0) {
+		spec_check_doc(&chk, doc);
+		r = spec_refs_foreach(doc, ref_collect, &rc);
+	}
+	ini_free(doc);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return diag_add(b->diags, b->tlabel, cp->path, 1,
+				"file made for %s cannot join its pod: %s", cf->stem, strerror(-r));
+	return add_text_unit(b, widx, fname, b->tlabel, cp->path, TAKE_PTR(text), size,
+			     unit ? SPEC_UNIT_SYSTEMD : SPEC_UNIT_QUADLET);
+}
+
+int spec_build_companions(struct spec_builder *b, const struct spec_cfile *cf, size_t widx,
+			  const char *pod_file)
+{
+	for (size_t i = 0; i < b->ts->n_companions; i++) {
+		const struct transform_companion *cp = &b->ts->companions[i];
+		int r = cp->parsed ? build_companion(b, cp, cf, widx, pod_file) : 0;
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static char *copy_data(const struct repo_file *f)
+{
+	char *p = malloc(f->size + 1);
+
+	if (p) {
+		memcpy(p, f->data, f->size);
+		p[f->size] = '\0';
+	}
+	return p;
+}
+
+/* The workload a sidecar NAME-*.EXT joins: the longest container or pod name it starts with. */
+static size_t sidecar_owner(struct spec_builder *b, const char *stem, const char **ret_name)
+{
+	struct spec_scope *sc = b->sc;
+	size_t c = spec_cfile_owner(sc->containers, sc->n_containers, stem);
+	size_t p = spec_cfile_owner(sc->pods, sc->n_pods, stem);
+
+	if (c != SPEC_NONE &&
+	    (p == SPEC_NONE || strlen(sc->containers[c].stem) >= strlen(sc->pods[p].stem))) {
+		*ret_name = sc->containers[c].stem;
+		if (sc->containers[c].pod != SPEC_NONE)
+			return sc->pods[sc->containers[c].pod].workload;
+		return sc->containers[c].workload;
+	}
+	*ret_name = p != SPEC_NONE ? sc->pods[p].stem : NULL;
+	return p != SPEC_NONE ? sc->pods[p].workload : SPEC_NONE;
+}
+
+static int build_sidecar(struct spec_builder *b, const struct repo_file *f)
+{
+	const char *base = spec_base_of(f->path), *ext = strrchr(base, '.') + 1, *owner = NULL,
+		   *why;
+	_cleanup_free_ char *stem = strndup(base, (size_t)(ext - 1 - base));
+	struct spec_src src = {.label = b->label, .path = f->path};
+	struct spec_check chk = {.diags = b->diags, .src = &src, .ext = ext};
+	struct ini *doc;
+	size_t widx;
+	char *data;
+
+	if (!stem)
+		return -ENOMEM;
+	widx = sidecar_owner(b, stem, &owner);
+	if (!owner)
+		return diag_add(b->diags, b->label, f->path, 1,
+				"no container or pod beside it owns it: name it NAME-LABEL.%s for "
+				"the spec NAME",
+				ext);
+	why = spec_file_name_problem(stem);
+	if (why)
+		return diag_add(b->diags, b->label, f->path, 1, "'%s' %s", stem, why);
+	doc = spec_parse(&src, f->data, f->size, b->diags);
+	if (!doc)
+		return 0;
+	spec_check_doc(&chk, doc);
+	ini_free(doc);
+	if (widx == SPEC_NONE)
+		return 0; /* its owner was not built: already diagnosed */
+	data = copy_data(f);
+	if (!data)
+		return -ENOMEM;
+	return add_text_unit(b, widx, base, b->label, f->path, data, f->size, SPEC_UNIT_SYSTEMD);
+}
+
+static int check_other(struct spec_builder *b, struct spec_other *o)
+{
+	const char *ext = strrchr(o->base, '.') + 1, *why;
+	_cleanup_free_ char *stem = strndup(o->base, (size_t)(ext - 1 - o->base));
+	struct spec_src src = {.label = b->label, .path = o->f->path};
+	struct spec_check chk = {.diags = b->diags, .src = &src, .ext = ext};
+	struct ini *doc;
+
+	if (!stem)
+		return -ENOMEM;
+	why = spec_file_name_problem(stem);
+	if (why)
+		return diag_add(b->diags, b->label, o->f->path, 1, "'%s' %s", stem, why);
+	doc = spec_parse(&src, o->f->data, o->f->size, b->diags);
+	if (doc)
+		spec_check_doc(&chk, doc);
+	o->ok = doc != NULL;
+	ini_free(doc);
+	return 0;
+}
+
+static struct spec_other *other_find(struct spec_scope *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->n_others; i++)
+		if (strcmp(sc->others[i].base, name) == 0)
+			return &sc->others[i];
+	return NULL;
+}
+
+/* A reference resolves to a file beside the spec (copied into the workload once, however many
+ * of its files refer to it) or to a file the workload already has (a companion); both at once is
+ * a collision, reported when the workload is finished. */
+static int resolve_ref(struct spec_builder *b, const struct spec_ref *x)
+{
+	struct spec_workload *w = &b->set->workloads[x->workload];
+	const struct spec_unit *u = spec_workload_find_unit(w, x->name);
+	const char *ext = strrchr(x->name, '.');
+	_cleanup_free_ char *source = NULL;
+	struct spec_other *o;
+	char *data;
+
+	if (strcmp(ext, ".image") == 0 || strcmp(ext, ".build") == 0)
+		return diag_add(b->diags, x->label, x->path, x->line,
+				"%s=%.*s: .image and .build units are not deployed by tailpod",
+				x->key, DIAG_QUOTE(x->name));
+	o = other_find(b->sc, x->name);
+	if (!o && u)
+		return 0;
+	if (!o)
+		return diag_add(b->diags, x->label, x->path, x->line,
+				"%s= refers to '%.*s', which is neither beside the spec nor made "
+				"from a companion template",
+				x->key, DIAG_QUOTE(x->name));
+	o->used = true;
+	source = diag_path_join(b->label, o->f->path);
+	if (!source)
+		return -ENOMEM;
+	if (!o->ok || (u && strcmp(u->source, source) == 0))
+		return 0;
+	data = copy_data(o->f);
+	if (!data)
+		return -ENOMEM;
+	return add_text_unit(b, x->workload, o->base, b->label, o->f->path, data, o->f->size,
+			     SPEC_UNIT_QUADLET);
+}
+
+int spec_scope_finish(struct spec_builder *b)
+{
+	struct spec_scope *sc = b->sc;
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < sc->n_others; i++)
+		r = check_other(b, &sc->others[i]);
+	for (size_t i = 0; r >= 0 && i < sc->n_sidecars; i++)
+		r = build_sidecar(b, sc->sidecars[i]);
+	for (size_t i = 0; r >= 0 && i < sc->n_refs; i++)
+		r = resolve_ref(b, &sc->refs[i]);
+	for (size_t i = 0; r >= 0 && i < sc->n_others; i++)
+		if (!sc->others[i].used)
+			r = diag_add(b->diags, b->label, sc->others[i].f->path, 1,
+				     "not referenced by any spec beside it (Volume=, Mount=, "
+				     "Network=), so never deployed");
+	return r;
+}

@@ -1,0 +1,76 @@
+/* transform.h: the host's transforms and the merge that applies them to a spec (quadsync's rules,
+ * on core/ini's model). A transform directory holds _base.container and _base.pod (applied to
+ * every container or pod first), DIR.container and DIR.pod (applied to the specs in repository
+ * directory DIR), and companion templates _base-SUFFIX.EXT (a file NAME-SUFFIX.EXT generated for
+ * every container NAME). The merge of a transform into a document: sections keep the document's
+ * order and transform-only sections are appended; inside a section the transform's "+Key=" entries
+ * come first, then the document's entries, then the transform's plain "Key=" entries, but only
+ * for keys the document did not set before this merge. "{{.Name}}" is replaced last, by plain
+ * text substitution, as quadsync does. */
+#ifndef TAILPOD_TRANSFORM_H
+#define TAILPOD_TRANSFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "ini.h"
+#include "repo.h"
+
+#define TRANSFORM_BASE	   "_base"
+#define TRANSFORM_NAME_VAR "{{.Name}}"
+
+/* One transform file, by the name it is looked up with. */
+struct transform_file {
+	char *name;	  /* "_base" or the directory name */
+	const char *ext;  /* "container" or "pod" (static) */
+	const char *path; /* its path in the transform repo, for diagnostics */
+	struct ini *ini;  /* NULL when it did not parse (already diagnosed) */
+};
+
+/* A companion template, _base-SUFFIX.EXT. */
+struct transform_companion {
+	const char *suffix; /* "-data.volume": NAME + suffix is the generated file's name */
+	const char *path;
+	const char *text; /* the template, borrowed from the transform repo */
+	size_t size;
+	bool no_pod; /* a "# quadsync:no-pod" or "# tailpod:no-pod" line: keeps its own network */
+	bool parsed; /* it parses as a unit file (otherwise already diagnosed and never used) */
+};
+
+struct transform_set {
+	const char *label;	      /* how diagnostics name the transform directory */
+	struct transform_file *files; /* sorted by (name, ext) */
+	size_t n_files;
+	struct transform_companion *companions; /* sorted by suffix */
+	size_t n_companions;
+};
+
+/* Classify and parse the files of a transform directory (read with REPO_LOAD_FLAT |
+ * REPO_LOAD_ALL). A file that fits no pattern, a bad name or a parse error is a diagnostic under
+ * label; the rest still loads. The set borrows dir's strings: dir must outlive it. 0 or -ENOMEM. */
+int transform_set_load(const struct repo *dir, const char *label, struct transform_set **ret,
+		       struct diag_list *diags);
+struct transform_set *transform_set_free(struct transform_set *set);
+
+/* The transform NAME.EXT (name "_base" or a directory; ext "container" or "pod"), or NULL. */
+const struct transform_file *transform_set_find(const struct transform_set *set, const char *name,
+						const char *ext);
+
+/* Merge t into doc, in place, by the rules above. Comments of t are not carried over. -E2BIG
+ * when the result passes an ini bound, -EINVAL when an entry of t cannot be written back (a key
+ * or value ini refuses), -ENOMEM. On failure doc may be half-merged: throw it away. */
+int transform_merge(struct ini *doc, const struct ini *t);
+
+/* Where a line that a merge added to a document came from: the line in t of the entry with this
+ * section, key (with or without the '+') and value, or 0. For a section header (key NULL): the
+ * first header of that name in t. */
+unsigned transform_find_line(const struct ini *t, const char *section, const char *key,
+			     const char *value);
+
+/* Replace every "{{.Name}}" in text[0..size) with name, into a new NUL-terminated buffer of at
+ * most max bytes (-E2BIG beyond). Lines keep their numbers, since name has no line break. */
+int transform_substitute_name(const char *text, size_t size, const char *name, size_t max,
+			      char **ret, size_t *ret_size);
+
+#endif

@@ -1,0 +1,502 @@
+/* test-spec.c: unit tests of core/spec — name rules, workloads at the root and in directories
+ * with their transforms, pods and their members, sidecars (longest name wins), companion
+ * templates, .volume references, collisions, the key tables, ServiceName=, where a diagnostic
+ * of a merged file points, and that every problem is reported, sorted. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "diag.h"
+#include "repo.h"
+#include "spec.h"
+
+struct file {
+	const char *path, *text;
+};
+
+#define END                                                                                        \
+	{                                                                                          \
+		NULL, NULL                                                                         \
+	}
+
+static const char *const protected_names[] = {"alice"};
+static const struct spec_opts opts = {
+	.repo_label = "R",
+	.transform_label = "T",
+	.protected_names = protected_names,
+	.n_protected = 1,
+};
+
+static struct repo *make_repo(const struct file *files)
+{
+	struct repo *repo = NULL;
+
+	assert_int_equal(repo_new(&repo), 0);
+	for (; files && files->path; files++)
+		assert_int_equal(repo_add(repo, files->path, files->text, strlen(files->text)), 0);
+	assert_int_equal(repo_sort(repo), 0);
+	return repo;
+}
+
+/* The diagnostics as "path:line: message" lines. */
+static char *diags_text(const struct diag_list *d)
+{
+	static char buf[65536];
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < d->n; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s:%u: %s\n", d->items[i].path,
+				      d->items[i].line, d->items[i].msg);
+	return buf;
+}
+
+static struct spec_set *build(const struct file *specs, const struct file *transforms,
+			      const char *want_diags)
+{
+	struct repo *repo = make_repo(specs), *tr = transforms ? make_repo(transforms) : NULL;
+	struct diag_list diags = {0};
+	struct spec_set *set = NULL;
+
+	assert_int_equal(spec_build(repo, tr, &opts, &set, &diags), 0);
+	assert_string_equal(diags_text(&diags), want_diags);
+	diag_list_release(&diags);
+	repo_free(repo);
+	repo_free(tr);
+	return set;
+}
+
+static const struct spec_unit *unit(const struct spec_set *set, const char *workload,
+				    const char *name)
+{
+	const struct spec_workload *w = spec_set_find(set, workload);
+
+	if (!w)
+		fail_msg("no workload %s", workload);
+	for (size_t i = 0; i < w->n_units; i++)
+		if (strcmp(w->units[i].name, name) == 0)
+			return &w->units[i];
+	fail_msg("workload %s has no %s", workload, name);
+	return NULL;
+}
+
+/* The names of a workload's files, space-separated. */
+static const char *unit_names(const struct spec_set *set, const char *workload)
+{
+	static char buf[4096];
+	const struct spec_workload *w = spec_set_find(set, workload);
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; w && i < w->n_units; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? " " : "",
+				      w->units[i].name);
+	return buf;
+}
+
+#define IMG "[Container]\nImage=docker.io/library/alpine:3\n"
+
+static void test_user_names(void **state)
+{
+	static const char *const good[] = {"a", "_svc", "web-1", "a_b-c9",
+					   "abcdefghijklmnopqrstuvwxyz012345"};
+	static const char *const bad[] = {
+		"",	"Web",	"1web", "-web",
+		"web-", "we.b", "we b", "abcdefghijklmnopqrstuvwxyz0123456",
+		"root", "core", "alice"};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		assert_null(spec_user_name_problem(good[i], &opts));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_non_null(spec_user_name_problem(bad[i], &opts));
+	assert_null(spec_user_name_problem("alice", NULL));
+}
+
+static void test_root_and_directories(void **state)
+{
+	const struct file specs[] = {
+		{"web.container", IMG "ContainerName={{.Name}}\n"},
+		{"apps/api.container", IMG},
+		{"apps/doc.container", IMG "Pull=never\n"},
+		{"other/x.container", IMG},
+		{"README.md", "not a unit"},
+		END,
+	};
+	const struct file transforms[] = {
+		{"_base.container", "[Service]\nRestart=always\n"},
+		{"apps.container", "[Container]\n+Label=dir={{.Name}}\nPull=newer\n"},
+		END,
+	};
+	struct spec_set *set =
+		build(specs, transforms,
+		      "R/other/x.container:1: no transform 'other.container' in T for directory "
+		      "'other'\n");
+
+	(void)state;
+	assert_int_equal(set->n_workloads, 3);
+	assert_string_equal(set->workloads[0].name, "api");
+	assert_string_equal(set->workloads[0].service, "api.service");
+	assert_string_equal(set->workloads[0].source, "R/apps/api.container");
+	assert_int_equal(set->workloads[0].kind, SPEC_KIND_CONTAINER);
+	assert_string_equal(unit(set, "api", "api.container")->data,
+			    "[Container]\nLabel=dir=api\nImage=docker.io/library/alpine:3\n"
+			    "Pull=newer\n\n[Service]\nRestart=always\n");
+	assert_string_equal(unit(set, "doc", "doc.container")->data,
+			    "[Container]\nLabel=dir=doc\nImage=docker.io/library/alpine:3\n"
+			    "Pull=never\n\n[Service]\nRestart=always\n");
+	/* Root level: the base transform only; "{{.Name}}" replaced. */
+	assert_string_equal(unit(set, "web", "web.container")->data,
+			    IMG "ContainerName=web\n\n[Service]\nRestart=always\n");
+	assert_int_equal(unit(set, "web", "web.container")->dir, SPEC_UNIT_QUADLET);
+	assert_null(spec_set_find(set, "x"));
+	spec_set_free(set);
+}
+
+static void test_pods(void **state)
+{
+	const struct file specs[] = {
+		{"web.pod", "[Pod]\nPodName={{.Name}}\n"},
+		{"web-app.container", IMG},
+		{"web-api.pod", "[Pod]\n"},
+		{"web-api-db.container", IMG "ContainerName={{.Name}}\n"},
+		{"cache.container", IMG "Pod=web.pod\n"},
+		{"solo.container", IMG},
+		END,
+	};
+	struct spec_set *set = build(specs, NULL, "");
+
+	(void)state;
+	assert_int_equal(set->n_workloads, 3);
+	assert_string_equal(unit_names(set, "web"), "cache.container web-app.container web.pod");
+	/* The longest pod name wins. */
+	assert_string_equal(unit_names(set, "web-api"), "web-api-db.container web-api.pod");
+	assert_string_equal(unit_names(set, "solo"), "solo.container");
+	assert_int_equal(spec_set_find(set, "web")->kind, SPEC_KIND_POD);
+	assert_string_equal(spec_set_find(set, "web")->service, "web-pod.service");
+	assert_string_equal(unit(set, "web", "web-app.container")->data, IMG "Pod=web.pod\n");
+	/* An explicit Pod= of the right pod is kept, not doubled. */
+	assert_string_equal(unit(set, "web", "cache.container")->data, IMG "Pod=web.pod\n");
+	assert_string_equal(unit(set, "web", "web.pod")->data, "[Pod]\nPodName=web\n");
+	assert_string_equal(unit(set, "web-api", "web-api-db.container")->data,
+			    IMG "ContainerName=web-api-db\nPod=web-api.pod\n");
+	spec_set_free(set);
+}
+
+static void test_pod_errors(void **state)
+{
+	const struct file specs[] = {
+		{"d/grp.pod", "[Unit]\n"},
+		{"d/grp-a.container", IMG},
+		{"d/stray.container", IMG},
+		{"e/ok.pod", "[Pod]\n"},
+		{"e/ok-a.container", IMG "Pod=nope.pod\n"},
+		{"e/ok-pod.container", IMG},
+		{"solo.container", IMG "Pod=x.pod\n"},
+		END,
+	};
+	const struct file transforms[] = {
+		{"d.container", ""}, {"d.pod", ""}, {"e.container", ""}, {"e.pod", ""}, END,
+	};
+	struct spec_set *set = build(
+		specs, transforms,
+		"R/d/grp.pod:1: missing [Pod] section\n"
+		"R/d/stray.container:1: belongs to no pod: beside a .pod, containers are its "
+		"members, "
+		"named POD-NAME.container\n"
+		"R/e/ok-a.container:3: Pod=nope.pod does not name this container's pod ok.pod\n"
+		"R/e/ok-pod.container:1: 'ok-pod' would have the same service name as its pod\n"
+		"R/solo.container:3: Pod= is only for pod members (POD-NAME.container beside "
+		"POD.pod); tailpod sets it\n");
+
+	(void)state;
+	spec_set_free(set);
+}
+
+static void test_sidecars(void **state)
+{
+	const struct file specs[] = {
+		{"webapp.pod", "[Pod]\n"},
+		{"webapp-web.container", IMG},
+		{"webapp-web-refresh.timer", "[Timer]\nOnCalendar=daily\n"},
+		{"webapp-web-refresh.service", "[Service]\nType=oneshot\nExecStart=/bin/true\n"},
+		{"webapp-backup.timer", "[Timer]\nOnCalendar=daily\n"},
+		{"app.container", IMG},
+		{"app-worker.container", IMG},
+		{"app-worker-x.timer", "[Timer]\nOnCalendar=daily\n"},
+		{"app-y.service", "[Service]\nExecStart=/bin/true\n"},
+		{"lonely-job.timer", "[Timer]\n"},
+		{"app-z.timer", "[Unit]\n"},
+		END,
+	};
+	struct spec_set *set = build(specs, NULL,
+				     "R/app-z.timer:1: missing [Timer] section\n"
+				     "R/lonely-job.timer:1: no container or pod beside it owns it: "
+				     "name it NAME-LABEL.timer for the spec NAME\n");
+
+	(void)state;
+	/* quadsync's example: webapp-web-refresh.timer goes with the webapp-web member. */
+	assert_string_equal(unit_names(set, "webapp"),
+			    "webapp-backup.timer webapp-web-refresh.service "
+			    "webapp-web-refresh.timer webapp-web.container webapp.pod");
+	assert_string_equal(unit_names(set, "app-worker"),
+			    "app-worker-x.timer app-worker.container");
+	assert_string_equal(unit_names(set, "app"), "app-y.service app-z.timer app.container");
+	assert_int_equal(unit(set, "app", "app-y.service")->dir, SPEC_UNIT_SYSTEMD);
+	/* Sidecars are deployed verbatim. */
+	assert_string_equal(unit(set, "app", "app-y.service")->data,
+			    "[Service]\nExecStart=/bin/true\n");
+	spec_set_free(set);
+}
+
+static void test_companions(void **state)
+{
+	const struct file specs[] = {
+		{"db.container", IMG "Volume={{.Name}}-data.volume:/data\n"},
+		{"grp.pod", "[Pod]\n"},
+		{"grp-a.container", IMG},
+		END,
+	};
+	const struct file transforms[] = {
+		{"_base-data.volume", "[Volume]\nLabel=owner={{.Name}}\n"},
+		{"_base-ls.container",
+		 "# quadsync:no-pod\n[Container]\nImage=x\nContainerName={{.Name}}-ls\n"},
+		{"_base-tag.container", "[Container]\nImage=y\n"},
+		END,
+	};
+	struct spec_set *set = build(specs, transforms, "");
+
+	(void)state;
+	assert_string_equal(unit_names(set, "db"),
+			    "db-data.volume db-ls.container db-tag.container db.container");
+	assert_string_equal(unit(set, "db", "db-data.volume")->data, "[Volume]\nLabel=owner=db\n");
+	assert_string_equal(unit(set, "db", "db.container")->data,
+			    IMG "Volume=db-data.volume:/data\n");
+	/* For a pod member: joined to the pod, unless the template says no-pod. */
+	assert_string_equal(unit(set, "grp", "grp-a-tag.container")->data,
+			    "[Container]\nImage=y\nPod=grp.pod\n");
+	assert_string_equal(unit(set, "grp", "grp-a-ls.container")->data,
+			    "# quadsync:no-pod\n[Container]\nImage=x\nContainerName=grp-a-ls\n");
+	spec_set_free(set);
+}
+
+static void test_volumes(void **state)
+{
+	const struct file specs[] = {
+		{"a.container", IMG "Volume=shared.volume:/s\nNetwork=net.network\n"},
+		{"b.container", IMG "Mount=type=volume,source=shared.volume,destination=/s\n"},
+		{"c.container", IMG "Volume=gone.volume:/g\nVolume=/host:/h\nImage=z.image\n"},
+		{"shared.volume", "[Volume]\n"},
+		{"net.network", "[Network]\nInternal=true\n"},
+		{"unused.volume", "[Volume]\n"},
+		END,
+	};
+	struct spec_set *set = build(
+		specs, NULL,
+		"R/c.container:3: Volume= refers to 'gone.volume', which is neither beside the "
+		"spec nor made from a companion template\n"
+		"R/c.container:5: Image=z.image: .image and .build units are not deployed by "
+		"tailpod\n"
+		"R/unused.volume:1: not referenced by any spec beside it (Volume=, Mount=, "
+		"Network=), so never deployed\n");
+
+	(void)state;
+	/* Each workload that refers to a file gets its own copy. */
+	assert_string_equal(unit_names(set, "a"), "a.container net.network shared.volume");
+	assert_string_equal(unit_names(set, "b"), "b.container shared.volume");
+	spec_set_free(set);
+}
+
+static void test_collisions(void **state)
+{
+	const struct file specs[] = {
+		{"dup.container", IMG},
+		{"x/dup.container", IMG},
+		{"y/dup.pod", "[Pod]\n"},
+		{"web.container", IMG "Volume=web-data.volume:/d\n"},
+		{"web-data.volume", "[Volume]\n"},
+		END,
+	};
+	const struct file transforms[] = {
+		{"x.container", ""},
+		{"y.pod", ""},
+		{"_base-data.volume", "[Volume]\n"},
+		END,
+	};
+	struct spec_set *set =
+		build(specs, transforms,
+		      "R/dup.container:1: workload name 'dup' is also used by R/x/dup.container\n"
+		      "R/dup.container:1: workload name 'dup' is also used by R/y/dup.pod\n"
+		      "R/web-data.volume:1: web-data.volume of workload 'web' is also made from "
+		      "T/_base-data.volume\n"
+		      "R/x/dup.container:1: workload name 'dup' is also used by R/dup.container\n"
+		      "R/y/dup.pod:1: workload name 'dup' is also used by R/dup.container\n"
+		      "T/_base-data.volume:1: web-data.volume of workload 'web' is also made from "
+		      "R/web-data.volume\n");
+
+	(void)state;
+	/* The first by source path stays, once. */
+	assert_int_equal(set->n_workloads, 2);
+	assert_string_equal(spec_set_find(set, "dup")->source, "R/dup.container");
+	spec_set_free(set);
+}
+
+static void test_keys(void **state)
+{
+	const struct file specs[] = {
+		{"k.container",
+		 "[Unit]\nAnything=1\n[X-Mine]\nFoo=1\n[Service]\nBar=2\n"
+		 "[Install]\nWantedBy=default.target\n[Quadlet]\nDefaultDependencies=no\n"
+		 "[Container]\nImage=x\nimage=y\nPublishport=1\nZzzzzz=1\n"
+		 "[Containr]\n[Volume]\nLabel=x\n[Secrets]\n"},
+		{"p.pod", "[Pod]\nPublishPort=1\nImage=x\n"},
+		{"v.volume", "[Volume]\nDriver=local\nImagee=x\n"},
+		{"p-m.container", IMG "Quadlet=1\n"},
+		END,
+	};
+	struct spec_set *set = build(
+		specs, NULL,
+		"R/k.container:13: unknown key 'image' in [Container]; did you mean 'Image'?\n"
+		"R/k.container:14: unknown key 'Publishport' in [Container]; did you mean "
+		"'PublishPort'?\n"
+		"R/k.container:15: unknown key 'Zzzzzz' in [Container]\n"
+		"R/k.container:16: unknown section [Containr]; did you mean [Container]?\n"
+		"R/k.container:17: [Volume] does not belong in a .container file\n"
+		"R/k.container:19: [Secrets] (quadsync's inline secrets) is not supported by "
+		"tailpod "
+		"yet\n"
+		"R/p-m.container:3: unknown key 'Quadlet' in [Container]\n"
+		"R/p.pod:3: unknown key 'Image' in [Pod]\n"
+		"R/v.volume:1: not referenced by any spec beside it (Volume=, Mount=, Network=), "
+		"so "
+		"never deployed\n"
+		"R/v.volume:3: unknown key 'Imagee' in [Volume]; did you mean 'Image'?\n");
+
+	(void)state;
+	spec_set_free(set);
+}
+
+/* A transform can break a valid spec: the problem points at the transform's line. */
+static void test_merged_checks(void **state)
+{
+	const struct file specs[] = {
+		{"d/one.container", IMG},
+		{"d/two.container", IMG "ContainerName=two\n"},
+		{"d/three.container", "[Container]\nEnvironment=A=1\n"},
+		END,
+	};
+	const struct file transforms[] = {
+		{"d.container", "# x\n[Container]\nContainerName=fixed\n+Imagee=typo\n"
+				"Image=docker.io/library/alpine:3\n"},
+		{"_base.container", "[Container]\nPod=p.pod\n"},
+		END,
+	};
+	struct spec_set *set = build(
+		specs, transforms,
+		/* the raw spec must have Image= itself, though the transform adds one */
+		"R/d/three.container:1: missing Image= in [Container]\n"
+		"T/_base.container:2: Pod= is only for pod members (POD-NAME.container beside "
+		"POD.pod); tailpod sets it\n"
+		"T/d.container:3: ContainerName=fixed does not match the container name 'one'\n"
+		"T/d.container:3: ContainerName=fixed does not match the container name 'three'\n"
+		"T/d.container:4: unknown key 'Imagee' in [Container]; did you mean 'Image'?\n");
+
+	(void)state;
+	spec_set_free(set);
+}
+
+static void test_service_name(void **state)
+{
+	const struct file specs[] = {
+		{"a.container", IMG "ServiceName={{.Name}}-svc\n"},
+		{"b.pod", "[Pod]\nServiceName=b-group\n"},
+		{"c.container", IMG "ServiceName=bad/name\n"},
+		END,
+	};
+	struct spec_set *set =
+		build(specs, NULL,
+		      "R/c.container:3: ServiceName=bad/name is not a valid unit name "
+		      "([A-Za-z0-9:_.@-])\n");
+
+	(void)state;
+	assert_string_equal(spec_set_find(set, "a")->service, "a-svc.service");
+	assert_string_equal(spec_set_find(set, "b")->service, "b-group.service");
+	spec_set_free(set);
+}
+
+static void test_names_and_syntax(void **state)
+{
+	const struct file specs[] = {
+		{"Bad.container", IMG},
+		{"root.container", IMG},
+		{"alice.container", IMG},
+		{"syntax.container", "[Container]\nImage=x\nno equals\n"},
+		{"ok.container", IMG},
+		{"app.kube", "[Kube]\n"},
+		END,
+	};
+	struct spec_set *set = build(
+		specs, NULL,
+		"R/Bad.container:1: 'Bad' is not a valid user name ([a-z_][a-z0-9_-]*, not ending "
+		"in '-')\n"
+		"R/alice.container:1: 'alice' is a protected user on this host "
+		"(TAILPOD_PROTECTED_USERS)\n"
+		"R/app.kube:1: .kube files are not deployed by tailpod: workloads are .container "
+		"and "
+		".pod specs\n"
+		"R/root.container:1: 'root' is reserved on the host\n"
+		"R/syntax.container:3: missing '='\n");
+
+	(void)state;
+	assert_int_equal(set->n_workloads, 1);
+	assert_non_null(spec_set_find(set, "ok"));
+	spec_set_free(set);
+}
+
+static void test_empty_and_unsorted(void **state)
+{
+	struct diag_list diags = {0};
+	struct spec_set *set = NULL;
+	struct repo *repo = make_repo(NULL);
+
+	(void)state;
+	assert_int_equal(spec_build(repo, NULL, NULL, &set, &diags), 0);
+	assert_int_equal(set->n_workloads, 0);
+	assert_int_equal(diags.n, 0);
+	spec_set_free(set);
+	assert_int_equal(repo_add(repo, "a.container", IMG, strlen(IMG)), 0);
+	assert_int_equal(spec_build(repo, NULL, NULL, &set, &diags), -EINVAL);
+	repo_free(repo);
+	spec_set_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_user_names),
+		cmocka_unit_test(test_root_and_directories),
+		cmocka_unit_test(test_pods),
+		cmocka_unit_test(test_pod_errors),
+		cmocka_unit_test(test_sidecars),
+		cmocka_unit_test(test_companions),
+		cmocka_unit_test(test_volumes),
+		cmocka_unit_test(test_collisions),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_merged_checks),
+		cmocka_unit_test(test_service_name),
+		cmocka_unit_test(test_names_and_syntax),
+		cmocka_unit_test(test_empty_and_unsorted),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
