@@ -2,6 +2,7 @@
 #include "quadlet_keys.h"
 
 #include "core.h"
+#include "suggest.h"
 
 #include <errno.h>
 #include <string.h>
@@ -344,77 +345,9 @@ int quadlet_key_flags(const char *section, const char *key)
 	return (int)k->flags;
 }
 
-static unsigned char ascii_lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/*
- * Case-insensitive optimal string alignment distance: insertions, deletions, substitutions and
- * transpositions of adjacent characters each cost 1. Both lengths are at most
- * QUADLET_KEY_NAME_MAX, so three rows on the stack suffice.
- */
-static size_t osa_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	size_t rows[3][QUADLET_KEY_NAME_MAX + 1];
-	size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
-
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		unsigned char ca = ascii_lower((unsigned char)a[i - 1]);
-
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned char cb = ascii_lower((unsigned char)b[j - 1]);
-			size_t d = prev[j - 1] + (ca != cb);
-
-			if (prev[j] + 1 < d)
-				d = prev[j] + 1;
-			if (cur[j - 1] + 1 < d)
-				d = cur[j - 1] + 1;
-			if (i > 1 && j > 1 && ca == ascii_lower((unsigned char)b[j - 2]) &&
-			    ascii_lower((unsigned char)a[i - 2]) == cb && prev2[j - 2] + 1 < d)
-				d = prev2[j - 2] + 1;
-			cur[j] = d;
-		}
-		size_t *t = prev2;
-		prev2 = prev;
-		prev = cur;
-		cur = t;
-	}
-	return prev[lb];
-}
-
-/* The first of n candidate names (in order) closest to word, within max(1, len / 3). */
-static const char *closest(const char *word, const char *(*name_at)(const void *ctx, size_t i),
-			   const void *ctx, size_t n)
-{
-	const char *best = NULL;
-	size_t len, limit, best_d;
-
-	if (!word)
-		return NULL;
-	len = strnlen(word, QUADLET_KEY_NAME_MAX + 1);
-	if (len == 0 || len > QUADLET_KEY_NAME_MAX)
-		return NULL;
-	limit = len / 3 > 1 ? len / 3 : 1;
-	best_d = limit + 1;
-	for (size_t i = 0; i < n; i++) {
-		const char *cand = name_at(ctx, i);
-		size_t lc = strlen(cand), d;
-
-		/* The length difference is a lower bound of the distance. */
-		if (lc > QUADLET_KEY_NAME_MAX || (lc > len ? lc - len : len - lc) >= best_d)
-			continue;
-		d = osa_distance(word, len, cand, lc);
-		if (d < best_d) {
-			best_d = d;
-			best = cand;
-		}
-	}
-	return best;
-}
+/* Hints are suggest.c's; the key bound in quadlet_keys.h is the same number. */
+_Static_assert((int)QUADLET_KEY_NAME_MAX == (int)SUGGEST_WORD_MAX,
+	       "quadlet key bound and suggest bound differ");
 
 static const char *key_name_at(const void *ctx, size_t i)
 {
@@ -427,7 +360,7 @@ const char *quadlet_key_suggest(const char *section, const char *key)
 {
 	const struct quadlet_section *s = quadlet_section_find(section);
 
-	return s ? closest(key, key_name_at, s, s->n_keys) : NULL;
+	return s ? suggest_closest(key, key_name_at, s, s->n_keys) : NULL;
 }
 
 static const char *section_name_at(const void *ctx, size_t i)
@@ -440,6 +373,6 @@ static const char *section_name_at(const void *ctx, size_t i)
 
 const char *quadlet_section_suggest(const char *section)
 {
-	return closest(section, section_name_at, NULL,
-		       ARRAY_SIZE(sections) + ARRAY_SIZE(passthrough_sections));
+	return suggest_closest(section, section_name_at, NULL,
+			       ARRAY_SIZE(sections) + ARRAY_SIZE(passthrough_sections));
 }

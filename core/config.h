@@ -1,0 +1,107 @@
+/* config.h: tailpod's settings — /etc/tailpod/config.env (systemd EnvironmentFile= syntax, read
+ * with core/envfile) turned into a validated struct with defaults, or, on a host that still has
+ * only quadsync's /etc/quadsync/config.env, quadsync's settings mapped to tailpod's, so a migrating
+ * host keeps working without a redeploy. The file steers what root executes, so it must be a
+ * regular file owned by root and writable by nobody else. Core module: it never prints; problems
+ * that do not stop the load come back as diagnostics, a failure as an error naming file, line and
+ * key. Every path is injectable for tests (struct config_paths). */
+#ifndef TAILPOD_CONFIG_H
+#define TAILPOD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "diag.h"
+
+#define CONFIG_PATH	     "/etc/tailpod/config.env"
+#define CONFIG_QUADSYNC_PATH "/etc/quadsync/config.env"
+/* quadsync's state directory when QUADSYNC_STATE_DIR was not set (its hashes/NAME records). */
+#define CONFIG_QUADSYNC_STATE_DIR "/var/lib/quadsync"
+
+enum {
+	CONFIG_KEY_MAX = 64,	    /* bytes of a key kept in struct config_error */
+	CONFIG_MSG_MAX = 512,	    /* bytes of an error message */
+	CONFIG_PROTECTED_MAX = 256, /* names in TAILPOD_PROTECTED_USERS */
+	CONFIG_NAME_MAX = 32,	    /* bytes in a user or group name (UT_NAMESIZE) */
+	CONFIG_URL_MAX = 2048,	    /* bytes in TAILPOD_GIT_URL, as GITREPO_URL_MAX */
+	CONFIG_BRANCH_MAX = 200,    /* bytes in TAILPOD_GIT_BRANCH, as GITREPO_BRANCH_MAX */
+	CONFIG_TIMEOUT_MAX = 3600,  /* seconds in TAILPOD_GIT_TIMEOUT */
+};
+
+/* Where the settings came from. */
+enum config_source {
+	CONFIG_SOURCE_DEFAULTS, /* no file: built-in defaults only */
+	CONFIG_SOURCE_FILE,	/* tailpod's file (the default path or --config) */
+	CONFIG_SOURCE_QUADSYNC, /* migrated from quadsync's file: log it once */
+};
+
+/* Paths are malloc'd and absolute; "optional" ones are NULL when not set. */
+struct config {
+	char *git_url;		/* NULL when not set: config_require_git() before a fetch */
+	char *git_branch;	/* main */
+	char *state_dir;	/* /var/lib/tailpod */
+	char *transform_dir;	/* /etc/tailpod/transforms */
+	char *ssh_key;		/* /etc/tailpod/secrets/deploy-key */
+	char *ssh_known_hosts;	/* /etc/tailpod/known_hosts */
+	bool ssh_accept_new;	/* yes: record an unknown host key on first use */
+	char *git_token_file;	/* optional */
+	char *ca_bundle;	/* set, or the first existing probe path; NULL when none exists */
+	unsigned git_timeout_s; /* 1..CONFIG_TIMEOUT_MAX, default 120 */
+	char *user_group;	/* tailpod: the managed group, granting nothing else */
+	const char **protected_users; /* "root", "core", then configured names, no duplicates */
+	size_t n_protected_users;
+	bool allow_empty;	     /* no */
+	unsigned max_delete_percent; /* 0..100, default 50 */
+	char *metrics_file;	     /* optional */
+	char *age_key;		     /* /etc/tailpod/secrets/age.key; may not exist */
+	enum config_source source;
+	char *source_path;	  /* the file read; for CONFIG_SOURCE_DEFAULTS the missing one */
+	char *quadsync_state_dir; /* migrated: quadsync's state directory (sync imports its
+				     hashes/NAME records from there); NULL otherwise */
+	struct diag_list diags;	  /* non-fatal problems, each message ending in ", ignoring" or
+				     saying what to change; the applet logs them as warnings */
+	char *protected_buf;	  /* private: storage of the configured protected names */
+};
+
+/* Where config_load() looks; config_paths_init() fills the real ones. */
+struct config_paths {
+	const char *config;	     /* CONFIG_PATH, or --config */
+	bool explicit_config;	     /* --config given: a missing file is an error, no migration */
+	const char *quadsync;	     /* CONFIG_QUADSYNC_PATH; NULL disables the migration */
+	const char *const *ca_probe; /* NULL-terminated candidates for TAILPOD_CA_BUNDLE */
+	uid_t owner;		     /* the only owner the files may have: 0 */
+};
+
+/* Failure details: path is borrowed (from the config_paths given, or from the config), line 0
+ * when the failure is not tied to a line, key "" when not tied to a key. msg is lowercase with no
+ * final period; an applet logs "PATH:LINE: MSG" (or "PATH: MSG" for line 0). */
+struct config_error {
+	const char *path;
+	unsigned line;
+	char key[CONFIG_KEY_MAX];
+	char msg[CONFIG_MSG_MAX];
+};
+
+/* Fill paths with the real locations; override (the --config argument) may be NULL. */
+void config_paths_init(struct config_paths *paths, const char *override);
+
+/*
+ * Load the settings. paths->config is read when it exists; when it is missing and was not given
+ * explicitly, paths->quadsync is migrated when that exists, else the defaults apply. err may be
+ * NULL and is filled on failure only. Returns 0, or:
+ *  -ENOENT   an explicit --config file does not exist
+ *  -EPERM    a file not owned by paths->owner, or writable by group or others
+ *  -EINVAL   an unknown TAILPOD_* key, a QUADSYNC_* key in tailpod's file, or an invalid value
+ *  -ELOOP, -EBADFD, -EISDIR, -EBADMSG, -E2BIG: as envfile_parse_fd() and the open
+ *  -ENOMEM
+ */
+int config_load(const struct config_paths *paths, struct config **ret, struct config_error *err);
+
+/* -EINVAL with an error naming the file when TAILPOD_GIT_URL is not set; what fetch calls first. */
+int config_require_git(const struct config *c, struct config_error *err);
+
+/* Accepts NULL; returns NULL. */
+struct config *config_free(struct config *c);
+
+#endif
