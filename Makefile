@@ -116,9 +116,23 @@ unit-tests: $(UNIT_BINS)
 -include $(HOST_OBJS:.o=.d)
 
 # --- What a newcomer runs ----------------------------------------------------------------------
+DEMO_CHECK := check --transforms tests/example/transforms tests/example/repo
+
 demo: build/$(NATIVE_ARCH)/tailpod
 	@echo '$$ tailpod --version'; build/$(NATIVE_ARCH)/tailpod --version
 	@echo; echo '$$ tailpod --list'; build/$(NATIVE_ARCH)/tailpod --list
+	@echo; echo '$$ tailpod $(DEMO_CHECK)'; build/$(NATIVE_ARCH)/tailpod $(DEMO_CHECK)
+	@echo; echo '$$ tailpod $(DEMO_CHECK) --render notes'; \
+		build/$(NATIVE_ARCH)/tailpod $(DEMO_CHECK) --render notes
+
+# Figures, not pass/fail: check on generated repos of 100, 1 000 and 10 000 specs.
+.PHONY: bench
+bench: build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
+	@tests/bench/check.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
+
+build/host/bench-rusage: tests/bench/rusage.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) -std=gnu11 -O2 $(WARNINGS) $< -o $@
 
 test: all unit-tests
 	@tests/run.sh --arches "$(ARCHES)" --unit "$(UNIT_BINS)"
