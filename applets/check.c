@@ -1,13 +1,13 @@
 /* check.c: `tailpod check` — validate and render a quadlet repo exactly as sync will deploy it.
- * The work is core's (repo, transform, spec): this file reads the defaults, runs spec_build() and
+ * The work is core's (config, repo, transform, spec): this file loads, runs spec_build() and
  * prints. Diagnostics are check's result, so they go to stdout, one "path:line: error: message"
  * per line (or one JSON document with --json); with --render the merged files go to stdout and
  * the diagnostics to stderr. Exit 0 clean, 1 any error, 2 usage or an unreadable directory. */
 #include "applets.h"
 
+#include "config.h"
 #include "core.h"
 #include "diag.h"
-#include "envfile.h"
 #include "json.h"
 #include "log.h"
 #include "opt.h"
@@ -17,13 +17,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-#define CHECK_CONFIG_FILE   "/etc/tailpod/config.env"
-#define CHECK_TRANSFORM_DIR "/etc/tailpod/transforms"
-
-enum {
-	CHECK_PROTECTED_MAX = 256, /* names in TAILPOD_PROTECTED_USERS */
-};
 
 static bool arg_json;
 static const char *arg_transforms, *arg_render;
@@ -44,62 +37,33 @@ static const struct applet_cli check_cli = {
 	.summary = "Validate every spec of REPO_DIR (default: the current directory) and the\n"
 		   "transforms merged into it, as sync would; print all problems to stdout as\n"
 		   "path:line: error: message. Exit 0 when clean, 1 on any error, 2 on a usage\n"
-		   "error or an unreadable directory. Protected names come from\n"
-		   "TAILPOD_PROTECTED_USERS in /etc/tailpod/config.env.",
+		   "error or an unreadable directory. Defaults and protected user names come\n"
+		   "from /etc/tailpod/config.env, as for sync.",
 	.opts = check_opts,
 	.min_args = 0,
 	.max_args = 1,
 };
 
-/* The settings check needs from config.env. This moves to core/config when that module lands;
- * until then only TAILPOD_TRANSFORM_DIR and TAILPOD_PROTECTED_USERS are read, here. */
-struct check_config {
-	struct envfile *env;
-	const char *transform_dir;
-	char *names; /* TAILPOD_PROTECTED_USERS split in place */
-	const char *protected_names[CHECK_PROTECTED_MAX];
-	size_t n_protected;
-};
-
-static int check_config_split(struct check_config *c, const char *value)
+/* The settings sync would use: /etc/tailpod/config.env (or quadsync's, migrated). */
+static int load_config(struct config **ret)
 {
-	c->names = strdup(value);
-	if (!c->names)
-		return log_error_errno(-ENOMEM, "cannot read %s", CHECK_CONFIG_FILE);
-	for (char *save = NULL, *tok = strtok_r(c->names, " \t,", &save); tok;
-	     tok = strtok_r(NULL, " \t,", &save)) {
-		if (c->n_protected == CHECK_PROTECTED_MAX)
-			return log_error("%s: TAILPOD_PROTECTED_USERS has more than %d names "
-					 "(CHECK_PROTECTED_MAX)",
-					 CHECK_CONFIG_FILE, CHECK_PROTECTED_MAX);
-		c->protected_names[c->n_protected++] = tok;
-	}
-	return 0;
-}
+	struct config_paths paths;
+	struct config_error err = {0};
+	int r;
 
-static int check_config_load(struct check_config *c)
-{
-	struct envfile_error err = {0};
-	const char *names;
-	int r = envfile_parse_path(CHECK_CONFIG_FILE, &c->env, &err);
-
-	c->transform_dir = CHECK_TRANSFORM_DIR;
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0 && err.msg)
-		return log_error("%s:%u: %s", CHECK_CONFIG_FILE, err.line, err.msg);
+	config_paths_init(&paths, NULL);
+	r = config_load(&paths, ret, &err);
+	if (r < 0 && err.line)
+		return log_error("%s:%u: %s", err.path, err.line, err.msg);
 	if (r < 0)
-		return log_error_errno(r, "cannot read %s", CHECK_CONFIG_FILE);
-	if (envfile_get(c->env, "TAILPOD_TRANSFORM_DIR"))
-		c->transform_dir = envfile_get(c->env, "TAILPOD_TRANSFORM_DIR");
-	names = envfile_get(c->env, "TAILPOD_PROTECTED_USERS");
-	return names ? check_config_split(c, names) : 0;
-}
-
-static void check_config_release(struct check_config *c)
-{
-	envfile_free(c->env);
-	free(c->names);
+		return log_error("%s: %s", err.path ? err.path : paths.config, err.msg);
+	for (size_t i = 0; i < (*ret)->diags.n; i++)
+		log_warning("%s:%u: %s", (*ret)->diags.items[i].path, (*ret)->diags.items[i].line,
+			    (*ret)->diags.items[i].msg);
+	if ((*ret)->source == CONFIG_SOURCE_QUADSYNC)
+		log_notice("no %s: using quadsync's settings from %s", CONFIG_PATH,
+			   (*ret)->source_path);
+	return 0;
 }
 
 /* --- output -------------------------------------------------------------------------------- */
@@ -209,8 +173,7 @@ static int print_json(const struct spec_set *set, const struct spec_workload *re
 
 /* --- the checks ---------------------------------------------------------------------------- */
 
-static int load_transforms(const struct check_config *cfg, struct repo **ret,
-			   struct diag_list *diags)
+static int load_transforms(const struct config *cfg, struct repo **ret, struct diag_list *diags)
 {
 	const char *dir = arg_transforms ? arg_transforms : cfg->transform_dir;
 	int r = repo_load_dir(dir, dir, REPO_LOAD_FLAT | REPO_LOAD_ALL, ret, diags);
@@ -252,13 +215,13 @@ static int report(const struct spec_set *set, const struct diag_list *diags)
 	return diag_list_count(diags) ? EXIT_FAIL : EXIT_OK;
 }
 
-static int run(const char *repo_dir, const struct check_config *cfg)
+static int run(const char *repo_dir, const struct config *cfg)
 {
 	struct spec_opts opts = {
 		.repo_label = repo_dir,
 		.transform_label = arg_transforms ? arg_transforms : cfg->transform_dir,
-		.protected_names = cfg->protected_names,
-		.n_protected = cfg->n_protected,
+		.protected_names = cfg->protected_users,
+		.n_protected = cfg->n_protected_users,
 	};
 	struct diag_list diags = {0};
 	struct repo *repo = NULL, *transforms = NULL;
@@ -300,16 +263,14 @@ out:
 
 int check_main(int argc, char **argv)
 {
-	struct check_config cfg = {0};
+	struct config *cfg = NULL;
 	int nargs, status, r = opt_parse(&check_cli, argc, argv, &nargs);
 
 	if (r != OPT_RESULT_RUN)
 		return opt_exit_status(r);
-	if (check_config_load(&cfg) < 0) {
-		check_config_release(&cfg);
+	if (load_config(&cfg) < 0)
 		return EXIT_USAGE;
-	}
-	status = run(nargs > 0 ? argv[0] : ".", &cfg);
-	check_config_release(&cfg);
+	status = run(nargs > 0 ? argv[0] : ".", cfg);
+	config_free(cfg);
 	return status;
 }
