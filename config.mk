@@ -24,8 +24,9 @@ CFLAGS_RELEASE := -std=gnu11 -Os -fno-pie -ffunction-sections -fdata-sections \
 	-fstack-protector-strong $(WARNINGS)
 LDFLAGS_RELEASE := -static -no-pie -Wl,--gc-sections -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 
-# Host build of core for the unit tests: glibc, ASan + UBSan, Debian's cmocka and BearSSL.
+# Host build of core for the unit tests: glibc, ASan + UBSan, Debian's cmocka, BearSSL and libsodium
+# (mbedTLS: see the Makefile).
 HOST_CC ?= cc
-CFLAGS_UNIT := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer $(WARNINGS) -I/usr/include/bearssl
-LDLIBS_UNIT := -lcmocka -lbearssl
+CFLAGS_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CFLAGS_UNIT := -std=gnu11 -g -O1 $(CFLAGS_SANITIZE) $(WARNINGS) -I/usr/include/bearssl
+LDLIBS_UNIT := -lcmocka -lbearssl -lsodium

@@ -13,6 +13,7 @@
 #include <git2.h>
 #include <libssh2.h>
 #include <mbedtls/version.h>
+#include <sodium/version.h>
 #include <stdio.h>
 #include <string.h>
 #include <zlib.h>
@@ -86,6 +87,7 @@ static int print_version(void)
 	printf("mbedTLS %s\n", mbedtls);
 	printf("libssh2 %s\n", libssh2_version(0));
 	printf("zlib %s\n", zlibVersion());
+	printf("libsodium %s\n", sodium_version_string());
 	/* BearSSL has no version call; this is the version it was built from. */
 	printf("BearSSL %s (build-time)\n", TAILPOD_BEARSSL_VERSION);
 	return EXIT_OK;

@@ -26,7 +26,7 @@ TP_CACHE=${TP_CACHE:-/var/cache/tailpod}
 TP_SRC_CACHE=$TP_CACHE/src
 
 # Build order; TP_LDLIBS uses the reverse (a static lib before what it needs).
-TP_ORDER=(musl zlib bearssl mbedtls libssh2 http-parser libgit2)
+TP_ORDER=(musl zlib bearssl libsodium mbedtls libssh2 http-parser libgit2)
 
 # Flags every library is compiled with: small, position-dependent (the final
 # binary is static non-PIE), and sections the linker can garbage-collect.

@@ -17,6 +17,8 @@ TP_APT_PACKAGES=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
 	dpkg-dev file xz-utils bzip2 ca-certificates openssl
 	libbearssl-dev libcmocka-dev clang-format
+	autoconf automake libtool
+	libsodium-dev openssh-client openssh-server clang
 )
 
 TP_SRC_LIST=/etc/apt/sources.list.d/tailpod-src.sources

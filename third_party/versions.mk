@@ -3,6 +3,7 @@
 TP_VERSION_musl := 1.2.5-3.1~deb13u1
 TP_VERSION_zlib := 1:1.3.dfsg+really1.3.1-1
 TP_VERSION_bearssl := 0.6+dfsg.1-3
+TP_VERSION_libsodium := 1.0.18-1+deb13u1
 TP_VERSION_mbedtls := 3.6.6-0.1~deb13u1
 TP_VERSION_libssh2 := 1.11.1-1+deb13u2
 TP_VERSION_http_parser := 2.9.4-5
