@@ -463,6 +463,21 @@ static void test_names_and_syntax(void **state)
 	spec_set_free(set);
 }
 
+/* A merge that fails is the spec's problem: reported, the workload left without files. */
+static void test_merge_failure(void **state)
+{
+	const struct file specs[] = {{"d/p.pod", "[Pod]\n"}, END};
+	const struct file transforms[] = {{"d.pod", "[Pod]\n+#x=1\n"}, END};
+	struct spec_set *set = build(specs, transforms,
+				     "R/d/p.pod:1: cannot merge the transforms: a transform entry "
+				     "cannot be written back\n"
+				     "T/d.pod:2: unknown key '#x' in [Pod]\n");
+
+	(void)state;
+	assert_int_equal(spec_set_find(set, "p")->n_units, 0);
+	spec_set_free(set);
+}
+
 static void test_empty_and_unsorted(void **state)
 {
 	struct diag_list diags = {0};
@@ -483,19 +498,13 @@ static void test_empty_and_unsorted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_user_names),
-		cmocka_unit_test(test_root_and_directories),
-		cmocka_unit_test(test_pods),
-		cmocka_unit_test(test_pod_errors),
-		cmocka_unit_test(test_sidecars),
-		cmocka_unit_test(test_companions),
-		cmocka_unit_test(test_volumes),
-		cmocka_unit_test(test_collisions),
-		cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_merged_checks),
-		cmocka_unit_test(test_service_name),
-		cmocka_unit_test(test_names_and_syntax),
-		cmocka_unit_test(test_empty_and_unsorted),
+		cmocka_unit_test(test_user_names),    cmocka_unit_test(test_root_and_directories),
+		cmocka_unit_test(test_pods),	      cmocka_unit_test(test_pod_errors),
+		cmocka_unit_test(test_sidecars),      cmocka_unit_test(test_companions),
+		cmocka_unit_test(test_volumes),	      cmocka_unit_test(test_collisions),
+		cmocka_unit_test(test_keys),	      cmocka_unit_test(test_merged_checks),
+		cmocka_unit_test(test_service_name),  cmocka_unit_test(test_names_and_syntax),
+		cmocka_unit_test(test_merge_failure), cmocka_unit_test(test_empty_and_unsorted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
