@@ -113,7 +113,62 @@ build/host/tests/unit/%.o: CFLAGS_UNIT += -Itests/unit
 
 unit-tests: $(UNIT_BINS)
 
+# --- mbedTLS for the host unit tests -----------------------------------------------------------
+# Debian bookworm's libmbedtls-dev is 2.28, whose API differs from the pinned 3.6, so the modules
+# that call mbedTLS (sshkey) are unit-tested against the pinned source, unpacked and verified by
+# third_party/build.sh --unpack and built here with the host compiler and the sanitizers.
+# Upstream's default config: the recipe's threading option does not matter to single-threaded tests.
+HOST_MBEDTLS := build/host/mbedtls
+HOST_MBEDCRYPTO := $(HOST_MBEDTLS)/build/library/libmbedcrypto.a
+CFLAGS_UNIT += -isystem $(HOST_MBEDTLS)/src/include
+LDLIBS_UNIT += $(HOST_MBEDCRYPTO)
+
+# $(call mbedtls_build,DIR,CC,CFLAGS): the pinned mbedTLS source in DIR/src, libmbedcrypto.a in
+# DIR/build/library.
+define mbedtls_build
+	@echo "  BUILD   mbedTLS $(TP_VERSION_mbedtls) in $(1) (log: $(1)/build.log)"
+	$(Q)rm -rf $(1) && mkdir -p $(1)
+	$(Q)third_party/build.sh --unpack mbedtls $(1)/src 2>$(1)/build.log
+	$(Q)cmake -S $(1)/src -B $(1)/build -DCMAKE_C_COMPILER=$(2) -DCMAKE_BUILD_TYPE=None \
+		-DCMAKE_C_FLAGS="$(3)" -DENABLE_PROGRAMS=OFF -DENABLE_TESTING=OFF -DGEN_FILES=OFF \
+		-DMBEDTLS_FATAL_WARNINGS=OFF >>$(1)/build.log 2>&1 \
+		&& cmake --build $(1)/build --target mbedcrypto --parallel >>$(1)/build.log 2>&1 \
+		|| { tail -n 30 $(1)/build.log; exit 1; }
+endef
+
+$(HOST_MBEDCRYPTO): third_party/recipes/mbedtls.sh third_party/versions.mk build/.deps.stamp
+	$(call mbedtls_build,$(HOST_MBEDTLS),$(HOST_CC),-g -O1 $(CFLAGS_SANITIZE))
+
+# Headers before any host compile, the library before any link.
+$(HOST_OBJS) $(UNIT_SRCS:tests/unit/%.c=build/host/tests/unit/%.o): | $(HOST_MBEDCRYPTO)
+
 -include $(HOST_OBJS:.o=.d)
+
+# --- Fuzzing, not part of `make test`: libFuzzer harnesses, FUZZ_SECONDS each ---------------------
+# The harnesses build core's parsers with clang, against an uninstrumented mbedTLS of their own
+# (gcc's sanitizer runtime in the unit-test copy does not mix with clang's).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_MBEDTLS := build/fuzz/mbedtls
+FUZZ_MBEDCRYPTO := $(FUZZ_MBEDTLS)/build/library/libmbedcrypto.a
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Icore -I/usr/include/bearssl -isystem $(FUZZ_MBEDTLS)/src/include
+FUZZ_BINS := build/fuzz/fuzz-sshkey build/fuzz/fuzz-known_hosts
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+$(FUZZ_MBEDCRYPTO): third_party/recipes/mbedtls.sh third_party/versions.mk build/.deps.stamp
+	$(call mbedtls_build,$(FUZZ_MBEDTLS),$(FUZZ_CC),-g -O1)
+
+build/fuzz/fuzz-sshkey: tests/fuzz/fuzz-sshkey.c core/sshkey.c core/sshkey_pem.c core/sshkey_sign.c \
+	core/sshwire.c
+build/fuzz/fuzz-known_hosts: tests/fuzz/fuzz-known_hosts.c core/known_hosts.c core/sshwire.c \
+	core/fs.c
+build/fuzz/fuzz-%: | $(FUZZ_MBEDCRYPTO)
+	@echo "  FUZZ-CC $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) $(FUZZ_MBEDCRYPTO) -lsodium -lbearssl -o $@
 
 # --- What a newcomer runs ----------------------------------------------------------------------
 DEMO_CHECK := check --transforms tests/example/transforms tests/example/repo

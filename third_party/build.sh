@@ -5,6 +5,8 @@
 #   third_party/build.sh [--out FILE] [--jobs N] ARCH    ARCH = x86_64 | aarch64
 #   third_party/build.sh --print-versions[=mk]           versions from the recipes
 #   third_party/build.sh --fetch                         download + verify all sources
+#   third_party/build.sh --unpack NAME DIR               verified source of NAME, with Debian's
+#                                                        and our patches, unpacked into DIR
 #
 # Each library is described by third_party/recipes/NAME.sh (pinned Debian
 # source package, sha256 of every file, build flags) and optional patches in
@@ -278,6 +280,21 @@ tp_install() {
 
 # --- one library -----------------------------------------------------------------
 
+# The source tree build_in_workdir starts from, for builds outside this script
+# (the host copy of mbedTLS for the unit tests). Kept apart from
+# build_in_workdir so that helper's text, part of every key, stays unchanged.
+unpack_sources() {
+	local dir=$1 p
+	[ ! -e "$dir" ] || die "$dir already exists"
+	load_recipe "$2"
+	fetch_sources
+	dpkg-source -x "$TP_SRC_CACHE/$(dsc_file)" "$dir" >/dev/null
+	for p in "${TP_PATCHES[@]}"; do
+		patch -d "$dir" -p1 --forward --no-backup-if-mismatch --quiet <"$TP_DIR/patches/$p" ||
+			die "patch $TP_DIR/patches/$p does not apply to $TP_SRCPKG $TP_VERSION"
+	done
+}
+
 # Runs in a subshell: unpack (Debian patches applied by dpkg-source), apply
 # ours, build, install into the staging tree.
 build_in_workdir() {
@@ -419,7 +436,7 @@ build_arch() {
 }
 
 usage() {
-	sed -n '3,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '3,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -440,6 +457,10 @@ main() {
 				load_recipe "$name"
 				fetch_sources
 			done
+			return
+			;;
+		--unpack)
+			unpack_sources "${3:?--unpack needs NAME and DIR}" "$2"
 			return
 			;;
 		--out) out=${2:?--out needs a file} && shift ;;
