@@ -23,8 +23,7 @@ static const char *arg_transforms, *arg_render;
 
 static const struct opt check_opts[] = {
 	OPT_STRING(0, "transforms", &arg_transforms, "DIR",
-		   "transform directory (default: TAILPOD_TRANSFORM_DIR of\n"
-		   "/etc/tailpod/config.env, else /etc/tailpod/transforms)"),
+		   "transform directory (default: TAILPOD_TRANSFORM_DIR)"),
 	OPT_STRING(0, "render", &arg_render, "NAME",
 		   "print the merged files workload NAME would deploy"),
 	OPT_BOOL(0, "json", &arg_json, "print the result as one JSON document"),
