@@ -1,17 +1,33 @@
-/* sync.c: `tailpod sync` — reconcile users, quadlets and services with the git repo. */
+/*
+ * sync.c: `tailpod sync` — bring this host in line with the git repository. This file is the
+ * front end: options, configuration, the lock, and the read-only `--fetch-only` preview
+ * (fetch, validate with the check code, print the commit and the desired workloads). The
+ * reconcile itself (users, quadlets, services) lands with issue 6.
+ */
 #include "applets.h"
 
+#include "config.h"
 #include "core.h"
+#include "desired.h"
+#include "json.h"
+#include "lock.h"
 #include "log.h"
 #include "opt.h"
 
-static bool arg_dry_run, arg_allow_empty, arg_allow_mass_delete;
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static bool arg_dry_run, arg_allow_empty, arg_allow_mass_delete, arg_fetch_only, arg_json;
 static const char *arg_config;
 
 static const struct opt sync_opts[] = {
 	OPT_BOOL('n', "dry-run", &arg_dry_run, "print the plan, change nothing"),
-	OPT_STRING(0, "config", &arg_config, "FILE",
-		   "settings file (default /etc/tailpod/config.env)"),
+	OPT_BOOL(0, "fetch-only", &arg_fetch_only,
+		 "fetch and validate, print the commit and the desired workloads, change nothing"),
+	OPT_BOOL(0, "json", &arg_json, "with --fetch-only: print the result as JSON"),
+	OPT_STRING(0, "config", &arg_config, "FILE", "settings file (default " CONFIG_PATH ")"),
 	OPT_BOOL(0, "allow-empty", &arg_allow_empty,
 		 "allow an empty desired state to remove all workloads"),
 	OPT_BOOL(0, "allow-mass-delete", &arg_allow_mass_delete,
@@ -22,19 +38,225 @@ static const struct opt sync_opts[] = {
 static const struct applet_cli sync_cli = {
 	.name = "sync",
 	.synopsis = "[OPTIONS]",
-	.summary = "Fetch the desired state from git, validate it, and bring this host's workload\n"
-		   "users, quadlets and services in line with it.",
+	.summary =
+		"Fetch the desired state from git (libgit2: https, ssh deploy key, file), "
+		"validate\n"
+		"it, and bring this host's workload users, quadlets and services in line with\n"
+		"it. SSH host keys are checked against TAILPOD_SSH_KNOWN_HOSTS (OpenSSH format,\n"
+		"as ssh-keyscan prints it); ed25519 host keys cannot be verified by the linked\n"
+		"libssh2, so the host must also offer an ecdsa or rsa key (GitHub and GitLab do).",
 	.opts = sync_opts,
 	.min_args = 0,
 	.max_args = 0,
 };
 
+enum {
+	SYNC_LOCK_NAME_MAX = 4096,
+};
+
+/* Exit status for a failed fetch: temporary ones are retried by the unit (75). */
+static int fetch_failure_status(enum gitrepo_failure failure)
+{
+	switch (failure) {
+	case GITREPO_FAIL_NETWORK:
+	case GITREPO_FAIL_TIMEOUT:
+		return EXIT_TEMPFAIL;
+	case GITREPO_FAIL_CONFIG:
+		return EXIT_USAGE;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+static int load_config(struct config **ret)
+{
+	struct config_paths paths;
+	struct config_error err = {0};
+	struct config *c = NULL;
+	int r;
+
+	config_paths_init(&paths, arg_config);
+	r = config_load(&paths, &c, &err);
+	if (r < 0) {
+		if (err.line)
+			log_error("%s:%u: %s", err.path, err.line, err.msg);
+		else
+			log_error("%s: %s", err.path ? err.path : paths.config, err.msg);
+		return r;
+	}
+	for (size_t i = 0; i < c->diags.n; i++)
+		log_warning("%s:%u: %s", c->diags.items[i].path, c->diags.items[i].line,
+			    c->diags.items[i].msg);
+	if (c->source == CONFIG_SOURCE_QUADSYNC)
+		log_notice("no %s: using quadsync's settings from %s", CONFIG_PATH, c->source_path);
+	if (config_require_git(c, &err) < 0) {
+		log_error("%s: %s", err.path ? err.path : paths.config, err.msg);
+		config_free(c);
+		return -EINVAL;
+	}
+	*ret = c;
+	return 0;
+}
+
+static int take_lock(const struct config *c, struct lock *ret)
+{
+	char path[SYNC_LOCK_NAME_MAX];
+	pid_t holder = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/sync.lock", c->state_dir);
+	if (mkdir(c->state_dir, 0700) < 0 && errno != EEXIST)
+		return log_error_errno(-errno, "cannot create the state directory '%s'",
+				       c->state_dir);
+	r = lock_acquire(path, ret, &holder);
+	if (r == 0) {
+		if (holder > 0)
+			log_error("another sync (pid %d) holds %s", (int)holder, path);
+		else
+			log_error("another sync holds %s", path);
+		return -EBUSY;
+	}
+	if (r < 0)
+		return log_error_errno(r, "cannot take the lock '%s'", path);
+	return 0;
+}
+
+static void print_diags(const struct diag_list *diags)
+{
+	for (size_t i = 0; i < diags->n; i++)
+		log_error("%s:%u: %s", diags->items[i].path, diags->items[i].line,
+			  diags->items[i].msg);
+	if (diags->n_dropped)
+		log_error("%zu more errors not shown", diags->n_dropped);
+}
+
+static void print_workloads_text(const struct config *c, const struct desired *d)
+{
+	char hash[HASH_SHA256_HEX_SIZE];
+
+	printf("commit %s (branch %s)\n", d->commit, c->git_branch);
+	for (size_t i = 0; i < d->set->n_workloads; i++) {
+		const struct spec_workload *w = &d->set->workloads[i];
+
+		desired_workload_hash(w, hash);
+		printf("%s %s sha256:%s\n", w->name, w->service, hash);
+		for (size_t j = 0; j < w->n_units; j++)
+			printf("  %s\n", w->units[j].name);
+	}
+}
+
+static void json_workload(struct json_writer *jw, const struct spec_workload *w)
+{
+	char hash[HASH_SHA256_HEX_SIZE];
+
+	desired_workload_hash(w, hash);
+	json_begin_object(jw);
+	json_write_key(jw, "name");
+	json_write_string(jw, w->name);
+	json_write_key(jw, "service");
+	json_write_string(jw, w->service);
+	json_write_key(jw, "hash");
+	json_write_string(jw, hash);
+	json_write_key(jw, "files");
+	json_begin_array(jw);
+	for (size_t j = 0; j < w->n_units; j++)
+		json_write_string(jw, w->units[j].name);
+	json_end_array(jw);
+	json_end_object(jw);
+}
+
+static int print_workloads_json(const struct config *c, const struct desired *d)
+{
+	_cleanup_free_ char *out = NULL;
+	struct json_writer jw;
+	int r;
+
+	json_writer_init(&jw, 0, JSON_LOSSY);
+	json_begin_object(&jw);
+	json_write_key(&jw, "commit");
+	json_write_string(&jw, d->commit);
+	json_write_key(&jw, "branch");
+	json_write_string(&jw, c->git_branch);
+	json_write_key(&jw, "workloads");
+	json_begin_array(&jw);
+	for (size_t i = 0; i < d->set->n_workloads; i++)
+		json_workload(&jw, &d->set->workloads[i]);
+	json_end_array(&jw);
+	json_end_object(&jw);
+	r = json_writer_finish(&jw, &out, NULL);
+	json_writer_release(&jw);
+	if (r < 0)
+		return log_error_errno(r, "cannot write the JSON result");
+	puts(out);
+	return 0;
+}
+
+static void log_fetch_facts(const struct config *c, const struct desired *d)
+{
+	if (d->host_key_recorded[0])
+		log_notice("recorded the host key of '%s' in %s (TAILPOD_SSH_ACCEPT_NEW=yes)",
+			   d->host_key_recorded, c->ssh_known_hosts);
+	if (d->repo_recreated)
+		log_warning("the local repository in %s was unreadable and has been rebuilt",
+			    c->state_dir);
+	if (d->previous[0] && strcmp(d->previous, d->commit) != 0)
+		log_info("fetched %.12s (was %.12s)", d->commit, d->previous);
+	else
+		log_info("fetched %.12s", d->commit);
+}
+
+static int fetch_only(const struct config *c)
+{
+	struct diag_list diags = {0};
+	struct desired_error err;
+	struct desired d = {0};
+	int r, status;
+
+	r = desired_fetch(c, &d, &diags, &err);
+	if (r < 0) {
+		log_error("%s", err.message);
+		status = fetch_failure_status(err.failure);
+		goto out;
+	}
+	log_fetch_facts(c, &d);
+	if (!d.set) {
+		print_diags(&diags);
+		log_error("commit %.12s is not valid: nothing would be applied", d.commit);
+		status = EXIT_FAIL;
+		goto out;
+	}
+	r = arg_json ? print_workloads_json(c, &d) : (print_workloads_text(c, &d), 0);
+	status = r < 0 ? EXIT_FAIL : EXIT_OK;
+out:
+	desired_release(&d);
+	diag_list_release(&diags);
+	return status;
+}
+
 int sync_main(int argc, char **argv)
 {
-	int nargs, r = opt_parse(&sync_cli, argc, argv, &nargs);
+	struct lock lock = LOCK_INIT;
+	struct config *c = NULL;
+	int nargs, status, r = opt_parse(&sync_cli, argc, argv, &nargs);
 
 	if (r != OPT_RESULT_RUN)
 		return opt_exit_status(r);
-	log_error("sync is not implemented in this build yet");
-	return EXIT_USAGE;
+	if (!arg_fetch_only) {
+		log_error(
+			"only --fetch-only is implemented in this build; the reconcile lands with "
+			"issue 6");
+		return EXIT_USAGE;
+	}
+	if (load_config(&c) < 0)
+		return EXIT_USAGE;
+	r = take_lock(c, &lock);
+	if (r < 0) {
+		config_free(c);
+		return r == -EBUSY ? EXIT_TEMPFAIL : EXIT_FAIL;
+	}
+	status = fetch_only(c);
+	gitrepo_runtime_release();
+	lock_release(&lock);
+	config_free(c);
+	return status;
 }

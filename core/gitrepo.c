@@ -67,6 +67,31 @@ static const char *libgit2_message(void)
 	return e && e->message ? e->message : "unknown libgit2 error";
 }
 
+/*
+ * libgit2 is initialised once per process and shut down once, by gitrepo_runtime_release():
+ * libgit2 1.9 frees its user-agent setting at shutdown without forgetting it, so a second
+ * init/shutdown cycle in one process would free it twice.
+ */
+static bool runtime_ready;
+
+int gitrepo_runtime_init(void)
+{
+	if (runtime_ready)
+		return 0;
+	if (git_libgit2_init() < 0)
+		return -EIO;
+	runtime_ready = true;
+	return 0;
+}
+
+void gitrepo_runtime_release(void)
+{
+	if (!runtime_ready)
+		return;
+	git_libgit2_shutdown();
+	runtime_ready = false;
+}
+
 static bool deadline_passed(struct fetch_ctx *ctx)
 {
 	struct timespec now;
@@ -80,7 +105,7 @@ static bool deadline_passed(struct fetch_ctx *ctx)
 
 /* --- URL facts libgit2 does not hand to the callbacks ----------------------------------------- */
 
-static bool url_is_ssh(const char *url)
+bool gitrepo_url_is_ssh(const char *url)
 {
 	const char *scheme_end = strstr(url, "://");
 	const char *colon = strchr(url, ':');
@@ -90,6 +115,11 @@ static bool url_is_ssh(const char *url)
 		       strncmp(url, "git+ssh://", 10) == 0;
 	/* scp-like "user@host:path": a colon before any slash */
 	return colon && (!strchr(url, '/') || colon < strchr(url, '/'));
+}
+
+static bool url_is_local(const char *url)
+{
+	return strncmp(url, "file://", 7) == 0 || (!strstr(url, "://") && !gitrepo_url_is_ssh(url));
 }
 
 /* The port of an ssh URL: explicit in ssh://host:port/..., else 22. */
@@ -388,7 +418,8 @@ static int fetch_into(git_repository *repo, struct fetch_ctx *ctx, const char *h
 	snprintf(refspec, sizeof(refspec), "+%s:%s", head_ref, local_ref);
 	git_fetch_options_init(&fetch, GIT_FETCH_OPTIONS_VERSION);
 	callbacks_init(&fetch.callbacks, ctx);
-	fetch.depth = 1;
+	/* Shallow where the transport supports it; libgit2's local transport does not. */
+	fetch.depth = url_is_local(o->url) ? GIT_FETCH_DEPTH_FULL : 1;
 	fetch.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fetch.update_fetchhead = 0;
 	fetch.prune = GIT_FETCH_NO_PRUNE;
@@ -453,7 +484,7 @@ static int check_opts(const struct gitrepo_fetch_opts *o, char *head_ref, char *
 		set_error(err, GITREPO_FAIL_CONFIG, "invalid branch name '%s'", o->branch);
 		return -EINVAL;
 	}
-	if (url_is_ssh(o->url) && (!o->ssh || !o->ssh->sign || !o->ssh->check_hostkey)) {
+	if (gitrepo_url_is_ssh(o->url) && (!o->ssh || !o->ssh->sign || !o->ssh->check_hostkey)) {
 		set_error(err, GITREPO_FAIL_CONFIG, "ssh URL but no deploy key is configured");
 		return -EINVAL;
 	}
@@ -466,6 +497,7 @@ static int fetch_rebuilt(struct fetch_ctx *ctx, const char *head_ref, const char
 {
 	char fresh[GITREPO_PATH_MAX];
 	git_repository *repo = NULL;
+	bool replacing;
 	int r;
 
 	if (snprintf(fresh, sizeof(fresh), "%s.new", ctx->opts->repo_dir) >= (int)sizeof(fresh))
@@ -483,11 +515,12 @@ static int fetch_rebuilt(struct fetch_ctx *ctx, const char *head_ref, const char
 		remove_repo_dir(fresh);
 		return r;
 	}
-	r = dir_exists(ctx->opts->repo_dir) ? repo_swap_in(fresh, ctx->opts->repo_dir)
-					    : (rename(fresh, ctx->opts->repo_dir) < 0 ? -errno : 0);
+	replacing = dir_exists(ctx->opts->repo_dir);
+	r = replacing ? repo_swap_in(fresh, ctx->opts->repo_dir)
+		      : (rename(fresh, ctx->opts->repo_dir) < 0 ? -errno : 0);
 	if (r < 0)
 		set_error(err, GITREPO_FAIL_LOCAL, "unable to put the rebuilt repository in place");
-	res->recreated = r >= 0;
+	res->recreated = r >= 0 && replacing; /* the first fetch creates, it does not rebuild */
 	return r;
 }
 
@@ -525,7 +558,7 @@ int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_re
 	int r;
 
 	*err = (struct gitrepo_error){0};
-	if (git_libgit2_init() < 0) {
+	if (gitrepo_runtime_init() < 0) {
 		set_error(err, GITREPO_FAIL_LOCAL, "unable to initialise libgit2: %s",
 			  libgit2_message());
 		return -EIO;
@@ -535,7 +568,6 @@ int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_re
 	ctx.deadline.tv_sec += opts->timeout_s;
 	ctx.ssh_port = opts->url ? url_ssh_port(opts->url) : GITREPO_SSH_PORT;
 	r = fetch_or_rebuild(&ctx, &res, err);
-	git_libgit2_shutdown();
 	if (r < 0)
 		return r;
 	*ret_result = res;
@@ -550,14 +582,13 @@ int gitrepo_tip(const char *repo_dir, const char *branch, char ret_commit[GITREP
 
 	if (snprintf(ref, sizeof(ref), "refs/remotes/origin/%s", branch) >= (int)sizeof(ref))
 		return -ENAMETOOLONG;
-	if (git_libgit2_init() < 0)
+	if (gitrepo_runtime_init() < 0)
 		return -EIO;
 	r = repo_open_healthy(repo_dir, ref, &repo);
 	if (r >= 0) {
 		r = tip_of(repo, ref, tip);
 		git_repository_free(repo);
 	}
-	git_libgit2_shutdown();
 	if (r < 0)
 		return r;
 	memcpy(ret_commit, tip, sizeof(tip));

@@ -68,9 +68,18 @@ struct gitrepo_fetch_result {
 	bool recreated;			     /* the local repository was corrupt and rebuilt */
 };
 
+/* Initialise libgit2 for this process (every gitrepo call does it on first use); release it
+ * once, at the end of the applet. Never init again after the release (libgit2 1.9 double-frees
+ * a setting on a second shutdown). */
+int gitrepo_runtime_init(void);
+void gitrepo_runtime_release(void);
+
 /* Fetch branch of url into repo_dir (shallow). On failure nothing the caller relies on changed. */
 int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_result *ret_result,
 		  struct gitrepo_error *err);
+
+/* Whether url is reached over ssh: ssh://, ssh+git://, git+ssh:// or scp-like user@host:path. */
+bool gitrepo_url_is_ssh(const char *url);
 
 struct repo;
 struct diag_list;

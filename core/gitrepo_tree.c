@@ -129,7 +129,7 @@ int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *
 	git_tree *tree = NULL;
 	int r;
 
-	if (git_libgit2_init() < 0)
+	if (gitrepo_runtime_init() < 0)
 		return -EIO;
 	r = git_repository_open_ext(&w.git, repo_dir,
 				    GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL);
@@ -152,6 +152,5 @@ out:
 	repo_free(w.repo);
 	git_tree_free(tree);
 	git_repository_free(w.git);
-	git_libgit2_shutdown();
 	return r;
 }

@@ -20,7 +20,6 @@
 #include <mbedtls/base64.h>
 #include <mbedtls/bignum.h>
 #include <mbedtls/pk.h>
-#include <sodium/core.h>
 #include <sodium/utils.h>
 
 #define OPENSSH_BEGIN	    "-----BEGIN OPENSSH PRIVATE KEY-----"
@@ -430,6 +429,10 @@ static bool starts_with(const char *s, size_t len, const char *prefix)
 	return len >= strlen(prefix) && memcmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* No sodium_init(): it selects SIMD implementations for the whole library and links them all in
+ * (about 100 KiB on x86_64). The functions used here, crypto_sign_ed25519_{seed_keypair,detached}
+ * and sodium_memzero, have no runtime dispatch and no randomness in libsodium 1.0.18 (Ed25519
+ * nonces are deterministic); a caller of other libsodium functions must call sodium_init(). */
 int sshkey_parse(const void *text, size_t len, struct sshkey **ret)
 {
 	const char *s = text;
@@ -440,8 +443,6 @@ int sshkey_parse(const void *text, size_t len, struct sshkey **ret)
 		return -EINVAL;
 	if (len > SSHKEY_FILE_MAX)
 		return -EFBIG;
-	if (sodium_init() < 0)
-		return -EIO;
 	while (len > 0 && is_space(*s)) {
 		s++;
 		len--;

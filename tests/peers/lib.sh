@@ -85,7 +85,7 @@ start_git_daemon() {
 	local root=$1 port
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	timeout 600 git daemon --reuseaddr --export-all --base-path="$root" --listen=127.0.0.1 \
-		--port="$port" "$root" &
+		--port="$port" "$root" 2>>"$T_ROOT/git-daemon.log" &
 	PEER_PIDS+=($!)
 	for i in $(seq 100); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
@@ -93,3 +93,5 @@ start_git_daemon() {
 	done
 	DAEMON_PORT=$port
 }
+
+export -f make_origin origin_commit

@@ -1,0 +1,55 @@
+/*
+ * desired.h: the desired state as sync sees it — fetched per the configuration (core/gitrepo),
+ * read from the fetched commit without a checkout, merged with the host's transforms and
+ * validated by the same code `tailpod check` runs (core/spec). Nothing here touches users or
+ * units: a caller that gets diagnostics back applies nothing.
+ */
+#ifndef TAILPOD_DESIRED_H
+#define TAILPOD_DESIRED_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "diag.h"
+#include "gitrepo.h"
+#include "hash.h"
+#include "spec.h"
+
+enum {
+	DESIRED_TOKEN_MAX = 4096, /* bytes in TAILPOD_GIT_TOKEN_FILE */
+	DESIRED_HOST_MAX = 300,
+};
+
+struct desired {
+	char commit[GITREPO_OID_HEX_SIZE];
+	char previous[GITREPO_OID_HEX_SIZE];	  /* "" on the first fetch */
+	bool repo_recreated;			  /* a corrupt local repository was rebuilt */
+	char host_key_recorded[DESIRED_HOST_MAX]; /* accept-new recorded this host's key; "" if not
+						   */
+	struct repo *repo;
+	struct repo *transforms; /* NULL when the host has no transform directory */
+	struct spec_set *set;	 /* NULL when validation found errors */
+};
+
+/* Why desired_fetch failed: a fetch failure keeps gitrepo's class (NETWORK and TIMEOUT are
+ * temporary); a local one (token, key, state directory) is GITREPO_FAIL_CONFIG or _LOCAL. */
+struct desired_error {
+	enum gitrepo_failure failure;
+	char message[GITREPO_ERROR_MAX];
+};
+
+/*
+ * Fetch c->git_branch of c->git_url into c->state_dir/repo.git, read its tree and the transform
+ * directory, and validate the merge. Returns 0 with d filled (d->set NULL and diags non-empty
+ * when the desired state is invalid), or -errno with err filled and d untouched.
+ */
+int desired_fetch(const struct config *c, struct desired *d, struct diag_list *diags,
+		  struct desired_error *err);
+
+void desired_release(struct desired *d);
+
+/* The content hash of a workload: SHA-256 over each deployed unit's name, size and bytes in
+ * name order, so any change of a file, a companion or the file list changes it. */
+void desired_workload_hash(const struct spec_workload *w, char out[HASH_SHA256_HEX_SIZE]);
+
+#endif
