@@ -19,6 +19,7 @@ TP_APT_PACKAGES=(
 	libbearssl-dev libcmocka-dev clang-format
 	autoconf automake libtool
 	libsodium-dev openssh-client openssh-server clang
+	git python3
 )
 
 TP_SRC_LIST=/etc/apt/sources.list.d/tailpod-src.sources

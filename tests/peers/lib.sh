@@ -95,3 +95,36 @@ start_git_daemon() {
 }
 
 export -f make_origin origin_commit
+
+# start_sshd DIR: OpenSSH's sshd on a free loopback port, logging in as root with the keys in
+# DIR/authorized_keys only; host keys ecdsa and rsa (libssh2 on mbedTLS cannot verify ed25519
+# host keys). Sets SSHD_PORT.
+start_sshd() {
+	local dir=$1 port i
+	mkdir -p "$dir" /run/sshd
+	ssh-keygen -q -t ecdsa -N '' -f "$dir/host_ecdsa" </dev/null >/dev/null
+	ssh-keygen -q -t rsa -b 2048 -N '' -f "$dir/host_rsa" </dev/null >/dev/null
+	: >"$dir/authorized_keys"
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >"$dir/sshd_config" <<CFG
+ListenAddress 127.0.0.1
+Port $port
+HostKey $dir/host_ecdsa
+HostKey $dir/host_rsa
+PidFile $dir/sshd.pid
+AuthorizedKeysFile $dir/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+LogLevel VERBOSE
+CFG
+	timeout 600 /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>>"$dir/sshd.log" &
+	PEER_PIDS+=($!)
+	for i in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		sleep 0.1
+	done
+	SSHD_PORT=$port
+}
