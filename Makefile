@@ -184,6 +184,7 @@ demo: build/$(NATIVE_ARCH)/tailpod
 .PHONY: bench
 bench: build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
 	@tests/bench/check.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
+	@tests/bench/fetch.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
 
 build/host/bench-rusage: tests/bench/rusage.c
 	@mkdir -p $(dir $@)
