@@ -19,6 +19,7 @@ TP_APT_PACKAGES=(
 	libbearssl-dev libcmocka-dev clang-format
 	autoconf automake libtool
 	libsodium-dev openssh-client openssh-server clang
+	systemd cpio ignition qemu-system-x86 qemu-system-arm python3-yaml
 	git python3
 )
 
