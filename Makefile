@@ -206,6 +206,34 @@ install: build/$(NATIVE_ARCH)/tailpod
 	install -m 0755 build/$(NATIVE_ARCH)/tailpod $(DESTDIR)$(BINDIR)/tailpod
 	for a in $(APPLET_NAMES); do ln -sf tailpod $(DESTDIR)$(BINDIR)/tailpod-$$a; done
 
+# --- Deployment artefacts (initramfs/; README "Deploy on Fedora CoreOS") ------------------------
+# `make ignition` writes build/tailpod.ign (Ignition spec 3.3.0) and its Butane twin build/tailpod.bu
+# for IGNITION_ARCH and checks the config with ignition-validate (a warning fails too: Ignition
+# would silently ignore that line). IGNITION_BINARY_URL=https://... makes the config fetch the
+# binary instead of embedding it; TAILPOD_GIT_URL and TAILPOD_GIT_BRANCH fill config.env.
+# `make initramfs` writes build/tailpod-initramfs-ARCH.cpio.gz (newc, gzip) for every ARCHES entry:
+# /usr/bin/tailpod and its tailpod-APPLET links, to append to an existing initrd.
+.PHONY: ignition initramfs
+IGNITION_ARCH ?= aarch64
+IGNITION_BINARY_URL ?=
+TAILPOD_GIT_URL ?=
+TAILPOD_GIT_BRANCH ?= main
+
+ignition: build/$(IGNITION_ARCH)/tailpod
+	@echo "  IGN     build/tailpod.ign build/tailpod.bu ($(IGNITION_ARCH))"
+	$(Q)initramfs/mkignition --arch '$(IGNITION_ARCH)' --binary build/$(IGNITION_ARCH)/tailpod \
+		--out-ign build/tailpod.ign --out-bu build/tailpod.bu \
+		--binary-url '$(IGNITION_BINARY_URL)' --git-url '$(TAILPOD_GIT_URL)' \
+		--git-branch '$(TAILPOD_GIT_BRANCH)'
+	$(Q)out=$$(ignition-validate build/tailpod.ign 2>&1); rc=$$?; \
+		if [ $$rc -ne 0 ] || [ -n "$$out" ]; then echo "$$out"; rm -f build/tailpod.ign; exit 1; fi
+
+initramfs: $(ARCHES:%=build/tailpod-initramfs-%.cpio.gz)
+
+build/tailpod-initramfs-%.cpio.gz: build/%/tailpod initramfs/mkinitramfs applets/applets.def
+	@echo "  CPIO    $@"
+	$(Q)initramfs/mkinitramfs --binary build/$*/tailpod --applets-def applets/applets.def --out $@
+
 clean:
 	rm -rf build
 
