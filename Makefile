@@ -179,6 +179,7 @@ demo: build/$(NATIVE_ARCH)/tailpod
 	@echo; echo '$$ tailpod $(DEMO_CHECK)'; build/$(NATIVE_ARCH)/tailpod $(DEMO_CHECK)
 	@echo; echo '$$ tailpod $(DEMO_CHECK) --render notes'; \
 		build/$(NATIVE_ARCH)/tailpod $(DEMO_CHECK) --render notes
+	@echo; tests/example/fetch-demo.sh build/$(NATIVE_ARCH)/tailpod
 
 # Figures, not pass/fail: check on generated repos of 100, 1 000 and 10 000 specs.
 .PHONY: bench

@@ -17,7 +17,7 @@ printf '[Container]\nAutoUpdate=registry\n+Label=managed-by=tailpod\n\n[Service]
 printf '[Install]\nWantedBy=default.target\n' >"$tr/_base.pod"
 for d in $(seq -w 0 9); do
 	mkdir -p "$repo/dir$d"
-	printf '[Container]\nContainerName={{.Name}}\n+Environment=TS_HOSTNAME={{.Name}}\n\n[Service]\n+EnvironmentFile=-%%t/ts-authkeys/%%N.env\n+ExecStartPre=/usr/local/bin/tailpod mint-key --via /run/tailpod/mint-key.sock\n' >"$tr/dir$d.container"
+	printf '[Container]\nContainerName={{.Name}}\n+Environment=TS_HOSTNAME={{.Name}}\n\n[Service]\n+EnvironmentFile=-%%t/ts-authkeys/%%N.env\n+ExecStartPre=/usr/local/bin/tailpod mint-key --via /run/tailpod/mint-key.sock --output %%t/ts-authkeys/%%N.env\n' >"$tr/dir$d.container"
 done
 
 made=0
