@@ -33,6 +33,7 @@ enum {
 	GITREPO_REF_MAX = GITREPO_BRANCH_MAX + 64,
 	GITREPO_PATH_MAX = PATH_MAX,
 	GITREPO_SSH_PORT = 22,
+	GITREPO_TIMEOUT_MAX_S = 24 * 3600, /* keeps the millisecond settings within an int */
 };
 
 /* What the libgit2 callbacks share with the fetch that registered them. */
@@ -366,24 +367,40 @@ static int repo_swap_in(const char *fresh, const char *dir)
 
 /* --- fetch ------------------------------------------------------------------------------------ */
 
-static void set_global_options(const struct gitrepo_fetch_opts *o)
+/* Process-wide libgit2 settings for this fetch; a failure names the setting. */
+static int set_global_options(const struct gitrepo_fetch_opts *o, struct gitrepo_error *err)
 {
 	int connect_ms = (int)(o->timeout_s * 1000u);
+	int levels[] = {GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG, GIT_CONFIG_LEVEL_GLOBAL,
+			GIT_CONFIG_LEVEL_PROGRAMDATA};
+	int r = 0;
 
 	if (connect_ms > GITREPO_CONNECT_TIMEOUT_MS_MAX)
 		connect_ms = GITREPO_CONNECT_TIMEOUT_MS_MAX;
 	/* No system, global or XDG git configuration, and a $HOME with nothing in it. */
-	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM, "");
-	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_XDG, "");
-	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, "");
-	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_PROGRAMDATA, "");
-	if (o->home_dir)
-		git_libgit2_opts(GIT_OPT_SET_HOMEDIR, o->home_dir);
-	if (o->ca_bundle)
-		git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, o->ca_bundle, NULL);
-	git_libgit2_opts(GIT_OPT_SET_SERVER_CONNECT_TIMEOUT, connect_ms);
-	git_libgit2_opts(GIT_OPT_SET_SERVER_TIMEOUT, (int)(o->timeout_s * 1000u));
-	git_libgit2_opts(GIT_OPT_SET_USER_AGENT, "tailpod");
+	for (size_t i = 0; i < ARRAY_SIZE(levels) && r >= 0; i++)
+		r = git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], "");
+	if (r >= 0 && o->home_dir)
+		r = git_libgit2_opts(GIT_OPT_SET_HOMEDIR, o->home_dir);
+	if (r >= 0)
+		r = git_libgit2_opts(GIT_OPT_SET_SERVER_CONNECT_TIMEOUT, connect_ms);
+	if (r >= 0)
+		r = git_libgit2_opts(GIT_OPT_SET_SERVER_TIMEOUT, (int)(o->timeout_s * 1000u));
+	if (r >= 0)
+		r = git_libgit2_opts(GIT_OPT_SET_USER_AGENT, "tailpod");
+	if (r < 0) {
+		set_error(err, GITREPO_FAIL_LOCAL, "unable to configure libgit2: %s",
+			  libgit2_message());
+		return -EIO;
+	}
+	/* Parsed here, so a broken bundle is named as such rather than as an untrusted server. */
+	if (o->ca_bundle && strncmp(o->url, "https://", 8) == 0 &&
+	    git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, o->ca_bundle, NULL) < 0) {
+		set_error(err, GITREPO_FAIL_CONFIG, "cannot load the CA bundle '%s': %s",
+			  o->ca_bundle, libgit2_message());
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* The tip the remote advertises for ref, or -ENOENT when it has no such branch. */
@@ -474,7 +491,7 @@ static int check_opts(const struct gitrepo_fetch_opts *o, char *head_ref, char *
 		return -EINVAL;
 	}
 	if (!o->branch || strlen(o->branch) >= GITREPO_BRANCH_MAX || !o->repo_dir ||
-	    !o->timeout_s) {
+	    !o->timeout_s || o->timeout_s > GITREPO_TIMEOUT_MAX_S) {
 		set_error(err, GITREPO_FAIL_CONFIG, "branch, repository or timeout missing");
 		return -EINVAL;
 	}
@@ -532,6 +549,8 @@ static int fetch_or_rebuild(struct fetch_ctx *ctx, struct gitrepo_fetch_result *
 	int r;
 
 	r = check_opts(ctx->opts, head_ref, local_ref, err);
+	if (r >= 0)
+		r = set_global_options(ctx->opts, err);
 	if (r < 0)
 		return r;
 	/* Missing, unreadable or corrupt: build beside it; the old one stays until the swap. */
@@ -563,7 +582,6 @@ int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_re
 			  libgit2_message());
 		return -EIO;
 	}
-	set_global_options(opts);
 	clock_gettime(CLOCK_MONOTONIC, &ctx.deadline);
 	ctx.deadline.tv_sec += opts->timeout_s;
 	ctx.ssh_port = opts->url ? url_ssh_port(opts->url) : GITREPO_SSH_PORT;
