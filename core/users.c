@@ -1,0 +1,587 @@
+/* users.c: passwd, group, login.defs and subuid/subgid read without NSS (see users.h). Each file
+ * is read whole (bounded) into a buffer that is cut into lines and fields in place, so the
+ * entries' strings point into it; a line is checked completely before it is kept. */
+#define _GNU_SOURCE 1
+
+#include "users.h"
+#include "core.h"
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+enum {
+	PASSWD_FIELDS = 7,
+	GROUP_FIELDS = 4,
+	SUBID_FIELDS = 3,
+	ID_INVALID = UINT32_MAX, /* (uid_t)-1 is never a real id */
+};
+
+/* login.defs fields are filled through uint32_t pointers. */
+_Static_assert(sizeof(uid_t) == sizeof(uint32_t) && sizeof(gid_t) == sizeof(uint32_t),
+	       "uid_t and gid_t are 32 bits");
+
+/* Cursor over the lines of a NUL-terminated buffer, cut in place. */
+struct lines {
+	char *next;
+	char *end;
+	unsigned line;
+	const char *path; /* for diagnostics */
+	struct diag_list *diags;
+};
+
+bool users_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	bool digits = true;
+
+	if (n == 0 || n > USERS_NAME_MAX || name[0] == '-' || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (c == '$' && i == n - 1 && i > 0)
+			continue;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+		if (c < '0' || c > '9')
+			digits = false;
+	}
+	return !digits;
+}
+
+/* root + path; root NULL, "" or "/" is the real root. */
+static int path_below(const char *root, const char *path, char *buf, size_t size)
+{
+	size_t n = root ? strlen(root) : 0;
+	int len;
+
+	while (n > 0 && root[n - 1] == '/')
+		n--;
+	len = snprintf(buf, size, "%.*s%s", (int)n, n ? root : "", path);
+	if (len < 0 || (size_t)len >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* The files are root's own (/etc, /usr/lib): a symlink there is followed, as libc does. */
+static int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	return fs_read_fd_bounded(fd, USERS_FILE_MAX, ret, ret_len);
+}
+
+/* Report a skipped line; a failed allocation is remembered in diags->error. */
+static void lines_skip(struct lines *l, const char *fmt, const char *what)
+{
+	if (l->diags)
+		(void)diag_add(l->diags, l->path, NULL, l->line, fmt, DIAG_QUOTE(what));
+}
+
+/* The next line worth parsing (not empty, not a '#' comment), NUL-terminated, or NULL at the end.
+ * Too long lines and lines with a NUL byte are skipped with a diagnostic. */
+static char *lines_next(struct lines *l)
+{
+	while (l->next < l->end) {
+		char *s = l->next, *nl = memchr(s, '\n', (size_t)(l->end - s));
+		size_t n = nl ? (size_t)(nl - s) : (size_t)(l->end - s);
+
+		l->next = nl ? nl + 1 : l->end;
+		l->line++;
+		s[n] = '\0';
+		if (n > USERS_LINE_MAX)
+			lines_skip(l, "line longer than %.*s bytes, ignoring", "4096");
+		else if (strlen(s) != n)
+			lines_skip(l, "line contains a NUL byte%.*s, ignoring", "");
+		else if (n > 0 && s[0] != '#')
+			return s;
+	}
+	return NULL;
+}
+
+/* Cut s at ':' into exactly n fields; false when the count differs. */
+static bool split_fields(char *s, char **f, size_t n)
+{
+	size_t i = 0;
+
+	for (;;) {
+		char *c = strchr(s, ':');
+
+		if (i == n)
+			return false;
+		f[i++] = s;
+		if (!c)
+			break;
+		*c = '\0';
+		s = c + 1;
+	}
+	return i == n;
+}
+
+/* A decimal id, 0..2^32-2, digits only. */
+static bool parse_id(const char *s, uint32_t *ret)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v >= ID_INVALID)
+			return false;
+	}
+	*ret = (uint32_t)v;
+	return true;
+}
+
+static const struct users_user *user_by_name(const struct users_db *db, const char *name)
+{
+	for (size_t i = 0; i < db->n_users; i++)
+		if (strcmp(db->users[i].name, name) == 0)
+			return &db->users[i];
+	return NULL;
+}
+
+static const struct users_group *group_by_name(const struct users_db *db, const char *name)
+{
+	for (size_t i = 0; i < db->n_groups; i++)
+		if (strcmp(db->groups[i].name, name) == 0)
+			return &db->groups[i];
+	return NULL;
+}
+
+/* A passwd line into *u; false (with a diagnostic) when it is not kept. */
+static bool passwd_parse_line(struct lines *l, const struct users_db *db, char *s,
+			      struct users_user *u)
+{
+	char *f[PASSWD_FIELDS];
+	uint32_t uid, gid;
+
+	if (s[0] == '+' || s[0] == '-')
+		lines_skip(l, "NIS compat entry '%.*s' is not supported, ignoring", s);
+	else if (!split_fields(s, f, PASSWD_FIELDS))
+		lines_skip(l, "not 7 ':'-separated fields%.*s, ignoring", "");
+	else if (!users_name_valid(f[0]))
+		lines_skip(l, "invalid user name '%.*s', ignoring", f[0]);
+	else if (!parse_id(f[2], &uid))
+		lines_skip(l, "invalid uid '%.*s', ignoring", f[2]);
+	else if (!parse_id(f[3], &gid))
+		lines_skip(l, "invalid gid '%.*s', ignoring", f[3]);
+	else if (f[5][0] != '/')
+		lines_skip(l, "home directory '%.*s' is not absolute, ignoring", f[5]);
+	else if (user_by_name(db, f[0]))
+		lines_skip(l, "duplicate user '%.*s', ignoring", f[0]);
+	else {
+		*u = (struct users_user){
+			.name = f[0], .uid = uid, .gid = gid, .home = f[5], .shell = f[6]};
+		return true;
+	}
+	return false;
+}
+
+/* Split the member list m in place into a malloc'd array; invalid names are skipped. */
+static int group_parse_members(struct lines *l, char *m, struct users_group *g)
+{
+	_cleanup_free_ const char **members = NULL;
+	size_t n = 0;
+
+	if (*m == '\0')
+		return 0;
+	members = calloc(USERS_MEMBERS_MAX, sizeof(*members));
+	if (!members)
+		return -ENOMEM;
+	for (char *tok = strsep(&m, ","); tok; tok = strsep(&m, ",")) {
+		if (*tok == '\0')
+			continue;
+		if (!users_name_valid(tok))
+			lines_skip(l, "invalid member name '%.*s', ignoring", tok);
+		else if (n == USERS_MEMBERS_MAX) {
+			lines_skip(l, "more than %.*s members, ignoring the rest", "4096");
+			break;
+		} else
+			members[n++] = tok;
+	}
+	g->members = n ? TAKE_PTR(members) : NULL;
+	g->n_members = n;
+	return 0;
+}
+
+/* A group line into *g: 1 when kept, 0 when skipped, -ENOMEM. */
+static int group_parse_line(struct lines *l, const struct users_db *db, char *s,
+			    struct users_group *g)
+{
+	char *f[GROUP_FIELDS];
+	uint32_t gid;
+
+	if (s[0] == '+' || s[0] == '-')
+		lines_skip(l, "NIS compat entry '%.*s' is not supported, ignoring", s);
+	else if (!split_fields(s, f, GROUP_FIELDS))
+		lines_skip(l, "not 4 ':'-separated fields%.*s, ignoring", "");
+	else if (!users_name_valid(f[0]))
+		lines_skip(l, "invalid group name '%.*s', ignoring", f[0]);
+	else if (!parse_id(f[2], &gid))
+		lines_skip(l, "invalid gid '%.*s', ignoring", f[2]);
+	else if (group_by_name(db, f[0]))
+		lines_skip(l, "duplicate group '%.*s', ignoring", f[0]);
+	else {
+		*g = (struct users_group){.name = f[0], .gid = gid};
+		return group_parse_members(l, f[3], g) < 0 ? -ENOMEM : 1;
+	}
+	return 0;
+}
+
+/* Grow *items (of size elem) to hold one more beyond n; -E2BIG past USERS_ENTRIES_MAX. */
+static int grow(void **items, size_t n, size_t elem)
+{
+	void *p;
+
+	if (n >= USERS_ENTRIES_MAX)
+		return -E2BIG;
+	/* The capacity is 16, then the next power of two. */
+	if (n != 0 && (n < 16 || (n & (n - 1)) != 0))
+		return 0;
+	p = realloc(*items, (n ? 2 * n : 16) * elem);
+	if (!p)
+		return -ENOMEM;
+	*items = p;
+	return 0;
+}
+
+static int passwd_load(struct users_db *db, const char *path)
+{
+	struct lines l = {.path = path, .diags = &db->diags};
+	size_t len;
+	char *s;
+	int r = read_file(path, &db->passwd_buf, &len);
+
+	if (r < 0)
+		return r;
+	l.next = db->passwd_buf;
+	l.end = db->passwd_buf + len;
+	while ((s = lines_next(&l))) {
+		struct users_user u;
+
+		if (!passwd_parse_line(&l, db, s, &u))
+			continue;
+		r = grow((void **)&db->users, db->n_users, sizeof(*db->users));
+		if (r < 0)
+			return r;
+		db->users[db->n_users++] = u;
+	}
+	return db->diags.error;
+}
+
+static int group_load(struct users_db *db, const char *path)
+{
+	struct lines l = {.path = path, .diags = &db->diags};
+	size_t len;
+	char *s;
+	int r = read_file(path, &db->group_buf, &len);
+
+	if (r < 0)
+		return r;
+	l.next = db->group_buf;
+	l.end = db->group_buf + len;
+	while ((s = lines_next(&l))) {
+		struct users_group g;
+
+		r = group_parse_line(&l, db, s, &g);
+		if (r <= 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
+		r = grow((void **)&db->groups, db->n_groups, sizeof(*db->groups));
+		if (r < 0) {
+			free((void *)g.members);
+			return r;
+		}
+		db->groups[db->n_groups++] = g;
+	}
+	return db->diags.error;
+}
+
+int users_db_load(const char *root, enum users_source source, struct users_db **ret)
+{
+	char passwd[USERS_PATH_MAX], group[USERS_PATH_MAX];
+	bool alt = source == USERS_SOURCE_ALTFILES;
+	struct users_db *db;
+	int r;
+
+	r = path_below(root, alt ? USERS_ALT_PASSWD : USERS_PASSWD, passwd, sizeof(passwd));
+	if (r >= 0)
+		r = path_below(root, alt ? USERS_ALT_GROUP : USERS_GROUP, group, sizeof(group));
+	if (r < 0)
+		return r;
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return -ENOMEM;
+	db->source = source;
+	r = passwd_load(db, passwd);
+	if (r >= 0)
+		r = group_load(db, group);
+	if (r < 0) {
+		users_db_free(db);
+		return r;
+	}
+	diag_list_sort(&db->diags);
+	*ret = db;
+	return 0;
+}
+
+struct users_db *users_db_free(struct users_db *db)
+{
+	if (!db)
+		return NULL;
+	for (size_t i = 0; i < db->n_groups; i++)
+		free((void *)db->groups[i].members);
+	free(db->users);
+	free(db->groups);
+	free(db->passwd_buf);
+	free(db->group_buf);
+	diag_list_release(&db->diags);
+	free(db);
+	return NULL;
+}
+
+int users_db_find_user(const struct users_db *db, const char *name, const struct users_user **ret)
+{
+	const struct users_user *u;
+
+	if (!users_name_valid(name))
+		return -EINVAL;
+	u = user_by_name(db, name);
+	if (!u)
+		return -ENOENT;
+	*ret = u;
+	return 0;
+}
+
+int users_db_find_uid(const struct users_db *db, uid_t uid, const struct users_user **ret)
+{
+	for (size_t i = 0; i < db->n_users; i++)
+		if (db->users[i].uid == uid) {
+			*ret = &db->users[i];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int users_db_find_group(const struct users_db *db, const char *name, const struct users_group **ret)
+{
+	const struct users_group *g;
+
+	if (!users_name_valid(name))
+		return -EINVAL;
+	g = group_by_name(db, name);
+	if (!g)
+		return -ENOENT;
+	*ret = g;
+	return 0;
+}
+
+int users_db_find_gid(const struct users_db *db, gid_t gid, const struct users_group **ret)
+{
+	for (size_t i = 0; i < db->n_groups; i++)
+		if (db->groups[i].gid == gid) {
+			*ret = &db->groups[i];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int users_db_user_in_group(const struct users_db *db, const char *user, const char *group)
+{
+	const struct users_user *u;
+	const struct users_group *g;
+	int r = users_db_find_user(db, user, &u);
+
+	if (r >= 0)
+		r = users_db_find_group(db, group, &g);
+	if (r < 0)
+		return r;
+	if (u->gid == g->gid)
+		return 1;
+	for (size_t i = 0; i < g->n_members; i++)
+		if (strcmp(g->members[i], user) == 0)
+			return 1;
+	return 0;
+}
+
+/* --- login.defs ------------------------------------------------------------------------------ */
+
+static const struct users_defs defs_default = {
+	.uid_min = 1000,
+	.uid_max = 60000,
+	.sys_uid_min = 101,
+	.sys_uid_max = ID_INVALID, /* uid_min - 1 unless set */
+	.gid_min = 1000,
+	.gid_max = 60000,
+	.sub_uid_min = 100000,
+	.sub_uid_max = 600100000,
+	.sub_uid_count = 65536,
+	.sub_gid_min = 100000,
+	.sub_gid_max = 600100000,
+	.sub_gid_count = 65536,
+};
+
+#define DEFS_KEY(k, field)                                                                         \
+	{                                                                                          \
+		k, offsetof(struct users_defs, field)                                              \
+	}
+static const struct {
+	const char *key;
+	size_t offset;
+} defs_keys[] = {
+	DEFS_KEY("UID_MIN", uid_min),
+	DEFS_KEY("UID_MAX", uid_max),
+	DEFS_KEY("SYS_UID_MIN", sys_uid_min),
+	DEFS_KEY("SYS_UID_MAX", sys_uid_max),
+	DEFS_KEY("GID_MIN", gid_min),
+	DEFS_KEY("GID_MAX", gid_max),
+	DEFS_KEY("SUB_UID_MIN", sub_uid_min),
+	DEFS_KEY("SUB_UID_MAX", sub_uid_max),
+	DEFS_KEY("SUB_UID_COUNT", sub_uid_count),
+	DEFS_KEY("SUB_GID_MIN", sub_gid_min),
+	DEFS_KEY("SUB_GID_MAX", sub_gid_max),
+	DEFS_KEY("SUB_GID_COUNT", sub_gid_count),
+};
+
+/* A number as shadow's getdef reads it (strtoul base 0: decimal, 0x hex, 0 octal), below 2^32-1. */
+static bool parse_defs_number(const char *s, uint32_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0' || v >= ID_INVALID)
+		return false;
+	*ret = (uint32_t)v;
+	return true;
+}
+
+/* "KEY VALUE" (value optionally in double quotes) into d when KEY is one of defs_keys. */
+static void defs_parse_line(struct lines *l, char *s, struct users_defs *d)
+{
+	char *key = s + strspn(s, " \t"), *value, *end;
+	size_t n;
+
+	if (*key == '#' || *key == '\0')
+		return;
+	value = key + strcspn(key, " \t");
+	if (*value != '\0')
+		*value++ = '\0';
+	value += strspn(value, " \t");
+	end = value + strcspn(value, " \t");
+	*end = '\0';
+	n = strlen(value);
+	if (n >= 2 && value[0] == '"' && value[n - 1] == '"') {
+		value[n - 1] = '\0';
+		value++;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(defs_keys); i++) {
+		if (strcmp(key, defs_keys[i].key) != 0)
+			continue;
+		if (!parse_defs_number(value, (uint32_t *)((char *)d + defs_keys[i].offset)))
+			lines_skip(l, "invalid number for %.*s, ignoring", key);
+		return;
+	}
+}
+
+static bool defs_consistent(const struct users_defs *d)
+{
+	return d->uid_min <= d->uid_max && d->sys_uid_min <= d->sys_uid_max &&
+	       d->gid_min <= d->gid_max && d->sub_uid_min <= d->sub_uid_max &&
+	       d->sub_gid_min <= d->sub_gid_max && d->sub_uid_count > 0 && d->sub_gid_count > 0;
+}
+
+int users_defs_load(const char *root, struct users_defs *ret, struct diag_list *diags)
+{
+	char path[USERS_PATH_MAX];
+	struct users_defs d = defs_default;
+	struct lines l = {.path = path, .diags = diags};
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	char *s;
+	int r = path_below(root, USERS_LOGIN_DEFS, path, sizeof(path));
+
+	if (r >= 0)
+		r = read_file(path, &buf, &len);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	l.next = buf;
+	l.end = buf ? buf + len : NULL;
+	while (buf && (s = lines_next(&l)))
+		defs_parse_line(&l, s, &d);
+	if (d.sys_uid_max == ID_INVALID)
+		d.sys_uid_max = d.uid_min > 0 ? d.uid_min - 1 : 0;
+	if (!defs_consistent(&d))
+		return -ERANGE;
+	*ret = d;
+	return 0;
+}
+
+/* --- subuid, subgid -------------------------------------------------------------------------- */
+
+/* 1 when s is a valid range line of name or uid (into *ret), 0 otherwise. */
+static int subid_parse_line(struct lines *l, char *s, const char *name, uid_t uid,
+			    struct users_subid_range *ret)
+{
+	char *f[SUBID_FIELDS];
+	uint32_t owner, start, count;
+	bool numeric;
+
+	if (!split_fields(s, f, SUBID_FIELDS)) {
+		lines_skip(l, "not 3 ':'-separated fields%.*s, ignoring", "");
+		return 0;
+	}
+	numeric = parse_id(f[0], &owner);
+	if (!numeric && !users_name_valid(f[0]))
+		lines_skip(l, "invalid owner '%.*s', ignoring", f[0]);
+	else if (!parse_id(f[1], &start) || !parse_id(f[2], &count) || count == 0 ||
+		 (uint64_t)start + count > (uint64_t)UINT32_MAX + 1)
+		lines_skip(l, "invalid range of '%.*s', ignoring", f[0]);
+	else if (numeric ? owner == uid : strcmp(f[0], name) == 0) {
+		*ret = (struct users_subid_range){.start = start, .count = count};
+		return 1;
+	}
+	return 0;
+}
+
+int users_subid_find(const char *root, const char *path, const char *name, uid_t uid,
+		     struct users_subid_range *ret, struct diag_list *diags)
+{
+	char full[USERS_PATH_MAX];
+	struct lines l = {.path = full, .diags = diags};
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	char *s;
+	int r;
+
+	if (!users_name_valid(name))
+		return -EINVAL;
+	r = path_below(root, path, full, sizeof(full));
+	if (r >= 0)
+		r = read_file(full, &buf, &len);
+	if (r < 0)
+		return r;
+	l.next = buf;
+	l.end = buf + len;
+	while ((s = lines_next(&l)))
+		if (subid_parse_line(&l, s, name, uid, ret) > 0)
+			return 0;
+	return -ENOENT;
+}

@@ -1,0 +1,128 @@
+/* users.h: user and group facts without NSS — a static musl binary has no NSS modules, so tailpod
+ * reads the files itself: passwd and group (struct users_db), login.defs (UID_MIN and the other
+ * allocation limits, with shadow-utils' defaults for what is missing) and subuid/subgid (ranges
+ * for rootless Podman). Every path is taken below a root prefix (NULL or "/" for the real one) so
+ * tests and the sandbox point it elsewhere. Fedora CoreOS keeps its system users in
+ * /usr/lib/passwd and /usr/lib/group, read by glibc's NSS "altfiles" module only: users tailpod
+ * creates land in /etc/passwd, but `core` and the system accounts do not, so lookups for those go
+ * to the altfiles database (USERS_SOURCE_ALTFILES) as a fallback that doctor can report. Every
+ * input is bounded (file size, line length, entries); a hostile or malformed line is skipped with
+ * a diagnostic ("PATH:LINE: MESSAGE, ignoring") and never stops the load. Core module: no
+ * printing; 0 or a negative errno. */
+#ifndef TAILPOD_USERS_H
+#define TAILPOD_USERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "diag.h"
+
+#define USERS_PASSWD	 "/etc/passwd"
+#define USERS_GROUP	 "/etc/group"
+#define USERS_ALT_PASSWD "/usr/lib/passwd"
+#define USERS_ALT_GROUP	 "/usr/lib/group"
+#define USERS_LOGIN_DEFS "/etc/login.defs"
+#define USERS_SUBUID	 "/etc/subuid"
+#define USERS_SUBGID	 "/etc/subgid"
+
+enum {
+	USERS_FILE_MAX = 16 * 1024 * 1024, /* bytes in one database file */
+	USERS_LINE_MAX = 4096,		   /* bytes in one line, as shadow's own limit */
+	USERS_ENTRIES_MAX = 65536,	   /* users, groups or subid lines kept per file */
+	USERS_NAME_MAX = 32,		   /* bytes in a user or group name (UT_NAMESIZE) */
+	USERS_MEMBERS_MAX = 4096,	   /* members listed in one group line */
+	USERS_PATH_MAX = 4096,		   /* bytes in root + file path */
+};
+
+/* Which pair of files a users_db is read from. */
+enum users_source {
+	USERS_SOURCE_ETC,      /* /etc/passwd and /etc/group: what tailpod creates and manages */
+	USERS_SOURCE_ALTFILES, /* /usr/lib/passwd and /usr/lib/group (Fedora CoreOS altfiles) */
+};
+
+struct users_user {
+	const char *name;
+	uid_t uid;
+	gid_t gid;
+	const char *home; /* from the entry, never assumed to be /home/NAME */
+	const char *shell;
+};
+
+struct users_group {
+	const char *name;
+	gid_t gid;
+	const char *const *members; /* supplementary members, as listed */
+	size_t n_members;
+};
+
+/* A snapshot of one passwd and group pair. Strings point into private buffers. */
+struct users_db {
+	enum users_source source;
+	struct users_user *users; /* file order; the first of duplicate names wins */
+	size_t n_users;
+	struct users_group *groups;
+	size_t n_groups;
+	struct diag_list diags; /* skipped lines, each ending in ", ignoring" */
+	char *passwd_buf;	/* private */
+	char *group_buf;	/* private */
+};
+
+/* The allocation limits of login.defs; missing keys keep shadow-utils' defaults. */
+struct users_defs {
+	uid_t uid_min;					  /* 1000 */
+	uid_t uid_max;					  /* 60000 */
+	uid_t sys_uid_min;				  /* 101 */
+	uid_t sys_uid_max;				  /* uid_min - 1 */
+	gid_t gid_min;					  /* 1000 */
+	gid_t gid_max;					  /* 60000 */
+	uint32_t sub_uid_min, sub_uid_max, sub_uid_count; /* 100000, 600100000, 65536 */
+	uint32_t sub_gid_min, sub_gid_max, sub_gid_count; /* the same */
+};
+
+/* One line of /etc/subuid or /etc/subgid. */
+struct users_subid_range {
+	uint32_t start;
+	uint32_t count;
+};
+
+/* True for a name tailpod accepts in these files and as a workload: 1..USERS_NAME_MAX bytes of
+ * [A-Za-z0-9_.-], an optional final '$', not starting with '-', not "." or "..", not all digits
+ * (useradd and systemd refuse those: they read as uids). */
+bool users_name_valid(const char *name);
+
+/* Read the source's passwd and group below root. Returns 0, or -ENOENT (a file is missing),
+ * -EFBIG (past USERS_FILE_MAX), -E2BIG (past USERS_ENTRIES_MAX entries), -ENOMEM, or the errno
+ * of the open or read. Bad lines go to (*ret)->diags and are skipped. */
+int users_db_load(const char *root, enum users_source source, struct users_db **ret);
+
+/* Accepts NULL; returns NULL. */
+struct users_db *users_db_free(struct users_db *db);
+
+/* Look a user up by name or uid, a group by name or gid: 0 with *ret set, -ENOENT, or -EINVAL
+ * for a name that users_name_valid() refuses. */
+int users_db_find_user(const struct users_db *db, const char *name, const struct users_user **ret);
+int users_db_find_uid(const struct users_db *db, uid_t uid, const struct users_user **ret);
+int users_db_find_group(const struct users_db *db, const char *name,
+			const struct users_group **ret);
+int users_db_find_gid(const struct users_db *db, gid_t gid, const struct users_group **ret);
+
+/* 1 when user is in group, as its primary group or a listed member, 0 when not; -ENOENT when
+ * the user or the group is not in db, -EINVAL for an invalid name. */
+int users_db_user_in_group(const struct users_db *db, const char *user, const char *group);
+
+/* Read login.defs below root into *ret. A missing file gives the defaults (and 0). Lines that are
+ * not "KEY VALUE" with a known key and a valid number are skipped; a malformed value of a key
+ * this module uses gets a diagnostic in diags (which may be NULL). An inconsistent result
+ * (uid_min > uid_max, ...) is -ERANGE. */
+int users_defs_load(const char *root, struct users_defs *ret, struct diag_list *diags);
+
+/* Find the first range of name (or of its uid written as a number, as shadow allows) in path
+ * (USERS_SUBUID or USERS_SUBGID) below root. 0 with *ret set, -ENOENT when the file or a range is
+ * missing; other errors as users_db_load(). Lines with a zero count or start + count past 2^32
+ * are skipped with a diagnostic in diags (which may be NULL). */
+int users_subid_find(const char *root, const char *path, const char *name, uid_t uid,
+		     struct users_subid_range *ret, struct diag_list *diags);
+
+#endif
