@@ -1,0 +1,87 @@
+# lib.sh: the sandbox for sync's black-box tests (DESIGN.md §7, issue 6), sourced by a test after
+# tests/applets/lib.sh. A sandbox is a directory SB that a private mount namespace (tests/sandbox/
+# enter, which runs `unshare --mount` as root) lays over the host: SB/etc over /etc (an overlay: the
+# files below replace the host's, every write lands in SB/etc), SB/home on /home, SB/run on /run,
+# SB/cgroup on /sys/fs/cgroup, and stub useradd, userdel, loginctl and systemctl
+# (tests/sandbox/stubs) wherever core/exec would find the real ones. No systemd runs: the stubs
+# record their calls and keep the fake files in line. The host's /etc is never written.
+#
+#   sandbox_new SB            a fresh sandbox: root, core (uid 1000, protected) and nobody; groups
+#                             wheel, tailpod (990, managed) and tailpod-mint (991); login.defs
+#                             with UID_MIN 1000; core's subuid/subgid ranges; SB/state, an empty
+#                             state directory for TAILPOD_STATE_DIR
+#   sandbox_run SB CMD...     run CMD as root inside; the caller's environment is kept
+#   sandbox_tp SB ARGS...     run the binary under test inside (through $TP_QEMU)
+#   sandbox_fault SB STUB ACTION TIMES PATTERN
+#                             inject a fault (format in tests/sandbox/stubs/.stublib)
+#   sandbox_calls SB          the stubs' calls so far, one "NAME ARGS..." per line
+#   sandbox_linger SB         users with linger enabled, one per line
+
+SANDBOX_DIR=$TP_TOP/tests/sandbox
+
+sandbox_new() {
+	local sb=$1
+	mkdir -p "$sb"/{etc,.etc-work,home,run/user,run/tailpod-sandbox,cgroup/user.slice,state}
+	: >"$sb/etc/.tailpod-sandbox"
+	: >"$sb/run/tailpod-sandbox/marker"
+	: >"$sb/run/tailpod-sandbox/calls"
+	cat >"$sb/etc/passwd" <<-'EOT'
+		root:x:0:0:root:/root:/bin/bash
+		nobody:x:65534:65534:Kernel Overflow User:/:/usr/sbin/nologin
+		core:x:1000:1000:CoreOS Admin:/home/core:/bin/bash
+	EOT
+	cat >"$sb/etc/group" <<-'EOT'
+		root:x:0:
+		wheel:x:10:core
+		nobody:x:65534:
+		tailpod:x:990:
+		tailpod-mint:x:991:
+		core:x:1000:
+	EOT
+	cat >"$sb/etc/shadow" <<-'EOT'
+		root:!:20000::::::
+		nobody:!:20000::::::
+		core:!:20000::::::
+	EOT
+	echo 'core:100000:65536' >"$sb/etc/subuid"
+	echo 'core:100000:65536' >"$sb/etc/subgid"
+	cat >"$sb/etc/login.defs" <<-'EOT'
+		UID_MIN 1000
+		UID_MAX 60000
+		GID_MIN 1000
+		GID_MAX 60000
+		SUB_UID_MIN 100000
+		SUB_UID_COUNT 65536
+	EOT
+	chmod 0600 "$sb/etc/shadow"
+	mkdir -p "$sb/home/core"
+}
+
+sandbox_run() {
+	local sb=$1
+	shift
+	"$SANDBOX_DIR/enter" "$sb" "$@"
+}
+
+sandbox_tp() {
+	local sb=$1
+	shift
+	sandbox_run "$sb" $TP_QEMU "$TP_BIN" "$@"
+}
+
+sandbox_fault() {
+	local sb=$1
+	shift
+	echo "$*" >>"$sb/run/tailpod-sandbox/faults"
+}
+
+sandbox_calls() {
+	cat "$1/run/tailpod-sandbox/calls"
+}
+
+sandbox_linger() {
+	ls "$1/run/tailpod-sandbox/linger" 2>/dev/null || true
+}
+
+export SANDBOX_DIR
+export -f sandbox_new sandbox_run sandbox_tp sandbox_fault sandbox_calls sandbox_linger
