@@ -1,0 +1,303 @@
+/* systemd.c: useradd, userdel, loginctl and systemctl through core/exec, and user-service liveness
+ * from the cgroup tree (see systemd.h). Names are validated before an argv is built, so nothing a
+ * repository names can turn into an option; a failure keeps the first line of the program's stderr
+ * for the log. */
+#define _GNU_SOURCE 1
+
+#include "systemd.h"
+#include "core.h"
+#include "exec.h"
+#include "fs.h"
+#include "users.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+enum {
+	ERR_CAPTURE = 4096, /* stderr bytes kept for the message */
+	EVENTS_MAX = 4096,  /* bytes of a cgroup.events file */
+	UID_STR_MAX = 16,   /* "4294967295" and room */
+	ARGV_MAX_HERE = 8,  /* the longest argv built here, NULL included */
+};
+
+void systemd_cmds_init(struct systemd_cmds *c)
+{
+	*c = (struct systemd_cmds){
+		.useradd = "useradd",
+		.userdel = "userdel",
+		.loginctl = "loginctl",
+		.systemctl = "systemctl",
+		.cgroup_root = "/sys/fs/cgroup",
+		.run_user = "/run/user",
+		.shell = "/sbin/nologin",
+		.timeout_ms = SYSTEMD_TIMEOUT_MS,
+		.userdel_tries = SYSTEMD_USERDEL_TRIES,
+		.userdel_retry_ms = SYSTEMD_USERDEL_RETRY_MS,
+	};
+}
+
+bool systemd_unit_name_valid(const char *unit)
+{
+	size_t n = strlen(unit);
+
+	if (n == 0 || n > SYSTEMD_UNIT_MAX || unit[0] == '-' || unit[0] == '.' ||
+	    !strchr(unit, '.'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = unit[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || strchr(":_.@-", ch)))
+			return false;
+	}
+	return true;
+}
+
+/* The first line of the program's stderr, without trailing blanks. */
+static size_t first_line(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && s[n] != '\n' && s[n] != '\0')
+		n++;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	return n;
+}
+
+static void error_set(struct systemd_error *err, int status, bool timed_out, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void error_set(struct systemd_error *err, int status, bool timed_out, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	err->status = status;
+	err->timed_out = timed_out;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* The program as messages name it: its base name. */
+static const char *prog_name(const char *prog)
+{
+	const char *slash = strrchr(prog, '/');
+
+	return slash ? slash + 1 : prog;
+}
+
+/* Turn a finished run into 0 or -errno with err filled. */
+static int run_outcome(const char *prog, const struct exec_result *res, struct systemd_error *err)
+{
+	char how[EXEC_DESCRIBE_MAX];
+	size_t n;
+	int status = WIFEXITED(res->status) && !res->timed_out ? WEXITSTATUS(res->status) : -1;
+
+	if (exec_result_ok(res))
+		return 0;
+	exec_status_describe(res, how, sizeof(how));
+	n = first_line(res->err, res->err_len);
+	if (n > 0)
+		error_set(err, status, res->timed_out, "%s: %s: %.*s", prog, how, (int)n, res->err);
+	else
+		error_set(err, status, res->timed_out, "%s: %s", prog, how);
+	return res->timed_out ? -ETIMEDOUT : -EPROTO;
+}
+
+/* Run argv (argv[0] the program) with the timeout of c. */
+static int run(const struct systemd_cmds *c, const char *const *argv, struct systemd_error *err)
+{
+	struct exec_opts o = {
+		.argv = argv,
+		.timeout_ms = c->timeout_ms,
+		.err_max = ERR_CAPTURE,
+	};
+	struct exec_result res = {0};
+	int r = exec_run(&o, &res);
+
+	if (r < 0) {
+		error_set(err, -1, false, "%s: cannot run: %s", argv[0],
+			  r == -ENOENT ? "not found" : strerror(-r));
+		return r;
+	}
+	r = run_outcome(prog_name(argv[0]), &res, err);
+	exec_result_release(&res);
+	return r;
+}
+
+static int name_check(const char *what, const char *name, struct systemd_error *err)
+{
+	if (users_name_valid(name))
+		return 0;
+	error_set(err, -1, false, "invalid %s name '%.*s'", what, 64, name);
+	return -EINVAL;
+}
+
+int systemd_user_add(const struct systemd_cmds *c, const char *name, const char *group,
+		     struct systemd_error *err)
+{
+	const char *argv[ARGV_MAX_HERE] = {c->useradd, "--create-home", "--shell", c->shell,
+					   "-G",       group,		name,	   NULL};
+	int r = name_check("user", name, err);
+
+	if (r >= 0)
+		r = name_check("group", group, err);
+	return r < 0 ? r : run(c, argv, err);
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int systemd_user_delete(const struct systemd_cmds *c, const char *name, struct systemd_error *err)
+{
+	const char *argv[] = {c->userdel, "-r", name, NULL};
+	unsigned tries = c->userdel_tries ? c->userdel_tries : 1;
+	struct systemd_error e = {0};
+	int r = name_check("user", name, err);
+
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < tries; i++) {
+		if (i > 0)
+			sleep_ms(c->userdel_retry_ms);
+		r = run(c, argv, &e);
+		if (r != -EPROTO || e.status != SYSTEMD_USERDEL_BUSY)
+			break;
+	}
+	if (r == -EPROTO && e.status == SYSTEMD_USERDEL_BUSY)
+		r = -EBUSY;
+	if (r < 0 && err)
+		*err = e;
+	return r;
+}
+
+static int loginctl(const struct systemd_cmds *c, const char *verb, const char *name,
+		    struct systemd_error *err)
+{
+	const char *argv[] = {c->loginctl, verb, name, NULL};
+	int r = name_check("user", name, err);
+
+	return r < 0 ? r : run(c, argv, err);
+}
+
+int systemd_linger_enable(const struct systemd_cmds *c, const char *name, struct systemd_error *err)
+{
+	return loginctl(c, "enable-linger", name, err);
+}
+
+int systemd_linger_disable(const struct systemd_cmds *c, const char *name,
+			   struct systemd_error *err)
+{
+	return loginctl(c, "disable-linger", name, err);
+}
+
+int systemd_user_terminate(const struct systemd_cmds *c, const char *name,
+			   struct systemd_error *err)
+{
+	return loginctl(c, "terminate-user", name, err);
+}
+
+int systemd_manager_start(const struct systemd_cmds *c, uid_t uid, struct systemd_error *err)
+{
+	char unit[UID_STR_MAX + 16], bus[SYSTEMD_PATH_MAX];
+	const char *argv[] = {c->systemctl, "start", unit, NULL};
+	struct stat st;
+	int r;
+
+	snprintf(unit, sizeof(unit), "user@%" PRIu32 ".service", (uint32_t)uid);
+	if (snprintf(bus, sizeof(bus), "%s/%" PRIu32 "/bus", c->run_user, (uint32_t)uid) >=
+	    (int)sizeof(bus))
+		return -ENAMETOOLONG;
+	r = run(c, argv, err);
+	if (r < 0)
+		return r;
+	if (lstat(bus, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		error_set(err, -1, false, "%s started but %s is not a socket", unit, bus);
+		return -ENOTCONN;
+	}
+	return 0;
+}
+
+static bool verb_takes_unit(const char *verb, bool *ret_known)
+{
+	static const char *const with_unit[] = {"restart", "stop", "enable", "disable"};
+
+	*ret_known = true;
+	if (strcmp(verb, "daemon-reload") == 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(with_unit); i++)
+		if (strcmp(verb, with_unit[i]) == 0)
+			return true;
+	*ret_known = false;
+	return false;
+}
+
+int systemd_user_unit(const struct systemd_cmds *c, const char *name, const char *verb,
+		      const char *unit, struct systemd_error *err)
+{
+	char machine[USERS_NAME_MAX + 2];
+	const char *argv[] = {c->systemctl, "--user", "-M", machine, verb, unit, NULL};
+	bool known, takes = verb_takes_unit(verb, &known);
+	int r = name_check("user", name, err);
+
+	if (r < 0)
+		return r;
+	if (!known || takes != (unit != NULL) || (unit && !systemd_unit_name_valid(unit))) {
+		error_set(err, -1, false, "invalid systemctl call '%.*s %.*s'", 32, verb, 64,
+			  unit ? unit : "");
+		return -EINVAL;
+	}
+	snprintf(machine, sizeof(machine), "%s@", name);
+	return run(c, argv, err);
+}
+
+/* "populated 1" as a line of a cgroup.events file. */
+static bool events_populated(const char *s)
+{
+	for (const char *p = s; p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, "populated ", 10) == 0)
+			return p[10] == '1';
+	}
+	return false;
+}
+
+int systemd_unit_running(const struct systemd_cmds *c, uid_t uid, const char *unit)
+{
+	char path[SYSTEMD_PATH_MAX];
+	_cleanup_free_ char *buf = NULL;
+	uint32_t u = (uint32_t)uid;
+	size_t len;
+	int n, r;
+
+	if (!systemd_unit_name_valid(unit))
+		return -EINVAL;
+	n = snprintf(path, sizeof(path),
+		     "%s/user.slice/user-%" PRIu32 ".slice/user@%" PRIu32
+		     ".service/app.slice/%s/cgroup.events",
+		     c->cgroup_root, u, u, unit);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	r = fs_read_bounded(AT_FDCWD, path, EVENTS_MAX, &buf, &len);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0;
+	if (r < 0)
+		return r;
+	return events_populated(buf) ? 1 : 0;
+}

@@ -1,0 +1,94 @@
+/* systemd.h: the system commands sync drives for a workload user — useradd, userdel (bounded
+ * retries while the user is busy), loginctl (linger, terminate-user), systemctl for the user
+ * manager (start user@UID.service and check its bus socket) and for units inside it (`systemctl
+ * --user -M NAME@ ...`) — each run through core/exec (argv, no shell, no inherited environment)
+ * with a timeout, plus the liveness of a user service read from its cgroup without running
+ * anything. Which programs run and where the cgroup tree and /run/user are come from struct
+ * systemd_cmds, filled with the real ones by systemd_cmds_init(), so tests point them at fakes
+ * without a test-only code path. Core module: no printing; 0 or a negative errno, and on failure
+ * a message for the applet to log. */
+#ifndef TAILPOD_SYSTEMD_H
+#define TAILPOD_SYSTEMD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+enum {
+	SYSTEMD_TIMEOUT_MS = 90000,	 /* per command: systemd's own default start timeout */
+	SYSTEMD_USERDEL_TRIES = 5,	 /* userdel attempts while it answers "busy" */
+	SYSTEMD_USERDEL_RETRY_MS = 2000, /* between those attempts */
+	SYSTEMD_USERDEL_BUSY = 8,	 /* userdel's exit status for a user still logged in */
+	SYSTEMD_MSG_MAX = 512,		 /* bytes of struct systemd_error.msg */
+	SYSTEMD_UNIT_MAX = 255,		 /* bytes in a unit name */
+	SYSTEMD_PATH_MAX = 4096,
+};
+
+/* What runs and where things are. Programs are bare names looked up in EXEC_SAFE_PATH, or
+ * absolute paths. */
+struct systemd_cmds {
+	const char *useradd;	   /* "useradd" */
+	const char *userdel;	   /* "userdel" */
+	const char *loginctl;	   /* "loginctl" */
+	const char *systemctl;	   /* "systemctl" */
+	const char *cgroup_root;   /* "/sys/fs/cgroup" */
+	const char *run_user;	   /* "/run/user" */
+	const char *shell;	   /* "/sbin/nologin": the login shell of workload users */
+	unsigned timeout_ms;	   /* SYSTEMD_TIMEOUT_MS */
+	unsigned userdel_tries;	   /* SYSTEMD_USERDEL_TRIES */
+	unsigned userdel_retry_ms; /* SYSTEMD_USERDEL_RETRY_MS */
+};
+
+/* Why a command failed: msg reads "useradd: exited with status 9: useradd: user 'web' already
+ * exists" (program, what happened, the first line of its stderr), lowercase, no final period. */
+struct systemd_error {
+	int status; /* exit status, -1 when it did not exit (signal, timeout, never ran) */
+	bool timed_out;
+	char msg[SYSTEMD_MSG_MAX];
+};
+
+void systemd_cmds_init(struct systemd_cmds *c);
+
+/* Every command function returns 0 on success; -EINVAL for an invalid user, group or unit name
+ * (checked before anything runs: no name can become an option); -ENOENT when the program is not
+ * found; -ETIMEDOUT when it ran past timeout_ms (its process group is killed); -EPROTO when it
+ * exited non-zero or was killed; other errnos from core/exec. err (may be NULL) is filled on
+ * failure only. */
+
+/* useradd --create-home --shell SHELL -G GROUP NAME: a regular user (so it gets subuid/subgid
+ * ranges) whose supplementary group is the managed one. */
+int systemd_user_add(const struct systemd_cmds *c, const char *name, const char *group,
+		     struct systemd_error *err);
+
+/* userdel -r NAME, retried up to userdel_tries times, userdel_retry_ms apart, while it exits with
+ * SYSTEMD_USERDEL_BUSY; -EBUSY when it still is after the last try. */
+int systemd_user_delete(const struct systemd_cmds *c, const char *name, struct systemd_error *err);
+
+/* loginctl enable-linger / disable-linger / terminate-user NAME. */
+int systemd_linger_enable(const struct systemd_cmds *c, const char *name,
+			  struct systemd_error *err);
+int systemd_linger_disable(const struct systemd_cmds *c, const char *name,
+			   struct systemd_error *err);
+int systemd_user_terminate(const struct systemd_cmds *c, const char *name,
+			   struct systemd_error *err);
+
+/* systemctl start user@UID.service, then check that RUN_USER/UID/bus is a socket. user@.service
+ * is Type=notify: start returns once the manager is ready, so the socket is checked once, never
+ * polled; -ENOTCONN (with a message) when it is missing. */
+int systemd_manager_start(const struct systemd_cmds *c, uid_t uid, struct systemd_error *err);
+
+/* systemctl --user -M NAME@ VERB [UNIT]: daemon-reload (unit NULL), restart, stop, enable,
+ * disable. verb is one of those; any other is -EINVAL. */
+int systemd_user_unit(const struct systemd_cmds *c, const char *name, const char *verb,
+		      const char *unit, struct systemd_error *err);
+
+/* Whether unit runs in the manager of uid, read from CGROUP_ROOT/user.slice/user-UID.slice/
+ * user@UID.service/app.slice/UNIT/cgroup.events ("populated 1"), so a healthy workload costs no
+ * child process. 1 running, 0 not (no such cgroup, or nothing in it), -EINVAL for a bad unit
+ * name, other negative errnos when the file cannot be read. */
+int systemd_unit_running(const struct systemd_cmds *c, uid_t uid, const char *unit);
+
+/* True for a unit name tailpod passes on: 1..SYSTEMD_UNIT_MAX bytes of [A-Za-z0-9:_.@-], not
+ * starting with '-' or '.', with a '.' (a type suffix). */
+bool systemd_unit_name_valid(const char *unit);
+
+#endif
