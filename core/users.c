@@ -86,6 +86,13 @@ static void lines_skip(struct lines *l, const char *fmt, const char *what)
 		(void)diag_add(l->diags, l->path, NULL, l->line, fmt, DIAG_QUOTE(what));
 }
 
+/* Report a limit that was hit; the message names the limit (DESIGN.md §4.8). */
+static void lines_skip_limit(struct lines *l, const char *fmt, unsigned limit)
+{
+	if (l->diags)
+		(void)diag_add(l->diags, l->path, NULL, l->line, fmt, limit);
+}
+
 /* The next line worth parsing (not empty, not a '#' comment), NUL-terminated, or NULL at the end.
  * Too long lines and lines with a NUL byte are skipped with a diagnostic. */
 static char *lines_next(struct lines *l)
@@ -98,7 +105,7 @@ static char *lines_next(struct lines *l)
 		l->line++;
 		s[n] = '\0';
 		if (n > USERS_LINE_MAX)
-			lines_skip(l, "line longer than %.*s bytes, ignoring", "4096");
+			lines_skip_limit(l, "line longer than %u bytes, ignoring", USERS_LINE_MAX);
 		else if (strlen(s) != n)
 			lines_skip(l, "line contains a NUL byte%.*s, ignoring", "");
 		else if (n > 0 && s[0] != '#')
@@ -193,11 +200,13 @@ static bool passwd_parse_line(struct lines *l, const struct users_db *db, char *
 static int group_parse_members(struct lines *l, char *m, struct users_group *g)
 {
 	_cleanup_free_ const char **members = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 1;
 
 	if (*m == '\0')
 		return 0;
-	members = calloc(USERS_MEMBERS_MAX, sizeof(*members));
+	for (const char *c = strchr(m, ','); c && cap < USERS_MEMBERS_MAX; c = strchr(c + 1, ','))
+		cap++;
+	members = calloc(cap, sizeof(*members));
 	if (!members)
 		return -ENOMEM;
 	for (char *tok = strsep(&m, ","); tok; tok = strsep(&m, ",")) {
@@ -205,8 +214,9 @@ static int group_parse_members(struct lines *l, char *m, struct users_group *g)
 			continue;
 		if (!users_name_valid(tok))
 			lines_skip(l, "invalid member name '%.*s', ignoring", tok);
-		else if (n == USERS_MEMBERS_MAX) {
-			lines_skip(l, "more than %.*s members, ignoring the rest", "4096");
+		else if (n == cap) {
+			lines_skip_limit(l, "more than %u members, ignoring the rest",
+					 USERS_MEMBERS_MAX);
 			break;
 		} else
 			members[n++] = tok;

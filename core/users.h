@@ -29,11 +29,12 @@
 
 enum {
 	USERS_FILE_MAX = 16 * 1024 * 1024, /* bytes in one database file */
-	USERS_LINE_MAX = 4096,		   /* bytes in one line, as shadow's own limit */
-	USERS_ENTRIES_MAX = 65536,	   /* users, groups or subid lines kept per file */
-	USERS_NAME_MAX = 32,		   /* bytes in a user or group name (UT_NAMESIZE) */
-	USERS_MEMBERS_MAX = 4096,	   /* members listed in one group line */
-	USERS_PATH_MAX = 4096,		   /* bytes in root + file path */
+	/* bytes in one line: the managed group's line lists every workload user */
+	USERS_LINE_MAX = 256 * 1024,
+	USERS_ENTRIES_MAX = 65536, /* users, groups or subid lines kept per file */
+	USERS_NAME_MAX = 32,	   /* bytes in a user or group name (UT_NAMESIZE) */
+	USERS_MEMBERS_MAX = 16384, /* members listed in one group line */
+	USERS_PATH_MAX = 4096,	   /* bytes in root + file path */
 };
 
 /* Which pair of files a users_db is read from. */

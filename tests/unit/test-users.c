@@ -253,7 +253,7 @@ static void test_bounds(void **state)
 	struct users_db *db = NULL;
 
 	assert_non_null(big);
-	/* A line one byte too long is skipped; one at the limit is kept. */
+	/* A line one byte over the limit is skipped, the next one is read. */
 	p = big;
 	p += sprintf(p, "long:x:1:1::/");
 	memset(p, 'h', USERS_LINE_MAX - (size_t)(p - big) + 1);
@@ -263,7 +263,7 @@ static void test_bounds(void **state)
 	puts_(fx, USERS_GROUP, "");
 	assert_int_equal(users_db_load(fx->root, USERS_SOURCE_ETC, &db), 0);
 	assert_int_equal(db->n_users, 1);
-	assert_diag(db, 0, 1, "line longer than 4096 bytes, ignoring");
+	assert_diag(db, 0, 1, "line longer than 262144 bytes, ignoring");
 	db = users_db_free(db);
 
 	for (size_t i = 0; i < n; i++)
@@ -275,6 +275,19 @@ static void test_bounds(void **state)
 	put(fx, USERS_PASSWD, big, len - strlen(strrchr(big, 'u')));
 	assert_int_equal(users_db_load(fx->root, USERS_SOURCE_ETC, &db), 0);
 	assert_int_equal(db->n_users, USERS_ENTRIES_MAX);
+	users_db_free(db);
+
+	/* A group lists at most USERS_MEMBERS_MAX members; the rest is dropped with a diagnostic.
+	 */
+	len = (size_t)sprintf(big, "many:x:5:");
+	for (size_t i = 0; i <= USERS_MEMBERS_MAX; i++)
+		len += (size_t)sprintf(big + len, "%sm", i ? "," : "");
+	big[len++] = '\n';
+	puts_(fx, USERS_PASSWD, "ok:x:2:2::/h:/s\n");
+	put(fx, USERS_GROUP, big, len);
+	assert_int_equal(users_db_load(fx->root, USERS_SOURCE_ETC, &db), 0);
+	assert_int_equal(db->groups[0].n_members, USERS_MEMBERS_MAX);
+	assert_diag(db, 0, 1, "more than 16384 members, ignoring the rest");
 	users_db_free(db);
 	free(big);
 }
