@@ -66,6 +66,7 @@ sandbox_run() {
 sandbox_tp() {
 	local sb=$1
 	shift
+	# shellcheck disable=SC2086 # TP_QEMU is empty on the native architecture
 	sandbox_run "$sb" $TP_QEMU "$TP_BIN" "$@"
 }
 
