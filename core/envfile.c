@@ -42,6 +42,7 @@
 #include <sys/stat.h>
 
 #include "core.h"
+#include "fs.h"
 #include "envfile.h"
 #include "utf8.h"
 
@@ -519,19 +520,8 @@ int envfile_parse_fd(const char *name, int fd, struct envfile **ret, struct envf
 int envfile_parse_path(const char *path, struct envfile **ret, struct envfile_error *err)
 {
 	_cleanup_close_ int fd = -1;
-	struct stat st;
-	int r = 0;
+	int r = fs_open_regular(path, &fd);
 
-	/* O_NONBLOCK: a FIFO planted at the path must not hang us before the type check. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		r = -errno;
-	else if (fstat(fd, &st) < 0)
-		r = -errno;
-	else if (S_ISDIR(st.st_mode))
-		r = -EISDIR;
-	else if (!S_ISREG(st.st_mode))
-		r = -EBADFD;
 	if (r < 0) {
 		if (err)
 			*err = (struct envfile_error){.name = path};

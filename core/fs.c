@@ -408,6 +408,25 @@ static int fs_read_probe_more(int fd)
 	return n > 0 ? -EFBIG : 0;
 }
 
+int fs_open_regular(const char *path, int *ret_fd)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	/* O_NONBLOCK: a FIFO planted at the path must not hang us before the type check. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EBADFD;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
 int fs_read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len)
 {
 	_cleanup_free_ char *buf = NULL;

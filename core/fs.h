@@ -56,6 +56,13 @@ int fs_unlink_beneath(int rootfd, const char *relpath, int flags);
  * tree someone else controls open it with fs_open_beneath() and call fs_read_fd_bounded(). */
 int fs_read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len);
 
+/*
+ * Open path for reading as a regular file: never following a final symlink (-ELOOP), never
+ * blocking on a FIFO planted there, -EISDIR for a directory, -EBADFD for any other non-regular
+ * file. The parsers of tailpod's own files (ini, envfile) start here.
+ */
+int fs_open_regular(const char *path, int *ret_fd);
+
 /* The same from an fd open for reading; reads from the current offset. */
 int fs_read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
 
