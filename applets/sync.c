@@ -25,7 +25,7 @@ static const char *arg_config;
 static const struct opt sync_opts[] = {
 	OPT_BOOL('n', "dry-run", &arg_dry_run, "print the plan, change nothing"),
 	OPT_BOOL(0, "fetch-only", &arg_fetch_only,
-		 "fetch and validate, print the commit and the desired workloads, change nothing"),
+		 "fetch and validate, print the commit and the\ndesired workloads, change nothing"),
 	OPT_BOOL(0, "json", &arg_json, "with --fetch-only: print the result as JSON"),
 	OPT_STRING(0, "config", &arg_config, "FILE", "settings file (default " CONFIG_PATH ")"),
 	OPT_BOOL(0, "allow-empty", &arg_allow_empty,

@@ -15,6 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum {
+	OPT_HELP_COLUMN = 28, /* width of the option column in --help */
+};
+
 static bool opt_help;
 static int opt_quiet, opt_verbose;
 
@@ -194,6 +198,21 @@ int opt_parse(const struct applet_cli *cli, int argc, char **argv, int *ret_narg
 	return OPT_RESULT_RUN;
 }
 
+/* The option column, then its help; later lines of a multi-line help stay in the help column. */
+static void print_help_text(const char *left, const char *help)
+{
+	for (;;) {
+		const char *nl = strchr(help, '\n');
+		int len = (int)(nl ? (size_t)(nl - help) : strlen(help));
+
+		printf("  %-*s %.*s\n", OPT_HELP_COLUMN, left, len, help);
+		if (!nl)
+			return;
+		left = "";
+		help = nl + 1;
+	}
+}
+
 static void print_opt(const struct opt *o)
 {
 	char left[64];
@@ -208,7 +227,7 @@ static void print_opt(const struct opt *o)
 	if (opt_takes_value(o) && n >= 0 && (size_t)n < sizeof(left))
 		snprintf(left + n, sizeof(left) - (size_t)n, "%s%s", o->long_name ? "=" : " ",
 			 o->arg_name ? o->arg_name : "VALUE");
-	printf("  %-28s %s\n", left, o->help);
+	print_help_text(left, o->help);
 }
 
 void opt_print_help(const struct applet_cli *cli)

@@ -20,7 +20,8 @@ static long arg_timeout;
 static const struct opt test_opts[] = {
 	OPT_BOOL('n', "dry-run", &arg_dry_run, "show what would change"),
 	OPT_STRING('c', "config", &arg_config, "FILE", "read settings from FILE"),
-	OPT_INT(0, "timeout", &arg_timeout, "SECONDS", "give up after SECONDS", 1, 3600),
+	OPT_INT(0, "timeout", &arg_timeout, "SECONDS", "give up after SECONDS\n(1 to 3600)", 1,
+		3600),
 	OPT_END,
 };
 
@@ -180,6 +181,9 @@ static void test_help_is_generated_from_table(void **state)
 	assert_non_null(strstr(out, "  -n, --dry-run "));
 	assert_non_null(strstr(out, "  -c, --config=FILE "));
 	assert_non_null(strstr(out, "      --timeout=SECONDS "));
+	/* A second help line stays in the help column. */
+	assert_non_null(
+		strstr(out, "give up after SECONDS\n                               (1 to 3600)\n"));
 	assert_non_null(strstr(out, "  -h, --help "));
 	assert_non_null(strstr(out, "75 busy or temporary"));
 	free(out);
