@@ -180,14 +180,17 @@ demo: build/$(NATIVE_ARCH)/tailpod
 	@echo; echo '$$ tailpod $(DEMO_CHECK) --render notes'; \
 		build/$(NATIVE_ARCH)/tailpod $(DEMO_CHECK) --render notes
 	@echo; tests/example/fetch-demo.sh build/$(NATIVE_ARCH)/tailpod
+	@echo; tests/example/sync-demo.sh build/$(NATIVE_ARCH)/tailpod
 
 # Figures, not pass/fail: check on generated repos of 100, 1 000 and 10 000 specs, a fetch of
-# 1 000 specs over file:// and ssh, one mint through the socket service.
+# 1 000 specs over file:// and ssh, one mint through the socket service, a sync of 200 workloads
+# in the sandbox (first deploy, then a healthy no-op and its child processes).
 .PHONY: bench
 bench: build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
 	@tests/bench/check.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
 	@tests/bench/fetch.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
 	@tests/bench/mint-key.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
+	@tests/bench/sync.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
 
 build/host/bench-rusage: tests/bench/rusage.c
 	@mkdir -p $(dir $@)

@@ -1,8 +1,9 @@
 /*
  * sync.c: `tailpod sync` — bring this host in line with the git repository. This file is the
- * front end: options, configuration, the lock, and the read-only `--fetch-only` preview
- * (fetch, validate with the check code, print the commit and the desired workloads). The
- * reconcile itself (users, quadlets, services) lands with issue 6.
+ * front end: options, configuration, the lock, the fetch and validation (nothing is applied or
+ * deleted unless both succeed), the read-only `--fetch-only` preview, and the run over the
+ * workloads: each desired one in name order (applets/sync/apply.c), then each deployed one that
+ * is no longer desired (remove.c), after the guards of plan.c; report.c writes the outcome.
  */
 #include "applets.h"
 
@@ -13,20 +14,27 @@
 #include "lock.h"
 #include "log.h"
 #include "opt.h"
+#include "sync/sync.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static bool arg_dry_run, arg_allow_empty, arg_allow_mass_delete, arg_fetch_only, arg_json;
-static const char *arg_config;
+static const char *arg_config, *arg_only, *arg_redeploy;
 
 static const struct opt sync_opts[] = {
 	OPT_BOOL('n', "dry-run", &arg_dry_run, "print the plan, change nothing"),
 	OPT_BOOL(0, "fetch-only", &arg_fetch_only,
 		 "fetch and validate, print the commit and the\ndesired workloads, change nothing"),
-	OPT_BOOL(0, "json", &arg_json, "with --fetch-only: print the result as JSON"),
+	OPT_STRING(0, "only", &arg_only, "NAME",
+		   "reconcile this workload only (no other\nremovals)"),
+	OPT_STRING(0, "redeploy", &arg_redeploy, "NAME",
+		   "rewrite and restart this workload even if\nunchanged"),
+	OPT_BOOL(0, "json", &arg_json, "print the result (status.json) as JSON"),
 	OPT_STRING(0, "config", &arg_config, "FILE", "settings file (default " CONFIG_PATH ")"),
 	OPT_BOOL(0, "allow-empty", &arg_allow_empty,
 		 "allow an empty desired state to remove all workloads"),
@@ -42,7 +50,11 @@ static const struct applet_cli sync_cli = {
 		"Fetch the desired state from git (libgit2: https, ssh deploy key, file), "
 		"validate\n"
 		"it, and bring this host's workload users, quadlets and services in line with\n"
-		"it. SSH host keys are checked against TAILPOD_SSH_KNOWN_HOSTS (OpenSSH format,\n"
+		"it: users, linger, quadlets written as each user, daemon-reload, restarts,\n"
+		"drift repair; removals only of workloads tailpod recorded, in its group.\n"
+		"Exit 1 when any workload failed (the others are still done), 3 when a guard\n"
+		"refused the run (empty desired state, too many removals).\n"
+		"SSH host keys are checked against TAILPOD_SSH_KNOWN_HOSTS (OpenSSH format,\n"
 		"as ssh-keyscan prints it); ed25519 host keys cannot be verified by the linked\n"
 		"libssh2, so the host must also offer an ecdsa or rsa key (GitHub and GitLab do).",
 	.opts = sync_opts,
@@ -233,6 +245,175 @@ out:
 	return status;
 }
 
+/* The users, login.defs and state a reconcile reads; the records in ctx->state_fd. */
+static int ctx_open(struct sync_ctx *ctx)
+{
+	int r = users_db_load(NULL, USERS_SOURCE_ETC, &ctx->db);
+
+	if (r < 0)
+		return log_error_errno(r, "cannot read %s and %s", USERS_PASSWD, USERS_GROUP);
+	for (size_t i = 0; i < ctx->db->diags.n; i++)
+		log_warning("%s:%u: %s", ctx->db->diags.items[i].path, ctx->db->diags.items[i].line,
+			    ctx->db->diags.items[i].msg);
+	r = users_db_load(NULL, USERS_SOURCE_ALTFILES, &ctx->alt_db);
+	if (r < 0 && r != -ENOENT)
+		log_warning_errno(r, "cannot read %s, ignoring", USERS_ALT_PASSWD);
+	r = users_defs_load(NULL, &ctx->defs, NULL);
+	if (r < 0)
+		return log_error_errno(r, "cannot read %s", USERS_LOGIN_DEFS);
+	r = state_dir_open(ctx->config->state_dir, &ctx->state_fd);
+	if (r < 0)
+		return log_error_errno(r, "cannot open %s/workloads", ctx->config->state_dir);
+	return 0;
+}
+
+static void ctx_close(struct sync_ctx *ctx)
+{
+	users_db_free(ctx->db);
+	users_db_free(ctx->alt_db);
+	if (ctx->state_fd >= 0)
+		close(ctx->state_fd);
+	free(ctx->outcomes);
+}
+
+static bool wanted(const char *name)
+{
+	return !arg_only || strcmp(arg_only, name) == 0;
+}
+
+static struct sync_outcome *outcome_new(struct sync_ctx *ctx, const char *name)
+{
+	struct sync_outcome *o = &ctx->outcomes[ctx->n_outcomes++];
+
+	*o = (struct sync_outcome){0};
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	return o;
+}
+
+/* Each desired workload, then each deployed one no longer desired; a failure in one never stops
+ * the others (review P1.1). */
+static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, size_t n_cur)
+{
+	const struct spec_set *set = ctx->desired->set;
+
+	for (size_t i = 0; i < set->n_workloads; i++) {
+		const struct spec_workload *w = &set->workloads[i];
+		struct sync_outcome *o;
+		long long t0 = sync_now_ms();
+
+		if (!wanted(w->name))
+			continue;
+		o = outcome_new(ctx, w->name);
+		sync_apply_workload(ctx, w, sync_current_find(cur, n_cur, w->name), o);
+		o->duration_ms = sync_now_ms() - t0;
+	}
+	for (size_t i = 0; i < n_cur; i++) {
+		struct sync_outcome *o;
+		long long t0 = sync_now_ms();
+
+		if (!wanted(cur[i].name) || spec_set_find(set, cur[i].name))
+			continue;
+		o = outcome_new(ctx, cur[i].name);
+		sync_remove_workload(ctx, &cur[i], o);
+		o->duration_ms = sync_now_ms() - t0;
+	}
+}
+
+static size_t count_removals(const struct sync_ctx *ctx, const struct sync_current *cur,
+			     size_t n_cur)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_cur; i++)
+		n += wanted(cur[i].name) && !spec_set_find(ctx->desired->set, cur[i].name);
+	return n;
+}
+
+static int run_reconcile(struct sync_ctx *ctx)
+{
+	struct sync_current *cur = NULL;
+	size_t n_cur = 0, n_remove;
+	bool failed = false;
+	int status;
+
+	if (ctx_open(ctx) < 0 || sync_current_load(ctx, &cur, &n_cur) < 0) {
+		sync_report(ctx, "failed", "cannot read the users or the state", arg_json);
+		return EXIT_FAIL;
+	}
+	if (arg_only && !spec_set_find(ctx->desired->set, arg_only) &&
+	    !sync_current_find(cur, n_cur, arg_only)) {
+		log_error("--only %s: no such workload, desired or deployed", arg_only);
+		sync_current_free(cur, n_cur);
+		return EXIT_USAGE;
+	}
+	n_remove = count_removals(ctx, cur, n_cur);
+	status =
+		sync_check_guards(ctx, n_cur, n_remove, arg_allow_empty || ctx->config->allow_empty,
+				  arg_allow_mass_delete);
+	if (status != EXIT_OK) {
+		if (ctx->dry_run)
+			printf("refuse: see the error above; nothing would change\n");
+		sync_report(ctx, "refused", "a safety guard refused the run", arg_json);
+		sync_current_free(cur, n_cur);
+		return status;
+	}
+	ctx->outcomes =
+		calloc(ctx->desired->set->n_workloads + n_remove + 1, sizeof(*ctx->outcomes));
+	if (!ctx->outcomes) {
+		sync_current_free(cur, n_cur);
+		return log_error_errno(-ENOMEM, "cannot plan the run"), EXIT_FAIL;
+	}
+	reconcile_all(ctx, cur, n_cur);
+	sync_current_free(cur, n_cur);
+	for (size_t i = 0; i < ctx->n_outcomes; i++)
+		failed |= ctx->outcomes[i].result != SYNC_OK;
+	sync_report(ctx, failed ? "failed" : "ok",
+		    failed ? "some workloads failed or were refused" : NULL, arg_json);
+	if (!arg_json)
+		sync_print_summary(ctx);
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Fetch and validate; only a valid desired state reaches the reconcile (review P1.9). */
+static int sync_run(const struct config *c)
+{
+	struct sync_ctx ctx = {
+		.config = c,
+		.state_fd = -1,
+		.dry_run = arg_dry_run,
+		.redeploy = arg_redeploy,
+		.started_ms = sync_now_ms(),
+	};
+	struct diag_list diags = {0};
+	struct desired_error err;
+	struct desired d = {0};
+	int status;
+
+	systemd_cmds_init(&ctx.cmds);
+	ctx.cmds.timeout_ms = c->command_timeout_s * 1000u;
+	if (desired_fetch(c, &d, &diags, &err) < 0) {
+		log_error("%s", err.message);
+		sync_report(&ctx, "fetch-failed", err.message, arg_json);
+		status = fetch_failure_status(err.failure);
+	} else {
+		ctx.desired = &d;
+		log_fetch_facts(c, &d);
+		if (!d.set) {
+			print_diags(&diags);
+			log_error("commit %.12s is not valid: nothing applied, nothing removed",
+				  d.commit);
+			sync_report(&ctx, "invalid", "the desired state is not valid", arg_json);
+			status = EXIT_FAIL;
+		} else {
+			status = run_reconcile(&ctx);
+		}
+	}
+	ctx_close(&ctx);
+	desired_release(&d);
+	diag_list_release(&diags);
+	return status;
+}
+
 int sync_main(int argc, char **argv)
 {
 	struct lock lock = LOCK_INIT;
@@ -241,10 +422,8 @@ int sync_main(int argc, char **argv)
 
 	if (r != OPT_RESULT_RUN)
 		return opt_exit_status(r);
-	if (!arg_fetch_only) {
-		log_error(
-			"only --fetch-only is implemented in this build; the reconcile lands with "
-			"issue 6");
+	if (arg_fetch_only && (arg_dry_run || arg_only || arg_redeploy)) {
+		log_error("--fetch-only cannot be combined with --dry-run, --only or --redeploy");
 		return EXIT_USAGE;
 	}
 	if (load_config(&c) < 0)
@@ -254,7 +433,7 @@ int sync_main(int argc, char **argv)
 		config_free(c);
 		return r == -EBUSY ? EXIT_TEMPFAIL : EXIT_FAIL;
 	}
-	status = fetch_only(c);
+	status = arg_fetch_only ? fetch_only(c) : sync_run(c);
 	gitrepo_runtime_release();
 	lock_release(&lock);
 	config_free(c);

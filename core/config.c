@@ -58,6 +58,8 @@ static const struct key_def keys[] = {
 	 .dflt = "/etc/tailpod/secrets/age.key", .quadsync = "QUADSYNC_AGE_KEY"},
 	{.name = "TAILPOD_ALLOW_EMPTY", .kind = KIND_BOOL, .offset = F(allow_empty), .dflt = "no"},
 	{.name = "TAILPOD_CA_BUNDLE", .kind = KIND_PATH, .offset = F(ca_bundle)},
+	{.name = "TAILPOD_COMMAND_TIMEOUT", .kind = KIND_UINT, .offset = F(command_timeout_s),
+	 .dflt = "90", .min = 1, .max = CONFIG_TIMEOUT_MAX, .unit = "seconds"},
 	{.name = "TAILPOD_GIT_BRANCH", .kind = KIND_BRANCH, .offset = F(git_branch), .dflt = "main",
 	 .quadsync = "QUADSYNC_GIT_BRANCH"},
 	{.name = "TAILPOD_GIT_TIMEOUT", .kind = KIND_UINT, .offset = F(git_timeout_s),

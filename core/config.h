@@ -48,7 +48,9 @@ struct config {
 	char *git_token_file;	/* optional */
 	char *ca_bundle;	/* set, or the first existing probe path; NULL when none exists */
 	unsigned git_timeout_s; /* 1..CONFIG_TIMEOUT_MAX, default 120 */
-	char *user_group;	/* tailpod: the managed group, granting nothing else */
+	unsigned command_timeout_s; /* each useradd, loginctl, systemctl...: 1..CONFIG_TIMEOUT_MAX,
+				       default 90 (systemd's own start timeout) */
+	char *user_group;	    /* tailpod: the managed group, granting nothing else */
 	const char **protected_users; /* "root", "core", then configured names, no duplicates */
 	size_t n_protected_users;
 	bool allow_empty;	     /* no */

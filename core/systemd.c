@@ -36,6 +36,7 @@ void systemd_cmds_init(struct systemd_cmds *c)
 		.systemctl = "systemctl",
 		.cgroup_root = "/sys/fs/cgroup",
 		.run_user = "/run/user",
+		.linger_dir = "/var/lib/systemd/linger",
 		.shell = "/sbin/nologin",
 		.timeout_ms = SYSTEMD_TIMEOUT_MS,
 		.userdel_tries = SYSTEMD_USERDEL_TRIES,
@@ -235,7 +236,7 @@ int systemd_manager_start(const struct systemd_cmds *c, uid_t uid, struct system
 
 static bool verb_takes_unit(const char *verb, bool *ret_known)
 {
-	static const char *const with_unit[] = {"restart", "stop", "enable", "disable"};
+	static const char *const with_unit[] = {"start", "restart", "stop", "enable", "disable"};
 
 	*ret_known = true;
 	if (strcmp(verb, "daemon-reload") == 0)
@@ -278,13 +279,25 @@ static bool events_populated(const char *s)
 	return false;
 }
 
+/* 1 when the cgroup.events file at path says populated, 0 when it is missing or not. */
+static int cgroup_populated(const char *path)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = fs_read_bounded(AT_FDCWD, path, EVENTS_MAX, &buf, &len);
+
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0;
+	if (r < 0)
+		return r;
+	return events_populated(buf) ? 1 : 0;
+}
+
 int systemd_unit_running(const struct systemd_cmds *c, uid_t uid, const char *unit)
 {
 	char path[SYSTEMD_PATH_MAX];
-	_cleanup_free_ char *buf = NULL;
 	uint32_t u = (uint32_t)uid;
-	size_t len;
-	int n, r;
+	int n;
 
 	if (!systemd_unit_name_valid(unit))
 		return -EINVAL;
@@ -294,10 +307,44 @@ int systemd_unit_running(const struct systemd_cmds *c, uid_t uid, const char *un
 		     c->cgroup_root, u, u, unit);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
-	r = fs_read_bounded(AT_FDCWD, path, EVENTS_MAX, &buf, &len);
-	if (r == -ENOENT || r == -ENOTDIR)
-		return 0;
-	if (r < 0)
+	return cgroup_populated(path);
+}
+
+int systemd_manager_running(const struct systemd_cmds *c, uid_t uid)
+{
+	char path[SYSTEMD_PATH_MAX];
+	uint32_t u = (uint32_t)uid;
+	struct stat st;
+	int n, r;
+
+	n = snprintf(path, sizeof(path),
+		     "%s/user.slice/user-%" PRIu32 ".slice/user@%" PRIu32 ".service/cgroup.events",
+		     c->cgroup_root, u, u);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	r = cgroup_populated(path);
+	if (r <= 0)
 		return r;
-	return events_populated(buf) ? 1 : 0;
+	n = snprintf(path, sizeof(path), "%s/%" PRIu32 "/bus", c->run_user, u);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	return S_ISSOCK(st.st_mode) ? 1 : 0;
+}
+
+int systemd_linger_enabled(const struct systemd_cmds *c, const char *name)
+{
+	char path[SYSTEMD_PATH_MAX];
+	struct stat st;
+	int n;
+
+	if (!users_name_valid(name))
+		return -EINVAL;
+	n = snprintf(path, sizeof(path), "%s/%s", c->linger_dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	return 1;
 }

@@ -32,6 +32,7 @@ struct systemd_cmds {
 	const char *systemctl;	   /* "systemctl" */
 	const char *cgroup_root;   /* "/sys/fs/cgroup" */
 	const char *run_user;	   /* "/run/user" */
+	const char *linger_dir;	   /* "/var/lib/systemd/linger": logind's flag files */
 	const char *shell;	   /* "/sbin/nologin": the login shell of workload users */
 	unsigned timeout_ms;	   /* SYSTEMD_TIMEOUT_MS */
 	unsigned userdel_tries;	   /* SYSTEMD_USERDEL_TRIES */
@@ -76,7 +77,7 @@ int systemd_user_terminate(const struct systemd_cmds *c, const char *name,
  * polled; -ENOTCONN (with a message) when it is missing. */
 int systemd_manager_start(const struct systemd_cmds *c, uid_t uid, struct systemd_error *err);
 
-/* systemctl --user -M NAME@ VERB [UNIT]: daemon-reload (unit NULL), restart, stop, enable,
+/* systemctl --user -M NAME@ VERB [UNIT]: daemon-reload (unit NULL), start, restart, stop, enable,
  * disable. verb is one of those; any other is -EINVAL. */
 int systemd_user_unit(const struct systemd_cmds *c, const char *name, const char *verb,
 		      const char *unit, struct systemd_error *err);
@@ -86,6 +87,15 @@ int systemd_user_unit(const struct systemd_cmds *c, const char *name, const char
  * child process. 1 running, 0 not (no such cgroup, or nothing in it), -EINVAL for a bad unit
  * name, other negative errnos when the file cannot be read. */
 int systemd_unit_running(const struct systemd_cmds *c, uid_t uid, const char *unit);
+
+/* Whether logind lingers name: LINGER_DIR/NAME exists (what `loginctl enable-linger` creates).
+ * 1 yes, 0 no, -EINVAL for an invalid name, other negative errnos from stat. */
+int systemd_linger_enabled(const struct systemd_cmds *c, const char *name);
+
+/* Whether the user manager of uid runs and can be reached: its cgroup
+ * (user.slice/user-UID.slice/user@UID.service) is populated and RUN_USER/UID/bus is a socket.
+ * 1 yes, 0 no, negative errno when a file cannot be read. No child process. */
+int systemd_manager_running(const struct systemd_cmds *c, uid_t uid);
 
 /* True for a unit name tailpod passes on: 1..SYSTEMD_UNIT_MAX bytes of [A-Za-z0-9:_.@-], not
  * starting with '-' or '.', with a '.' (a type suffix). */

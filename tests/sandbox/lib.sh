@@ -2,7 +2,7 @@
 # tests/applets/lib.sh. A sandbox is a directory SB that a private mount namespace (tests/sandbox/
 # enter, which runs `unshare --mount` as root) lays over the host: SB/etc over /etc (an overlay: the
 # files below replace the host's, every write lands in SB/etc), SB/home on /home, SB/run on /run,
-# SB/cgroup on /sys/fs/cgroup, and stub useradd, userdel, loginctl and systemctl
+# SB/var on /var, SB/cgroup on /sys/fs/cgroup, and stub useradd, userdel, loginctl and systemctl
 # (tests/sandbox/stubs) wherever core/exec would find the real ones. No systemd runs: the stubs
 # record their calls and keep the fake files in line. The host's /etc is never written.
 #
@@ -22,6 +22,8 @@ SANDBOX_DIR=$TP_TOP/tests/sandbox
 sandbox_new() {
 	local sb=$1
 	mkdir -p "$sb"/{etc,.etc-work,home,run/user,run/tailpod-sandbox,cgroup/user.slice,state}
+	mkdir -p "$sb"/var/{lib/systemd/linger,tmp}
+	ln -sfn /run "$sb/var/run"
 	: >"$sb/etc/.tailpod-sandbox"
 	: >"$sb/run/tailpod-sandbox/marker"
 	: >"$sb/run/tailpod-sandbox/calls"
@@ -81,7 +83,7 @@ sandbox_calls() {
 }
 
 sandbox_linger() {
-	ls "$1/run/tailpod-sandbox/linger" 2>/dev/null || true
+	ls "$1/var/lib/systemd/linger" 2>/dev/null || true
 }
 
 export SANDBOX_DIR

@@ -161,6 +161,7 @@ static void assert_defaults_except_source(const struct config *c)
 	assert_null(c->git_token_file);
 	assert_null(c->ca_bundle); /* no probe candidate exists */
 	assert_int_equal(c->git_timeout_s, 120);
+	assert_int_equal(c->command_timeout_s, 90);
 	assert_string_equal(c->user_group, "tailpod");
 	assert_protected(c, base, 2);
 	assert_false(c->allow_empty);
@@ -231,6 +232,7 @@ static void test_every_key(void **state)
 			      "TAILPOD_GIT_TOKEN_FILE=/srv/secrets/token\n"
 			      "TAILPOD_CA_BUNDLE=/srv/ca.pem\n"
 			      "TAILPOD_GIT_TIMEOUT=30\n"
+			      "TAILPOD_COMMAND_TIMEOUT=15\n"
 			      "TAILPOD_USER_GROUP=workloads\n"
 			      "TAILPOD_PROTECTED_USERS=\"alice, bob\"\n"
 			      "TAILPOD_ALLOW_EMPTY=yes\n"
@@ -248,6 +250,7 @@ static void test_every_key(void **state)
 	assert_string_equal(c->git_token_file, "/srv/secrets/token");
 	assert_string_equal(c->ca_bundle, "/srv/ca.pem"); /* not checked for existence */
 	assert_int_equal(c->git_timeout_s, 30);
+	assert_int_equal(c->command_timeout_s, 15);
 	assert_string_equal(c->user_group, "workloads");
 	assert_protected(c, names, ARRAY_SIZE(names));
 	assert_true(c->allow_empty);

@@ -151,6 +151,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c.systemctl, "systemctl");
 	assert_string_equal(c.cgroup_root, "/sys/fs/cgroup");
 	assert_string_equal(c.run_user, "/run/user");
+	assert_string_equal(c.linger_dir, "/var/lib/systemd/linger");
 	assert_string_equal(c.shell, "/sbin/nologin");
 	assert_int_equal(c.timeout_ms, SYSTEMD_TIMEOUT_MS);
 	assert_int_equal(c.userdel_tries, SYSTEMD_USERDEL_TRIES);
@@ -292,11 +293,14 @@ static void test_user_unit(void **state)
 	assert_int_equal(systemd_user_unit(&fx->cmds, "web", "disable", "web-backup.timer", NULL),
 			 0);
 	assert_int_equal(systemd_user_unit(&fx->cmds, "web", "stop", "web-pod.service", NULL), 0);
+	assert_int_equal(systemd_user_unit(&fx->cmds, "web", "start", "web-backup.timer", NULL), 0);
+	assert_int_equal(systemd_user_unit(&fx->cmds, "web", "kill", "web.service", NULL), -EINVAL);
 	assert_log(fx, "systemctl --user -M web@ daemon-reload\n"
 		       "systemctl --user -M web@ restart web.service\n"
 		       "systemctl --user -M web@ enable web-backup.timer\n"
 		       "systemctl --user -M web@ disable web-backup.timer\n"
-		       "systemctl --user -M web@ stop web-pod.service\n");
+		       "systemctl --user -M web@ stop web-pod.service\n"
+		       "systemctl --user -M web@ start web-backup.timer\n");
 }
 
 static void test_unit_running(void **state)
@@ -317,6 +321,48 @@ static void test_unit_running(void **state)
 	assert_int_equal(systemd_unit_running(&fx->cmds, 1001, "web.service"), 1);
 	assert_int_equal(systemd_unit_running(&fx->cmds, 1002, "web.service"), 0);
 	assert_log(fx, ""); /* no child process */
+}
+
+static void test_manager_running(void **state)
+{
+	struct fixture *fx = *state;
+	char dir[512], path[600];
+
+	snprintf(dir, sizeof(dir), "%s/user.slice/user-1001.slice/user@1001.service", fx->cgroup);
+	assert_int_equal(systemd_manager_running(&fx->cmds, 1001), 0);
+	mkdirs(dir);
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	write_file(path, "populated 1\n", 0644);
+	assert_int_equal(systemd_manager_running(&fx->cmds, 1001), 0); /* no bus yet */
+	snprintf(path, sizeof(path), "%s/1001", fx->run_user);
+	mkdirs(path);
+	snprintf(path, sizeof(path), "%s/1001/bus", fx->run_user);
+	write_file(path, "", 0644); /* a regular file is not a bus */
+	assert_int_equal(systemd_manager_running(&fx->cmds, 1001), 0);
+	assert_int_equal(unlink(path), 0);
+	make_socket(path);
+	assert_int_equal(systemd_manager_running(&fx->cmds, 1001), 1);
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	write_file(path, "populated 0\n", 0644); /* the manager exited, its bus is stale */
+	assert_int_equal(systemd_manager_running(&fx->cmds, 1001), 0);
+	assert_log(fx, ""); /* no child process */
+}
+
+static void test_linger_enabled(void **state)
+{
+	struct fixture *fx = *state;
+	char dir[256], path[300];
+
+	snprintf(dir, sizeof(dir), "%s/linger", fx->dir);
+	fx->cmds.linger_dir = dir;
+	assert_int_equal(systemd_linger_enabled(&fx->cmds, "web"), 0);
+	mkdirs(dir);
+	assert_int_equal(systemd_linger_enabled(&fx->cmds, "web"), 0);
+	snprintf(path, sizeof(path), "%s/web", dir);
+	write_file(path, "", 0644);
+	assert_int_equal(systemd_linger_enabled(&fx->cmds, "web"), 1);
+	assert_int_equal(systemd_linger_enabled(&fx->cmds, "../web"), -EINVAL);
+	assert_log(fx, "");
 }
 
 static void test_unit_name_valid(void **state)
@@ -345,6 +391,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_manager_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unit_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manager_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linger_enabled, setup, teardown),
 		cmocka_unit_test(test_unit_name_valid),
 	};
 

@@ -1,0 +1,188 @@
+/* plan.c: what sync starts from — the workloads deployed now (tailpod's records, and on a host
+ * moving from quadsync its hashes/NAME files) — and the guards that refuse a whole run before
+ * anything changes: an empty desired state while workloads exist (review P0.3) and removing more
+ * than the configured share at once. */
+#include "sync/sync.h"
+
+#include "core.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+long long sync_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void sync_outcome_fail(struct sync_outcome *out, const char *step, const char *fmt, ...)
+{
+	size_t len = 0;
+	va_list ap;
+	int n = step ? snprintf(out->error, sizeof(out->error), "%s failed: ", step) : 0;
+
+	if (n > 0)
+		len = (size_t)n < sizeof(out->error) ? (size_t)n : sizeof(out->error) - 1;
+	va_start(ap, fmt);
+	vsnprintf(out->error + len, sizeof(out->error) - len, fmt, ap);
+	va_end(ap);
+	if (out->result == SYNC_OK)
+		out->result = SYNC_FAILED;
+	log_error("%s: %s", out->name, out->error);
+}
+
+int sync_users_reload(struct sync_ctx *ctx)
+{
+	struct users_db *db = NULL;
+	int r = users_db_load(ctx->root, USERS_SOURCE_ETC, &db);
+
+	if (r < 0)
+		return r;
+	users_db_free(ctx->db);
+	ctx->db = db;
+	return 0;
+}
+
+void sync_current_free(struct sync_current *cur, size_t n)
+{
+	for (size_t i = 0; cur && i < n; i++)
+		if (cur[i].has_record)
+			state_record_release(&cur[i].rec);
+	free(cur);
+}
+
+const struct sync_current *sync_current_find(const struct sync_current *cur, size_t n,
+					     const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(cur[i].name, name) == 0)
+			return &cur[i];
+	return NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct sync_current *)a)->name,
+		      ((const struct sync_current *)b)->name);
+}
+
+/* One entry per tailpod record; a record that cannot be read still marks its workload as
+ * deployed (it may be removed, and is redeployed when desired), without its file list. */
+static int load_records(const struct sync_ctx *ctx, struct sync_current *cur, char **names,
+			size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = state_record_load(ctx->state_fd, names[i], &cur[i].rec);
+
+		snprintf(cur[i].name, sizeof(cur[i].name), "%s", names[i]);
+		cur[i].has_record = r == 0;
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			log_warning_errno(r,
+					  "%s: the record in %s/workloads is unreadable, "
+					  "treating it as deployed without a file list",
+					  names[i], ctx->config->state_dir);
+	}
+	return 0;
+}
+
+/* Workloads quadsync deployed that tailpod has not recorded yet. */
+static int add_quadsync(const struct sync_ctx *ctx, struct sync_current **cur, size_t *n)
+{
+	_cleanup_free_ char **names = NULL;
+	size_t n_names = 0, n_new = *n;
+	struct sync_current *grown;
+	int r;
+
+	if (!ctx->config->quadsync_state_dir)
+		return 0;
+	r = state_quadsync_list(ctx->config->quadsync_state_dir, &names, &n_names);
+	if (r < 0)
+		return log_error_errno(r, "cannot list quadsync's records in %s/hashes",
+				       ctx->config->quadsync_state_dir);
+	if (n_names == 0)
+		return 0;
+	grown = realloc(*cur, (*n + n_names) * sizeof(**cur));
+	if (!grown)
+		return log_error_errno(-ENOMEM, "cannot list the deployed workloads");
+	*cur = grown;
+	for (size_t i = 0; i < n_names; i++) {
+		const struct users_user *u;
+
+		/* A quadsync record of a user that is gone describes nothing left to manage. */
+		if (sync_current_find(grown, *n, names[i]) ||
+		    users_db_find_user(ctx->db, names[i], &u) < 0)
+			continue;
+		grown[n_new] = (struct sync_current){.from_quadsync = true};
+		snprintf(grown[n_new].name, sizeof(grown[n_new].name), "%s", names[i]);
+		n_new++;
+	}
+	*n = n_new;
+	return 0;
+}
+
+int sync_current_load(const struct sync_ctx *ctx, struct sync_current **ret, size_t *ret_n)
+{
+	_cleanup_free_ char **names = NULL;
+	struct sync_current *cur;
+	size_t n = 0;
+	int r = state_list(ctx->state_fd, &names, &n);
+
+	if (r < 0)
+		return log_error_errno(r, "cannot list the records in %s/workloads",
+				       ctx->config->state_dir);
+	cur = calloc(n ? n : 1, sizeof(*cur));
+	if (!cur)
+		return log_error_errno(-ENOMEM, "cannot list the deployed workloads");
+	r = load_records(ctx, cur, names, n);
+	if (r >= 0)
+		r = add_quadsync(ctx, &cur, &n);
+	if (r < 0) {
+		sync_current_free(cur, n);
+		return r;
+	}
+	qsort(cur, n, sizeof(*cur), by_name);
+	*ret = cur;
+	*ret_n = n;
+	return 0;
+}
+
+int sync_check_guards(const struct sync_ctx *ctx, size_t n_current, size_t n_remove,
+		      bool allow_empty, bool allow_mass_delete)
+{
+	const struct config *c = ctx->config;
+	size_t n_desired = ctx->desired->set->n_workloads;
+
+	if (n_desired == 0 && n_current > 0) {
+		if (!allow_empty) {
+			log_error("commit %.12s has no workloads and %zu are deployed: refusing to "
+				  "remove them all (--allow-empty or TAILPOD_ALLOW_EMPTY=yes "
+				  "allows it)",
+				  ctx->desired->commit, n_current);
+			return EXIT_REFUSED;
+		}
+		log_warning("commit %.12s has no workloads: removing all %zu (allowed by "
+			    "--allow-empty or TAILPOD_ALLOW_EMPTY=yes)",
+			    ctx->desired->commit, n_current);
+		return EXIT_OK;
+	}
+	/* One removal never trips the share: renaming the only workload of a host is normal,
+	 * and the empty-state guard above covers the last one. */
+	if (n_remove > 1 && n_remove * 100 > (size_t)c->max_delete_percent * n_current &&
+	    !allow_mass_delete) {
+		log_error("commit %.12s would remove %zu of %zu workloads, more than "
+			  "TAILPOD_MAX_DELETE_PERCENT=%u%%: refusing (--allow-mass-delete allows "
+			  "it)",
+			  ctx->desired->commit, n_remove, n_current, c->max_delete_percent);
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,107 @@
+/* sync.h: what the pieces of `tailpod sync` share — the run's context (settings, user databases,
+ * system commands, state directory), the per-workload outcome that status.json, the metrics file
+ * and the summary report, and the phases: plan (guards), apply (one workload), remove (one
+ * workload), report. The front end is applets/sync.c. */
+#ifndef TAILPOD_SYNC_H
+#define TAILPOD_SYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "desired.h"
+#include "state.h"
+#include "systemd.h"
+#include "users.h"
+
+enum {
+	SYNC_ERROR_MAX = 512,  /* bytes of one workload's error */
+	SYNC_REPAIRS_MAX = 256 /* bytes of one workload's list of repairs */
+};
+
+/* What sync did, or with --dry-run would do, to a workload. */
+enum sync_action {
+	SYNC_NONE,   /* converged already: nothing ran */
+	SYNC_CREATE, /* new workload: user, files, service */
+	SYNC_UPDATE, /* the desired content changed: files rewritten, service restarted */
+	SYNC_REPAIR, /* content unchanged but the host drifted: files, linger, manager, service */
+	SYNC_ADOPT,  /* deployed by quadsync: recorded without a restart */
+	SYNC_REMOVE, /* no longer desired: service stopped, user and files removed */
+};
+
+enum sync_result {
+	SYNC_OK,
+	SYNC_FAILED,  /* a step failed: the error says which */
+	SYNC_REFUSED, /* a guard kept sync from acting on it */
+};
+
+struct sync_outcome {
+	char name[STATE_NAME_MAX + 1];
+	enum sync_action action;
+	enum sync_result result;
+	char error[SYNC_ERROR_MAX];	/* "restart failed: systemctl: exited with status 1: ..." */
+	char repairs[SYNC_REPAIRS_MAX]; /* "files, service" for SYNC_REPAIR */
+	unsigned n_written, n_removed;
+	bool up; /* its service runs after this run (metrics) */
+	long long duration_ms;
+};
+
+/* The run. Pointers are borrowed from sync_main. */
+struct sync_ctx {
+	const struct config *config;
+	const struct desired *desired;
+	struct systemd_cmds cmds;
+	const char *root;	 /* where /etc is read from: NULL for the real one */
+	struct users_db *db;	 /* /etc/passwd and /etc/group; reloaded after useradd */
+	struct users_db *alt_db; /* /usr/lib/passwd and group (Fedora CoreOS), or NULL */
+	struct users_defs defs;	 /* login.defs */
+	int state_fd;		 /* STATE/workloads */
+	bool dry_run;
+	const char *redeploy; /* --redeploy NAME, or NULL */
+	long long started_ms; /* sync_now_ms() when the run began */
+	struct sync_outcome *outcomes;
+	size_t n_outcomes;
+};
+
+/* A workload sync knows was deployed: a tailpod record, or quadsync's hashes/NAME only. */
+struct sync_current {
+	char name[STATE_NAME_MAX + 1];
+	bool has_record;    /* rec is loaded */
+	bool from_quadsync; /* quadsync deployed it; no tailpod record yet */
+	struct state_record rec;
+};
+
+/* plan.c: the workloads deployed now and the guards of this run. */
+int sync_current_load(const struct sync_ctx *ctx, struct sync_current **ret, size_t *ret_n);
+void sync_current_free(struct sync_current *cur, size_t n);
+const struct sync_current *sync_current_find(const struct sync_current *cur, size_t n,
+					     const char *name);
+/* EXIT_OK, or EXIT_REFUSED with the reason logged: the empty-state and the mass-delete guard. */
+int sync_check_guards(const struct sync_ctx *ctx, size_t n_current, size_t n_remove,
+		      bool allow_empty, bool allow_mass_delete);
+/* users.c: reload ctx->db after useradd. */
+int sync_users_reload(struct sync_ctx *ctx);
+
+/* apply.c: bring one desired workload in line; fills out. */
+void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
+			 const struct sync_current *cur, struct sync_outcome *out);
+
+/* remove.c: remove one workload that is no longer desired, if every guard allows it. */
+void sync_remove_workload(struct sync_ctx *ctx, const struct sync_current *cur,
+			  struct sync_outcome *out);
+
+/* report.c: status.json (STATE/status.json), the metrics file, the summary. result is "ok",
+ * "failed", "refused", "invalid" (validation), "fetch-failed" or "busy"; message says why when
+ * it is not "ok". ctx->desired may be NULL (the fetch failed). With json, the status document
+ * also goes to stdout. A dry run writes no file. */
+const char *sync_action_name(enum sync_action action);
+int sync_report(const struct sync_ctx *ctx, const char *result, const char *message, bool json);
+void sync_print_summary(const struct sync_ctx *ctx);
+
+/* Helpers of the phases. */
+void sync_outcome_fail(struct sync_outcome *out, const char *step, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+long long sync_now_ms(void);
+
+#endif

@@ -1,0 +1,105 @@
+/* state.h: sync's record of what it deployed, one file per workload under STATE/workloads/NAME
+ * (DESIGN.md §6), written atomically 0600 after a workload was applied, read by sync (what to
+ * compare with, what it may remove), and later by doctor, gc and backup. The record is INI text
+ * read with core/ini:
+ *
+ *   # tailpod sync: what was deployed for this workload; do not edit
+ *
+ *   [Workload]
+ *   Name=web
+ *   Hash=<64 hex: desired_workload_hash>
+ *   Commit=<40 hex, or empty for a record migrated from quadsync>
+ *   Service=web.service
+ *   UID=1001
+ *   DeployedAt=<unix seconds>
+ *
+ *   [Files]
+ *   Quadlet=web.container        (~/.config/containers/systemd/)
+ *   Systemd=web-backup.timer     (~/.config/systemd/user/)
+ *
+ * Hashes and commits are lowercase hex. Unknown [Workload] keys and unknown sections are ignored
+ * (a newer tailpod may add them); every [Files] key must be Quadlet or Systemd, since a file of an
+ * unknown kind could not be removed safely.
+ *
+ * Also the other way into a host's history: quadsync's STATE/hashes/NAME files (one hex SHA-256
+ * per deployed workload), which tell sync which workloads a quadsync host had deployed. Core
+ * module: no printing; 0 or a negative errno. */
+#ifndef TAILPOD_STATE_H
+#define TAILPOD_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "spec.h"
+
+enum {
+	STATE_NAME_MAX = 32,	       /* bytes of a workload (user) name */
+	STATE_HASH_HEX_SIZE = 65,      /* 64 hex digits and a NUL */
+	STATE_COMMIT_HEX_SIZE = 41,    /* 40 hex digits and a NUL */
+	STATE_UNIT_MAX = 255,	       /* bytes of a unit or file name */
+	STATE_FILES_MAX = 1024,	       /* files in one record */
+	STATE_RECORD_MAX = 256 * 1024, /* bytes of one record file */
+	STATE_WORKLOADS_MAX = 16384,   /* records listed in one directory */
+};
+
+struct state_file {
+	char name[STATE_UNIT_MAX + 1];
+	enum spec_unit_dir dir;
+};
+
+struct state_record {
+	char name[STATE_NAME_MAX + 1];
+	char hash[STATE_HASH_HEX_SIZE];
+	char commit[STATE_COMMIT_HEX_SIZE];
+	char service[STATE_UNIT_MAX + 1];
+	uid_t uid;
+	long long deployed_at;
+	struct state_file *files; /* in record order */
+	size_t n_files;
+};
+
+/* Open (creating with mode 0700 where missing) STATE_DIR/workloads and return its fd. STATE_DIR
+ * itself may be reached through a symlink; workloads may not (-ELOOP). */
+int state_dir_open(const char *state_dir, int *ret_fd);
+
+/* Load the record of name from the workloads directory fd: -ENOENT when there is none, -EBADMSG
+ * when it is malformed (missing or invalid Name (must equal name), Hash, Commit, Service or UID, a
+ * file name that is not one path component, too many files), -EFBIG past STATE_RECORD_MAX, -ELOOP
+ * for a symlink, -EISDIR or -EBADFD for what is not a regular file (a FIFO never blocks), -EINVAL
+ * for a name that is not a valid workload name. *ret is set only on success; release it with
+ * state_record_release(). */
+int state_record_load(int dirfd, const char *name, struct state_record *ret);
+
+/* Write rec as dirfd/NAME, atomically (temp + fsync + rename + fsync of the directory), 0600.
+ * -EINVAL for an invalid name, hash, commit, service, uid ((uid_t)-1), negative deployed_at or
+ * file name: what load would refuse is never written. -E2BIG past STATE_FILES_MAX files. */
+int state_record_store(int dirfd, const struct state_record *rec);
+
+/* Remove the record of name and fsync the directory; a missing one is success. */
+int state_record_remove(int dirfd, const char *name);
+
+void state_record_release(struct state_record *rec);
+
+/* The names that have a record, sorted; temp files (".NAME.xxxx") and names that are not valid
+ * workload names are left out; the file type is left to state_record_load(). *ret_names is one
+ * allocation holding the pointers and strings; free() it. With no names it is NULL and *ret_n 0.
+ * -E2BIG past STATE_WORKLOADS_MAX names. */
+int state_list(int dirfd, char ***ret_names, size_t *ret_n);
+
+/* The same for quadsync's QUADSYNC_STATE_DIR/hashes: names with a hash file. A missing directory
+ * is 0 names (*ret_names NULL); a symlink there is -ELOOP. */
+int state_quadsync_list(const char *quadsync_state_dir, char ***ret_names, size_t *ret_n);
+
+/* Read QUADSYNC_STATE_DIR/hashes/NAME (64 lowercase hex digits, surrounding white space ignored):
+ * -ENOENT, -EBADMSG (also for a file of several KiB), -ELOOP for a symlink, -EBADFD or -EISDIR for
+ * what is not a regular file, -EINVAL for an invalid name. */
+int state_quadsync_hash(const char *quadsync_state_dir, const char *name,
+			char ret_hex[STATE_HASH_HEX_SIZE]);
+
+/* quadsync's composite hash of a workload as tailpod would deploy it: SHA-256 over each file's
+ * name then bytes, in name order (quadsync's compositeHash without secrets). Equal to the recorded
+ * quadsync hash exactly when quadsync deployed the same bytes. */
+void state_quadsync_hash_of(const struct spec_workload *w, char ret_hex[STATE_HASH_HEX_SIZE]);
+
+#endif

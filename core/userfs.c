@@ -1,0 +1,506 @@
+/* userfs.c: a workload's files in its home (see userfs.h). Root only compares, beneath the home fd
+ * and through core/fs; every write and remove happens in a forked child that has become the user.
+ * The child sends one fixed-size report (errno, step, index) over a pipe and the parent writes the
+ * message, so the child needs no allocation and no formatting; the parent bounds the whole job by
+ * a CLOCK_MONOTONIC deadline and kills the child when it passes. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include "userfs.h"
+#include "core.h"
+#include "exec.h"
+#include "fs.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+	USERFS_CHUNK = 64 * 1024, /* one read() of a compared file, into a stack buffer */
+	USERFS_REASON_MAX = 128,  /* an errno as text */
+	USERFS_ERRNO_MAX = 4095,  /* the largest errno a report may carry */
+};
+
+/* Where the child stopped; the parent turns it into a message naming the file. */
+enum userfs_step {
+	USERFS_STEP_DONE,
+	USERFS_STEP_IDS,
+	USERFS_STEP_DIR,
+	USERFS_STEP_WRITE,
+	USERFS_STEP_REMOVE,
+};
+
+/* The child's one write to the pipe, its last act: far below PIPE_BUF, so it arrives whole. */
+struct userfs_report {
+	int err;	/* 0 or a negative errno */
+	uint32_t step;	/* enum userfs_step */
+	uint32_t index; /* into job->writes or job->removes */
+};
+
+static int userfs_fail(struct userfs_error *err, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int userfs_fail(struct userfs_error *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return r;
+	err->err = r;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* r as the messages say it: lowercase, no final period. */
+static const char *userfs_reason(int r, char *buf, size_t size)
+{
+	if (r == -ELOOP)
+		return "a symlink is in the way";
+	if (r == -EBADFD)
+		return "not a regular file";
+	snprintf(buf, size, "%s", strerror(-r));
+	buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
+}
+
+/* "DIR/NAME: why", or "DIR: why" when name is NULL. */
+static int userfs_fail_file(struct userfs_error *err, int r, const char *dir, const char *name)
+{
+	char why[USERFS_REASON_MAX];
+
+	if (name)
+		return userfs_fail(err, r, "%s/%s: %s", dir, name,
+				   userfs_reason(r, why, sizeof(why)));
+	return userfs_fail(err, r, "%s: %s", dir, userfs_reason(r, why, sizeof(why)));
+}
+
+static bool userfs_name_ok(const char *name)
+{
+	return name && *name && strlen(name) <= NAME_MAX && !strchr(name, '/') &&
+	       strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+/* Relative, no "..", at least one component that is not "." (the home itself is no target), and
+ * short enough that "DIR/NAME" fits PATH_MAX. */
+static bool userfs_dir_ok(const char *dir)
+{
+	bool any = false;
+
+	if (!dir || dir[0] == '/' || strlen(dir) >= PATH_MAX - NAME_MAX - 1)
+		return false;
+	for (const char *s = dir; *s;) {
+		size_t n = strcspn(s, "/");
+
+		if (n == 2 && s[0] == '.' && s[1] == '.')
+			return false;
+		if (n > 1 || (n == 1 && s[0] != '.'))
+			any = true;
+		s += n;
+		while (*s == '/')
+			s++;
+	}
+	return any;
+}
+
+static int userfs_target_check(const char *dir, const char *name, struct userfs_error *err)
+{
+	if (!userfs_dir_ok(dir))
+		return userfs_fail(err, -EINVAL,
+				   "invalid directory '%s': a relative path without '..' expected",
+				   dir ? dir : "");
+	if (!userfs_name_ok(name))
+		return userfs_fail(err, -EINVAL,
+				   "%s: invalid file name '%s': one path component expected", dir,
+				   name ? name : "");
+	return 0;
+}
+
+static int userfs_data_check(const char *dir, const char *name, const char *data, size_t size,
+			     struct userfs_error *err)
+{
+	int r = userfs_target_check(dir, name, err);
+
+	if (r < 0)
+		return r;
+	if (!data && size > 0)
+		return userfs_fail(err, -EINVAL, "%s/%s: no data", dir, name);
+	if (size > USERFS_FILE_MAX)
+		return userfs_fail(err, -EFBIG, "%s/%s: %zu bytes, more than the limit of %d", dir,
+				   name, size, USERFS_FILE_MAX);
+	return 0;
+}
+
+/* "DIR/NAME" into buf (PATH_MAX bytes); it fits, as checked by userfs_target_check(). Plain
+ * copies: the child calls this too. */
+static void userfs_join(const char *dir, const char *name, char *buf)
+{
+	size_t d = strlen(dir), n = strlen(name);
+
+	memcpy(buf, dir, d);
+	buf[d] = '/';
+	memcpy(buf + d + 1, name, n + 1);
+}
+
+static int userfs_home_error(const char *home, int r, struct userfs_error *err)
+{
+	char why[USERFS_REASON_MAX];
+	struct stat st;
+
+	/* O_DIRECTORY|O_NOFOLLOW on a symlink may say ENOTDIR: name it as what it is. */
+	if ((r == -ENOTDIR || r == -ELOOP) && lstat(home, &st) == 0 && S_ISLNK(st.st_mode))
+		return userfs_fail(err, -ELOOP, "home %s is a symlink", home);
+	if (r == -ENOTDIR)
+		return userfs_fail(err, r, "home %s is not a directory", home);
+	return userfs_fail(err, r, "home %s: %s", home, userfs_reason(r, why, sizeof(why)));
+}
+
+int userfs_home_open(const char *home, uid_t uid, int *ret_fd, struct userfs_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (!home || home[0] != '/' || !ret_fd)
+		return userfs_fail(err, -EINVAL, "home '%s' is not an absolute path",
+				   home ? home : "");
+	fd = open(home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return userfs_home_error(home, -errno, err);
+	if (fstat(fd, &st) < 0)
+		return userfs_home_error(home, -errno, err);
+	if (st.st_uid != uid)
+		return userfs_fail(err, -EPERM, "home %s is owned by uid %" PRIu32 ", not %" PRIu32,
+				   home, (uint32_t)st.st_uid, (uint32_t)uid);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* 1 when the rest of fd is exactly data[0..size), 0 when not (shorter, longer or other bytes). */
+static int userfs_compare(int fd, const char *data, size_t size)
+{
+	char buf[USERFS_CHUNK];
+	size_t off = 0;
+
+	for (;;) {
+		size_t want = size - off < sizeof(buf) ? size - off : sizeof(buf);
+		ssize_t n;
+
+		/* At the end, ask for one byte more: a file that grew since fstat is different. */
+		n = read(fd, buf, want ? want : 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return off == size;
+		if (off == size || memcmp(buf, data + off, (size_t)n) != 0)
+			return 0;
+		off += (size_t)n;
+	}
+}
+
+int userfs_file_matches(int home_fd, const char *dir, const char *name, const char *data,
+			size_t size, struct userfs_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	char path[PATH_MAX];
+	struct stat st;
+	int r;
+
+	r = userfs_data_check(dir, name, data, size, err);
+	if (r < 0)
+		return r;
+	userfs_join(dir, name, path);
+	/* O_NONBLOCK: a FIFO planted there must not hang us before the type check. */
+	r = fs_open_beneath(home_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &fd);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0;
+	/* A socket, or a device without a driver (an overlay whiteout is 0:0), cannot be opened. */
+	if (r == -ENXIO || r == -ENODEV)
+		r = -EBADFD;
+	if (r < 0)
+		return userfs_fail_file(err, r, dir, name);
+	if (fstat(fd, &st) < 0)
+		return userfs_fail_file(err, -errno, dir, name);
+	if (!S_ISREG(st.st_mode))
+		return userfs_fail_file(err, -EBADFD, dir, name);
+	if ((uint64_t)st.st_size != (uint64_t)size)
+		return 0;
+	r = userfs_compare(fd, data, size);
+	if (r < 0)
+		return userfs_fail_file(err, r, dir, name);
+	return r;
+}
+
+static int userfs_job_check(const struct userfs_job *job, struct userfs_error *err)
+{
+	int r;
+
+	if (!job || job->home_fd < 0 || (job->n_writes && !job->writes) ||
+	    (job->n_removes && !job->removes))
+		return userfs_fail(err, -EINVAL, "invalid job");
+	/* Root, or -1 (which setresuid reads as "unchanged"), would make the child root. */
+	if (job->uid == 0 || job->uid == (uid_t)-1 || job->gid == 0 || job->gid == (gid_t)-1)
+		return userfs_fail(err, -EINVAL,
+				   "refusing to write as uid %" PRIu32 " gid %" PRIu32
+				   ": not a workload user",
+				   (uint32_t)job->uid, (uint32_t)job->gid);
+	if (job->n_writes > USERFS_OPS_MAX || job->n_removes > USERFS_OPS_MAX - job->n_writes)
+		return userfs_fail(
+			err, -EINVAL,
+			"%zu writes and %zu removes, more than the limit of %d operations",
+			job->n_writes, job->n_removes, USERFS_OPS_MAX);
+	for (size_t i = 0; i < job->n_writes; i++) {
+		const struct userfs_write *w = &job->writes[i];
+
+		r = userfs_data_check(w->dir, w->name, w->data, w->size, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < job->n_removes; i++) {
+		r = userfs_target_check(job->removes[i].dir, job->removes[i].name, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* In the child: create the directory, then replace the file atomically beneath it. */
+static int userfs_child_write(int home_fd, const struct userfs_write *w, uint32_t *step)
+{
+	_cleanup_close_ int dirfd = -1;
+	int r;
+
+	*step = USERFS_STEP_DIR;
+	r = fs_mkdir_beneath(home_fd, w->dir, 0755);
+	if (r >= 0)
+		r = fs_open_beneath(home_fd, w->dir, O_RDONLY | O_DIRECTORY, 0, &dirfd);
+	if (r < 0)
+		return r;
+	*step = USERFS_STEP_WRITE;
+	return fs_write_atomic(dirfd, w->name, w->data, w->size, 0644);
+}
+
+static int userfs_child_remove(int home_fd, const struct userfs_remove *rm)
+{
+	char path[PATH_MAX];
+	int r;
+
+	userfs_join(rm->dir, rm->name, path);
+	r = fs_unlink_beneath(home_fd, path, 0);
+	return r == -ENOENT || r == -ENOTDIR ? 0 : r;
+}
+
+static int userfs_child_work(const struct userfs_job *job, struct userfs_report *rep)
+{
+	const struct exec_ids ids = {.uid = job->uid, .gid = job->gid, .n_groups = 0};
+	int r;
+
+	rep->step = USERFS_STEP_IDS;
+	r = exec_drop_ids(&ids);
+	if (r < 0)
+		return r;
+	/* The user we became may signal us, but must not ptrace us: our memory and fds are a copy
+	 * of root's. The drop set dumpable from fs.suid_dumpable (0 by default); make sure. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return -errno;
+	umask(022);
+	for (size_t i = 0; i < job->n_writes; i++) {
+		rep->index = (uint32_t)i;
+		r = userfs_child_write(job->home_fd, &job->writes[i], &rep->step);
+		if (r < 0)
+			return r;
+	}
+	rep->step = USERFS_STEP_REMOVE;
+	for (size_t i = 0; i < job->n_removes; i++) {
+		rep->index = (uint32_t)i;
+		r = userfs_child_remove(job->home_fd, &job->removes[i]);
+		if (r < 0)
+			return r;
+	}
+	rep->step = USERFS_STEP_DONE;
+	return 0;
+}
+
+__attribute__((noreturn)) static void userfs_child(const struct userfs_job *job, int fd)
+{
+	struct userfs_report rep = {0};
+	ssize_t n;
+
+	rep.err = userfs_child_work(job, &rep);
+	do
+		n = write(fd, &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	/* _exit: no atexit handlers, no second flush of the parent's stdio buffers. */
+	_exit(n == (ssize_t)sizeof(rep) ? 0 : 1);
+}
+
+static uint64_t userfs_now_ms(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC cannot fail with a valid clock id and pointer. */
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* 1 with the report read, 0 at end of file (the child died without one), -ETIMEDOUT, -EPROTO for
+ * a short report, or the errno of poll or read. */
+static int userfs_read_report(int fd, unsigned timeout_ms, struct userfs_report *rep)
+{
+	uint64_t deadline = userfs_now_ms() + timeout_ms;
+
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		uint64_t now = userfs_now_ms();
+		ssize_t n;
+		int k;
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		k = poll(&pfd, 1, deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now));
+		if (k < 0 && errno != EINTR)
+			return -errno;
+		if (k <= 0)
+			continue;
+		n = read(fd, rep, sizeof(*rep));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		return n == (ssize_t)sizeof(*rep) ? 1 : -EPROTO;
+	}
+}
+
+static int userfs_reap(pid_t pid, int *ret_status)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*ret_status = status;
+	return 0;
+}
+
+/* The report as a result; its step and index are checked, since they index the job. */
+static int userfs_report_outcome(const struct userfs_job *job, const struct userfs_report *rep,
+				 struct userfs_error *err)
+{
+	char why[USERFS_REASON_MAX];
+	int r = rep->err;
+
+	if (r == 0 && rep->step == USERFS_STEP_DONE)
+		return 0;
+	if (r >= 0 || r < -USERFS_ERRNO_MAX)
+		return userfs_fail(err, -EPROTO, "writer sent a bad report");
+	if (rep->step == USERFS_STEP_IDS)
+		return userfs_fail(err, r, "cannot become uid %" PRIu32 " gid %" PRIu32 ": %s",
+				   (uint32_t)job->uid, (uint32_t)job->gid,
+				   userfs_reason(r, why, sizeof(why)));
+	if (rep->step == USERFS_STEP_DIR && rep->index < job->n_writes)
+		return userfs_fail_file(err, r, job->writes[rep->index].dir, NULL);
+	if (rep->step == USERFS_STEP_WRITE && rep->index < job->n_writes)
+		return userfs_fail_file(err, r, job->writes[rep->index].dir,
+					job->writes[rep->index].name);
+	if (rep->step == USERFS_STEP_REMOVE && rep->index < job->n_removes)
+		return userfs_fail_file(err, r, job->removes[rep->index].dir,
+					job->removes[rep->index].name);
+	return userfs_fail(err, -EPROTO, "writer sent a bad report");
+}
+
+/* The child closed the pipe without a report: say how it ended. */
+static int userfs_died(int k, int status, struct userfs_error *err)
+{
+	char why[USERFS_REASON_MAX];
+
+	if (k < 0)
+		return userfs_fail(err, -EPROTO, "writer died: %s",
+				   userfs_reason(k, why, sizeof(why)));
+	if (WIFSIGNALED(status))
+		return userfs_fail(err, -EPROTO, "writer died: killed by signal %d",
+				   WTERMSIG(status));
+	return userfs_fail(err, -EPROTO, "writer died: exited with status %d", WEXITSTATUS(status));
+}
+
+static int userfs_timed_out(unsigned timeout_ms, struct userfs_error *err)
+{
+	if (timeout_ms % 1000 == 0)
+		return userfs_fail(err, -ETIMEDOUT, "writer timed out after %u s",
+				   timeout_ms / 1000);
+	return userfs_fail(err, -ETIMEDOUT, "writer timed out after %u ms", timeout_ms);
+}
+
+/* Parent side: wait for the report, then always reap, whatever went wrong. */
+static int userfs_supervise(const struct userfs_job *job, pid_t pid, int fd,
+			    struct userfs_error *err)
+{
+	unsigned timeout_ms = job->timeout_ms ? job->timeout_ms : USERFS_TIMEOUT_MS;
+	struct userfs_report rep = {0};
+	char why[USERFS_REASON_MAX];
+	int r, k, status = 0;
+
+	r = userfs_read_report(fd, timeout_ms, &rep);
+	/* After its report the child has nothing left to do, and the user it became may have
+	 * stopped it (a user may signal its own processes): kill it rather than wait. At end of
+	 * file it has exited already; keep its status. */
+	if (r != 0)
+		(void)kill(pid, SIGKILL);
+	k = userfs_reap(pid, &status);
+	if (r == 1)
+		return userfs_report_outcome(job, &rep, err);
+	if (r == 0)
+		return userfs_died(k, status, err);
+	if (r == -ETIMEDOUT)
+		return userfs_timed_out(timeout_ms, err);
+	return userfs_fail(err, r, "writer: %s", userfs_reason(r, why, sizeof(why)));
+}
+
+int userfs_apply(const struct userfs_job *job, struct userfs_error *err)
+{
+	char why[USERFS_REASON_MAX];
+	_cleanup_close_ int rfd = -1;
+	int p[2];
+	pid_t pid;
+	int r;
+
+	r = userfs_job_check(job, err);
+	if (r < 0)
+		return r;
+	if (job->n_writes + job->n_removes == 0)
+		return 0;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		r = -errno;
+		return userfs_fail(err, r, "cannot start the writer: %s",
+				   userfs_reason(r, why, sizeof(why)));
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		userfs_child(job, p[1]);
+	}
+	r = pid < 0 ? -errno : 0;
+	rfd = p[0];
+	close(p[1]);
+	if (r < 0)
+		return userfs_fail(err, r, "cannot start the writer: %s",
+				   userfs_reason(r, why, sizeof(why)));
+	return userfs_supervise(job, pid, rfd, err);
+}

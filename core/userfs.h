@@ -1,0 +1,78 @@
+/* userfs.h: a workload's files in its home directory — compared as root without following any
+ * symlink, and written or removed only as the workload's user: a forked child drops to the user's
+ * uid and gid (no supplementary groups), then creates directories and replaces files beneath the
+ * home fd with core/fs (atomic, no symlink followed in any component), so a link or a hard link
+ * the user planted can never turn a root write into a write elsewhere (DESIGN.md §5, review 3.2).
+ * Core module: no printing; 0 or a negative errno, and on failure a message naming the file. */
+#ifndef TAILPOD_USERFS_H
+#define TAILPOD_USERFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum {
+	USERFS_TIMEOUT_MS = 30000,	   /* the writing child, all files together */
+	USERFS_FILE_MAX = 4 * 1024 * 1024, /* bytes of one file compared or written */
+	USERFS_MSG_MAX = 512,		   /* bytes of struct userfs_error.msg */
+	USERFS_OPS_MAX = 4096,		   /* writes plus removes in one job */
+};
+
+/* One file to replace: dir is relative to the home (".config/containers/systemd"; no "..", at least
+ * one component: the home itself is no target), created with mode 0755 where missing; name is one
+ * path component; the file gets mode 0644; size is at most USERFS_FILE_MAX. */
+struct userfs_write {
+	const char *dir;
+	const char *name;
+	const char *data;
+	size_t size;
+};
+
+/* One file to remove from dir (relative to the home); a missing file or directory is fine. */
+struct userfs_remove {
+	const char *dir;
+	const char *name;
+};
+
+struct userfs_job {
+	int home_fd; /* from userfs_home_open() */
+	uid_t uid;
+	gid_t gid;
+	const struct userfs_write *writes;
+	size_t n_writes;
+	const struct userfs_remove *removes;
+	size_t n_removes;
+	unsigned timeout_ms; /* 0 means USERFS_TIMEOUT_MS */
+};
+
+/* msg reads ".config/containers/systemd/web.container: a symlink is in the way" or
+ * "writer timed out after 30 s": the path relative to the home first when one is at fault,
+ * lowercase, no final period. err may be NULL in every call below; it is filled on failure only. */
+struct userfs_error {
+	int err; /* the negative errno returned */
+	char msg[USERFS_MSG_MAX];
+};
+
+/* Open home (an absolute path from the passwd entry; its parent components are trusted, the last
+ * one is not followed if it is a symlink) as a directory fd and check that it is owned by uid:
+ * -ENOTDIR, -ELOOP, -EPERM (owned by someone else, message says by whom), -EINVAL (not absolute),
+ * or the open's errno. */
+int userfs_home_open(const char *home, uid_t uid, int *ret_fd, struct userfs_error *err);
+
+/* Compare HOME/dir/name with data, reading as the caller (root) beneath home_fd without following
+ * a symlink in any component and without blocking on a FIFO: 1 identical, 0 different (a file of
+ * another size is not read) or missing (no such file or directory), -ELOOP (a symlink is in the
+ * way), -EBADFD (not a regular file: FIFO, directory, socket, device), -EINVAL (dir or name as
+ * struct userfs_write forbids), -EFBIG (size larger than USERFS_FILE_MAX), other read errors. */
+int userfs_file_matches(int home_fd, const char *dir, const char *name, const char *data,
+			size_t size, struct userfs_error *err);
+
+/* Run job's writes, then its removes, in a child that has become uid:gid. Stops at the first
+ * failure (the files already replaced stay replaced: each write is atomic on its own). 0 when all
+ * succeeded; -ETIMEDOUT (the child is killed), -EINVAL (a bad name, too many operations, uid or
+ * gid 0 or -1: checked before the fork), -EFBIG (a write larger than USERFS_FILE_MAX), -EPROTO
+ * (the child died without reporting, e.g. killed by its user), or the errno of the failed step.
+ * Never runs anything as root in the home. */
+int userfs_apply(const struct userfs_job *job, struct userfs_error *err);
+
+#endif

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# sync-demo.sh TAILPOD: the reconcile part of `make demo`. Runs `tailpod sync` against
+# tests/example/repo (published as a file:// remote with the system git) inside the test sandbox
+# (tests/sandbox: a private mount namespace with its own /etc, /home, /run, /var and cgroup tree,
+# and stub useradd, userdel, loginctl and systemctl that record what they are asked to do), so
+# nothing on this machine changes. Four scenarios: the first sync deploys, the second is a no-op,
+# removing a spec removes its workload, and an emptied repo is refused. Needs root (unshare).
+set -euo pipefail
+
+tailpod=$(realpath "$1")
+top=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d /tmp/tailpod-demo.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export TP_TOP=$top TP_BIN=$tailpod TP_QEMU=
+. "$top/tests/sandbox/lib.sh"
+
+sb=$work/sandbox
+sandbox_new "$sb"
+git init -q --bare -b main "$work/origin.git"
+cp -a "$top/tests/example/repo" "$work/checkout"
+git -C "$work/checkout" init -q -b main
+commit() {
+	git -C "$work/checkout" add -A
+	git -C "$work/checkout" -c user.name=demo -c user.email=demo@example.invalid \
+		commit -q --allow-empty -m "$1"
+	git -C "$work/checkout" push -q "$work/origin.git" main
+}
+commit example
+cat >"$work/config.env" <<CFG
+TAILPOD_GIT_URL=file://$work/origin.git
+TAILPOD_STATE_DIR=$sb/state
+TAILPOD_TRANSFORM_DIR=$top/tests/example/transforms
+CFG
+
+say() { printf '\n== %s\n' "$*"; }
+sync_run() {
+	local status=0
+	echo "\$ tailpod sync${*:+ $*}"
+	sandbox_tp "$sb" sync --config "$work/config.env" "$@" 2>&1 | sed 's/^/  /' ||
+		status=${PIPESTATUS[0]}
+	echo "  (exit $status)"
+}
+commands() {
+	echo "system commands sync ran (recorded by the sandbox's stubs):"
+	sed 's/^/  /' "$sb/run/tailpod-sandbox/calls"
+	[ -s "$sb/run/tailpod-sandbox/calls" ] || echo "  none"
+	: >"$sb/run/tailpod-sandbox/calls"
+}
+show_host() {
+	echo "workload users (group tailpod): $(grep '^tailpod:' "$sb/etc/group" | cut -d: -f4)"
+	echo "deployed files:"
+	(cd "$sb/home" && find . -path '*/.config/*' -type f | sort | sed 's|^\./|  ~|')
+}
+
+say "1. first sync: creates a user per workload and deploys its quadlets"
+sync_run --dry-run >"$work/plan"
+head -n 9 "$work/plan"
+echo "  ... ($(wc -l <"$work/plan") lines: --dry-run prints the plan and changes nothing)"
+: >"$sb/run/tailpod-sandbox/calls"
+sync_run
+commands
+show_host
+
+say "2. second sync: everything converged, nothing runs"
+sync_run
+commands
+
+say "3. a spec removed from git: its workload, user and files go"
+git -C "$work/checkout" rm -q whoami.container
+commit "remove whoami"
+sync_run
+commands
+show_host
+
+say "4. the repo emptied: refused by the empty-state guard, nothing deleted"
+git -C "$work/checkout" rm -q -r .
+commit "empty"
+sync_run
+commands
+show_host
