@@ -34,18 +34,6 @@ struct apply_plan {
 	size_t n_removes;
 };
 
-static const char *unit_dir(enum spec_unit_dir dir)
-{
-	return dir == SPEC_UNIT_QUADLET ? ".config/containers/systemd" : ".config/systemd/user";
-}
-
-static bool is_timer(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n > 6 && strcmp(name + n - 6, ".timer") == 0;
-}
-
 /* A user sync may manage: in the managed group and not a system account. A name taken by some
  * other user is a collision, never taken over (reviews P0.2, P1.11). */
 static int check_managed(struct sync_ctx *ctx, const struct users_user *u, struct sync_outcome *out)
@@ -156,7 +144,7 @@ static int diff_files(const struct spec_workload *w, const struct sync_current *
 	for (size_t i = 0; i < w->n_units; i++) {
 		const struct spec_unit *su = &w->units[i];
 		int r = p->home_fd < 0 ? 0
-				       : userfs_file_matches(p->home_fd, unit_dir(su->dir),
+				       : userfs_file_matches(p->home_fd, sync_unit_dir(su->dir),
 							     su->name, su->data, su->size, &err);
 
 		if (r < 0) {
@@ -165,7 +153,7 @@ static int diff_files(const struct spec_workload *w, const struct sync_current *
 		}
 		if (r == 0)
 			p->writes[p->n_writes++] = (struct userfs_write){
-				unit_dir(su->dir), su->name, su->data, su->size};
+				sync_unit_dir(su->dir), su->name, su->data, su->size};
 	}
 	for (size_t i = 0; cur && cur->has_record && i < cur->rec.n_files; i++) {
 		const struct state_file *f = &cur->rec.files[i];
@@ -176,7 +164,7 @@ static int diff_files(const struct spec_workload *w, const struct sync_current *
 				w->units[j].dir == f->dir && strcmp(w->units[j].name, f->name) == 0;
 		if (!desired)
 			p->removes[p->n_removes++] =
-				(struct userfs_remove){unit_dir(f->dir), f->name};
+				(struct userfs_remove){sync_unit_dir(f->dir), f->name};
 	}
 	return 0;
 }
@@ -327,13 +315,13 @@ static void disable_removed_timers(struct sync_ctx *ctx, const char *name,
 	struct systemd_error err = {0};
 
 	for (size_t i = 0; i < p->n_removes; i++)
-		if (is_timer(p->removes[i].name) &&
+		if (sync_is_timer(p->removes[i].name) &&
 		    systemd_user_unit(&ctx->cmds, name, "disable", p->removes[i].name, &err) < 0)
 			log_warning("%s: disable %s failed: %s, ignoring", name, p->removes[i].name,
 				    err.msg);
 }
 
-static int write_files(struct sync_ctx *ctx, const struct apply_plan *p, struct sync_outcome *out)
+static int write_files(const struct apply_plan *p, struct sync_outcome *out)
 {
 	struct userfs_error err = {0};
 	struct userfs_job job = {
@@ -347,7 +335,6 @@ static int write_files(struct sync_ctx *ctx, const struct apply_plan *p, struct 
 	};
 	int r = userfs_apply(&job, &err);
 
-	(void)ctx;
 	if (r < 0) {
 		sync_outcome_fail(out, "write", "%s", err.msg);
 		return r;
@@ -363,7 +350,7 @@ static int start_timers(struct sync_ctx *ctx, const struct spec_workload *w,
 	for (size_t i = 0; i < w->n_units; i++) {
 		const char *unit = w->units[i].name;
 
-		if (w->units[i].dir != SPEC_UNIT_SYSTEMD || !is_timer(unit))
+		if (w->units[i].dir != SPEC_UNIT_SYSTEMD || !sync_is_timer(unit))
 			continue;
 		if (run_unit(ctx, w->name, "enable", unit, out) < 0 ||
 		    run_unit(ctx, w->name, "start", unit, out) < 0)
@@ -410,7 +397,7 @@ static int execute(struct sync_ctx *ctx, const struct spec_workload *w, struct a
 	if (r < 0)
 		return r;
 	disable_removed_timers(ctx, w->name, p);
-	if ((p->n_writes || p->n_removes) && (r = write_files(ctx, p, out)) < 0)
+	if ((p->n_writes || p->n_removes) && (r = write_files(p, out)) < 0)
 		return r;
 	if (out->action == SYNC_REPAIR && p->n_writes)
 		note_repair(out, "files");

@@ -14,6 +14,18 @@
 #include <string.h>
 #include <time.h>
 
+const char *sync_unit_dir(enum spec_unit_dir dir)
+{
+	return dir == SPEC_UNIT_QUADLET ? ".config/containers/systemd" : ".config/systemd/user";
+}
+
+bool sync_is_timer(const char *unit)
+{
+	size_t n = strlen(unit);
+
+	return n > 6 && strcmp(unit + n - 6, ".timer") == 0;
+}
+
 long long sync_now_ms(void)
 {
 	struct timespec ts;

@@ -16,11 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *unit_dir(enum spec_unit_dir dir)
-{
-	return dir == SPEC_UNIT_QUADLET ? ".config/containers/systemd" : ".config/systemd/user";
-}
-
 static bool is_protected(const struct config *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_protected_users; i++)
@@ -66,8 +61,8 @@ static void print_plan(const struct sync_current *cur, const struct users_user *
 	if (service)
 		printf("remove %s: stop %s\n", cur->name, service);
 	for (size_t i = 0; cur->has_record && i < cur->rec.n_files; i++)
-		printf("remove %s: remove ~/%s/%s\n", cur->name, unit_dir(cur->rec.files[i].dir),
-		       cur->rec.files[i].name);
+		printf("remove %s: remove ~/%s/%s\n", cur->name,
+		       sync_unit_dir(cur->rec.files[i].dir), cur->rec.files[i].name);
 	printf("remove %s: disable linger, delete user %s (uid %u) and its home %s\n", cur->name,
 	       u->name, (unsigned)u->uid, u->home);
 }
@@ -83,9 +78,8 @@ static void stop_units(struct sync_ctx *ctx, const struct sync_current *cur,
 		return;
 	for (size_t i = 0; cur->has_record && i < cur->rec.n_files; i++) {
 		const char *name = cur->rec.files[i].name;
-		size_t n = strlen(name);
 
-		if (n > 6 && strcmp(name + n - 6, ".timer") == 0 &&
+		if (sync_is_timer(name) &&
 		    systemd_user_unit(&ctx->cmds, u->name, "disable", name, &err) < 0)
 			log_warning("%s: disable %s failed: %s, ignoring", u->name, name, err.msg);
 	}
@@ -111,8 +105,8 @@ static void remove_files(const struct sync_current *cur, const struct users_user
 		return;
 	}
 	for (size_t i = 0; i < cur->rec.n_files && i < STATE_FILES_MAX; i++)
-		removes[job.n_removes++] = (struct userfs_remove){unit_dir(cur->rec.files[i].dir),
-								  cur->rec.files[i].name};
+		removes[job.n_removes++] = (struct userfs_remove){
+			sync_unit_dir(cur->rec.files[i].dir), cur->rec.files[i].name};
 	r = userfs_apply(&job, &err);
 	if (r < 0)
 		log_warning("%s: removing its files failed: %s, ignoring", u->name, err.msg);

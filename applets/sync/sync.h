@@ -103,5 +103,9 @@ void sync_print_summary(const struct sync_ctx *ctx);
 void sync_outcome_fail(struct sync_outcome *out, const char *step, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 long long sync_now_ms(void);
+/* Where a file of kind dir lives, relative to the home: ".config/containers/systemd" or
+ * ".config/systemd/user". */
+const char *sync_unit_dir(enum spec_unit_dir dir);
+bool sync_is_timer(const char *unit);
 
 #endif
