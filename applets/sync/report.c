@@ -172,6 +172,15 @@ static int metrics_text(const struct sync_ctx *ctx, bool success, char **ret, si
 			r = append_metrics(&buf, &len, &cap,
 					   "tailpod_workload_up{workload=\"%s\"} %d\n",
 					   ctx->outcomes[i].name, ctx->outcomes[i].up ? 1 : 0);
+	if (r >= 0)
+		r = append_metrics(
+			&buf, &len, &cap,
+			"# HELP tailpod_workload_failed 1 when the last sync failed or "
+			"refused this workload.\n# TYPE tailpod_workload_failed gauge\n");
+	for (size_t i = 0; r >= 0 && i < ctx->n_outcomes; i++)
+		r = append_metrics(&buf, &len, &cap,
+				   "tailpod_workload_failed{workload=\"%s\"} %d\n",
+				   ctx->outcomes[i].name, ctx->outcomes[i].result != SYNC_OK);
 	if (r < 0) {
 		free(buf);
 		return r;
