@@ -70,6 +70,8 @@ static const struct key_def keys[] = {
 	{.name = "TAILPOD_MAX_DELETE_PERCENT", .kind = KIND_UINT, .offset = F(max_delete_percent),
 	 .dflt = "50", .min = 0, .max = 100, .unit = "percent"},
 	{.name = "TAILPOD_METRICS_FILE", .kind = KIND_PATH, .offset = F(metrics_file)},
+	{.name = "TAILPOD_MINT_GROUP", .kind = KIND_NAME, .offset = F(mint_group),
+	 .dflt = "tailpod-mint"},
 	{.name = "TAILPOD_PROTECTED_USERS", .kind = KIND_NAMES, .dflt = ""},
 	{.name = "TAILPOD_SSH_ACCEPT_NEW", .kind = KIND_BOOL, .offset = F(ssh_accept_new),
 	 .dflt = "yes"},

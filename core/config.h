@@ -51,6 +51,8 @@ struct config {
 	unsigned command_timeout_s; /* each useradd, loginctl, systemctl...: 1..CONFIG_TIMEOUT_MAX,
 				       default 90 (systemd's own start timeout) */
 	char *user_group;	    /* tailpod: the managed group, granting nothing else */
+	char *mint_group; /* tailpod-mint: sync makes a workload's user a member exactly while the
+			     workload runs `tailpod mint-key` (mint-key.conf Group=) */
 	const char **protected_users; /* "root", "core", then configured names, no duplicates */
 	size_t n_protected_users;
 	bool allow_empty;	     /* no */

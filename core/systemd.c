@@ -32,6 +32,7 @@ void systemd_cmds_init(struct systemd_cmds *c)
 	*c = (struct systemd_cmds){
 		.useradd = "useradd",
 		.userdel = "userdel",
+		.usermod = "usermod",
 		.loginctl = "loginctl",
 		.systemctl = "systemctl",
 		.cgroup_root = "/sys/fs/cgroup",
@@ -213,10 +214,11 @@ int systemd_user_terminate(const struct systemd_cmds *c, const char *name,
 	return loginctl(c, "terminate-user", name, err);
 }
 
-int systemd_manager_start(const struct systemd_cmds *c, uid_t uid, struct systemd_error *err)
+static int manager_run(const struct systemd_cmds *c, const char *verb, uid_t uid,
+		       struct systemd_error *err)
 {
 	char unit[UID_STR_MAX + 16], bus[SYSTEMD_PATH_MAX];
-	const char *argv[] = {c->systemctl, "start", unit, NULL};
+	const char *argv[] = {c->systemctl, verb, unit, NULL};
 	struct stat st;
 	int r;
 
@@ -232,6 +234,27 @@ int systemd_manager_start(const struct systemd_cmds *c, uid_t uid, struct system
 		return -ENOTCONN;
 	}
 	return 0;
+}
+
+int systemd_manager_start(const struct systemd_cmds *c, uid_t uid, struct systemd_error *err)
+{
+	return manager_run(c, "start", uid, err);
+}
+
+int systemd_manager_restart(const struct systemd_cmds *c, uid_t uid, struct systemd_error *err)
+{
+	return manager_run(c, "restart", uid, err);
+}
+
+int systemd_user_group(const struct systemd_cmds *c, const char *name, const char *group, bool add,
+		       struct systemd_error *err)
+{
+	const char *argv[] = {c->usermod, add ? "-a" : "-r", "-G", group, name, NULL};
+	int r = name_check("user", name, err);
+
+	if (r >= 0)
+		r = name_check("group", group, err);
+	return r < 0 ? r : run(c, argv, err);
 }
 
 static bool verb_takes_unit(const char *verb, bool *ret_known)

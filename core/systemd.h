@@ -28,6 +28,7 @@ enum {
 struct systemd_cmds {
 	const char *useradd;	   /* "useradd" */
 	const char *userdel;	   /* "userdel" */
+	const char *usermod;	   /* "usermod" */
 	const char *loginctl;	   /* "loginctl" */
 	const char *systemctl;	   /* "systemctl" */
 	const char *cgroup_root;   /* "/sys/fs/cgroup" */
@@ -64,6 +65,11 @@ int systemd_user_add(const struct systemd_cmds *c, const char *name, const char 
  * SYSTEMD_USERDEL_BUSY; -EBUSY when it still is after the last try. */
 int systemd_user_delete(const struct systemd_cmds *c, const char *name, struct systemd_error *err);
 
+/* usermod -a -G GROUP NAME (add) or usermod -r -G GROUP NAME (remove): one supplementary group
+ * more or less, the others kept. */
+int systemd_user_group(const struct systemd_cmds *c, const char *name, const char *group, bool add,
+		       struct systemd_error *err);
+
 /* loginctl enable-linger / disable-linger / terminate-user NAME. */
 int systemd_linger_enable(const struct systemd_cmds *c, const char *name,
 			  struct systemd_error *err);
@@ -76,6 +82,10 @@ int systemd_user_terminate(const struct systemd_cmds *c, const char *name,
  * is Type=notify: start returns once the manager is ready, so the socket is checked once, never
  * polled; -ENOTCONN (with a message) when it is missing. */
 int systemd_manager_start(const struct systemd_cmds *c, uid_t uid, struct systemd_error *err);
+
+/* The same with restart: a running manager keeps the groups it started with, so one whose user
+ * gained a group is restarted (and all its services with it). */
+int systemd_manager_restart(const struct systemd_cmds *c, uid_t uid, struct systemd_error *err);
 
 /* systemctl --user -M NAME@ VERB [UNIT]: daemon-reload (unit NULL), start, restart, stop, enable,
  * disable. verb is one of those; any other is -EINVAL. */

@@ -4,6 +4,10 @@
  * all of that worked. A workload whose content is unchanged is still checked (files on disk,
  * linger, manager, service from the cgroup tree, all without a child process) and repaired where
  * it drifted (review P1.7). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* memmem */
+#endif
+
 #include "sync/sync.h"
 
 #include "core.h"
@@ -23,9 +27,10 @@ struct apply_plan {
 	const struct users_user *user; /* NULL when it does not exist yet (dry run) */
 	char hash[HASH_SHA256_HEX_SIZE];
 	bool create_user, linger_off, manager_down, service_down;
-	bool content_changed; /* hash differs from the record, or no record */
-	bool adopt;	      /* quadsync's, running: record without a restart */
-	bool quadsync_same;   /* quadsync's recorded hash is that of tailpod's bytes */
+	bool mint_join, mint_leave; /* membership of the mint group to change */
+	bool content_changed;	    /* hash differs from the record, or no record */
+	bool adopt;		    /* quadsync's, running: record without a restart */
+	bool quadsync_same;	    /* quadsync's recorded hash is that of tailpod's bytes */
 	bool record_stale;
 	int home_fd;
 	struct userfs_write *writes;
@@ -105,6 +110,34 @@ static int ensure_user(struct sync_ctx *ctx, const char *name, struct apply_plan
 	}
 	p->user = u;
 	return check_managed(ctx, u, out);
+}
+
+/* Whether a unit of w runs `tailpod mint-key` before its start: such a workload must be in the
+ * mint group, whose members alone may connect to the mint-key socket. */
+static bool uses_mint_key(const struct spec_workload *w)
+{
+	for (size_t i = 0; i < w->n_units; i++)
+		for (const char *line = w->units[i].data; line && *line;) {
+			const char *end = strchr(line, '\n');
+			size_t len = end ? (size_t)(end - line) : strlen(line);
+
+			if (strncmp(line, "ExecStartPre=", 13) == 0 &&
+			    memmem(line, len, "mint-key", 8))
+				return true;
+			line = end ? end + 1 : NULL;
+		}
+	return false;
+}
+
+static void plan_mint_group(struct sync_ctx *ctx, const struct spec_workload *w,
+			    struct apply_plan *p)
+{
+	bool member = p->user && !p->create_user &&
+		      users_db_user_in_group(ctx->db, p->user->name, ctx->config->mint_group) == 1;
+	bool wanted = uses_mint_key(w);
+
+	p->mint_join = wanted && !member;
+	p->mint_leave = !wanted && member;
 }
 
 /* Rootless Podman maps the container's ids through these ranges: without them nothing starts. */
@@ -254,6 +287,10 @@ static void print_plan(const struct spec_workload *w, const struct apply_plan *p
 	if (p->create_user)
 		printf("%s %s: create user %s in group %s\n", act, w->name, w->name,
 		       ctx->config->user_group);
+	if (p->mint_join || p->mint_leave)
+		printf("%s %s: %s group %s%s\n", act, w->name, p->mint_join ? "join" : "leave",
+		       ctx->config->mint_group,
+		       p->manager_down ? "" : " and restart the user manager");
 	if (p->linger_off)
 		printf("%s %s: enable linger\n", act, w->name);
 	if (p->manager_down)
@@ -281,11 +318,40 @@ static int run_unit(struct sync_ctx *ctx, const char *name, const char *verb, co
 	return r;
 }
 
+/* A manager keeps the groups it started with: one whose user joined or left the mint group is
+ * restarted, so the mint-key socket sees the new membership. */
+static int change_mint_group(struct sync_ctx *ctx, const struct spec_workload *w,
+			     struct apply_plan *p, struct sync_outcome *out)
+{
+	struct systemd_error err = {0};
+	int r;
+
+	if (!p->mint_join && !p->mint_leave)
+		return 0;
+	r = systemd_user_group(&ctx->cmds, w->name, ctx->config->mint_group, p->mint_join, &err);
+	if (r < 0) {
+		sync_outcome_fail(out, "usermod", "%s", err.msg);
+		return r;
+	}
+	if (!p->create_user)
+		note_repair(out, p->mint_join ? "joined the mint group" : "left the mint group");
+	if (p->manager_down)
+		return 0;
+	r = systemd_manager_restart(&ctx->cmds, p->user->uid, &err);
+	if (r < 0)
+		sync_outcome_fail(out, "user manager restart", "%s", err.msg);
+	p->service_down = true; /* its services stopped with it */
+	return r;
+}
+
 static int start_manager(struct sync_ctx *ctx, const struct spec_workload *w, struct apply_plan *p,
 			 struct sync_outcome *out)
 {
 	struct systemd_error err = {0};
-	int r = 0;
+	int r = change_mint_group(ctx, w, p, out);
+
+	if (r < 0)
+		return r;
 
 	if (p->linger_off) {
 		r = systemd_linger_enable(&ctx->cmds, w->name, &err);
@@ -390,12 +456,13 @@ static int store_record(struct sync_ctx *ctx, const struct spec_workload *w,
 static int execute(struct sync_ctx *ctx, const struct spec_workload *w, struct apply_plan *p,
 		   struct sync_outcome *out)
 {
-	bool restart = needs_restart(p);
 	bool reload = p->create_user || p->n_writes || p->n_removes;
+	bool restart;
 	int r = start_manager(ctx, w, p, out);
 
 	if (r < 0)
 		return r;
+	restart = needs_restart(p); /* a restarted manager stopped the service */
 	disable_removed_timers(ctx, w->name, p);
 	if ((p->n_writes || p->n_removes) && (r = write_files(p, out)) < 0)
 		return r;
@@ -467,6 +534,7 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 		sync_outcome_fail(out, NULL, "out of memory");
 	if (r >= 0) {
 		probe_liveness(ctx, w, &p);
+		plan_mint_group(ctx, w, &p);
 		if (!p.user)
 			p.content_changed = p.record_stale = true, out->action = SYNC_CREATE;
 		else

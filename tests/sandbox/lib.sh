@@ -2,7 +2,7 @@
 # tests/applets/lib.sh. A sandbox is a directory SB that a private mount namespace (tests/sandbox/
 # enter, which runs `unshare --mount` as root) lays over the host: SB/etc over /etc (an overlay: the
 # files below replace the host's, every write lands in SB/etc), SB/home on /home, SB/run on /run,
-# SB/var on /var, SB/cgroup on /sys/fs/cgroup, and stub useradd, userdel, loginctl and systemctl
+# SB/var on /var, SB/cgroup on /sys/fs/cgroup, and stub useradd, userdel, usermod, loginctl and systemctl
 # (tests/sandbox/stubs) wherever core/exec would find the real ones. No systemd runs: the stubs
 # record their calls and keep the fake files in line. The host's /etc is never written.
 #
