@@ -162,6 +162,7 @@ static void assert_defaults_except_source(const struct config *c)
 	assert_null(c->ca_bundle); /* no probe candidate exists */
 	assert_int_equal(c->git_timeout_s, 120);
 	assert_int_equal(c->command_timeout_s, 90);
+	assert_string_equal(c->mint_group, "tailpod-mint");
 	assert_string_equal(c->user_group, "tailpod");
 	assert_protected(c, base, 2);
 	assert_false(c->allow_empty);

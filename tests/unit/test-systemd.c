@@ -27,13 +27,13 @@
 
 struct fixture {
 	char dir[64];
-	char prog[4][128];
+	char prog[5][128];
 	char cgroup[128];
 	char run_user[128];
 	struct systemd_cmds cmds;
 };
 
-static const char *const prog_names[] = {"useradd", "userdel", "loginctl", "systemctl"};
+static const char *const prog_names[] = {"useradd", "userdel", "loginctl", "systemctl", "usermod"};
 
 /* Logs "NAME ARGS" to DIR/log; exits with the next line of DIR/script.NAME (0 when none). */
 static const char fake_fmt[] = "#!/bin/sh\n"
@@ -82,6 +82,7 @@ static int setup(void **state)
 	fx->cmds.userdel = fx->prog[1];
 	fx->cmds.loginctl = fx->prog[2];
 	fx->cmds.systemctl = fx->prog[3];
+	fx->cmds.usermod = fx->prog[4];
 	fx->cmds.cgroup_root = fx->cgroup;
 	fx->cmds.run_user = fx->run_user;
 	fx->cmds.timeout_ms = 5000;
@@ -151,6 +152,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c.systemctl, "systemctl");
 	assert_string_equal(c.cgroup_root, "/sys/fs/cgroup");
 	assert_string_equal(c.run_user, "/run/user");
+	assert_string_equal(c.usermod, "usermod");
 	assert_string_equal(c.linger_dir, "/var/lib/systemd/linger");
 	assert_string_equal(c.shell, "/sbin/nologin");
 	assert_int_equal(c.timeout_ms, SYSTEMD_TIMEOUT_MS);
@@ -348,6 +350,36 @@ static void test_manager_running(void **state)
 	assert_log(fx, ""); /* no child process */
 }
 
+static void test_user_group(void **state)
+{
+	struct fixture *fx = *state;
+	struct systemd_error err = {0};
+
+	assert_int_equal(systemd_user_group(&fx->cmds, "web", "tailpod-mint", true, NULL), 0);
+	assert_int_equal(systemd_user_group(&fx->cmds, "web", "tailpod-mint", false, NULL), 0);
+	assert_int_equal(systemd_user_group(&fx->cmds, "web", "-G", true, &err), -EINVAL);
+	assert_int_equal(systemd_user_group(&fx->cmds, "-r", "tailpod-mint", true, &err), -EINVAL);
+	script(fx, "usermod", "6\n");
+	assert_int_equal(systemd_user_group(&fx->cmds, "web", "nosuch", true, &err), -EPROTO);
+	assert_int_equal(err.status, 6);
+	assert_log(fx, "usermod -a -G tailpod-mint web\nusermod -r -G tailpod-mint web\n"
+		       "usermod -a -G nosuch web\n");
+}
+
+static void test_manager_restart(void **state)
+{
+	struct fixture *fx = *state;
+	char path[256];
+
+	mkdirs(fx->run_user);
+	snprintf(path, sizeof(path), "%s/1001", fx->run_user);
+	mkdirs(path);
+	snprintf(path, sizeof(path), "%s/1001/bus", fx->run_user);
+	make_socket(path);
+	assert_int_equal(systemd_manager_restart(&fx->cmds, 1001, NULL), 0);
+	assert_log(fx, "systemctl restart user@1001.service\n");
+}
+
 static void test_linger_enabled(void **state)
 {
 	struct fixture *fx = *state;
@@ -393,6 +425,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unit_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manager_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linger_enabled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manager_restart, setup, teardown),
 		cmocka_unit_test(test_unit_name_valid),
 	};
 
