@@ -306,6 +306,7 @@ static int rate_update(int fd, long per_hour)
 int mint_rate_take(const struct mint_policy *p, const char *dir, uid_t uid)
 {
 	_cleanup_close_ int dfd = -1, fd = -1;
+	struct stat st;
 	char name[32];
 
 	if (p->rate_per_hour == 0)
@@ -320,9 +321,18 @@ int mint_rate_take(const struct mint_policy *p, const char *dir, uid_t uid)
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return log_error_errno(errno, "cannot create %s", dir);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* Followed, then checked: with DynamicUser= systemd's RUNTIME_DIRECTORY is a symlink into
+	 * /run/private, so what matters is that the directory reached is ours alone. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return log_error_errno(errno, "cannot open %s", dir);
+	if (fstat(dfd, &st) < 0)
+		return log_error_errno(errno, "cannot stat %s", dir);
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return log_error("%s is not a directory of this service alone (owner %u, mode %04o), "
+				 "refusing",
+				 dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777)),
+		       -EPERM;
 	snprintf(name, sizeof(name), "uid-%u", (unsigned)uid);
 	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || flock(fd, LOCK_EX) < 0)
