@@ -199,6 +199,25 @@ build/host/bench-rusage: tests/bench/rusage.c
 test: all unit-tests
 	@tests/run.sh --arches "$(ARCHES)" --unit "$(UNIT_BINS)"
 
+# --- The VM guest (tests/vm): Debian trixie, systemd + rootless Podman, under qemu ----------------
+# `make vm-image` builds the guest disk, kernel and initrd into $(TP_CACHE)/vm/VM_ARCH-KEY (rebuilt
+# only when tests/vm/mkimage.sh or tests/vm/image/ change) and prints the directory.
+# `make vm-boot-smoke` boots it (KVM when it works, TCG otherwise) with tests/vm/smoke as the
+# guest's share and checks that the guest reached TAILPOD-VM-SMOKE-OK; console in build/vm/.
+# VM_ARCH, not ARCH: ARCH selects the per-architecture sub-make above.
+VM_ARCH ?= x86_64
+.PHONY: vm-image vm-boot-smoke
+vm-image: build/.deps.stamp
+	@tests/vm/mkimage.sh $(VM_ARCH)
+
+vm-boot-smoke: vm-image
+	@mkdir -p build/vm
+	@tests/vm/boot.sh --arch $(VM_ARCH) --share tests/vm/smoke \
+		--log build/vm/smoke-$(VM_ARCH).log --timeout $${TP_VM_TIMEOUT:-600}
+	@grep -q TAILPOD-VM-SMOKE-OK build/vm/smoke-$(VM_ARCH).log || \
+		{ echo "vm-boot-smoke: no TAILPOD-VM-SMOKE-OK in build/vm/smoke-$(VM_ARCH).log"; exit 1; }
+	@echo "vm-boot-smoke: TAILPOD-VM-SMOKE-OK ($(VM_ARCH))"
+
 size: all
 	@for a in $(ARCHES); do \
 		printf '%-8s %8d bytes  %s\n' $$a $$(stat -c %s build/$$a/tailpod) \

@@ -21,6 +21,7 @@ TP_APT_PACKAGES=(
 	libsodium-dev openssh-client openssh-server clang
 	systemd cpio ignition qemu-system-x86 qemu-system-arm python3-yaml
 	git python3 strace
+	debootstrap qemu-utils
 )
 
 TP_SRC_LIST=/etc/apt/sources.list.d/tailpod-src.sources

@@ -7,16 +7,17 @@
 # `debootstrap --variant=minbase` rootfs, the rest installed by apt inside a chroot (apt, unlike
 # debootstrap, resolves alternatives and leaves Recommends out on request), configured from the
 # files in tests/vm/image/ (the runner unit, networkd, manager timeouts), then turned into an ext4
-# image with `mkfs.ext4 -d` — no loop device, no mount of the image. The only mounts are /proc,
-# /sys and the .deb cache inside the chroot, made in a private mount namespace (unshare) so they
-# vanish with it even when the build fails.
+# image with `mkfs.ext4 -d` — no loop device, no mount of the image. The only mounts are those
+# debootstrap makes (/proc, /sys in the rootfs) and /proc, /sys and the .deb cache for the chroot
+# apt, all in private mount namespaces (unshare), so they vanish with them even when the build
+# fails or is killed.
 #
 # The result is cached as $TP_CACHE/vm/ARCH-KEY (TP_CACHE default /var/cache/tailpod), KEY a hash
 # of this script, tests/vm/image/ and ARCH: it is rebuilt only when that recipe changes (delete
 # the directory to pick up newer Debian packages). It is built in a temporary directory beside it
 # and renamed into place, so a directory with that name is always complete; boot.sh boots
-# copy-on-write overlays of it and never writes to it. A new build removes the same ARCH's other
-# entries. The directory holds:
+# copy-on-write overlays of it and never writes to it. A new build keeps one older image of the
+# same ARCH and removes the rest. The directory holds:
 #   base.raw      the ext4 root filesystem (sparse), root=/dev/vda
 #   vmlinuz       the kernel, initrd.img its initramfs (virtio_pci, virtio_blk, ext4)
 #   packages.txt  every installed package and version; info  kernel, podman, size, build time
@@ -105,8 +106,10 @@ if [ "$deb_arch" != "$(dpkg --print-architecture)" ]; then
 		die "binfmt_misc entry qemu-$qemu_arch lacks the F flag: chroot cannot find the interpreter"
 fi
 
+# A build killed on the way left its temporary directory (this lock says no build is running).
+rm -rf --one-file-system "$cache/.build-$arch-"*
 work=$(mktemp -d "$cache/.build-$arch-$key.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf --one-file-system "$work"' EXIT
 root=$work/rootfs
 out=$work/image
 log=$work/build.log
@@ -124,8 +127,9 @@ failed() {
 }
 
 step "debootstrap $suite $deb_arch from $mirror"
-debootstrap --variant=minbase --arch="$deb_arch" --keyring="$keyring" --cache-dir="$debs" \
-	"$suite" "$root" "$mirror" >>"$log" 2>&1 || failed "debootstrap $suite failed"
+unshare --mount --propagation private debootstrap --variant=minbase --arch="$deb_arch" \
+	--keyring="$keyring" --cache-dir="$debs" "$suite" "$root" "$mirror" >>"$log" 2>&1 ||
+	failed "debootstrap $suite failed"
 
 # Configuration the packages' maintainer scripts must already see.
 printf '%s\n' \
@@ -152,16 +156,15 @@ inside() {
 	export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 	chroot "$root" apt-get -q update
 	chroot "$root" apt-get -q install -y --no-install-recommends "${packages[@]}"
-	chroot "$root" apt-get -q clean
+	# The shared .deb cache keeps only what the mirror still has.
+	chroot "$root" apt-get -q autoclean
 }
 step "apt-get install ${packages[*]}"
 export -f inside
 export root debs
-packages_env=${packages[*]}
-export packages_env
-unshare --mount --propagation private bash -euo pipefail -c \
-	'read -r -a packages <<<"$packages_env"; inside' >>"$log" 2>&1 ||
-	failed "installing the guest packages failed"
+# shellcheck disable=SC2016 # expanded by the inner bash
+unshare --mount --propagation private bash -euo pipefail -c 'packages=("$@"); inside' inside \
+	"${packages[@]}" >>"$log" 2>&1 || failed "installing the guest packages failed"
 
 step "configuring the guest"
 rm -f "$root/usr/sbin/policy-rc.d"
@@ -192,6 +195,7 @@ for unit in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub
 done
 
 step "checking the guest"
+# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
 podman_version=$(chroot "$root" dpkg-query -W -f '${Version}' podman)
 [ "${podman_version%%.*}" -ge 5 ] 2>/dev/null || die "podman $podman_version in $suite, need >= 5"
 [ -x "$root/usr/libexec/podman/quadlet" ] || die "no /usr/libexec/podman/quadlet in the guest"
@@ -199,6 +203,7 @@ mapfile -t kernels < <(cd "$root/boot" && ls vmlinuz-* 2>/dev/null)
 [ "${#kernels[@]}" -eq 1 ] || die "expected one kernel in /boot, found: ${kernels[*]:-none}"
 kver=${kernels[0]#vmlinuz-}
 [ -f "$root/boot/initrd.img-$kver" ] || die "no initrd.img-$kver in /boot"
+# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
 chroot "$root" dpkg-query -W -f '${Package} ${Version}\n' >"$out/packages.txt"
 cp "$root/boot/vmlinuz-$kver" "$out/vmlinuz"
 cp "$root/boot/initrd.img-$kver" "$out/initrd.img"
@@ -206,7 +211,8 @@ cp "$root/boot/initrd.img-$kver" "$out/initrd.img"
 # Nothing the guest needs: apt indexes, documentation, translations.
 rm -rf "$root/var/lib/apt/lists/"* "$root/var/cache/apt/"*.bin "$root/var/cache/debconf/"*-old \
 	"$root/usr/share/doc/"* "$root/usr/share/man/"* "$root/usr/share/info/"* \
-	"$root/usr/share/locale/"* "$root/var/log/"*.log "$root/var/log/apt/"*
+	"$root/usr/share/locale/"* "$root/var/log/"*.log "$root/var/log/apt/"* \
+	"$root/var/cache/apt/archives/"*.deb
 [ -z "$(find "$root/proc" "$root/sys" "$root/var/cache/apt/archives" -mindepth 1 -maxdepth 1 \
 	! -name partial ! -name lock 2>/dev/null)" ] || die "$root still has mounts or .debs"
 
@@ -226,10 +232,13 @@ mkfs.ext4 -q -F -L tailpod-root -d "$root" "$out/base.raw" "${size_mb}M" >>"$log
 } >"$out/info"
 cp "$log" "$out/build.log"
 
-# Into place, then drop this ARCH's older images (only caches).
+# Into place, then drop this ARCH's older images but the newest other one (only caches; a second
+# checkout with another recipe, or a boot of the previous image still starting, keeps its image).
 mv "$out" "$final"
-for old in "$cache/$arch"-*; do
-	[ "$old" = "$final" ] || [ ! -d "$old" ] || rm -rf "$old"
+mapfile -t older < <(find "$cache" -mindepth 2 -maxdepth 2 -path "$cache/$arch-*/info" \
+	! -path "$final/info" -printf '%T@ %h\n' | sort -rn | tail -n +2 | cut -d' ' -f2-)
+for old in "${older[@]}"; do
+	rm -rf "$old"
 done
 step "done: $final"
 printf '%s\n' "$final"
