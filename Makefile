@@ -206,7 +206,7 @@ test: all unit-tests
 # guest's share and checks that the guest reached TAILPOD-VM-SMOKE-OK; console in build/vm/.
 # VM_ARCH, not ARCH: ARCH selects the per-architecture sub-make above.
 VM_ARCH ?= x86_64
-.PHONY: vm-image vm-boot-smoke
+.PHONY: vm-image vm-boot-smoke vm-test
 vm-image: build/.deps.stamp
 	@tests/vm/mkimage.sh $(VM_ARCH)
 
@@ -217,6 +217,14 @@ vm-boot-smoke: vm-image
 	@grep -q TAILPOD-VM-SMOKE-OK build/vm/smoke-$(VM_ARCH).log || \
 		{ echo "vm-boot-smoke: no TAILPOD-VM-SMOKE-OK in build/vm/smoke-$(VM_ARCH).log"; exit 1; }
 	@echo "vm-boot-smoke: TAILPOD-VM-SMOKE-OK ($(VM_ARCH))"
+
+# `make vm-test [VM_ARCH=aarch64]`: the whole flow (tests/vm/run.sh) — provisioning, the timer's
+# first sync, rootless quadlets answering, no-op, drift repair, change and removal, guards,
+# mint-key over the socket, a reboot. `make test` runs it for x86_64.
+vm-test: build/$(VM_ARCH)/tailpod vm-image
+	@mkdir -p build/vm
+	@tests/vm/run.sh build/$(VM_ARCH)/tailpod $(VM_ARCH) | tee build/vm/test-$(VM_ARCH).out
+	@grep -q '^counts [0-9]* 0$$' build/vm/test-$(VM_ARCH).out
 
 size: all
 	@for a in $(ARCHES); do \

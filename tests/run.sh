@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run.sh: the test driver behind `make test`. Runs the core unit tests (host build, ASan+UBSan),
 # then the black-box applet tests once per architecture against the static binary (aarch64 under
-# qemu-user), and ends with one line "N passed, N failed". Exit status 0 only when nothing failed
-# and something ran.
+# qemu-user), then the VM test of tests/vm (a real systemd + Podman guest under qemu), and ends with
+# one line "N passed, N failed, N skipped". Exit status 0 only when nothing failed and something
+# ran.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,8 +68,35 @@ run_applet_tests() {
 	done
 }
 
+# The VM test (tests/vm/run.sh): x86_64 only, when the native binary is x86_64. It prints PASS/FAIL
+# lines and "counts P F", or one "SKIP: reason" line, which counts as skipped, never as passed.
+# TP_VM=no leaves it out (reported as skipped).
+run_vm_test() {
+	local bin="$top/build/x86_64/tailpod" out p f
+	if [ "${TP_VM:-yes}" = no ]; then
+		echo "vm       skipped: TP_VM=no"
+		skipped=$((skipped + 1)); return
+	fi
+	if [ "$(uname -m)" != x86_64 ] || [ ! -x "$bin" ]; then
+		echo "vm       skipped: needs an x86_64 host and build/x86_64/tailpod"
+		skipped=$((skipped + 1)); return
+	fi
+	out=$("$top/tests/vm/run.sh" "$bin" x86_64 2>&1)
+	if grep -q '^SKIP: ' <<<"$out"; then
+		sed -n 's/^SKIP: /vm       skipped: /p' <<<"$out"
+		skipped=$((skipped + 1)); return
+	fi
+	p=$(sed -n 's/^counts \([0-9]*\) [0-9]*$/\1/p' <<<"$out")
+	f=$(sed -n 's/^counts [0-9]* \([0-9]*\)$/\1/p' <<<"$out")
+	if [ -z "$p" ]; then p=0 f=1; fi
+	grep -v '^counts \|^PASS: ' <<<"$out" | sed "s|^|  |"
+	printf 'vm       x86_64   %-16s %3d passed, %d failed\n' "guest flow" "$p" "$f"
+	passed=$((passed + p)) failed=$((failed + f))
+}
+
 for bin in $unit_bins; do run_unit "$bin"; done
 for arch in $arches; do run_applet_tests "$arch"; done
+run_vm_test
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -66,6 +66,16 @@ static const char *setting(const struct mint_settings *s, bool trust_env, const 
 	return v && *v ? v : NULL;
 }
 
+/* systemd's credentials directory is private to the unit (its files may carry group bits for the
+ * service's dynamic user): no warning for a file there. */
+static bool in_credentials_dir(const char *path)
+{
+	const char *dir = secure_getenv("CREDENTIALS_DIRECTORY");
+	size_t n = dir ? strlen(dir) : 0;
+
+	return n > 1 && strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
 static int oauth_open(const char *path, int *ret_fd)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
@@ -78,7 +88,7 @@ static int oauth_open(const char *path, int *ret_fd)
 		return log_error("%s must be a regular file of root (or this service) writable "
 				 "only by its owner, refusing",
 				 path);
-	if (st.st_mode & 044)
+	if ((st.st_mode & 044) && !in_credentials_dir(path))
 		log_warning("%s is readable by others: it holds the OAuth client secret", path);
 	*ret_fd = TAKE_FD(fd);
 	return 0;

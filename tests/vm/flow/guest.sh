@@ -1,0 +1,203 @@
+#!/bin/bash
+# guest.sh: the whole flow of issue 9, run as root inside the Debian guest by
+# tailpod-vmtest.service from the read-only share (tests/vm/run.sh prepared it). It provisions the
+# guest as Ignition would, then drives real systemd, logind, shadow and rootless Podman through
+# the shipped units and prints one line per assertion on the console:
+#   TPVM ok NAME            TPVM FAIL NAME: WHY            TPVM PHASE N DONE
+# The host side (tests/vm/run.sh) counts them. Phase 1 ends with a reboot; phase 2 runs after it
+# (the guest's runner starts this script at every boot; /var/lib/tpvm/phase says which).
+# No fixed sleeps: every wait polls a condition under a deadline.
+set -uo pipefail
+
+share=$(cd "$(dirname "$0")" && pwd)
+phase_file=/var/lib/tpvm/phase
+export PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+ok() { echo "TPVM ok $1"; }
+failures=0
+fail() {
+	echo "TPVM FAIL $1: $2"
+	failures=$((failures + 1))
+}
+# What the journal says, for a failure: sync's runs and the user managers' units.
+dump_journal() {
+	echo "TPVM-JOURNAL begin"
+	journalctl -b --no-pager -o short-monotonic -n 60 -u tailpod-sync.service -u 'tailpod-mint-key@*' | tail -n 60
+	journalctl -b --no-pager -o short-monotonic -n 80 _SYSTEMD_USER_UNIT=web.service + \
+		_SYSTEMD_USER_UNIT=cache-pod.service + _SYSTEMD_USER_UNIT=cache-a.service + \
+		_SYSTEMD_USER_UNIT=cache-b.service + SYSLOG_IDENTIFIER=quadlet-generator | tail -n 80
+	echo "TPVM-JOURNAL end"
+}
+check() { # NAME COMMAND...: ok when COMMAND succeeds
+	local name=$1
+	shift
+	if "$@" >/tmp/tpvm.out 2>&1; then ok "$name"; else fail "$name" "$(tail -c 300 /tmp/tpvm.out | tr '\n' ' ')"; fi
+}
+# wait_for SECONDS COMMAND...: poll COMMAND every 0.5 s until it succeeds or the time is up.
+wait_for() {
+	local limit=$1 i
+	shift
+	for ((i = 0; i < limit * 2; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+uid_of() { id -u "$1" 2>/dev/null; }
+user_active() { # NAME UNIT
+	systemctl --user -M "$1@" is-active --quiet "$2"
+}
+started_at() { # NAME UNIT: the service's start time (monotonic microseconds)
+	systemctl --user -M "$1@" show -P ActiveEnterTimestampMonotonic "$2"
+}
+status_of() { # NAME: "action/result" of the workload in status.json (compact JSON)
+	grep -o "\"name\":\"$1\",\"action\":\"[a-z]*\",\"result\":\"[a-z]*\"" /var/lib/tailpod/status.json |
+		sed 's/.*"action":"\([a-z]*\)","result":"\([a-z]*\)"/\1\/\2/'
+}
+run_sync() { # run the shipped service once, wait for it, print tailpod's exit status
+	systemctl reset-failed tailpod-sync.service 2>/dev/null
+	systemctl start tailpod-sync.service
+	systemctl show -P ExecMainStatus tailpod-sync.service
+}
+branch() { # use BRANCH of the test repository from now on
+	sed -i "s/^TAILPOD_GIT_BRANCH=.*/TAILPOD_GIT_BRANCH=$1/" /etc/tailpod/config.env
+}
+http_get() { # PORT: what the workload's busybox httpd answers
+	busybox wget -q -T 5 -O - "http://127.0.0.1:$1/" 2>/dev/null
+}
+
+# --- Provisioning, as Ignition would do it -------------------------------------------------------
+provision() {
+	install -m 0755 "$share/tailpod" /usr/local/bin/tailpod
+	install -m 0644 "$share"/units/* /etc/systemd/system/
+	install -D -m 0644 "$share/sysusers.d/tailpod.conf" /etc/sysusers.d/tailpod.conf
+	install -D -m 0644 "$share/tmpfiles.d/tailpod.conf" /etc/tmpfiles.d/tailpod.conf
+	systemd-sysusers && systemd-tmpfiles --create /etc/tmpfiles.d/tailpod.conf
+	install -d -m 0755 /etc/tailpod /etc/tailpod/transforms
+	install -d -m 0700 /etc/tailpod/secrets
+	install -m 0644 "$share"/transforms/* /etc/tailpod/transforms/
+	install -m 0644 "$share/mint-key.conf" /etc/tailpod/mint-key.conf
+	install -m 0600 "$share/oauth.env" /etc/tailpod/secrets/oauth.env
+	install -m 0644 "$share/test-ca.pem" /etc/tailpod/test-ca.pem
+	# A writable copy of the repository: libgit2 reads a bare repository over file://.
+	cp -a "$share/origin.git" /srv/origin.git
+	cat >/etc/tailpod/config.env <<-EOF
+		TAILPOD_GIT_URL=file:///srv/origin.git
+		TAILPOD_GIT_BRANCH=main
+	EOF
+	# The test image, a tar of the guest's busybox that each workload's ExecStartPre= (the
+	# test's _base transform) imports into its user's storage: no registry is reachable.
+	mkdir -p /tmp/box/bin /tmp/box/www
+	cp /bin/busybox /tmp/box/bin/busybox
+	for a in sh httpd sleep cat; do ln -sf busybox "/tmp/box/bin/$a"; done
+	echo tpvm >/tmp/box/www/index.html
+	tar -C /tmp/box -cf /srv/tpbox.tar . && chmod 0644 /srv/tpbox.tar
+	echo "10.0.2.2 tsapi.test" >>/etc/hosts
+	# People and accounts sync must never touch.
+	useradd -m -G sudo -s /bin/bash alice
+	useradd -r -M -s /usr/sbin/nologin svc
+	systemctl daemon-reload
+	systemctl enable --now tailpod-mint-key.socket
+	systemctl enable tailpod-sync.timer # as Ignition does; started below
+}
+
+phase1() {
+	provision
+	check "provision: tailpod installed" tailpod --version
+
+	# 2. The timer's first sync deploys both workloads.
+	systemctl start tailpod-sync.timer
+	wait_for 240 test -s /var/lib/tailpod/status.json
+	wait_for 240 bash -c '[ "$(systemctl show -P ActiveState tailpod-sync.service)" = inactive ]'
+	check "first sync: exit 0" test "$(systemctl show -P ExecMainStatus tailpod-sync.service)" = 0
+	[ "$failures" -eq 0 ] || dump_journal
+	for u in cache web; do
+		check "first sync: user $u with subuid and subgid" bash -c "grep -q '^$u:' /etc/subuid && grep -q '^$u:' /etc/subgid"
+		check "first sync: linger $u" test -e /var/lib/systemd/linger/$u
+		check "first sync: user manager of $u" systemctl is-active --quiet "user@$(uid_of $u).service"
+	done
+	check "first sync: quadlet generated web.service" test -e "/run/user/$(uid_of web)/systemd/generator/web.service"
+	check "first sync: web.service active" wait_for 120 user_active web web.service
+	check "first sync: cache-pod.service active" wait_for 120 user_active cache cache-pod.service
+	check "first sync: both pod members active" bash -c "systemctl --user -M cache@ is-active cache-a.service cache-b.service"
+	check "first sync: web answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18080/)" = tpvm ]'
+	check "first sync: the pod answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18081/)" = tpvm ]'
+	check "first sync: web is in the mint group" bash -c 'id -nG web | grep -qw tailpod-mint'
+	if [ "$failures" -gt 0 ] && [ -e /mnt/tpshare/stop-on-failure ]; then
+		dump_journal
+		systemctl --user -M web@ status web.service --no-pager -l | tail -n 30
+		systemctl --user -M cache@ status cache-a.service --no-pager -l | tail -n 30
+		return
+	fi
+
+	# 7. mint-key through the socket: the key file the ExecStartPre= wrote.
+	keyfile=/run/user/$(uid_of web)/ts-authkeys/web.env
+	check "mint-key: key file 0600 in web's runtime dir" bash -c "[ \"\$(stat -c '%a %U' $keyfile)\" = '600 web' ]"
+	check "mint-key: the key came from the API" grep -q '^TS_AUTHKEY=tskey-' "$keyfile"
+	check "mint-key: a user outside the mint group is refused" bash -c \
+		"! runuser -u alice -- tailpod mint-key --via /run/tailpod/mint-key.sock --output /run/user/$(uid_of alice)/ts-authkeys/x.env"
+
+	# 3. A second sync changes nothing.
+	web_t=$(started_at web web.service) cache_t=$(started_at cache cache-pod.service)
+	check "second sync: exit 0" test "$(run_sync)" = 0
+	check "second sync: web unchanged" test "$(status_of web)" = none/ok
+	check "second sync: no restart" test "$(started_at web web.service) $(started_at cache cache-pod.service)" = "$web_t $cache_t"
+
+	# 4. Drift: a stopped service and a deleted quadlet are repaired.
+	systemctl --user -M web@ stop web.service
+	rm "$(getent passwd web | cut -d: -f6)/.config/containers/systemd/web.container"
+	check "drift: sync exit 0" test "$(run_sync)" = 0
+	check "drift: reported as repaired" test "$(status_of web)" = repair/ok
+	check "drift: quadlet back" test -e "$(getent passwd web | cut -d: -f6)/.config/containers/systemd/web.container"
+	check "drift: web.service active again" wait_for 60 user_active web web.service
+
+	# 5. One spec changed: only that workload restarts; one removed: it goes, the other stays.
+	web_t=$(started_at web web.service) cache_t=$(started_at cache cache-pod.service)
+	branch change
+	check "change: sync exit 0" test "$(run_sync)" = 0
+	check "change: web updated" test "$(status_of web)" = update/ok
+	check "change: web restarted" test "$(started_at web web.service)" != "$web_t"
+	check "change: cache not restarted" test "$(started_at cache cache-pod.service)" = "$cache_t"
+	branch remove
+	check "remove: sync exit 0" test "$(run_sync)" = 0
+	check "remove: user web gone" bash -c '! getent passwd web'
+	check "remove: linger gone" test ! -e /var/lib/systemd/linger/web
+	check "remove: home gone" test ! -e /home/web
+	check "remove: cache untouched" test "$(started_at cache cache-pod.service)" = "$cache_t"
+
+	# 6. Guards: an empty repository is refused; people and system accounts are never touched.
+	branch empty
+	check "empty: sync exit 3" test "$(run_sync)" = 3
+	check "empty: cache still there" user_active cache cache-pod.service
+	check "guards: alice untouched" bash -c 'getent passwd alice && test -d /home/alice && id -nG alice | grep -qw sudo'
+	check "guards: system user untouched" getent passwd svc
+	branch remove
+	check "back to a valid repo: sync exit 0" test "$(run_sync)" = 0
+
+	[ "$failures" -eq 0 ] || dump_journal
+	mkdir -p /var/lib/tpvm && echo 2 >"$phase_file"
+	echo "TPVM PHASE 1 DONE"
+	# The runner powers off when run.sh returns: reboot instead and never return; shutdown
+	# stops the runner's unit and this script with it, and the next boot runs phase 2.
+	systemctl reboot
+	exec sleep infinity
+}
+
+# 8. After the reboot the timer syncs again (no fixed delay) and the workload comes back.
+phase2() {
+	check "reboot: timer enabled" systemctl is-enabled --quiet tailpod-sync.timer
+	check "reboot: a sync ran after boot" wait_for 240 bash -c \
+		'[ -s /var/lib/tailpod/status.json ] && [ "$(systemctl show -P ActiveState tailpod-sync.service)" = inactive ] && [ -n "$(journalctl -b -u tailpod-sync.service -o cat | grep "commit ")" ]'
+	check "reboot: cache-pod.service active" wait_for 120 user_active cache cache-pod.service
+	check "reboot: the pod answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18081/)" = tpvm ]'
+	[ "$failures" -eq 0 ] || dump_journal
+	echo 3 >"$phase_file"
+	echo "TPVM PHASE 2 DONE"
+}
+
+case $(cat "$phase_file" 2>/dev/null || echo 1) in
+1) phase1 ;;
+2) phase2 ;;
+*) echo "TPVM nothing to do" ;;
+esac

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# run.sh TAILPOD [ARCH]: `make vm-test` — the whole flow of issue 9 in a real systemd + Podman
+# guest. Prepares a read-only share (the binary, the shipped units, sysusers/tmpfiles files, a test
+# repository with one branch per scenario, a transform that mints keys, the mint-key policy and a
+# test CA), starts the Tailscale API mock on the host (the guest reaches it as tsapi.test, which
+# its /etc/hosts maps to 10.0.2.2, qemu's user-network address of the host: a DNS name because
+# BearSSL checks DNS names only), builds or reuses the cached guest image (tests/vm/mkimage.sh), boots it
+# (tests/vm/boot.sh) and asserts what tests/vm/flow/guest.sh printed on the console. Prints one
+# "PASS: ..." or "FAIL: ..." per assertion and "counts P F", like the applet tests, or
+# "SKIP: reason" when the guest cannot be built or booted here.
+set -uo pipefail
+
+tailpod=$(realpath "$1")
+arch=${2:-x86_64}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d /tmp/tailpod-vm.XXXXXX)
+mock_pid=""
+cleanup() {
+	[ -z "$mock_pid" ] || kill "$mock_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+skip() {
+	echo "SKIP: vm $arch: $*"
+	exit 0
+}
+
+# --- The test repository: one branch per scenario ------------------------------------------------
+commit_branch() { # BRANCH MESSAGE
+	git -C "$work/repo" add -A &&
+		git -C "$work/repo" -c user.name=vm -c user.email=vm@vm commit -q --allow-empty -m "$2" &&
+		git -C "$work/repo" push -q "$work/share/origin.git" "HEAD:refs/heads/$1"
+}
+
+make_repo() {
+	local r=$work/repo
+	mkdir -p "$r/mint"
+	git init -q --bare -b main "$work/share/origin.git"
+	git -C "$r" init -q -b main
+	cat >"$r/mint/web.container" <<-'EOF'
+		[Unit]
+		Description=tpvm web: one container, its key minted at start
+
+		[Container]
+		Image=localhost/tpbox:latest
+		Pull=never
+		RunInit=yes
+		Exec=httpd -f -p 8080 -h /www
+		PublishPort=127.0.0.1:18080:8080
+
+		[Install]
+		WantedBy=default.target
+	EOF
+	cat >"$r/cache.pod" <<-'EOF'
+		[Unit]
+		Description=tpvm cache: a pod of two
+
+		[Pod]
+		PublishPort=127.0.0.1:18081:8081
+
+		[Install]
+		WantedBy=default.target
+	EOF
+	printf '[Container]\nImage=localhost/tpbox:latest\nPull=never\nRunInit=yes\nExec=%s\n' \
+		"httpd -f -p 8081 -h /www" >"$r/cache-a.container"
+	printf '[Container]\nImage=localhost/tpbox:latest\nPull=never\nRunInit=yes\nExec=%s\n' \
+		"sleep 1000000" >"$r/cache-b.container"
+	commit_branch main "two workloads" &&
+		sed -i 's/^Description=.*/Description=tpvm web, changed/' "$r/mint/web.container" &&
+		commit_branch change "web changed" &&
+		git -C "$r" rm -q mint/web.container && commit_branch remove "web removed" &&
+		git -C "$r" rm -q -r . && commit_branch empty "nothing"
+}
+
+# --- Keys, policy and the mock API ----------------------------------------------------------------
+make_ca() {
+	local d=$work/ca
+	mkdir -p "$d"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=tpvm test CA" \
+		-keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null &&
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=tsapi.test" -keyout "$d/server.key" \
+			-out "$d/server.csr" 2>/dev/null &&
+		printf 'subjectAltName=DNS:tsapi.test\n' >"$d/san.ext" &&
+		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+			-CAcreateserial -days 2 -extfile "$d/san.ext" -out "$d/server.pem" 2>/dev/null &&
+		cp "$d/ca.pem" "$work/share/test-ca.pem"
+}
+
+start_mock() {
+	python3 "$top/tests/peers/tailscale-mock.py" --cert "$work/ca/server.pem" \
+		--key "$work/ca/server.key" --port-file "$work/mock.port" --log "$work/mock.log" \
+		--lifetime 3600 &
+	mock_pid=$!
+	for _ in $(seq 100); do [ -s "$work/mock.port" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+make_share() {
+	local s=$work/share port
+	mkdir -p "$s/units" "$s/sysusers.d" "$s/tmpfiles.d" "$s/transforms"
+	cp "$tailpod" "$s/tailpod"
+	cp "$top"/initramfs/units/* "$s/units/"
+	cp "$top/initramfs/sysusers.d/tailpod.conf" "$s/sysusers.d/"
+	cp "$top/initramfs/tmpfiles.d/tailpod.conf" "$s/tmpfiles.d/"
+	cp "$top/tests/vm/flow/guest.sh" "$s/run.sh"
+	# TPVM_STOP_ON_FAILURE=yes: the guest stops at the first failed group and shows the journal.
+	[ "${TPVM_STOP_ON_FAILURE:-no}" != yes ] || : >"$s/stop-on-failure"
+	cat >"$s/transforms/mint.container" <<-'EOF'
+		# The specs in mint/ get a Tailscale auth key before every start.
+		[Service]
+		+ExecStartPre=/usr/local/bin/tailpod mint-key --via /run/tailpod/mint-key.sock --output %t/ts-authkeys/%N.env
+	EOF
+	# Every container: the test image into the user's own storage before it starts (no registry
+	# is reachable; the guest builds /srv/tpbox.tar from its busybox).
+	cat >"$s/transforms/_base.container" <<-'EOF'
+		[Service]
+		+ExecStartPre=/bin/sh -c 'podman image exists localhost/tpbox:latest || podman import -q /srv/tpbox.tar localhost/tpbox:latest'
+	EOF
+	printf '[Mint]\nTags=tag:tailpod\nGroup=tailpod-mint\n' >"$s/mint-key.conf"
+	port=$(cat "$work/mock.port")
+	cat >"$s/oauth.env" <<-EOF
+		TS_API_CLIENT_ID=tpvm-client
+		TS_API_CLIENT_SECRET=tpvm-secret
+		TS_API_URL=https://tsapi.test:$port
+		TS_CA_BUNDLE=/etc/tailpod/test-ca.pem
+	EOF
+	make_repo
+}
+
+# --- Boot and assert --------------------------------------------------------------------------------
+expected_checks() { grep -c '^\s*check "' "$top/tests/vm/flow/guest.sh"; }
+
+assert_log() {
+	local log=$1 p f line
+	p=$(grep -c '^TPVM ok ' "$log")
+	f=$(grep -c '^TPVM FAIL ' "$log")
+	sed -n 's/^TPVM ok /PASS: vm: /p; s/^TPVM FAIL /FAIL: vm: /p' "$log" | tr -d '\r'
+	for line in "TPVM PHASE 1 DONE" "TPVM PHASE 2 DONE"; do
+		if grep -q "^$line" "$log"; then
+			echo "PASS: vm: $line"
+			p=$((p + 1))
+		else
+			echo "FAIL: vm: '$line' never printed (console log: $log)"
+			f=$((f + 1))
+		fi
+	done
+	echo "counts $p $f"
+}
+
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 missing"
+mkdir -p "$work/share"
+make_ca || skip "openssl could not make the test CA"
+start_mock || skip "the Tailscale API mock did not start"
+make_share || { echo "FAIL: vm: cannot prepare the share"; echo "counts 0 1"; exit 0; }
+image=$("$top/tests/vm/mkimage.sh" "$arch" | tail -n 1) || skip "the guest image cannot be built here"
+log=${TPVM_LOG:-$work/console.log}
+limit=${TPVM_TIMEOUT:-$([ "$arch" = x86_64 ] && echo 1200 || echo 2400)}
+"$top/tests/vm/boot.sh" --arch "$arch" --image "$image" --share "$work/share" --log "$log" \
+	--allow-reboot --timeout "$limit" >"$work/boot.out" 2>&1
+status=$?
+cat "$work/boot.out"
+[ $status -eq 0 ] || echo "vm: boot.sh exited $status"
+assert_log "$log"
