@@ -408,13 +408,13 @@ static int fs_read_probe_more(int fd)
 	return n > 0 ? -EFBIG : 0;
 }
 
-int fs_open_regular(const char *path, int *ret_fd)
+int fs_open_regular_at(int dirfd, const char *path, int *ret_fd)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
 	/* O_NONBLOCK: a FIFO planted at the path must not hang us before the type check. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)
@@ -425,6 +425,11 @@ int fs_open_regular(const char *path, int *ret_fd)
 		return -EBADFD;
 	*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+int fs_open_regular(const char *path, int *ret_fd)
+{
+	return fs_open_regular_at(AT_FDCWD, path, ret_fd);
 }
 
 int fs_read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len)

@@ -63,6 +63,9 @@ int fs_read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t 
  */
 int fs_open_regular(const char *path, int *ret_fd);
 
+/* The same for path relative to dirfd (or AT_FDCWD); earlier components are trusted. */
+int fs_open_regular_at(int dirfd, const char *path, int *ret_fd);
+
 /* The same from an fd open for reading; reads from the current offset. */
 int fs_read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
 

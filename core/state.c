@@ -112,25 +112,6 @@ static int parse_decimal(const char *s, unsigned long long max, unsigned long lo
 	return 0;
 }
 
-/* Open path below dirfd as a regular file: no final symlink (-ELOOP), no hang on a FIFO. */
-static int open_regular_at(int dirfd, const char *path, int *ret_fd)
-{
-	_cleanup_close_ int fd = -1;
-	struct stat st;
-
-	fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode))
-		return -EBADFD;
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}
-
 /* Open the directory name below dirfd, refusing a symlink with -ELOOP (O_DIRECTORY|O_NOFOLLOW
  * alone says ENOTDIR for one). */
 static int open_dir_at(int dirfd, const char *name, int *ret_fd)
@@ -286,7 +267,7 @@ int state_record_load(int dirfd, const char *name, struct state_record *ret)
 
 	if (!name || !ret || !name_valid(name))
 		return -EINVAL;
-	r = open_regular_at(dirfd, name, &fd);
+	r = fs_open_regular_at(dirfd, name, &fd);
 	if (r < 0)
 		return r;
 	r = fs_read_fd_bounded(fd, STATE_RECORD_MAX, &buf, &len);
@@ -542,7 +523,7 @@ int state_quadsync_hash(const char *quadsync_state_dir, const char *name,
 		return -EINVAL;
 	r = quadsync_path(quadsync_state_dir, name, path);
 	if (r >= 0)
-		r = open_regular_at(AT_FDCWD, path, &fd);
+		r = fs_open_regular_at(AT_FDCWD, path, &fd);
 	if (r >= 0)
 		r = fs_read_fd_bounded(fd, QUADSYNC_HASH_FILE_MAX, &buf, &len);
 	if (r < 0)
