@@ -329,9 +329,10 @@ int mint_rate_take(const struct mint_policy *p, const char *dir, uid_t uid)
 	if (fstat(dfd, &st) < 0)
 		return log_error_errno(errno, "cannot stat %s", dir);
 	if (st.st_uid != geteuid() || (st.st_mode & 022))
-		return log_error("%s is not a directory of this service alone (owner %u, mode %04o), "
-				 "refusing",
-				 dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777)),
+		return log_error(
+			       "%s is not a directory of this service alone (owner %u, mode %04o), "
+			       "refusing",
+			       dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777)),
 		       -EPERM;
 	snprintf(name, sizeof(name), "uid-%u", (unsigned)uid);
 	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
