@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "core.h"
+#include "scratch.h"
 
 struct fixture {
 	char dir[64];
@@ -60,17 +61,10 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	int r = nftw(fx->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	int r = scratch_remove(fx->dir);
 
 	free(fx);
 	return r;

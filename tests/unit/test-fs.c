@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "scratch.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -67,20 +68,13 @@ static int setup(void **state)
 	return fx->rootfd < 0 ? -1 : 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
 	close(fx->rootfd);
 	fs_beneath_force_walk(false);
-	return nftw(fx->base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return scratch_remove(fx->base);
 }
 
 static void put_file(int dirfd, const char *name, const char *content)

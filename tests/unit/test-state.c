@@ -24,6 +24,7 @@
 
 #include "core.h"
 #include "state.h"
+#include "scratch.h"
 
 #define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define C40 "89abcdef0123456789abcdef0123456789abcdef"
@@ -59,19 +60,13 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	int r;
 
 	close(fx->dirfd);
-	r = nftw(fx->root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	r = scratch_remove(fx->root);
 	free(fx);
 	return r;
 }

@@ -24,6 +24,7 @@
 
 #include "core.h"
 #include "systemd.h"
+#include "scratch.h"
 
 struct fixture {
 	char dir[64];
@@ -91,16 +92,10 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	int r = nftw(fx->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	int r = scratch_remove(fx->dir);
 
 	free(fx);
 	return r;

@@ -31,6 +31,7 @@
 #include "core.h"
 #include "fs.h"
 #include "userfs.h"
+#include "scratch.h"
 
 enum {
 	TEST_UID = 4242,
@@ -84,13 +85,6 @@ static int setup(void **state)
 	return fx->home_fd < 0 ? -1 : 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
@@ -98,7 +92,7 @@ static int teardown(void **state)
 	fork_mode = FORK_PLAIN;
 	close(fx->home_fd);
 	fs_beneath_force_walk(false);
-	return nftw(fx->base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return scratch_remove(fx->base);
 }
 
 static void need_root(void)

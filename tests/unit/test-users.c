@@ -22,6 +22,7 @@
 
 #include "core.h"
 #include "users.h"
+#include "scratch.h"
 
 struct fixture {
 	char root[64];
@@ -40,16 +41,10 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	int r = nftw(fx->root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	int r = scratch_remove(fx->root);
 
 	free(fx);
 	return r;
