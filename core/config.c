@@ -60,6 +60,8 @@ static const struct key_def keys[] = {
 	{.name = "TAILPOD_CA_BUNDLE", .kind = KIND_PATH, .offset = F(ca_bundle)},
 	{.name = "TAILPOD_COMMAND_TIMEOUT", .kind = KIND_UINT, .offset = F(command_timeout_s),
 	 .dflt = "90", .min = 1, .max = CONFIG_TIMEOUT_MAX, .unit = "seconds"},
+	{.name = "TAILPOD_FETCH_USER", .kind = KIND_NAME, .offset = F(fetch_user),
+	 .dflt = "tailpod-fetch"},
 	{.name = "TAILPOD_GIT_BRANCH", .kind = KIND_BRANCH, .offset = F(git_branch), .dflt = "main",
 	 .quadsync = "QUADSYNC_GIT_BRANCH"},
 	{.name = "TAILPOD_GIT_TIMEOUT", .kind = KIND_UINT, .offset = F(git_timeout_s),

@@ -38,16 +38,18 @@ enum config_source {
 
 /* Paths are malloc'd and absolute; "optional" ones are NULL when not set. */
 struct config {
-	char *git_url;		/* NULL when not set: config_require_git() before a fetch */
-	char *git_branch;	/* main */
-	char *state_dir;	/* /var/lib/tailpod */
-	char *transform_dir;	/* /etc/tailpod/transforms */
-	char *ssh_key;		/* /etc/tailpod/secrets/deploy-key */
-	char *ssh_known_hosts;	/* /etc/tailpod/known_hosts */
-	bool ssh_accept_new;	/* yes: record an unknown host key on first use */
-	char *git_token_file;	/* optional */
-	char *ca_bundle;	/* set, or the first existing probe path; NULL when none exists */
-	unsigned git_timeout_s; /* 1..CONFIG_TIMEOUT_MAX, default 120 */
+	char *git_url;	       /* NULL when not set: config_require_git() before a fetch */
+	char *git_branch;      /* main */
+	char *state_dir;       /* /var/lib/tailpod */
+	char *transform_dir;   /* /etc/tailpod/transforms */
+	char *ssh_key;	       /* /etc/tailpod/secrets/deploy-key */
+	char *ssh_known_hosts; /* /etc/tailpod/known_hosts */
+	bool ssh_accept_new;   /* yes: record an unknown host key on first use */
+	char *git_token_file;  /* optional */
+	char *ca_bundle;       /* set, or the first existing probe path; NULL when none exists */
+	/* tailpod-fetch: the unprivileged user the git fetch runs as (core/fetchjail) */
+	char *fetch_user;
+	unsigned git_timeout_s;	    /* 1..CONFIG_TIMEOUT_MAX, default 120 */
 	unsigned command_timeout_s; /* each useradd, loginctl, systemctl...: 1..CONFIG_TIMEOUT_MAX,
 				       default 90 (systemd's own start timeout) */
 	char *user_group;	    /* tailpod: the managed group, granting nothing else */

@@ -1,17 +1,21 @@
 /*
- * desired.c: one call from configuration to a validated desired state. It prepares what the
- * fetch needs from tailpod's own files — the https token (root-only file, wiped after use), the
- * ssh deploy key (root-only, parsed and signed with in-process, core/sshkey) and tailpod's own
- * known_hosts (checked in libgit2's certificate callback; an unknown host is recorded only when
- * TAILPOD_SSH_ACCEPT_NEW allows it, a changed key never) — then fetches, reads the commit's
- * tree and runs the same validation as `tailpod check`.
+ * desired.c: one call from configuration to a validated desired state. As root it prepares what
+ * the fetch needs from tailpod's own files — the https token (root-only file, wiped after use),
+ * the ssh deploy key (root-only, parsed here, signed with in-process, core/sshkey), the text of
+ * tailpod's known_hosts, the fetch user's ids and directory — then hands the fetch and the read
+ * of the commit's tree to a process that has become the fetch user (core/fetchjail), records a
+ * host key that process accepted on first use (only with TAILPOD_SSH_ACCEPT_NEW, only for the
+ * configured host, never over an existing entry), and runs the same validation as `tailpod check`
+ * on the files it sent back.
  */
 #include "desired.h"
 
 #include "core.h"
+#include "fetchjail.h"
 #include "fs.h"
 #include "known_hosts.h"
 #include "sshkey.h"
+#include "users.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,13 +26,20 @@
 #include <unistd.h>
 
 enum {
-	DESIRED_DIR_MODE = 0700, /* the state directory holds the fetched repository: root only */
+	DESIRED_DIR_MODE = 0700, /* the state directory: root only */
 };
+
+/* The fetch process's directory beside the state directory, and what it keeps there. */
+#define DESIRED_FETCH_SUFFIX "-fetch"	/* STATE-fetch: /var/lib/tailpod-fetch */
+#define DESIRED_REPO_DIR     "repo.git" /* the bare repository */
+#define DESIRED_HOME_DIR     "home"	/* an empty $HOME for libgit2 */
 
 struct ssh_ctx {
 	const struct config *c;
 	struct sshkey *key;
-	char *recorded; /* desired->host_key_recorded */
+	char *known_hosts; /* the file's text, read as root before the fetch; NULL when missing */
+	size_t known_hosts_len;
+	struct fetchjail_hostkey *new_hostkey; /* accepted on first use: the parent records it */
 };
 
 static int fail(struct desired_error *err, enum gitrepo_failure failure, int r, const char *fmt,
@@ -124,11 +135,12 @@ static void split_path(const char *path, char *dir, size_t dir_size, const char 
 	*base = slash ? slash + 1 : path;
 }
 
-static int record_host(struct ssh_ctx *ctx, int dirfd, const char *name, const char *host,
-		       unsigned port, const unsigned char *key, size_t len, char *msg,
-		       size_t msg_size)
+/* In the fetch process: an unknown host is accepted only with TAILPOD_SSH_ACCEPT_NEW, and its
+ * key goes back to the parent, which alone can write known_hosts. */
+static int accept_new_host(struct ssh_ctx *ctx, const char *host, unsigned port,
+			   const unsigned char *key, size_t len, char *msg, size_t msg_size)
 {
-	int r;
+	struct fetchjail_hostkey *hk = ctx->new_hostkey;
 
 	if (!ctx->c->ssh_accept_new) {
 		snprintf(msg, msg_size,
@@ -137,40 +149,33 @@ static int record_host(struct ssh_ctx *ctx, int dirfd, const char *name, const c
 			 host, ctx->c->ssh_known_hosts);
 		return -EPERM;
 	}
-	r = known_hosts_append(dirfd, name, host, port, key, len, false);
-	if (r < 0) {
-		snprintf(msg, msg_size, "cannot record the host key of '%s' in %s: %s", host,
-			 ctx->c->ssh_known_hosts, known_hosts_strerror(r));
-		return r;
+	if (strlen(host) >= sizeof(hk->host) || len > sizeof(hk->key)) {
+		snprintf(msg, msg_size, "host key of '%s' is too large to record", host);
+		return -E2BIG;
 	}
-	snprintf(ctx->recorded, DESIRED_HOST_MAX, "%s", host);
+	snprintf(hk->host, sizeof(hk->host), "%s", host);
+	memcpy(hk->key, key, len);
+	hk->key_len = len;
+	hk->port = port;
 	return 0;
 }
 
+/* In the fetch process, against the known_hosts text root read for it. */
 static int check_hostkey(const char *host, unsigned port, const unsigned char *key, size_t len,
 			 char *msg, size_t msg_size, void *payload)
 {
 	struct ssh_ctx *ctx = payload;
-	const char *file = ctx->c->ssh_known_hosts, *name;
-	char dir[4096];
-	_cleanup_close_ int dirfd = -1;
-	int r;
+	const char *file = ctx->c->ssh_known_hosts;
+	int r = KNOWN_HOSTS_UNKNOWN;
 
-	split_path(file, dir, sizeof(dir), &name);
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
-		snprintf(msg, msg_size, "cannot open the directory of %s: %s", file,
-			 strerror(errno));
-		return -errno;
-	}
-	r = known_hosts_lookup_file(dirfd, name, host, port, key, len, NULL, NULL);
-	if (r == -ENOENT)
-		r = KNOWN_HOSTS_UNKNOWN;
+	if (ctx->known_hosts)
+		r = known_hosts_lookup(ctx->known_hosts, ctx->known_hosts_len, host, port, key, len,
+				       NULL, NULL);
 	switch (r) {
 	case KNOWN_HOSTS_MATCH:
 		return 0;
 	case KNOWN_HOSTS_UNKNOWN:
-		return record_host(ctx, dirfd, name, host, port, key, len, msg, msg_size);
+		return accept_new_host(ctx, host, port, key, len, msg, msg_size);
 	case KNOWN_HOSTS_MISMATCH:
 		snprintf(msg, msg_size,
 			 "host key of '%s' CHANGED: refusing to connect (if the "
@@ -192,6 +197,20 @@ static int check_hostkey(const char *host, unsigned port, const unsigned char *k
 	}
 }
 
+static int read_known_hosts(struct ssh_ctx *ctx, struct desired_error *err)
+{
+	const char *file = ctx->c->ssh_known_hosts;
+	int r = fs_read_bounded(AT_FDCWD, file, KNOWN_HOSTS_FILE_MAX, &ctx->known_hosts,
+				&ctx->known_hosts_len);
+
+	if (r == -ENOENT)
+		return 0; /* every host is new */
+	if (r < 0)
+		return fail(err, GITREPO_FAIL_CONFIG, r, "cannot read %s: %s", file,
+			    known_hosts_strerror(r));
+	return 0;
+}
+
 static int load_ssh(const struct config *c, struct ssh_ctx *ctx, struct gitrepo_ssh *ssh,
 		    struct desired_error *err)
 {
@@ -204,37 +223,190 @@ static int load_ssh(const struct config *c, struct ssh_ctx *ctx, struct gitrepo_
 	ssh->sign = ssh_sign;
 	ssh->check_hostkey = check_hostkey;
 	ssh->payload = ctx;
+	return read_known_hosts(ctx, err);
+}
+
+/* Whether host is the host part of url ("user@HOST:path", "ssh://user@HOST:port/path"). */
+static bool url_names_host(const char *url, const char *host)
+{
+	size_t n = strlen(host);
+
+	for (const char *p = strstr(url, host); p; p = strstr(p + 1, host)) {
+		bool starts = p == url || p[-1] == '@' || p[-1] == '/' || p[-1] == '[';
+		char after = p[n];
+
+		if (starts && (after == ':' || after == '/' || after == ']' || after == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Root records what the fetch process accepted on first use, after checking that it may: the
+ * setting allows it, the host is the one of TAILPOD_GIT_URL, and it is still unknown (a fetch
+ * process cannot overwrite or add to what an operator pinned).
+ */
+static int record_new_host(const struct config *c, const struct fetchjail_hostkey *hk,
+			   struct desired *d, struct desired_error *err)
+{
+	const char *file = c->ssh_known_hosts, *name;
+	_cleanup_close_ int dirfd = -1;
+	char dir[4096];
+	int r;
+
+	if (!c->ssh_accept_new || !url_names_host(c->git_url, hk->host))
+		return fail(err, GITREPO_FAIL_HOSTKEY, -EPERM,
+			    "the fetch process asked to record a host key for '%s', refusing",
+			    hk->host);
+	split_path(file, dir, sizeof(dir), &name);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return fail(err, GITREPO_FAIL_CONFIG, -errno, "cannot open the directory of %s: %s",
+			    file, strerror(errno));
+	r = known_hosts_lookup_file(dirfd, name, hk->host, hk->port, hk->key, hk->key_len, NULL,
+				    NULL);
+	if (r == KNOWN_HOSTS_UNKNOWN)
+		r = known_hosts_append(dirfd, name, hk->host, hk->port, hk->key, hk->key_len,
+				       false);
+	else if (r >= 0)
+		r = -EEXIST;
+	if (r < 0)
+		return fail(err, GITREPO_FAIL_CONFIG, r,
+			    "cannot record the host key of '%s' in %s: %s", hk->host, file,
+			    known_hosts_strerror(r));
+	snprintf(d->host_key_recorded, sizeof(d->host_key_recorded), "%s", hk->host);
 	return 0;
 }
 
-static int fetch_commit(const struct config *c, struct desired *d, struct desired_error *err)
+/* The fetch user's ids; when tailpod does not run as root there is nothing to drop. */
+static int fetch_user(const struct config *c, struct fetchjail_opts *jail,
+		      struct desired_error *err)
 {
-	char repo_dir[4096], home[4096];
-	struct ssh_ctx ssh_ctx = {.c = c, .recorded = d->host_key_recorded};
+	enum users_source sources[] = {USERS_SOURCE_ETC, USERS_SOURCE_ALTFILES};
+	const struct users_user *u = NULL;
+	int r = -ENOENT;
+
+	jail->uid = geteuid();
+	jail->gid = getegid();
+	jail->drop = jail->uid == 0;
+	if (!jail->drop)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(sources) && r < 0; i++) {
+		struct users_db *db = NULL;
+
+		if (users_db_load(NULL, sources[i], &db) >= 0 &&
+		    users_db_find_user(db, c->fetch_user, &u) >= 0) {
+			jail->uid = u->uid;
+			jail->gid = u->gid;
+			r = 0;
+		}
+		users_db_free(db);
+	}
+	if (r < 0)
+		return fail(err, GITREPO_FAIL_CONFIG, r,
+			    "the fetch user '%s' (TAILPOD_FETCH_USER) does not exist: run "
+			    "systemd-sysusers (tailpod's sysusers.d/tailpod.conf creates it)",
+			    c->fetch_user);
+	if (jail->uid == 0 || jail->gid == 0)
+		return fail(err, GITREPO_FAIL_CONFIG, -EPERM,
+			    "the fetch user '%s' (TAILPOD_FETCH_USER) must not be root",
+			    c->fetch_user);
+	return 0;
+}
+
+/*
+ * The fetch process's directory: STATE-fetch beside the state directory (/var/lib/tailpod-fetch),
+ * not inside it, because the state directory is root's alone (0700) and libgit2 opens the
+ * repository by absolute path, which the fetch user must be able to walk.
+ */
+static int prepare_fetch_dir(const struct config *c, const struct fetchjail_opts *jail, int *ret_fd,
+			     struct desired_error *err)
+{
+	char path[4096], parent[4096];
+	_cleanup_close_ int parent_fd = -1;
+	const char *name;
+	int r = -ENAMETOOLONG;
+
+	if (snprintf(path, sizeof(path), "%s%s", c->state_dir, DESIRED_FETCH_SUFFIX) <
+	    (int)sizeof(path)) {
+		split_path(path, parent, sizeof(parent), &name);
+		parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		r = parent_fd < 0
+			    ? -errno
+			    : fetchjail_prepare_dir(parent_fd, name, jail->uid, jail->gid, ret_fd);
+	}
+	if (r < 0)
+		return fail(err, GITREPO_FAIL_LOCAL, r,
+			    "%s: cannot prepare the fetch directory: %s", path, strerror(-r));
+	return 0;
+}
+
+/* Before the fetch moved into its own process, root kept the repository in the state directory;
+ * nothing reads it any more. */
+static void remove_old_layout(const struct config *c)
+{
+	_cleanup_close_ int state_fd = open(c->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (state_fd < 0)
+		return;
+	(void)fs_remove_tree(state_fd, "repo.git");
+	(void)fs_remove_tree(state_fd, "git-home");
+}
+
+static int fetch_jailed(const struct config *c, struct fetchjail_opts *jail, struct desired *d,
+			struct diag_list *diags, struct desired_error *err)
+{
+	struct fetchjail_result res = {0};
+	struct gitrepo_error gerr;
+	int r = fetchjail_run(jail, &res, diags, &gerr);
+
+	if (r < 0)
+		return fail(err, gerr.failure, r, "%s", gerr.message);
+	if (jail->new_hostkey->host[0]) {
+		r = record_new_host(c, jail->new_hostkey, d, err);
+		if (r < 0) {
+			repo_free(res.repo);
+			return r;
+		}
+	}
+	memcpy(d->commit, res.fetch.commit, sizeof(d->commit));
+	memcpy(d->previous, res.fetch.previous, sizeof(d->previous));
+	d->repo_recreated = res.fetch.recreated;
+	d->fetch_unfiltered = res.unfiltered;
+	d->repo = res.repo;
+	return 0;
+}
+
+static int fetch_commit(const struct config *c, struct desired *d, struct diag_list *diags,
+			struct desired_error *err)
+{
+	static struct fetchjail_hostkey new_hostkey; /* 16 KiB: not on the stack */
+	struct ssh_ctx ssh_ctx = {.c = c, .new_hostkey = &new_hostkey};
 	struct gitrepo_ssh ssh = {0};
 	struct gitrepo_fetch_opts o = {
 		.url = c->git_url,
 		.branch = c->git_branch,
-		.repo_dir = repo_dir,
-		.home_dir = home,
-		.ca_bundle = c->ca_bundle,
+		.repo_dir = DESIRED_REPO_DIR,
+		.home_dir = DESIRED_HOME_DIR,
 		.timeout_s = c->git_timeout_s,
 	};
-	struct gitrepo_fetch_result res;
-	struct gitrepo_error gerr;
+	struct fetchjail_opts jail = {.fetch = &o, .new_hostkey = &new_hostkey};
+	_cleanup_close_ int fetch_fd = -1;
 	char *token = NULL;
 	int r;
 
-	snprintf(repo_dir, sizeof(repo_dir), "%s/repo.git", c->state_dir);
-	snprintf(home, sizeof(home), "%s/git-home", c->state_dir);
-	r = ensure_dir(c->state_dir);
+	r = fetch_user(c, &jail, err);
+	if (r >= 0) {
+		r = ensure_dir(c->state_dir);
+		if (r < 0)
+			fail(err, GITREPO_FAIL_LOCAL, r,
+			     "%s: cannot prepare the state directory: %s", c->state_dir,
+			     strerror(-r));
+	}
 	if (r >= 0)
-		r = ensure_dir(home);
-	if (r < 0)
-		return fail(err, GITREPO_FAIL_LOCAL, r,
-			    "%s: cannot prepare the state directory: %s", c->state_dir,
-			    strerror(-r));
-	r = load_token(c, &token, err);
+		r = prepare_fetch_dir(c, &jail, &fetch_fd, err);
+	if (r >= 0)
+		r = load_token(c, &token, err);
 	if (r >= 0 && gitrepo_url_is_ssh(c->git_url)) {
 		r = load_ssh(c, &ssh_ctx, &ssh, err);
 		o.ssh = &ssh;
@@ -242,19 +414,18 @@ static int fetch_commit(const struct config *c, struct desired *d, struct desire
 	if (r < 0)
 		goto out;
 	o.token = token;
-	r = gitrepo_fetch(&o, &res, &gerr);
-	if (r < 0) {
-		fail(err, gerr.failure, r, "%s", gerr.message);
-		goto out;
-	}
-	memcpy(d->commit, res.commit, sizeof(d->commit));
-	memcpy(d->previous, res.previous, sizeof(d->previous));
-	d->repo_recreated = res.recreated;
+	jail.dir_fd = fetch_fd;
+	if (strncmp(c->git_url, "https://", 8) == 0)
+		jail.ca_bundle = c->ca_bundle;
+	r = fetch_jailed(c, &jail, d, diags, err);
+	if (r >= 0)
+		remove_old_layout(c);
 out:
 	if (token) {
 		explicit_bzero(token, strlen(token));
 		free(token);
 	}
+	free(ssh_ctx.known_hosts);
 	sshkey_free(ssh_ctx.key);
 	return r;
 }
@@ -277,17 +448,13 @@ int desired_fetch(const struct config *c, struct desired *d, struct diag_list *d
 		.protected_names = c->protected_users,
 		.n_protected = c->n_protected_users,
 	};
-	char repo_dir[4096];
 	int r;
 
 	*err = (struct desired_error){0};
-	r = fetch_commit(c, &out, err);
+	r = fetch_commit(c, &out, diags, err);
 	if (r < 0)
 		return r;
-	snprintf(repo_dir, sizeof(repo_dir), "%s/repo.git", c->state_dir);
-	r = gitrepo_read_tree(repo_dir, out.commit, "", &out.repo, diags);
-	if (r >= 0)
-		r = load_transforms(c, &out, diags);
+	r = load_transforms(c, &out, diags);
 	if (r >= 0)
 		r = spec_build(out.repo, out.transforms, &opts, &out.set, diags);
 	if (r < 0) {

@@ -22,8 +22,9 @@ enum {
 
 struct desired {
 	char commit[GITREPO_OID_HEX_SIZE];
-	char previous[GITREPO_OID_HEX_SIZE];	  /* "" on the first fetch */
-	bool repo_recreated;			  /* a corrupt local repository was rebuilt */
+	char previous[GITREPO_OID_HEX_SIZE]; /* "" on the first fetch */
+	bool repo_recreated;		     /* a corrupt local repository was rebuilt */
+	bool fetch_unfiltered; /* the fetch ran without its seccomp filter (fetchjail.h) */
 	char host_key_recorded[DESIRED_HOST_MAX]; /* accept-new recorded this host's key; "" if not
 						   */
 	struct repo *repo;

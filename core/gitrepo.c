@@ -388,16 +388,32 @@ static int set_global_options(const struct gitrepo_fetch_opts *o, struct gitrepo
 		r = git_libgit2_opts(GIT_OPT_SET_SERVER_TIMEOUT, (int)(o->timeout_s * 1000u));
 	if (r >= 0)
 		r = git_libgit2_opts(GIT_OPT_SET_USER_AGENT, "tailpod");
+	/* git's safe.directory ownership rule guards against a repository's config running code
+	 * (hooks, fsmonitor); libgit2 runs none, and the fetch process does not own a file://
+	 * remote, which it must still read. */
+	if (r >= 0)
+		r = git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 	if (r < 0) {
 		set_error(err, GITREPO_FAIL_LOCAL, "unable to configure libgit2: %s",
 			  libgit2_message());
 		return -EIO;
 	}
-	/* Parsed here, so a broken bundle is named as such rather than as an untrusted server. */
-	if (o->ca_bundle && strncmp(o->url, "https://", 8) == 0 &&
-	    git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, o->ca_bundle, NULL) < 0) {
-		set_error(err, GITREPO_FAIL_CONFIG, "cannot load the CA bundle '%s': %s",
-			  o->ca_bundle, libgit2_message());
+	if (o->ca_bundle && strncmp(o->url, "https://", 8) == 0)
+		return gitrepo_load_ca(o->ca_bundle, err);
+	return 0;
+}
+
+/* Parsed here, so a broken bundle is named as such rather than as an untrusted server. */
+int gitrepo_load_ca(const char *bundle, struct gitrepo_error *err)
+{
+	if (gitrepo_runtime_init() < 0) {
+		set_error(err, GITREPO_FAIL_LOCAL, "unable to initialise libgit2: %s",
+			  libgit2_message());
+		return -EIO;
+	}
+	if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, bundle, NULL) < 0) {
+		set_error(err, GITREPO_FAIL_CONFIG, "cannot load the CA bundle '%s': %s", bundle,
+			  libgit2_message());
 		return -EINVAL;
 	}
 	return 0;

@@ -74,6 +74,10 @@ struct gitrepo_fetch_result {
 int gitrepo_runtime_init(void);
 void gitrepo_runtime_release(void);
 
+/* Load the PEM CA bundle for https now (libgit2 parses it at once), e.g. before dropping the
+ * rights to open it; a fetch with opts->ca_bundle NULL then uses it. */
+int gitrepo_load_ca(const char *bundle, struct gitrepo_error *err);
+
 /* Fetch branch of url into repo_dir (shallow). On failure nothing the caller relies on changed. */
 int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_result *ret_result,
 		  struct gitrepo_error *err);

@@ -13,6 +13,9 @@
 tests_passed=0
 tests_failed=0
 T_ROOT=$(mktemp -d /tmp/tailpod-test.XXXXXX)
+# Traversable (not listable by name guessing alone): sync's fetch runs as the unprivileged fetch
+# user, which must reach the test's file:// remotes and its state-fetch directory.
+chmod 0711 "$T_ROOT"
 trap 'rm -rf "$T_ROOT"' EXIT
 
 tp() {

@@ -2,6 +2,18 @@
 # tests/peers/*.test after tests/applets/lib.sh. Every server is started with a lifetime bound
 # and killed when the test file's shell exits.
 
+. "$TP_TOP/tests/sandbox/lib.sh"
+
+# tp_host ARGS...: the binary under test as root in a sandbox host (tests/sandbox: its own /etc
+# with the tailpod-fetch user sync's fetch drops to, /run, /var, /home), made on first use. Peer
+# servers run on the real host's loopback, which the sandbox shares.
+tp_host() {
+	local sb=$T_ROOT/host
+	[ -d "$sb" ] || sandbox_new "$sb" || return 1
+	sandbox_tp "$sb" "$@"
+}
+export -f tp_host
+
 PEER_PIDS=()
 peer_cleanup() {
 	local pid

@@ -6,8 +6,9 @@
 # (tests/sandbox/stubs) wherever core/exec would find the real ones. No systemd runs: the stubs
 # record their calls and keep the fake files in line. The host's /etc is never written.
 #
-#   sandbox_new SB            a fresh sandbox: root, core (uid 1000, protected) and nobody; groups
-#                             wheel, tailpod (990, managed) and tailpod-mint (991); login.defs
+#   sandbox_new SB            a fresh sandbox: root, core (uid 1000, protected), nobody and
+#                             tailpod-fetch (989, sync's fetch runs as it); groups wheel,
+#                             tailpod (990, managed) and tailpod-mint (991); login.defs
 #                             with UID_MIN 1000; core's subuid/subgid ranges; SB/state, an empty
 #                             state directory for TAILPOD_STATE_DIR
 #   sandbox_run SB CMD...     run CMD as root inside; the caller's environment is kept
@@ -31,11 +32,13 @@ sandbox_new() {
 		root:x:0:0:root:/root:/bin/bash
 		nobody:x:65534:65534:Kernel Overflow User:/:/usr/sbin/nologin
 		core:x:1000:1000:CoreOS Admin:/home/core:/bin/bash
+		tailpod-fetch:x:989:989:tailpod git fetch:/var/lib/tailpod-fetch:/usr/sbin/nologin
 	EOT
 	cat >"$sb/etc/group" <<-'EOT'
 		root:x:0:
 		wheel:x:10:core
 		nobody:x:65534:
+		tailpod-fetch:x:989:
 		tailpod:x:990:
 		tailpod-mint:x:991:
 		core:x:1000:
@@ -44,6 +47,7 @@ sandbox_new() {
 		root:!:20000::::::
 		nobody:!:20000::::::
 		core:!:20000::::::
+		tailpod-fetch:!:20000::::::
 	EOT
 	echo 'core:100000:65536' >"$sb/etc/subuid"
 	echo 'core:100000:65536' >"$sb/etc/subgid"

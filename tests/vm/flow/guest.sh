@@ -124,6 +124,14 @@ phase1() {
 	check "first sync: web answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18080/)" = tpvm ]'
 	check "first sync: the pod answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18081/)" = tpvm ]'
 	check "first sync: web is in the mint group" bash -c 'id -nG web | grep -qw tailpod-mint'
+	# Issue 13: the fetch ran as tailpod-fetch under its seccomp filter (a real kernel has it),
+	# from a sync unit that systemd itself rates at most 6.0 exposed.
+	check "fetch: the repository belongs to tailpod-fetch" bash -c \
+		'[ "$(stat -c %U /var/lib/tailpod-fetch/repo.git)" = tailpod-fetch ] && [ ! -e /var/lib/tailpod/repo.git ]'
+	check "fetch: filtered by seccomp" bash -c \
+		'journalctl -u tailpod-sync.service -o cat | grep -q "fetched " && ! journalctl -u tailpod-sync.service -o cat | grep -q seccomp'
+	check "sync unit: hardened (exposure <= 6.0, no CAP_SYS_ADMIN)" bash -c \
+		'systemd-analyze security --threshold=60 tailpod-sync.service >/dev/null && ! systemctl show -P CapabilityBoundingSet tailpod-sync.service | grep -q cap_sys_admin'
 	if [ "$failures" -gt 0 ] && [ -e /mnt/tpshare/stop-on-failure ]; then
 		dump_journal
 		systemctl --user -M web@ status web.service --no-pager -l | tail -n 30

@@ -1,0 +1,565 @@
+/*
+ * fetchjail.c: see fetchjail.h. The child streams frames to the parent over a pipe: a fixed
+ * header (type and three numbers) and the bytes the numbers count. The parent trusts nothing in
+ * them: every length is bounded before anything is allocated, every string is checked to hold no
+ * NUL, files go through repo_add (which enforces the repo bounds) and the result's commit ids
+ * must be 40 lowercase hex digits. Whatever the child does, the parent kills and reaps it.
+ */
+#include "fetchjail.h"
+
+#include "core.h"
+#include "exec.h"
+#include "fs.h"
+#include "repo.h"
+#include "seccomp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum frame_type {
+	FRAME_FILE = 'F',    /* a = path bytes, b = data bytes */
+	FRAME_DIAG = 'D',    /* a = path bytes, b = message bytes, c = line */
+	FRAME_HOSTKEY = 'H', /* a = host bytes, b = key bytes, c = port */
+	FRAME_RESULT = 'R',  /* followed by struct wire_result; the last frame */
+};
+
+enum {
+	FRAME_PATH_MAX = 2 * REPO_NAME_MAX + 1, /* "DIR/NAME" */
+	FRAME_DIAG_PATH_MAX = 4096,
+	FRAME_DIAG_MSG_MAX = 1024,
+	CHILD_FD = 3, /* the pipe's write end in the child, every other descriptor closed */
+};
+
+struct frame {
+	uint32_t type, a, b, c;
+};
+
+struct wire_result {
+	int32_t fetch_r; /* gitrepo_fetch's return, or the jail's own failure */
+	int32_t tree_r;	 /* gitrepo_read_tree's return when the fetch worked */
+	uint32_t failure;
+	uint32_t recreated;
+	uint32_t unfiltered;
+	char commit[GITREPO_OID_HEX_SIZE];
+	char previous[GITREPO_OID_HEX_SIZE];
+	char message[GITREPO_ERROR_MAX];
+};
+
+static int set_error(struct gitrepo_error *err, enum gitrepo_failure failure, int r,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int set_error(struct gitrepo_error *err, enum gitrepo_failure failure, int r,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	err->failure = failure;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* --- the fetch directory ---------------------------------------------------------------------- */
+
+static int open_dir_nofollow(int at, const char *name)
+{
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int fetchjail_prepare_dir(int state_fd, const char *name, uid_t uid, gid_t gid, int *ret_fd)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = open_dir_nofollow(state_fd, name);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_uid != uid || st.st_gid != gid)) {
+		/* Someone else's: the fetch user changed, or an older layout left it. */
+		close(fd);
+		r = fs_remove_tree(state_fd, name);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		fd = -ENOENT;
+	}
+	if (fd == -ENOENT) {
+		if (mkdirat(state_fd, name, FETCHJAIL_DIR_MODE) < 0)
+			return -errno;
+		fd = open_dir_nofollow(state_fd, name);
+		if (fd >= 0 && fchown(fd, uid, gid) < 0) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+	}
+	if (fd < 0)
+		return fd;
+	if (fchmod(fd, FETCHJAIL_DIR_MODE) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* --- the child -------------------------------------------------------------------------------- */
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int send_frame(uint32_t type, const void *x, size_t nx, const void *y, size_t ny, uint32_t c)
+{
+	struct frame f = {.type = type, .a = (uint32_t)nx, .b = (uint32_t)ny, .c = c};
+	int r = write_all(CHILD_FD, &f, sizeof(f));
+
+	if (r >= 0 && nx)
+		r = write_all(CHILD_FD, x, nx);
+	if (r >= 0 && ny)
+		r = write_all(CHILD_FD, y, ny);
+	return r;
+}
+
+static int send_tree(const struct repo *repo, const struct diag_list *diags)
+{
+	int r = 0;
+
+	for (size_t i = 0; repo && i < repo->n_files && r >= 0; i++) {
+		const struct repo_file *f = &repo->files[i];
+
+		r = send_frame(FRAME_FILE, f->path, strlen(f->path), f->data, f->size, 0);
+	}
+	for (size_t i = 0; i < diags->n && r >= 0; i++) {
+		const struct diag *d = &diags->items[i];
+		size_t ml = strnlen(d->msg, FRAME_DIAG_MSG_MAX);
+
+		r = send_frame(FRAME_DIAG, d->path, strnlen(d->path, FRAME_DIAG_PATH_MAX), d->msg,
+			       ml, d->line);
+	}
+	return r;
+}
+
+/* Keep stdin, stdout, stderr and the pipe (moved to CHILD_FD); close everything else root had
+ * open (the sync lock, configuration files): the fetch user must hold none of them. */
+static int close_other_fds(int pipe_fd)
+{
+	if (pipe_fd != CHILD_FD) {
+		if (dup2(pipe_fd, CHILD_FD) < 0)
+			return -errno;
+	}
+	if (syscall(SYS_close_range, CHILD_FD + 1, ~0U, 0) == 0)
+		return 0;
+	for (int fd = CHILD_FD + 1; fd < 65536; fd++)
+		(void)close(fd);
+	return 0;
+}
+
+/* Everything that needs root happens first; then the drop, and nothing after it can undo it. */
+static int child_enter(const struct fetchjail_opts *o, struct wire_result *w,
+		       struct gitrepo_error *err)
+{
+	const struct exec_ids ids = {.uid = o->uid, .gid = o->gid, .n_groups = 0};
+	const struct rlimit no_core = {0, 0};
+	int r;
+
+	if (o->ca_bundle) {
+		r = gitrepo_load_ca(o->ca_bundle, err);
+		if (r < 0)
+			return r;
+	} else if (gitrepo_runtime_init() < 0) {
+		return set_error(err, GITREPO_FAIL_LOCAL, -EIO, "unable to initialise libgit2");
+	}
+	umask(0077); /* the repository is the fetch user's alone */
+	if (setrlimit(RLIMIT_CORE, &no_core) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return set_error(err, GITREPO_FAIL_LOCAL, -errno, "cannot restrict the fetch: %s",
+				 strerror(errno));
+	if (o->drop) {
+		r = exec_drop_ids(&ids);
+		if (r < 0)
+			return set_error(err, GITREPO_FAIL_LOCAL, r,
+					 "cannot become the fetch user (uid %u): %s",
+					 (unsigned)o->uid, strerror(-r));
+	}
+	/* The drop resets dumpable from fs.suid_dumpable: the memory holds the deploy key. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return set_error(err, GITREPO_FAIL_LOCAL, -errno, "cannot restrict the fetch: %s",
+				 strerror(errno));
+	r = seccomp_install_fetch_filter();
+	if (r == -EINVAL) {
+		w->unfiltered = 1;
+		r = 0;
+	}
+	if (r < 0)
+		return set_error(err, GITREPO_FAIL_LOCAL, r,
+				 "cannot install the seccomp filter: %s", strerror(-r));
+	return 0;
+}
+
+static void child_work(const struct fetchjail_opts *o, struct wire_result *w)
+{
+	struct gitrepo_fetch_result res = {0};
+	struct gitrepo_error gerr = {0};
+	struct diag_list diags = {0};
+	struct repo *repo = NULL;
+
+	w->fetch_r = child_enter(o, w, &gerr);
+	/* libgit2's $HOME: empty, and the fetch user's */
+	if (w->fetch_r >= 0 && o->fetch->home_dir && mkdir(o->fetch->home_dir, 0700) < 0 &&
+	    errno != EEXIST)
+		w->fetch_r = set_error(&gerr, GITREPO_FAIL_LOCAL, -errno, "cannot create %s: %s",
+				       o->fetch->home_dir, strerror(errno));
+	if (w->fetch_r >= 0)
+		w->fetch_r = gitrepo_fetch(o->fetch, &res, &gerr);
+	if (w->fetch_r < 0) {
+		w->failure = gerr.failure;
+		memcpy(w->message, gerr.message, sizeof(w->message));
+		return;
+	}
+	memcpy(w->commit, res.commit, sizeof(w->commit));
+	memcpy(w->previous, res.previous, sizeof(w->previous));
+	w->recreated = res.recreated;
+	w->tree_r = gitrepo_read_tree(o->fetch->repo_dir, res.commit, "", &repo, &diags);
+	if (send_tree(repo, &diags) < 0)
+		_exit(1);
+	if (o->new_hostkey && o->new_hostkey->host[0] &&
+	    send_frame(FRAME_HOSTKEY, o->new_hostkey->host, strlen(o->new_hostkey->host),
+		       o->new_hostkey->key, o->new_hostkey->key_len, o->new_hostkey->port) < 0)
+		_exit(1);
+	/* No frees: the process ends right after the result. */
+}
+
+__attribute__((noreturn)) static void child_main(const struct fetchjail_opts *o, int pipe_fd)
+{
+	struct wire_result w = {0};
+
+	(void)signal(SIGPIPE, SIG_DFL);
+	/* The directory first: its descriptor is one of those closed next. */
+	if (fchdir(o->dir_fd) < 0 || close_other_fds(pipe_fd) < 0)
+		_exit(1);
+	child_work(o, &w);
+	if (send_frame(FRAME_RESULT, &w, sizeof(w), NULL, 0, 0) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+/* --- the parent ------------------------------------------------------------------------------- */
+
+struct reader {
+	int fd;
+	struct timespec deadline;
+	bool timed_out;
+};
+
+static int ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	if (ms <= 0)
+		return 0;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Exactly len bytes before the deadline: 0, -EPIPE at end of file, -ETIMEDOUT, or -errno. */
+static int read_exact(struct reader *rd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		struct pollfd pfd = {.fd = rd->fd, .events = POLLIN};
+		int left = ms_left(&rd->deadline), k;
+		ssize_t n;
+
+		if (left == 0) {
+			rd->timed_out = true;
+			return -ETIMEDOUT;
+		}
+		k = poll(&pfd, 1, left);
+		if (k < 0 && errno != EINTR)
+			return -errno;
+		if (k <= 0)
+			continue;
+		n = read(rd->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* a bytes then b bytes, each NUL-terminated, a <= max_a and b <= max_b; free() both. */
+static int read_pair(struct reader *rd, const struct frame *f, size_t max_a, size_t max_b,
+		     char **ret_a, char **ret_b)
+{
+	char *x = NULL, *y = NULL;
+	int r;
+
+	if (f->a > max_a || f->b > max_b)
+		return -EPROTO;
+	x = malloc((size_t)f->a + 1);
+	y = malloc((size_t)f->b + 1);
+	if (!x || !y) {
+		free(x);
+		free(y);
+		return -ENOMEM;
+	}
+	r = read_exact(rd, x, f->a);
+	if (r >= 0)
+		r = read_exact(rd, y, f->b);
+	x[f->a] = '\0';
+	y[f->b] = '\0';
+	if (r < 0) {
+		free(x);
+		free(y);
+		return r;
+	}
+	*ret_a = x;
+	*ret_b = y;
+	return 0;
+}
+
+static bool text_clean(const char *s, size_t len)
+{
+	return strlen(s) == len;
+}
+
+static int take_file(struct reader *rd, const struct frame *f, struct repo *repo)
+{
+	char *path, *data;
+	int r = read_pair(rd, f, FRAME_PATH_MAX, REPO_FILE_MAX, &path, &data);
+
+	if (r < 0)
+		return r;
+	r = f->a && text_clean(path, f->a) ? repo_add(repo, path, data, f->b) : -EPROTO;
+	free(path);
+	free(data);
+	return r;
+}
+
+static int take_diag(struct reader *rd, const struct frame *f, struct diag_list *diags)
+{
+	char *path, *msg;
+	int r = read_pair(rd, f, FRAME_DIAG_PATH_MAX, FRAME_DIAG_MSG_MAX, &path, &msg);
+
+	if (r < 0)
+		return r;
+	if (text_clean(path, f->a) && text_clean(msg, f->b))
+		r = diag_add(diags, "", path, f->c, "%s", msg);
+	else
+		r = -EPROTO;
+	free(path);
+	free(msg);
+	return r;
+}
+
+static int take_hostkey(struct reader *rd, const struct frame *f, struct fetchjail_hostkey *hk)
+{
+	char *host, *key;
+	int r;
+
+	if (!hk)
+		return -EPROTO;
+	r = read_pair(rd, f, FETCHJAIL_HOST_MAX - 1, FETCHJAIL_HOSTKEY_MAX, &host, &key);
+	if (r < 0)
+		return r;
+	if (f->a && text_clean(host, f->a) && f->c > 0 && f->c <= 65535) {
+		memcpy(hk->host, host, (size_t)f->a + 1);
+		memcpy(hk->key, key, f->b);
+		hk->key_len = f->b;
+		hk->port = f->c;
+	} else {
+		r = -EPROTO;
+	}
+	free(host);
+	free(key);
+	return r;
+}
+
+static bool oid_valid(const char *s, bool may_be_empty)
+{
+	size_t n = strnlen(s, GITREPO_OID_HEX_SIZE);
+
+	if (n == 0)
+		return may_be_empty;
+	if (n != GITREPO_OID_HEX_SIZE - 1)
+		return false;
+	return strspn(s, "0123456789abcdef") == n;
+}
+
+static int take_result(struct reader *rd, const struct frame *f, struct wire_result *w)
+{
+	int r;
+
+	if (f->a != sizeof(*w) || f->b != 0)
+		return -EPROTO;
+	r = read_exact(rd, w, sizeof(*w));
+	if (r < 0)
+		return r;
+	w->message[sizeof(w->message) - 1] = '\0';
+	if (w->fetch_r >= 0 &&
+	    (!oid_valid(w->commit, false) || !oid_valid(w->previous, true) || w->tree_r > 0))
+		return -EPROTO;
+	if (w->fetch_r < 0 && (w->fetch_r < -4095 || w->failure > GITREPO_FAIL_PROTOCOL))
+		return -EPROTO;
+	return 0;
+}
+
+/* Frames until the result: 1 with w filled, or -errno. */
+static int read_frames(struct reader *rd, const struct fetchjail_opts *o, struct repo *repo,
+		       struct diag_list *diags, struct wire_result *w)
+{
+	for (;;) {
+		struct frame f;
+		int r = read_exact(rd, &f, sizeof(f));
+
+		if (r < 0)
+			return r;
+		if (f.type == FRAME_FILE)
+			r = take_file(rd, &f, repo);
+		else if (f.type == FRAME_DIAG)
+			r = take_diag(rd, &f, diags);
+		else if (f.type == FRAME_HOSTKEY)
+			r = take_hostkey(rd, &f, o->new_hostkey);
+		else if (f.type == FRAME_RESULT)
+			return take_result(rd, &f, w) < 0 ? -EPROTO : 1;
+		else
+			r = -EPROTO;
+		if (r < 0)
+			return r;
+	}
+}
+
+static int reap(pid_t pid, int *ret_status)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*ret_status = status;
+	return 0;
+}
+
+static int broken_child(int r, int status, const struct reader *rd, unsigned timeout_s,
+			struct gitrepo_error *err)
+{
+	if (rd->timed_out)
+		return set_error(err, GITREPO_FAIL_TIMEOUT, -ETIMEDOUT,
+				 "the fetch did not finish within %u s", timeout_s);
+	if (r == -EPIPE && WIFSIGNALED(status))
+		return set_error(err, GITREPO_FAIL_LOCAL, -EPROTO,
+				 "the fetch process was killed by signal %d", WTERMSIG(status));
+	if (r == -EPIPE)
+		return set_error(err, GITREPO_FAIL_LOCAL, -EPROTO,
+				 "the fetch process exited with status %d before its result",
+				 WEXITSTATUS(status));
+	return set_error(err, GITREPO_FAIL_LOCAL, r < 0 ? r : -EPROTO,
+			 "the fetch process sent a bad result: %s", strerror(r < 0 ? -r : EPROTO));
+}
+
+/* Read, then always kill and reap; the outcome from the result frame. */
+static int supervise(const struct fetchjail_opts *o, pid_t pid, int fd,
+		     struct fetchjail_result *ret, struct diag_list *diags,
+		     struct gitrepo_error *err)
+{
+	unsigned timeout_s = o->fetch->timeout_s + FETCHJAIL_TREE_MARGIN_S;
+	struct reader rd = {.fd = fd};
+	struct wire_result w = {0};
+	struct repo *repo = NULL;
+	int r, status = 0;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &rd.deadline);
+	rd.deadline.tv_sec += timeout_s;
+	r = repo_new(&repo);
+	if (r >= 0)
+		r = read_frames(&rd, o, repo, diags, &w);
+	(void)kill(pid, SIGKILL);
+	(void)reap(pid, &status);
+	if (r != 1) {
+		repo_free(repo);
+		return broken_child(r, status, &rd, timeout_s, err);
+	}
+	if (w.fetch_r < 0) {
+		repo_free(repo);
+		return set_error(err, (enum gitrepo_failure)w.failure, w.fetch_r, "%s", w.message);
+	}
+	if (w.tree_r < 0 || repo_sort(repo) < 0) {
+		repo_free(repo);
+		return set_error(err, GITREPO_FAIL_LOCAL, w.tree_r < 0 ? w.tree_r : -EPROTO,
+				 "cannot read the desired state of commit %.12s: %s", w.commit,
+				 strerror(w.tree_r < 0 ? -w.tree_r : EPROTO));
+	}
+	memcpy(ret->fetch.commit, w.commit, sizeof(w.commit));
+	memcpy(ret->fetch.previous, w.previous, sizeof(w.previous));
+	ret->fetch.recreated = w.recreated != 0;
+	ret->unfiltered = w.unfiltered != 0;
+	ret->repo = repo;
+	return 0;
+}
+
+int fetchjail_run(const struct fetchjail_opts *o, struct fetchjail_result *ret,
+		  struct diag_list *diags, struct gitrepo_error *err)
+{
+	int p[2], r;
+	pid_t pid;
+
+	*err = (struct gitrepo_error){0};
+	if (o->new_hostkey)
+		o->new_hostkey->host[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return set_error(err, GITREPO_FAIL_LOCAL, -errno,
+				 "cannot start the fetch process: %s", strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		child_main(o, p[1]);
+	}
+	r = pid < 0 ? -errno : 0;
+	close(p[1]);
+	if (r < 0) {
+		close(p[0]);
+		return set_error(err, GITREPO_FAIL_LOCAL, r, "cannot start the fetch process: %s",
+				 strerror(-r));
+	}
+	r = supervise(o, pid, p[0], ret, diags, err);
+	close(p[0]);
+	return r;
+}
