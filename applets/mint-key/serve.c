@@ -133,7 +133,8 @@ static int serve_identity_check(void)
 			return log_error("running as uid %u, which is user '%s' in %s: a static "
 					 "user, not systemd's DynamicUser= (remove or rename it), "
 					 "refusing to serve",
-					 (unsigned)uid, name, files[i]);
+					 (unsigned)uid, *name ? name : "(an invalid name)",
+					 files[i]);
 	}
 	return 0;
 }
