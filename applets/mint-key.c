@@ -1,7 +1,8 @@
 /* mint-key.c: `tailpod mint-key` — mint a Tailscale auth key for the calling workload, within the
  * root-owned policy: as a socket-activated service (--serve) and its client (--via), or as the
  * predecessor's sudo command (mode 2). The modes live in applets/mint-key/; this file holds the
- * options, the predecessor's Go-style flags and the choice of mode. */
+ * options, the predecessor's Go-style flags, the process hardening every mode starts with and the
+ * choice of mode. */
 #define _GNU_SOURCE /* asprintf */
 #include "applets.h"
 
@@ -10,9 +11,12 @@
 #include "mint-key/mint-key.h"
 #include "opt.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 static const char *arg_via, *arg_policy, *arg_output, *arg_config, *arg_tag, *arg_hostname;
 static bool arg_serve;
@@ -26,7 +30,8 @@ static const struct opt mint_key_opts[] = {
 		   "write TS_AUTHKEY=/TS_HOSTNAME= here (mode 2: must be "
 		   "/run/user/UID/ts-authkeys/HOSTNAME.env)"),
 	OPT_STRING(0, "policy", &arg_policy, "FILE",
-		   "policy file (default " MINT_POLICY_DEFAULT ")"),
+		   "--serve: policy file (default " MINT_POLICY_DEFAULT "; mode 2 always reads "
+		   "that one)"),
 	OPT_INT(0, "timeout", &arg_timeout, "SECONDS", "give up after this long (default 60)", 1,
 		600),
 	OPT_STRING(0, "config", &arg_config, "FILE", "mode 2: oauth.env file (an OAuthFile=)"),
@@ -89,12 +94,30 @@ static char **legacy_rewrite(int argc, char **argv, char **owned)
 	return v;
 }
 
+int mint_harden(void)
+{
+	const struct rlimit none = {0, 0};
+	struct rlimit now;
+
+	/* The service's seccomp filter (~@resources) may deny the call; LimitCORE=0 has then
+	 * already done it, which getrlimit shows. */
+	if (setrlimit(RLIMIT_CORE, &none) < 0 &&
+	    (getrlimit(RLIMIT_CORE, &now) < 0 || now.rlim_cur != 0 || now.rlim_max != 0))
+		return log_error_errno(errno, "cannot set RLIMIT_CORE to 0, refusing");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return log_error_errno(errno, "cannot make the process non-dumpable, refusing");
+	return 0;
+}
+
 static int mint_key_run(void)
 {
 	const char *policy = arg_policy ? arg_policy : MINT_POLICY_DEFAULT;
 	unsigned timeout = arg_timeout ? (unsigned)arg_timeout : MINT_TIMEOUT_S_DEFAULT;
 	bool mode2 = arg_config || arg_tag || arg_hostname;
 
+	/* First, before any mode reads its OAuth client or receives a key. */
+	if (mint_harden() < 0)
+		return EXIT_USAGE;
 	if (arg_serve) {
 		if (arg_via || arg_output || mode2)
 			return log_error("--serve takes no --via, --output or mode 2 flags"),
@@ -108,7 +131,13 @@ static int mint_key_run(void)
 			       EXIT_USAGE;
 		return mint_via(arg_via, arg_output, timeout);
 	}
-	return mint_sudo(policy, arg_config, arg_tag, arg_hostname, arg_output, timeout);
+	/* sudo's `*` in the sudoers line lets any extra flag through: a caller's own policy would
+	 * grant it any tag, hostname and OAuth file. */
+	if (arg_policy)
+		return log_error("--policy is refused in mode 2 (sudo): the policy is "
+				 "always " MINT_POLICY_DEFAULT),
+		       EXIT_USAGE;
+	return mint_sudo(arg_config, arg_tag, arg_hostname, arg_output, timeout);
 }
 
 int mint_key_main(int argc, char **argv)

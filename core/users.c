@@ -428,6 +428,51 @@ int users_db_user_in_group(const struct users_db *db, const char *user, const ch
 	return 0;
 }
 
+/* The name and uid fields of a passwd line, cut in place; false when it has no third field or
+ * that field is not a uid. The other fields are not looked at (see users_passwd_has_uid()). */
+static bool passwd_line_uid(char *s, const char **ret_name, uint32_t *ret_uid)
+{
+	char *c1 = strchr(s, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *c3;
+
+	if (!c2)
+		return false;
+	c3 = strchr(c2 + 1, ':');
+	if (c3)
+		*c3 = '\0';
+	*c1 = '\0';
+	*ret_name = s;
+	return parse_id(c2 + 1, ret_uid);
+}
+
+int users_passwd_has_uid(const char *root, const char *path, uid_t uid,
+			 char ret_name[USERS_NAME_MAX + 1])
+{
+	char full[USERS_PATH_MAX];
+	_cleanup_free_ char *buf = NULL;
+	struct lines l = {.path = path};
+	const char *name;
+	uint32_t line_uid;
+	size_t len;
+	char *s;
+	int r = path_below(root, path, full, sizeof(full));
+
+	if (r >= 0)
+		r = read_file(full, &buf, &len);
+	if (r < 0)
+		return r;
+	l.next = buf;
+	l.end = buf + len;
+	while ((s = lines_next(&l))) {
+		if (!passwd_line_uid(s, &name, &line_uid) || line_uid != uid)
+			continue;
+		if (ret_name)
+			snprintf(ret_name, USERS_NAME_MAX + 1, "%s",
+				 users_name_valid(name) ? name : "");
+		return 1;
+	}
+	return 0;
+}
+
 /* --- login.defs ------------------------------------------------------------------------------ */
 
 static const struct users_defs defs_default = {

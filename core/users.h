@@ -113,6 +113,14 @@ int users_db_find_gid(const struct users_db *db, gid_t gid, const struct users_g
  * the user or the group is not in db, -EINVAL for an invalid name. */
 int users_db_user_in_group(const struct users_db *db, const char *user, const char *group);
 
+/* Does a line of the passwd-format file path (USERS_PASSWD, USERS_ALT_PASSWD) below root carry
+ * uid? 1 (its name copied to ret_name when not NULL, "" for a name users_name_valid() refuses),
+ * 0 when no line does, -ENOENT when the file is missing, other errors as users_db_load(). Unlike
+ * the db lookups it fails closed: any line whose third field is uid counts, however malformed
+ * the rest, since the question is whether some account could be known by that uid. */
+int users_passwd_has_uid(const char *root, const char *path, uid_t uid,
+			 char ret_name[USERS_NAME_MAX + 1]);
+
 /* Read login.defs below root into *ret. A missing file gives the defaults (and 0). Lines that are
  * not "KEY VALUE" with a known key and a valid number are skipped; a malformed value of a key
  * this module uses gets a diagnostic in diags (which may be NULL). An inconsistent result

@@ -32,6 +32,7 @@ struct mint_policy {
 	size_t n_oauth_files;
 	char *group;	    /* [Mint] Group= */
 	long rate_per_hour; /* [Mint] RatePerHour=, 0 = unlimited */
+	bool default_grant; /* [Mint] DefaultGrant=: may users without a [User NAME] mint? */
 	void *ini;	    /* struct ini, for [User NAME] lookups */
 	const char *path;
 };
@@ -46,6 +47,8 @@ struct mint_grant {
 
 int mint_policy_load(const char *path, struct mint_policy *ret);
 void mint_policy_release(struct mint_policy *p);
+/* What user may have; -EPERM (logged) when DefaultGrant=no and it has no [User NAME] section,
+ * another negative errno when the policy gives it no valid tags. */
 int mint_policy_grant(const struct mint_policy *p, const char *user, struct mint_grant *ret);
 void mint_grant_release(struct mint_grant *g);
 bool mint_hostname_valid(const char *h);
@@ -78,9 +81,15 @@ int mint_env_format(const char *key, const char *hostname, char **ret, size_t *r
 bool mint_key_valid(const char *key);
 void mint_wipe_free(char *s);
 
+/* No core file (RLIMIT_CORE 0) and not dumpable (no core, no ptrace by the same uid, /proc/PID
+ * owned by root): every mode calls it before it reads a secret, and mode 2 again after it
+ * changed uid, since the kernel resets the dumpable flag on a credential change. */
+int mint_harden(void);
+
 int mint_serve(const char *policy_path, unsigned timeout_s);
 int mint_via(const char *socket_path, const char *output, unsigned timeout_s);
-int mint_sudo(const char *policy_path, const char *config, const char *tag, const char *hostname,
-	      const char *output, unsigned timeout_s);
+/* Mode 2 always reads MINT_POLICY_DEFAULT: its caller chooses the other arguments. */
+int mint_sudo(const char *config, const char *tag, const char *hostname, const char *output,
+	      unsigned timeout_s);
 
 #endif

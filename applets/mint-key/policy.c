@@ -1,6 +1,7 @@
 /*
  * policy.c: the root-owned mint-key policy (unit-file syntax, core/ini) — what tags and hostnames
- * a caller gets, which oauth.env files mode 2 may name, which group may ask, and how often. The
+ * a caller gets, which oauth.env files mode 2 may name, which group may ask, whether a member
+ * without a [User NAME] section gets the defaults (DefaultGrant=), and how often. The
  * file is refused unless root owns it and only root can write it, since it is the fence around a
  * root-held secret; unknown sections and keys are errors so a typo cannot silently widen or
  * narrow it. Also the per-uid rate counter, a small file of boot-time stamps under a lock.
@@ -24,7 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const mint_keys[] = {"Tags", "OAuthFile", "Group", "RatePerHour"};
+static const char *const mint_keys[] = {"Tags", "OAuthFile", "Group", "RatePerHour",
+					"DefaultGrant"};
 static const char *const user_keys[] = {"Tags", "Hostname"};
 
 bool mint_hostname_valid(const char *h)
@@ -163,6 +165,7 @@ static int policy_values(struct mint_policy *p, const struct ini *ini)
 {
 	const char *group = ini_get(ini, "Mint", "Group");
 	const char *rate = ini_get(ini, "Mint", "RatePerHour");
+	const char *grant = ini_get(ini, "Mint", "DefaultGrant");
 	int r;
 
 	r = words_get(ini, "Mint", "Tags", MINT_TAGS_MAX, &p->tags, &p->n_tags);
@@ -184,6 +187,10 @@ static int policy_values(struct mint_policy *p, const struct ini *ini)
 		if (!*rate || *end || p->rate_per_hour < 0 || p->rate_per_hour > 3600)
 			return log_error("%s: RatePerHour= must be 0 to 3600", p->path);
 	}
+	/* yes keeps what policies written before the switch meant. */
+	p->default_grant = !grant || strcmp(grant, "yes") == 0;
+	if (grant && !p->default_grant && strcmp(grant, "no") != 0)
+		return log_error("%s: DefaultGrant= must be yes or no", p->path);
 	return 0;
 }
 
@@ -229,6 +236,11 @@ int mint_policy_grant(const struct mint_policy *p, const char *user, struct mint
 	int r;
 
 	snprintf(section, sizeof(section), "User %s", user);
+	if (!p->default_grant && !ini_section_find(p->ini, section)) {
+		log_error("%s: user %s has no [%s] section and DefaultGrant=no, refusing", p->path,
+			  user, section);
+		return -EPERM;
+	}
 	r = words_get(p->ini, section, "Tags", MINT_TAGS_MAX, &g.tags, &g.n_tags);
 	if (r >= 0 && g.n_tags == 0) {
 		free(g.tags);

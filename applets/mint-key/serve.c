@@ -6,7 +6,9 @@
  * it sends, and it is rate-limited per uid. The client, run as the container's user, asks with
  * one line and writes the answer into its own runtime directory itself, so no privileged process
  * writes anywhere a caller chooses. Protocol: "MINT [HOSTNAME]\n" → "OK\nTS_AUTHKEY=…\n
- * TS_HOSTNAME=…\n" or "ERROR STATUS reason\n".
+ * TS_HOSTNAME=…\n" or "ERROR STATUS reason\n". Before anything else the service makes sure it
+ * runs as a systemd DynamicUser= (see serve_identity_check): as any other user, that user's
+ * other processes could read the credential or ptrace the service.
  */
 #define _GNU_SOURCE /* struct ucred, secure_getenv */
 #include "mint-key.h"
@@ -14,6 +16,7 @@
 #include "core.h"
 #include "fs.h"
 #include "log.h"
+#include "users.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +36,9 @@ enum {
 	REQUEST_MAX = 128,
 	REQUEST_TIMEOUT_S = 10,
 	PEER_GROUPS_MAX = 256,
+	/* systemd's range for DynamicUser= (0xEF00-0xFFEF, docs/UIDS-GIDS.md) */
+	DYNAMIC_UID_MIN = 61184,
+	DYNAMIC_UID_MAX = 65519,
 };
 
 static int serve_fd(void)
@@ -96,6 +102,42 @@ static int reply_error(int fd, int status, const char *why)
 }
 
 /* --- Service ----------------------------------------------------------------------------- */
+
+/* With DynamicUser=yes and User=tailpod-mint-key, systemd uses a static user of that name when
+ * one exists (a workload called tailpod-mint-key, say) instead of allocating a transient one. A
+ * transient user has a uid in systemd's dynamic range and no line in the passwd files (systemd
+ * picks only uids nobody has): anything else is refused before the credential is read. */
+static int serve_identity_check(void)
+{
+	static const char *const files[] = {USERS_PASSWD, USERS_ALT_PASSWD};
+	char name[USERS_NAME_MAX + 1];
+	uid_t uid = getuid();
+
+	if (geteuid() != uid)
+		return log_error("real uid %u and effective uid %u differ, refusing to serve",
+				 (unsigned)uid, (unsigned)geteuid());
+	if (uid < DYNAMIC_UID_MIN || uid > DYNAMIC_UID_MAX)
+		return log_error("running as uid %u, outside systemd's DynamicUser= range %u-%u: "
+				 "not the transient user of tailpod-mint-key@.service, refusing to "
+				 "serve",
+				 (unsigned)uid, DYNAMIC_UID_MIN, DYNAMIC_UID_MAX);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		int r = users_passwd_has_uid(NULL, files[i], uid, name);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return log_error_errno(r,
+					       "cannot read %s to check uid %u, refusing to serve",
+					       files[i], (unsigned)uid);
+		if (r > 0)
+			return log_error("running as uid %u, which is user '%s' in %s: a static "
+					 "user, not systemd's DynamicUser= (remove or rename it), "
+					 "refusing to serve",
+					 (unsigned)uid, *name ? name : "(an invalid name)",
+					 files[i]);
+	}
+	return 0;
+}
 
 struct caller {
 	struct ucred cred;
@@ -230,8 +272,12 @@ static int serve_caller(int fd, const struct mint_policy *p, const struct caller
 			  c->user, p->group);
 		return reply_error(fd, EXIT_USAGE, "caller is not in the mint group");
 	}
-	if (mint_policy_grant(p, c->user, &g) < 0)
-		return reply_error(fd, EXIT_USAGE, "no tags for this caller in the policy");
+	r = mint_policy_grant(p, c->user, &g);
+	if (r < 0)
+		return reply_error(fd, EXIT_USAGE,
+				   r == -EPERM ? "the policy grants this caller nothing "
+						 "(DefaultGrant=no)"
+					       : "no tags for this caller in the policy");
 	r = caller_hostname(c, &g, asked, hostname);
 	if (r < 0) {
 		log_error("uid %u (%s): hostname '%s' not allowed by the policy, refusing",
@@ -256,9 +302,14 @@ int mint_serve(const char *policy_path, unsigned timeout_s)
 {
 	struct mint_policy p;
 	struct caller c = {0};
+	char asked[MINT_HOSTNAME_MAX + 1];
 	int fd = serve_fd(), r;
 
 	set_timeouts(fd, REQUEST_TIMEOUT_S);
+	if (serve_identity_check() < 0) {
+		(void)read_request(fd, asked); /* so the caller reads why, see serve_caller */
+		return reply_error(fd, EXIT_USAGE, "the mint-key service is misconfigured");
+	}
 	r = caller_identify(fd, &c);
 	if (r < 0)
 		return reply_error(fd, EXIT_USAGE, "caller not identified");

@@ -4,10 +4,13 @@
  * as root). Here every argument is checked against the root-owned policy before anything
  * happens: the caller (SUDO_UID) must be in the policy's group, the config must be a listed
  * OAuthFile=, the tag an allowed one, the hostname a DNS label the policy allows, and the output
- * exactly /run/user/$SUDO_UID/ts-authkeys/HOSTNAME.env — derived, never chosen. The environment is
+ * exactly /run/user/$SUDO_UID/ts-authkeys/HOSTNAME.env — derived, never chosen. The policy is
+ * always /etc/tailpod/mint-key.conf (--policy is refused before this runs). The environment is
  * not trusted (API URL, CA bundle and proxy come from root-owned files only). The secret is read
- * as root, then the process becomes the caller for good, opens the runtime directory without
- * following a symlink, and only then talks to the API and writes the file as the caller.
+ * as root by a non-dumpable process, then the process becomes the caller for good (non-dumpable
+ * again: the uid change resets the flag, and the caller must not ptrace a process holding the
+ * OAuth secret), opens the runtime directory without following a symlink, and only then talks to
+ * the API and writes the file as the caller.
  */
 #define _GNU_SOURCE /* getgrouplist */
 #include "mint-key.h"
@@ -143,7 +146,8 @@ static int sudo_become(const struct sudo_caller *c)
 
 	if (r < 0)
 		return log_error_errno(r, "cannot become uid %u", (unsigned)c->uid);
-	return 0;
+	/* The kernel set the dumpable flag to fs.suid_dumpable with the new uid. */
+	return mint_harden();
 }
 
 static int sudo_mint(const struct mint_policy *p, const struct sudo_caller *c,
@@ -185,8 +189,8 @@ static int sudo_mint(const struct mint_policy *p, const struct sudo_caller *c,
 	return EXIT_OK;
 }
 
-int mint_sudo(const char *policy_path, const char *config, const char *tag, const char *hostname,
-	      const char *output, unsigned timeout_s)
+int mint_sudo(const char *config, const char *tag, const char *hostname, const char *output,
+	      unsigned timeout_s)
 {
 	struct sudo_caller c = {0};
 	struct mint_policy p;
@@ -195,7 +199,7 @@ int mint_sudo(const char *policy_path, const char *config, const char *tag, cons
 
 	if (sudo_identify(&c) < 0)
 		return EXIT_USAGE;
-	if (mint_policy_load(policy_path, &p) < 0)
+	if (mint_policy_load(MINT_POLICY_DEFAULT, &p) < 0)
 		return EXIT_USAGE;
 	r = mint_policy_grant(&p, c.user, &g);
 	if (r >= 0) {

@@ -310,6 +310,40 @@ static void test_missing_and_altfiles(void **state)
 	users_db_free(db);
 }
 
+/* The mint-key service's question "is my uid anyone's?": every line with that uid counts, even
+ * one the db lookups skip; a missing file is -ENOENT, not "nobody". */
+static void test_passwd_has_uid(void **state)
+{
+	const struct fixture *fx = *state;
+	char name[USERS_NAME_MAX + 1];
+
+	assert_int_equal(users_passwd_has_uid(fx->root, USERS_ALT_PASSWD, 61184, name), -ENOENT);
+	puts_(fx, USERS_PASSWD, passwd_ok);
+	assert_int_equal(users_passwd_has_uid(fx->root, USERS_PASSWD, 1002, name), 1);
+	assert_string_equal(name, "db");
+	assert_int_equal(users_passwd_has_uid(fx->root, USERS_PASSWD, 0, NULL), 1);
+	assert_int_equal(users_passwd_has_uid(fx->root, USERS_PASSWD, 61184, name), 0);
+	assert_int_equal(users_passwd_has_uid(fx->root, USERS_PASSWD, 100, name), 0);
+	/* Malformed lines still count: a relative home, too few fields, a bad name, no newline. */
+	puts_(fx, USERS_ALT_PASSWD,
+	      "# tailpod-mint-key:x:61184:61184::/:/bin/false\n"
+	      "a:x:61185:61185::home:/bin/false\n"
+	      "b:x:61186\n"
+	      "bad name:x:61187:1::/:\n"
+	      "c:x:+61188:1::/:\n"
+	      "tailpod-mint-key:x:61189:61189::/:/bin/false");
+	assert_int_equal(users_passwd_has_uid(fx->root, USERS_ALT_PASSWD, 61184, name), 0);
+	assert_int_equal(users_passwd_has_uid(fx->root, USERS_ALT_PASSWD, 61185, name), 1);
+	assert_string_equal(name, "a");
+	assert_int_equal(users_passwd_has_uid(fx->root, USERS_ALT_PASSWD, 61186, name), 1);
+	assert_string_equal(name, "b");
+	assert_int_equal(users_passwd_has_uid(fx->root, USERS_ALT_PASSWD, 61187, name), 1);
+	assert_string_equal(name, "");
+	assert_int_equal(users_passwd_has_uid(fx->root, USERS_ALT_PASSWD, 61188, name), 0);
+	assert_int_equal(users_passwd_has_uid(fx->root, USERS_ALT_PASSWD, 61189, name), 1);
+	assert_string_equal(name, "tailpod-mint-key");
+}
+
 static void test_name_valid(void **state)
 {
 	(void)state;
@@ -419,6 +453,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_altfiles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passwd_has_uid, setup, teardown),
 		cmocka_unit_test(test_name_valid),
 		cmocka_unit_test_setup_teardown(test_defs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subid, setup, teardown),
