@@ -8,8 +8,11 @@ tailpod=$(realpath "$1")
 rusage=$(realpath "$2")
 top=$(cd "$(dirname "$0")/../.." && pwd)
 T_ROOT=$(mktemp -d /tmp/tailpod-bench.XXXXXX)
+chmod 0711 "$T_ROOT" # the fetch runs as the sandbox's tailpod-fetch user
 TP_TOP=$top
 . "$top/tests/peers/lib.sh" # its EXIT trap stops the servers and removes T_ROOT
+# As root in the test sandbox, whose /etc has the fetch user (the host's may not).
+sandbox_new "$T_ROOT/sb"
 
 n=1000
 "$top/tests/bench/gen-repo.sh" "$n" "$T_ROOT/gen"
@@ -31,8 +34,8 @@ TAILPOD_SSH_KNOWN_HOSTS=$T_ROOT/known_hosts
 CFG
 	for run in first again; do
 		printf 'fetch %-5s %4d specs, %-5s ' "$label" "$n" "$run"
-		"$rusage" sh -c '"$1" sync --fetch-only -q --config "$2" >/dev/null' _ "$tailpod" \
-			"$dir/config.env"
+		"$rusage" sh -c '"$1" "$2" "$3" sync --fetch-only -q --config "$4" >/dev/null' _ \
+			"$top/tests/sandbox/enter" "$T_ROOT/sb" "$tailpod" "$dir/config.env"
 	done
 }
 

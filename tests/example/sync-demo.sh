@@ -11,6 +11,7 @@ tailpod=$(realpath "$1")
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/tailpod-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+chmod 0711 "$work" # the fetch user reads the file:// remote and writes state-fetch here
 export TP_TOP=$top TP_BIN=$tailpod TP_QEMU=
 . "$top/tests/sandbox/lib.sh"
 
