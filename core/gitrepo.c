@@ -170,12 +170,13 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 	/* One offer only: libgit2 asks again after a refusal, and the answer would not change. */
 	if (ctx->credential_calls++ > 0)
 		return GIT_EAUTH;
-	/* libgit2 refuses a redirect from https to http; the token is not offered there anyway. */
 	if ((allowed & GIT_CREDENTIAL_SSH_CUSTOM) && o->ssh)
 		return git_credential_ssh_custom_new(out, user_from_url ? user_from_url : "git",
 						     (const char *)o->ssh->public_key,
 						     o->ssh->public_key_len, ssh_sign_trampoline,
 						     ctx);
+	/* The token goes to an https remote only (check_opts refuses http:// before any
+	 * connection; libgit2 never follows a redirect from https down to http). */
 	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && o->token &&
 	    strncasecmp(url, "https://", 8) == 0)
 		return git_credential_userpass_plaintext_new(
