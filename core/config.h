@@ -27,6 +27,9 @@ enum {
 	CONFIG_URL_MAX = 2048,	    /* bytes in TAILPOD_GIT_URL, as GITREPO_URL_MAX */
 	CONFIG_BRANCH_MAX = 200,    /* bytes in TAILPOD_GIT_BRANCH, as GITREPO_BRANCH_MAX */
 	CONFIG_TIMEOUT_MAX = 3600,  /* seconds in TAILPOD_GIT_TIMEOUT */
+	/* bytes one fetch may receive (TAILPOD_GIT_MAX_BYTES, default 256 MiB) */
+	CONFIG_GIT_BYTES_MIN = 1024 * 1024,
+	CONFIG_GIT_BYTES_MAX = 1024 * 1024 * 1024,
 };
 
 /* Where the settings came from. */
@@ -48,6 +51,7 @@ struct config {
 	char *git_token_file;	/* optional */
 	char *ca_bundle;	/* set, or the first existing probe path; NULL when none exists */
 	unsigned git_timeout_s; /* 1..CONFIG_TIMEOUT_MAX, default 120 */
+	unsigned git_max_bytes; /* received by one fetch: CONFIG_GIT_BYTES_MIN..MAX, 256 MiB */
 	unsigned command_timeout_s; /* each useradd, loginctl, systemctl...: 1..CONFIG_TIMEOUT_MAX,
 				       default 90 (systemd's own start timeout) */
 	char *user_group;	    /* tailpod: the managed group, granting nothing else */

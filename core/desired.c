@@ -219,6 +219,7 @@ static int fetch_commit(const struct config *c, struct desired *d, struct desire
 		.home_dir = home,
 		.ca_bundle = c->ca_bundle,
 		.timeout_s = c->git_timeout_s,
+		.max_bytes = c->git_max_bytes,
 	};
 	struct gitrepo_fetch_result res;
 	struct gitrepo_error gerr;
