@@ -13,7 +13,9 @@
  *      mapped to tailpod's with quadsync's defaults where tailpod's would change what runs (see
  *      load_quadsync()); both present: tailpod's wins and quadsync's is not read.
  *  C7  TAILPOD_CA_BUNDLE, when not set, is the first existing regular file of the probe list.
- *  C8  root and core are always protected, before the configured names, without duplicates. */
+ *  C8  root and core are always protected, before the configured names, without duplicates.
+ *  C9  TAILPOD_GIT_TOKEN_FILE with an http:// TAILPOD_GIT_URL is an error: the token would cross
+ *      the network in plain text. */
 #include "config.h"
 #include "config_internal.h"
 
@@ -26,6 +28,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 static const char *const ca_probe_default[] = {
@@ -64,6 +67,9 @@ static const struct key_def keys[] = {
 	 .dflt = "tailpod-fetch"},
 	{.name = "TAILPOD_GIT_BRANCH", .kind = KIND_BRANCH, .offset = F(git_branch), .dflt = "main",
 	 .quadsync = "QUADSYNC_GIT_BRANCH"},
+	{.name = "TAILPOD_GIT_MAX_BYTES", .kind = KIND_UINT, .offset = F(git_max_bytes),
+	 .dflt = "268435456", .min = CONFIG_GIT_BYTES_MIN, .max = CONFIG_GIT_BYTES_MAX,
+	 .unit = "bytes"},
 	{.name = "TAILPOD_GIT_TIMEOUT", .kind = KIND_UINT, .offset = F(git_timeout_s),
 	 .dflt = "120", .min = 1, .max = CONFIG_TIMEOUT_MAX, .unit = "seconds"},
 	{.name = "TAILPOD_GIT_TOKEN_FILE", .kind = KIND_PATH, .offset = F(git_token_file)},
@@ -521,6 +527,21 @@ void config_paths_init(struct config_paths *paths, const char *override)
 	};
 }
 
+/* C9: checked once both keys are known, whatever their order in the file. Only tailpod's file
+ * sets a token file; the message borrows its path from paths, which outlive a failed load. */
+static int check_token_transport(const struct config *c, const struct config_paths *paths,
+				 struct config_error *err)
+{
+	struct origin o = {.path = paths->config, .key = "TAILPOD_GIT_TOKEN_FILE"};
+
+	if (!c->git_token_file || !c->git_url || strncasecmp(c->git_url, "http://", 7) != 0)
+		return 0;
+	return fail(err, &o, -EINVAL,
+		    "TAILPOD_GIT_TOKEN_FILE (%s) is set and TAILPOD_GIT_URL is http://: the token "
+		    "would cross the network in plain text; use https://",
+		    c->git_token_file);
+}
+
 int config_load(const struct config_paths *paths, struct config **ret, struct config_error *err)
 {
 	struct config *c = calloc(1, sizeof(*c));
@@ -532,6 +553,8 @@ int config_load(const struct config_paths *paths, struct config **ret, struct co
 	r = apply_defaults(c, err);
 	if (r >= 0)
 		r = load_files(c, paths, err);
+	if (r >= 0)
+		r = check_token_transport(c, paths, err);
 	if (r >= 0 && probe_ca(c, paths->ca_probe) < 0)
 		r = fail(err, &o, -ENOMEM, "out of memory");
 	if (r >= 0 && c->diags.error < 0)

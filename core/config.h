@@ -27,6 +27,9 @@ enum {
 	CONFIG_URL_MAX = 2048,	    /* bytes in TAILPOD_GIT_URL, as GITREPO_URL_MAX */
 	CONFIG_BRANCH_MAX = 200,    /* bytes in TAILPOD_GIT_BRANCH, as GITREPO_BRANCH_MAX */
 	CONFIG_TIMEOUT_MAX = 3600,  /* seconds in TAILPOD_GIT_TIMEOUT */
+	/* bytes one fetch may receive (TAILPOD_GIT_MAX_BYTES, default 256 MiB) */
+	CONFIG_GIT_BYTES_MIN = 1024 * 1024,
+	CONFIG_GIT_BYTES_MAX = 1024 * 1024 * 1024,
 };
 
 /* Where the settings came from. */
@@ -38,18 +41,18 @@ enum config_source {
 
 /* Paths are malloc'd and absolute; "optional" ones are NULL when not set. */
 struct config {
-	char *git_url;	       /* NULL when not set: config_require_git() before a fetch */
-	char *git_branch;      /* main */
-	char *state_dir;       /* /var/lib/tailpod */
-	char *transform_dir;   /* /etc/tailpod/transforms */
-	char *ssh_key;	       /* /etc/tailpod/secrets/deploy-key */
-	char *ssh_known_hosts; /* /etc/tailpod/known_hosts */
-	bool ssh_accept_new;   /* yes: record an unknown host key on first use */
-	char *git_token_file;  /* optional */
-	char *ca_bundle;       /* set, or the first existing probe path; NULL when none exists */
-	/* tailpod-fetch: the unprivileged user the git fetch runs as (core/fetchjail) */
-	char *fetch_user;
-	unsigned git_timeout_s;	    /* 1..CONFIG_TIMEOUT_MAX, default 120 */
+	char *git_url;		/* NULL when not set: config_require_git() before a fetch */
+	char *git_branch;	/* main */
+	char *state_dir;	/* /var/lib/tailpod */
+	char *transform_dir;	/* /etc/tailpod/transforms */
+	char *ssh_key;		/* /etc/tailpod/secrets/deploy-key */
+	char *ssh_known_hosts;	/* /etc/tailpod/known_hosts */
+	bool ssh_accept_new;	/* yes: record an unknown host key on first use */
+	char *git_token_file;	/* optional */
+	char *ca_bundle;	/* set, or the first existing probe path; NULL when none exists */
+	char *fetch_user;	/* tailpod-fetch: the fetch runs as it (core/fetchjail) */
+	unsigned git_timeout_s; /* 1..CONFIG_TIMEOUT_MAX, default 120 */
+	unsigned git_max_bytes; /* received by one fetch: CONFIG_GIT_BYTES_MIN..MAX, 256 MiB */
 	unsigned command_timeout_s; /* each useradd, loginctl, systemctl...: 1..CONFIG_TIMEOUT_MAX,
 				       default 90 (systemd's own start timeout) */
 	char *user_group;	    /* tailpod: the managed group, granting nothing else */

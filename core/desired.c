@@ -389,6 +389,7 @@ static int fetch_commit(const struct config *c, struct desired *d, struct diag_l
 		.repo_dir = DESIRED_REPO_DIR,
 		.home_dir = DESIRED_HOME_DIR,
 		.timeout_s = c->git_timeout_s,
+		.max_bytes = c->git_max_bytes,
 	};
 	struct fetchjail_opts jail = {.fetch = &o, .new_hostkey = &new_hostkey};
 	_cleanup_close_ int fetch_fd = -1;

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE /* renameat2 flags */
 #include "gitrepo.h"
+#include "gitrepo_internal.h"
 
 #include "core.h"
 #include "fs.h"
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +45,7 @@ struct fetch_ctx {
 	unsigned ssh_port;
 	unsigned credential_calls;
 	bool timed_out;
+	bool too_big; /* the remote sent more than opts->max_bytes */
 	bool hostkey_refused;
 	bool no_credentials;
 	char hostkey_msg[GITREPO_ERROR_MAX / 2];
@@ -164,7 +167,6 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 	struct fetch_ctx *ctx = payload;
 	const struct gitrepo_fetch_opts *o = ctx->opts;
 
-	(void)url;
 	/* One offer only: libgit2 asks again after a refusal, and the answer would not change. */
 	if (ctx->credential_calls++ > 0)
 		return GIT_EAUTH;
@@ -173,7 +175,10 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 						     (const char *)o->ssh->public_key,
 						     o->ssh->public_key_len, ssh_sign_trampoline,
 						     ctx);
-	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && o->token)
+	/* The token goes to an https remote only (check_opts refuses http:// before any
+	 * connection; libgit2 never follows a redirect from https down to http). */
+	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && o->token &&
+	    strncasecmp(url, "https://", 8) == 0)
 		return git_credential_userpass_plaintext_new(
 			out, user_from_url ? user_from_url : "x-access-token", o->token);
 	ctx->no_credentials = true;
@@ -210,10 +215,17 @@ static int on_certificate(git_cert *cert, int valid, const char *host, void *pay
 	return 0;
 }
 
+/* Called every 100 KiB received and once more before the pack is committed: past max_bytes
+ * the transfer stops and the pack is dropped, so the refs and objects stay as they were. */
 static int on_transfer(const git_indexer_progress *stats, void *payload)
 {
-	(void)stats;
-	return deadline_passed(payload) ? GIT_EUSER : 0;
+	struct fetch_ctx *ctx = payload;
+
+	if (stats->received_bytes > ctx->opts->max_bytes) {
+		ctx->too_big = true;
+		return GIT_EUSER;
+	}
+	return deadline_passed(ctx) ? GIT_EUSER : 0;
 }
 
 static int on_sideband(const char *str, int len, void *payload)
@@ -241,7 +253,12 @@ static void classify_failure(int code, const struct fetch_ctx *ctx, const char *
 	const git_error *e = git_error_last();
 	int klass = e ? e->klass : GIT_ERROR_NONE;
 
-	if (ctx->timed_out)
+	if (ctx->too_big)
+		set_error(err, GITREPO_FAIL_PROTOCOL,
+			  "%s: the remote sent more than %zu bytes (TAILPOD_GIT_MAX_BYTES), "
+			  "nothing was kept",
+			  step, ctx->opts->max_bytes);
+	else if (ctx->timed_out)
 		set_error(err, GITREPO_FAIL_TIMEOUT, "%s: no answer within %u s", step,
 			  ctx->opts->timeout_s);
 	else if (ctx->hostkey_refused)
@@ -280,12 +297,34 @@ static int tip_of(git_repository *repo, const char *ref, char out[GITREPO_OID_HE
 	return 0;
 }
 
+/* The commit and its root tree read back, each parsed only once its header shows it within
+ * bounds (an oversized one counts as unreadable: the repository is rebuilt, never parsed). */
+static int tip_reads_back(git_repository *repo, const git_oid *tip)
+{
+	git_odb *odb = NULL;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	int r = git_repository_odb(&odb, repo) < 0 ? -EIO : 0;
+
+	if (r >= 0)
+		r = gitrepo_object_fits(odb, tip, GIT_OBJECT_COMMIT, GITREPO_COMMIT_MAX, NULL);
+	if (r >= 0 && git_commit_lookup(&commit, repo, tip) < 0)
+		r = -EIO;
+	if (r >= 0)
+		r = gitrepo_object_fits(odb, git_commit_tree_id(commit), GIT_OBJECT_TREE,
+					GITREPO_TREE_MAX, NULL);
+	if (r >= 0 && git_commit_tree(&tree, commit) < 0)
+		r = -EIO;
+	git_tree_free(tree);
+	git_commit_free(commit);
+	git_odb_free(odb);
+	return r;
+}
+
 /* A repository counts as healthy when it opens and its recorded tip, if any, reads back. */
 static int repo_open_healthy(const char *dir, const char *ref, git_repository **ret)
 {
 	git_repository *repo = NULL;
-	git_commit *commit = NULL;
-	git_tree *tree = NULL;
 	git_oid oid;
 	int r;
 
@@ -295,14 +334,10 @@ static int repo_open_healthy(const char *dir, const char *ref, git_repository **
 		return -ENOENT;
 	if (r < 0)
 		return -EBADMSG;
-	if (git_reference_name_to_id(&oid, repo, ref) == 0 &&
-	    (git_commit_lookup(&commit, repo, &oid) < 0 || git_commit_tree(&tree, commit) < 0)) {
-		git_commit_free(commit);
+	if (git_reference_name_to_id(&oid, repo, ref) == 0 && tip_reads_back(repo, &oid) < 0) {
 		git_repository_free(repo);
 		return -EBADMSG;
 	}
-	git_tree_free(tree);
-	git_commit_free(commit);
 	*ret = repo;
 	return 0;
 }
@@ -507,8 +542,15 @@ static int check_opts(const struct gitrepo_fetch_opts *o, char *head_ref, char *
 		return -EINVAL;
 	}
 	if (!o->branch || strlen(o->branch) >= GITREPO_BRANCH_MAX || !o->repo_dir ||
-	    !o->timeout_s || o->timeout_s > GITREPO_TIMEOUT_MAX_S) {
-		set_error(err, GITREPO_FAIL_CONFIG, "branch, repository or timeout missing");
+	    !o->timeout_s || o->timeout_s > GITREPO_TIMEOUT_MAX_S || !o->max_bytes) {
+		set_error(err, GITREPO_FAIL_CONFIG,
+			  "branch, repository, timeout or size limit missing");
+		return -EINVAL;
+	}
+	/* Basic auth over plain http would hand the token to anyone on the path. */
+	if (o->token && strncasecmp(o->url, "http://", 7) == 0) {
+		set_error(err, GITREPO_FAIL_CONFIG,
+			  "a token is never sent over http:// (plain text): use https://");
 		return -EINVAL;
 	}
 	snprintf(head_ref, GITREPO_REF_MAX, "refs/heads/%s", o->branch);

@@ -14,6 +14,9 @@ enum {
 	GITREPO_ERROR_MAX = 512,
 	GITREPO_BRANCH_MAX = 200,
 	GITREPO_URL_MAX = 2048,
+	/* Objects are parsed whole, so their sizes are read from the object header first. */
+	GITREPO_COMMIT_MAX = 1024 * 1024,    /* bytes in one commit object */
+	GITREPO_TREE_MAX = 16 * 1024 * 1024, /* bytes in one tree object (one directory) */
 };
 
 /* Why a fetch failed, so the caller can choose the exit status (75 for the temporary ones). */
@@ -57,9 +60,11 @@ struct gitrepo_fetch_opts {
 	const char *home_dir;  /* an empty directory libgit2 may treat as $HOME (no ~/.ssh, no
 				  ~/.gitconfig) */
 	const char *ca_bundle; /* PEM file for https, or NULL */
-	const char *token;     /* https password (sent as basic auth), or NULL; never logged */
+	const char *token;     /* https password (sent as basic auth), or NULL; never logged, never
+				  offered to anything but an https:// URL */
 	const struct gitrepo_ssh *ssh; /* required for ssh URLs */
 	unsigned timeout_s;	       /* the whole fetch, connect included */
+	size_t max_bytes; /* the transfer is aborted once the remote sent more (not 0) */
 };
 
 struct gitrepo_fetch_result {
@@ -90,9 +95,13 @@ struct diag_list;
 
 /*
  * Read the tree of commit_hex in repo_dir into a new sorted repo (core/repo.h), without a
- * checkout: the root and one directory below it, wanted extensions only. Symlinks and submodules
- * become diagnostics under label. -E2BIG past the repo bounds (nothing returned: a partial
- * desired state is never applied). Implemented in gitrepo_tree.c.
+ * checkout: the root and one directory below it, wanted extensions only. Every object's size is
+ * read from its header before the object is: a blob over REPO_FILE_MAX is a diagnostic and never
+ * inflated. Symlinks and submodules become diagnostics under label. Past a bound of the whole
+ * tree (REPO_ENTRIES_MAX entries looked at, REPO_FILES_MAX, REPO_TOTAL_MAX, a tree object over
+ * GITREPO_TREE_MAX, a commit over GITREPO_COMMIT_MAX) the walk stops at once with a diagnostic
+ * naming the bound and the repo comes back empty: with that diagnostic the desired state is
+ * invalid and nothing of it is applied. Implemented in gitrepo_tree.c.
  */
 int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *label,
 		      struct repo **ret, struct diag_list *diags);

@@ -3,15 +3,19 @@
  * in-memory repo model (core/repo.h) — no checkout, no working tree. The same layout rules as
  * repo_load_dir apply: the root and one directory below it, wanted extensions only, no hidden
  * entries; a symlink or a submodule where a spec could be is a diagnostic, never followed.
- * Blob sizes are checked before any content is read.
+ * The repository is hostile: libgit2 inflates and parses an object whole, and a few hundred
+ * KiB of pack can hold a blob or a tree of hundreds of MiB, so every object's size is read from
+ * its header before the object itself, and entries are counted as they are walked.
  */
 #include "gitrepo.h"
+#include "gitrepo_internal.h"
 
 #include "core.h"
 #include "repo.h"
 
 #include <errno.h>
 #include <git2.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,29 +25,89 @@ enum {
 
 struct tree_walk {
 	git_repository *git;
+	git_odb *odb;
 	struct repo *repo;
 	struct diag_list *diags;
 	const char *label;
+	size_t n_entries; /* looked at so far, skipped ones included: REPO_ENTRIES_MAX */
+	bool stopped;	  /* a bound of the whole tree stopped the walk */
 };
+
+int gitrepo_object_fits(git_odb *odb, const git_oid *id, git_object_t want, size_t max,
+			size_t *ret_size)
+{
+	git_object_t type;
+	size_t size;
+	int r = git_odb_read_header(&size, &type, odb, id);
+
+	if (r == GIT_ENOTFOUND)
+		return -ENOENT;
+	if (r < 0)
+		return -EIO;
+	if (type != want)
+		return -EBADMSG;
+	if (size > max)
+		return -EFBIG;
+	if (ret_size)
+		*ret_size = size;
+	return 0;
+}
+
+/* A bound of the whole tree: named on the directory (or the commit) where it was hit; the walk
+ * stops, and walk_commit() drops what was read. */
+static int bound_hit(struct tree_walk *w, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int bound_hit(struct tree_walk *w, const char *where, const char *fmt, ...)
+{
+	char what[DIAG_MSG_MAX / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	w->stopped = true;
+	if (diag_add(w->diags, w->label, *where ? where : ".", 1, "%s; nothing is read", what) < 0)
+		return -ENOMEM;
+	return -E2BIG;
+}
 
 static int add_blob(struct tree_walk *w, const git_tree_entry *entry, const char *path)
 {
 	git_blob *blob = NULL;
-	git_object_size_t size;
 	int r;
 
+	/* The header only: a blob over the bound is never inflated. */
+	r = gitrepo_object_fits(w->odb, git_tree_entry_id(entry), GIT_OBJECT_BLOB, REPO_FILE_MAX,
+				NULL);
+	if (r == -EFBIG)
+		return diag_add(w->diags, w->label, path, 1,
+				"file larger than %d bytes (REPO_FILE_MAX)", REPO_FILE_MAX);
+	if (r < 0)
+		return -EIO;
 	if (git_blob_lookup(&blob, w->git, git_tree_entry_id(entry)) < 0)
 		return -EIO;
-	size = git_blob_rawsize(blob);
-	if (size > REPO_FILE_MAX) {
-		r = diag_add(w->diags, w->label, path, 1,
-			     "file larger than %d bytes (REPO_FILE_MAX)", REPO_FILE_MAX);
-		git_blob_free(blob);
-		return r;
-	}
-	r = repo_add(w->repo, path, git_blob_rawcontent(blob), (size_t)size);
+	r = repo_add(w->repo, path, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
+	if (r == -E2BIG && w->repo->n_files >= REPO_FILES_MAX)
+		return bound_hit(w, "", "more than %d files (REPO_FILES_MAX)", REPO_FILES_MAX);
+	if (r == -E2BIG)
+		return bound_hit(w, "", "more than %d bytes in all files (REPO_TOTAL_MAX)",
+				 REPO_TOTAL_MAX);
 	return r;
+}
+
+/* A tree object, once its header says it is within GITREPO_TREE_MAX. */
+static int lookup_tree(struct tree_walk *w, const git_oid *id, const char *path, git_tree **ret)
+{
+	int r = gitrepo_object_fits(w->odb, id, GIT_OBJECT_TREE, GITREPO_TREE_MAX, NULL);
+
+	if (r == -EFBIG)
+		return bound_hit(w, path, "tree object larger than %d bytes (GITREPO_TREE_MAX)",
+				 GITREPO_TREE_MAX);
+	if (r < 0)
+		return -EIO;
+	return git_tree_lookup(ret, w->git, id) < 0 ? -EIO : 0;
 }
 
 /* Paths are "NAME" or "DIR/NAME"; root is "" for the tree at the top. */
@@ -76,9 +140,9 @@ static int visit_entry(struct tree_walk *w, const git_tree_entry *entry, const c
 	case GIT_FILEMODE_TREE:
 		if (depth + 1 >= GITREPO_TREE_DEPTH)
 			return 0; /* deeper directories are not part of the desired state */
-		if (git_tree_lookup(&sub, w->git, git_tree_entry_id(entry)) < 0)
-			return -EIO;
-		r = walk_tree(w, sub, path, depth + 1);
+		r = lookup_tree(w, git_tree_entry_id(entry), path, &sub);
+		if (r >= 0)
+			r = walk_tree(w, sub, path, depth + 1);
 		git_tree_free(sub);
 		return r;
 	case GIT_FILEMODE_BLOB:
@@ -95,19 +159,25 @@ static int visit_entry(struct tree_walk *w, const git_tree_entry *entry, const c
 	}
 }
 
+/* Each entry is counted before it is looked at, so a bomb of entries stops at the bound. */
 static int walk_tree(struct tree_walk *w, const git_tree *tree, const char *root, unsigned depth)
 {
 	size_t n = git_tree_entrycount(tree);
 
 	for (size_t i = 0; i < n; i++) {
-		int r = visit_entry(w, git_tree_entry_byindex(tree, i), root, depth);
+		int r;
+
+		if (++w->n_entries > REPO_ENTRIES_MAX)
+			return bound_hit(w, root, "more than %d tree entries (REPO_ENTRIES_MAX)",
+					 REPO_ENTRIES_MAX);
+		r = visit_entry(w, git_tree_entry_byindex(tree, i), root, depth);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int read_commit_tree(git_repository *git, const char *commit_hex, git_tree **ret)
+static int read_commit_tree(struct tree_walk *w, const char *commit_hex, git_tree **ret)
 {
 	git_commit *commit = NULL;
 	git_oid oid;
@@ -115,10 +185,35 @@ static int read_commit_tree(git_repository *git, const char *commit_hex, git_tre
 
 	if (git_oid_fromstr(&oid, commit_hex) < 0)
 		return -EINVAL;
-	if (git_commit_lookup(&commit, git, &oid) < 0)
-		return -ENOENT;
-	r = git_commit_tree(ret, commit) < 0 ? -EIO : 0;
+	r = gitrepo_object_fits(w->odb, &oid, GIT_OBJECT_COMMIT, GITREPO_COMMIT_MAX, NULL);
+	if (r == -EFBIG)
+		return bound_hit(w, "", "commit %.12s larger than %d bytes (GITREPO_COMMIT_MAX)",
+				 commit_hex, GITREPO_COMMIT_MAX);
+	if (r == -ENOENT)
+		return r;
+	if (r < 0 || git_commit_lookup(&commit, w->git, &oid) < 0)
+		return -EIO;
+	r = lookup_tree(w, git_commit_tree_id(commit), "", ret);
 	git_commit_free(commit);
+	return r;
+}
+
+/* Past a bound the walk stopped part-way: the diagnostic stays, the files read go. */
+static int walk_commit(struct tree_walk *w, const char *commit_hex)
+{
+	git_tree *tree = NULL;
+	int r;
+
+	r = repo_new(&w->repo);
+	if (r >= 0)
+		r = read_commit_tree(w, commit_hex, &tree);
+	if (r >= 0)
+		r = walk_tree(w, tree, "", 0);
+	git_tree_free(tree);
+	if (r == -E2BIG && w->stopped) {
+		w->repo = repo_free(w->repo);
+		r = repo_new(&w->repo);
+	}
 	return r;
 }
 
@@ -126,7 +221,6 @@ int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *
 		      struct repo **ret, struct diag_list *diags)
 {
 	struct tree_walk w = {.diags = diags, .label = label};
-	git_tree *tree = NULL;
 	int r;
 
 	if (gitrepo_runtime_init() < 0)
@@ -137,11 +231,11 @@ int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *
 		r = -ENOENT;
 		goto out;
 	}
-	r = read_commit_tree(w.git, commit_hex, &tree);
-	if (r >= 0)
-		r = repo_new(&w.repo);
-	if (r >= 0)
-		r = walk_tree(&w, tree, "", 0);
+	if (git_repository_odb(&w.odb, w.git) < 0) {
+		r = -EIO;
+		goto out;
+	}
+	r = walk_commit(&w, commit_hex);
 	if (r >= 0)
 		r = repo_sort(w.repo);
 	if (r >= 0) {
@@ -150,7 +244,7 @@ int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *
 	}
 out:
 	repo_free(w.repo);
-	git_tree_free(tree);
+	git_odb_free(w.odb);
 	git_repository_free(w.git);
 	return r;
 }

@@ -1,4 +1,4 @@
-/* test-config.c: unit tests of core/config — the rules C1..C8 of config.c, defaults, every key,
+/* test-config.c: unit tests of core/config — the rules C1..C9 of config.c, defaults, every key,
  * each value check with its line number, the bounds just inside and just outside, the did-you-mean
  * hints, the migration from quadsync's file, the file checks (owner, mode, type) and the CA probe.
  * Each test works in its own scratch directory; the files are owned by the test's uid, which the
@@ -155,6 +155,7 @@ static void assert_defaults_except_source(const struct config *c)
 	assert_null(c->git_token_file);
 	assert_null(c->ca_bundle); /* no probe candidate exists */
 	assert_int_equal(c->git_timeout_s, 120);
+	assert_int_equal(c->git_max_bytes, 256 * 1024 * 1024);
 	assert_int_equal(c->command_timeout_s, 90);
 	assert_string_equal(c->mint_group, "tailpod-mint");
 	assert_string_equal(c->user_group, "tailpod");
@@ -500,6 +501,16 @@ static void test_bounds(void **state)
 			  "TAILPOD_GIT_TIMEOUT", "1..3600");
 	assert_text_fails(fx, "TAILPOD_MAX_DELETE_PERCENT=101\n", 1, "TAILPOD_MAX_DELETE_PERCENT",
 			  "0..100");
+	c = load_text(fx, "TAILPOD_GIT_MAX_BYTES=1048576\n");
+	assert_int_equal(c->git_max_bytes, 1048576);
+	config_free(c);
+	c = load_text(fx, "TAILPOD_GIT_MAX_BYTES=1073741824\n");
+	assert_int_equal(c->git_max_bytes, 1073741824);
+	config_free(c);
+	assert_text_fails(fx, "TAILPOD_GIT_MAX_BYTES=1048575\n", 1, "TAILPOD_GIT_MAX_BYTES",
+			  "must be 1048576..1073741824 bytes");
+	assert_text_fails(fx, "TAILPOD_GIT_MAX_BYTES=1073741825\n", 1, "TAILPOD_GIT_MAX_BYTES",
+			  "must be 1048576..1073741824 bytes");
 
 	sprintf(text,
 		"TAILPOD_USER_GROUP=%s\nTAILPOD_GIT_BRANCH=%s\nTAILPOD_GIT_URL=https://%s\n"
@@ -736,6 +747,32 @@ static void test_ca_probe(void **state)
 	config_free(c);
 }
 
+/* C9: a token file with an http:// URL is an error naming both, whatever the order of the keys;
+ * https and the other schemes are not affected. */
+static void test_token_transport(void **state)
+{
+	static const char *const refused[] = {
+		"TAILPOD_GIT_URL=http://h/r.git\nTAILPOD_GIT_TOKEN_FILE=/etc/tailpod/secrets/tok\n",
+		"TAILPOD_GIT_TOKEN_FILE=/etc/tailpod/secrets/tok\nTAILPOD_GIT_URL=HTTP://h/r.git\n",
+	};
+	static const char *const accepted[] = {
+		"TAILPOD_GIT_URL=https://h/r.git\nTAILPOD_GIT_TOKEN_FILE=/etc/tailpod/secrets/"
+		"tok\n",
+		"TAILPOD_GIT_URL=http://h/r.git\n",
+		"TAILPOD_GIT_URL=git@h:r.git\nTAILPOD_GIT_TOKEN_FILE=/etc/tailpod/secrets/tok\n",
+	};
+	struct fixture *fx = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		write_file(fx->cfg, refused[i], 0644);
+		assert_load_fails(fx, -EINVAL, fx->cfg, 0, "TAILPOD_GIT_TOKEN_FILE",
+				  "TAILPOD_GIT_TOKEN_FILE (/etc/tailpod/secrets/tok) is set and "
+				  "TAILPOD_GIT_URL is http://");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(accepted); i++)
+		config_free(load_text(fx, accepted[i]));
+}
+
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -750,7 +787,7 @@ int main(void)
 		T(test_parse_errors),	  T(test_file_checks),
 		T(test_explicit_config),  T(test_migration_defaults),
 		T(test_migration_values), T(test_migration_both),
-		T(test_ca_probe),
+		T(test_ca_probe),	  T(test_token_transport),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
