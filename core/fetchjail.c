@@ -190,6 +190,7 @@ static int child_enter(const struct fetchjail_opts *o, struct wire_result *w,
 {
 	const struct exec_ids ids = {.uid = o->uid, .gid = o->gid, .n_groups = 0};
 	const struct rlimit no_core = {0, 0};
+	struct rlimit as_max;
 	int r;
 
 	if (o->ca_bundle) {
@@ -200,7 +201,16 @@ static int child_enter(const struct fetchjail_opts *o, struct wire_result *w,
 		return set_error(err, GITREPO_FAIL_LOCAL, -EIO, "unable to initialise libgit2");
 	}
 	umask(0077); /* the repository is the fetch user's alone */
-	if (setrlimit(RLIMIT_CORE, &no_core) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	/* Lower the address-space limit, never raise one the caller set lower. */
+	if (getrlimit(RLIMIT_AS, &as_max) < 0)
+		return set_error(err, GITREPO_FAIL_LOCAL, -errno, "cannot restrict the fetch: %s",
+				 strerror(errno));
+	if (as_max.rlim_max == RLIM_INFINITY || as_max.rlim_max > FETCHJAIL_AS_MAX)
+		as_max.rlim_max = FETCHJAIL_AS_MAX;
+	if (as_max.rlim_cur == RLIM_INFINITY || as_max.rlim_cur > as_max.rlim_max)
+		as_max.rlim_cur = as_max.rlim_max;
+	if (setrlimit(RLIMIT_CORE, &no_core) < 0 || setrlimit(RLIMIT_AS, &as_max) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return set_error(err, GITREPO_FAIL_LOCAL, -errno, "cannot restrict the fetch: %s",
 				 strerror(errno));
 	if (o->drop) {

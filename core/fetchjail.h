@@ -26,6 +26,11 @@ enum {
 	FETCHJAIL_DIR_MODE = 0700,	   /* the fetch directory: the fetch user's alone */
 };
 
+/* Address space of the fetch process: packs up to TAILPOD_GIT_MAX_BYTES (at most 1 GiB) are
+ * indexed through mmap windows, so this bounds a decompression bomb libgit2 itself would
+ * inflate (a delta against a huge base) without getting in a real fetch's way. */
+#define FETCHJAIL_AS_MAX (3ULL << 30)
+
 /* A host key the child accepted on first use (TAILPOD_SSH_ACCEPT_NEW): the parent records it,
  * since the child cannot write known_hosts. host[0] == '\0' when there is none. */
 struct fetchjail_hostkey {

@@ -5,14 +5,19 @@
 . "$TP_TOP/tests/sandbox/lib.sh"
 
 # tp_host ARGS...: the binary under test as root in a sandbox host (tests/sandbox: its own /etc
-# with the tailpod-fetch user sync's fetch drops to, /run, /var, /home), made on first use. Peer
+# with the tailpod-fetch user sync's fetch drops to, /run, /var, /home), made on first use;
+# host_sandbox prints its directory (for "$SANDBOX_DIR/enter" DIR COMMAND under a wrapper). Peer
 # servers run on the real host's loopback, which the sandbox shares.
-tp_host() {
+host_sandbox() {
 	local sb=$T_ROOT/host
-	[ -d "$sb" ] || sandbox_new "$sb" || return 1
-	sandbox_tp "$sb" "$@"
+	[ -d "$sb" ] || sandbox_new "$sb" >&2 || return 1
+	echo "$sb"
 }
-export -f tp_host
+tp_host() {
+	local sb
+	sb=$(host_sandbox) && sandbox_tp "$sb" "$@"
+}
+export -f host_sandbox tp_host
 
 PEER_PIDS=()
 peer_cleanup() {
