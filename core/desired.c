@@ -2,9 +2,10 @@
  * desired.c: one call from configuration to a validated desired state. It prepares what the
  * fetch needs from tailpod's own files — the https token (root-only file, wiped after use), the
  * ssh deploy key (root-only, parsed and signed with in-process, core/sshkey) and tailpod's own
- * known_hosts (checked in libgit2's certificate callback; an unknown host is recorded only when
- * TAILPOD_SSH_ACCEPT_NEW allows it, a changed key never) — then fetches, reads the commit's
- * tree and runs the same validation as `tailpod check`.
+ * known_hosts (checked in libgit2's certificate callback; an unknown host is refused unless
+ * TAILPOD_SSH_ACCEPT_NEW=yes records it, a changed key always; lines the check could not use are
+ * handed up in desired->host_key_notes) — then fetches, reads the commit's tree and runs the same
+ * validation as `tailpod check`.
  */
 #include "desired.h"
 
@@ -28,7 +29,8 @@ enum {
 struct ssh_ctx {
 	const struct config *c;
 	struct sshkey *key;
-	char *recorded; /* desired->host_key_recorded */
+	char *recorded;			 /* desired->host_key_recorded */
+	struct known_hosts_notes *notes; /* desired->host_key_notes */
 };
 
 static int fail(struct desired_error *err, enum gitrepo_failure failure, int r, const char *fmt,
@@ -131,10 +133,15 @@ static int record_host(struct ssh_ctx *ctx, int dirfd, const char *name, const c
 	int r;
 
 	if (!ctx->c->ssh_accept_new) {
+		char port_opt[16] = "";
+
+		if (port != 22)
+			snprintf(port_opt, sizeof(port_opt), "-p %u ", port);
+		/* Short: gitrepo keeps GITREPO_ERROR_MAX / 2 bytes of it. */
 		snprintf(msg, msg_size,
-			 "host key of '%s' is not in %s and "
-			 "TAILPOD_SSH_ACCEPT_NEW=no; add it with ssh-keyscan",
-			 host, ctx->c->ssh_known_hosts);
+			 "host '%s' is not in %s and TAILPOD_SSH_ACCEPT_NEW=no: add its keys as "
+			 "'ssh-keyscan %s-t ecdsa,rsa %s' prints them, fingerprints checked",
+			 host, ctx->c->ssh_known_hosts, port_opt, host);
 		return -EPERM;
 	}
 	r = known_hosts_append(dirfd, name, host, port, key, len, false);
@@ -163,7 +170,8 @@ static int check_hostkey(const char *host, unsigned port, const unsigned char *k
 			 strerror(errno));
 		return -errno;
 	}
-	r = known_hosts_lookup_file(dirfd, name, host, port, key, len, NULL, NULL);
+	r = known_hosts_lookup_file(dirfd, name, host, port, key, len, known_hosts_notes_add,
+				    ctx->notes);
 	if (r == -ENOENT)
 		r = KNOWN_HOSTS_UNKNOWN;
 	switch (r) {
@@ -210,7 +218,8 @@ static int load_ssh(const struct config *c, struct ssh_ctx *ctx, struct gitrepo_
 static int fetch_commit(const struct config *c, struct desired *d, struct desired_error *err)
 {
 	char repo_dir[4096], home[4096];
-	struct ssh_ctx ssh_ctx = {.c = c, .recorded = d->host_key_recorded};
+	struct ssh_ctx ssh_ctx = {
+		.c = c, .recorded = d->host_key_recorded, .notes = &d->host_key_notes};
 	struct gitrepo_ssh ssh = {0};
 	struct gitrepo_fetch_opts o = {
 		.url = c->git_url,
@@ -283,6 +292,7 @@ int desired_fetch(const struct config *c, struct desired *d, struct diag_list *d
 
 	*err = (struct desired_error){0};
 	r = fetch_commit(c, &out, err);
+	d->host_key_notes = out.host_key_notes;
 	if (r < 0)
 		return r;
 	snprintf(repo_dir, sizeof(repo_dir), "%s/repo.git", c->state_dir);
