@@ -203,6 +203,20 @@ static int print_workloads_json(const struct config *c, const struct desired *d)
 	return 0;
 }
 
+/* Lines of the known_hosts file the host-key check skipped or counted as another key: logged
+ * whether or not the fetch succeeded, since an unusable line may be why it did not. */
+static void log_host_key_notes(const struct config *c, const struct desired *d)
+{
+	const struct known_hosts_notes *notes = &d->host_key_notes;
+
+	for (unsigned i = 0; i < notes->n; i++)
+		log_warning("%s:%u: %s", c->ssh_known_hosts, notes->items[i].line,
+			    notes->items[i].what);
+	if (notes->dropped)
+		log_warning("%s: %u more lines like these, not listed", c->ssh_known_hosts,
+			    notes->dropped);
+}
+
 static void log_fetch_facts(const struct config *c, const struct desired *d)
 {
 	if (d->host_key_recorded[0])
@@ -229,6 +243,7 @@ static int fetch_only(const struct config *c)
 	int r, status;
 
 	r = desired_fetch(c, &d, &diags, &err);
+	log_host_key_notes(c, &d);
 	if (r < 0) {
 		log_error("%s", err.message);
 		status = fetch_failure_status(err.failure);
@@ -391,11 +406,13 @@ static int sync_run(const struct config *c)
 	struct diag_list diags = {0};
 	struct desired_error err;
 	struct desired d = {0};
-	int status;
+	int r, status;
 
 	systemd_cmds_init(&ctx.cmds);
 	ctx.cmds.timeout_ms = c->command_timeout_s * 1000u;
-	if (desired_fetch(c, &d, &diags, &err) < 0) {
+	r = desired_fetch(c, &d, &diags, &err);
+	log_host_key_notes(c, &d);
+	if (r < 0) {
 		log_error("%s", err.message);
 		sync_report(&ctx, "fetch-failed", err.message, arg_json);
 		status = fetch_failure_status(err.failure);

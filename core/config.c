@@ -82,7 +82,7 @@ static const struct key_def keys[] = {
 	 .dflt = "tailpod-mint"},
 	{.name = "TAILPOD_PROTECTED_USERS", .kind = KIND_NAMES, .dflt = ""},
 	{.name = "TAILPOD_SSH_ACCEPT_NEW", .kind = KIND_BOOL, .offset = F(ssh_accept_new),
-	 .dflt = "yes"},
+	 .dflt = "no"},
 	{.name = "TAILPOD_SSH_KEY", .kind = KIND_PATH, .offset = F(ssh_key),
 	 .dflt = "/etc/tailpod/secrets/deploy-key", .quadsync = "QUADSYNC_SSH_KEY"},
 	{.name = "TAILPOD_SSH_KNOWN_HOSTS", .kind = KIND_PATH, .offset = F(ssh_known_hosts),

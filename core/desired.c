@@ -40,6 +40,7 @@ struct ssh_ctx {
 	char *known_hosts; /* the file's text, read as root before the fetch; NULL when missing */
 	size_t known_hosts_len;
 	struct fetchjail_hostkey *new_hostkey; /* accepted on first use: the parent records it */
+	struct known_hosts_notes *notes;       /* lines of known_hosts it could not use */
 };
 
 static int fail(struct desired_error *err, enum gitrepo_failure failure, int r, const char *fmt,
@@ -143,10 +144,15 @@ static int accept_new_host(struct ssh_ctx *ctx, const char *host, unsigned port,
 	struct fetchjail_hostkey *hk = ctx->new_hostkey;
 
 	if (!ctx->c->ssh_accept_new) {
+		char port_opt[16] = "";
+
+		if (port != 22)
+			snprintf(port_opt, sizeof(port_opt), "-p %u ", port);
+		/* Short: gitrepo keeps GITREPO_ERROR_MAX / 2 bytes of it. */
 		snprintf(msg, msg_size,
-			 "host key of '%s' is not in %s and "
-			 "TAILPOD_SSH_ACCEPT_NEW=no; add it with ssh-keyscan",
-			 host, ctx->c->ssh_known_hosts);
+			 "host '%s' is not in %s and TAILPOD_SSH_ACCEPT_NEW=no: add its keys as "
+			 "'ssh-keyscan %s-t ecdsa,rsa %s' prints them, fingerprints checked",
+			 host, ctx->c->ssh_known_hosts, port_opt, host);
 		return -EPERM;
 	}
 	if (strlen(host) >= sizeof(hk->host) || len > sizeof(hk->key)) {
@@ -170,7 +176,7 @@ static int check_hostkey(const char *host, unsigned port, const unsigned char *k
 
 	if (ctx->known_hosts)
 		r = known_hosts_lookup(ctx->known_hosts, ctx->known_hosts_len, host, port, key, len,
-				       NULL, NULL);
+				       known_hosts_notes_add, ctx->notes);
 	switch (r) {
 	case KNOWN_HOSTS_MATCH:
 		return 0;
@@ -381,7 +387,7 @@ static int fetch_commit(const struct config *c, struct desired *d, struct diag_l
 			struct desired_error *err)
 {
 	static struct fetchjail_hostkey new_hostkey; /* 16 KiB: not on the stack */
-	struct ssh_ctx ssh_ctx = {.c = c, .new_hostkey = &new_hostkey};
+	struct ssh_ctx ssh_ctx = {.c = c, .new_hostkey = &new_hostkey, .notes = &d->host_key_notes};
 	struct gitrepo_ssh ssh = {0};
 	struct gitrepo_fetch_opts o = {
 		.url = c->git_url,
@@ -391,7 +397,8 @@ static int fetch_commit(const struct config *c, struct desired *d, struct diag_l
 		.timeout_s = c->git_timeout_s,
 		.max_bytes = c->git_max_bytes,
 	};
-	struct fetchjail_opts jail = {.fetch = &o, .new_hostkey = &new_hostkey};
+	struct fetchjail_opts jail = {
+		.fetch = &o, .new_hostkey = &new_hostkey, .notes = &d->host_key_notes};
 	_cleanup_close_ int fetch_fd = -1;
 	char *token = NULL;
 	int r;
@@ -453,6 +460,7 @@ int desired_fetch(const struct config *c, struct desired *d, struct diag_list *d
 
 	*err = (struct desired_error){0};
 	r = fetch_commit(c, &out, diags, err);
+	d->host_key_notes = out.host_key_notes; /* for the log, also when the fetch failed */
 	if (r < 0)
 		return r;
 	r = load_transforms(c, &out, diags);

@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "gitrepo.h"
 #include "hash.h"
+#include "known_hosts.h"
 #include "spec.h"
 
 enum {
@@ -27,6 +28,9 @@ struct desired {
 	bool fetch_unfiltered; /* the fetch ran without its seccomp filter (fetchjail.h) */
 	char host_key_recorded[DESIRED_HOST_MAX]; /* accept-new recorded this host's key; "" if not
 						   */
+	/* Lines of TAILPOD_SSH_KNOWN_HOSTS the host-key check could not use, for the caller to log
+	 * as "file:line: what"; filled when desired_fetch fails too, since they may be why. */
+	struct known_hosts_notes host_key_notes;
 	struct repo *repo;
 	struct repo *transforms; /* NULL when the host has no transform directory */
 	struct spec_set *set;	 /* NULL when validation found errors */
@@ -42,7 +46,8 @@ struct desired_error {
 /*
  * Fetch c->git_branch of c->git_url into c->state_dir/repo.git, read its tree and the transform
  * directory, and validate the merge. Returns 0 with d filled (d->set NULL and diags non-empty
- * when the desired state is invalid), or -errno with err filled and d untouched.
+ * when the desired state is invalid), or -errno with err filled and, of d, only
+ * d->host_key_notes set.
  */
 int desired_fetch(const struct config *c, struct desired *d, struct diag_list *diags,
 		  struct desired_error *err);

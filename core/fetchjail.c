@@ -35,6 +35,7 @@ enum frame_type {
 	FRAME_FILE = 'F',    /* a = path bytes, b = data bytes */
 	FRAME_DIAG = 'D',    /* a = path bytes, b = message bytes, c = line */
 	FRAME_HOSTKEY = 'H', /* a = host bytes, b = key bytes, c = port */
+	FRAME_NOTE = 'N',    /* a = text bytes, c = line of known_hosts */
 	FRAME_RESULT = 'R',  /* followed by struct wire_result; the last frame */
 };
 
@@ -55,6 +56,7 @@ struct wire_result {
 	uint32_t failure;
 	uint32_t recreated;
 	uint32_t unfiltered;
+	uint32_t notes_dropped; /* known_hosts notes past KNOWN_HOSTS_NOTES_MAX */
 	char commit[GITREPO_OID_HEX_SIZE];
 	char previous[GITREPO_OID_HEX_SIZE];
 	char message[GITREPO_ERROR_MAX];
@@ -268,6 +270,22 @@ static void child_work(const struct fetchjail_opts *o, struct wire_result *w)
 	/* No frees: the process ends right after the result. */
 }
 
+/* Sent whether the fetch worked or not: a refused host is when the notes matter most. */
+static void send_notes(const struct fetchjail_opts *o, struct wire_result *w)
+{
+	const struct known_hosts_notes *kn = o->notes;
+
+	for (unsigned i = 0; kn && i < kn->n && i < KNOWN_HOSTS_NOTES_MAX; i++) {
+		const char *what = kn->items[i].what;
+
+		if (send_frame(FRAME_NOTE, what, strnlen(what, KNOWN_HOSTS_NOTE_MAX - 1), NULL, 0,
+			       kn->items[i].line) < 0)
+			_exit(1);
+	}
+	if (kn)
+		w->notes_dropped = kn->dropped;
+}
+
 __attribute__((noreturn)) static void child_main(const struct fetchjail_opts *o, int pipe_fd)
 {
 	struct wire_result w = {0};
@@ -277,6 +295,7 @@ __attribute__((noreturn)) static void child_main(const struct fetchjail_opts *o,
 	if (fchdir(o->dir_fd) < 0 || close_other_fds(pipe_fd) < 0)
 		_exit(1);
 	child_work(o, &w);
+	send_notes(o, &w);
 	if (send_frame(FRAME_RESULT, &w, sizeof(w), NULL, 0, 0) < 0)
 		_exit(1);
 	_exit(0);
@@ -423,6 +442,25 @@ static int take_hostkey(struct reader *rd, const struct frame *f, struct fetchja
 	return r;
 }
 
+static int take_note(struct reader *rd, const struct frame *f, struct known_hosts_notes *kn)
+{
+	char *what, *none;
+	int r;
+
+	if (!kn)
+		return -EPROTO;
+	r = read_pair(rd, f, KNOWN_HOSTS_NOTE_MAX - 1, 0, &what, &none);
+	if (r < 0)
+		return r;
+	if (text_clean(what, f->a) && f->c > 0)
+		known_hosts_notes_add(kn, f->c, what);
+	else
+		r = -EPROTO;
+	free(what);
+	free(none);
+	return r;
+}
+
 static bool oid_valid(const char *s, bool may_be_empty)
 {
 	size_t n = strnlen(s, GITREPO_OID_HEX_SIZE);
@@ -468,6 +506,8 @@ static int read_frames(struct reader *rd, const struct fetchjail_opts *o, struct
 			r = take_diag(rd, &f, diags);
 		else if (f.type == FRAME_HOSTKEY)
 			r = take_hostkey(rd, &f, o->new_hostkey);
+		else if (f.type == FRAME_NOTE)
+			r = take_note(rd, &f, o->notes);
 		else if (f.type == FRAME_RESULT)
 			return take_result(rd, &f, w) < 0 ? -EPROTO : 1;
 		else
@@ -523,6 +563,8 @@ static int supervise(const struct fetchjail_opts *o, pid_t pid, int fd,
 		r = read_frames(&rd, o, repo, diags, &w);
 	(void)kill(pid, SIGKILL);
 	(void)reap(pid, &status);
+	if (r == 1 && o->notes && w.notes_dropped < KNOWN_HOSTS_LINES_MAX)
+		o->notes->dropped += w.notes_dropped; /* only counted */
 	if (r != 1) {
 		repo_free(repo);
 		return broken_child(r, status, &rd, timeout_s, err);

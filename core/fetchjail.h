@@ -6,8 +6,9 @@
  * certificates) and cannot reopen any of it: before the first byte from the network it has
  * closed every other descriptor, dropped its groups and ids, set no_new_privs, become
  * non-dumpable and installed a seccomp filter (core/seccomp). It sends back the fetched commit,
- * the tree's files and diagnostics, and a host key to record, in a small framed format that the
- * parent checks against the same bounds as any other repo (core/repo). Core module: no printing.
+ * the tree's files and diagnostics, a host key to record and the known_hosts notes, in a small
+ * framed format that the parent checks against the same bounds as any other repo (core/repo). Core
+ * module: no printing.
  */
 #ifndef TAILPOD_FETCHJAIL_H
 #define TAILPOD_FETCHJAIL_H
@@ -18,6 +19,7 @@
 
 #include "diag.h"
 #include "gitrepo.h"
+#include "known_hosts.h"
 
 enum {
 	FETCHJAIL_HOST_MAX = 300,	   /* a DNS name, "[host]:port" included */
@@ -49,9 +51,10 @@ struct fetchjail_opts {
 	/* What gitrepo_fetch gets in the child: repo_dir and home_dir relative to dir_fd, and
 	 * ca_bundle NULL (loaded already). Its callbacks run in the child. */
 	const struct gitrepo_fetch_opts *fetch;
-	/* Written in the child by the ssh host-key callback, carried back into the parent's copy.
-	 */
+	/* Written in the child by the ssh host-key callback, carried back into the parent's copy:
+	 * a key accepted on first use, and the known_hosts lines the check could not use. */
 	struct fetchjail_hostkey *new_hostkey;
+	struct known_hosts_notes *notes;
 };
 
 struct fetchjail_result {

@@ -3,7 +3,10 @@
  * operators fill it with ssh-keyscan and read it with ssh-keygen -F. The verdict is computed
  * over the whole file (a matching key anywhere wins over a different one elsewhere, a revoked
  * key loses everywhere) and fails closed: an entry for the host whose key cannot be decoded
- * counts as a different key, not as no entry.
+ * counts as a different key, not as no entry. Host patterns follow OpenSSH's match_pattern_list()
+ * (match.c): items in order, a matching "!item" ends the list with "not this line", an item
+ * longer than 1022 bytes ends it with "no match"; "*" and "?" globs, the pattern lowercased.
+ * The glob here backtracks only to the last "*", so a hostile line costs O(pattern * name).
  */
 #include "known_hosts.h"
 
@@ -14,9 +17,9 @@
 #include <bearssl_hash.h>
 #include <bearssl_hmac.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 
 #include <mbedtls/base64.h>
@@ -28,6 +31,7 @@ enum {
 	TYPE_MAX_LEN = 64,
 	SHA1_LEN = 20,
 	SALT_MAX = 64,
+	PATTERN_MAX = 1022, /* OpenSSH's sub[1024] less the NUL, less one: longer matches nothing */
 	BLOB_MAX = KNOWN_HOSTS_LINE_MAX / 4 * 3,
 };
 
@@ -110,8 +114,9 @@ static void hmac_sha1(const unsigned char *salt, size_t salt_len, const char *na
 	br_hmac_out(&ctx, out);
 }
 
-/* "|1|salt|hash", both base64: HMAC-SHA1 keyed with the salt over the name. */
-static bool hashed_matches(const struct query *q, const char *p, size_t len)
+/* "|1|salt|hash", both base64: HMAC-SHA1 keyed with the salt over the name. 1 for ours, 0 for
+ * another name, -1 (noted) when malformed. */
+static int hashed_matches(const struct query *q, const char *p, size_t len)
 {
 	unsigned char salt[SALT_MAX], want[SHA1_LEN], got[SHA1_LEN];
 	size_t salt_len, want_len;
@@ -123,39 +128,98 @@ static bool hashed_matches(const struct query *q, const char *p, size_t len)
 	if (!bar || b64_decode(p, (size_t)(bar - p), salt, sizeof(salt), &salt_len) < 0 ||
 	    b64_decode(bar + 1, len - (size_t)(bar + 1 - p), want, sizeof(want), &want_len) < 0 ||
 	    want_len != SHA1_LEN) {
-		note(q, "malformed hashed host name, ignoring it");
-		return false;
+		note(q, "malformed hashed host name, ignoring the line");
+		return -1;
 	}
 	hmac_sha1(salt, salt_len, q->name, q->name_len, got);
-	return memcmp(got, want, SHA1_LEN) == 0;
+	return memcmp(got, want, SHA1_LEN) == 0 ? 1 : 0;
 }
 
-static bool name_matches(const struct query *q, const char *p, size_t len)
+static char ascii_lower(char c)
 {
-	if (len > strlen(HASH_MAGIC) && memcmp(p, HASH_MAGIC, strlen(HASH_MAGIC)) == 0)
-		return hashed_matches(q, p, len);
-	return len == q->name_len && strncasecmp(p, q->name, len) == 0;
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-/* 1 when a name of the comma-separated list is ours, 0 when none is, -1 for a pattern line. */
+/* The glob pattern p (plen bytes, compared lowercased) against the lowercase name s: "*" any run,
+ * "?" any one character, the rest literally. On a mismatch only the last "*" seen takes one more
+ * character: an earlier "*" never needs to, since the later one can absorb whatever it would. */
+static bool glob_matches(const char *p, size_t plen, const char *s, size_t slen)
+{
+	size_t pi = 0, si = 0, star = SIZE_MAX, star_si = 0;
+
+	while (si < slen) {
+		if (pi < plen && p[pi] == '*') {
+			star = pi++;
+			star_si = si;
+		} else if (pi < plen && (p[pi] == '?' || ascii_lower(p[pi]) == s[si])) {
+			pi++;
+			si++;
+		} else if (star != SIZE_MAX) {
+			pi = star + 1;
+			si = ++star_si;
+		} else {
+			return false;
+		}
+	}
+	while (pi < plen && p[pi] == '*')
+		pi++;
+	return pi == plen;
+}
+
+enum list_match {
+	LIST_NONE,     /* no item matches */
+	LIST_MATCH,    /* an item matches, no negated one does */
+	LIST_EXCLUDED, /* a negated item matches: the line is not for this host */
+	LIST_TOO_LONG, /* an item is longer than PATTERN_MAX: OpenSSH stops with no match */
+};
+
+/* The comma-separated pattern list p against our name, item by item as OpenSSH walks it. */
+static enum list_match pattern_list_match(const struct query *q, const char *p, size_t len)
+{
+	bool positive = false;
+	size_t i = 0;
+
+	while (i < len) {
+		bool negated = p[i] == '!';
+		const char *item = p + i + negated, *comma;
+		size_t item_len;
+
+		i += negated;
+		comma = memchr(item, ',', len - i);
+		item_len = comma ? (size_t)(comma - item) : len - i;
+		if (item_len > PATTERN_MAX)
+			return LIST_TOO_LONG;
+		i += item_len + (comma ? 1 : 0);
+		if (!glob_matches(item, item_len, q->name, q->name_len))
+			continue;
+		if (negated)
+			return LIST_EXCLUDED;
+		positive = true;
+	}
+	return positive ? LIST_MATCH : LIST_NONE;
+}
+
+/* 1 when the host field applies to our name, 0 when not, -1 (noted) when it cannot be read. As
+ * in OpenSSH, a field starting with "|" is one hashed name, anything else a pattern list. */
 static int hosts_match(const struct query *q, const struct field *f)
 {
-	const char *p = f->p, *end = f->p + f->len;
-
-	for (const char *c = p; c < end; c++)
-		if (*c == '*' || *c == '?' || *c == '!') {
-			note(q, "host patterns (*, ?, !) are not supported, ignoring the line");
+	if (f->p[0] == '|') {
+		if (f->len <= strlen(HASH_MAGIC) ||
+		    memcmp(f->p, HASH_MAGIC, strlen(HASH_MAGIC)) != 0) {
+			note(q, "unknown host name hash (only |1| is known), ignoring the line");
 			return -1;
 		}
-	while (p < end) {
-		const char *comma = memchr(p, ',', (size_t)(end - p));
-		size_t len = comma ? (size_t)(comma - p) : (size_t)(end - p);
-
-		if (len > 0 && name_matches(q, p, len))
-			return 1;
-		p += len + 1;
+		return hashed_matches(q, f->p, f->len);
 	}
-	return 0;
+	switch (pattern_list_match(q, f->p, f->len)) {
+	case LIST_MATCH:
+		return 1;
+	case LIST_TOO_LONG:
+		note(q, "a host pattern is longer than 1022 bytes, ignoring the line");
+		return -1;
+	default:
+		return 0;
+	}
 }
 
 /* Split on blanks into at most max fields; the rest (a comment) is not returned. */
@@ -192,60 +256,77 @@ static bool key_decode(const struct field *type, const struct field *key, unsign
 	       memcmp(t, type->p, t_len) == 0;
 }
 
-static bool field_is(const struct field *f, const char *s)
+static bool field_is_bytes(const struct field *f, const void *p, size_t len)
 {
-	return f->len == strlen(s) && memcmp(f->p, s, f->len) == 0;
+	return f->len == len && memcmp(f->p, p, len) == 0;
 }
 
+static bool field_is(const struct field *f, const char *s)
+{
+	return field_is_bytes(f, s, strlen(s));
+}
+
+/* A "@marker" first field: 1 for @revoked (fields shifted past it), 0 for none, -1 (noted) for a
+ * marker tailpod does not use. */
+static int marker(const struct query *q, struct field **fields, size_t *n)
+{
+	const struct field *f = *fields;
+
+	if (f->p[0] != '@')
+		return 0;
+	if (field_is(f, "@revoked")) {
+		++*fields;
+		--*n;
+		return 1;
+	}
+	note(q,
+	     field_is(f, "@cert-authority")
+		     ? "@cert-authority lines are not supported (tailpod checks plain host keys), "
+		       "ignoring the line"
+		     : "unknown marker, ignoring the line");
+	return -1;
+}
+
+/* Every line's key is decoded, so a malformed one is reported even when it is for another host. */
 static void line_check(struct query *q, const char *p, size_t len, struct verdict *v)
 {
-	unsigned char *blob = q->scratch;
-	struct field f[4], *hosts = f, *type = f + 1, *key = f + 2;
-	size_t n = split(p, len, f, 4), blob_len;
-	bool revoked = false, same_type;
+	struct field all[4], *f = all;
+	size_t n = split(p, len, all, 4), blob_len;
+	int revoked, applies;
+	bool same_key;
 
-	if (n == 0 || f[0].p[0] == '#')
+	if (n == 0 || all[0].p[0] == '#')
 		return;
-	if (f[0].p[0] == '@') {
-		if (!field_is(&f[0], "@revoked")) {
-			note(q,
-			     field_is(&f[0], "@cert-authority")
-				     ? "@cert-authority lines are not supported, ignoring the line"
-				     : "unknown marker, ignoring the line");
-			return;
-		}
-		revoked = true;
-		hosts++;
-		type++;
-		key++;
-		n--;
-	}
+	revoked = marker(q, &f, &n);
+	if (revoked < 0)
+		return;
 	if (n < 3) {
 		note(q, "missing fields (expected: host keytype key), ignoring the line");
 		return;
 	}
-	same_type = type->len == q->type_len && memcmp(type->p, q->type, q->type_len) == 0;
-	if (revoked) {
-		/* Any host: the usual host field of @revoked is the unsupported pattern "*". */
-		if (same_type && key_decode(type, key, blob, &blob_len) &&
-		    blob_len == q->blob_len && memcmp(blob, q->blob, blob_len) == 0)
-			v->revoked = true;
+	/* Any host for @revoked: a revoked key is trusted nowhere, whatever its host field. */
+	applies = revoked ? 1 : hosts_match(q, &f[0]);
+	if (applies < 0)
+		return;
+	if (!key_decode(&f[1], &f[2], q->scratch, &blob_len)) {
+		note(q,
+		     applies && !revoked
+			     ? "cannot decode the key, counting it as a different key of the host"
+			     : "cannot decode the key, ignoring the line");
+		v->mismatch |= applies && !revoked;
 		return;
 	}
-	if (hosts_match(q, hosts) != 1)
+	if (!applies)
 		return;
-	if (!same_type) {
+	same_key = blob_len == q->blob_len && memcmp(q->scratch, q->blob, blob_len) == 0;
+	if (revoked)
+		v->revoked |= same_key;
+	else if (!field_is_bytes(&f[1], q->type, q->type_len))
 		v->other_type = true;
-		return;
-	}
-	if (!key_decode(type, key, blob, &blob_len)) {
-		note(q, "cannot decode the key, counting it as a different key");
-		v->mismatch = true;
-	} else if (blob_len == q->blob_len && memcmp(blob, q->blob, blob_len) == 0) {
+	else if (same_key)
 		v->match = true;
-	} else {
+	else
 		v->mismatch = true;
-	}
 }
 
 int known_hosts_lookup(const char *text, size_t len, const char *host, unsigned port,
@@ -387,4 +468,20 @@ const char *known_hosts_strerror(int err)
 	default:
 		return strerror(-err);
 	}
+}
+
+void known_hosts_notes_add(void *userdata, unsigned line, const char *what)
+{
+	struct known_hosts_notes *notes = userdata;
+
+	if (line <= notes->last)
+		return;
+	notes->last = line;
+	if (notes->n >= KNOWN_HOSTS_NOTES_MAX) {
+		notes->dropped++;
+		return;
+	}
+	notes->items[notes->n].line = line;
+	snprintf(notes->items[notes->n].what, sizeof(notes->items[notes->n].what), "%s", what);
+	notes->n++;
 }

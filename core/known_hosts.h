@@ -1,10 +1,13 @@
 /* known_hosts.h: tailpod's own SSH host-key file in OpenSSH's known_hosts format, as ssh-keyscan
- * prints it: "host[,host2...] keytype base64 [comment]", "[host]:port" for ports other than 22,
- * hashed names "|1|base64(salt)|base64(HMAC-SHA1(salt, name))", comments and blank lines.
- * Host names compare case-insensitively. Patterns ("*", "?", "!") are not supported: such lines
- * are skipped with a note. Markers: "@revoked" lines refuse their key for every host, whatever
- * their host field says (failing closed, since their usual field is the pattern "*");
- * "@cert-authority" lines are skipped with a note (tailpod checks plain host keys only).
+ * prints it: "hosts keytype base64 [comment]", comments and blank lines. The host field is either
+ * one hashed name "|1|base64(salt)|base64(HMAC-SHA1(salt, name))" or a comma-separated list of
+ * patterns matched as OpenSSH matches them (sshd(8) SSH_KNOWN_HOSTS FILE FORMAT): "*" and "?"
+ * wildcards, case-insensitive, "!pattern" excluding the host from the line whatever else in the
+ * list matches, "[host]:port" for ports other than 22 (the pattern is matched against that whole
+ * string, so "[*.example.com]:2222" works). Markers: "@revoked" lines refuse their key for every
+ * host, whatever their host field says (failing closed); "@cert-authority" lines are not
+ * supported (tailpod checks plain host keys only). No line is skipped silently: each one tailpod
+ * cannot use is reported once through the note callback with its line number.
  * Core module: no printing (notes go to a callback); results >= 0, errors negative errno. */
 #ifndef TAILPOD_KNOWN_HOSTS_H
 #define TAILPOD_KNOWN_HOSTS_H
@@ -27,8 +30,30 @@ enum {
 	KNOWN_HOSTS_HOST_MAX = 255, /* a DNS name; "[host]:port" adds up to 8 bytes */
 };
 
-/* Called for each line that is skipped; what is lowercase, without the line number. */
+/* Called at most once per line, for each line that is skipped or that cannot be used as it
+ * stands (what says which); what is lowercase, without the line number. */
 typedef void known_hosts_note_fn(void *userdata, unsigned line, const char *what);
+
+enum {
+	KNOWN_HOSTS_NOTES_MAX = 16, /* lines a struct known_hosts_notes keeps; more are counted */
+	KNOWN_HOSTS_NOTE_MAX = 96,  /* bytes of one note, NUL included; every note fits */
+};
+
+/* The notes of one file, pointer-free so that it can be copied or written to a pipe whole. */
+struct known_hosts_notes {
+	unsigned n;	  /* items kept */
+	unsigned dropped; /* further lines past KNOWN_HOSTS_NOTES_MAX, only counted */
+	unsigned last;	  /* highest line noted so far: a second lookup repeats no note */
+	struct {
+		unsigned line;
+		char what[KNOWN_HOSTS_NOTE_MAX];
+	} items[KNOWN_HOSTS_NOTES_MAX];
+};
+
+/* A known_hosts_note_fn whose userdata is a zeroed struct known_hosts_notes, used for one file:
+ * notes of lines up to the highest one already noted are repeats (a lookup notes in line order),
+ * so several lookups of the same file report each line once. */
+void known_hosts_notes_add(void *userdata, unsigned line, const char *what);
 
 /* Look up host (port 22 means the plain name, any other "[host]:port") with the host key blob
  * (SSH wire format; its first string is the key type). Precedence: REVOKED, MATCH, MISMATCH,

@@ -1,9 +1,11 @@
 /* fuzz-known_hosts.c: libFuzzer harness for the known_hosts parser: the input is the file, looked
- * up for a plain name and for a [host]:port, with an ed25519 and an RSA-shaped key blob. */
+ * up for a plain name, for a [host]:port and for a 255-byte name (the glob's worst case), with an
+ * ed25519 and an RSA-shaped key blob; notes go to the collector sync uses. */
 #include "known_hosts.h"
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,8 +27,14 @@ static void note(void *userdata, unsigned line, const char *what)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
+	struct known_hosts_notes notes = {0};
+	char longest[KNOWN_HOSTS_HOST_MAX + 1];
 
+	memset(longest, 'a', KNOWN_HOSTS_HOST_MAX);
+	longest[KNOWN_HOSTS_HOST_MAX] = '\0';
 	known_hosts_lookup(text, size, "github.com", 22, ed, sizeof(ed), note, NULL);
-	known_hosts_lookup(text, size, "127.0.0.1", 2222, rsa, sizeof(rsa), NULL, NULL);
+	known_hosts_lookup(text, size, "127.0.0.1", 2222, rsa, sizeof(rsa), known_hosts_notes_add,
+			   &notes);
+	known_hosts_lookup(text, size, longest, 22, ed, sizeof(ed), known_hosts_notes_add, &notes);
 	return 0;
 }

@@ -42,6 +42,8 @@ seed_known_hosts() {
 		echo "@revoked * $key"
 		echo "@cert-authority *.example.com $key"
 		echo "*.example.com $key"
+		echo "*.example.com,!bad.example.com,[git?.example.com]:*,a,,b $key"
+		echo "*a*a*a*a*a*a*a*b $key"
 	} >"$dir/plain"
 	cp "$dir/plain" "$tmp/hashed"
 	ssh-keygen -q -H -f "$tmp/hashed" >/dev/null 2>&1

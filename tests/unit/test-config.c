@@ -151,7 +151,7 @@ static void assert_defaults_except_source(const struct config *c)
 	assert_string_equal(c->transform_dir, "/etc/tailpod/transforms");
 	assert_string_equal(c->ssh_key, "/etc/tailpod/secrets/deploy-key");
 	assert_string_equal(c->ssh_known_hosts, "/etc/tailpod/known_hosts");
-	assert_true(c->ssh_accept_new);
+	assert_false(c->ssh_accept_new); /* Ignition ships known_hosts: no trust on first use */
 	assert_null(c->git_token_file);
 	assert_null(c->ca_bundle); /* no probe candidate exists */
 	assert_int_equal(c->git_timeout_s, 120);
@@ -224,7 +224,7 @@ static void test_every_key(void **state)
 			      "TAILPOD_TRANSFORM_DIR=/srv/transforms\n"
 			      "TAILPOD_SSH_KEY=/srv/secrets/key\n"
 			      "TAILPOD_SSH_KNOWN_HOSTS=/srv/known_hosts\n"
-			      "TAILPOD_SSH_ACCEPT_NEW=no\n"
+			      "TAILPOD_SSH_ACCEPT_NEW=yes\n"
 			      "TAILPOD_GIT_TOKEN_FILE=/srv/secrets/token\n"
 			      "TAILPOD_CA_BUNDLE=/srv/ca.pem\n"
 			      "TAILPOD_GIT_TIMEOUT=30\n"
@@ -242,7 +242,7 @@ static void test_every_key(void **state)
 	assert_string_equal(c->transform_dir, "/srv/transforms");
 	assert_string_equal(c->ssh_key, "/srv/secrets/key");
 	assert_string_equal(c->ssh_known_hosts, "/srv/known_hosts");
-	assert_false(c->ssh_accept_new);
+	assert_true(c->ssh_accept_new);
 	assert_string_equal(c->git_token_file, "/srv/secrets/token");
 	assert_string_equal(c->ca_bundle, "/srv/ca.pem"); /* not checked for existence */
 	assert_int_equal(c->git_timeout_s, 30);
@@ -283,7 +283,10 @@ static void test_booleans(void **state)
 	char text[128];
 
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		snprintf(text, sizeof(text), "TAILPOD_ALLOW_EMPTY=%s\nTAILPOD_SSH_ACCEPT_NEW=%s\n",
+		/* Both default to no: here "no" has to undo an earlier "yes". */
+		snprintf(text, sizeof(text),
+			 "TAILPOD_ALLOW_EMPTY=%s\nTAILPOD_SSH_ACCEPT_NEW=yes\n"
+			 "TAILPOD_SSH_ACCEPT_NEW=%s\n",
 			 yes[i], no[i]);
 		struct config *c = load_text(fx, text);
 
