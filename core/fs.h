@@ -1,9 +1,10 @@
 /* fs.h: safe filesystem primitives for a root process working in directories other users control:
  * atomic replacement of a file (temp + fsync + rename + fsync of the directory), opening, creating
- * and unlinking beneath a directory fd without ever following a symlink or leaving it, and bounded
- * reads of regular files. Core module: no printing; 0 (or a count) on success, negative errno on
- * failure. Symlinks are refused, not followed; hard links are not detected, so writes into a
- * user's tree should still happen as that user (DESIGN.md §5). */
+ * and unlinking beneath a directory fd without ever following a symlink or leaving it (and, on
+ * request, without crossing a mount point), and bounded reads of regular files. Core module: no
+ * printing; 0 (or a count) on success, negative errno on failure. Symlinks are refused, not
+ * followed; hard links are not detected, so writes into a user's tree should still happen as that
+ * user (DESIGN.md §5). */
 #ifndef TAILPOD_FS_H
 #define TAILPOD_FS_H
 
