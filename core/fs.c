@@ -31,6 +31,7 @@ struct fs_open_how {
 };
 
 enum {
+	FS_RESOLVE_NO_XDEV = 0x01,
 	FS_RESOLVE_NO_MAGICLINKS = 0x02,
 	FS_RESOLVE_NO_SYMLINKS = 0x04,
 	FS_RESOLVE_BENEATH = 0x08,
@@ -43,6 +44,14 @@ struct fs_path {
 	char buf[PATH_MAX];
 	char *comp[FS_DEPTH_MAX];
 	size_t n;
+};
+
+/* Where a lookup may go: beneath rootfd and, with FS_BENEATH_NO_XDEV, on rootfd's device only
+ * (the walk's check; openat2 is told RESOLVE_NO_XDEV, which sees every mount). */
+struct fs_scope {
+	int rootfd;
+	unsigned how;
+	dev_t dev;
 };
 
 /* Set by the test hook, or once openat2 answered ENOSYS: then only walk. */
@@ -106,8 +115,31 @@ static void fs_path_join(const struct fs_path *p, size_t n, char *out)
 	out[off] = '\0';
 }
 
-/* Refuse an O_PATH fd that names a symlink: O_PATH|O_NOFOLLOW opens the link itself. */
-static int fs_fd_check(int fd, bool want_dir)
+static int fs_scope_init(int rootfd, unsigned how, struct fs_scope *s)
+{
+	struct stat st;
+
+	if (how & ~(unsigned)FS_BENEATH_NO_XDEV)
+		return -EINVAL;
+	*s = (struct fs_scope){.rootfd = rootfd, .how = how};
+	if (!(how & FS_BENEATH_NO_XDEV))
+		return 0;
+	/* AT_EMPTY_PATH: rootfd itself, an O_PATH fd or AT_FDCWD alike. */
+	if (fstatat(rootfd, "", &st, AT_EMPTY_PATH) < 0)
+		return -errno;
+	s->dev = st.st_dev;
+	return 0;
+}
+
+/* A step onto another device has crossed a mount point. s NULL: nothing to check. */
+static bool fs_scope_crossed(const struct fs_scope *s, const struct stat *st)
+{
+	return s && (s->how & FS_BENEATH_NO_XDEV) && st->st_dev != s->dev;
+}
+
+/* Refuse an O_PATH fd that names a symlink (O_PATH|O_NOFOLLOW opens the link itself) or, for the
+ * walk (s not NULL), one on another device than the scope's root. */
+static int fs_fd_check(int fd, bool want_dir, const struct fs_scope *s)
 {
 	struct stat st;
 
@@ -115,19 +147,21 @@ static int fs_fd_check(int fd, bool want_dir)
 		return -errno;
 	if (S_ISLNK(st.st_mode))
 		return -ELOOP;
+	if (fs_scope_crossed(s, &st))
+		return -EXDEV;
 	if (want_dir && !S_ISDIR(st.st_mode))
 		return -ENOTDIR;
 	return 0;
 }
 
-static int fs_open_dir_nofollow(int dfd, const char *name, int *ret_fd)
+static int fs_open_dir_nofollow(int dfd, const char *name, const struct fs_scope *s, int *ret_fd)
 {
 	_cleanup_close_ int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	int r;
 
 	if (fd < 0)
 		return -errno;
-	r = fs_fd_check(fd, true);
+	r = fs_fd_check(fd, true, s);
 	if (r < 0)
 		return r;
 	*ret_fd = TAKE_FD(fd);
@@ -146,8 +180,20 @@ static int fs_walk_error(int dfd, const char *name, int r)
 	return r;
 }
 
-static int fs_walk(int rootfd, const struct fs_path *p, size_t n, int flags, mode_t mode,
-		   int *ret_fd)
+/* The final fd of a walk, on the root's device when the scope says so. */
+static int fs_walk_final_check(int fd, const struct fs_scope *s)
+{
+	struct stat st;
+
+	if (!(s->how & FS_BENEATH_NO_XDEV))
+		return 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	return fs_scope_crossed(s, &st) ? -EXDEV : 0;
+}
+
+static int fs_walk(const struct fs_scope *s, const struct fs_path *p, size_t n, int flags,
+		   mode_t mode, int *ret_fd)
 {
 	_cleanup_close_ int dir = -1;
 	_cleanup_close_ int fd = -1;
@@ -156,34 +202,39 @@ static int fs_walk(int rootfd, const struct fs_path *p, size_t n, int flags, mod
 	for (size_t i = 0; i + 1 < n; i++) {
 		int next = -1;
 
-		r = fs_open_dir_nofollow(dir >= 0 ? dir : rootfd, p->comp[i], &next);
+		r = fs_open_dir_nofollow(dir >= 0 ? dir : s->rootfd, p->comp[i], s, &next);
 		if (r < 0)
 			return r;
 		closep(&dir);
 		dir = next;
 	}
-	fd = openat(dir >= 0 ? dir : rootfd, p->comp[n - 1], flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	fd = openat(dir >= 0 ? dir : s->rootfd, p->comp[n - 1], flags | O_NOFOLLOW | O_CLOEXEC,
+		    mode);
 	if (fd < 0)
-		return fs_walk_error(dir >= 0 ? dir : rootfd, p->comp[n - 1], -errno);
+		return fs_walk_error(dir >= 0 ? dir : s->rootfd, p->comp[n - 1], -errno);
+	r = fs_walk_final_check(fd, s);
+	if (r < 0)
+		return r;
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
 
-static int fs_openat2(int rootfd, const struct fs_path *p, size_t n, int flags, mode_t mode,
-		      int *ret_fd)
+static int fs_openat2(const struct fs_scope *s, const struct fs_path *p, size_t n, int flags,
+		      mode_t mode, int *ret_fd)
 {
 	char joined[PATH_MAX];
 	bool creates = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 	struct fs_open_how how = {
 		.flags = (uint64_t)(unsigned int)(flags | O_CLOEXEC),
 		.mode = creates ? mode : 0, /* openat2 rejects a mode it would not use */
-		.resolve = FS_RESOLVE_BENEATH | FS_RESOLVE_NO_SYMLINKS | FS_RESOLVE_NO_MAGICLINKS,
+		.resolve = FS_RESOLVE_BENEATH | FS_RESOLVE_NO_SYMLINKS | FS_RESOLVE_NO_MAGICLINKS |
+			   ((s->how & FS_BENEATH_NO_XDEV) ? FS_RESOLVE_NO_XDEV : 0),
 	};
 	long fd = -1;
 
 	fs_path_join(p, n, joined);
 	for (int i = 0; i < FS_OPENAT2_TRIES; i++) {
-		fd = syscall(FS_SYS_OPENAT2, rootfd, joined, &how, sizeof(how));
+		fd = syscall(FS_SYS_OPENAT2, s->rootfd, joined, &how, sizeof(how));
 		if (fd >= 0 || errno != EAGAIN)
 			break;
 	}
@@ -193,24 +244,25 @@ static int fs_openat2(int rootfd, const struct fs_path *p, size_t n, int flags, 
 	return 0;
 }
 
-/* Open the first n components of p beneath rootfd. */
-static int fs_open_path(int rootfd, const struct fs_path *p, size_t n, int flags, mode_t mode,
-			int *ret_fd)
+/* Open the first n components of p beneath the scope's root. */
+static int fs_open_path(const struct fs_scope *s, const struct fs_path *p, size_t n, int flags,
+			mode_t mode, int *ret_fd)
 {
 	_cleanup_close_ int fd = -1;
 	int r = -ENOSYS;
 
 	if (!fs_openat2_off) {
-		r = fs_openat2(rootfd, p, n, flags, mode, &fd);
+		r = fs_openat2(s, p, n, flags, mode, &fd);
 		if (r == -ENOSYS)
 			fs_openat2_off = true;
 	}
 	if (r == -ENOSYS || r == -EPERM || r == -EINVAL || r == -E2BIG)
-		r = fs_walk(rootfd, p, n, flags, mode, &fd);
+		r = fs_walk(s, p, n, flags, mode, &fd);
 	if (r < 0)
 		return r;
 	if (flags & O_PATH) {
-		r = fs_fd_check(fd, (flags & O_DIRECTORY) != 0);
+		/* The mount check is done: openat2's is exact, the walk's came with each step. */
+		r = fs_fd_check(fd, (flags & O_DIRECTORY) != 0, NULL);
 		if (r < 0)
 			return r;
 	}
@@ -218,8 +270,10 @@ static int fs_open_path(int rootfd, const struct fs_path *p, size_t n, int flags
 	return 0;
 }
 
-int fs_open_beneath(int rootfd, const char *relpath, int flags, mode_t mode, int *ret_fd)
+int fs_open_beneath_how(int rootfd, const char *relpath, int flags, mode_t mode, unsigned how,
+			int *ret_fd)
 {
+	struct fs_scope s;
 	struct fs_path p;
 	int r;
 
@@ -228,17 +282,29 @@ int fs_open_beneath(int rootfd, const char *relpath, int flags, mode_t mode, int
 	r = fs_path_split(relpath, &p);
 	if (r < 0)
 		return r;
-	return fs_open_path(rootfd, &p, p.n, flags, mode, ret_fd);
+	r = fs_scope_init(rootfd, how, &s);
+	if (r < 0)
+		return r;
+	return fs_open_path(&s, &p, p.n, flags, mode, ret_fd);
 }
 
-int fs_mkdir_beneath(int rootfd, const char *relpath, mode_t mode)
+int fs_open_beneath(int rootfd, const char *relpath, int flags, mode_t mode, int *ret_fd)
+{
+	return fs_open_beneath_how(rootfd, relpath, flags, mode, 0, ret_fd);
+}
+
+int fs_mkdir_beneath_how(int rootfd, const char *relpath, mode_t mode, unsigned how)
 {
 	_cleanup_close_ int dir = -1;
+	struct fs_scope s;
 	struct fs_path p;
 	bool created = false;
 	int r;
 
 	r = fs_path_split(relpath, &p);
+	if (r < 0)
+		return r;
+	r = fs_scope_init(rootfd, how, &s);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < p.n; i++) {
@@ -250,7 +316,7 @@ int fs_mkdir_beneath(int rootfd, const char *relpath, mode_t mode)
 			created = true;
 		else if (errno != EEXIST)
 			return -errno;
-		r = fs_open_dir_nofollow(parent, p.comp[i], &next);
+		r = fs_open_dir_nofollow(parent, p.comp[i], &s, &next);
 		if (r < 0)
 			return r;
 		closep(&dir);
@@ -259,9 +325,15 @@ int fs_mkdir_beneath(int rootfd, const char *relpath, mode_t mode)
 	return created ? 1 : 0;
 }
 
-int fs_unlink_beneath(int rootfd, const char *relpath, int flags)
+int fs_mkdir_beneath(int rootfd, const char *relpath, mode_t mode)
+{
+	return fs_mkdir_beneath_how(rootfd, relpath, mode, 0);
+}
+
+int fs_unlink_beneath_how(int rootfd, const char *relpath, int flags, unsigned how)
 {
 	_cleanup_close_ int dir = -1;
+	struct fs_scope s;
 	struct fs_path p;
 	int r;
 
@@ -270,14 +342,22 @@ int fs_unlink_beneath(int rootfd, const char *relpath, int flags)
 	r = fs_path_split(relpath, &p);
 	if (r < 0)
 		return r;
+	r = fs_scope_init(rootfd, how, &s);
+	if (r < 0)
+		return r;
 	if (p.n > 1) {
-		r = fs_open_path(rootfd, &p, p.n - 1, O_PATH | O_DIRECTORY, 0, &dir);
+		r = fs_open_path(&s, &p, p.n - 1, O_PATH | O_DIRECTORY, 0, &dir);
 		if (r < 0)
 			return r;
 	}
 	if (unlinkat(dir >= 0 ? dir : rootfd, p.comp[p.n - 1], flags) < 0)
 		return -errno;
 	return 0;
+}
+
+int fs_unlink_beneath(int rootfd, const char *relpath, int flags)
+{
+	return fs_unlink_beneath_how(rootfd, relpath, flags, 0);
 }
 
 static uint64_t fs_temp_random(void)

@@ -1,9 +1,10 @@
 /* fs.h: safe filesystem primitives for a root process working in directories other users control:
  * atomic replacement of a file (temp + fsync + rename + fsync of the directory), opening, creating
- * and unlinking beneath a directory fd without ever following a symlink or leaving it, and bounded
- * reads of regular files. Core module: no printing; 0 (or a count) on success, negative errno on
- * failure. Symlinks are refused, not followed; hard links are not detected, so writes into a
- * user's tree should still happen as that user (DESIGN.md §5). */
+ * and unlinking beneath a directory fd without ever following a symlink or leaving it (and, on
+ * request, without crossing a mount point), and bounded reads of regular files. Core module: no
+ * printing; 0 (or a count) on success, negative errno on failure. Symlinks are refused, not
+ * followed; hard links are not detected, so writes into a user's tree should still happen as that
+ * user (DESIGN.md §5). */
 #ifndef TAILPOD_FS_H
 #define TAILPOD_FS_H
 
@@ -40,15 +41,37 @@ int fs_write_atomic_owned(int dirfd, const char *name, const void *data, size_t 
  * openat2 is missing (ENOSYS) or refused (EPERM from seccomp, EINVAL, E2BIG). */
 int fs_open_beneath(int rootfd, const char *relpath, int flags, mode_t mode, int *ret_fd);
 
+/* What a lookup beneath a root may not cross, besides symlinks and "..", for the *_how functions;
+ * bits of their how argument, 0 for none. */
+enum {
+	/* A mount point (any mount: a FUSE one a user made, a bind mount, a tmpfs): -EXDEV. openat2
+	 * refuses it with RESOLVE_NO_XDEV; the fallback walk compares each step's st_dev with the
+	 * root's, so it sees only a mount of another device (not a bind mount of the same file
+	 * system). The walk checks a final component after opening it, so O_TRUNC and O_CREAT are
+	 * not for a path the caller does not control. */
+	FS_BENEATH_NO_XDEV = 1 << 0,
+};
+
+/* fs_open_beneath(), and how (FS_BENEATH_*) says what else the lookup may not cross. */
+int fs_open_beneath_how(int rootfd, const char *relpath, int flags, mode_t mode, unsigned how,
+			int *ret_fd);
+
 /* Create every missing directory of relpath beneath rootfd with mode (subject to the umask, as
  * mkdir(2)), refusing symlinks and non-directories on the way (-ELOOP, -ENOTDIR). Same path rules
  * as fs_open_beneath(). Returns 1 when it created at least one directory, 0 when all existed. */
 int fs_mkdir_beneath(int rootfd, const char *relpath, mode_t mode);
 
+/* fs_mkdir_beneath(), with how as for fs_open_beneath_how(). Creation is a walk in any case, so a
+ * mount point it refuses is one of another device. */
+int fs_mkdir_beneath_how(int rootfd, const char *relpath, mode_t mode, unsigned how);
+
 /* unlinkat(2) the last component of relpath beneath rootfd; flags is 0 or AT_REMOVEDIR. The
  * parent is reached as by fs_open_beneath(); the last component itself is never followed (a
  * symlink there is removed, not its target). */
 int fs_unlink_beneath(int rootfd, const char *relpath, int flags);
+
+/* fs_unlink_beneath(), with how as for fs_open_beneath_how() for the parent. */
+int fs_unlink_beneath_how(int rootfd, const char *relpath, int flags, unsigned how);
 
 /* Read a whole regular file into a NUL-terminated buffer of at most max bytes (plus the NUL):
  * -EFBIG when it is larger, -EISDIR or -EINVAL when it is not a regular file. The last component of

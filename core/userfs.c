@@ -74,6 +74,8 @@ static const char *userfs_reason(int r, char *buf, size_t size)
 		return "a symlink is in the way";
 	if (r == -EBADFD)
 		return "not a regular file";
+	if (r == -EXDEV)
+		return "a mount point is in the way";
 	snprintf(buf, size, "%s", strerror(-r));
 	buf[0] = (char)tolower((unsigned char)buf[0]);
 	return buf;
@@ -190,6 +192,28 @@ int userfs_home_open(const char *home, uid_t uid, int *ret_fd, struct userfs_err
 	return 0;
 }
 
+int userfs_home_is_private(int home_fd)
+{
+	struct stat st;
+
+	if (fstat(home_fd, &st) < 0)
+		return -errno;
+	return (st.st_mode & 077) == 0;
+}
+
+int userfs_home_make_private(int home_fd, const char *home, struct userfs_error *err)
+{
+	char why[USERFS_REASON_MAX];
+	int r;
+
+	/* As root on the fd whose owner userfs_home_open() checked: nothing to follow, no race. */
+	if (fchmod(home_fd, USERFS_HOME_MODE) == 0)
+		return 0;
+	r = -errno;
+	return userfs_fail(err, r, "home %s: cannot set mode %04o: %s", home ? home : "",
+			   (unsigned)USERFS_HOME_MODE, userfs_reason(r, why, sizeof(why)));
+}
+
 /* 1 when the rest of fd is exactly data[0..size), 0 when not (shorter, longer or other bytes). */
 static int userfs_compare(int fd, const char *data, size_t size)
 {
@@ -227,7 +251,9 @@ int userfs_file_matches(int home_fd, const char *dir, const char *name, const ch
 		return r;
 	userfs_join(dir, name, path);
 	/* O_NONBLOCK: a FIFO planted there must not hang us before the type check. */
-	r = fs_open_beneath(home_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &fd);
+	/* Never onto another mount: a FUSE file system the user mounted there could stall root. */
+	r = fs_open_beneath_how(home_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0,
+				FS_BENEATH_NO_XDEV, &fd);
 	if (r == -ENOENT || r == -ENOTDIR)
 		return 0;
 	/* A socket, or a device without a driver (an overlay whiteout is 0:0), cannot be opened. */
@@ -287,13 +313,14 @@ static int userfs_child_write(int home_fd, const struct userfs_write *w, uint32_
 	int r;
 
 	*step = USERFS_STEP_DIR;
-	r = fs_mkdir_beneath(home_fd, w->dir, 0755);
+	r = fs_mkdir_beneath_how(home_fd, w->dir, USERFS_DIR_MODE, FS_BENEATH_NO_XDEV);
 	if (r >= 0)
-		r = fs_open_beneath(home_fd, w->dir, O_RDONLY | O_DIRECTORY, 0, &dirfd);
+		r = fs_open_beneath_how(home_fd, w->dir, O_RDONLY | O_DIRECTORY, 0,
+					FS_BENEATH_NO_XDEV, &dirfd);
 	if (r < 0)
 		return r;
 	*step = USERFS_STEP_WRITE;
-	return fs_write_atomic(dirfd, w->name, w->data, w->size, 0644);
+	return fs_write_atomic(dirfd, w->name, w->data, w->size, USERFS_FILE_MODE);
 }
 
 static int userfs_child_remove(int home_fd, const struct userfs_remove *rm)
@@ -302,7 +329,7 @@ static int userfs_child_remove(int home_fd, const struct userfs_remove *rm)
 	int r;
 
 	userfs_join(rm->dir, rm->name, path);
-	r = fs_unlink_beneath(home_fd, path, 0);
+	r = fs_unlink_beneath_how(home_fd, path, 0, FS_BENEATH_NO_XDEV);
 	return r == -ENOENT || r == -ENOTDIR ? 0 : r;
 }
 
@@ -319,7 +346,8 @@ static int userfs_child_work(const struct userfs_job *job, struct userfs_report 
 	 * of root's. The drop set dumpable from fs.suid_dumpable (0 by default); make sure. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return -errno;
-	umask(022);
+	/* Private to the user whatever root's umask was; the modes asked for are kept exactly. */
+	umask(077);
 	for (size_t i = 0; i < job->n_writes; i++) {
 		rep->index = (uint32_t)i;
 		r = userfs_child_write(job->home_fd, &job->writes[i], &rep->step);

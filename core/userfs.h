@@ -1,8 +1,10 @@
 /* userfs.h: a workload's files in its home directory — compared as root without following any
- * symlink, and written or removed only as the workload's user: a forked child drops to the user's
- * uid and gid (no supplementary groups), then creates directories and replaces files beneath the
- * home fd with core/fs (atomic, no symlink followed in any component), so a link or a hard link
- * the user planted can never turn a root write into a write elsewhere (DESIGN.md §5, review 3.2).
+ * symlink or crossing any mount point, and written or removed only as the workload's user: a
+ * forked child drops to the user's uid and gid (no supplementary groups), then creates directories
+ * and replaces files beneath the home fd with core/fs (atomic, no symlink followed and no mount
+ * point crossed in any component), so a link, a hard link or a (FUSE) mount the user planted can
+ * never turn a root read or write into one elsewhere (DESIGN.md §5, review 3.2, issue 13). The
+ * home and everything written are private to the user: 0700 directories, 0600 files.
  * Core module: no printing; 0 or a negative errno, and on failure a message naming the file. */
 #ifndef TAILPOD_USERFS_H
 #define TAILPOD_USERFS_H
@@ -16,11 +18,16 @@ enum {
 	USERFS_FILE_MAX = 4 * 1024 * 1024, /* bytes of one file compared or written */
 	USERFS_MSG_MAX = 512,		   /* bytes of struct userfs_error.msg */
 	USERFS_OPS_MAX = 4096,		   /* writes plus removes in one job */
+	USERFS_HOME_MODE = 0700,	   /* the home, set by userfs_home_make_private() */
+	USERFS_DIR_MODE = 0700,		   /* directories the writer creates */
+	USERFS_FILE_MODE = 0600,	   /* files the writer replaces */
 };
 
 /* One file to replace: dir is relative to the home (".config/containers/systemd"; no "..", at least
- * one component: the home itself is no target), created with mode 0755 where missing; name is one
- * path component; the file gets mode 0644; size is at most USERFS_FILE_MAX. */
+ * one component: the home itself is no target), created with USERFS_DIR_MODE where missing (a
+ * directory that exists keeps its mode); name is one path component; the file gets
+ * USERFS_FILE_MODE, which the user's own quadlet generator can read; size is at most
+ * USERFS_FILE_MAX. */
 struct userfs_write {
 	const char *dir;
 	const char *name;
@@ -45,8 +52,9 @@ struct userfs_job {
 	unsigned timeout_ms; /* 0 means USERFS_TIMEOUT_MS */
 };
 
-/* msg reads ".config/containers/systemd/web.container: a symlink is in the way" or
- * "writer timed out after 30 s": the path relative to the home first when one is at fault,
+/* msg reads ".config/containers/systemd/web.container: a symlink is in the way" (or "a mount
+ * point is in the way", for -EXDEV) or "writer timed out after 30 s": the path relative to the
+ * home first when one is at fault,
  * lowercase, no final period. err may be NULL in every call below; it is filled on failure only. */
 struct userfs_error {
 	int err; /* the negative errno returned */
@@ -59,10 +67,20 @@ struct userfs_error {
  * or the open's errno. */
 int userfs_home_open(const char *home, uid_t uid, int *ret_fd, struct userfs_error *err);
 
+/* 1 when the home open as home_fd is private (no permission bit for group or others), 0 when it
+ * is not (useradd's HOME_MODE, or a chmod since), or fstat's negative errno. */
+int userfs_home_is_private(int home_fd);
+
+/* Give the home open as home_fd (from userfs_home_open(): a directory owned by the user, never
+ * reached through a link) USERFS_HOME_MODE with fchmod, so no path is looked up again; home is for
+ * the message only. */
+int userfs_home_make_private(int home_fd, const char *home, struct userfs_error *err);
+
 /* Compare HOME/dir/name with data, reading as the caller (root) beneath home_fd without following
- * a symlink in any component and without blocking on a FIFO: 1 identical, 0 different (a file of
- * another size is not read) or missing (no such file or directory), -ELOOP (a symlink is in the
- * way), -EBADFD (not a regular file: FIFO, directory, socket, device), -EINVAL (dir or name as
+ * a symlink or crossing a mount point in any component and without blocking on a FIFO: 1
+ * identical, 0 different (a file of another size is not read) or missing (no such file or
+ * directory), -ELOOP (a symlink is in the way), -EXDEV (a mount point is in the way), -EBADFD
+ * (not a regular file: FIFO, directory, socket, device), -EINVAL (dir or name as
  * struct userfs_write forbids), -EFBIG (size larger than USERFS_FILE_MAX), other read errors. */
 int userfs_file_matches(int home_fd, const char *dir, const char *name, const char *data,
 			size_t size, struct userfs_error *err);

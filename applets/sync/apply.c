@@ -2,8 +2,8 @@
  * in the managed group, with subuid/subgid ranges), linger and a running user manager, its files
  * written as the user beneath its home, daemon-reload, restart, timers — and record it only after
  * all of that worked. A workload whose content is unchanged is still checked (files on disk,
- * linger, manager, service from the cgroup tree, all without a child process) and repaired where
- * it drifted (review P1.7). */
+ * linger, manager, service from the cgroup tree, the home's mode, all without a child process)
+ * and repaired where it drifted (review P1.7); the home is kept private, 0700 (issue 13). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* memmem */
 #endif
@@ -32,6 +32,7 @@ struct apply_plan {
 	bool adopt;		    /* quadsync's, running: record without a restart */
 	bool quadsync_same;	    /* quadsync's recorded hash is that of tailpod's bytes */
 	bool record_stale;
+	bool home_public; /* the home has a permission bit for group or others */
 	int home_fd;
 	struct userfs_write *writes;
 	size_t n_writes;
@@ -259,7 +260,8 @@ static void decide(struct sync_ctx *ctx, const struct spec_workload *w,
 		out->action = SYNC_ADOPT;
 	else if (p->content_changed)
 		out->action = recorded ? SYNC_UPDATE : SYNC_CREATE;
-	else if (p->n_writes || p->n_removes || p->linger_off || p->manager_down || p->service_down)
+	else if (p->n_writes || p->n_removes || p->linger_off || p->manager_down ||
+		 p->service_down || p->home_public)
 		out->action = SYNC_REPAIR;
 	else
 		out->action = SYNC_NONE;
@@ -287,6 +289,9 @@ static void print_plan(const struct spec_workload *w, const struct apply_plan *p
 	if (p->create_user)
 		printf("%s %s: create user %s in group %s\n", act, w->name, w->name,
 		       ctx->config->user_group);
+	if (p->home_public)
+		printf("%s %s: make the home %s private (mode %04o)\n", act, w->name, p->user->home,
+		       (unsigned)USERFS_HOME_MODE);
 	if (p->mint_join || p->mint_leave)
 		printf("%s %s: %s group %s%s\n", act, w->name, p->mint_join ? "join" : "leave",
 		       ctx->config->mint_group,
@@ -451,6 +456,25 @@ static int store_record(struct sync_ctx *ctx, const struct spec_workload *w,
 	return r;
 }
 
+/* useradd leaves the home at the host's HOME_MODE (0755 on Debian 12), and its user may chmod it:
+ * root sets it back on the fd it checked, before anything is written beneath it. */
+static int make_home_private(const struct apply_plan *p, struct sync_outcome *out)
+{
+	struct userfs_error err = {0};
+	int r;
+
+	if (!p->home_public)
+		return 0;
+	r = userfs_home_make_private(p->home_fd, p->user->home, &err);
+	if (r < 0) {
+		sync_outcome_fail(out, NULL, "%s", err.msg);
+		return r;
+	}
+	if (!p->create_user)
+		note_repair(out, "home mode");
+	return 0;
+}
+
 /* The changes, in order; the first failure stops this workload and leaves its record as it was,
  * so the next run tries again. */
 static int execute(struct sync_ctx *ctx, const struct spec_workload *w, struct apply_plan *p,
@@ -458,8 +482,10 @@ static int execute(struct sync_ctx *ctx, const struct spec_workload *w, struct a
 {
 	bool reload = p->create_user || p->n_writes || p->n_removes;
 	bool restart;
-	int r = start_manager(ctx, w, p, out);
+	int r = make_home_private(p, out);
 
+	if (r >= 0)
+		r = start_manager(ctx, w, p, out);
 	if (r < 0)
 		return r;
 	restart = needs_restart(p); /* a restarted manager stopped the service */
@@ -504,6 +530,25 @@ static void log_outcome(const struct spec_workload *w, const struct apply_plan *
 	}
 }
 
+/* The home, checked to be the user's, and whether it is private; no child process. */
+static int open_home(struct apply_plan *p, struct sync_outcome *out)
+{
+	struct userfs_error err = {0};
+	int r = userfs_home_open(p->user->home, p->user->uid, &p->home_fd, &err);
+
+	if (r < 0) {
+		sync_outcome_fail(out, NULL, "home: %s", err.msg);
+		return r;
+	}
+	r = userfs_home_is_private(p->home_fd);
+	if (r < 0) {
+		sync_outcome_fail(out, NULL, "home %s: %s", p->user->home, strerror(-r));
+		return r;
+	}
+	p->home_public = r == 0;
+	return 0;
+}
+
 static void plan_release(struct apply_plan *p)
 {
 	if (p->home_fd >= 0)
@@ -516,18 +561,14 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 			 const struct sync_current *cur, struct sync_outcome *out)
 {
 	struct apply_plan p = {.home_fd = -1};
-	struct userfs_error err = {0};
 	int r;
 
 	desired_workload_hash(w, p.hash);
 	r = ensure_user(ctx, w->name, &p, out);
 	if (r >= 0 && p.user)
 		r = check_subids(ctx, p.user, out);
-	if (r >= 0 && p.user) {
-		r = userfs_home_open(p.user->home, p.user->uid, &p.home_fd, &err);
-		if (r < 0)
-			sync_outcome_fail(out, NULL, "home: %s", err.msg);
-	}
+	if (r >= 0 && p.user)
+		r = open_home(&p, out);
 	if (r >= 0)
 		r = diff_files(w, cur, &p, out);
 	if (r == -ENOMEM)

@@ -3,8 +3,12 @@
 #ifndef TAILPOD_TEST_SCRATCH_H
 #define TAILPOD_TEST_SCRATCH_H
 
+#include <errno.h>
 #include <ftw.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 static inline int scratch_remove_one(const char *path, const struct stat *st, int flag,
@@ -18,6 +22,25 @@ static inline int scratch_remove_one(const char *path, const struct stat *st, in
 static inline int scratch_remove(const char *dir)
 {
 	return nftw(dir, scratch_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Move the whole test process, once, into a mount namespace of its own whose mounts propagate
+ * nowhere, so a test may mount (a tmpfs over a scratch directory) without the host ever seeing
+ * it; everything goes away with the process. 0, or -errno (not root: the caller skips). */
+static inline int scratch_private_mounts(void)
+{
+	static bool done;
+
+	if (done)
+		return 0;
+	if (unshare(CLONE_NEWNS) < 0)
+		return -errno;
+	/* Without this, a mount below a shared mount (systemd makes / shared) would propagate back.
+	 */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	done = true;
+	return 0;
 }
 
 #endif

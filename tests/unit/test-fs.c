@@ -1,7 +1,8 @@
 /* test-fs.c: unit tests for core/fs: atomic writes (content, mode, owner, no temp left behind, old
  * content kept when the write or the rename fails), the *_beneath functions against planted
- * symlinks, ".." and magic links, each run twice (openat2, then the forced O_NOFOLLOW walk) plus
- * once with openat2 denied by seccomp, and bounded reads. */
+ * symlinks, ".." and magic links and (FS_BENEATH_NO_XDEV) mount points, each run twice (openat2,
+ * then the forced O_NOFOLLOW walk) plus once with openat2 denied by seccomp, and bounded reads.
+ * The mount tests mount only in the test process's own private mount namespace. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -52,6 +54,18 @@ struct fixture {
 static struct fixture fx_openat2 = {.walk = false};
 static struct fixture fx_walk = {.walk = true};
 
+/* The absolute path of relpath beneath root, in one of two buffers used in turn: it lasts until
+ * the next call but one, enough for both arguments of mount(2). */
+static const char *test_mount_path(const struct fixture *fx, const char *relpath)
+{
+	static char path[2][192];
+	static unsigned turn;
+	char *p = path[turn++ % 2];
+
+	snprintf(p, sizeof(path[0]), "%s/%s", fx->root, relpath);
+	return p;
+}
+
 static int setup(void **state)
 {
 	struct fixture *fx = *state;
@@ -68,10 +82,16 @@ static int setup(void **state)
 	return fx->rootfd < 0 ? -1 : 0;
 }
 
+/* Where the mount tests mount, beneath root (a tmpfs, a bind mount of a/b). */
+static const char *const test_mounts[] = {"a/m", "a/bm"};
+
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
+	/* A failed mount test may leave its mounts: they would keep the scratch tree busy. */
+	for (size_t i = 0; i < ARRAY_LEN(test_mounts); i++)
+		(void)umount2(test_mount_path(fx, test_mounts[i]), MNT_DETACH);
 	close(fx->rootfd);
 	fs_beneath_force_walk(false);
 	return scratch_remove(fx->base);
@@ -302,6 +322,79 @@ static void test_unlink_beneath(void **state)
 	assert_int_equal(fs_unlink_beneath(fx->rootfd, "a/file", 0), 0);
 }
 
+/* root/a/m: a tmpfs holding f; root/a/bm: a bind mount of root/a/b (the same device). */
+static void plant_mounts(struct fixture *fx)
+{
+	if (scratch_private_mounts() < 0)
+		skip(); /* not root: no namespace of our own, and no mount outside one */
+	plant_tree(fx);
+	assert_int_equal(mkdirat(fx->rootfd, "a/m", 0755), 0);
+	assert_int_equal(mkdirat(fx->rootfd, "a/bm", 0755), 0);
+	assert_int_equal(mount("tailpod-test", test_mount_path(fx, "a/m"), "tmpfs", 0, "mode=0755"),
+			 0);
+	assert_int_equal(
+		mount(test_mount_path(fx, "a/b"), test_mount_path(fx, "a/bm"), NULL, MS_BIND, NULL),
+		0);
+	put_file(fx->rootfd, "a/m/f", "mounted");
+}
+
+static void test_no_xdev(void **state)
+{
+	struct fixture *fx = *state;
+	char buf[16] = {0};
+	int fd = -1, mfd;
+
+	plant_mounts(fx);
+	/* Without the flag a mount is crossed, as /run/user/UID must be for mint-key. */
+	assert_int_equal(fs_open_beneath(fx->rootfd, "a/m/f", O_RDONLY, 0, &fd), 0);
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), 7);
+	assert_string_equal(buf, "mounted"); /* the tmpfs's f, not one beneath it */
+	close(fd);
+	fd = -1;
+	assert_int_equal(
+		fs_open_beneath_how(fx->rootfd, "a/m/f", O_RDONLY, 0, FS_BENEATH_NO_XDEV, &fd),
+		-EXDEV);
+	assert_int_equal(fs_open_beneath_how(fx->rootfd, "a/m", O_PATH | O_DIRECTORY, 0,
+					     FS_BENEATH_NO_XDEV, &fd),
+			 -EXDEV);
+	assert_int_equal(fs_open_beneath_how(fx->rootfd, "a/m", O_RDONLY | O_DIRECTORY, 0,
+					     FS_BENEATH_NO_XDEV, &fd),
+			 -EXDEV);
+	assert_int_equal(fs_mkdir_beneath_how(fx->rootfd, "a/m/x/y", 0700, FS_BENEATH_NO_XDEV),
+			 -EXDEV);
+	assert_int_equal(fs_unlink_beneath_how(fx->rootfd, "a/m/f", 0, FS_BENEATH_NO_XDEV), -EXDEV);
+	assert_int_equal(fd, -1);
+	mfd = openat(fx->rootfd, "a/m", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(mfd >= 0);
+	assert_int_equal(count_entries(mfd), 1); /* f only: nothing created, nothing removed */
+	assert_file(mfd, "f", "mounted");
+
+	/* The root's own mount is no crossing, wherever the root is. */
+	assert_int_equal(fs_open_beneath_how(mfd, "f", O_RDONLY, 0, FS_BENEATH_NO_XDEV, &fd), 0);
+	close(fd);
+	assert_int_equal(fs_mkdir_beneath_how(mfd, "x/y", 0700, FS_BENEATH_NO_XDEV), 1);
+	assert_int_equal(fs_unlink_beneath_how(mfd, "x/y", AT_REMOVEDIR, FS_BENEATH_NO_XDEV), 0);
+	close(mfd);
+	assert_int_equal(
+		fs_open_beneath_how(fx->rootfd, "a/b/file", O_RDONLY, 0, FS_BENEATH_NO_XDEV, &fd),
+		0);
+	close(fd);
+	assert_int_equal(fs_mkdir_beneath_how(fx->rootfd, "a/b/c", 0700, FS_BENEATH_NO_XDEV), 1);
+	assert_int_equal(
+		fs_unlink_beneath_how(fx->rootfd, "a/b/c", AT_REMOVEDIR, FS_BENEATH_NO_XDEV), 0);
+	assert_int_equal(fs_open_beneath_how(fx->rootfd, "a/b/file", O_RDONLY, 0, 1u << 7, &fd),
+			 -EINVAL);
+
+	/* A bind mount of the same file system: openat2 sees it; the walk compares devices only. */
+	assert_int_equal(
+		fs_open_beneath_how(fx->rootfd, "a/bm/file", O_RDONLY, 0, FS_BENEATH_NO_XDEV, &fd),
+		fx->walk ? 0 : -EXDEV);
+	if (fx->walk)
+		close(fd);
+	for (size_t i = 0; i < ARRAY_LEN(test_mounts); i++)
+		assert_int_equal(umount2(test_mount_path(fx, test_mounts[i]), 0), 0);
+}
+
 static int deny_openat2(void)
 {
 	struct sock_filter f[] = {
@@ -338,7 +431,9 @@ static void test_openat2_denied(void **state)
 		     fs_open_beneath(fx->rootfd, "a/b/file", O_RDONLY, 0, &fd) == 0 &&
 		     fs_open_beneath(fx->rootfd, "a/etc/passwd", O_RDONLY, 0, &fd) == -ELOOP &&
 		     fs_open_beneath(fx->rootfd, "a/passwd", O_RDONLY, 0, &fd) == -ELOOP &&
-		     fs_unlink_beneath(fx->rootfd, "a/out/x", 0) == -ELOOP;
+		     fs_unlink_beneath(fx->rootfd, "a/out/x", 0) == -ELOOP &&
+		     fs_open_beneath_how(fx->rootfd, "a/b/file", O_RDONLY, 0, FS_BENEATH_NO_XDEV,
+					 &fd) == 0;
 		_exit(ok ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -561,6 +656,7 @@ int main(void)
 		BOTH(test_magic_link),
 		BOTH(test_mkdir_beneath),
 		BOTH(test_unlink_beneath),
+		BOTH(test_no_xdev),
 		ONCE(test_openat2_denied),
 		ONCE(test_write_atomic_new_and_replace),
 		ONCE(test_write_atomic_names),
@@ -573,5 +669,8 @@ int main(void)
 		ONCE(test_read_bounded_unknown_size),
 	};
 
+	/* First, before a fixture opens a directory: an fd opened in the host's namespace would not
+	 * see the mounts made in ours. Not root: the mount tests skip. */
+	(void)scratch_private_mounts();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,10 @@
-/* test-userfs.c: unit tests for core/userfs: the home's owner check, comparisons that never follow
- * a symlink nor hang on a FIFO, and writes and removes done as an unprivileged user (uid 4242)
- * against planted symlinks and hard links, with the symlink cases run twice (openat2, then the
- * forced O_NOFOLLOW walk). The writer's timeout and death are provoked by a fork handler that
- * stops or kills the child, as its user could. Needs root for everything that changes users. */
+/* test-userfs.c: unit tests for core/userfs: the home's owner check and mode (private, 0700),
+ * comparisons that never follow a symlink, cross a mount point nor hang on a FIFO, and writes and
+ * removes done as an unprivileged user (uid 4242) in private modes (0700 directories, 0600 files)
+ * against planted symlinks, hard links and mounts, with the symlink and mount cases run twice
+ * (openat2, then the forced O_NOFOLLOW walk). The writer's timeout and death are provoked by a
+ * fork handler that stops or kills the child, as its user could. Needs root for everything that
+ * changes users or mounts (a tmpfs, in the test process's own mount namespace only). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -85,11 +88,21 @@ static int setup(void **state)
 	return fx->home_fd < 0 ? -1 : 0;
 }
 
+/* Where the mount tests mount a tmpfs: over the quadlet directory. */
+static const char *mount_path(const struct fixture *fx)
+{
+	static char path[160];
+
+	snprintf(path, sizeof(path), "%s/%s", fx->home, UNITS);
+	return path;
+}
+
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
 	fork_mode = FORK_PLAIN;
+	(void)umount2(mount_path(fx), MNT_DETACH); /* left by a failed mount test */
 	close(fx->home_fd);
 	fs_beneath_force_walk(false);
 	return scratch_remove(fx->base);
@@ -248,6 +261,97 @@ static void test_home_open_errors(void **state)
 	assert_int_equal(fd, -1);
 }
 
+static void test_home_private(void **state)
+{
+	struct fixture *fx = *state;
+	struct userfs_error err = {0};
+	char want[USERFS_MSG_MAX];
+	struct stat st;
+	int path_fd;
+
+	/* The fixture's home is 0755, as useradd leaves it with HOME_MODE unset and UMASK 022. */
+	assert_int_equal(userfs_home_is_private(fx->home_fd), 0);
+	assert_int_equal(userfs_home_make_private(fx->home_fd, fx->home, &err), 0);
+	assert_int_equal(fstat(fx->home_fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(st.st_uid, fx->uid);
+	assert_int_equal(userfs_home_is_private(fx->home_fd), 1);
+	/* Any bit for group or others is drift: the user may chmod its own home. */
+	for (mode_t bit = 01; bit <= 040; bit <<= 1) {
+		assert_int_equal(fchmod(fx->home_fd, 0700 | bit), 0);
+		assert_int_equal(userfs_home_is_private(fx->home_fd), 0);
+	}
+	assert_int_equal(fchmod(fx->home_fd, 0500), 0);
+	assert_int_equal(userfs_home_is_private(fx->home_fd), 1);
+
+	/* On the fd, never a path: an O_PATH fd cannot be fchmod'ed, and says so. */
+	path_fd = open(fx->home, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(path_fd >= 0);
+	assert_int_equal(userfs_home_make_private(path_fd, fx->home, &err), -EBADF);
+	snprintf(want, sizeof(want), "home %s: cannot set mode 0700: bad file descriptor",
+		 fx->home);
+	assert_string_equal(err.msg, want);
+	close(path_fd);
+	assert_int_equal(userfs_home_is_private(-1), -EBADF);
+}
+
+/* A tmpfs owned by the user over the quadlet directory, as its own FUSE mount would be, holding
+ * the same file the home would. */
+static void mount_over_units(struct fixture *fx, const char *content)
+{
+	char opts[64];
+	int fd;
+
+	if (scratch_private_mounts() < 0)
+		skip(); /* not root: no namespace of our own, and no mount outside one */
+	mkdir_owned(fx->home_fd, UNITS, fx->uid);
+	snprintf(opts, sizeof(opts), "uid=%u,gid=%u,mode=0700", (unsigned)fx->uid,
+		 (unsigned)fx->uid);
+	assert_int_equal(mount("tailpod-test", mount_path(fx), "tmpfs", 0, opts), 0);
+	fd = open(mount_path(fx), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	put_file(fd, "web.container", content, strlen(content));
+	close(fd);
+}
+
+static void test_matches_mount(void **state)
+{
+	struct fixture *fx = *state;
+	struct userfs_error err = {0};
+
+	mount_over_units(fx, "same");
+	assert_int_equal(userfs_file_matches(fx->home_fd, UNITS, "web.container", "same", 4, &err),
+			 -EXDEV);
+	assert_int_equal(err.err, -EXDEV);
+	assert_string_equal(err.msg, UNITS "/web.container: a mount point is in the way");
+	assert_int_equal(umount2(mount_path(fx), 0), 0);
+}
+
+/* The writer neither writes into nor removes from a mount over its directory. */
+static void test_apply_mount(void **state)
+{
+	struct fixture *fx = *state;
+	struct userfs_error err = {0};
+	const struct userfs_write w[] = {{UNITS, "web.container", "new", 3}};
+	const struct userfs_remove rm[] = {{UNITS, "web.container"}};
+	struct userfs_job job = job_of(fx, w, ARRAY_SIZE(w), NULL, 0);
+
+	need_root();
+	mount_over_units(fx, "old");
+	assert_int_equal(userfs_apply(&job, &err), -EXDEV);
+	assert_string_equal(err.msg, UNITS ": a mount point is in the way");
+	job = job_of(fx, NULL, 0, rm, ARRAY_SIZE(rm));
+	assert_int_equal(userfs_apply(&job, &err), -EXDEV);
+	assert_string_equal(err.msg, UNITS "/web.container: a mount point is in the way");
+	assert_int_equal(count_entries(mount_path(fx)), 1);
+	assert_file(fx->home_fd, UNITS "/web.container", "old");
+	assert_int_equal(umount2(mount_path(fx), 0), 0);
+	/* The same job once the mount is gone: only the mount was in the way. */
+	job = job_of(fx, w, ARRAY_SIZE(w), NULL, 0);
+	assert_int_equal(userfs_apply(&job, &err), 0);
+	assert_file(fx->home_fd, UNITS "/web.container", "new");
+}
+
 static void test_matches_plain(void **state)
 {
 	static const char unit[] = "[Container]\nImage=x\n";
@@ -385,7 +489,7 @@ static void test_apply_creates(void **state)
 		{"a/b", "empty", NULL, 0},
 	};
 	struct userfs_job job = job_of(fx, w, ARRAY_SIZE(w), NULL, 0);
-	mode_t old = umask(077);
+	mode_t old = umask(0);
 
 	need_root();
 	assert_int_equal(userfs_apply(&job, &err), 0);
@@ -393,13 +497,15 @@ static void test_apply_creates(void **state)
 	assert_file(fx->home_fd, UNITS "/web.container", "[Container]\n");
 	assert_file(fx->home_fd, UNITS "/web.env", "A=1\n");
 	assert_file(fx->home_fd, "a/b/empty", "");
-	assert_owned(fx->home_fd, UNITS "/web.container", TEST_UID, 0644);
-	assert_owned(fx->home_fd, "a/b/empty", TEST_UID, 0644);
-	/* The child's umask is 022, whatever ours is. */
-	assert_owned(fx->home_fd, ".config", TEST_UID, 0755);
-	assert_owned(fx->home_fd, ".config/containers", TEST_UID, 0755);
-	assert_owned(fx->home_fd, UNITS, TEST_UID, 0755);
-	assert_owned(fx->home_fd, "a/b", TEST_UID, 0755);
+	/* Private to the user, whatever our umask is: 0600 files, 0700 directories. */
+	assert_owned(fx->home_fd, UNITS "/web.container", TEST_UID, 0600);
+	assert_owned(fx->home_fd, UNITS "/web.env", TEST_UID, 0600);
+	assert_owned(fx->home_fd, "a/b/empty", TEST_UID, 0600);
+	assert_owned(fx->home_fd, ".config", TEST_UID, 0700);
+	assert_owned(fx->home_fd, ".config/containers", TEST_UID, 0700);
+	assert_owned(fx->home_fd, UNITS, TEST_UID, 0700);
+	assert_owned(fx->home_fd, "a", TEST_UID, 0700);
+	assert_owned(fx->home_fd, "a/b", TEST_UID, 0700);
 	assert_int_equal(
 		userfs_file_matches(fx->home_fd, UNITS, "web.container", "[Container]\n", 12, &err),
 		1);
@@ -428,7 +534,7 @@ static void test_apply_replaces(void **state)
 	assert_int_equal(fstatat(fx->home_fd, "d/f", &after, 0), 0);
 	assert_true(before.st_ino != after.st_ino);
 	assert_file(fx->home_fd, "d/f", "new");
-	assert_owned(fx->home_fd, "d/f", TEST_UID, 0644);
+	assert_owned(fx->home_fd, "d/f", TEST_UID, 0600);
 	assert_file(fx->home_fd, "d/link", "mine");
 	assert_file(AT_FDCWD, victim, "keep me");
 }
@@ -484,7 +590,7 @@ static void test_apply_hard_link(void **state)
 	assert_int_equal(st.st_nlink, 1);
 	assert_int_equal(st.st_uid, 0);
 	assert_file(fx->home_fd, UNITS "/web.container", "[Container]\n");
-	assert_owned(fx->home_fd, UNITS "/web.container", TEST_UID, 0644);
+	assert_owned(fx->home_fd, UNITS "/web.container", TEST_UID, 0600);
 }
 
 /* A root-owned directory in the way stops the user: proof that the writer is not root. */
@@ -659,16 +765,20 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		ONCE(test_home_open),	      ONCE(test_home_open_other_owner),
 		ONCE(test_home_open_symlink), ONCE(test_home_open_errors),
-		BOTH(test_matches_plain),     ONCE(test_matches_large),
-		BOTH(test_matches_symlinks),  ONCE(test_matches_special),
-		ONCE(test_matches_invalid),   ONCE(test_apply_creates),
-		ONCE(test_apply_replaces),    BOTH(test_apply_symlink_dir),
-		ONCE(test_apply_hard_link),   ONCE(test_apply_as_user),
-		BOTH(test_apply_removes),     ONCE(test_apply_order),
-		ONCE(test_apply_invalid),     ONCE(test_apply_timeout),
-		ONCE(test_apply_writer_died),
+		ONCE(test_home_private),      BOTH(test_matches_mount),
+		BOTH(test_apply_mount),	      BOTH(test_matches_plain),
+		ONCE(test_matches_large),     BOTH(test_matches_symlinks),
+		ONCE(test_matches_special),   ONCE(test_matches_invalid),
+		ONCE(test_apply_creates),     ONCE(test_apply_replaces),
+		BOTH(test_apply_symlink_dir), ONCE(test_apply_hard_link),
+		ONCE(test_apply_as_user),     BOTH(test_apply_removes),
+		ONCE(test_apply_order),	      ONCE(test_apply_invalid),
+		ONCE(test_apply_timeout),     ONCE(test_apply_writer_died),
 	};
 
+	/* First, before a fixture opens a directory: an fd opened in the host's namespace would not
+	 * see the mounts made in ours. Not root: the mount tests skip. */
+	(void)scratch_private_mounts();
 	if (pthread_atfork(NULL, NULL, fork_child_hook) != 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
