@@ -27,6 +27,9 @@ enum {
 	CONFIG_URL_MAX = 2048,	    /* bytes in TAILPOD_GIT_URL, as GITREPO_URL_MAX */
 	CONFIG_BRANCH_MAX = 200,    /* bytes in TAILPOD_GIT_BRANCH, as GITREPO_BRANCH_MAX */
 	CONFIG_TIMEOUT_MAX = 3600,  /* seconds in TAILPOD_GIT_TIMEOUT */
+
+	/* TAILPOD_MAX_WORKLOADS at most: a repo holds no more files (REPO_FILES_MAX) */
+	CONFIG_WORKLOADS_MAX = 65536,
 };
 
 /* Where the settings came from. */
@@ -57,6 +60,7 @@ struct config {
 	size_t n_protected_users;
 	bool allow_empty;	     /* no */
 	unsigned max_delete_percent; /* 0..100, default 50 */
+	unsigned max_workloads;	     /* 1..CONFIG_WORKLOADS_MAX, default 500 */
 	char *metrics_file;	     /* optional */
 	char *age_key;		     /* /etc/tailpod/secrets/age.key; may not exist */
 	enum config_source source;
