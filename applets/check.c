@@ -2,7 +2,10 @@
  * The work is core's (config, repo, transform, spec): this file loads, runs spec_build() and
  * prints. Diagnostics are check's result, so they go to stdout, one "path:line: error: message"
  * per line (or one JSON document with --json); with --render the merged files go to stdout and
- * the diagnostics to stderr. Exit 0 clean, 1 any error, 2 usage or an unreadable directory. */
+ * the diagnostics to stderr. Workload names are checked against core/names' reserved names, the
+ * host's users, groups and units included only with --host or --host-root: a laptop or a CI
+ * runner checking a repo must not fail on its own /etc/passwd. Exit 0 clean, 1 any error, 2 usage
+ * or an unreadable directory. */
 #include "applets.h"
 
 #include "config.h"
@@ -10,16 +13,18 @@
 #include "diag.h"
 #include "json.h"
 #include "log.h"
+#include "names.h"
 #include "opt.h"
 #include "repo.h"
 #include "spec.h"
+#include "users.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-static bool arg_json;
-static const char *arg_transforms, *arg_render;
+static bool arg_json, arg_host;
+static const char *arg_transforms, *arg_render, *arg_host_root;
 
 static const struct opt check_opts[] = {
 	OPT_STRING(0, "transforms", &arg_transforms, "DIR",
@@ -27,6 +32,11 @@ static const struct opt check_opts[] = {
 	OPT_STRING(0, "render", &arg_render, "NAME",
 		   "print the merged files workload NAME would deploy"),
 	OPT_BOOL(0, "json", &arg_json, "print the result as one JSON document"),
+	OPT_BOOL(0, "host", &arg_host,
+		 "also refuse names this host uses, as sync does:\nusers and groups tailpod does "
+		 "not manage,\nUser= of its system units"),
+	OPT_STRING(0, "host-root", &arg_host_root, "DIR",
+		   "as --host, for the host whose /etc, /usr/lib\nand /run are below DIR"),
 	OPT_END,
 };
 
@@ -37,7 +47,10 @@ static const struct applet_cli check_cli = {
 		   "transforms merged into it, as sync would; print all problems to stdout as\n"
 		   "path:line: error: message. Exit 0 when clean, 1 on any error, 2 on a usage\n"
 		   "error or an unreadable directory. Defaults and protected user names come\n"
-		   "from /etc/tailpod/config.env, as for sync.",
+		   "from /etc/tailpod/config.env, as for sync. Workload names reserved on every\n"
+		   "host (root, core, tailpod*, systemd-*, the users of tailpod's units,\n"
+		   "TAILPOD_PROTECTED_USERS) are errors; with --host also the names this host\n"
+		   "already uses, which sync always refuses.",
 	.opts = check_opts,
 	.min_args = 0,
 	.max_args = 1,
@@ -187,6 +200,73 @@ static int load_transforms(const struct config *cfg, struct repo **ret, struct d
 	return r;
 }
 
+static void log_diags(const struct diag_list *diags)
+{
+	for (size_t i = 0; i < diags->n; i++)
+		log_warning("%s:%u: %s", diags->items[i].path, diags->items[i].line,
+			    diags->items[i].msg);
+}
+
+/* What the host uses, when --host or --host-root asks for it (*ret NULL otherwise). Unreadable
+ * lines and units are warnings: check still runs. */
+static int load_host_names(const struct config *cfg, struct names_host **ret)
+{
+	struct users_db *etc = NULL, *alt = NULL;
+	struct diag_list warnings = {0};
+	const char *root = arg_host_root;
+	int r;
+
+	*ret = NULL;
+	if (!arg_host && !root)
+		return 0;
+	r = users_db_load(root, USERS_SOURCE_ETC, &etc);
+	if (r < 0)
+		return log_error_errno(r, "cannot read %s%s and %s", root ? root : "", USERS_PASSWD,
+				       USERS_GROUP);
+	r = users_db_load(root, USERS_SOURCE_ALTFILES, &alt);
+	if (r < 0 && r != -ENOENT)
+		log_error_errno(r, "cannot read %s%s and %s", root ? root : "", USERS_ALT_PASSWD,
+				USERS_ALT_GROUP);
+	else if ((r = names_host_load(root, etc, alt, cfg->user_group, ret, &warnings)) < 0)
+		log_error_errno(r, "cannot read the names this host uses");
+	log_diags(&etc->diags);
+	if (alt)
+		log_diags(&alt->diags);
+	log_diags(&warnings);
+	diag_list_release(&warnings);
+	users_db_free(alt);
+	users_db_free(etc);
+	return r;
+}
+
+/* The rules sync applies to the set before it changes anything: the workload count
+ * (TAILPOD_MAX_WORKLOADS) and each workload's name (core/names). */
+static int check_names(const struct spec_set *set, const struct config *cfg,
+		       const struct names_host *host, const char *repo_label,
+		       struct diag_list *diags)
+{
+	const struct names_rules rules = {
+		.protected_names = cfg->protected_users,
+		.n_protected = cfg->n_protected_users,
+		.host = host,
+	};
+	char why[NAMES_WHY_MAX];
+
+	if (set->n_workloads > cfg->max_workloads)
+		diag_add(diags, repo_label, NULL, 1,
+			 "%zu workloads, more than TAILPOD_MAX_WORKLOADS=%u: sync refuses this "
+			 "commit (raise the setting to deploy more)",
+			 set->n_workloads, cfg->max_workloads);
+	for (size_t i = 0; i < set->n_workloads; i++) {
+		const struct spec_workload *w = &set->workloads[i];
+
+		if (names_reserved(w->name, &rules, why, sizeof(why)))
+			diag_add(diags, "", w->source, 1, "'%s' %s", w->name, why);
+	}
+	diag_list_sort(diags);
+	return diags->error;
+}
+
 static int report(const struct spec_set *set, const struct diag_list *diags)
 {
 	const struct spec_workload *render = arg_render ? spec_set_find(set, arg_render) : NULL;
@@ -219,14 +299,15 @@ static int run(const char *repo_dir, const struct config *cfg)
 	struct spec_opts opts = {
 		.repo_label = repo_dir,
 		.transform_label = arg_transforms ? arg_transforms : cfg->transform_dir,
-		.protected_names = cfg->protected_users,
-		.n_protected = cfg->n_protected_users,
 	};
 	struct diag_list diags = {0};
 	struct repo *repo = NULL, *transforms = NULL;
+	struct names_host *host = NULL;
 	struct spec_set *set = NULL;
 	int r, status = EXIT_FAIL;
 
+	if (load_host_names(cfg, &host) < 0)
+		return EXIT_USAGE;
 	r = repo_load_dir(repo_dir, repo_dir, 0, &repo, &diags);
 	if (r < 0 && r != -E2BIG) {
 		log_error_errno(r, "cannot read the repository %s", repo_dir);
@@ -248,11 +329,14 @@ static int run(const char *repo_dir, const struct config *cfg)
 		goto out;
 	}
 	r = spec_build(repo, transforms, &opts, &set, &diags);
+	if (r >= 0)
+		r = check_names(set, cfg, host, repo_dir, &diags);
 	if (r < 0)
 		log_error_errno(r, "cannot check %s", repo_dir);
 	else
 		status = report(set, &diags);
 out:
+	names_host_free(host);
 	spec_set_free(set);
 	repo_free(transforms);
 	repo_free(repo);

@@ -52,8 +52,11 @@ static const struct applet_cli sync_cli = {
 		"it, and bring this host's workload users, quadlets and services in line with\n"
 		"it: users, linger, quadlets written as each user, daemon-reload, restarts,\n"
 		"drift repair; removals only of workloads tailpod recorded, in its group.\n"
+		"A workload whose name is reserved (root, core, tailpod*, systemd-*, a user,\n"
+		"group or unit User= of this host tailpod does not manage) is refused.\n"
 		"Exit 1 when any workload failed (the others are still done), 3 when a guard\n"
-		"refused the run (empty desired state, too many removals).\n"
+		"refused the run (empty desired state, too many removals, more workloads than\n"
+		"TAILPOD_MAX_WORKLOADS).\n"
 		"SSH host keys are checked against TAILPOD_SSH_KNOWN_HOSTS (OpenSSH format,\n"
 		"as ssh-keyscan prints it); ed25519 host keys cannot be verified by the linked\n"
 		"libssh2, so the host must also offer an ecdsa or rsa key (GitHub and GitLab do).",
@@ -280,6 +283,9 @@ static int ctx_open(struct sync_ctx *ctx)
 	r = users_defs_load(NULL, &ctx->defs, NULL);
 	if (r < 0)
 		return log_error_errno(r, "cannot read %s", USERS_LOGIN_DEFS);
+	r = sync_names_load(ctx);
+	if (r < 0)
+		return r;
 	r = state_dir_open(ctx->config->state_dir, &ctx->state_fd);
 	if (r < 0)
 		return log_error_errno(r, "cannot open %s/workloads", ctx->config->state_dir);
@@ -290,6 +296,7 @@ static void ctx_close(struct sync_ctx *ctx)
 {
 	users_db_free(ctx->db);
 	users_db_free(ctx->alt_db);
+	names_host_free(ctx->names);
 	if (ctx->state_fd >= 0)
 		close(ctx->state_fd);
 	free(ctx->outcomes);
@@ -317,13 +324,15 @@ static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, 
 
 	for (size_t i = 0; i < set->n_workloads; i++) {
 		const struct spec_workload *w = &set->workloads[i];
+		const struct sync_current *c = sync_current_find(cur, n_cur, w->name);
 		struct sync_outcome *o;
 		long long t0 = sync_now_ms();
 
 		if (!wanted(w->name))
 			continue;
 		o = outcome_new(ctx, w->name);
-		sync_apply_workload(ctx, w, sync_current_find(cur, n_cur, w->name), o);
+		if (!sync_name_refused(ctx, w, c != NULL, o))
+			sync_apply_workload(ctx, w, c, o);
 		o->duration_ms = sync_now_ms() - t0;
 	}
 	for (size_t i = 0; i < n_cur; i++) {

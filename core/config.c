@@ -77,6 +77,8 @@ static const struct key_def keys[] = {
 	 .quadsync = "QUADSYNC_GIT_URL"},
 	{.name = "TAILPOD_MAX_DELETE_PERCENT", .kind = KIND_UINT, .offset = F(max_delete_percent),
 	 .dflt = "50", .min = 0, .max = 100, .unit = "percent"},
+	{.name = "TAILPOD_MAX_WORKLOADS", .kind = KIND_UINT, .offset = F(max_workloads),
+	 .dflt = "500", .min = 1, .max = CONFIG_WORKLOADS_MAX, .unit = "workloads"},
 	{.name = "TAILPOD_METRICS_FILE", .kind = KIND_PATH, .offset = F(metrics_file)},
 	{.name = "TAILPOD_MINT_GROUP", .kind = KIND_NAME, .offset = F(mint_group),
 	 .dflt = "tailpod-mint"},

@@ -30,6 +30,9 @@ enum {
 	/* bytes one fetch may receive (TAILPOD_GIT_MAX_BYTES, default 256 MiB) */
 	CONFIG_GIT_BYTES_MIN = 1024 * 1024,
 	CONFIG_GIT_BYTES_MAX = 1024 * 1024 * 1024,
+
+	/* TAILPOD_MAX_WORKLOADS at most: a repo holds no more files (REPO_FILES_MAX) */
+	CONFIG_WORKLOADS_MAX = 65536,
 };
 
 /* Where the settings came from. */
@@ -62,6 +65,7 @@ struct config {
 	size_t n_protected_users;
 	bool allow_empty;	     /* no */
 	unsigned max_delete_percent; /* 0..100, default 50 */
+	unsigned max_workloads;	     /* 1..CONFIG_WORKLOADS_MAX, default 500 */
 	char *metrics_file;	     /* optional */
 	char *age_key;		     /* /etc/tailpod/secrets/age.key; may not exist */
 	enum config_source source;

@@ -453,8 +453,6 @@ int desired_fetch(const struct config *c, struct desired *d, struct diag_list *d
 	struct spec_opts opts = {
 		.repo_label = "",
 		.transform_label = c->transform_dir,
-		.protected_names = c->protected_users,
-		.n_protected = c->n_protected_users,
 	};
 	int r;
 

@@ -217,7 +217,7 @@ static int check_name(struct spec_builder *b, struct spec_cfile *cf)
 	if (!cf->raw)
 		return 0;
 	if (cf->pod == SPEC_NONE)
-		why = spec_user_name_problem(cf->stem, b->opts);
+		why = spec_user_name_problem(cf->stem);
 	else if (!(why = spec_unit_name_problem(cf->stem)) &&
 		 clashes_with_pod(cf->stem, b->sc->pods[cf->pod].stem))
 		why = "would have the same service name as its pod";

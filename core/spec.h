@@ -64,10 +64,8 @@ struct spec_set {
 };
 
 struct spec_opts {
-	const char *repo_label;		    /* how diagnostics name the repository ("" for none) */
-	const char *transform_label;	    /* how they name the transform directory */
-	const char *const *protected_names; /* never workload names, besides root and core */
-	size_t n_protected;
+	const char *repo_label;	     /* how diagnostics name the repository ("" for none) */
+	const char *transform_label; /* how they name the transform directory */
 };
 
 /* Build the workloads of repo with the transforms (a repo read with REPO_LOAD_FLAT |
@@ -82,9 +80,10 @@ struct spec_set *spec_set_free(struct spec_set *set);
 /* The workload named name, or NULL. */
 const struct spec_workload *spec_set_find(const struct spec_set *set, const char *name);
 
-/* NULL when name may be a workload (Linux user) name: [a-z_][a-z0-9_-]*, at most
- * SPEC_USER_NAME_MAX bytes, not ending in '-', not root, core or a protected name; otherwise
- * why not (a static string). */
-const char *spec_user_name_problem(const char *name, const struct spec_opts *opts);
+/* NULL when name is a valid workload (Linux user) name: [a-z_][a-z0-9_-]*, at most
+ * SPEC_USER_NAME_MAX bytes, not ending in '-'; otherwise why not (a static string). Whether the
+ * host lets a workload have it (root, core, tailpod*, a host's user...) is core/names' rule: the
+ * set keeps such a workload, and check reports it while sync refuses that workload alone. */
+const char *spec_user_name_problem(const char *name);
 
 #endif

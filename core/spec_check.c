@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const reserved_names[] = {"root", "core"};
-
 /* --- names --------------------------------------------------------------------------------- */
 
 static bool name_chars_ok(const char *name)
@@ -28,18 +26,12 @@ static bool name_chars_ok(const char *name)
 	return name[strlen(name) - 1] != '-';
 }
 
-const char *spec_user_name_problem(const char *name, const struct spec_opts *opts)
+const char *spec_user_name_problem(const char *name)
 {
 	if (!*name || !name_chars_ok(name))
 		return "is not a valid user name ([a-z_][a-z0-9_-]*, not ending in '-')";
 	if (strlen(name) > SPEC_USER_NAME_MAX)
 		return "is longer than 32 characters, the user name limit (SPEC_USER_NAME_MAX)";
-	for (size_t i = 0; i < ARRAY_SIZE(reserved_names); i++)
-		if (strcmp(name, reserved_names[i]) == 0)
-			return "is reserved on the host";
-	for (size_t i = 0; opts && i < opts->n_protected; i++)
-		if (strcmp(name, opts->protected_names[i]) == 0)
-			return "is a protected user on this host (TAILPOD_PROTECTED_USERS)";
 	return NULL;
 }
 

@@ -1,7 +1,8 @@
 /* plan.c: what sync starts from — the workloads deployed now (tailpod's records, and on a host
- * moving from quadsync its hashes/NAME files) — and the guards that refuse a whole run before
- * anything changes: an empty desired state while workloads exist (review P0.3) and removing more
- * than the configured share at once. */
+ * moving from quadsync its hashes/NAME files) and the names the host uses — and the guards that
+ * refuse a whole run before anything changes: more workloads than TAILPOD_MAX_WORKLOADS, an empty
+ * desired state while workloads exist (review P0.3) and removing more than the configured share at
+ * once; and the one that refuses a single workload, a reserved name (issue 13). */
 #include "sync/sync.h"
 
 #include "core.h"
@@ -173,6 +174,15 @@ int sync_check_guards(const struct sync_ctx *ctx, size_t n_current, size_t n_rem
 	const struct config *c = ctx->config;
 	size_t n_desired = ctx->desired->set->n_workloads;
 
+	/* A bound on what one commit can create: a repo generating thousands of users is more
+	 * likely a mistake or an attack than a plan. Raising the setting is the override: a flag
+	 * would have to be given on every run that follows. */
+	if (n_desired > c->max_workloads) {
+		log_error("commit %.12s has %zu workloads, more than TAILPOD_MAX_WORKLOADS=%u: "
+			  "refusing (raise TAILPOD_MAX_WORKLOADS to allow it)",
+			  ctx->desired->commit, n_desired, c->max_workloads);
+		return EXIT_REFUSED;
+	}
 	if (n_desired == 0 && n_current > 0) {
 		if (!allow_empty) {
 			log_error("commit %.12s has no workloads and %zu are deployed: refusing to "
@@ -197,4 +207,43 @@ int sync_check_guards(const struct sync_ctx *ctx, size_t n_current, size_t n_rem
 		return EXIT_REFUSED;
 	}
 	return EXIT_OK;
+}
+
+int sync_names_load(struct sync_ctx *ctx)
+{
+	struct diag_list warnings = {0};
+	int r = names_host_load(ctx->root, ctx->db, ctx->alt_db, ctx->config->user_group,
+				&ctx->names, &warnings);
+
+	for (size_t i = 0; i < warnings.n; i++)
+		log_warning("%s:%u: %s", warnings.items[i].path, warnings.items[i].line,
+			    warnings.items[i].msg);
+	diag_list_release(&warnings);
+	if (r < 0)
+		return log_error_errno(r, "cannot read the names this host uses");
+	return 0;
+}
+
+bool sync_name_refused(const struct sync_ctx *ctx, const struct spec_workload *w, bool deployed,
+		       struct sync_outcome *out)
+{
+	const struct names_rules rules = {
+		.protected_names = ctx->config->protected_users,
+		.n_protected = ctx->config->n_protected_users,
+		.host = ctx->names,
+	};
+	char why[NAMES_WHY_MAX];
+
+	if (!names_reserved(w->name, &rules, why, sizeof(why)))
+		return false;
+	out->action = deployed ? SYNC_UPDATE : SYNC_CREATE;
+	out->result = SYNC_REFUSED;
+	/* Cut to SYNC_ERROR_MAX when a unit's path makes the reason long. */
+	if (snprintf(out->error, sizeof(out->error), "refused: '%s' %s (%s)", w->name, why,
+		     w->source) < 0)
+		snprintf(out->error, sizeof(out->error), "refused: reserved name");
+	log_error("%s: %s", out->name, out->error);
+	if (ctx->dry_run)
+		printf("refuse %s: '%s' %s\n", w->name, w->name, why);
+	return true;
 }

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "desired.h"
+#include "names.h"
 #include "state.h"
 #include "systemd.h"
 #include "users.h"
@@ -57,6 +58,8 @@ struct sync_ctx {
 	struct users_db *alt_db; /* /usr/lib/passwd and group (Fedora CoreOS), or NULL */
 	struct users_defs defs;	 /* login.defs */
 	int state_fd;		 /* STATE/workloads */
+	/* What the host uses, never a workload's name (core/names). */
+	struct names_host *names;
 	bool dry_run;
 	const char *redeploy; /* --redeploy NAME, or NULL */
 	long long started_ms; /* sync_now_ms() when the run began */
@@ -77,9 +80,16 @@ int sync_current_load(const struct sync_ctx *ctx, struct sync_current **ret, siz
 void sync_current_free(struct sync_current *cur, size_t n);
 const struct sync_current *sync_current_find(const struct sync_current *cur, size_t n,
 					     const char *name);
-/* EXIT_OK, or EXIT_REFUSED with the reason logged: the empty-state and the mass-delete guard. */
+/* EXIT_OK, or EXIT_REFUSED with the reason logged: the workload-count (TAILPOD_MAX_WORKLOADS),
+ * the empty-state and the mass-delete guard. */
 int sync_check_guards(const struct sync_ctx *ctx, size_t n_current, size_t n_remove,
 		      bool allow_empty, bool allow_mass_delete);
+/* ctx->names from ctx->db, ctx->alt_db and the host's units; warnings logged. */
+int sync_names_load(struct sync_ctx *ctx);
+/* True (out filled: refused, the reason logged) when w's name is reserved (core/names): no
+ * command runs for it, the other workloads go on. deployed: a record or user exists. */
+bool sync_name_refused(const struct sync_ctx *ctx, const struct spec_workload *w, bool deployed,
+		       struct sync_outcome *out);
 /* users.c: reload ctx->db after useradd. */
 int sync_users_reload(struct sync_ctx *ctx);
 

@@ -162,6 +162,7 @@ static void assert_defaults_except_source(const struct config *c)
 	assert_protected(c, base, 2);
 	assert_false(c->allow_empty);
 	assert_int_equal(c->max_delete_percent, 50);
+	assert_int_equal(c->max_workloads, 500);
 	assert_null(c->metrics_file);
 	assert_string_equal(c->age_key, "/etc/tailpod/secrets/age.key");
 	assert_null(c->quadsync_state_dir);
@@ -514,6 +515,15 @@ static void test_bounds(void **state)
 			  "must be 1048576..1073741824 bytes");
 	assert_text_fails(fx, "TAILPOD_GIT_MAX_BYTES=1073741825\n", 1, "TAILPOD_GIT_MAX_BYTES",
 			  "must be 1048576..1073741824 bytes");
+	c = load_text(fx, "TAILPOD_MAX_WORKLOADS=1\n");
+	assert_int_equal(c->max_workloads, 1);
+	config_free(c);
+	c = load_text(fx, "TAILPOD_MAX_WORKLOADS=65536\n");
+	assert_int_equal(c->max_workloads, CONFIG_WORKLOADS_MAX);
+	config_free(c);
+	assert_text_fails(fx, "TAILPOD_MAX_WORKLOADS=0\n", 1, "TAILPOD_MAX_WORKLOADS", "1..65536");
+	assert_text_fails(fx, "TAILPOD_MAX_WORKLOADS=65537\n", 1, "TAILPOD_MAX_WORKLOADS",
+			  "1..65536");
 
 	sprintf(text,
 		"TAILPOD_USER_GROUP=%s\nTAILPOD_GIT_BRANCH=%s\nTAILPOD_GIT_URL=https://%s\n"
