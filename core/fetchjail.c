@@ -186,13 +186,33 @@ static int close_other_fds(int pipe_fd)
 	return 0;
 }
 
+/* No core, a bounded address space (lowered, never raised above what the caller set), and no
+ * way to gain privileges through exec (there is no exec, but the filter needs it set). */
+static int restrict_self(struct gitrepo_error *err)
+{
+	const struct rlimit no_core = {0, 0};
+	struct rlimit as = {0, 0};
+
+	if (getrlimit(RLIMIT_AS, &as) < 0)
+		goto fail;
+	if (as.rlim_max == RLIM_INFINITY || as.rlim_max > FETCHJAIL_AS_MAX)
+		as.rlim_max = FETCHJAIL_AS_MAX;
+	if (as.rlim_cur == RLIM_INFINITY || as.rlim_cur > as.rlim_max)
+		as.rlim_cur = as.rlim_max;
+	if (setrlimit(RLIMIT_CORE, &no_core) < 0 || setrlimit(RLIMIT_AS, &as) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		goto fail;
+	return 0;
+fail:
+	return set_error(err, GITREPO_FAIL_LOCAL, -errno, "cannot restrict the fetch: %s",
+			 strerror(errno));
+}
+
 /* Everything that needs root happens first; then the drop, and nothing after it can undo it. */
 static int child_enter(const struct fetchjail_opts *o, struct wire_result *w,
 		       struct gitrepo_error *err)
 {
 	const struct exec_ids ids = {.uid = o->uid, .gid = o->gid, .n_groups = 0};
-	const struct rlimit no_core = {0, 0};
-	struct rlimit as_max;
 	int r;
 
 	if (o->ca_bundle) {
@@ -203,35 +223,22 @@ static int child_enter(const struct fetchjail_opts *o, struct wire_result *w,
 		return set_error(err, GITREPO_FAIL_LOCAL, -EIO, "unable to initialise libgit2");
 	}
 	umask(0077); /* the repository is the fetch user's alone */
-	/* Lower the address-space limit, never raise one the caller set lower. */
-	if (getrlimit(RLIMIT_AS, &as_max) < 0)
-		return set_error(err, GITREPO_FAIL_LOCAL, -errno, "cannot restrict the fetch: %s",
-				 strerror(errno));
-	if (as_max.rlim_max == RLIM_INFINITY || as_max.rlim_max > FETCHJAIL_AS_MAX)
-		as_max.rlim_max = FETCHJAIL_AS_MAX;
-	if (as_max.rlim_cur == RLIM_INFINITY || as_max.rlim_cur > as_max.rlim_max)
-		as_max.rlim_cur = as_max.rlim_max;
-	if (setrlimit(RLIMIT_CORE, &no_core) < 0 || setrlimit(RLIMIT_AS, &as_max) < 0 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return set_error(err, GITREPO_FAIL_LOCAL, -errno, "cannot restrict the fetch: %s",
-				 strerror(errno));
-	if (o->drop) {
-		r = exec_drop_ids(&ids);
-		if (r < 0)
-			return set_error(err, GITREPO_FAIL_LOCAL, r,
-					 "cannot become the fetch user (uid %u): %s",
-					 (unsigned)o->uid, strerror(-r));
-	}
+	r = restrict_self(err);
+	if (r < 0)
+		return r;
+	r = o->drop ? exec_drop_ids(&ids) : 0;
+	if (r < 0)
+		return set_error(err, GITREPO_FAIL_LOCAL, r,
+				 "cannot become the fetch user (uid %u): %s", (unsigned)o->uid,
+				 strerror(-r));
 	/* The drop resets dumpable from fs.suid_dumpable: the memory holds the deploy key. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return set_error(err, GITREPO_FAIL_LOCAL, -errno, "cannot restrict the fetch: %s",
 				 strerror(errno));
+	/* EINVAL: a kernel without seccomp filters, or qemu-user, which keeps them from guests */
 	r = seccomp_install_fetch_filter();
-	if (r == -EINVAL) {
-		w->unfiltered = 1;
-		r = 0;
-	}
-	if (r < 0)
+	w->unfiltered = r == -EINVAL;
+	if (r < 0 && r != -EINVAL)
 		return set_error(err, GITREPO_FAIL_LOCAL, r,
 				 "cannot install the seccomp filter: %s", strerror(-r));
 	return 0;
