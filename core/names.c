@@ -110,18 +110,6 @@ static int entry_add(struct names_host *h, const char *name, const char *where,
 	return 0;
 }
 
-/* root + path into buf; root NULL, "" or "/" is the real root. */
-static int path_below(const char *root, const char *path, char *buf, size_t size)
-{
-	size_t n = root ? strlen(root) : 0;
-	int len;
-
-	while (n > 0 && root[n - 1] == '/')
-		n--;
-	len = snprintf(buf, size, "%.*s%s", (int)n, n ? root : "", path);
-	return len < 0 || (size_t)len >= size ? -ENAMETOOLONG : 0;
-}
-
 /* A managed user: in the managed group. The removal guards of sync ask more (state, UID_MIN). */
 static bool managed(const struct users_db *etc, const char *user, const char *group)
 {
@@ -142,10 +130,12 @@ static int add_db(struct names_host *h, const char *root, const struct users_db 
 {
 	bool alt = db->source == USERS_SOURCE_ALTFILES;
 	char passwd[NAMES_PATH_MAX], group[NAMES_PATH_MAX];
-	int r = path_below(root, alt ? USERS_ALT_PASSWD : USERS_PASSWD, passwd, sizeof(passwd));
+	int r = users_path_below(root, alt ? USERS_ALT_PASSWD : USERS_PASSWD, passwd,
+				 sizeof(passwd));
 
 	if (r >= 0)
-		r = path_below(root, alt ? USERS_ALT_GROUP : USERS_GROUP, group, sizeof(group));
+		r = users_path_below(root, alt ? USERS_ALT_GROUP : USERS_GROUP, group,
+				     sizeof(group));
 	for (size_t i = 0; r >= 0 && i < db->n_users; i++)
 		if (alt || !managed(db, db->users[i].name, h->managed_group))
 			r = entry_add(h, db->users[i].name, passwd,
@@ -301,7 +291,7 @@ static int scan_units(struct names_host *h, const char *root, struct diag_list *
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(unit_dirs); i++) {
 		bool again = false;
 
-		r = path_below(root, unit_dirs[i], dir, sizeof(dir));
+		r = users_path_below(root, unit_dirs[i], dir, sizeof(dir));
 		if (r < 0)
 			return r;
 		if (stat(dir, &seen[i]) < 0) {

@@ -55,8 +55,7 @@ bool users_name_valid(const char *name)
 	return !digits;
 }
 
-/* root + path; root NULL, "" or "/" is the real root. */
-static int path_below(const char *root, const char *path, char *buf, size_t size)
+int users_path_below(const char *root, const char *path, char *buf, size_t size)
 {
 	size_t n = root ? strlen(root) : 0;
 	int len;
@@ -328,9 +327,10 @@ int users_db_load(const char *root, enum users_source source, struct users_db **
 	struct users_db *db;
 	int r;
 
-	r = path_below(root, alt ? USERS_ALT_PASSWD : USERS_PASSWD, passwd, sizeof(passwd));
+	r = users_path_below(root, alt ? USERS_ALT_PASSWD : USERS_PASSWD, passwd, sizeof(passwd));
 	if (r >= 0)
-		r = path_below(root, alt ? USERS_ALT_GROUP : USERS_GROUP, group, sizeof(group));
+		r = users_path_below(root, alt ? USERS_ALT_GROUP : USERS_GROUP, group,
+				     sizeof(group));
 	if (r < 0)
 		return r;
 	db = calloc(1, sizeof(*db));
@@ -454,7 +454,7 @@ int users_passwd_has_uid(const char *root, const char *path, uid_t uid,
 	uint32_t line_uid;
 	size_t len;
 	char *s;
-	int r = path_below(root, path, full, sizeof(full));
+	int r = users_path_below(root, path, full, sizeof(full));
 
 	if (r >= 0)
 		r = read_file(full, &buf, &len);
@@ -571,7 +571,7 @@ int users_defs_load(const char *root, struct users_defs *ret, struct diag_list *
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 	char *s;
-	int r = path_below(root, USERS_LOGIN_DEFS, path, sizeof(path));
+	int r = users_path_below(root, USERS_LOGIN_DEFS, path, sizeof(path));
 
 	if (r >= 0)
 		r = read_file(path, &buf, &len);
@@ -628,7 +628,7 @@ int users_subid_find(const char *root, const char *path, const char *name, uid_t
 
 	if (!users_name_valid(name))
 		return -EINVAL;
-	r = path_below(root, path, full, sizeof(full));
+	r = users_path_below(root, path, full, sizeof(full));
 	if (r >= 0)
 		r = read_file(full, &buf, &len);
 	if (r < 0)

@@ -88,6 +88,9 @@ struct users_subid_range {
 	uint32_t count;
 };
 
+/* root + path into buf (root NULL, "" or "/" is the real root): 0, or -ENAMETOOLONG. */
+int users_path_below(const char *root, const char *path, char *buf, size_t size);
+
 /* True for a name tailpod accepts in these files and as a workload: 1..USERS_NAME_MAX bytes of
  * [A-Za-z0-9_.-], an optional final '$', not starting with '-', not "." or "..", not all digits
  * (useradd and systemd refuse those: they read as uids). */
