@@ -226,9 +226,10 @@ static void log_fetch_facts(const struct config *c, const struct desired *d)
 		log_notice("recorded the host key of '%s' in %s (TAILPOD_SSH_ACCEPT_NEW=yes)",
 			   d->host_key_recorded, c->ssh_known_hosts);
 	if (d->fetch_unfiltered)
-		log_warning("the kernel refused the fetch's seccomp filter: the fetch ran as %s "
-			    "without it",
-			    c->fetch_user);
+		log_warning(
+			"no seccomp filter on this kernel (or under qemu-user): the fetch ran as "
+			"%s without it",
+			c->fetch_user);
 	if (d->repo_recreated)
 		log_warning("the local repository in %s was unreadable and has been rebuilt",
 			    c->state_dir);
