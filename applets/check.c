@@ -66,9 +66,9 @@ static int load_config(struct config **ret)
 	config_paths_init(&paths, NULL);
 	r = config_load(&paths, ret, &err);
 	if (r < 0 && err.line)
-		return log_error("%s:%u: %s", err.path, err.line, err.msg);
+		return log_error("%s:%u: %s", err.where, err.line, err.msg);
 	if (r < 0)
-		return log_error("%s: %s", err.path ? err.path : paths.config, err.msg);
+		return log_error("%s: %s", err.where ? err.where : paths.config, err.msg);
 	for (size_t i = 0; i < (*ret)->diags.n; i++)
 		log_warning("%s:%u: %s", (*ret)->diags.items[i].path, (*ret)->diags.items[i].line,
 			    (*ret)->diags.items[i].msg);

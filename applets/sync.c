@@ -94,9 +94,9 @@ static int load_config(struct config **ret)
 	r = config_load(&paths, &c, &err);
 	if (r < 0) {
 		if (err.line)
-			log_error("%s:%u: %s", err.path, err.line, err.msg);
+			log_error("%s:%u: %s", err.where, err.line, err.msg);
 		else
-			log_error("%s: %s", err.path ? err.path : paths.config, err.msg);
+			log_error("%s: %s", err.where ? err.where : paths.config, err.msg);
 		return r;
 	}
 	for (size_t i = 0; i < c->diags.n; i++)
@@ -105,7 +105,7 @@ static int load_config(struct config **ret)
 	if (c->source == CONFIG_SOURCE_QUADSYNC)
 		log_notice("no %s: using quadsync's settings from %s", CONFIG_PATH, c->source_path);
 	if (config_require_git(c, &err) < 0) {
-		log_error("%s: %s", err.path ? err.path : paths.config, err.msg);
+		log_error("%s: %s", err.where ? err.where : paths.config, err.msg);
 		config_free(c);
 		return -EINVAL;
 	}
@@ -249,7 +249,7 @@ static int fetch_only(const struct config *c)
 	r = desired_fetch(c, &d, &diags, &err);
 	log_host_key_notes(c, &d);
 	if (r < 0) {
-		log_error("%s", err.message);
+		log_error("%s", err.msg);
 		status = fetch_failure_status(err.failure);
 		goto out;
 	}
@@ -423,8 +423,8 @@ static int sync_run(const struct config *c)
 	r = desired_fetch(c, &d, &diags, &err);
 	log_host_key_notes(c, &d);
 	if (r < 0) {
-		log_error("%s", err.message);
-		sync_report(&ctx, "fetch-failed", err.message, arg_json);
+		log_error("%s", err.msg);
+		sync_report(&ctx, "fetch-failed", err.msg, arg_json);
 		status = fetch_failure_status(err.failure);
 	} else {
 		ctx.desired = &d;

@@ -115,10 +115,10 @@ static int fail(struct config_error *err, const struct origin *o, int r, const c
 
 	if (!err)
 		return r;
-	*err = (struct config_error){.path = o->path, .line = o->line};
+	*err = (struct config_error){.where = o->path, .line = o->line};
 	snprintf(err->key, sizeof(err->key), "%s", o->key ? o->key : "");
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	error_detail_vset(err, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -447,7 +447,7 @@ static int read_checked(const char *path, uid_t owner, struct envfile **ret,
 	r = envfile_parse_fd(path, fd, ret, &eerr);
 	if (r < 0) {
 		o.line = eerr.line;
-		return fail(err, &o, r, "%s", eerr.msg ? eerr.msg : strerror(-r));
+		return fail(err, &o, r, "%s", eerr.msg[0] ? eerr.msg : strerror(-r));
 	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "diag.h"
+#include "error.h"
 
 #define CONFIG_PATH	     "/etc/tailpod/config.env"
 #define CONFIG_QUADSYNC_PATH "/etc/quadsync/config.env"
@@ -21,7 +22,6 @@
 
 enum {
 	CONFIG_KEY_MAX = 64,	    /* bytes of a key kept in struct config_error */
-	CONFIG_MSG_MAX = 512,	    /* bytes of an error message */
 	CONFIG_PROTECTED_MAX = 256, /* names in TAILPOD_PROTECTED_USERS */
 	CONFIG_NAME_MAX = 32,	    /* bytes in a user or group name (UT_NAMESIZE) */
 	CONFIG_URL_MAX = 2048,	    /* bytes in TAILPOD_GIT_URL, as GITREPO_URL_MAX */
@@ -86,14 +86,12 @@ struct config_paths {
 	uid_t owner;		     /* the only owner the files may have: 0 */
 };
 
-/* Failure details: path is borrowed (from the config_paths given, or from the config), line 0
- * when the failure is not tied to a line, key "" when not tied to a key. msg is lowercase with no
- * final period; an applet logs "PATH:LINE: MSG" (or "PATH: MSG" for line 0). */
+/* Failure details: where is the file's path, borrowed (from the config_paths given, or from the
+ * config), line 0 when the failure is not tied to a line, key "" when not tied to a key. msg is
+ * lowercase with no final period; an applet logs "PATH:LINE: MSG" (or "PATH: MSG" for line 0). */
 struct config_error {
-	const char *path;
-	unsigned line;
+	ERROR_DETAIL_MEMBERS;
 	char key[CONFIG_KEY_MAX];
-	char msg[CONFIG_MSG_MAX];
 };
 
 /* Fill paths with the real locations; override (the --config argument) may be NULL. */

@@ -53,7 +53,7 @@ static int fail(struct desired_error *err, enum gitrepo_failure failure, int r, 
 
 	err->failure = failure;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	error_detail_vset(err, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -148,7 +148,7 @@ static int accept_new_host(struct ssh_ctx *ctx, const char *host, unsigned port,
 
 		if (port != 22)
 			snprintf(port_opt, sizeof(port_opt), "-p %u ", port);
-		/* Short: gitrepo keeps GITREPO_ERROR_MAX / 2 bytes of it. */
+		/* Short: gitrepo keeps ERROR_MSG_MAX / 2 bytes of it. */
 		snprintf(msg, msg_size,
 			 "host '%s' is not in %s and TAILPOD_SSH_ACCEPT_NEW=no: add its keys as "
 			 "'ssh-keyscan %s-t ecdsa,rsa %s' prints them, fingerprints checked",
@@ -367,7 +367,7 @@ static int fetch_jailed(const struct config *c, struct fetchjail_opts *jail, str
 	int r = fetchjail_run(jail, &res, diags, &gerr);
 
 	if (r < 0)
-		return fail(err, gerr.failure, r, "%s", gerr.message);
+		return fail(err, gerr.failure, r, "%s", gerr.msg);
 	if (jail->new_hostkey->host[0]) {
 		r = record_new_host(c, jail->new_hostkey, d, err);
 		if (r < 0) {

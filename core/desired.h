@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "error.h"
 #include "gitrepo.h"
 #include "hash.h"
 #include "known_hosts.h"
@@ -39,8 +40,8 @@ struct desired {
 /* Why desired_fetch failed: a fetch failure keeps gitrepo's class (NETWORK and TIMEOUT are
  * temporary); a local one (token, key, state directory) is GITREPO_FAIL_CONFIG or _LOCAL. */
 struct desired_error {
+	ERROR_DETAIL_MEMBERS;
 	enum gitrepo_failure failure;
-	char message[GITREPO_ERROR_MAX];
 };
 
 /*

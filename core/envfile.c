@@ -130,8 +130,10 @@ const char *envfile_get(const struct envfile *ef, const char *key)
 
 static int parse_fail(struct parser *p, int r, unsigned line, const char *msg)
 {
-	if (p->err)
-		*p->err = (struct envfile_error){.name = p->name, .line = line, .msg = msg};
+	if (p->err) {
+		*p->err = (struct envfile_error){.where = p->name, .line = line};
+		error_detail_set(p->err, "%s", msg);
+	}
 	p->failed = true;
 	return r;
 }
@@ -449,7 +451,7 @@ out:
 	free(p.value);
 	if (r < 0) {
 		if (err && !p.failed)
-			*err = (struct envfile_error){.name = name};
+			*err = (struct envfile_error){.where = name};
 		envfile_free(p.ef);
 		return r;
 	}
@@ -503,12 +505,12 @@ int envfile_parse_fd(const char *name, int fd, struct envfile **ret, struct envf
 
 	r = read_bounded(fd, ENVFILE_FILE_MAX, &buf, &size);
 	if (r < 0) {
-		if (err)
-			*err = (struct envfile_error){
-				.name = name,
-				.msg = r == -E2BIG
-					       ? "file larger than 1048576 bytes (ENVFILE_FILE_MAX)"
-					       : NULL};
+		if (err) {
+			*err = (struct envfile_error){.where = name};
+			if (r == -E2BIG)
+				error_detail_set(
+					err, "file larger than 1048576 bytes (ENVFILE_FILE_MAX)");
+		}
 		return r;
 	}
 	r = envfile_parse(name, buf, size, ret, err);
@@ -524,7 +526,7 @@ int envfile_parse_path(const char *path, struct envfile **ret, struct envfile_er
 
 	if (r < 0) {
 		if (err)
-			*err = (struct envfile_error){.name = path};
+			*err = (struct envfile_error){.where = path};
 		return r;
 	}
 	return envfile_parse_fd(path, fd, ret, err);

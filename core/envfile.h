@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "error.h"
+
 /* Input bounds. Each error message names the bound it hit. */
 enum {
 	ENVFILE_FILE_MAX = 1024 * 1024, /* bytes in one file */
@@ -38,12 +40,10 @@ struct envfile {
 	size_t n_diags_dropped;
 };
 
-/* Where and why a parse failed; msg is NULL when the errno says it all, line 0 when the failure
- * is not tied to a line. */
+/* Where and why a parse failed: where is the name passed in, msg "" when the errno says it all,
+ * line 0 when the failure is not tied to a line. */
 struct envfile_error {
-	const char *name;
-	unsigned line;
-	const char *msg;
+	ERROR_DETAIL_MEMBERS;
 };
 
 /* err may be NULL; it is filled on failure only. Invalid UTF-8 and NUL bytes return -EBADMSG,

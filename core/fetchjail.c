@@ -59,7 +59,7 @@ struct wire_result {
 	uint32_t notes_dropped; /* known_hosts notes past KNOWN_HOSTS_NOTES_MAX */
 	char commit[GITREPO_OID_HEX_SIZE];
 	char previous[GITREPO_OID_HEX_SIZE];
-	char message[GITREPO_ERROR_MAX];
+	char message[ERROR_MSG_MAX];
 };
 
 static int set_error(struct gitrepo_error *err, enum gitrepo_failure failure, int r,
@@ -72,7 +72,7 @@ static int set_error(struct gitrepo_error *err, enum gitrepo_failure failure, in
 
 	err->failure = failure;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	error_detail_vset(err, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -261,7 +261,7 @@ static void child_work(const struct fetchjail_opts *o, struct wire_result *w)
 		w->fetch_r = gitrepo_fetch(o->fetch, &res, &gerr);
 	if (w->fetch_r < 0) {
 		w->failure = gerr.failure;
-		memcpy(w->message, gerr.message, sizeof(w->message));
+		memcpy(w->message, gerr.msg, sizeof(w->message));
 		return;
 	}
 	memcpy(w->commit, res.commit, sizeof(w->commit));

@@ -48,7 +48,7 @@ struct fetch_ctx {
 	bool too_big; /* the remote sent more than opts->max_bytes */
 	bool hostkey_refused;
 	bool no_credentials;
-	char hostkey_msg[GITREPO_ERROR_MAX / 2];
+	char hostkey_msg[ERROR_MSG_MAX / 2];
 };
 
 static void set_error(struct gitrepo_error *err, enum gitrepo_failure failure, const char *fmt, ...)
@@ -60,7 +60,7 @@ static void set_error(struct gitrepo_error *err, enum gitrepo_failure failure, c
 
 	err->failure = failure;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	error_detail_vset(err, fmt, ap);
 	va_end(ap);
 }
 

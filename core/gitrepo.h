@@ -9,9 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "error.h"
+
 enum {
 	GITREPO_OID_HEX_SIZE = 41, /* 40 hex digits of a SHA-1 object id and a NUL */
-	GITREPO_ERROR_MAX = 512,
 	GITREPO_BRANCH_MAX = 200,
 	GITREPO_URL_MAX = 2048,
 	/* Objects are parsed whole, so their sizes are read from the object header first. */
@@ -33,8 +34,8 @@ enum gitrepo_failure {
 };
 
 struct gitrepo_error {
+	ERROR_DETAIL_MEMBERS;
 	enum gitrepo_failure failure;
-	char message[GITREPO_ERROR_MAX];
 };
 
 /* Signs data for ssh public-key authentication: a malloc'd raw signature, as libssh2 wants. */

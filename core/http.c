@@ -65,7 +65,7 @@ uint64_t http_now_ms(void)
 
 static int fail(struct http_error *err, int r, const char *msg)
 {
-	err->msg = msg;
+	error_detail_set(err, "%s", msg ? msg : "");
 	return r;
 }
 
@@ -299,6 +299,16 @@ static int tls_error(struct http_conn *c, const char **msg)
 	return -EPROTO;
 }
 
+static int tls_fail(struct http_conn *c, struct http_error *err)
+{
+	const char *msg = NULL;
+	int r = tls_error(c, &msg);
+
+	if (msg)
+		error_detail_set(err, "%s", msg);
+	return r;
+}
+
 static int tls_fill(void *ctx, unsigned char *buf, size_t len, const char **msg)
 {
 	struct http_conn *c = ctx;
@@ -332,7 +342,7 @@ static int tls_start(struct http_client *cl, struct http_conn *c, struct http_er
 	br_sslio_init(&c->io, &c->sc.eng, tls_low_read, c, tls_low_write, c);
 	cl->handshakes++;
 	if (br_sslio_flush(&c->io) < 0)
-		return tls_error(c, &err->msg);
+		return tls_fail(c, err);
 	c->tls_up = true;
 	return 0;
 }
@@ -462,7 +472,7 @@ static int exchange(struct http_client *cl, const struct http_request *req, cons
 	if (br_sslio_write_all(&c->io, head, head_len) < 0 ||
 	    (req->body_len && br_sslio_write_all(&c->io, req->body, req->body_len) < 0) ||
 	    br_sslio_flush(&c->io) < 0)
-		return tls_error(c, &err->msg);
+		return tls_fail(c, err);
 	rd->fill = tls_fill;
 	rd->ctx = c;
 	return http_response_read(rd, strcmp(req->method, "HEAD") == 0, cl->body_max, ret, ret_keep,
@@ -487,7 +497,7 @@ int http_client_request(struct http_client *cl, const struct http_request *req,
 	int r;
 
 	err = err ? err : &dummy;
-	err->msg = NULL;
+	*err = (struct http_error){0};
 	r = request_check(req, &u, err);
 	if (r < 0)
 		return r;
@@ -551,7 +561,7 @@ int http_client_new(const struct http_client_opts *opts, struct http_client **re
 	int r;
 
 	err = err ? err : &dummy;
-	err->msg = NULL;
+	*err = (struct http_error){0};
 	if (!opts->ca_file || opts->body_max == 0 || opts->body_max > HTTP_BODY_MAX ||
 	    opts->connect_timeout_ms == 0)
 		return fail(err, -EINVAL, "invalid HTTP client options");

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 /* Bounds. Each error message names the bound it hit. */
 enum {
 	HTTP_CA_FILE_MAX = 4 * 1024 * 1024, /* bytes in a CA bundle */
@@ -25,9 +27,9 @@ enum {
 	HTTP_INFORMATIONAL_MAX = 8,	    /* 1xx answers skipped before the final one */
 };
 
-/* Why a call failed: a static message, NULL when the errno says it all. */
+/* Why a call failed: msg "" when the errno says it all. */
 struct http_error {
-	const char *msg;
+	ERROR_DETAIL_MEMBERS;
 };
 
 /* A parsed https:// (or, for proxies, http://) URL; host without brackets. */

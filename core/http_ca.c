@@ -109,7 +109,7 @@ static int ca_add_cert(struct ca_parse *p, struct http_error *err)
 	if (!dn)
 		return -ENOMEM;
 	if (p->der_overflow) {
-		err->msg = "certificate in CA bundle larger than HTTP_CERT_MAX bytes";
+		error_detail_set(err, "certificate in CA bundle larger than HTTP_CERT_MAX bytes");
 		return -E2BIG;
 	}
 	br_x509_decoder_init(&dc, dn_append, dn);
@@ -120,7 +120,7 @@ static int ca_add_cert(struct ca_parse *p, struct http_error *err)
 		return 0;
 	}
 	if (p->out.n >= HTTP_CA_ANCHORS_MAX) {
-		err->msg = "more than HTTP_CA_ANCHORS_MAX certificates in CA bundle";
+		error_detail_set(err, "more than HTTP_CA_ANCHORS_MAX certificates in CA bundle");
 		return -E2BIG;
 	}
 	ta.flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
@@ -162,7 +162,7 @@ static int ca_event(struct ca_parse *p, int ev, struct http_error *err)
 		p->in_cert = false;
 		return ca_add_cert(p, err);
 	case BR_PEM_ERROR:
-		err->msg = "malformed PEM in CA bundle";
+		error_detail_set(err, "malformed PEM in CA bundle");
 		return -EBADMSG;
 	default:
 		return 0;
@@ -172,7 +172,7 @@ static int ca_event(struct ca_parse *p, int ev, struct http_error *err)
 static int ca_push(struct ca_parse *p, const unsigned char *buf, size_t len, struct http_error *err)
 {
 	if (len > HTTP_CA_FILE_MAX - p->total) {
-		err->msg = "CA bundle larger than HTTP_CA_FILE_MAX bytes";
+		error_detail_set(err, "CA bundle larger than HTTP_CA_FILE_MAX bytes");
 		return -E2BIG;
 	}
 	p->total += len;
@@ -203,11 +203,11 @@ static int ca_finish(struct ca_parse *p, struct http_anchors *ret, struct http_e
 	int r = ca_push(p, (const unsigned char *)"\n", 1, err);
 
 	if (r >= 0 && p->in_cert) {
-		err->msg = "CA bundle ends inside a certificate";
+		error_detail_set(err, "CA bundle ends inside a certificate");
 		r = -EBADMSG;
 	}
 	if (r >= 0 && p->out.n == 0) {
-		err->msg = "no usable certificate in CA bundle";
+		error_detail_set(err, "no usable certificate in CA bundle");
 		r = -ENOKEY;
 	}
 	if (r < 0) {
@@ -235,7 +235,7 @@ int http_anchors_parse(const void *buf, size_t len, struct http_anchors *ret,
 	int r;
 
 	err = err ? err : &dummy;
-	err->msg = NULL;
+	*err = (struct http_error){0};
 	if (!p)
 		return -ENOMEM;
 	r = ca_push(p, buf, len, err);
@@ -255,7 +255,7 @@ int http_anchors_load(const char *path, struct http_anchors *ret, struct http_er
 	int r = 0;
 
 	err = err ? err : &dummy;
-	err->msg = NULL;
+	*err = (struct http_error){0};
 	if (!p || !chunk)
 		return -ENOMEM;
 	/* Followed on purpose: Fedora's ca-bundle.crt is a symlink into /etc/pki/ca-trust. */

@@ -37,7 +37,7 @@ struct head {
 
 static int fail(struct http_error *err, int r, const char *msg)
 {
-	err->msg = msg;
+	error_detail_set(err, "%s", msg ? msg : "");
 	return r;
 }
 

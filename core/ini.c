@@ -185,8 +185,10 @@ int ini_line_insert(struct ini *ini, struct ini_section *s, size_t pos, struct i
 
 static int parse_fail(struct parser *p, int r, unsigned line, const char *msg)
 {
-	if (p->err)
-		*p->err = (struct ini_error){.name = p->name, .line = line, .msg = msg};
+	if (p->err) {
+		*p->err = (struct ini_error){.where = p->name, .line = line};
+		error_detail_set(p->err, "%s", msg);
+	}
 	p->failed = true;
 	return r;
 }
@@ -399,7 +401,7 @@ out:
 	free(p.logical);
 	if (r < 0) {
 		if (err && !p.failed)
-			*err = (struct ini_error){.name = name};
+			*err = (struct ini_error){.where = name};
 		ini_free(p.ini);
 		return r;
 	}
@@ -442,11 +444,12 @@ int ini_parse_fd(const char *name, int fd, struct ini **ret, struct ini_error *e
 
 	r = read_bounded(fd, INI_FILE_MAX, &buf, &size);
 	if (r < 0) {
-		if (err)
-			*err = (struct ini_error){
-				.name = name,
-				.msg = r == -E2BIG ? "file larger than 1048576 bytes (INI_FILE_MAX)"
-						   : NULL};
+		if (err) {
+			*err = (struct ini_error){.where = name};
+			if (r == -E2BIG)
+				error_detail_set(err,
+						 "file larger than 1048576 bytes (INI_FILE_MAX)");
+		}
 		return r;
 	}
 	return ini_parse(name, buf, size, ret, err);
@@ -459,7 +462,7 @@ int ini_parse_path(const char *path, struct ini **ret, struct ini_error *err)
 
 	if (r < 0) {
 		if (err)
-			*err = (struct ini_error){.name = path};
+			*err = (struct ini_error){.where = path};
 		return r;
 	}
 	return ini_parse_fd(path, fd, ret, err);

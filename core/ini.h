@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "error.h"
+
 /* Input bounds. Each error message names the bound it hit. */
 enum {
 	INI_FILE_MAX = 1024 * 1024, /* bytes in one file */
@@ -58,12 +60,11 @@ struct ini {
 	const char *eol;  /* "\n", or "\r\n" if the source's first line ended so: used by edits */
 };
 
-/* Where and why a parse failed. msg is a static string, NULL when the errno says it all
- * (-ENOMEM, read errors); line is 0 when the failure is not tied to a line. */
+/* Where and why a parse failed: where is the name passed in, for "name:line: msg"; msg is ""
+ * when the errno says it all (-ENOMEM, read errors); line is 0 when the failure is not tied to a
+ * line. */
 struct ini_error {
-	const char *name; /* the name passed in, for "name:line: msg" */
-	unsigned line;
-	const char *msg;
+	ERROR_DETAIL_MEMBERS;
 };
 
 enum {

@@ -31,7 +31,7 @@ struct parser {
 static int fail(struct parser *p, int r, const char *msg)
 {
 	p->err.offset = p->pos;
-	p->err.msg = msg;
+	error_detail_set(&p->err, "%s", msg ? msg : "");
 	return r;
 }
 

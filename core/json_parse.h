@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "error.h"
+
 /* Input bounds. Each error message names the bound it hit (-E2BIG). */
 enum {
 	JSON_PARSE_INPUT_MAX = 1024 * 1024, /* bytes in one document */
@@ -17,10 +19,10 @@ enum {
 	JSON_PARSE_VALUES_MAX = 65536,	    /* values in one document, members' keys not counted */
 };
 
-/* Where and why a parse failed: offset is the byte where it was noticed, msg a static string. */
+/* Where and why a parse failed: offset is the byte where it was noticed. */
 struct json_parse_error {
+	ERROR_DETAIL_MEMBERS;
 	size_t offset;
-	const char *msg;
 };
 
 /* One wanted member of the top-level object. key is set by the caller; value is NULL when the

@@ -227,7 +227,7 @@ static int scan_file(struct names_host *h, int dirfd, const char *name, const ch
 		return r;
 	if (r < 0)
 		return diag_add(diags, path, NULL, err.line ? err.line : 1, "%s, ignoring",
-				err.msg ? err.msg : strerror(-r));
+				err.msg[0] ? err.msg : strerror(-r));
 	r = add_unit_doc(h, doc, unit, path);
 	ini_free(doc);
 	return r;

@@ -107,7 +107,7 @@ struct ini *spec_parse(const struct spec_src *src, const char *data, size_t size
 
 	if (r < 0) {
 		diag_add(diags, src->label, src->path, err.line ? err.line : 1, "%s",
-			 err.msg ? err.msg : strerror(-r));
+			 err.msg[0] ? err.msg : strerror(-r));
 		return NULL;
 	}
 	return ini;

@@ -124,7 +124,7 @@ static int finish_text(struct spec_builder *b, const struct spec_src *src, const
 		*ret = NULL;
 		return diag_add(b->diags, src->label, src->path, 1,
 				"merged file does not parse (line %u: %s)", err.line,
-				err.msg ? err.msg : "error");
+				err.msg[0] ? err.msg : "error");
 	}
 	return 0;
 }

@@ -86,7 +86,7 @@ static void error_set(struct systemd_error *err, int status, bool timed_out, con
 	err->status = status;
 	err->timed_out = timed_out;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	error_detail_vset(err, fmt, ap);
 	va_end(ap);
 }
 

@@ -13,12 +13,13 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "error.h"
+
 enum {
 	SYSTEMD_TIMEOUT_MS = 90000,	 /* per command: systemd's own default start timeout */
 	SYSTEMD_USERDEL_TRIES = 5,	 /* userdel attempts while it answers "busy" */
 	SYSTEMD_USERDEL_RETRY_MS = 2000, /* between those attempts */
 	SYSTEMD_USERDEL_BUSY = 8,	 /* userdel's exit status for a user still logged in */
-	SYSTEMD_MSG_MAX = 512,		 /* bytes of struct systemd_error.msg */
 	SYSTEMD_UNIT_MAX = 255,		 /* bytes in a unit name */
 	SYSTEMD_PATH_MAX = 4096,
 };
@@ -43,9 +44,9 @@ struct systemd_cmds {
 /* Why a command failed: msg reads "useradd: exited with status 9: useradd: user 'web' already
  * exists" (program, what happened, the first line of its stderr), lowercase, no final period. */
 struct systemd_error {
+	ERROR_DETAIL_MEMBERS;
 	int status; /* exit status, -1 when it did not exit (signal, timeout, never ran) */
 	bool timed_out;
-	char msg[SYSTEMD_MSG_MAX];
 };
 
 void systemd_cmds_init(struct systemd_cmds *c);

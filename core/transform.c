@@ -39,7 +39,7 @@ static struct ini *parse_or_diag(const struct repo_file *f, const char *label,
 
 	if (r < 0) {
 		diag_add(diags, label, f->path, err.line ? err.line : 1, "%s",
-			 err.msg ? err.msg : strerror(-r));
+			 err.msg[0] ? err.msg : strerror(-r));
 		return NULL;
 	}
 	return ini;

@@ -62,7 +62,7 @@ static int userfs_fail(struct userfs_error *err, int r, const char *fmt, ...)
 		return r;
 	err->err = r;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	error_detail_vset(err, fmt, ap);
 	va_end(ap);
 	return r;
 }

@@ -13,10 +13,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "error.h"
+
 enum {
 	USERFS_TIMEOUT_MS = 30000,	   /* the writing child, all files together */
 	USERFS_FILE_MAX = 4 * 1024 * 1024, /* bytes of one file compared or written */
-	USERFS_MSG_MAX = 512,		   /* bytes of struct userfs_error.msg */
 	USERFS_OPS_MAX = 4096,		   /* writes plus removes in one job */
 	USERFS_HOME_MODE = 0700,	   /* the home, set by userfs_home_make_private() */
 	USERFS_DIR_MODE = 0700,		   /* directories the writer creates */
@@ -57,8 +58,8 @@ struct userfs_job {
  * home first when one is at fault,
  * lowercase, no final period. err may be NULL in every call below; it is filled on failure only. */
 struct userfs_error {
+	ERROR_DETAIL_MEMBERS;
 	int err; /* the negative errno returned */
-	char msg[USERFS_MSG_MAX];
 };
 
 /* Open home (an absolute path from the passwd entry; its parent components are trusted, the last

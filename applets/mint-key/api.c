@@ -139,7 +139,7 @@ int mint_settings_load(const char *path, bool trust_env, struct mint_settings *r
 	r = envfile_parse_fd(path, fd, &ef, &eerr);
 	if (r < 0)
 		return log_error_errno(r, "%s:%u: %s", path, eerr.line,
-				       eerr.msg ? eerr.msg : "cannot parse");
+				       eerr.msg[0] ? eerr.msg : "cannot parse");
 	s.ef = ef;
 	s.client_id = setting(&s, false, "TS_API_CLIENT_ID");
 	s.client_secret = setting(&s, false, "TS_API_CLIENT_SECRET");
@@ -288,7 +288,8 @@ static int api_post(struct api *a, const char *step, const struct http_request *
 		bool again = attempt < API_ATTEMPTS_MAX;
 
 		if (r < 0 && !(again && net_retryable(r))) {
-			log_error_errno(r, "%s: %s%s", step, err.msg ? err.msg : "request failed",
+			log_error_errno(r, "%s: %s%s", step,
+					err.msg[0] ? err.msg : "request failed",
 					attempt > 1 ? " (after retries)" : "");
 			return EXIT_TEMPFAIL;
 		}
@@ -316,12 +317,12 @@ static int api_post(struct api *a, const char *step, const struct http_request *
 					  resp.status, msg, attempt);
 			else
 				log_error_errno(r, "%s: %s (gave up after %d attempts)", step,
-						err.msg ? err.msg : "request failed", attempt);
+						err.msg[0] ? err.msg : "request failed", attempt);
 			http_response_release(&resp);
 			return EXIT_TEMPFAIL;
 		}
 		log_notice("%s: %s, retrying in %llu ms", step,
-			   r >= 0 ? "server busy" : (err.msg ? err.msg : "network error"),
+			   r >= 0 ? "server busy" : (err.msg[0] ? err.msg : "network error"),
 			   (unsigned long long)wait);
 		http_response_release(&resp);
 		sleep_ms(wait);
@@ -431,8 +432,8 @@ int mint_api_mint(const struct mint_settings *s, const char *hostname, char *con
 	a.base_len = (int)strlen(s->api_url) - (*u.path ? 1 : 0);
 	r = http_client_new(&opts, &a.http, &err);
 	if (r < 0)
-		return log_error_errno(r, "%s%s%s", err.msg ? err.msg : "HTTPS setup failed",
-				       err.msg ? ": " : " with ", s->ca_file),
+		return log_error_errno(r, "%s%s%s", err.msg[0] ? err.msg : "HTTPS setup failed",
+				       err.msg[0] ? ": " : " with ", s->ca_file),
 		       EXIT_USAGE;
 	r = api_token(&a, &token);
 	if (r == EXIT_OK)

@@ -207,7 +207,7 @@ int mint_policy_load(const char *path, struct mint_policy *ret)
 	r = ini_parse_fd(path, fd, &ini, &ierr);
 	if (r < 0)
 		return log_error_errno(r, "%s:%u: %s", path, ierr.line,
-				       ierr.msg ? ierr.msg : "cannot parse");
+				       ierr.msg[0] ? ierr.msg : "cannot parse");
 	p.ini = ini;
 	r = policy_check_keys(ini, path);
 	if (r >= 0)

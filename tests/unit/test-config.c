@@ -87,7 +87,7 @@ static struct config *load_ok(struct fixture *fx)
 	int r = config_load(&fx->paths, &c, &err);
 
 	if (r < 0)
-		fail_msg("load failed: %d: %s:%u: %s", r, err.path ? err.path : "-", err.line,
+		fail_msg("load failed: %d: %s:%u: %s", r, err.where ? err.where : "-", err.line,
 			 err.msg);
 	return c;
 }
@@ -108,7 +108,7 @@ static void assert_load_fails(struct fixture *fx, int r, const char *path, unsig
 	assert_int_equal(config_load(&fx->paths, &c, &err), r);
 	assert_ptr_equal(c, (struct config *)&assert_load_fails);
 	if (path)
-		assert_string_equal(err.path, path);
+		assert_string_equal(err.where, path);
 	assert_int_equal(err.line, line);
 	assert_string_equal(err.key, key);
 	if (!strstr(err.msg, msg))
@@ -180,7 +180,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c->source_path, fx->cfg);
 	assert_int_equal(c->diags.n, 0);
 	assert_int_equal(config_require_git(c, &err), -EINVAL);
-	assert_string_equal(err.path, fx->cfg);
+	assert_string_equal(err.where, fx->cfg);
 	assert_int_equal(err.line, 0);
 	assert_string_equal(err.key, "TAILPOD_GIT_URL");
 	assert_non_null(strstr(err.msg, "does not exist"));
@@ -665,7 +665,7 @@ static void test_migration_defaults(void **state)
 	write_file(fx->qs, "QUADSYNC_GIT_BRANCH=main\n", 0644);
 	c = load_ok(fx);
 	assert_int_equal(config_require_git(c, &err), -EINVAL);
-	assert_string_equal(err.path, fx->qs);
+	assert_string_equal(err.where, fx->qs);
 	assert_string_equal(err.msg, "QUADSYNC_GIT_URL is not set");
 	config_free(c);
 }

@@ -33,7 +33,8 @@ static struct envfile *parse_n(const char *buf, size_t n)
 	int r = envfile_parse("test.env", buf, n, &ef, &err);
 
 	if (r < 0)
-		fail_msg("parse failed: %d at line %u: %s", r, err.line, err.msg ? err.msg : "-");
+		fail_msg("parse failed: %d at line %u: %s", r, err.line,
+			 err.msg[0] ? err.msg : "-");
 	return ef;
 }
 
@@ -75,7 +76,7 @@ static void assert_parse_error(const char *buf, size_t n, int r, unsigned line, 
 
 	assert_int_equal(envfile_parse("test.env", buf, n, &ef, &err), r);
 	assert_ptr_equal(ef, (struct envfile *)&assert_parse_error);
-	assert_string_equal(err.name, "test.env");
+	assert_string_equal(err.where, "test.env");
 	assert_int_equal(err.line, line);
 	if (msg)
 		assert_string_equal(err.msg, msg);
@@ -358,7 +359,7 @@ static void assert_names_bound(const struct envfile_error *err, long value, cons
 {
 	char num[32];
 
-	assert_non_null(err->msg);
+	assert_true(err->msg[0]);
 	snprintf(num, sizeof(num), "%ld", value);
 	assert_non_null(strstr(err->msg, num));
 	assert_non_null(strstr(err->msg, name));
@@ -502,8 +503,8 @@ static void test_parse_path_and_fd(void **state)
 	assert_value(ef, "TOKEN", "s3cret");
 	ef = envfile_free(ef);
 	assert_int_equal(envfile_parse_path(link, &ef, &err), -ELOOP);
-	assert_string_equal(err.name, link);
-	assert_null(err.msg);
+	assert_string_equal(err.where, link);
+	assert_string_equal(err.msg, "");
 	assert_int_equal(envfile_parse_path(sub, &ef, &err), -EISDIR);
 	assert_int_equal(envfile_parse_path(fifo, &ef, &err), -EBADFD);
 	assert_int_equal(envfile_parse_path("/nonexistent/x", &ef, &err), -ENOENT);

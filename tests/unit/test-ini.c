@@ -27,7 +27,8 @@ static struct ini *parse_n(const char *buf, size_t n)
 	int r = ini_parse("test", buf, n, &ini, &err);
 
 	if (r < 0)
-		fail_msg("parse failed: %d at line %u: %s", r, err.line, err.msg ? err.msg : "-");
+		fail_msg("parse failed: %d at line %u: %s", r, err.line,
+			 err.msg[0] ? err.msg : "-");
 	return ini;
 }
 
@@ -365,7 +366,7 @@ static void test_errors(void **state)
 
 		assert_int_equal(ini_parse("web.container", c->input, n, &ini, &err), c->r);
 		assert_ptr_equal(ini, &cases);
-		assert_string_equal(err.name, "web.container");
+		assert_string_equal(err.where, "web.container");
 		assert_int_equal(err.line, c->line);
 		assert_string_equal(err.msg, c->msg);
 	}
@@ -375,7 +376,7 @@ static void assert_names_bound(const struct ini_error *err, long value, const ch
 {
 	char num[32];
 
-	assert_non_null(err->msg);
+	assert_true(err->msg[0]);
 	snprintf(num, sizeof(num), "%ld", value);
 	assert_non_null(strstr(err->msg, num));
 	assert_non_null(strstr(err->msg, name));
@@ -815,8 +816,8 @@ static void test_parse_path_and_fd(void **state)
 	assert_string_equal(ini_get(ini, "Container", "Image"), "docker.io/library/nginx:1.27");
 	ini = ini_free(ini);
 	assert_int_equal(ini_parse_path(link, &ini, &err), -ELOOP);
-	assert_string_equal(err.name, link);
-	assert_null(err.msg);
+	assert_string_equal(err.where, link);
+	assert_string_equal(err.msg, "");
 	assert_int_equal(ini_parse_path(sub, &ini, &err), -EISDIR);
 	assert_int_equal(ini_parse_path(fifo, &ini, &err), -EBADFD);
 	assert_int_equal(ini_parse_path("/nonexistent/x", &ini, &err), -ENOENT);
@@ -1086,7 +1087,7 @@ static void test_random_bytes(void **state)
 		r = ini_parse("fuzz", buf, n, &ini, &err);
 		if (r < 0) {
 			assert_int_equal(r, -EBADMSG);
-			assert_non_null(err.msg);
+			assert_true(err.msg[0]);
 			assert_true(err.line >= 1);
 			continue;
 		}

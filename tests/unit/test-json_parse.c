@@ -157,7 +157,7 @@ static void test_invalid_documents(void **state)
 		size_t n = strlen(bad[i]) + (i == ARRAY_SIZE(bad) - 1);
 		struct json_parse_error err = {0};
 		int r = json_parse_validate(bad[i], n, &err);
-		if (r != -EBADMSG || !err.msg)
+		if (r != -EBADMSG || !err.msg[0])
 			fail_msg("accepted or wrong error (%d): %s", r, bad[i]);
 	}
 }

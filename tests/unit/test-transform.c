@@ -27,7 +27,7 @@ static struct ini *parse(const char *text)
 	struct ini *ini = NULL;
 
 	if (ini_parse("t", text, strlen(text), &ini, &err) < 0)
-		fail_msg("parse failed at line %u: %s", err.line, err.msg ? err.msg : "-");
+		fail_msg("parse failed at line %u: %s", err.line, err.msg[0] ? err.msg : "-");
 	return ini;
 }
 

@@ -213,7 +213,7 @@ static void test_home_open_other_owner(void **state)
 {
 	struct fixture *fx = *state;
 	struct userfs_error err = {0};
-	char want[USERFS_MSG_MAX];
+	char want[ERROR_MSG_MAX];
 	int fd = -1;
 
 	assert_int_equal(userfs_home_open(fx->home, 1001, &fd, &err), -EPERM);
@@ -228,7 +228,7 @@ static void test_home_open_symlink(void **state)
 {
 	struct fixture *fx = *state;
 	struct userfs_error err = {0};
-	char link[128], want[USERFS_MSG_MAX];
+	char link[128], want[ERROR_MSG_MAX];
 	int fd = -1;
 
 	snprintf(link, sizeof(link), "%s/link", fx->base);
@@ -243,7 +243,7 @@ static void test_home_open_errors(void **state)
 {
 	struct fixture *fx = *state;
 	struct userfs_error err = {0};
-	char path[128], want[USERFS_MSG_MAX];
+	char path[128], want[ERROR_MSG_MAX];
 	int fd = -1;
 
 	snprintf(path, sizeof(path), "%s/file", fx->base);
@@ -265,7 +265,7 @@ static void test_home_private(void **state)
 {
 	struct fixture *fx = *state;
 	struct userfs_error err = {0};
-	char want[USERFS_MSG_MAX];
+	char want[ERROR_MSG_MAX];
 	struct stat st;
 	int path_fd;
 
@@ -672,7 +672,7 @@ static void test_apply_invalid(void **state)
 	const struct userfs_write too_big[] = {{"d", "f", "x", USERFS_FILE_MAX + 1}};
 	const struct userfs_remove bad_rm[] = {{"d", ".."}};
 	struct userfs_job job = job_of(fx, ok, 1, NULL, 0);
-	char want[USERFS_MSG_MAX];
+	char want[ERROR_MSG_MAX];
 
 	job.uid = 0;
 	assert_int_equal(userfs_apply(&job, &err), -EINVAL);
