@@ -82,7 +82,7 @@ static int load_config(struct config **ret)
 
 static void print_diags(const struct diag_list *diags, FILE *to)
 {
-	static char path[4 * DIAG_PATH_MAX], msg[4 * DIAG_MSG_MAX];
+	static char path[4 * PATH_MAX], msg[4 * DIAG_MSG_MAX];
 
 	for (size_t i = 0; i < diags->n; i++) {
 		log_escape(path, sizeof(path), diags->items[i].path);

@@ -65,10 +65,6 @@ static const struct applet_cli sync_cli = {
 	.max_args = 0,
 };
 
-enum {
-	SYNC_LOCK_NAME_MAX = 4096,
-};
-
 /* Exit status for a failed fetch: temporary ones are retried by the unit (75). */
 static int fetch_failure_status(enum gitrepo_failure failure)
 {
@@ -115,7 +111,7 @@ static int load_config(struct config **ret)
 
 static int take_lock(const struct config *c, struct lock *ret)
 {
-	char path[SYNC_LOCK_NAME_MAX];
+	char path[PATH_MAX];
 	pid_t holder = 0;
 	int r;
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "bounds.h"
 #include "diag.h"
 #include "error.h"
 
@@ -23,7 +24,6 @@
 enum {
 	CONFIG_KEY_MAX = 64,	    /* bytes of a key kept in struct config_error */
 	CONFIG_PROTECTED_MAX = 256, /* names in TAILPOD_PROTECTED_USERS */
-	CONFIG_NAME_MAX = 32,	    /* bytes in a user or group name (UT_NAMESIZE) */
 	CONFIG_URL_MAX = 2048,	    /* bytes in TAILPOD_GIT_URL, as GITREPO_URL_MAX */
 	CONFIG_BRANCH_MAX = 200,    /* bytes in TAILPOD_GIT_BRANCH, as GITREPO_BRANCH_MAX */
 	CONFIG_TIMEOUT_MAX = 3600,  /* seconds in TAILPOD_GIT_TIMEOUT */

@@ -152,13 +152,13 @@ const char *config_check_branch(const char *v)
 }
 
 /* Portable names as useradd and systemd accept them: [A-Za-z_][A-Za-z0-9_.-]*, an optional final
- * '$' (machine accounts), at most CONFIG_NAME_MAX bytes. */
+ * '$' (machine accounts), at most USER_NAME_MAX bytes. */
 const char *config_check_name(const char *v, size_t len)
 {
 	if (len == 0)
 		return "empty name";
-	if (len > CONFIG_NAME_MAX)
-		return "name longer than 32 bytes (CONFIG_NAME_MAX)";
+	if (len > USER_NAME_MAX)
+		return "name longer than 32 bytes (USER_NAME_MAX)";
 	for (size_t i = 0; i < len; i++) {
 		char ch = v[i];
 		bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';

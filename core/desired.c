@@ -257,7 +257,7 @@ static int record_new_host(const struct config *c, const struct fetchjail_hostke
 {
 	const char *file = c->ssh_known_hosts, *name;
 	_cleanup_close_ int dirfd = -1;
-	char dir[4096];
+	char dir[PATH_MAX];
 	int r;
 
 	if (!c->ssh_accept_new || !url_names_host(c->git_url, hk->host))
@@ -328,7 +328,7 @@ static int fetch_user(const struct config *c, struct fetchjail_opts *jail,
 static int prepare_fetch_dir(const struct config *c, const struct fetchjail_opts *jail, int *ret_fd,
 			     struct desired_error *err)
 {
-	char path[4096], parent[4096];
+	char path[PATH_MAX], parent[PATH_MAX];
 	_cleanup_close_ int parent_fd = -1;
 	const char *name;
 	int r = -ENAMETOOLONG;

@@ -18,7 +18,7 @@ static bool label_empty(const char *label)
 
 char *diag_path_join(const char *label, const char *relpath)
 {
-	char buf[DIAG_PATH_MAX];
+	char buf[PATH_MAX];
 
 	if (label_empty(label))
 		snprintf(buf, sizeof(buf), "%s", relpath ? relpath : "");

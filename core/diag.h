@@ -9,18 +9,19 @@
 
 #include <stddef.h>
 
+#include "bounds.h"
+
 enum {
-	DIAG_MAX = 100000,    /* diagnostics kept; more are only counted in n_dropped */
-	DIAG_MSG_MAX = 1024,  /* bytes in one message; longer ones are cut */
-	DIAG_PATH_MAX = 4096, /* bytes in one path (label included); longer ones are cut */
-	DIAG_QUOTE_MAX = 80,  /* bytes of a quoted user value inside a message (DIAG_QUOTE) */
+	DIAG_MAX = 100000,   /* diagnostics kept; more are only counted in n_dropped */
+	DIAG_MSG_MAX = 1024, /* bytes in one message; longer ones are cut */
+	DIAG_QUOTE_MAX = 80, /* bytes of a quoted user value inside a message (DIAG_QUOTE) */
 };
 
 /* printf arguments that quote at most DIAG_QUOTE_MAX bytes of s: "%.*s", DIAG_QUOTE(s). */
 #define DIAG_QUOTE(s) (int)DIAG_QUOTE_MAX, (s)
 
 struct diag {
-	char *path; /* as the user names it: label "/" relative path */
+	char *path; /* as the user names it: label "/" relative path, cut to PATH_MAX - 1 bytes */
 	unsigned line;
 	char *msg; /* lowercase, no final period */
 };

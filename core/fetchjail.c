@@ -41,7 +41,6 @@ enum frame_type {
 
 enum {
 	FRAME_PATH_MAX = 2 * REPO_NAME_MAX + 1, /* "DIR/NAME" */
-	FRAME_DIAG_PATH_MAX = 4096,
 	FRAME_DIAG_MSG_MAX = 1024,
 	CHILD_FD = 3, /* the pipe's write end in the child, every other descriptor closed */
 };
@@ -165,8 +164,8 @@ static int send_tree(const struct repo *repo, const struct diag_list *diags)
 		const struct diag *d = &diags->items[i];
 		size_t ml = strnlen(d->msg, FRAME_DIAG_MSG_MAX);
 
-		r = send_frame(FRAME_DIAG, d->path, strnlen(d->path, FRAME_DIAG_PATH_MAX), d->msg,
-			       ml, d->line);
+		r = send_frame(FRAME_DIAG, d->path, strnlen(d->path, PATH_MAX), d->msg, ml,
+			       d->line);
 	}
 	return r;
 }
@@ -413,7 +412,7 @@ static int take_file(struct reader *rd, const struct frame *f, struct repo *repo
 static int take_diag(struct reader *rd, const struct frame *f, struct diag_list *diags)
 {
 	char *path, *msg;
-	int r = read_pair(rd, f, FRAME_DIAG_PATH_MAX, FRAME_DIAG_MSG_MAX, &path, &msg);
+	int r = read_pair(rd, f, PATH_MAX, FRAME_DIAG_MSG_MAX, &path, &msg);
 
 	if (r < 0)
 		return r;

@@ -33,7 +33,6 @@
 enum {
 	GITREPO_CONNECT_TIMEOUT_MS_MAX = 30 * 1000, /* one TCP connect, within the whole timeout */
 	GITREPO_REF_MAX = GITREPO_BRANCH_MAX + 64,
-	GITREPO_PATH_MAX = PATH_MAX,
 	GITREPO_SSH_PORT = 22,
 	GITREPO_TIMEOUT_MAX_S = 24 * 3600, /* keeps the millisecond settings within an int */
 };
@@ -355,7 +354,7 @@ static int repo_create(const char *dir, git_repository **ret)
 /* Split "/a/b/repo.git" into an open parent directory and "repo.git". */
 static int open_parent(const char *path, int *ret_fd, const char **ret_base)
 {
-	char parent[GITREPO_PATH_MAX];
+	char parent[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 	size_t len;
 	int fd;
@@ -570,7 +569,7 @@ static int check_opts(const struct gitrepo_fetch_opts *o, char *head_ref, char *
 static int fetch_rebuilt(struct fetch_ctx *ctx, const char *head_ref, const char *local_ref,
 			 struct gitrepo_fetch_result *res, struct gitrepo_error *err)
 {
-	char fresh[GITREPO_PATH_MAX];
+	char fresh[PATH_MAX];
 	git_repository *repo = NULL;
 	bool replacing;
 	int r;

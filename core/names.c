@@ -53,7 +53,7 @@ struct names_host {
 	struct names_entry *v;
 	size_t n, n_alloc;
 	size_t n_unit_files;
-	char managed_group[USERS_NAME_MAX + 1];
+	char managed_group[USER_NAME_MAX + 1];
 };
 
 /* The unit directories of systemd's system manager, as systemd.unit(5) lists them for packages,
@@ -129,7 +129,7 @@ static bool managed_own_group(const struct users_db *etc, const struct users_gro
 static int add_db(struct names_host *h, const char *root, const struct users_db *db)
 {
 	bool alt = db->source == USERS_SOURCE_ALTFILES;
-	char passwd[NAMES_PATH_MAX], group[NAMES_PATH_MAX];
+	char passwd[PATH_MAX], group[PATH_MAX];
 	int r = users_path_below(root, alt ? USERS_ALT_PASSWD : USERS_PASSWD, passwd,
 				 sizeof(passwd));
 
@@ -176,7 +176,7 @@ static int add_unit_key(struct names_host *h, const struct ini *doc, const char 
 static int add_unit_doc(struct names_host *h, const struct ini *doc, const char *unit,
 			const char *path)
 {
-	char stem[USERS_NAME_MAX + 1];
+	char stem[USER_NAME_MAX + 1];
 	size_t len = strlen(unit) - strlen(".service");
 	int r = add_unit_key(h, doc, "User", NAMES_UNIT_USER, path);
 
@@ -240,7 +240,7 @@ static int scan_dir(struct names_host *h, int parentfd, const char *dir, const c
 static int scan_entry(struct names_host *h, int dirfd, const char *dir, const char *name,
 		      const char *unit, struct diag_list *diags)
 {
-	char path[NAMES_PATH_MAX], u[NAME_MAX + 1];
+	char path[PATH_MAX], u[NAME_MAX + 1];
 	int len = snprintf(path, sizeof(path), "%s/%s", dir, name);
 
 	if (len < 0 || (size_t)len >= sizeof(path))
@@ -285,7 +285,7 @@ static int scan_dir(struct names_host *h, int parentfd, const char *dir, const c
 static int scan_units(struct names_host *h, const char *root, struct diag_list *diags)
 {
 	struct stat seen[ARRAY_SIZE(unit_dirs)];
-	char dir[NAMES_PATH_MAX];
+	char dir[PATH_MAX];
 	int r = 0;
 
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(unit_dirs); i++) {

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bounds.h"
 #include "diag.h"
 #include "users.h"
 
@@ -27,7 +28,6 @@ enum {
 	NAMES_WHY_MAX = 512,		  /* bytes of a reason, room for a unit's path */
 	NAMES_UNIT_FILES_MAX = 16384,	  /* unit files and drop-ins read from all directories */
 	NAMES_UNIT_SIZE_MAX = 256 * 1024, /* bytes in one unit file; larger ones are skipped */
-	NAMES_PATH_MAX = 4096,		  /* bytes in root + a path */
 };
 
 /* What the host already uses, copied: the users databases it was built from may go. */

@@ -20,11 +20,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bounds.h"
 #include "diag.h"
 #include "repo.h"
 
 enum {
-	SPEC_USER_NAME_MAX = 32,  /* a workload name is a Linux user name */
 	SPEC_UNIT_NAME_MAX = 200, /* other names: room for a suffix and an extension in 255 */
 };
 
@@ -81,7 +81,7 @@ struct spec_set *spec_set_free(struct spec_set *set);
 const struct spec_workload *spec_set_find(const struct spec_set *set, const char *name);
 
 /* NULL when name is a valid workload (Linux user) name: [a-z_][a-z0-9_-]*, at most
- * SPEC_USER_NAME_MAX bytes, not ending in '-'; otherwise why not (a static string). Whether the
+ * USER_NAME_MAX bytes, not ending in '-'; otherwise why not (a static string). Whether the
  * host lets a workload have it (root, core, tailpod*, a host's user...) is core/names' rule: the
  * set keeps such a workload, and check reports it while sync refuses that workload alone. */
 const char *spec_user_name_problem(const char *name);

@@ -30,8 +30,8 @@ const char *spec_user_name_problem(const char *name)
 {
 	if (!*name || !name_chars_ok(name))
 		return "is not a valid user name ([a-z_][a-z0-9_-]*, not ending in '-')";
-	if (strlen(name) > SPEC_USER_NAME_MAX)
-		return "is longer than 32 characters, the user name limit (SPEC_USER_NAME_MAX)";
+	if (strlen(name) > USER_NAME_MAX)
+		return "is longer than 32 characters, the user name limit (USER_NAME_MAX)";
 	return NULL;
 }
 

@@ -25,7 +25,6 @@
 enum {
 	STATE_DIR_MODE = 0700,	  /* root only: the records say which users sync may delete */
 	STATE_RECORD_MODE = 0600, /* the same */
-	STATE_PATH_MAX = 4096,	  /* bytes of a path built from a configured directory */
 	/* bytes of a quadsync hashes/NAME file: 64 hex digits and some white space */
 	QUADSYNC_HASH_FILE_MAX = 4096,
 	NAMES_CHUNK = 4096, /* growth step of the string buffer while listing */
@@ -474,17 +473,17 @@ int state_list(int dirfd, char ***ret_names, size_t *ret_n)
 	return list_dir(dirfd, ret_names, ret_n);
 }
 
-static int quadsync_path(const char *dir, const char *name, char path[STATE_PATH_MAX])
+static int quadsync_path(const char *dir, const char *name, char path[PATH_MAX])
 {
-	int n = name ? snprintf(path, STATE_PATH_MAX, "%s/" HASHES_DIR "/%s", dir, name)
-		     : snprintf(path, STATE_PATH_MAX, "%s/" HASHES_DIR, dir);
+	int n = name ? snprintf(path, PATH_MAX, "%s/" HASHES_DIR "/%s", dir, name)
+		     : snprintf(path, PATH_MAX, "%s/" HASHES_DIR, dir);
 
-	return n < 0 || n >= STATE_PATH_MAX ? -ENAMETOOLONG : 0;
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
 int state_quadsync_list(const char *quadsync_state_dir, char ***ret_names, size_t *ret_n)
 {
-	char path[STATE_PATH_MAX];
+	char path[PATH_MAX];
 	_cleanup_close_ int fd = -1;
 	int r;
 
@@ -513,7 +512,7 @@ static bool is_space(char c)
 int state_quadsync_hash(const char *quadsync_state_dir, const char *name,
 			char ret_hex[STATE_HASH_HEX_SIZE])
 {
-	char path[STATE_PATH_MAX];
+	char path[PATH_MAX];
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t start = 0, len;

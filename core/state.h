@@ -31,10 +31,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "bounds.h"
 #include "spec.h"
 
 enum {
-	STATE_NAME_MAX = 32,	       /* bytes of a workload (user) name */
 	STATE_HASH_HEX_SIZE = 65,      /* 64 hex digits and a NUL */
 	STATE_COMMIT_HEX_SIZE = 41,    /* 40 hex digits and a NUL */
 	STATE_UNIT_MAX = 255,	       /* bytes of a unit or file name */
@@ -49,7 +49,7 @@ struct state_file {
 };
 
 struct state_record {
-	char name[STATE_NAME_MAX + 1];
+	char name[USER_NAME_MAX + 1];
 	char hash[STATE_HASH_HEX_SIZE];
 	char commit[STATE_COMMIT_HEX_SIZE];
 	char service[STATE_UNIT_MAX + 1];

@@ -217,7 +217,7 @@ int systemd_user_terminate(const struct systemd_cmds *c, const char *name,
 static int manager_run(const struct systemd_cmds *c, const char *verb, uid_t uid,
 		       struct systemd_error *err)
 {
-	char unit[UID_STR_MAX + 16], bus[SYSTEMD_PATH_MAX];
+	char unit[UID_STR_MAX + 16], bus[PATH_MAX];
 	const char *argv[] = {c->systemctl, verb, unit, NULL};
 	struct stat st;
 	int r;
@@ -274,7 +274,7 @@ static bool verb_takes_unit(const char *verb, bool *ret_known)
 int systemd_user_unit(const struct systemd_cmds *c, const char *name, const char *verb,
 		      const char *unit, struct systemd_error *err)
 {
-	char machine[USERS_NAME_MAX + 2];
+	char machine[USER_NAME_MAX + 2];
 	const char *argv[] = {c->systemctl, "--user", "-M", machine, verb, unit, NULL};
 	bool known, takes = verb_takes_unit(verb, &known);
 	int r = name_check("user", name, err);
@@ -318,7 +318,7 @@ static int cgroup_populated(const char *path)
 
 int systemd_unit_running(const struct systemd_cmds *c, uid_t uid, const char *unit)
 {
-	char path[SYSTEMD_PATH_MAX];
+	char path[PATH_MAX];
 	uint32_t u = (uint32_t)uid;
 	int n;
 
@@ -335,7 +335,7 @@ int systemd_unit_running(const struct systemd_cmds *c, uid_t uid, const char *un
 
 int systemd_manager_running(const struct systemd_cmds *c, uid_t uid)
 {
-	char path[SYSTEMD_PATH_MAX];
+	char path[PATH_MAX];
 	uint32_t u = (uint32_t)uid;
 	struct stat st;
 	int n, r;
@@ -358,7 +358,7 @@ int systemd_manager_running(const struct systemd_cmds *c, uid_t uid)
 
 int systemd_linger_enabled(const struct systemd_cmds *c, const char *name)
 {
-	char path[SYSTEMD_PATH_MAX];
+	char path[PATH_MAX];
 	struct stat st;
 	int n;
 

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "bounds.h"
 #include "error.h"
 
 enum {
@@ -21,7 +22,6 @@ enum {
 	SYSTEMD_USERDEL_RETRY_MS = 2000, /* between those attempts */
 	SYSTEMD_USERDEL_BUSY = 8,	 /* userdel's exit status for a user still logged in */
 	SYSTEMD_UNIT_MAX = 255,		 /* bytes in a unit name */
-	SYSTEMD_PATH_MAX = 4096,
 };
 
 /* What runs and where things are. Programs are bare names looked up in EXEC_SAFE_PATH, or

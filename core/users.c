@@ -38,7 +38,7 @@ bool users_name_valid(const char *name)
 	size_t n = strlen(name);
 	bool digits = true;
 
-	if (n == 0 || n > USERS_NAME_MAX || name[0] == '-' || strcmp(name, ".") == 0 ||
+	if (n == 0 || n > USER_NAME_MAX || name[0] == '-' || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0)
 		return false;
 	for (size_t i = 0; i < n; i++) {
@@ -322,7 +322,7 @@ static int group_load(struct users_db *db, const char *path)
 
 int users_db_load(const char *root, enum users_source source, struct users_db **ret)
 {
-	char passwd[USERS_PATH_MAX], group[USERS_PATH_MAX];
+	char passwd[PATH_MAX], group[PATH_MAX];
 	bool alt = source == USERS_SOURCE_ALTFILES;
 	struct users_db *db;
 	int r;
@@ -445,9 +445,9 @@ static bool passwd_line_uid(char *s, const char **ret_name, uint32_t *ret_uid)
 }
 
 int users_passwd_has_uid(const char *root, const char *path, uid_t uid,
-			 char ret_name[USERS_NAME_MAX + 1])
+			 char ret_name[USER_NAME_MAX + 1])
 {
-	char full[USERS_PATH_MAX];
+	char full[PATH_MAX];
 	_cleanup_free_ char *buf = NULL;
 	struct lines l = {.path = path};
 	const char *name;
@@ -466,7 +466,7 @@ int users_passwd_has_uid(const char *root, const char *path, uid_t uid,
 		if (!passwd_line_uid(s, &name, &line_uid) || line_uid != uid)
 			continue;
 		if (ret_name)
-			snprintf(ret_name, USERS_NAME_MAX + 1, "%s",
+			snprintf(ret_name, USER_NAME_MAX + 1, "%s",
 				 users_name_valid(name) ? name : "");
 		return 1;
 	}
@@ -565,7 +565,7 @@ static bool defs_consistent(const struct users_defs *d)
 
 int users_defs_load(const char *root, struct users_defs *ret, struct diag_list *diags)
 {
-	char path[USERS_PATH_MAX];
+	char path[PATH_MAX];
 	struct users_defs d = defs_default;
 	struct lines l = {.path = path, .diags = diags};
 	_cleanup_free_ char *buf = NULL;
@@ -619,7 +619,7 @@ static int subid_parse_line(struct lines *l, char *s, const char *name, uid_t ui
 int users_subid_find(const char *root, const char *path, const char *name, uid_t uid,
 		     struct users_subid_range *ret, struct diag_list *diags)
 {
-	char full[USERS_PATH_MAX];
+	char full[PATH_MAX];
 	struct lines l = {.path = full, .diags = diags};
 	_cleanup_free_ char *buf = NULL;
 	size_t len;

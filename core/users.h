@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bounds.h"
 #include "diag.h"
 
 #define USERS_PASSWD	 "/etc/passwd"
@@ -32,9 +33,7 @@ enum {
 	/* bytes in one line: the managed group's line lists every workload user */
 	USERS_LINE_MAX = 256 * 1024,
 	USERS_ENTRIES_MAX = 65536, /* users, groups or subid lines kept per file */
-	USERS_NAME_MAX = 32,	   /* bytes in a user or group name (UT_NAMESIZE) */
 	USERS_MEMBERS_MAX = 16384, /* members listed in one group line */
-	USERS_PATH_MAX = 4096,	   /* bytes in root + file path */
 };
 
 /* Which pair of files a users_db is read from. */
@@ -91,7 +90,7 @@ struct users_subid_range {
 /* root + path into buf (root NULL, "" or "/" is the real root): 0, or -ENAMETOOLONG. */
 int users_path_below(const char *root, const char *path, char *buf, size_t size);
 
-/* True for a name tailpod accepts in these files and as a workload: 1..USERS_NAME_MAX bytes of
+/* True for a name tailpod accepts in these files and as a workload: 1..USER_NAME_MAX bytes of
  * [A-Za-z0-9_.-], an optional final '$', not starting with '-', not "." or "..", not all digits
  * (useradd and systemd refuse those: they read as uids). */
 bool users_name_valid(const char *name);
@@ -122,7 +121,7 @@ int users_db_user_in_group(const struct users_db *db, const char *user, const ch
  * the db lookups it fails closed: any line whose third field is uid counts, however malformed
  * the rest, since the question is whether some account could be known by that uid. */
 int users_passwd_has_uid(const char *root, const char *path, uid_t uid,
-			 char ret_name[USERS_NAME_MAX + 1]);
+			 char ret_name[USER_NAME_MAX + 1]);
 
 /* Read login.defs below root into *ret. A missing file gives the defaults (and 0). Lines that are
  * not "KEY VALUE" with a known key and a valid number are skipped; a malformed value of a key

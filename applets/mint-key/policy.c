@@ -8,6 +8,7 @@
  */
 #include "mint-key.h"
 
+#include "bounds.h"
 #include "core.h"
 #include "fs.h"
 #include "ini.h"
@@ -324,7 +325,7 @@ int mint_rate_take(const struct mint_policy *p, const char *dir, uid_t uid)
 	if (p->rate_per_hour == 0)
 		return 0;
 	/* The parent (/run/tailpod) may not exist yet on a fresh boot. */
-	char parent[4096];
+	char parent[PATH_MAX];
 	snprintf(parent, sizeof(parent), "%s", dir);
 	char *slash = strrchr(parent, '/');
 	if (slash && slash != parent) {

@@ -110,7 +110,7 @@ static int reply_error(int fd, int status, const char *why)
 static int serve_identity_check(void)
 {
 	static const char *const files[] = {USERS_PASSWD, USERS_ALT_PASSWD};
-	char name[USERS_NAME_MAX + 1];
+	char name[USER_NAME_MAX + 1];
 	uid_t uid = getuid();
 
 	if (geteuid() != uid)

@@ -116,7 +116,7 @@ static void remove_files(const struct sync_current *cur, const struct users_user
 static int delete_user(struct sync_ctx *ctx, const struct users_user *u, struct sync_outcome *out)
 {
 	struct systemd_error err = {0};
-	char name[USERS_NAME_MAX + 1];
+	char name[USER_NAME_MAX + 1];
 
 	/* u points into ctx->db, which a reload would free. */
 	snprintf(name, sizeof(name), "%s", u->name);

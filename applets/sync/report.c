@@ -19,7 +19,6 @@
 #include <time.h>
 
 enum {
-	REPORT_PATH_MAX = 4096,
 	REPORT_METRIC_LINE = 160, /* bytes of one metrics line, the workload name included */
 };
 
@@ -99,7 +98,7 @@ static int status_document(const struct sync_ctx *ctx, const char *result, const
 /* Replace path (absolute) atomically; its directory must exist. */
 static int write_file(const char *path, const char *data, size_t len, mode_t mode)
 {
-	char dir[REPORT_PATH_MAX];
+	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 	_cleanup_close_ int dirfd = -1;
 
@@ -209,7 +208,7 @@ static void write_metrics(const struct sync_ctx *ctx, bool success)
 int sync_report(const struct sync_ctx *ctx, const char *result, const char *message, bool json)
 {
 	_cleanup_free_ char *doc = NULL;
-	char path[REPORT_PATH_MAX];
+	char path[PATH_MAX];
 	int r = status_document(ctx, result, message, &doc);
 
 	if (r < 0)

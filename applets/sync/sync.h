@@ -38,7 +38,7 @@ enum sync_result {
 };
 
 struct sync_outcome {
-	char name[STATE_NAME_MAX + 1];
+	char name[USER_NAME_MAX + 1];
 	enum sync_action action;
 	enum sync_result result;
 	char error[SYNC_ERROR_MAX];	/* "restart failed: systemctl: exited with status 1: ..." */
@@ -69,7 +69,7 @@ struct sync_ctx {
 
 /* A workload sync knows was deployed: a tailpod record, or quadsync's hashes/NAME only. */
 struct sync_current {
-	char name[STATE_NAME_MAX + 1];
+	char name[USER_NAME_MAX + 1];
 	bool has_record;    /* rec is loaded */
 	bool from_quadsync; /* quadsync deployed it; no tailpod record yet */
 	struct state_record rec;

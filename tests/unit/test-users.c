@@ -315,7 +315,7 @@ static void test_missing_and_altfiles(void **state)
 static void test_passwd_has_uid(void **state)
 {
 	const struct fixture *fx = *state;
-	char name[USERS_NAME_MAX + 1];
+	char name[USER_NAME_MAX + 1];
 
 	assert_int_equal(users_passwd_has_uid(fx->root, USERS_ALT_PASSWD, 61184, name), -ENOENT);
 	puts_(fx, USERS_PASSWD, passwd_ok);
