@@ -15,7 +15,7 @@
 #include "log.h"
 #include "names.h"
 #include "opt.h"
-#include "repo.h"
+#include "fileset.h"
 #include "spec.h"
 #include "users.h"
 
@@ -185,10 +185,10 @@ static int print_json(const struct spec_set *set, const struct spec_workload *re
 
 /* --- the checks ---------------------------------------------------------------------------- */
 
-static int load_transforms(const struct config *cfg, struct repo **ret, struct diag_list *diags)
+static int load_transforms(const struct config *cfg, struct fileset **ret, struct diag_list *diags)
 {
 	const char *dir = arg_transforms ? arg_transforms : cfg->transform_dir;
-	int r = repo_load_dir(dir, dir, REPO_LOAD_FLAT | REPO_LOAD_ALL, ret, diags);
+	int r = fileset_load_dir(dir, dir, FILESET_LOAD_FLAT | FILESET_LOAD_ALL, ret, diags);
 
 	/* A host without transforms has none; a directory named on the command line must exist. */
 	if (r == -ENOENT && !arg_transforms) {
@@ -301,14 +301,14 @@ static int run(const char *repo_dir, const struct config *cfg)
 		.transform_label = arg_transforms ? arg_transforms : cfg->transform_dir,
 	};
 	struct diag_list diags = {0};
-	struct repo *repo = NULL, *transforms = NULL;
+	struct fileset *repo = NULL, *transforms = NULL;
 	struct names_host *host = NULL;
 	struct spec_set *set = NULL;
 	int r, status = EXIT_FAIL;
 
 	if (load_host_names(cfg, &host) < 0)
 		return EXIT_USAGE;
-	r = repo_load_dir(repo_dir, repo_dir, 0, &repo, &diags);
+	r = fileset_load_dir(repo_dir, repo_dir, 0, &repo, &diags);
 	if (r < 0 && r != -E2BIG) {
 		log_error_errno(r, "cannot read the repository %s", repo_dir);
 		status = EXIT_USAGE;
@@ -338,8 +338,8 @@ static int run(const char *repo_dir, const struct config *cfg)
 out:
 	names_host_free(host);
 	spec_set_free(set);
-	repo_free(transforms);
-	repo_free(repo);
+	fileset_free(transforms);
+	fileset_free(repo);
 	diag_list_release(&diags);
 	return status;
 }

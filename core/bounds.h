@@ -11,6 +11,8 @@ enum {
 	/* Bytes in a user or group name, NUL not included: UT_NAMESIZE, what useradd accepts. A
 	 * workload name is a user name. */
 	USER_NAME_MAX = 32,
+	PORT_MAX = 65535, /* the largest TCP port: a URL's, a known_hosts "[host]:port"'s */
+	SSH_PORT = 22,	  /* the port ssh and known_hosts leave unsaid */
 };
 
 #endif

@@ -106,10 +106,11 @@ struct origin {
 	const char *key; /* as written in the file */
 };
 
-static int fail(struct config_error *err, const struct origin *o, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static int config_fail(struct config_error *err, const struct origin *o, int r, const char *fmt,
+		       ...) __attribute__((format(printf, 4, 5)));
 
-static int fail(struct config_error *err, const struct origin *o, int r, const char *fmt, ...)
+static int config_fail(struct config_error *err, const struct origin *o, int r, const char *fmt,
+		       ...)
 {
 	va_list ap;
 
@@ -174,7 +175,7 @@ static int set_names(struct config *c, const char *value, const struct origin *o
 	size_t n = 0, n_given = 0;
 
 	if (!buf || !names)
-		return fail(err, o, -ENOMEM, "out of memory");
+		return config_fail(err, o, -ENOMEM, "out of memory");
 	for (; n < ARRAY_SIZE(always_protected); n++)
 		names[n] = always_protected[n];
 	for (char *save = NULL, *tok = strtok_r(buf, " \t\n,", &save); tok;
@@ -182,12 +183,12 @@ static int set_names(struct config *c, const char *value, const struct origin *o
 		const char *why = config_check_name(tok, strlen(tok));
 
 		if (why)
-			return fail(err, o, -EINVAL, "invalid %s name '%.*s': %s", o->key,
-				    DIAG_QUOTE(tok), why);
+			return config_fail(err, o, -EINVAL, "invalid %s name '%.*s': %s", o->key,
+					   DIAG_QUOTE(tok), why);
 		if (++n_given > CONFIG_PROTECTED_MAX)
-			return fail(err, o, -EINVAL,
-				    "%s has more than %d names (CONFIG_PROTECTED_MAX)", o->key,
-				    CONFIG_PROTECTED_MAX);
+			return config_fail(err, o, -EINVAL,
+					   "%s has more than %d names (CONFIG_PROTECTED_MAX)",
+					   o->key, CONFIG_PROTECTED_MAX);
 		if (!name_listed(names, n, tok))
 			names[n++] = tok;
 	}
@@ -205,8 +206,8 @@ static int set_number(struct config *c, const struct key_def *def, const char *v
 	unsigned *slot = (unsigned *)(void *)((char *)c + def->offset);
 
 	if (config_parse_uint(value, def->min, def->max, slot))
-		return fail(err, o, -EINVAL, "invalid %s '%.*s': must be %u..%u %s", o->key,
-			    DIAG_QUOTE(value), def->min, def->max, def->unit);
+		return config_fail(err, o, -EINVAL, "invalid %s '%.*s': must be %u..%u %s", o->key,
+				   DIAG_QUOTE(value), def->min, def->max, def->unit);
 	return 0;
 }
 
@@ -217,8 +218,8 @@ static int set_bool(struct config *c, const struct key_def *def, const char *val
 	const char *why = config_parse_bool(value, slot);
 
 	if (why)
-		return fail(err, o, -EINVAL, "invalid %s '%.*s': %s", o->key, DIAG_QUOTE(value),
-			    why);
+		return config_fail(err, o, -EINVAL, "invalid %s '%.*s': %s", o->key,
+				   DIAG_QUOTE(value), why);
 	return 0;
 }
 
@@ -262,9 +263,9 @@ static int apply(struct config *c, const struct key_def *def, const char *value,
 	case KIND_URL:
 		why = config_check_url(value, &url_kind);
 		if (why)
-			return fail(err, o, -EINVAL, "invalid %s: %s", o->key, why);
+			return config_fail(err, o, -EINVAL, "invalid %s: %s", o->key, why);
 		if (warn_url(c, value, url_kind, o) < 0)
-			return fail(err, o, -ENOMEM, "out of memory");
+			return config_fail(err, o, -ENOMEM, "out of memory");
 		break;
 	case KIND_BRANCH:
 		why = config_check_branch(value);
@@ -277,10 +278,10 @@ static int apply(struct config *c, const struct key_def *def, const char *value,
 		break;
 	}
 	if (why)
-		return fail(err, o, -EINVAL, "invalid %s '%.*s': %s", o->key, DIAG_QUOTE(value),
-			    why);
+		return config_fail(err, o, -EINVAL, "invalid %s '%.*s': %s", o->key,
+				   DIAG_QUOTE(value), why);
 	if (set_string(slot, value) < 0)
-		return fail(err, o, -ENOMEM, "out of memory");
+		return config_fail(err, o, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -308,16 +309,16 @@ static int unknown_key(struct config *c, const struct origin *o, struct config_e
 	const char *hint = suggest_closest(o->key, key_name_at, NULL, ARRAY_SIZE(keys));
 
 	if (qdef)
-		return fail(err, o, -EINVAL, "'%s' is quadsync's name; tailpod reads '%s'", o->key,
-			    qdef->name);
+		return config_fail(err, o, -EINVAL, "'%s' is quadsync's name; tailpod reads '%s'",
+				   o->key, qdef->name);
 	if (hint)
-		return fail(err, o, -EINVAL, "unknown key '%.*s' (did you mean '%s'?)",
-			    DIAG_QUOTE(o->key), hint);
+		return config_fail(err, o, -EINVAL, "unknown key '%.*s' (did you mean '%s'?)",
+				   DIAG_QUOTE(o->key), hint);
 	if (has_prefix(o->key, "TAILPOD_") || has_prefix(o->key, "QUADSYNC_"))
-		return fail(err, o, -EINVAL, "unknown key '%.*s'", DIAG_QUOTE(o->key));
+		return config_fail(err, o, -EINVAL, "unknown key '%.*s'", DIAG_QUOTE(o->key));
 	if (diag_add(&c->diags, o->path, NULL, o->line, "'%.*s' is not a tailpod setting, ignoring",
 		     DIAG_QUOTE(o->key)) < 0)
-		return fail(err, o, -ENOMEM, "out of memory");
+		return config_fail(err, o, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -394,20 +395,20 @@ static int load_quadsync(struct config *c, const char *path, const struct envfil
 		else if (diag_add(&c->diags, path, NULL, e->line,
 				  "'%.*s' is not a quadsync setting tailpod migrates, ignoring",
 				  DIAG_QUOTE(e->key)) < 0)
-			r = fail(err, &o, -ENOMEM, "out of memory");
+			r = config_fail(err, &o, -ENOMEM, "out of memory");
 	}
 	if (r < 0)
 		return r;
 	if (set_string(&c->quadsync_state_dir,
 		       state && *state ? c->state_dir : CONFIG_QUADSYNC_STATE_DIR) < 0)
-		return fail(err, &(struct origin){.path = path}, -ENOMEM, "out of memory");
+		return config_fail(err, &(struct origin){.path = path}, -ENOMEM, "out of memory");
 	if (c->git_url && !(key && *key) && !config_check_url(c->git_url, &kind) &&
 	    kind == CONFIG_URL_SSH &&
 	    diag_add(&c->diags, path, NULL, entry_line(ef, "QUADSYNC_GIT_URL"),
 		     "QUADSYNC_SSH_KEY is not set: quadsync let ssh pick root's key, tailpod "
 		     "only reads %s (TAILPOD_SSH_KEY)",
 		     c->ssh_key) < 0)
-		return fail(err, &(struct origin){.path = path}, -ENOMEM, "out of memory");
+		return config_fail(err, &(struct origin){.path = path}, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -426,28 +427,30 @@ static int read_checked(const char *path, uid_t owner, struct envfile **ret,
 	if (fd < 0 && errno == ENOENT)
 		return -ENOENT;
 	if (fd < 0 && errno == ELOOP)
-		return fail(err, &o, -ELOOP, "is a symbolic link, refusing it");
+		return config_fail(err, &o, -ELOOP, "is a symbolic link, refusing it");
 	if (fd < 0)
-		return fail(err, &o, -errno, "cannot open: %s", strerror(errno));
+		return config_fail(err, &o, -errno, "cannot open: %s", strerror(errno));
 	if (fstat(fd, &st) < 0)
-		return fail(err, &o, -errno, "cannot stat: %s", strerror(errno));
+		return config_fail(err, &o, -errno, "cannot stat: %s", strerror(errno));
 	if (S_ISDIR(st.st_mode))
-		return fail(err, &o, -EISDIR, "is a directory");
+		return config_fail(err, &o, -EISDIR, "is a directory");
 	if (!S_ISREG(st.st_mode))
-		return fail(err, &o, -EBADFD, "is not a regular file");
+		return config_fail(err, &o, -EBADFD, "is not a regular file");
 	if (st.st_uid != owner)
-		return fail(err, &o, -EPERM,
-			    "owned by uid %u, not %u: refusing a file that steers what root runs",
-			    (unsigned)st.st_uid, (unsigned)owner);
+		return config_fail(
+			err, &o, -EPERM,
+			"owned by uid %u, not %u: refusing a file that steers what root runs",
+			(unsigned)st.st_uid, (unsigned)owner);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return fail(err, &o, -EPERM,
-			    "writable by group or others (mode %04o): refusing a file that steers "
-			    "what root runs (chmod go-w)",
-			    (unsigned)(st.st_mode & 07777));
+		return config_fail(
+			err, &o, -EPERM,
+			"writable by group or others (mode %04o): refusing a file that steers "
+			"what root runs (chmod go-w)",
+			(unsigned)(st.st_mode & 07777));
 	r = envfile_parse_fd(path, fd, ret, &eerr);
 	if (r < 0) {
 		o.line = eerr.line;
-		return fail(err, &o, r, "%s", eerr.msg[0] ? eerr.msg : strerror(-r));
+		return config_fail(err, &o, r, "%s", eerr.msg[0] ? eerr.msg : strerror(-r));
 	}
 	return 0;
 }
@@ -478,7 +481,7 @@ static int load_file(struct config *c, const char *path, enum config_source sour
 	if (r >= 0)
 		r = copy_envfile_diags(c, path, ef);
 	if (r < 0)
-		r = fail(err, &(struct origin){.path = path}, r, "out of memory");
+		r = config_fail(err, &(struct origin){.path = path}, r, "out of memory");
 	else if (source == CONFIG_SOURCE_QUADSYNC)
 		r = load_quadsync(c, path, ef, err);
 	else
@@ -496,9 +499,9 @@ static int load_files(struct config *c, const struct config_paths *paths, struct
 	if (r != -ENOENT)
 		return r;
 	if (paths->explicit_config)
-		return fail(err, &o, -ENOENT, "no such file");
+		return config_fail(err, &o, -ENOENT, "no such file");
 	if (set_string(&c->source_path, paths->config) < 0)
-		return fail(err, &o, -ENOMEM, "out of memory");
+		return config_fail(err, &o, -ENOMEM, "out of memory");
 	if (!paths->quadsync)
 		return 0;
 	r = load_file(c, paths->quadsync, CONFIG_SOURCE_QUADSYNC, paths->owner, err);
@@ -538,10 +541,11 @@ static int check_token_transport(const struct config *c, const struct config_pat
 
 	if (!c->git_token_file || !c->git_url || strncasecmp(c->git_url, "http://", 7) != 0)
 		return 0;
-	return fail(err, &o, -EINVAL,
-		    "TAILPOD_GIT_TOKEN_FILE (%s) is set and TAILPOD_GIT_URL is http://: the token "
-		    "would cross the network in plain text; use https://",
-		    c->git_token_file);
+	return config_fail(
+		err, &o, -EINVAL,
+		"TAILPOD_GIT_TOKEN_FILE (%s) is set and TAILPOD_GIT_URL is http://: the token "
+		"would cross the network in plain text; use https://",
+		c->git_token_file);
 }
 
 int config_load(const struct config_paths *paths, struct config **ret, struct config_error *err)
@@ -551,16 +555,16 @@ int config_load(const struct config_paths *paths, struct config **ret, struct co
 	int r;
 
 	if (!c)
-		return fail(err, &o, -ENOMEM, "out of memory");
+		return config_fail(err, &o, -ENOMEM, "out of memory");
 	r = apply_defaults(c, err);
 	if (r >= 0)
 		r = load_files(c, paths, err);
 	if (r >= 0)
 		r = check_token_transport(c, paths, err);
 	if (r >= 0 && probe_ca(c, paths->ca_probe) < 0)
-		r = fail(err, &o, -ENOMEM, "out of memory");
+		r = config_fail(err, &o, -ENOMEM, "out of memory");
 	if (r >= 0 && c->diags.error < 0)
-		r = fail(err, &o, c->diags.error, "out of memory");
+		r = config_fail(err, &o, c->diags.error, "out of memory");
 	if (r < 0) {
 		config_free(c);
 		return r;
@@ -576,12 +580,14 @@ int config_require_git(const struct config *c, struct config_error *err)
 	if (c->git_url)
 		return 0;
 	if (c->source == CONFIG_SOURCE_QUADSYNC)
-		return fail(err, &o, -EINVAL, "QUADSYNC_GIT_URL is not set");
+		return config_fail(err, &o, -EINVAL, "QUADSYNC_GIT_URL is not set");
 	if (c->source == CONFIG_SOURCE_DEFAULTS)
-		return fail(err, &o, -EINVAL,
-			    "does not exist, and TAILPOD_GIT_URL (the repository to deploy) has "
-			    "no default");
-	return fail(err, &o, -EINVAL, "TAILPOD_GIT_URL (the repository to deploy) is not set");
+		return config_fail(
+			err, &o, -EINVAL,
+			"does not exist, and TAILPOD_GIT_URL (the repository to deploy) has "
+			"no default");
+	return config_fail(err, &o, -EINVAL,
+			   "TAILPOD_GIT_URL (the repository to deploy) is not set");
 }
 
 struct config *config_free(struct config *c)

@@ -31,7 +31,7 @@ enum {
 	CONFIG_GIT_BYTES_MIN = 1024 * 1024,
 	CONFIG_GIT_BYTES_MAX = 1024 * 1024 * 1024,
 
-	/* TAILPOD_MAX_WORKLOADS at most: a repo holds no more files (REPO_FILES_MAX) */
+	/* TAILPOD_MAX_WORKLOADS at most: a repo holds no more files (FILESET_FILES_MAX) */
 	CONFIG_WORKLOADS_MAX = 65536,
 };
 

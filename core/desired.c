@@ -10,6 +10,7 @@
  */
 #include "desired.h"
 
+#include "bounds.h"
 #include "core.h"
 #include "fetchjail.h"
 #include "fs.h"
@@ -43,11 +44,11 @@ struct ssh_ctx {
 	struct known_hosts_notes *notes;       /* lines of known_hosts it could not use */
 };
 
-static int fail(struct desired_error *err, enum gitrepo_failure failure, int r, const char *fmt,
-		...) __attribute__((format(printf, 4, 5)));
+static int desired_fail(struct desired_error *err, enum gitrepo_failure failure, int r,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int fail(struct desired_error *err, enum gitrepo_failure failure, int r, const char *fmt,
-		...)
+static int desired_fail(struct desired_error *err, enum gitrepo_failure failure, int r,
+			const char *fmt, ...)
 {
 	va_list ap;
 
@@ -98,20 +99,20 @@ static int load_token(const struct config *c, char **ret, struct desired_error *
 	}
 	r = read_secret_file(c->git_token_file, &token, &len);
 	if (r == -EPERM)
-		return fail(err, GITREPO_FAIL_CONFIG, r,
-			    "%s: must be owned by root with mode 0600 "
-			    "or stricter",
-			    c->git_token_file);
+		return desired_fail(err, GITREPO_FAIL_CONFIG, r,
+				    "%s: must be owned by root with mode 0600 "
+				    "or stricter",
+				    c->git_token_file);
 	if (r < 0)
-		return fail(err, GITREPO_FAIL_CONFIG, r, "%s: cannot read the token: %s",
-			    c->git_token_file, strerror(-r));
+		return desired_fail(err, GITREPO_FAIL_CONFIG, r, "%s: cannot read the token: %s",
+				    c->git_token_file, strerror(-r));
 	while (len > 0 && (token[len - 1] == '\n' || token[len - 1] == '\r'))
 		token[--len] = '\0';
 	if (len == 0 || memchr(token, '\n', len) || strlen(token) != len) {
 		explicit_bzero(token, len);
 		free(token);
-		return fail(err, GITREPO_FAIL_CONFIG, -EINVAL, "%s: the token must be one line",
-			    c->git_token_file);
+		return desired_fail(err, GITREPO_FAIL_CONFIG, -EINVAL,
+				    "%s: the token must be one line", c->git_token_file);
 	}
 	*ret = token;
 	return 0;
@@ -146,7 +147,7 @@ static int accept_new_host(struct ssh_ctx *ctx, const char *host, unsigned port,
 	if (!ctx->c->ssh_accept_new) {
 		char port_opt[16] = "";
 
-		if (port != 22)
+		if (port != SSH_PORT)
 			snprintf(port_opt, sizeof(port_opt), "-p %u ", port);
 		/* Short: gitrepo keeps ERROR_MSG_MAX / 2 bytes of it. */
 		snprintf(msg, msg_size,
@@ -212,8 +213,8 @@ static int read_known_hosts(struct ssh_ctx *ctx, struct desired_error *err)
 	if (r == -ENOENT)
 		return 0; /* every host is new */
 	if (r < 0)
-		return fail(err, GITREPO_FAIL_CONFIG, r, "cannot read %s: %s", file,
-			    known_hosts_strerror(r));
+		return desired_fail(err, GITREPO_FAIL_CONFIG, r, "cannot read %s: %s", file,
+				    known_hosts_strerror(r));
 	return 0;
 }
 
@@ -223,8 +224,9 @@ static int load_ssh(const struct config *c, struct ssh_ctx *ctx, struct gitrepo_
 	int r = sshkey_load(AT_FDCWD, c->ssh_key, 0, &ctx->key);
 
 	if (r < 0)
-		return fail(err, GITREPO_FAIL_CONFIG, r, "%s: cannot use the deploy key: %s",
-			    c->ssh_key, sshkey_strerror(r));
+		return desired_fail(err, GITREPO_FAIL_CONFIG, r,
+				    "%s: cannot use the deploy key: %s", c->ssh_key,
+				    sshkey_strerror(r));
 	ssh->public_key = sshkey_public_blob(ctx->key, &ssh->public_key_len);
 	ssh->sign = ssh_sign;
 	ssh->check_hostkey = check_hostkey;
@@ -261,14 +263,15 @@ static int record_new_host(const struct config *c, const struct fetchjail_hostke
 	int r;
 
 	if (!c->ssh_accept_new || !url_names_host(c->git_url, hk->host))
-		return fail(err, GITREPO_FAIL_HOSTKEY, -EPERM,
-			    "the fetch process asked to record a host key for '%s', refusing",
-			    hk->host);
+		return desired_fail(
+			err, GITREPO_FAIL_HOSTKEY, -EPERM,
+			"the fetch process asked to record a host key for '%s', refusing",
+			hk->host);
 	split_path(file, dir, sizeof(dir), &name);
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
-		return fail(err, GITREPO_FAIL_CONFIG, -errno, "cannot open the directory of %s: %s",
-			    file, strerror(errno));
+		return desired_fail(err, GITREPO_FAIL_CONFIG, -errno,
+				    "cannot open the directory of %s: %s", file, strerror(errno));
 	r = known_hosts_lookup_file(dirfd, name, hk->host, hk->port, hk->key, hk->key_len, NULL,
 				    NULL);
 	if (r == KNOWN_HOSTS_UNKNOWN)
@@ -277,9 +280,9 @@ static int record_new_host(const struct config *c, const struct fetchjail_hostke
 	else if (r >= 0)
 		r = -EEXIST;
 	if (r < 0)
-		return fail(err, GITREPO_FAIL_CONFIG, r,
-			    "cannot record the host key of '%s' in %s: %s", hk->host, file,
-			    known_hosts_strerror(r));
+		return desired_fail(err, GITREPO_FAIL_CONFIG, r,
+				    "cannot record the host key of '%s' in %s: %s", hk->host, file,
+				    known_hosts_strerror(r));
 	snprintf(d->host_key_recorded, sizeof(d->host_key_recorded), "%s", hk->host);
 	return 0;
 }
@@ -309,14 +312,15 @@ static int fetch_user(const struct config *c, struct fetchjail_opts *jail,
 		users_db_free(db);
 	}
 	if (r < 0)
-		return fail(err, GITREPO_FAIL_CONFIG, r,
-			    "the fetch user '%s' (TAILPOD_FETCH_USER) does not exist: run "
-			    "systemd-sysusers (tailpod's sysusers.d/tailpod.conf creates it)",
-			    c->fetch_user);
+		return desired_fail(
+			err, GITREPO_FAIL_CONFIG, r,
+			"the fetch user '%s' (TAILPOD_FETCH_USER) does not exist: run "
+			"systemd-sysusers (tailpod's sysusers.d/tailpod.conf creates it)",
+			c->fetch_user);
 	if (jail->uid == 0 || jail->gid == 0)
-		return fail(err, GITREPO_FAIL_CONFIG, -EPERM,
-			    "the fetch user '%s' (TAILPOD_FETCH_USER) must not be root",
-			    c->fetch_user);
+		return desired_fail(err, GITREPO_FAIL_CONFIG, -EPERM,
+				    "the fetch user '%s' (TAILPOD_FETCH_USER) must not be root",
+				    c->fetch_user);
 	return 0;
 }
 
@@ -342,8 +346,9 @@ static int prepare_fetch_dir(const struct config *c, const struct fetchjail_opts
 			    : fetchjail_prepare_dir(parent_fd, name, jail->uid, jail->gid, ret_fd);
 	}
 	if (r < 0)
-		return fail(err, GITREPO_FAIL_LOCAL, r,
-			    "%s: cannot prepare the fetch directory: %s", path, strerror(-r));
+		return desired_fail(err, GITREPO_FAIL_LOCAL, r,
+				    "%s: cannot prepare the fetch directory: %s", path,
+				    strerror(-r));
 	return 0;
 }
 
@@ -367,11 +372,11 @@ static int fetch_jailed(const struct config *c, struct fetchjail_opts *jail, str
 	int r = fetchjail_run(jail, &res, diags, &gerr);
 
 	if (r < 0)
-		return fail(err, gerr.failure, r, "%s", gerr.msg);
+		return desired_fail(err, gerr.failure, r, "%s", gerr.msg);
 	if (jail->new_hostkey->host[0]) {
 		r = record_new_host(c, jail->new_hostkey, d, err);
 		if (r < 0) {
-			repo_free(res.repo);
+			fileset_free(res.repo);
 			return r;
 		}
 	}
@@ -407,9 +412,9 @@ static int fetch_commit(const struct config *c, struct desired *d, struct diag_l
 	if (r >= 0) {
 		r = ensure_dir(c->state_dir);
 		if (r < 0)
-			fail(err, GITREPO_FAIL_LOCAL, r,
-			     "%s: cannot prepare the state directory: %s", c->state_dir,
-			     strerror(-r));
+			desired_fail(err, GITREPO_FAIL_LOCAL, r,
+				     "%s: cannot prepare the state directory: %s", c->state_dir,
+				     strerror(-r));
 	}
 	if (r >= 0)
 		r = prepare_fetch_dir(c, &jail, &fetch_fd, err);
@@ -440,8 +445,8 @@ out:
 
 static int load_transforms(const struct config *c, struct desired *d, struct diag_list *diags)
 {
-	int r = repo_load_dir(c->transform_dir, c->transform_dir, REPO_LOAD_FLAT | REPO_LOAD_ALL,
-			      &d->transforms, diags);
+	int r = fileset_load_dir(c->transform_dir, c->transform_dir,
+				 FILESET_LOAD_FLAT | FILESET_LOAD_ALL, &d->transforms, diags);
 
 	return r == -ENOENT ? 0 : r; /* a host without transforms has none */
 }
@@ -466,10 +471,10 @@ int desired_fetch(const struct config *c, struct desired *d, struct diag_list *d
 		r = spec_build(out.repo, out.transforms, &opts, &out.set, diags);
 	if (r < 0) {
 		desired_release(&out);
-		return fail(err, GITREPO_FAIL_LOCAL, r,
-			    "cannot read the desired state of commit "
-			    "%.12s: %s",
-			    out.commit, strerror(-r));
+		return desired_fail(err, GITREPO_FAIL_LOCAL, r,
+				    "cannot read the desired state of commit "
+				    "%.12s: %s",
+				    out.commit, strerror(-r));
 	}
 	diag_list_sort(diags);
 	if (diag_list_count(diags))
@@ -481,8 +486,8 @@ int desired_fetch(const struct config *c, struct desired *d, struct diag_list *d
 void desired_release(struct desired *d)
 {
 	d->set = spec_set_free(d->set);
-	d->transforms = repo_free(d->transforms);
-	d->repo = repo_free(d->repo);
+	d->transforms = fileset_free(d->transforms);
+	d->repo = fileset_free(d->repo);
 }
 
 void desired_workload_hash(const struct spec_workload *w, char out[HASH_SHA256_HEX_SIZE])

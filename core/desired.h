@@ -32,9 +32,9 @@ struct desired {
 	/* Lines of TAILPOD_SSH_KNOWN_HOSTS the host-key check could not use, for the caller to log
 	 * as "file:line: what"; filled when desired_fetch fails too, since they may be why. */
 	struct known_hosts_notes host_key_notes;
-	struct repo *repo;
-	struct repo *transforms; /* NULL when the host has no transform directory */
-	struct spec_set *set;	 /* NULL when validation found errors */
+	struct fileset *repo;
+	struct fileset *transforms; /* NULL when the host has no transform directory */
+	struct spec_set *set;	    /* NULL when validation found errors */
 };
 
 /* Why desired_fetch failed: a fetch failure keeps gitrepo's class (NETWORK and TIMEOUT are

@@ -2,15 +2,16 @@
  * fetchjail.c: see fetchjail.h. The child streams frames to the parent over a pipe: a fixed
  * header (type and three numbers) and the bytes the numbers count. The parent trusts nothing in
  * them: every length is bounded before anything is allocated, every string is checked to hold no
- * NUL, files go through repo_add (which enforces the repo bounds) and the result's commit ids
+ * NUL, files go through fileset_add (which enforces the repo bounds) and the result's commit ids
  * must be 40 lowercase hex digits. Whatever the child does, the parent kills and reaps it.
  */
 #include "fetchjail.h"
 
+#include "bounds.h"
 #include "core.h"
 #include "exec.h"
 #include "fs.h"
-#include "repo.h"
+#include "fileset.h"
 #include "seccomp.h"
 
 #include <errno.h>
@@ -40,7 +41,7 @@ enum frame_type {
 };
 
 enum {
-	FRAME_PATH_MAX = 2 * REPO_NAME_MAX + 1, /* "DIR/NAME" */
+	FRAME_PATH_MAX = 2 * FILESET_NAME_MAX + 1, /* "DIR/NAME" */
 	FRAME_DIAG_MSG_MAX = 1024,
 	CHILD_FD = 3, /* the pipe's write end in the child, every other descriptor closed */
 };
@@ -61,11 +62,11 @@ struct wire_result {
 	char message[ERROR_MSG_MAX];
 };
 
-static int set_error(struct gitrepo_error *err, enum gitrepo_failure failure, int r,
-		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fetchjail_fail(struct gitrepo_error *err, enum gitrepo_failure failure, int r,
+			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int set_error(struct gitrepo_error *err, enum gitrepo_failure failure, int r,
-		     const char *fmt, ...)
+static int fetchjail_fail(struct gitrepo_error *err, enum gitrepo_failure failure, int r,
+			  const char *fmt, ...)
 {
 	va_list ap;
 
@@ -151,12 +152,12 @@ static int send_frame(uint32_t type, const void *x, size_t nx, const void *y, si
 	return r;
 }
 
-static int send_tree(const struct repo *repo, const struct diag_list *diags)
+static int send_tree(const struct fileset *repo, const struct diag_list *diags)
 {
 	int r = 0;
 
 	for (size_t i = 0; repo && i < repo->n_files && r >= 0; i++) {
-		const struct repo_file *f = &repo->files[i];
+		const struct fileset_file *f = &repo->files[i];
 
 		r = send_frame(FRAME_FILE, f->path, strlen(f->path), f->data, f->size, 0);
 	}
@@ -203,8 +204,8 @@ static int restrict_self(struct gitrepo_error *err)
 		goto fail;
 	return 0;
 fail:
-	return set_error(err, GITREPO_FAIL_LOCAL, -errno, "cannot restrict the fetch: %s",
-			 strerror(errno));
+	return fetchjail_fail(err, GITREPO_FAIL_LOCAL, -errno, "cannot restrict the fetch: %s",
+			      strerror(errno));
 }
 
 /* Everything that needs root happens first; then the drop, and nothing after it can undo it. */
@@ -219,7 +220,8 @@ static int child_enter(const struct fetchjail_opts *o, struct wire_result *w,
 		if (r < 0)
 			return r;
 	} else if (gitrepo_runtime_init() < 0) {
-		return set_error(err, GITREPO_FAIL_LOCAL, -EIO, "unable to initialise libgit2");
+		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, -EIO,
+				      "unable to initialise libgit2");
 	}
 	umask(0077); /* the repository is the fetch user's alone */
 	r = restrict_self(err);
@@ -227,19 +229,19 @@ static int child_enter(const struct fetchjail_opts *o, struct wire_result *w,
 		return r;
 	r = o->drop ? exec_drop_ids(&ids) : 0;
 	if (r < 0)
-		return set_error(err, GITREPO_FAIL_LOCAL, r,
-				 "cannot become the fetch user (uid %u): %s", (unsigned)o->uid,
-				 strerror(-r));
+		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, r,
+				      "cannot become the fetch user (uid %u): %s", (unsigned)o->uid,
+				      strerror(-r));
 	/* The drop resets dumpable from fs.suid_dumpable: the memory holds the deploy key. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return set_error(err, GITREPO_FAIL_LOCAL, -errno, "cannot restrict the fetch: %s",
-				 strerror(errno));
+		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, -errno,
+				      "cannot restrict the fetch: %s", strerror(errno));
 	/* EINVAL: a kernel without seccomp filters, or qemu-user, which keeps them from guests */
 	r = seccomp_install_fetch_filter();
 	w->unfiltered = r == -EINVAL;
 	if (r < 0 && r != -EINVAL)
-		return set_error(err, GITREPO_FAIL_LOCAL, r,
-				 "cannot install the seccomp filter: %s", strerror(-r));
+		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, r,
+				      "cannot install the seccomp filter: %s", strerror(-r));
 	return 0;
 }
 
@@ -248,13 +250,14 @@ static void child_work(const struct fetchjail_opts *o, struct wire_result *w)
 	struct gitrepo_fetch_result res = {0};
 	struct gitrepo_error gerr = {0};
 	struct diag_list diags = {0};
-	struct repo *repo = NULL;
+	struct fileset *repo = NULL;
 
 	w->fetch_r = child_enter(o, w, &gerr);
 	/* libgit2's $HOME: empty, and the fetch user's */
 	if (w->fetch_r >= 0 && o->fetch->home_dir && mkdir(o->fetch->home_dir, 0700) < 0 &&
 	    errno != EEXIST)
-		w->fetch_r = set_error(&gerr, GITREPO_FAIL_LOCAL, -errno, "cannot create %s: %s",
+		w->fetch_r =
+			fetchjail_fail(&gerr, GITREPO_FAIL_LOCAL, -errno, "cannot create %s: %s",
 				       o->fetch->home_dir, strerror(errno));
 	if (w->fetch_r >= 0)
 		w->fetch_r = gitrepo_fetch(o->fetch, &res, &gerr);
@@ -396,14 +399,14 @@ static bool text_clean(const char *s, size_t len)
 	return strlen(s) == len;
 }
 
-static int take_file(struct reader *rd, const struct frame *f, struct repo *repo)
+static int take_file(struct reader *rd, const struct frame *f, struct fileset *repo)
 {
 	char *path, *data;
-	int r = read_pair(rd, f, FRAME_PATH_MAX, REPO_FILE_MAX, &path, &data);
+	int r = read_pair(rd, f, FRAME_PATH_MAX, FILESET_FILE_MAX, &path, &data);
 
 	if (r < 0)
 		return r;
-	r = f->a && text_clean(path, f->a) ? repo_add(repo, path, data, f->b) : -EPROTO;
+	r = f->a && text_clean(path, f->a) ? fileset_add(repo, path, data, f->b) : -EPROTO;
 	free(path);
 	free(data);
 	return r;
@@ -435,7 +438,7 @@ static int take_hostkey(struct reader *rd, const struct frame *f, struct fetchja
 	r = read_pair(rd, f, FETCHJAIL_HOST_MAX - 1, FETCHJAIL_HOSTKEY_MAX, &host, &key);
 	if (r < 0)
 		return r;
-	if (f->a && text_clean(host, f->a) && f->c > 0 && f->c <= 65535) {
+	if (f->a && text_clean(host, f->a) && f->c > 0 && f->c <= PORT_MAX) {
 		memcpy(hk->host, host, (size_t)f->a + 1);
 		memcpy(hk->key, key, f->b);
 		hk->key_len = f->b;
@@ -497,7 +500,7 @@ static int take_result(struct reader *rd, const struct frame *f, struct wire_res
 }
 
 /* Frames until the result: 1 with w filled, or -errno. */
-static int read_frames(struct reader *rd, const struct fetchjail_opts *o, struct repo *repo,
+static int read_frames(struct reader *rd, const struct fetchjail_opts *o, struct fileset *repo,
 		       struct diag_list *diags, struct wire_result *w)
 {
 	for (;;) {
@@ -538,17 +541,19 @@ static int broken_child(int r, int status, const struct reader *rd, unsigned tim
 			struct gitrepo_error *err)
 {
 	if (rd->timed_out)
-		return set_error(err, GITREPO_FAIL_TIMEOUT, -ETIMEDOUT,
-				 "the fetch did not finish within %u s", timeout_s);
+		return fetchjail_fail(err, GITREPO_FAIL_TIMEOUT, -ETIMEDOUT,
+				      "the fetch did not finish within %u s", timeout_s);
 	if (r == -EPIPE && WIFSIGNALED(status))
-		return set_error(err, GITREPO_FAIL_LOCAL, -EPROTO,
-				 "the fetch process was killed by signal %d", WTERMSIG(status));
+		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, -EPROTO,
+				      "the fetch process was killed by signal %d",
+				      WTERMSIG(status));
 	if (r == -EPIPE)
-		return set_error(err, GITREPO_FAIL_LOCAL, -EPROTO,
-				 "the fetch process exited with status %d before its result",
-				 WEXITSTATUS(status));
-	return set_error(err, GITREPO_FAIL_LOCAL, r < 0 ? r : -EPROTO,
-			 "the fetch process sent a bad result: %s", strerror(r < 0 ? -r : EPROTO));
+		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, -EPROTO,
+				      "the fetch process exited with status %d before its result",
+				      WEXITSTATUS(status));
+	return fetchjail_fail(err, GITREPO_FAIL_LOCAL, r < 0 ? r : -EPROTO,
+			      "the fetch process sent a bad result: %s",
+			      strerror(r < 0 ? -r : EPROTO));
 }
 
 /* Read, then always kill and reap; the outcome from the result frame. */
@@ -559,12 +564,12 @@ static int supervise(const struct fetchjail_opts *o, pid_t pid, int fd,
 	unsigned timeout_s = o->fetch->timeout_s + FETCHJAIL_TREE_MARGIN_S;
 	struct reader rd = {.fd = fd};
 	struct wire_result w = {0};
-	struct repo *repo = NULL;
+	struct fileset *repo = NULL;
 	int r, status = 0;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &rd.deadline);
 	rd.deadline.tv_sec += timeout_s;
-	r = repo_new(&repo);
+	r = fileset_new(&repo);
 	if (r >= 0)
 		r = read_frames(&rd, o, repo, diags, &w);
 	(void)kill(pid, SIGKILL);
@@ -572,18 +577,19 @@ static int supervise(const struct fetchjail_opts *o, pid_t pid, int fd,
 	if (r == 1 && o->notes && w.notes_dropped < KNOWN_HOSTS_LINES_MAX)
 		o->notes->dropped += w.notes_dropped; /* only counted */
 	if (r != 1) {
-		repo_free(repo);
+		fileset_free(repo);
 		return broken_child(r, status, &rd, timeout_s, err);
 	}
 	if (w.fetch_r < 0) {
-		repo_free(repo);
-		return set_error(err, (enum gitrepo_failure)w.failure, w.fetch_r, "%s", w.message);
+		fileset_free(repo);
+		return fetchjail_fail(err, (enum gitrepo_failure)w.failure, w.fetch_r, "%s",
+				      w.message);
 	}
-	if (w.tree_r < 0 || repo_sort(repo) < 0) {
-		repo_free(repo);
-		return set_error(err, GITREPO_FAIL_LOCAL, w.tree_r < 0 ? w.tree_r : -EPROTO,
-				 "cannot read the desired state of commit %.12s: %s", w.commit,
-				 strerror(w.tree_r < 0 ? -w.tree_r : EPROTO));
+	if (w.tree_r < 0 || fileset_sort(repo) < 0) {
+		fileset_free(repo);
+		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, w.tree_r < 0 ? w.tree_r : -EPROTO,
+				      "cannot read the desired state of commit %.12s: %s", w.commit,
+				      strerror(w.tree_r < 0 ? -w.tree_r : EPROTO));
 	}
 	memcpy(ret->fetch.commit, w.commit, sizeof(w.commit));
 	memcpy(ret->fetch.previous, w.previous, sizeof(w.previous));
@@ -603,8 +609,8 @@ int fetchjail_run(const struct fetchjail_opts *o, struct fetchjail_result *ret,
 	if (o->new_hostkey)
 		o->new_hostkey->host[0] = '\0';
 	if (pipe2(p, O_CLOEXEC) < 0)
-		return set_error(err, GITREPO_FAIL_LOCAL, -errno,
-				 "cannot start the fetch process: %s", strerror(errno));
+		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, -errno,
+				      "cannot start the fetch process: %s", strerror(errno));
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
@@ -614,8 +620,8 @@ int fetchjail_run(const struct fetchjail_opts *o, struct fetchjail_result *ret,
 	close(p[1]);
 	if (r < 0) {
 		close(p[0]);
-		return set_error(err, GITREPO_FAIL_LOCAL, r, "cannot start the fetch process: %s",
-				 strerror(-r));
+		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, r,
+				      "cannot start the fetch process: %s", strerror(-r));
 	}
 	r = supervise(o, pid, p[0], ret, diags, err);
 	close(p[0]);

@@ -59,7 +59,7 @@ struct fetchjail_opts {
 
 struct fetchjail_result {
 	struct gitrepo_fetch_result fetch;
-	struct repo *repo; /* the commit's tree (gitrepo_read_tree), sorted */
+	struct fileset *repo; /* the commit's tree (gitrepo_read_tree), sorted */
 	/* The kernel refused the seccomp filter with EINVAL (a kernel without it, or qemu-user,
 	 * which keeps it from its guests): the fetch ran with the other restrictions only. */
 	bool unfiltered;

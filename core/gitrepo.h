@@ -91,21 +91,21 @@ int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_re
 /* Whether url is reached over ssh: ssh://, ssh+git://, git+ssh:// or scp-like user@host:path. */
 bool gitrepo_url_is_ssh(const char *url);
 
-struct repo;
+struct fileset;
 struct diag_list;
 
 /*
  * Read the tree of commit_hex in repo_dir into a new sorted repo (core/repo.h), without a
  * checkout: the root and one directory below it, wanted extensions only. Every object's size is
- * read from its header before the object is: a blob over REPO_FILE_MAX is a diagnostic and never
+ * read from its header before the object is: a blob over FILESET_FILE_MAX is a diagnostic and never
  * inflated. Symlinks and submodules become diagnostics under label. Past a bound of the whole
- * tree (REPO_ENTRIES_MAX entries looked at, REPO_FILES_MAX, REPO_TOTAL_MAX, a tree object over
- * GITREPO_TREE_MAX, a commit over GITREPO_COMMIT_MAX) the walk stops at once with a diagnostic
+ * tree (FILESET_ENTRIES_MAX entries looked at, FILESET_FILES_MAX, FILESET_TOTAL_MAX, a tree object
+ * over GITREPO_TREE_MAX, a commit over GITREPO_COMMIT_MAX) the walk stops at once with a diagnostic
  * naming the bound and the repo comes back empty: with that diagnostic the desired state is
  * invalid and nothing of it is applied. Implemented in gitrepo_tree.c.
  */
 int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *label,
-		      struct repo **ret, struct diag_list *diags);
+		      struct fileset **ret, struct diag_list *diags);
 
 /* The recorded tip of branch in repo_dir, without any network access. */
 int gitrepo_tip(const char *repo_dir, const char *branch, char ret_commit[GITREPO_OID_HEX_SIZE]);

@@ -1,7 +1,7 @@
 /*
  * gitrepo_tree.c: read the fetched commit's tree straight from the object database into the
- * in-memory repo model (core/repo.h) — no checkout, no working tree. The same layout rules as
- * repo_load_dir apply: the root and one directory below it, wanted extensions only, no hidden
+ * in-memory file set (core/fileset.h) — no checkout, no working tree. The same layout rules as
+ * fileset_load_dir apply: the root and one directory below it, wanted extensions only, no hidden
  * entries; a symlink or a submodule where a spec could be is a diagnostic, never followed.
  * The repository is hostile: libgit2 inflates and parses an object whole, and a few hundred
  * KiB of pack can hold a blob or a tree of hundreds of MiB, so every object's size is read from
@@ -11,7 +11,7 @@
 #include "gitrepo_internal.h"
 
 #include "core.h"
-#include "repo.h"
+#include "fileset.h"
 
 #include <errno.h>
 #include <git2.h>
@@ -26,10 +26,10 @@ enum {
 struct tree_walk {
 	git_repository *git;
 	git_odb *odb;
-	struct repo *repo;
+	struct fileset *repo;
 	struct diag_list *diags;
 	const char *label;
-	size_t n_entries; /* looked at so far, skipped ones included: REPO_ENTRIES_MAX */
+	size_t n_entries; /* looked at so far, skipped ones included: FILESET_ENTRIES_MAX */
 	bool stopped;	  /* a bound of the whole tree stopped the walk */
 };
 
@@ -78,22 +78,23 @@ static int add_blob(struct tree_walk *w, const git_tree_entry *entry, const char
 	int r;
 
 	/* The header only: a blob over the bound is never inflated. */
-	r = gitrepo_object_fits(w->odb, git_tree_entry_id(entry), GIT_OBJECT_BLOB, REPO_FILE_MAX,
+	r = gitrepo_object_fits(w->odb, git_tree_entry_id(entry), GIT_OBJECT_BLOB, FILESET_FILE_MAX,
 				NULL);
 	if (r == -EFBIG)
 		return diag_add(w->diags, w->label, path, 1,
-				"file larger than %d bytes (REPO_FILE_MAX)", REPO_FILE_MAX);
+				"file larger than %d bytes (FILESET_FILE_MAX)", FILESET_FILE_MAX);
 	if (r < 0)
 		return -EIO;
 	if (git_blob_lookup(&blob, w->git, git_tree_entry_id(entry)) < 0)
 		return -EIO;
-	r = repo_add(w->repo, path, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	r = fileset_add(w->repo, path, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
-	if (r == -E2BIG && w->repo->n_files >= REPO_FILES_MAX)
-		return bound_hit(w, "", "more than %d files (REPO_FILES_MAX)", REPO_FILES_MAX);
+	if (r == -E2BIG && w->repo->n_files >= FILESET_FILES_MAX)
+		return bound_hit(w, "", "more than %d files (FILESET_FILES_MAX)",
+				 FILESET_FILES_MAX);
 	if (r == -E2BIG)
-		return bound_hit(w, "", "more than %d bytes in all files (REPO_TOTAL_MAX)",
-				 REPO_TOTAL_MAX);
+		return bound_hit(w, "", "more than %d bytes in all files (FILESET_TOTAL_MAX)",
+				 FILESET_TOTAL_MAX);
 	return r;
 }
 
@@ -124,15 +125,15 @@ static int visit_entry(struct tree_walk *w, const git_tree_entry *entry, const c
 		       unsigned depth)
 {
 	const char *name = git_tree_entry_name(entry);
-	char path[2 * REPO_NAME_MAX + 2];
+	char path[2 * FILESET_NAME_MAX + 2];
 	git_tree *sub = NULL;
 	int r;
 
 	if (name[0] == '.')
 		return 0; /* hidden: .git*, .github, editor files */
-	if (strlen(name) > REPO_NAME_MAX)
+	if (strlen(name) > FILESET_NAME_MAX)
 		return diag_add(w->diags, w->label, root, 1, "name longer than %d bytes, ignored",
-				REPO_NAME_MAX);
+				FILESET_NAME_MAX);
 	if (join_path(path, sizeof(path), root, name) < 0)
 		return -ENAMETOOLONG;
 
@@ -147,13 +148,13 @@ static int visit_entry(struct tree_walk *w, const git_tree_entry *entry, const c
 		return r;
 	case GIT_FILEMODE_BLOB:
 	case GIT_FILEMODE_BLOB_EXECUTABLE:
-		return repo_path_wanted(path) ? add_blob(w, entry, path) : 0;
+		return fileset_path_wanted(path) ? add_blob(w, entry, path) : 0;
 	case GIT_FILEMODE_LINK:
-		return repo_path_wanted(path)
+		return fileset_path_wanted(path)
 			       ? diag_add(w->diags, w->label, path, 1, "is a symlink, not followed")
 			       : 0;
 	default: /* a submodule (commit entry) */
-		return repo_path_wanted(path)
+		return fileset_path_wanted(path)
 			       ? diag_add(w->diags, w->label, path, 1, "is a submodule, ignored")
 			       : 0;
 	}
@@ -167,9 +168,9 @@ static int walk_tree(struct tree_walk *w, const git_tree *tree, const char *root
 	for (size_t i = 0; i < n; i++) {
 		int r;
 
-		if (++w->n_entries > REPO_ENTRIES_MAX)
-			return bound_hit(w, root, "more than %d tree entries (REPO_ENTRIES_MAX)",
-					 REPO_ENTRIES_MAX);
+		if (++w->n_entries > FILESET_ENTRIES_MAX)
+			return bound_hit(w, root, "more than %d tree entries (FILESET_ENTRIES_MAX)",
+					 FILESET_ENTRIES_MAX);
 		r = visit_entry(w, git_tree_entry_byindex(tree, i), root, depth);
 		if (r < 0)
 			return r;
@@ -204,21 +205,21 @@ static int walk_commit(struct tree_walk *w, const char *commit_hex)
 	git_tree *tree = NULL;
 	int r;
 
-	r = repo_new(&w->repo);
+	r = fileset_new(&w->repo);
 	if (r >= 0)
 		r = read_commit_tree(w, commit_hex, &tree);
 	if (r >= 0)
 		r = walk_tree(w, tree, "", 0);
 	git_tree_free(tree);
 	if (r == -E2BIG && w->stopped) {
-		w->repo = repo_free(w->repo);
-		r = repo_new(&w->repo);
+		w->repo = fileset_free(w->repo);
+		r = fileset_new(&w->repo);
 	}
 	return r;
 }
 
 int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *label,
-		      struct repo **ret, struct diag_list *diags)
+		      struct fileset **ret, struct diag_list *diags)
 {
 	struct tree_walk w = {.diags = diags, .label = label};
 	int r;
@@ -237,13 +238,13 @@ int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *
 	}
 	r = walk_commit(&w, commit_hex);
 	if (r >= 0)
-		r = repo_sort(w.repo);
+		r = fileset_sort(w.repo);
 	if (r >= 0) {
 		*ret = TAKE_PTR(w.repo);
 		r = 0;
 	}
 out:
-	repo_free(w.repo);
+	fileset_free(w.repo);
 	git_odb_free(w.odb);
 	git_repository_free(w.git);
 	return r;

@@ -63,12 +63,6 @@ uint64_t http_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static int fail(struct http_error *err, int r, const char *msg)
-{
-	error_detail_set(err, "%s", msg ? msg : "");
-	return r;
-}
-
 /* --- Sockets ----------------------------------------------------------------------------- */
 
 static int wait_fd(int fd, short events, uint64_t deadline_ms)
@@ -176,7 +170,7 @@ static int tcp_connect(const char *host, unsigned port, uint64_t deadline_ms, in
 	snprintf(service, sizeof(service), "%u", port);
 	/* The resolver has its own timeouts (resolv.conf); it cannot take our deadline. */
 	if (getaddrinfo(host, service, &hints, &res) != 0 || !res)
-		return fail(err, -EHOSTUNREACH, "cannot resolve the host name");
+		return http_fail(err, -EHOSTUNREACH, "cannot resolve the host name");
 	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
 		r = connect_one(ai, deadline_ms, ret_fd);
 		if (r >= 0 || r == -ETIMEDOUT)
@@ -184,8 +178,8 @@ static int tcp_connect(const char *host, unsigned port, uint64_t deadline_ms, in
 	}
 	freeaddrinfo(res);
 	if (r == -ETIMEDOUT)
-		return fail(err, r, "connect timed out");
-	return r < 0 ? fail(err, r, "cannot connect") : 0;
+		return http_fail(err, r, "connect timed out");
+	return r < 0 ? http_fail(err, r, "cannot connect") : 0;
 }
 
 /* --- Proxy tunnel ------------------------------------------------------------------------ */
@@ -221,14 +215,14 @@ static int proxy_connect(const char *host, unsigned port, int fd, uint64_t deadl
 		 port);
 	r = sock_write_all(fd, req, strlen(req), deadline_ms);
 	if (r < 0)
-		return fail(err, r, "cannot send CONNECT to the proxy");
+		return http_fail(err, r, "cannot send CONNECT to the proxy");
 	rd->fill = plain_fill;
 	rd->ctx = &src;
 	r = http_proxy_response_read(rd, &status, err);
 	if (r < 0)
 		return r;
 	if (status / 100 != 2)
-		return fail(err, -ECONNREFUSED, "the proxy refused the CONNECT request");
+		return http_fail(err, -ECONNREFUSED, "the proxy refused the CONNECT request");
 	return 0;
 }
 
@@ -333,12 +327,12 @@ static int tls_start(struct http_client *cl, struct http_conn *c, struct http_er
 	br_ssl_engine_set_versions(&c->sc.eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_buffer(&c->sc.eng, c->iobuf, sizeof(c->iobuf), 1);
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
-		return fail(err, -EIO, "getrandom failed");
+		return http_fail(err, -EIO, "getrandom failed");
 	br_ssl_engine_inject_entropy(&c->sc.eng, seed, sizeof(seed));
 	explicit_bzero(seed, sizeof(seed));
 	/* The name is both the SNI and what the certificate must match. */
 	if (!br_ssl_client_reset(&c->sc, c->host, 0))
-		return fail(err, -EPROTO, "TLS setup failed");
+		return http_fail(err, -EPROTO, "TLS setup failed");
 	br_sslio_init(&c->io, &c->sc.eng, tls_low_read, c, tls_low_write, c);
 	cl->handshakes++;
 	if (br_sslio_flush(&c->io) < 0)
@@ -424,7 +418,7 @@ static int request_head(const struct http_request *req, const struct http_url *u
 	if (k < 0 || (size_t)k >= size)
 		return -E2BIG;
 	n = (size_t)k;
-	if (u->port != 443)
+	if (u->port != HTTP_PORT_HTTPS)
 		n += (size_t)snprintf(buf + n, size - n, ":%u", u->port);
 	n += (size_t)snprintf(buf + n, size - n, "\r\nUser-Agent: tailpod\r\nAccept: */*\r\n");
 	if (n < size && (req->body || req->content_type))
@@ -445,14 +439,14 @@ static int request_check(const struct http_request *req, struct http_url *u, str
 {
 	if (!req->method || !*req->method ||
 	    strspn(req->method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(req->method))
-		return fail(err, -EINVAL, "invalid request method");
+		return http_fail(err, -EINVAL, "invalid request method");
 	if (!req->url || http_url_parse(req->url, false, u) < 0)
-		return fail(err, -EINVAL, "invalid https:// URL");
+		return http_fail(err, -EINVAL, "invalid https:// URL");
 	for (const char *const *h = req->headers; h && *h; h++)
 		if (!header_ok(*h))
-			return fail(err, -EINVAL, "invalid request header");
+			return http_fail(err, -EINVAL, "invalid request header");
 	if (req->content_type && strpbrk(req->content_type, "\r\n"))
-		return fail(err, -EINVAL, "invalid content type");
+		return http_fail(err, -EINVAL, "invalid content type");
 	return 0;
 }
 
@@ -507,7 +501,7 @@ int http_client_request(struct http_client *cl, const struct http_request *req,
 	r = request_head(req, &u, head, HTTP_REQUEST_HEAD_MAX, &head_len);
 	if (r < 0) {
 		explicit_bzero(head, HTTP_REQUEST_HEAD_MAX);
-		return fail(err, r, "request head longer than HTTP_REQUEST_HEAD_MAX bytes");
+		return http_fail(err, r, "request head longer than HTTP_REQUEST_HEAD_MAX bytes");
 	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		reused = conn_reusable(&cl->conn, &u);
@@ -548,7 +542,7 @@ static int client_proxy(struct http_client *cl, const char *proxy, struct http_e
 		return 0;
 	if (http_url_parse(proxy, true, &cl->proxy) < 0 || cl->proxy.tls ||
 	    (*cl->proxy.path && strcmp(cl->proxy.path, "/") != 0))
-		return fail(err, -EINVAL, "proxy is not an http://host:port URL");
+		return http_fail(err, -EINVAL, "proxy is not an http://host:port URL");
 	cl->has_proxy = true;
 	return 0;
 }
@@ -564,7 +558,7 @@ int http_client_new(const struct http_client_opts *opts, struct http_client **re
 	*err = (struct http_error){0};
 	if (!opts->ca_file || opts->body_max == 0 || opts->body_max > HTTP_BODY_MAX ||
 	    opts->connect_timeout_ms == 0)
-		return fail(err, -EINVAL, "invalid HTTP client options");
+		return http_fail(err, -EINVAL, "invalid HTTP client options");
 	cl = calloc(1, sizeof(*cl));
 	if (!cl)
 		return -ENOMEM;

@@ -24,6 +24,8 @@ enum {
 	HTTP_HEADERS_MAX = 128,		    /* header fields in one response */
 	HTTP_REQUEST_HEAD_MAX = 16 * 1024,  /* bytes in a request's line and headers */
 	HTTP_BODY_MAX = 16 * 1024 * 1024,   /* largest body_max accepted */
+	HTTP_PORT_HTTPS = 443,		    /* a https:// URL's port when it names none */
+	HTTP_PORT_PLAIN = 80,		    /* an http:// one's */
 	HTTP_INFORMATIONAL_MAX = 8,	    /* 1xx answers skipped before the final one */
 };
 

@@ -23,6 +23,9 @@ int http_anchors_parse(const void *buf, size_t len, struct http_anchors *ret,
 		       struct http_error *err);
 void http_anchors_release(struct http_anchors *a);
 
+/* Fill err with msg (NULL: "") and return r, the one failure path of every http file. */
+int http_fail(struct http_error *err, int r, const char *msg);
+
 /* A buffered byte source. fill returns the number of bytes read (> 0), 0 at a clean end of
  * stream, or a negative errno; it sets *msg for errors it can explain. */
 struct http_reader {

@@ -9,6 +9,7 @@
  */
 #include "http_internal.h"
 
+#include "bounds.h"
 #include "core.h"
 
 #include <ctype.h>
@@ -35,7 +36,7 @@ struct head {
 	size_t bytes, fields;
 };
 
-static int fail(struct http_error *err, int r, const char *msg)
+int http_fail(struct http_error *err, int r, const char *msg)
 {
 	error_detail_set(err, "%s", msg ? msg : "");
 	return r;
@@ -80,7 +81,7 @@ static int url_port(const char *s, size_t n, unsigned *ret)
 			return -EINVAL;
 		v = v * 10 + (unsigned)(s[i] - '0');
 	}
-	if (v == 0 || v > 65535)
+	if (v == 0 || v > PORT_MAX)
 		return -EINVAL;
 	*ret = v;
 	return 0;
@@ -99,10 +100,10 @@ int http_url_parse(const char *url, bool allow_plain, struct http_url *ret)
 			return -EINVAL;
 	if (strncmp(url, "https://", 8) == 0) {
 		u.tls = true;
-		u.port = 443;
+		u.port = HTTP_PORT_HTTPS;
 		auth = url + 8;
 	} else if (allow_plain && strncmp(url, "http://", 7) == 0) {
-		u.port = 80;
+		u.port = HTTP_PORT_PLAIN;
 		auth = url + 7;
 	} else {
 		return -EINVAL;
@@ -136,7 +137,7 @@ static int reader_fill(struct http_reader *r, struct http_error *err)
 	int n = r->fill(r->ctx, r->buf, sizeof(r->buf), &msg);
 
 	if (n < 0)
-		return fail(err, n, msg);
+		return http_fail(err, n, msg);
 	r->pos = 0;
 	r->len = (size_t)n;
 	return n;
@@ -154,21 +155,21 @@ static int read_line(struct http_reader *r, char *line, size_t max, const char *
 			if (k < 0)
 				return k;
 			if (k == 0)
-				return fail(err, -EBADMSG,
-					    "connection closed in the middle of a line");
+				return http_fail(err, -EBADMSG,
+						 "connection closed in the middle of a line");
 		}
 		char c = (char)r->buf[r->pos++];
 		if (c == '\n')
 			break;
 		if (n + 1 >= max)
-			return fail(err, -E2BIG, too_long);
+			return http_fail(err, -E2BIG, too_long);
 		line[n++] = c;
 	}
 	if (n > 0 && line[n - 1] == '\r')
 		n--;
 	line[n] = '\0';
 	if (memchr(line, '\0', n) || memchr(line, '\r', n))
-		return fail(err, -EBADMSG, "NUL or bare CR in response head");
+		return http_fail(err, -EBADMSG, "NUL or bare CR in response head");
 	*ret_len = n;
 	return 0;
 }
@@ -179,11 +180,11 @@ static int parse_status(const char *line, struct head *h, struct http_error *err
 	    line[8] != ' ' || !isdigit((unsigned char)line[9]) ||
 	    !isdigit((unsigned char)line[10]) || !isdigit((unsigned char)line[11]) ||
 	    (line[12] != ' ' && line[12] != '\0'))
-		return fail(err, -EBADMSG, "malformed HTTP status line");
+		return http_fail(err, -EBADMSG, "malformed HTTP status line");
 	h->http10 = line[7] == '0';
 	h->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
 	if (h->status < 100 || h->status > 599)
-		return fail(err, -EBADMSG, "HTTP status out of range");
+		return http_fail(err, -EBADMSG, "HTTP status out of range");
 	return 0;
 }
 
@@ -225,9 +226,9 @@ static int header_field(char *line, struct head *h, struct http_error *err)
 	size_t len;
 
 	if (line[0] == ' ' || line[0] == '\t')
-		return fail(err, -EBADMSG, "obsolete header line folding");
+		return http_fail(err, -EBADMSG, "obsolete header line folding");
 	if (!colon || colon == line || strcspn(line, " \t") < (size_t)(colon - line))
-		return fail(err, -EBADMSG, "malformed header field");
+		return http_fail(err, -EBADMSG, "malformed header field");
 	*colon = '\0';
 	v = colon + 1 + strspn(colon + 1, " \t");
 	len = strlen(v);
@@ -236,14 +237,14 @@ static int header_field(char *line, struct head *h, struct http_error *err)
 	if (strcasecmp(line, "Content-Length") == 0) {
 		size_t n;
 		if (parse_decimal(v, &n) < 0)
-			return fail(err, -EBADMSG, "invalid Content-Length");
+			return http_fail(err, -EBADMSG, "invalid Content-Length");
 		if (h->has_length && n != h->length)
-			return fail(err, -EBADMSG, "conflicting Content-Length headers");
+			return http_fail(err, -EBADMSG, "conflicting Content-Length headers");
 		h->has_length = true;
 		h->length = n;
 	} else if (strcasecmp(line, "Transfer-Encoding") == 0) {
 		if (strcasecmp(v, "chunked") != 0 || h->chunked)
-			return fail(err, -EBADMSG, "unsupported Transfer-Encoding");
+			return http_fail(err, -EBADMSG, "unsupported Transfer-Encoding");
 		h->chunked = true;
 	} else if (strcasecmp(line, "Connection") == 0) {
 		h->conn_close |= has_token(v, "close");
@@ -283,8 +284,8 @@ static int read_head(struct http_reader *r, struct head *h, struct http_error *e
 		if (len == 0)
 			return 0;
 		if (++h->fields > HTTP_HEADERS_MAX)
-			return fail(err, -E2BIG,
-				    "more than HTTP_HEADERS_MAX response header fields");
+			return http_fail(err, -E2BIG,
+					 "more than HTTP_HEADERS_MAX response header fields");
 		k = header_field(line, h, err);
 	}
 }
@@ -299,8 +300,8 @@ static int read_exact(struct http_reader *r, char *out, size_t *len, size_t n,
 			if (k < 0)
 				return k;
 			if (k == 0)
-				return fail(err, -EBADMSG,
-					    "connection closed before the end of the body");
+				return http_fail(err, -EBADMSG,
+						 "connection closed before the end of the body");
 		}
 		size_t take = r->len - r->pos < n ? r->len - r->pos : n;
 		memcpy(out + *len, r->buf + r->pos, take);
@@ -326,14 +327,14 @@ static int read_chunked(struct http_reader *r, char *out, size_t cap, size_t *le
 		char *end;
 		line[strcspn(line, "; \t")] = '\0';
 		if (!isxdigit((unsigned char)line[0]) || strlen(line) > 15)
-			return fail(err, -EBADMSG, "invalid chunk size");
+			return http_fail(err, -EBADMSG, "invalid chunk size");
 		n = strtoul(line, &end, 16);
 		if (*end)
-			return fail(err, -EBADMSG, "invalid chunk size");
+			return http_fail(err, -EBADMSG, "invalid chunk size");
 		if (n == 0)
 			break;
 		if (n > cap - *len)
-			return fail(err, -EFBIG, "response body larger than the limit");
+			return http_fail(err, -EFBIG, "response body larger than the limit");
 		k = read_exact(r, out, len, n, err);
 		if (k >= 0)
 			k = read_line(r, line, sizeof(line),
@@ -341,7 +342,7 @@ static int read_chunked(struct http_reader *r, char *out, size_t cap, size_t *le
 		if (k < 0)
 			return k;
 		if (ll != 0)
-			return fail(err, -EBADMSG, "chunk data longer than its size");
+			return http_fail(err, -EBADMSG, "chunk data longer than its size");
 	}
 	/* Trailer fields are read and dropped, within the head bounds. */
 	for (size_t total = 0, fields = 0;; fields++) {
@@ -353,7 +354,7 @@ static int read_chunked(struct http_reader *r, char *out, size_t cap, size_t *le
 			return 0;
 		total += ll;
 		if (total > HTTP_HEAD_MAX || fields >= HTTP_HEADERS_MAX)
-			return fail(err, -E2BIG, "trailer longer than HTTP_HEAD_MAX bytes");
+			return http_fail(err, -E2BIG, "trailer longer than HTTP_HEAD_MAX bytes");
 	}
 }
 
@@ -370,7 +371,7 @@ static int read_to_close(struct http_reader *r, char *out, size_t cap, size_t *l
 		}
 		size_t avail = r->len - r->pos;
 		if (avail > cap - *len)
-			return fail(err, -EFBIG, "response body larger than the limit");
+			return http_fail(err, -EFBIG, "response body larger than the limit");
 		memcpy(out + *len, r->buf + r->pos, avail);
 		*len += avail;
 		r->pos = r->len;
@@ -386,7 +387,7 @@ static int read_body(struct http_reader *r, const struct head *h, size_t body_ma
 	int k;
 
 	if (h->has_length && !h->chunked && h->length > body_max)
-		return fail(err, -EFBIG, "response body larger than the limit");
+		return http_fail(err, -EFBIG, "response body larger than the limit");
 	out = malloc(cap + 1);
 	if (!out)
 		return -ENOMEM;
@@ -426,10 +427,10 @@ int http_response_read(struct http_reader *r, bool head_only, size_t body_max,
 		if (h.status >= 200)
 			break;
 		if (h.status == 101 || i >= HTTP_INFORMATIONAL_MAX)
-			return fail(err, -EBADMSG, "unexpected informational responses");
+			return http_fail(err, -EBADMSG, "unexpected informational responses");
 	}
 	if (h.chunked && h.has_length)
-		return fail(err, -EBADMSG, "both Transfer-Encoding and Content-Length");
+		return http_fail(err, -EBADMSG, "both Transfer-Encoding and Content-Length");
 	if (has_body(&h, head_only)) {
 		k = read_body(r, &h, body_max, &resp, err);
 		if (k < 0)
@@ -455,7 +456,7 @@ int http_proxy_response_read(struct http_reader *r, int *ret_status, struct http
 	if (k < 0)
 		return k;
 	if (h.status / 100 == 2 && r->pos != r->len)
-		return fail(err, -EBADMSG, "proxy sent data after its answer to CONNECT");
+		return http_fail(err, -EBADMSG, "proxy sent data after its answer to CONNECT");
 	*ret_status = h.status;
 	return 0;
 }

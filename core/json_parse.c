@@ -28,7 +28,7 @@ struct parser {
 	struct json_parse_error err;
 };
 
-static int fail(struct parser *p, int r, const char *msg)
+static int parse_fail(struct parser *p, int r, const char *msg)
 {
 	p->err.offset = p->pos;
 	error_detail_set(&p->err, "%s", msg ? msg : "");
@@ -55,7 +55,7 @@ static int hex4(struct parser *p, uint32_t *ret)
 	uint32_t v = 0;
 
 	if (p->len - p->pos < 4)
-		return fail(p, -EBADMSG, "truncated \\u escape");
+		return parse_fail(p, -EBADMSG, "truncated \\u escape");
 	for (int i = 0; i < 4; i++) {
 		char c = p->buf[p->pos++];
 		int d = c >= '0' && c <= '9'   ? c - '0'
@@ -63,7 +63,7 @@ static int hex4(struct parser *p, uint32_t *ret)
 			: c >= 'A' && c <= 'F' ? c - 'A' + 10
 					       : -1;
 		if (d < 0)
-			return fail(p, -EBADMSG, "invalid hex digit in \\u escape");
+			return parse_fail(p, -EBADMSG, "invalid hex digit in \\u escape");
 		v = v << 4 | (uint32_t)d;
 	}
 	*ret = v;
@@ -79,19 +79,19 @@ static int unicode_escape(struct parser *p, uint32_t *ret)
 	if (r < 0)
 		return r;
 	if (hi >= 0xdc00 && hi <= 0xdfff)
-		return fail(p, -EBADMSG, "unpaired low surrogate in \\u escape");
+		return parse_fail(p, -EBADMSG, "unpaired low surrogate in \\u escape");
 	if (hi < 0xd800 || hi > 0xdbff) {
 		*ret = hi;
 		return 0;
 	}
 	if (p->len - p->pos < 2 || p->buf[p->pos] != '\\' || p->buf[p->pos + 1] != 'u')
-		return fail(p, -EBADMSG, "unpaired high surrogate in \\u escape");
+		return parse_fail(p, -EBADMSG, "unpaired high surrogate in \\u escape");
 	p->pos += 2;
 	r = hex4(p, &lo);
 	if (r < 0)
 		return r;
 	if (lo < 0xdc00 || lo > 0xdfff)
-		return fail(p, -EBADMSG, "unpaired high surrogate in \\u escape");
+		return parse_fail(p, -EBADMSG, "unpaired high surrogate in \\u escape");
 	*ret = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
 	return 0;
 }
@@ -129,7 +129,7 @@ static int string_escape(struct parser *p, char *out, size_t *n)
 	int r;
 
 	if (p->pos >= p->len)
-		return fail(p, -EBADMSG, "unterminated string");
+		return parse_fail(p, -EBADMSG, "unterminated string");
 	if (p->buf[p->pos] == 'u') {
 		p->pos++;
 		r = unicode_escape(p, &cp);
@@ -141,7 +141,7 @@ static int string_escape(struct parser *p, char *out, size_t *n)
 	}
 	e = p->buf[p->pos] ? strchr(from, p->buf[p->pos]) : NULL;
 	if (!e)
-		return fail(p, -EBADMSG, "invalid escape in string");
+		return parse_fail(p, -EBADMSG, "invalid escape in string");
 	p->pos++;
 	if (out)
 		out[(*n)++] = to[e - from];
@@ -155,7 +155,7 @@ static int string_utf8(struct parser *p, char *out, size_t *n)
 	size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
 
 	if (p->len - p->pos < len || !utf8_is_valid(p->buf + p->pos, len))
-		return fail(p, -EBADMSG, "invalid UTF-8 in string");
+		return parse_fail(p, -EBADMSG, "invalid UTF-8 in string");
 	if (out)
 		memcpy(out + *n, p->buf + p->pos, len);
 	*n += out ? len : 0;
@@ -176,20 +176,21 @@ static int parse_string(struct parser *p, char **ret, size_t *ret_len)
 		size_t max = p->len - start, cap = JSON_PARSE_STRING_MAX + 16;
 		out = malloc((max < cap ? max : cap) + 1);
 		if (!out)
-			return fail(p, -ENOMEM, NULL);
+			return parse_fail(p, -ENOMEM, NULL);
 	}
 	for (;;) {
 		unsigned char c;
 
 		if (p->pos >= p->len)
-			return fail(p, -EBADMSG, "unterminated string");
+			return parse_fail(p, -EBADMSG, "unterminated string");
 		if (p->pos - start >= JSON_PARSE_STRING_MAX)
-			return fail(p, -E2BIG, "string longer than JSON_PARSE_STRING_MAX bytes");
+			return parse_fail(p, -E2BIG,
+					  "string longer than JSON_PARSE_STRING_MAX bytes");
 		c = (unsigned char)p->buf[p->pos];
 		if (c == '"')
 			break;
 		if (c < 0x20)
-			return fail(p, -EBADMSG, "control character in string");
+			return parse_fail(p, -EBADMSG, "control character in string");
 		if (c == '\\') {
 			p->pos++;
 			r = string_escape(p, out, &n);
@@ -233,13 +234,13 @@ static int parse_number(struct parser *p)
 	} else if (peek(p) >= '1' && peek(p) <= '9') {
 		skip_digits(p);
 	} else {
-		return fail(p, -EBADMSG, "invalid number");
+		return parse_fail(p, -EBADMSG, "invalid number");
 	}
 	if (peek(p) == '.') {
 		start = ++p->pos;
 		skip_digits(p);
 		if (p->pos == start)
-			return fail(p, -EBADMSG, "invalid number: no digit after '.'");
+			return parse_fail(p, -EBADMSG, "invalid number: no digit after '.'");
 	}
 	if (peek(p) == 'e' || peek(p) == 'E') {
 		p->pos++;
@@ -248,7 +249,7 @@ static int parse_number(struct parser *p)
 		start = p->pos;
 		skip_digits(p);
 		if (p->pos == start)
-			return fail(p, -EBADMSG, "invalid number: no digit in exponent");
+			return parse_fail(p, -EBADMSG, "invalid number: no digit in exponent");
 	}
 	return 0;
 }
@@ -258,7 +259,7 @@ static int parse_literal(struct parser *p, const char *word)
 	size_t n = strlen(word);
 
 	if (p->len - p->pos < n || memcmp(p->buf + p->pos, word, n) != 0)
-		return fail(p, -EBADMSG, "invalid literal");
+		return parse_fail(p, -EBADMSG, "invalid literal");
 	p->pos += n;
 	return 0;
 }
@@ -285,7 +286,7 @@ static int parse_array(struct parser *p)
 			return 0;
 		}
 		if (peek(p) != ',')
-			return fail(p, -EBADMSG, "expected ',' or ']' in array");
+			return parse_fail(p, -EBADMSG, "expected ',' or ']' in array");
 		p->pos++;
 	}
 }
@@ -305,16 +306,16 @@ static int parse_member_value(struct parser *p, struct json_parse_field *f)
 	if (!f)
 		return parse_value(p);
 	if (f->value)
-		return fail(p, -EBADMSG, "duplicate member");
+		return parse_fail(p, -EBADMSG, "duplicate member");
 	if (peek(p) == 'n')
 		return parse_value(p);
 	if (peek(p) != '"')
-		return fail(p, -EBADMSG, "member is not a string");
+		return parse_fail(p, -EBADMSG, "member is not a string");
 	if (++p->values > JSON_PARSE_VALUES_MAX)
-		return fail(p, -E2BIG, "more than JSON_PARSE_VALUES_MAX values");
+		return parse_fail(p, -E2BIG, "more than JSON_PARSE_VALUES_MAX values");
 	int r = parse_string(p, &f->value, &f->value_len);
 	if (r >= 0 && memchr(f->value, '\0', f->value_len))
-		return fail(p, -EBADMSG, "member contains U+0000");
+		return parse_fail(p, -EBADMSG, "member contains U+0000");
 	return r;
 }
 
@@ -326,13 +327,13 @@ static int parse_member(struct parser *p, bool top)
 
 	skip_ws(p);
 	if (peek(p) != '"')
-		return fail(p, -EBADMSG, "expected a string key in object");
+		return parse_fail(p, -EBADMSG, "expected a string key in object");
 	r = parse_string(p, top && p->fields ? &key : NULL, &key_len);
 	if (r < 0)
 		return r;
 	skip_ws(p);
 	if (peek(p) != ':')
-		return fail(p, -EBADMSG, "expected ':' after key in object");
+		return parse_fail(p, -EBADMSG, "expected ':' after key in object");
 	p->pos++;
 	skip_ws(p);
 	return parse_member_value(p, key ? field_find(p, key, key_len) : NULL);
@@ -359,7 +360,7 @@ static int parse_object(struct parser *p)
 			return 0;
 		}
 		if (peek(p) != ',')
-			return fail(p, -EBADMSG, "expected ',' or '}' in object");
+			return parse_fail(p, -EBADMSG, "expected ',' or '}' in object");
 		p->pos++;
 	}
 }
@@ -369,7 +370,7 @@ static int parse_container(struct parser *p, bool object)
 	int r;
 
 	if (p->depth >= JSON_PARSE_DEPTH_MAX)
-		return fail(p, -E2BIG, "nesting deeper than JSON_PARSE_DEPTH_MAX");
+		return parse_fail(p, -E2BIG, "nesting deeper than JSON_PARSE_DEPTH_MAX");
 	p->depth++;
 	r = object ? parse_object(p) : parse_array(p);
 	p->depth--;
@@ -382,7 +383,7 @@ static int parse_value(struct parser *p)
 
 	skip_ws(p);
 	if (++p->values > JSON_PARSE_VALUES_MAX)
-		return fail(p, -E2BIG, "more than JSON_PARSE_VALUES_MAX values");
+		return parse_fail(p, -E2BIG, "more than JSON_PARSE_VALUES_MAX values");
 	c = peek(p);
 	switch (c) {
 	case '{':
@@ -398,11 +399,11 @@ static int parse_value(struct parser *p)
 	case 'n':
 		return parse_literal(p, "null");
 	case -1:
-		return fail(p, -EBADMSG, "unexpected end of input");
+		return parse_fail(p, -EBADMSG, "unexpected end of input");
 	default:
 		if (c == '-' || (c >= '0' && c <= '9'))
 			return parse_number(p);
-		return fail(p, -EBADMSG, "unexpected character");
+		return parse_fail(p, -EBADMSG, "unexpected character");
 	}
 }
 
@@ -411,16 +412,16 @@ static int parse_document(struct parser *p)
 	int r;
 
 	if (p->len > JSON_PARSE_INPUT_MAX)
-		return fail(p, -E2BIG, "document larger than JSON_PARSE_INPUT_MAX bytes");
+		return parse_fail(p, -E2BIG, "document larger than JSON_PARSE_INPUT_MAX bytes");
 	skip_ws(p);
 	if (p->fields && peek(p) != '{')
-		return fail(p, -EBADMSG, "document is not an object");
+		return parse_fail(p, -EBADMSG, "document is not an object");
 	r = parse_value(p);
 	if (r < 0)
 		return r;
 	skip_ws(p);
 	if (p->pos != p->len)
-		return fail(p, -EBADMSG, "trailing data after the document");
+		return parse_fail(p, -EBADMSG, "trailing data after the document");
 	return 0;
 }
 

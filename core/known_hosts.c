@@ -10,6 +10,7 @@
  */
 #include "known_hosts.h"
 
+#include "bounds.h"
 #include "core.h"
 #include "fs.h"
 #include "sshwire.h"
@@ -73,13 +74,13 @@ static int query_init(struct query *q, const char *host, unsigned port, const un
 	size_t len = host ? strlen(host) : 0;
 	int n;
 
-	if (len == 0 || len > KNOWN_HOSTS_HOST_MAX || port == 0 || port > 65535 || !blob)
+	if (len == 0 || len > KNOWN_HOSTS_HOST_MAX || port == 0 || port > PORT_MAX || !blob)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++)
 		if (!host_char_ok((unsigned char)host[i]))
 			return -EINVAL;
-	n = port == 22 ? snprintf(q->name, sizeof(q->name), "%s", host)
-		       : snprintf(q->name, sizeof(q->name), "[%s]:%u", host, port);
+	n = port == SSH_PORT ? snprintf(q->name, sizeof(q->name), "%s", host)
+			     : snprintf(q->name, sizeof(q->name), "[%s]:%u", host, port);
 	if (n < 0 || (size_t)n >= sizeof(q->name))
 		return -EINVAL;
 	q->name_len = (size_t)n;

@@ -75,7 +75,7 @@ static void scope_free(struct spec_scope *sc)
 
 /* --- classify and parse -------------------------------------------------------------------- */
 
-static int classify_one(struct spec_builder *b, const struct repo_file *f)
+static int classify_one(struct spec_builder *b, const struct fileset_file *f)
 {
 	struct spec_scope *sc = b->sc;
 	const char *base = spec_base_of(f->path), *ext = strrchr(base, '.') + 1;
@@ -112,12 +112,12 @@ static bool dir_name_ok(const char *dir)
 	return true;
 }
 
-static int scope_classify(struct spec_builder *b, const struct repo_file *files, size_t n)
+static int scope_classify(struct spec_builder *b, const struct fileset_file *files, size_t n)
 {
 	struct spec_scope *sc = b->sc;
 	int r = 0;
 
-	sc->dir = strndup(files[0].path, repo_dir_len(files[0].path));
+	sc->dir = strndup(files[0].path, fileset_dir_len(files[0].path));
 	sc->containers = calloc(n, sizeof(*sc->containers));
 	sc->pods = calloc(n, sizeof(*sc->pods));
 	sc->sidecars = calloc(n, sizeof(*sc->sidecars));
@@ -125,7 +125,7 @@ static int scope_classify(struct spec_builder *b, const struct repo_file *files,
 	if (!sc->dir || !sc->containers || !sc->pods || !sc->sidecars || !sc->others)
 		return -ENOMEM;
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		if (!repo_path_wanted(files[i].path))
+		if (!fileset_path_wanted(files[i].path))
 			continue; /* a source that is not filtered (a git tree): not ours */
 		if (!dir_name_ok(sc->dir))
 			r = diag_add(b->diags, b->label, files[i].path, 1,
@@ -241,7 +241,7 @@ static int new_workload(struct spec_builder *b, struct spec_cfile *cf, enum spec
 static int build_workloads(struct spec_builder *b)
 {
 	struct spec_scope *sc = b->sc;
-	char pod_file[REPO_NAME_MAX + 8];
+	char pod_file[FILESET_NAME_MAX + 8];
 	int r = 0;
 
 	for (size_t i = 0; r >= 0 && i < sc->n_pods; i++)
@@ -306,7 +306,7 @@ static int scope_run(struct spec_builder *b)
 	return r;
 }
 
-static int scope_build(struct spec_builder *b, const struct repo_file *files, size_t n)
+static int scope_build(struct spec_builder *b, const struct fileset_file *files, size_t n)
 {
 	struct spec_scope sc = {0};
 	int r;
@@ -352,12 +352,12 @@ static void check_transforms(struct spec_builder *b)
 
 static bool same_dir(const char *a, const char *b)
 {
-	size_t n = repo_dir_len(a);
+	size_t n = fileset_dir_len(a);
 
-	return n == repo_dir_len(b) && strncmp(a, b, n) == 0;
+	return n == fileset_dir_len(b) && strncmp(a, b, n) == 0;
 }
 
-static int build_all(struct spec_builder *b, const struct repo *repo)
+static int build_all(struct spec_builder *b, const struct fileset *repo)
 {
 	int r = 0;
 
@@ -373,11 +373,11 @@ static int build_all(struct spec_builder *b, const struct repo *repo)
 	return r;
 }
 
-int spec_build(const struct repo *repo, const struct repo *transforms, const struct spec_opts *opts,
-	       struct spec_set **ret, struct diag_list *diags)
+int spec_build(const struct fileset *repo, const struct fileset *transforms,
+	       const struct spec_opts *opts, struct spec_set **ret, struct diag_list *diags)
 {
 	struct spec_builder b = {.opts = opts, .diags = diags, .label = "", .tlabel = ""};
-	struct repo *empty = NULL;
+	struct fileset *empty = NULL;
 	struct transform_set *ts = NULL;
 	int r;
 
@@ -387,7 +387,7 @@ int spec_build(const struct repo *repo, const struct repo *transforms, const str
 		b.label = opts->repo_label;
 	if (opts && opts->transform_label)
 		b.tlabel = opts->transform_label;
-	r = transforms ? 0 : repo_new(&empty);
+	r = transforms ? 0 : fileset_new(&empty);
 	if (r >= 0)
 		r = transform_set_load(transforms ? transforms : empty, b.tlabel, &ts, diags);
 	b.ts = ts;
@@ -399,7 +399,7 @@ int spec_build(const struct repo *repo, const struct repo *transforms, const str
 		r = diags->error;
 	diag_list_sort(diags);
 	transform_set_free(ts);
-	repo_free(empty);
+	fileset_free(empty);
 	if (r < 0) {
 		spec_set_free(b.set);
 		return r;

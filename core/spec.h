@@ -22,7 +22,7 @@
 
 #include "bounds.h"
 #include "diag.h"
-#include "repo.h"
+#include "fileset.h"
 
 enum {
 	SPEC_UNIT_NAME_MAX = 200, /* other names: room for a suffix and an extension in 255 */
@@ -68,12 +68,12 @@ struct spec_opts {
 	const char *transform_label; /* how they name the transform directory */
 };
 
-/* Build the workloads of repo with the transforms (a repo read with REPO_LOAD_FLAT |
- * REPO_LOAD_ALL; NULL for none) and append every problem to diags, sorted. The set holds what could
- * be built, so that --render can show a workload even when others are broken; apply it only when
- * diags is empty. 0, or -ENOMEM (nothing set). */
-int spec_build(const struct repo *repo, const struct repo *transforms, const struct spec_opts *opts,
-	       struct spec_set **ret, struct diag_list *diags);
+/* Build the workloads of repo with the transforms (a repo read with FILESET_LOAD_FLAT |
+ * FILESET_LOAD_ALL; NULL for none) and append every problem to diags, sorted. The set holds what
+ * could be built, so that --render can show a workload even when others are broken; apply it only
+ * when diags is empty. 0, or -ENOMEM (nothing set). */
+int spec_build(const struct fileset *repo, const struct fileset *transforms,
+	       const struct spec_opts *opts, struct spec_set **ret, struct diag_list *diags);
 
 struct spec_set *spec_set_free(struct spec_set *set);
 

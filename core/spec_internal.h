@@ -80,7 +80,7 @@ int spec_set_finish(struct spec_set *set, struct diag_list *diags);
 #define SPEC_NONE SIZE_MAX /* no index */
 
 struct spec_cfile { /* a .container or .pod of the scope */
-	const struct repo_file *f;
+	const struct fileset_file *f;
 	char *stem;
 	const char *ext;
 	struct ini *raw; /* NULL once it cannot be built (diagnosed) or after building */
@@ -89,7 +89,7 @@ struct spec_cfile { /* a .container or .pod of the scope */
 };
 
 struct spec_other { /* a .volume or .network of the scope, deployed where referenced */
-	const struct repo_file *f;
+	const struct fileset_file *f;
 	const char *base;
 	bool ok; /* parsed */
 	bool used;
@@ -106,7 +106,7 @@ struct spec_scope {
 	char *dir; /* "" at the root */
 	struct spec_cfile *containers, *pods;
 	size_t n_containers, n_pods;
-	const struct repo_file **sidecars;
+	const struct fileset_file **sidecars;
 	size_t n_sidecars;
 	struct spec_other *others;
 	size_t n_others;

@@ -179,7 +179,7 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 				 .pod_file = pod_file};
 	struct ref_ctx rc = {.b = b, .src = &src, .workload = widx, .name = cf->stem};
 	struct ini *doc = TAKE_PTR(cf->raw);
-	char fname[REPO_NAME_MAX + 1], *text = NULL;
+	char fname[FILESET_NAME_MAX + 1], *text = NULL;
 	size_t size;
 	int r;
 
@@ -278,7 +278,7 @@ int spec_build_companions(struct spec_builder *b, const struct spec_cfile *cf, s
 	return 0;
 }
 
-static char *copy_data(const struct repo_file *f)
+static char *copy_data(const struct fileset_file *f)
 {
 	char *p = malloc(f->size + 1);
 
@@ -307,7 +307,7 @@ static size_t sidecar_owner(struct spec_builder *b, const char *stem, const char
 	return p != SPEC_NONE ? sc->pods[p].workload : SPEC_NONE;
 }
 
-static int build_sidecar(struct spec_builder *b, const struct repo_file *f)
+static int build_sidecar(struct spec_builder *b, const struct fileset_file *f)
 {
 	const char *base = spec_base_of(f->path), *ext = strrchr(base, '.') + 1, *owner = NULL,
 		   *why;

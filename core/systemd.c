@@ -1,10 +1,11 @@
-/* systemd.c: useradd, userdel, loginctl and systemctl through core/exec, and user-service liveness
- * from the cgroup tree (see systemd.h). Names are validated before an argv is built, so nothing a
- * repository names can turn into an option; a failure keeps the first line of the program's stderr
- * for the log. */
+/* systemd.c: loginctl and systemctl through core/exec (useradd and friends: shadow.c), and
+ * user-service liveness from the cgroup tree (see systemd.h). Names are validated before an argv is
+ * built, so nothing a repository names can turn into an option; a failure keeps the first line of
+ * the program's stderr for the log. */
 #define _GNU_SOURCE 1
 
 #include "systemd.h"
+#include "systemd_internal.h"
 #include "core.h"
 #include "exec.h"
 #include "fs.h"
@@ -18,13 +19,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 
 enum {
-	ERR_CAPTURE = 4096, /* stderr bytes kept for the message */
-	EVENTS_MAX = 4096,  /* bytes of a cgroup.events file */
-	UID_STR_MAX = 16,   /* "4294967295" and room */
-	ARGV_MAX_HERE = 8,  /* the longest argv built here, NULL included */
+	ERR_CAPTURE = 4096,  /* stderr bytes kept for the message */
+	EVENTS_MAX = 4096,   /* bytes of a cgroup.events file */
+	UID_STR_MAX = 16,    /* "4294967295" and room */
+	NAME_QUOTE_MAX = 64, /* bytes of a rejected name or unit quoted in a message */
+	VERB_QUOTE_MAX = 32, /* bytes of a rejected systemctl verb quoted in a message */
 };
 
 void systemd_cmds_init(struct systemd_cmds *c)
@@ -74,10 +75,11 @@ static size_t first_line(const char *s, size_t len)
 	return n;
 }
 
-static void error_set(struct systemd_error *err, int status, bool timed_out, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void systemd_fail(struct systemd_error *err, int status, bool timed_out, const char *fmt,
+			 ...) __attribute__((format(printf, 4, 5)));
 
-static void error_set(struct systemd_error *err, int status, bool timed_out, const char *fmt, ...)
+static void systemd_fail(struct systemd_error *err, int status, bool timed_out, const char *fmt,
+			 ...)
 {
 	va_list ap;
 
@@ -110,14 +112,15 @@ static int run_outcome(const char *prog, const struct exec_result *res, struct s
 	exec_status_describe(res, how, sizeof(how));
 	n = first_line(res->err, res->err_len);
 	if (n > 0)
-		error_set(err, status, res->timed_out, "%s: %s: %.*s", prog, how, (int)n, res->err);
+		systemd_fail(err, status, res->timed_out, "%s: %s: %.*s", prog, how, (int)n,
+			     res->err);
 	else
-		error_set(err, status, res->timed_out, "%s: %s", prog, how);
+		systemd_fail(err, status, res->timed_out, "%s: %s", prog, how);
 	return res->timed_out ? -ETIMEDOUT : -EPROTO;
 }
 
-/* Run argv (argv[0] the program) with the timeout of c. */
-static int run(const struct systemd_cmds *c, const char *const *argv, struct systemd_error *err)
+int systemd_command_run(const struct systemd_cmds *c, const char *const *argv,
+			struct systemd_error *err)
 {
 	struct exec_opts o = {
 		.argv = argv,
@@ -128,8 +131,8 @@ static int run(const struct systemd_cmds *c, const char *const *argv, struct sys
 	int r = exec_run(&o, &res);
 
 	if (r < 0) {
-		error_set(err, -1, false, "%s: cannot run: %s", argv[0],
-			  r == -ENOENT ? "not found" : strerror(-r));
+		systemd_fail(err, -1, false, "%s: cannot run: %s", argv[0],
+			     r == -ENOENT ? "not found" : strerror(-r));
 		return r;
 	}
 	r = run_outcome(prog_name(argv[0]), &res, err);
@@ -137,64 +140,21 @@ static int run(const struct systemd_cmds *c, const char *const *argv, struct sys
 	return r;
 }
 
-static int name_check(const char *what, const char *name, struct systemd_error *err)
+int systemd_name_check(const char *what, const char *name, struct systemd_error *err)
 {
 	if (users_name_valid(name))
 		return 0;
-	error_set(err, -1, false, "invalid %s name '%.*s'", what, 64, name);
+	systemd_fail(err, -1, false, "invalid %s name '%.*s'", what, NAME_QUOTE_MAX, name);
 	return -EINVAL;
-}
-
-int systemd_user_add(const struct systemd_cmds *c, const char *name, const char *group,
-		     struct systemd_error *err)
-{
-	const char *argv[ARGV_MAX_HERE] = {c->useradd, "--create-home", "--shell", c->shell,
-					   "-G",       group,		name,	   NULL};
-	int r = name_check("user", name, err);
-
-	if (r >= 0)
-		r = name_check("group", group, err);
-	return r < 0 ? r : run(c, argv, err);
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-int systemd_user_delete(const struct systemd_cmds *c, const char *name, struct systemd_error *err)
-{
-	const char *argv[] = {c->userdel, "-r", name, NULL};
-	unsigned tries = c->userdel_tries ? c->userdel_tries : 1;
-	struct systemd_error e = {0};
-	int r = name_check("user", name, err);
-
-	if (r < 0)
-		return r;
-	for (unsigned i = 0; i < tries; i++) {
-		if (i > 0)
-			sleep_ms(c->userdel_retry_ms);
-		r = run(c, argv, &e);
-		if (r != -EPROTO || e.status != SYSTEMD_USERDEL_BUSY)
-			break;
-	}
-	if (r == -EPROTO && e.status == SYSTEMD_USERDEL_BUSY)
-		r = -EBUSY;
-	if (r < 0 && err)
-		*err = e;
-	return r;
 }
 
 static int loginctl(const struct systemd_cmds *c, const char *verb, const char *name,
 		    struct systemd_error *err)
 {
 	const char *argv[] = {c->loginctl, verb, name, NULL};
-	int r = name_check("user", name, err);
+	int r = systemd_name_check("user", name, err);
 
-	return r < 0 ? r : run(c, argv, err);
+	return r < 0 ? r : systemd_command_run(c, argv, err);
 }
 
 int systemd_linger_enable(const struct systemd_cmds *c, const char *name, struct systemd_error *err)
@@ -226,11 +186,11 @@ static int manager_run(const struct systemd_cmds *c, const char *verb, uid_t uid
 	if (snprintf(bus, sizeof(bus), "%s/%" PRIu32 "/bus", c->run_user, (uint32_t)uid) >=
 	    (int)sizeof(bus))
 		return -ENAMETOOLONG;
-	r = run(c, argv, err);
+	r = systemd_command_run(c, argv, err);
 	if (r < 0)
 		return r;
 	if (lstat(bus, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		error_set(err, -1, false, "%s started but %s is not a socket", unit, bus);
+		systemd_fail(err, -1, false, "%s started but %s is not a socket", unit, bus);
 		return -ENOTCONN;
 	}
 	return 0;
@@ -244,17 +204,6 @@ int systemd_manager_start(const struct systemd_cmds *c, uid_t uid, struct system
 int systemd_manager_restart(const struct systemd_cmds *c, uid_t uid, struct systemd_error *err)
 {
 	return manager_run(c, "restart", uid, err);
-}
-
-int systemd_user_group(const struct systemd_cmds *c, const char *name, const char *group, bool add,
-		       struct systemd_error *err)
-{
-	const char *argv[] = {c->usermod, add ? "-a" : "-r", "-G", group, name, NULL};
-	int r = name_check("user", name, err);
-
-	if (r >= 0)
-		r = name_check("group", group, err);
-	return r < 0 ? r : run(c, argv, err);
 }
 
 static bool verb_takes_unit(const char *verb, bool *ret_known)
@@ -277,17 +226,17 @@ int systemd_user_unit(const struct systemd_cmds *c, const char *name, const char
 	char machine[USER_NAME_MAX + 2];
 	const char *argv[] = {c->systemctl, "--user", "-M", machine, verb, unit, NULL};
 	bool known, takes = verb_takes_unit(verb, &known);
-	int r = name_check("user", name, err);
+	int r = systemd_name_check("user", name, err);
 
 	if (r < 0)
 		return r;
 	if (!known || takes != (unit != NULL) || (unit && !systemd_unit_name_valid(unit))) {
-		error_set(err, -1, false, "invalid systemctl call '%.*s %.*s'", 32, verb, 64,
-			  unit ? unit : "");
+		systemd_fail(err, -1, false, "invalid systemctl call '%.*s %.*s'", VERB_QUOTE_MAX,
+			     verb, NAME_QUOTE_MAX, unit ? unit : "");
 		return -EINVAL;
 	}
 	snprintf(machine, sizeof(machine), "%s@", name);
-	return run(c, argv, err);
+	return systemd_command_run(c, argv, err);
 }
 
 /* "populated 1" as a line of a cgroup.events file. */

@@ -1,12 +1,12 @@
-/* systemd.h: the system commands sync drives for a workload user — useradd, userdel (bounded
- * retries while the user is busy), loginctl (linger, terminate-user), systemctl for the user
- * manager (start user@UID.service and check its bus socket) and for units inside it (`systemctl
- * --user -M NAME@ ...`) — each run through core/exec (argv, no shell, no inherited environment)
- * with a timeout, plus the liveness of a user service read from its cgroup without running
- * anything. Which programs run and where the cgroup tree and /run/user are come from struct
- * systemd_cmds, filled with the real ones by systemd_cmds_init(), so tests point them at fakes
- * without a test-only code path. Core module: no printing; 0 or a negative errno, and on failure
- * a message for the applet to log. */
+/* systemd.h: the system commands sync drives for a workload user — loginctl (linger,
+ * terminate-user), systemctl for the user manager (start user@UID.service and check its bus
+ * socket) and for units inside it (`systemctl --user -M NAME@ ...`); useradd, userdel and usermod
+ * are core/shadow's, run the same way — each through core/exec (argv, no shell, no inherited
+ * environment) with a timeout, plus the liveness of a user service read from its cgroup without
+ * running anything. Which programs run and where the cgroup tree and /run/user are come from
+ * struct systemd_cmds, filled with the real ones by systemd_cmds_init(), so tests point them at
+ * fakes without a test-only code path. Core module: no printing; 0 or a negative errno, and on
+ * failure a message for the applet to log. */
 #ifndef TAILPOD_SYSTEMD_H
 #define TAILPOD_SYSTEMD_H
 
@@ -20,7 +20,6 @@ enum {
 	SYSTEMD_TIMEOUT_MS = 90000,	 /* per command: systemd's own default start timeout */
 	SYSTEMD_USERDEL_TRIES = 5,	 /* userdel attempts while it answers "busy" */
 	SYSTEMD_USERDEL_RETRY_MS = 2000, /* between those attempts */
-	SYSTEMD_USERDEL_BUSY = 8,	 /* userdel's exit status for a user still logged in */
 	SYSTEMD_UNIT_MAX = 255,		 /* bytes in a unit name */
 };
 
@@ -56,20 +55,6 @@ void systemd_cmds_init(struct systemd_cmds *c);
  * found; -ETIMEDOUT when it ran past timeout_ms (its process group is killed); -EPROTO when it
  * exited non-zero or was killed; other errnos from core/exec. err (may be NULL) is filled on
  * failure only. */
-
-/* useradd --create-home --shell SHELL -G GROUP NAME: a regular user (so it gets subuid/subgid
- * ranges) whose supplementary group is the managed one. */
-int systemd_user_add(const struct systemd_cmds *c, const char *name, const char *group,
-		     struct systemd_error *err);
-
-/* userdel -r NAME, retried up to userdel_tries times, userdel_retry_ms apart, while it exits with
- * SYSTEMD_USERDEL_BUSY; -EBUSY when it still is after the last try. */
-int systemd_user_delete(const struct systemd_cmds *c, const char *name, struct systemd_error *err);
-
-/* usermod -a -G GROUP NAME (add) or usermod -r -G GROUP NAME (remove): one supplementary group
- * more or less, the others kept. */
-int systemd_user_group(const struct systemd_cmds *c, const char *name, const char *group, bool add,
-		       struct systemd_error *err);
 
 /* loginctl enable-linger / disable-linger / terminate-user NAME. */
 int systemd_linger_enable(const struct systemd_cmds *c, const char *name,

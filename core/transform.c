@@ -30,7 +30,7 @@ static int companion_cmp(const void *a, const void *b)
 		      ((const struct transform_companion *)b)->suffix);
 }
 
-static struct ini *parse_or_diag(const struct repo_file *f, const char *label,
+static struct ini *parse_or_diag(const struct fileset_file *f, const char *label,
 				 struct diag_list *diags)
 {
 	struct ini_error err = {0};
@@ -71,7 +71,7 @@ static bool has_no_pod_line(const char *text, size_t size)
 	return false;
 }
 
-static int add_companion(struct transform_set *set, const struct repo_file *f, const char *ext,
+static int add_companion(struct transform_set *set, const struct fileset_file *f, const char *ext,
 			 struct diag_list *diags)
 {
 	const char *suffix = f->path + strlen(TRANSFORM_BASE);
@@ -97,7 +97,7 @@ static int add_companion(struct transform_set *set, const struct repo_file *f, c
 	return 0;
 }
 
-static int add_file(struct transform_set *set, const struct repo_file *f, const char *ext,
+static int add_file(struct transform_set *set, const struct fileset_file *f, const char *ext,
 		    struct diag_list *diags)
 {
 	struct transform_file *t = &set->files[set->n_files];
@@ -114,7 +114,8 @@ static int add_file(struct transform_set *set, const struct repo_file *f, const 
 	return 0;
 }
 
-static int classify(struct transform_set *set, const struct repo_file *f, struct diag_list *diags)
+static int classify(struct transform_set *set, const struct fileset_file *f,
+		    struct diag_list *diags)
 {
 	const char *ext = strrchr(f->path, '.');
 	size_t stem = ext ? (size_t)(ext - f->path) : 0;
@@ -128,7 +129,7 @@ static int classify(struct transform_set *set, const struct repo_file *f, struct
 			"_base.pod, _base-SUFFIX.EXT, DIR.container or DIR.pod)");
 }
 
-int transform_set_load(const struct repo *dir, const char *label, struct transform_set **ret,
+int transform_set_load(const struct fileset *dir, const char *label, struct transform_set **ret,
 		       struct diag_list *diags)
 {
 	struct transform_set *set = calloc(1, sizeof(*set));

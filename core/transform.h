@@ -15,7 +15,7 @@
 
 #include "diag.h"
 #include "ini.h"
-#include "repo.h"
+#include "fileset.h"
 
 #define TRANSFORM_BASE	   "_base"
 #define TRANSFORM_NAME_VAR "{{.Name}}"
@@ -46,10 +46,10 @@ struct transform_set {
 	size_t n_companions;
 };
 
-/* Classify and parse the files of a transform directory (read with REPO_LOAD_FLAT |
- * REPO_LOAD_ALL). A file that fits no pattern, a bad name or a parse error is a diagnostic under
+/* Classify and parse the files of a transform directory (read with FILESET_LOAD_FLAT |
+ * FILESET_LOAD_ALL). A file that fits no pattern, a bad name or a parse error is a diagnostic under
  * label; the rest still loads. The set borrows dir's strings: dir must outlive it. 0 or -ENOMEM. */
-int transform_set_load(const struct repo *dir, const char *label, struct transform_set **ret,
+int transform_set_load(const struct fileset *dir, const char *label, struct transform_set **ret,
 		       struct diag_list *diags);
 struct transform_set *transform_set_free(struct transform_set *set);
 

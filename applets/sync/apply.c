@@ -10,6 +10,7 @@
 #include "hash.h"
 #include "ini.h"
 #include "log.h"
+#include "shadow.h"
 #include "userfs.h"
 
 #include <errno.h>
@@ -63,7 +64,7 @@ static int check_managed(struct sync_ctx *ctx, const struct users_user *u, struc
 static int create_user(struct sync_ctx *ctx, const char *name, struct sync_outcome *out)
 {
 	struct systemd_error err = {0};
-	int r = systemd_user_add(&ctx->cmds, name, ctx->config->user_group, &err);
+	int r = shadow_user_add(&ctx->cmds, name, ctx->config->user_group, &err);
 
 	if (r < 0) {
 		sync_outcome_fail(out, "useradd", "%s", err.msg);
@@ -413,7 +414,7 @@ static int change_mint_group(struct sync_ctx *ctx, const struct spec_workload *w
 
 	if (!p->mint_join && !p->mint_leave)
 		return 0;
-	r = systemd_user_group(&ctx->cmds, w->name, ctx->config->mint_group, p->mint_join, &err);
+	r = shadow_user_group(&ctx->cmds, w->name, ctx->config->mint_group, p->mint_join, &err);
 	if (r < 0) {
 		sync_outcome_fail(out, "usermod", "%s", err.msg);
 		return r;

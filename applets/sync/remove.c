@@ -8,6 +8,7 @@
 
 #include "core.h"
 #include "log.h"
+#include "shadow.h"
 #include "userfs.h"
 
 #include <errno.h>
@@ -124,7 +125,7 @@ static int delete_user(struct sync_ctx *ctx, const struct users_user *u, struct 
 		log_warning("%s: disable-linger failed: %s, ignoring", name, err.msg);
 	if (systemd_user_terminate(&ctx->cmds, name, &err) < 0)
 		log_warning("%s: terminate-user failed: %s, ignoring", name, err.msg);
-	if (systemd_user_delete(&ctx->cmds, name, &err) < 0) {
+	if (shadow_user_delete(&ctx->cmds, name, &err) < 0) {
 		sync_outcome_fail(out, "userdel", "%s", err.msg);
 		return -EPROTO;
 	}

@@ -17,7 +17,7 @@
 
 #include "core.h"
 #include "diag.h"
-#include "repo.h"
+#include "fileset.h"
 #include "spec.h"
 
 struct file {
@@ -34,14 +34,15 @@ static const struct spec_opts opts = {
 	.transform_label = "T",
 };
 
-static struct repo *make_repo(const struct file *files)
+static struct fileset *make_repo(const struct file *files)
 {
-	struct repo *repo = NULL;
+	struct fileset *repo = NULL;
 
-	assert_int_equal(repo_new(&repo), 0);
+	assert_int_equal(fileset_new(&repo), 0);
 	for (; files && files->path; files++)
-		assert_int_equal(repo_add(repo, files->path, files->text, strlen(files->text)), 0);
-	assert_int_equal(repo_sort(repo), 0);
+		assert_int_equal(fileset_add(repo, files->path, files->text, strlen(files->text)),
+				 0);
+	assert_int_equal(fileset_sort(repo), 0);
 	return repo;
 }
 
@@ -61,15 +62,15 @@ static char *diags_text(const struct diag_list *d)
 static struct spec_set *build(const struct file *specs, const struct file *transforms,
 			      const char *want_diags)
 {
-	struct repo *repo = make_repo(specs), *tr = transforms ? make_repo(transforms) : NULL;
+	struct fileset *repo = make_repo(specs), *tr = transforms ? make_repo(transforms) : NULL;
 	struct diag_list diags = {0};
 	struct spec_set *set = NULL;
 
 	assert_int_equal(spec_build(repo, tr, &opts, &set, &diags), 0);
 	assert_string_equal(diags_text(&diags), want_diags);
 	diag_list_release(&diags);
-	repo_free(repo);
-	repo_free(tr);
+	fileset_free(repo);
+	fileset_free(tr);
 	return set;
 }
 
@@ -479,16 +480,16 @@ static void test_empty_and_unsorted(void **state)
 {
 	struct diag_list diags = {0};
 	struct spec_set *set = NULL;
-	struct repo *repo = make_repo(NULL);
+	struct fileset *repo = make_repo(NULL);
 
 	(void)state;
 	assert_int_equal(spec_build(repo, NULL, NULL, &set, &diags), 0);
 	assert_int_equal(set->n_workloads, 0);
 	assert_int_equal(diags.n, 0);
 	spec_set_free(set);
-	assert_int_equal(repo_add(repo, "a.container", IMG, strlen(IMG)), 0);
+	assert_int_equal(fileset_add(repo, "a.container", IMG, strlen(IMG)), 0);
 	assert_int_equal(spec_build(repo, NULL, NULL, &set, &diags), -EINVAL);
-	repo_free(repo);
+	fileset_free(repo);
 	spec_set_free(NULL);
 }
 

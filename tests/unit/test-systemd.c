@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "shadow.h"
 #include "systemd.h"
 #include "scratch.h"
 
@@ -159,10 +160,10 @@ static void test_user_add(void **state)
 	struct fixture *fx = *state;
 	struct systemd_error err = {0};
 
-	assert_int_equal(systemd_user_add(&fx->cmds, "web", "tailpod", &err), 0);
+	assert_int_equal(shadow_user_add(&fx->cmds, "web", "tailpod", &err), 0);
 	assert_log(fx, "useradd --create-home --shell /sbin/nologin -G tailpod web\n");
 	script(fx, "useradd", "9\n");
-	assert_int_equal(systemd_user_add(&fx->cmds, "web", "tailpod", &err), -EPROTO);
+	assert_int_equal(shadow_user_add(&fx->cmds, "web", "tailpod", &err), -EPROTO);
 	assert_int_equal(err.status, 9);
 	assert_false(err.timed_out);
 	assert_string_equal(err.msg, "useradd: exited with status 9: useradd: failure 9");
@@ -174,10 +175,10 @@ static void test_invalid_names(void **state)
 	struct systemd_error err = {0};
 
 	/* Nothing runs: a name can never become an option. */
-	assert_int_equal(systemd_user_add(&fx->cmds, "-r", "tailpod", &err), -EINVAL);
+	assert_int_equal(shadow_user_add(&fx->cmds, "-r", "tailpod", &err), -EINVAL);
 	assert_string_equal(err.msg, "invalid user name '-r'");
-	assert_int_equal(systemd_user_add(&fx->cmds, "web", "--badgroup", &err), -EINVAL);
-	assert_int_equal(systemd_user_delete(&fx->cmds, "a b", &err), -EINVAL);
+	assert_int_equal(shadow_user_add(&fx->cmds, "web", "--badgroup", &err), -EINVAL);
+	assert_int_equal(shadow_user_delete(&fx->cmds, "a b", &err), -EINVAL);
 	assert_int_equal(systemd_linger_enable(&fx->cmds, "", NULL), -EINVAL);
 	assert_int_equal(systemd_user_unit(&fx->cmds, "web", "restart", "--all", &err), -EINVAL);
 	assert_int_equal(systemd_user_unit(&fx->cmds, "web", "restart", "web", &err), -EINVAL);
@@ -195,19 +196,19 @@ static void test_user_delete_retries(void **state)
 	struct systemd_error err = {0};
 
 	script(fx, "userdel", "8\n8\n0\n");
-	assert_int_equal(systemd_user_delete(&fx->cmds, "web", &err), 0);
+	assert_int_equal(shadow_user_delete(&fx->cmds, "web", &err), 0);
 	assert_log(fx, "userdel -r web\nuserdel -r web\nuserdel -r web\n");
 
 	/* Busy on every try: bounded, then -EBUSY. */
 	script(fx, "userdel", "8\n8\n8\n8\n8\n8\n");
-	assert_int_equal(systemd_user_delete(&fx->cmds, "web", &err), -EBUSY);
+	assert_int_equal(shadow_user_delete(&fx->cmds, "web", &err), -EBUSY);
 	assert_int_equal(err.status, 8);
 	assert_string_equal(err.msg, "userdel: exited with status 8: userdel: failure 8");
 
 	/* Another failure is not retried. */
 	script(fx, "userdel", "6\n0\n");
 	fx->cmds.userdel_tries = 3;
-	assert_int_equal(systemd_user_delete(&fx->cmds, "db", &err), -EPROTO);
+	assert_int_equal(shadow_user_delete(&fx->cmds, "db", &err), -EPROTO);
 	assert_int_equal(err.status, 6);
 	assert_log(fx, "userdel -r web\nuserdel -r web\nuserdel -r web\n"
 		       "userdel -r web\nuserdel -r web\nuserdel -r web\nuserdel -r web\n"
@@ -350,12 +351,12 @@ static void test_user_group(void **state)
 	struct fixture *fx = *state;
 	struct systemd_error err = {0};
 
-	assert_int_equal(systemd_user_group(&fx->cmds, "web", "tailpod-mint", true, NULL), 0);
-	assert_int_equal(systemd_user_group(&fx->cmds, "web", "tailpod-mint", false, NULL), 0);
-	assert_int_equal(systemd_user_group(&fx->cmds, "web", "-G", true, &err), -EINVAL);
-	assert_int_equal(systemd_user_group(&fx->cmds, "-r", "tailpod-mint", true, &err), -EINVAL);
+	assert_int_equal(shadow_user_group(&fx->cmds, "web", "tailpod-mint", true, NULL), 0);
+	assert_int_equal(shadow_user_group(&fx->cmds, "web", "tailpod-mint", false, NULL), 0);
+	assert_int_equal(shadow_user_group(&fx->cmds, "web", "-G", true, &err), -EINVAL);
+	assert_int_equal(shadow_user_group(&fx->cmds, "-r", "tailpod-mint", true, &err), -EINVAL);
 	script(fx, "usermod", "6\n");
-	assert_int_equal(systemd_user_group(&fx->cmds, "web", "nosuch", true, &err), -EPROTO);
+	assert_int_equal(shadow_user_group(&fx->cmds, "web", "nosuch", true, &err), -EPROTO);
 	assert_int_equal(err.status, 6);
 	assert_log(fx, "usermod -a -G tailpod-mint web\nusermod -r -G tailpod-mint web\n"
 		       "usermod -a -G nosuch web\n");

@@ -18,7 +18,7 @@
 #include "core.h"
 #include "diag.h"
 #include "ini.h"
-#include "repo.h"
+#include "fileset.h"
 #include "transform.h"
 
 static struct ini *parse(const char *text)
@@ -230,13 +230,14 @@ static void test_set_load(void **state)
 	};
 	struct diag_list diags = {0};
 	struct transform_set *set = NULL;
-	struct repo *dir = NULL;
+	struct fileset *dir = NULL;
 
 	(void)state;
-	assert_int_equal(repo_new(&dir), 0);
+	assert_int_equal(fileset_new(&dir), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
-		assert_int_equal(repo_add(dir, files[i][0], files[i][1], strlen(files[i][1])), 0);
-	repo_sort(dir);
+		assert_int_equal(fileset_add(dir, files[i][0], files[i][1], strlen(files[i][1])),
+				 0);
+	fileset_sort(dir);
 	assert_int_equal(transform_set_load(dir, "T", &set, &diags), 0);
 	assert_int_equal(set->n_files, 5);
 	assert_non_null(transform_set_find(set, "_base", "container"));
@@ -259,7 +260,7 @@ static void test_set_load(void **state)
 	assert_string_equal(diags.items[3].msg, "invalid section header");
 	assert_string_equal(diags.items[4].path, "T/notes.txt");
 	transform_set_free(set);
-	repo_free(dir);
+	fileset_free(dir);
 	diag_list_release(&diags);
 	transform_set_free(NULL);
 }

@@ -22,7 +22,7 @@
 #include "core.h"
 #include "diag.h"
 #include "fs.h"
-#include "repo.h"
+#include "fileset.h"
 
 static char tmpl[] = "/tmp/test-repo.XXXXXX";
 static const char *root;
@@ -73,77 +73,77 @@ static int teardown(void **state)
 
 static void test_paths(void **state)
 {
-	struct repo *repo = NULL;
-	char longname[REPO_NAME_MAX + 2];
+	struct fileset *repo = NULL;
+	char longname[FILESET_NAME_MAX + 2];
 
 	(void)state;
-	assert_int_equal(repo_new(&repo), 0);
-	assert_int_equal(repo_add(repo, "a.container", "x", 1), 0);
-	assert_int_equal(repo_add(repo, "d/b.container", "", 0), 0);
-	assert_int_equal(repo_add(repo, "", "", 0), -EINVAL);
-	assert_int_equal(repo_add(repo, "/a.container", "", 0), -EINVAL);
-	assert_int_equal(repo_add(repo, "d/e/b.container", "", 0), -EINVAL);
-	assert_int_equal(repo_add(repo, "../b.container", "", 0), -EINVAL);
-	assert_int_equal(repo_add(repo, "./b.container", "", 0), -EINVAL);
-	assert_int_equal(repo_add(repo, "d/", "", 0), -EINVAL);
-	assert_int_equal(repo_add(repo, "d/..", "", 0), -EINVAL);
+	assert_int_equal(fileset_new(&repo), 0);
+	assert_int_equal(fileset_add(repo, "a.container", "x", 1), 0);
+	assert_int_equal(fileset_add(repo, "d/b.container", "", 0), 0);
+	assert_int_equal(fileset_add(repo, "", "", 0), -EINVAL);
+	assert_int_equal(fileset_add(repo, "/a.container", "", 0), -EINVAL);
+	assert_int_equal(fileset_add(repo, "d/e/b.container", "", 0), -EINVAL);
+	assert_int_equal(fileset_add(repo, "../b.container", "", 0), -EINVAL);
+	assert_int_equal(fileset_add(repo, "./b.container", "", 0), -EINVAL);
+	assert_int_equal(fileset_add(repo, "d/", "", 0), -EINVAL);
+	assert_int_equal(fileset_add(repo, "d/..", "", 0), -EINVAL);
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = 0;
-	assert_int_equal(repo_add(repo, longname, "", 0), -ENAMETOOLONG);
-	longname[REPO_NAME_MAX] = 0;
-	assert_int_equal(repo_add(repo, longname, "", 0), 0);
+	assert_int_equal(fileset_add(repo, longname, "", 0), -ENAMETOOLONG);
+	longname[FILESET_NAME_MAX] = 0;
+	assert_int_equal(fileset_add(repo, longname, "", 0), 0);
 	assert_int_equal(repo->n_files, 3);
-	assert_int_equal(repo_sort(repo), 0);
-	assert_string_equal(repo_find(repo, "a.container")->data, "x");
-	assert_int_equal(repo_find(repo, "a.container")->size, 1);
-	assert_int_equal(repo_find(repo, "d/b.container")->data[0], 0);
-	assert_null(repo_find(repo, "b.container"));
+	assert_int_equal(fileset_sort(repo), 0);
+	assert_string_equal(fileset_find(repo, "a.container")->data, "x");
+	assert_int_equal(fileset_find(repo, "a.container")->size, 1);
+	assert_int_equal(fileset_find(repo, "d/b.container")->data[0], 0);
+	assert_null(fileset_find(repo, "b.container"));
 	/* The same path twice is found when sorting. */
-	assert_int_equal(repo_add(repo, "a.container", "y", 1), 0);
-	assert_int_equal(repo_sort(repo), -EEXIST);
-	repo_free(repo);
+	assert_int_equal(fileset_add(repo, "a.container", "y", 1), 0);
+	assert_int_equal(fileset_sort(repo), -EEXIST);
+	fileset_free(repo);
 }
 
 static void test_wanted(void **state)
 {
 	(void)state;
-	assert_true(repo_path_wanted("web.container"));
-	assert_true(repo_path_wanted("apps/web.pod"));
-	assert_true(repo_path_wanted("x-y.timer"));
-	assert_true(repo_path_wanted("data.volume"));
-	assert_false(repo_path_wanted("README.md"));
-	assert_false(repo_path_wanted(".container"));
-	assert_false(repo_path_wanted(".hidden.container"));
-	assert_false(repo_path_wanted(".git/x.container"));
-	assert_false(repo_path_wanted("a/.x.container"));
-	assert_false(repo_path_wanted("a/b/x.container"));
-	assert_false(repo_path_wanted("web.container~"));
+	assert_true(fileset_path_wanted("web.container"));
+	assert_true(fileset_path_wanted("apps/web.pod"));
+	assert_true(fileset_path_wanted("x-y.timer"));
+	assert_true(fileset_path_wanted("data.volume"));
+	assert_false(fileset_path_wanted("README.md"));
+	assert_false(fileset_path_wanted(".container"));
+	assert_false(fileset_path_wanted(".hidden.container"));
+	assert_false(fileset_path_wanted(".git/x.container"));
+	assert_false(fileset_path_wanted("a/.x.container"));
+	assert_false(fileset_path_wanted("a/b/x.container"));
+	assert_false(fileset_path_wanted("web.container~"));
 }
 
 static void test_bounds(void **state)
 {
-	struct repo *repo = NULL;
-	char *big = calloc(1, REPO_FILE_MAX + 1);
+	struct fileset *repo = NULL;
+	char *big = calloc(1, FILESET_FILE_MAX + 1);
 	char name[32];
 
 	(void)state;
 	assert_non_null(big);
-	assert_int_equal(repo_new(&repo), 0);
-	assert_int_equal(repo_add(repo, "big.container", big, REPO_FILE_MAX + 1), -EFBIG);
-	assert_int_equal(repo_add(repo, "big.container", big, REPO_FILE_MAX), 0);
+	assert_int_equal(fileset_new(&repo), 0);
+	assert_int_equal(fileset_add(repo, "big.container", big, FILESET_FILE_MAX + 1), -EFBIG);
+	assert_int_equal(fileset_add(repo, "big.container", big, FILESET_FILE_MAX), 0);
 	/* The total bound, without allocating 256 MiB: the counter is public. */
-	repo->total = REPO_TOTAL_MAX - 1;
-	assert_int_equal(repo_add(repo, "two.container", "ab", 2), -E2BIG);
-	assert_int_equal(repo_add(repo, "one.container", "a", 1), 0);
+	repo->total = FILESET_TOTAL_MAX - 1;
+	assert_int_equal(fileset_add(repo, "two.container", "ab", 2), -E2BIG);
+	assert_int_equal(fileset_add(repo, "one.container", "a", 1), 0);
 	repo->total = 0;
-	while (repo->n_files < REPO_FILES_MAX) {
+	while (repo->n_files < FILESET_FILES_MAX) {
 		snprintf(name, sizeof(name), "f%zu.container", repo->n_files);
-		assert_int_equal(repo_add(repo, name, "", 0), 0);
+		assert_int_equal(fileset_add(repo, name, "", 0), 0);
 	}
-	assert_int_equal(repo_add(repo, "last.container", "", 0), -E2BIG);
-	assert_int_equal(repo_sort(repo), 0);
-	assert_non_null(repo_find(repo, "f100.container"));
-	repo_free(repo);
+	assert_int_equal(fileset_add(repo, "last.container", "", 0), -E2BIG);
+	assert_int_equal(fileset_sort(repo), 0);
+	assert_non_null(fileset_find(repo, "f100.container"));
+	fileset_free(repo);
 	free(big);
 }
 
@@ -155,20 +155,20 @@ static void test_sort_order(void **state)
 	static const char *const want[] = {"0.container",   "a.container", "z.container",
 					   "a/a.container", "a/b.pod",	   "a.b/c.container",
 					   "ab/a.container"};
-	struct repo *repo = NULL;
+	struct fileset *repo = NULL;
 
 	(void)state;
-	assert_int_equal(repo_new(&repo), 0);
+	assert_int_equal(fileset_new(&repo), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(in); i++)
-		assert_int_equal(repo_add(repo, in[i], "", 0), 0);
-	repo_sort(repo);
+		assert_int_equal(fileset_add(repo, in[i], "", 0), 0);
+	fileset_sort(repo);
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		assert_string_equal(repo->files[i].path, want[i]);
-		assert_non_null(repo_find(repo, want[i]));
+		assert_non_null(fileset_find(repo, want[i]));
 	}
-	assert_int_equal(repo_dir_len("a.b/c.container"), 3);
-	assert_int_equal(repo_dir_len("c.container"), 0);
-	repo_free(repo);
+	assert_int_equal(fileset_dir_len("a.b/c.container"), 3);
+	assert_int_equal(fileset_dir_len("c.container"), 0);
+	fileset_free(repo);
 }
 
 static const char *diag_text(const struct diag_list *d, size_t i)
@@ -183,11 +183,11 @@ static const char *diag_text(const struct diag_list *d, size_t i)
 static void test_load_dir(void **state)
 {
 	struct diag_list diags = {0};
-	struct repo *repo = NULL;
-	char *big = calloc(1, REPO_FILE_MAX + 2);
+	struct fileset *repo = NULL;
+	char *big = calloc(1, FILESET_FILE_MAX + 2);
 	const char *const want[] = {
 		"L/bad\x01name.container:1: file name is not UTF-8 or has control characters",
-		"L/big.container:1: file larger than 1048576 bytes (REPO_FILE_MAX)",
+		"L/big.container:1: file larger than 1048576 bytes (FILESET_FILE_MAX)",
 		"L/d/link.timer:1: symlink not followed",
 		"L/dirlink:1: symlink not followed",
 		"L/fifo.container:1: not a regular file",
@@ -209,7 +209,7 @@ static void test_load_dir(void **state)
 	put_link("/etc/passwd", "README2.md");
 	put_link("../a.container", "d/link.timer");
 	put_file("bad\x01name.container", "");
-	memset(big, 'a', REPO_FILE_MAX + 1);
+	memset(big, 'a', FILESET_FILE_MAX + 1);
 	put_file("big.container", big);
 	free(big);
 	{
@@ -218,7 +218,7 @@ static void test_load_dir(void **state)
 		snprintf(path, sizeof(path), "%s/fifo.container", root);
 		assert_int_equal(mkfifo(path, 0600), 0);
 	}
-	assert_int_equal(repo_load_dir(root, "L", 0, &repo, &diags), 0);
+	assert_int_equal(fileset_load_dir(root, "L", 0, &repo, &diags), 0);
 	assert_int_equal(repo->n_files, 2);
 	assert_string_equal(repo->files[0].path, "a.container");
 	assert_string_equal(repo->files[0].data, "[Container]\nImage=x\n");
@@ -227,18 +227,19 @@ static void test_load_dir(void **state)
 	assert_int_equal(diags.n, ARRAY_SIZE(want));
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
 		assert_string_equal(diag_text(&diags, i), want[i]);
-	repo_free(repo);
+	fileset_free(repo);
 	diag_list_release(&diags);
 
 	/* Flat and everything: the transform directory's way. */
-	assert_int_equal(repo_load_dir(root, "", REPO_LOAD_FLAT | REPO_LOAD_ALL, &repo, &diags), 0);
+	assert_int_equal(
+		fileset_load_dir(root, "", FILESET_LOAD_FLAT | FILESET_LOAD_ALL, &repo, &diags), 0);
 	assert_int_equal(repo->n_files, 2);
 	assert_string_equal(repo->files[0].path, "README.md");
 	assert_string_equal(repo->files[1].path, "a.container");
-	repo_free(repo);
+	fileset_free(repo);
 	diag_list_release(&diags);
 
-	assert_int_equal(repo_load_dir("/nonexistent/x", "", 0, &repo, &diags), -ENOENT);
+	assert_int_equal(fileset_load_dir("/nonexistent/x", "", 0, &repo, &diags), -ENOENT);
 	assert_int_equal(diags.n, 0);
 }
 

@@ -1,8 +1,8 @@
-/* repo.c: the in-memory desired state and its directory loader (module boundary: core, libc, fs,
+/* fileset.c: the in-memory desired state and its directory loader (module boundary: core, libc, fs,
  * diag). The loader walks the root and one level below with fstatat(AT_SYMLINK_NOFOLLOW) and
  * opens files through fs_open_beneath(), so a symlink planted anywhere in the tree, or swapped in
  * between the look and the open, is reported and never read through. */
-#include "repo.h"
+#include "fileset.h"
 #include "core.h"
 #include "fs.h"
 #include "utf8.h"
@@ -20,31 +20,31 @@ static const char *const wanted_exts[] = {
 	".image",     ".build", ".service", ".timer",
 };
 
-int repo_new(struct repo **ret)
+int fileset_new(struct fileset **ret)
 {
-	struct repo *repo = calloc(1, sizeof(*repo));
+	struct fileset *set = calloc(1, sizeof(*set));
 
-	if (!repo)
+	if (!set)
 		return -ENOMEM;
-	repo->sorted = true;
-	*ret = repo;
+	set->sorted = true;
+	*ret = set;
 	return 0;
 }
 
-struct repo *repo_free(struct repo *repo)
+struct fileset *fileset_free(struct fileset *set)
 {
-	if (!repo)
+	if (!set)
 		return NULL;
-	for (size_t i = 0; i < repo->n_files; i++) {
-		free(repo->files[i].path);
-		free(repo->files[i].data);
+	for (size_t i = 0; i < set->n_files; i++) {
+		free(set->files[i].path);
+		free(set->files[i].data);
 	}
-	free(repo->files);
-	free(repo);
+	free(set->files);
+	free(set);
 	return NULL;
 }
 
-size_t repo_dir_len(const char *path)
+size_t fileset_dir_len(const char *path)
 {
 	const char *slash = strchr(path, '/');
 
@@ -72,7 +72,7 @@ static bool has_wanted_ext(const char *name)
 	return false;
 }
 
-bool repo_path_wanted(const char *path)
+bool fileset_path_wanted(const char *path)
 {
 	const char *base = base_of(path);
 
@@ -94,7 +94,7 @@ static int path_check(const char *path)
 
 	if (strchr(base, '/') || (slash && dl == 0))
 		return -EINVAL;
-	if (dl > REPO_NAME_MAX || bl > REPO_NAME_MAX)
+	if (dl > FILESET_NAME_MAX || bl > FILESET_NAME_MAX)
 		return -ENAMETOOLONG;
 	if ((slash && !component_ok(path, dl)) || !component_ok(base, bl))
 		return -EINVAL;
@@ -102,48 +102,48 @@ static int path_check(const char *path)
 }
 
 /* Takes data (malloc'd, NUL at data[size]) on success only. */
-static int repo_add_owned(struct repo *repo, const char *path, char *data, size_t size)
+static int repo_add_owned(struct fileset *set, const char *path, char *data, size_t size)
 {
 	int r = path_check(path);
 	char *p;
 
 	if (r < 0)
 		return r;
-	if (size > REPO_FILE_MAX)
+	if (size > FILESET_FILE_MAX)
 		return -EFBIG;
-	if (repo->n_files >= REPO_FILES_MAX || size > REPO_TOTAL_MAX - repo->total)
+	if (set->n_files >= FILESET_FILES_MAX || size > FILESET_TOTAL_MAX - set->total)
 		return -E2BIG;
-	if (repo->n_files == repo->n_alloc) {
-		size_t n = repo->n_alloc ? repo->n_alloc * 2 : 64;
-		struct repo_file *f = reallocarray(repo->files, n, sizeof(*f));
+	if (set->n_files == set->n_alloc) {
+		size_t n = set->n_alloc ? set->n_alloc * 2 : 64;
+		struct fileset_file *f = reallocarray(set->files, n, sizeof(*f));
 
 		if (!f)
 			return -ENOMEM;
-		repo->files = f;
-		repo->n_alloc = n;
+		set->files = f;
+		set->n_alloc = n;
 	}
 	p = strdup(path);
 	if (!p)
 		return -ENOMEM;
-	repo->files[repo->n_files++] = (struct repo_file){.path = p, .data = data, .size = size};
-	repo->total += size;
-	repo->sorted = false;
+	set->files[set->n_files++] = (struct fileset_file){.path = p, .data = data, .size = size};
+	set->total += size;
+	set->sorted = false;
 	return 0;
 }
 
-int repo_add(struct repo *repo, const char *path, const char *data, size_t size)
+int fileset_add(struct fileset *set, const char *path, const char *data, size_t size)
 {
 	char *copy;
 	int r;
 
-	if (size > REPO_FILE_MAX)
+	if (size > FILESET_FILE_MAX)
 		return -EFBIG;
 	copy = malloc(size + 1);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, data, size);
 	copy[size] = '\0';
-	r = repo_add_owned(repo, path, copy, size);
+	r = repo_add_owned(set, path, copy, size);
 	if (r < 0)
 		free(copy);
 	return r;
@@ -151,7 +151,7 @@ int repo_add(struct repo *repo, const char *path, const char *data, size_t size)
 
 static int path_cmp(const char *a, const char *b)
 {
-	size_t da = repo_dir_len(a), db = repo_dir_len(b);
+	size_t da = fileset_dir_len(a), db = fileset_dir_len(b);
 	int c;
 
 	/* The root's files ("" directory) first, then each directory's run. */
@@ -170,30 +170,31 @@ static int path_cmp(const char *a, const char *b)
 
 static int file_cmp(const void *a, const void *b)
 {
-	return path_cmp(((const struct repo_file *)a)->path, ((const struct repo_file *)b)->path);
+	return path_cmp(((const struct fileset_file *)a)->path,
+			((const struct fileset_file *)b)->path);
 }
 
-int repo_sort(struct repo *repo)
+int fileset_sort(struct fileset *set)
 {
-	if (repo->n_files > 1)
-		qsort(repo->files, repo->n_files, sizeof(*repo->files), file_cmp);
-	repo->sorted = true;
-	for (size_t i = 1; i < repo->n_files; i++)
-		if (strcmp(repo->files[i - 1].path, repo->files[i].path) == 0)
+	if (set->n_files > 1)
+		qsort(set->files, set->n_files, sizeof(*set->files), file_cmp);
+	set->sorted = true;
+	for (size_t i = 1; i < set->n_files; i++)
+		if (strcmp(set->files[i - 1].path, set->files[i].path) == 0)
 			return -EEXIST;
 	return 0;
 }
 
 static int key_cmp(const void *key, const void *elem)
 {
-	return path_cmp(key, ((const struct repo_file *)elem)->path);
+	return path_cmp(key, ((const struct fileset_file *)elem)->path);
 }
 
-const struct repo_file *repo_find(const struct repo *repo, const char *path)
+const struct fileset_file *fileset_find(const struct fileset *set, const char *path)
 {
-	if (!repo->sorted || repo->n_files == 0)
+	if (!set->sorted || set->n_files == 0)
 		return NULL;
-	return bsearch(path, repo->files, repo->n_files, sizeof(*repo->files), key_cmp);
+	return bsearch(path, set->files, set->n_files, sizeof(*set->files), key_cmp);
 }
 
 /* --- the directory loader ------------------------------------------------------------------ */
@@ -202,7 +203,7 @@ struct loader {
 	int rootfd;
 	const char *label;
 	unsigned flags;
-	struct repo *repo;
+	struct fileset *set;
 	struct diag_list *diags;
 	size_t n_entries;
 };
@@ -235,24 +236,24 @@ static int load_file(struct loader *l, const char *relpath)
 
 	r = fs_open_beneath(l->rootfd, relpath, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &fd);
 	if (r >= 0)
-		r = fs_read_fd_bounded(fd, REPO_FILE_MAX, &data, &size);
+		r = fs_read_fd_bounded(fd, FILESET_FILE_MAX, &data, &size);
 	if (r == -ELOOP)
 		return diag_add(l->diags, l->label, relpath, 1, "symlink not followed");
 	if (r == -EFBIG)
 		return diag_add(l->diags, l->label, relpath, 1,
-				"file larger than %d bytes (REPO_FILE_MAX)", REPO_FILE_MAX);
+				"file larger than %d bytes (FILESET_FILE_MAX)", FILESET_FILE_MAX);
 	if (r == -EINVAL || r == -EISDIR)
 		return diag_add(l->diags, l->label, relpath, 1, "not a regular file");
 	if (r < 0)
 		return diag_add(l->diags, l->label, relpath, 1, "cannot read: %s", strerror(-r));
-	r = repo_add_owned(l->repo, relpath, data, size);
+	r = repo_add_owned(l->set, relpath, data, size);
 	if (r == -E2BIG)
-		return bound_hit(l, l->repo->n_files >= REPO_FILES_MAX
-					    ? "65536 files (REPO_FILES_MAX)"
-					    : "268435456 bytes in all (REPO_TOTAL_MAX)");
+		return bound_hit(l, l->set->n_files >= FILESET_FILES_MAX
+					    ? "65536 files (FILESET_FILES_MAX)"
+					    : "268435456 bytes in all (FILESET_TOTAL_MAX)");
 	if (r < 0)
 		return r;
-	data = NULL; /* the repo owns it now */
+	data = NULL; /* the set owns it now */
 	return 0;
 }
 
@@ -260,13 +261,13 @@ static int load_tree(struct loader *l, int dirfd, const char *dir);
 
 static int load_entry(struct loader *l, int dirfd, const char *dir, const char *name)
 {
-	char relpath[2 * REPO_NAME_MAX + 2];
+	char relpath[2 * FILESET_NAME_MAX + 2];
 	struct stat st;
 	bool wanted;
 
 	if (name[0] == '.')
 		return 0; /* ".", "..", and hidden entries such as .git */
-	if (strlen(name) > REPO_NAME_MAX)
+	if (strlen(name) > FILESET_NAME_MAX)
 		return 0; /* the kernel's NAME_MAX is the same: cannot happen */
 	snprintf(relpath, sizeof(relpath), "%s%s%s", dir, *dir ? "/" : "", name);
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -274,11 +275,11 @@ static int load_entry(struct loader *l, int dirfd, const char *dir, const char *
 				       : diag_add(l->diags, l->label, relpath, 1, "cannot stat: %s",
 						  strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
-		if (*dir || (l->flags & REPO_LOAD_FLAT))
+		if (*dir || (l->flags & FILESET_LOAD_FLAT))
 			return 0; /* quadsync's layout: the root and one level, nothing deeper */
 		return load_tree(l, dirfd, relpath);
 	}
-	wanted = (l->flags & REPO_LOAD_ALL) || repo_path_wanted(relpath);
+	wanted = (l->flags & FILESET_LOAD_ALL) || fileset_path_wanted(relpath);
 	/* A symlink at the root without an extension may stand for a directory of specs. */
 	if (S_ISLNK(st.st_mode) && (wanted || (!*dir && !strchr(name, '.'))))
 		return diag_add(l->diags, l->label, relpath, 1, "symlink not followed");
@@ -314,8 +315,8 @@ static int load_tree(struct loader *l, int parentfd, const char *dir)
 		return -errno;
 	fd = -1; /* the DIR owns it */
 	while (r >= 0 && (errno = 0, de = readdir(d))) {
-		if (++l->n_entries > REPO_ENTRIES_MAX)
-			r = bound_hit(l, "1048576 directory entries (REPO_ENTRIES_MAX)");
+		if (++l->n_entries > FILESET_ENTRIES_MAX)
+			r = bound_hit(l, "1048576 directory entries (FILESET_ENTRIES_MAX)");
 		else
 			r = load_entry(l, dirfd(d), dir, de->d_name);
 	}
@@ -326,8 +327,8 @@ static int load_tree(struct loader *l, int parentfd, const char *dir)
 	return r;
 }
 
-int repo_load_dir(const char *path, const char *label, unsigned flags, struct repo **ret,
-		  struct diag_list *diags)
+int fileset_load_dir(const char *path, const char *label, unsigned flags, struct fileset **ret,
+		     struct diag_list *diags)
 {
 	_cleanup_close_ int rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct loader l = {.rootfd = rootfd, .label = label, .flags = flags, .diags = diags};
@@ -335,17 +336,17 @@ int repo_load_dir(const char *path, const char *label, unsigned flags, struct re
 
 	if (rootfd < 0)
 		return -errno;
-	r = repo_new(&l.repo);
+	r = fileset_new(&l.set);
 	if (r < 0)
 		return r;
 	r = load_tree(&l, rootfd, "");
 	if (r >= 0 && diags->error)
 		r = diags->error;
 	if (r < 0) {
-		repo_free(l.repo);
+		fileset_free(l.set);
 		return r;
 	}
-	(void)repo_sort(l.repo); /* names in one directory are unique */
-	*ret = l.repo;
+	(void)fileset_sort(l.set); /* names in one directory are unique */
+	*ret = l.set;
 	return 0;
 }
