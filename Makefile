@@ -144,31 +144,50 @@ $(HOST_OBJS) $(UNIT_SRCS:tests/unit/%.c=build/host/tests/unit/%.o): | $(HOST_MBE
 
 -include $(HOST_OBJS:.o=.d)
 
-# --- Fuzzing, not part of `make test`: libFuzzer harnesses, FUZZ_SECONDS each ---------------------
-# The harnesses build core's parsers with clang, against an uninstrumented mbedTLS of their own
-# (gcc's sanitizer runtime in the unit-test copy does not mix with clang's).
+# --- Fuzzing: libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each ------------------------------
+# `make fuzz` runs every harness for FUZZ_SECONDS from its committed seed corpus
+# (tests/fuzz/corpus/NAME); `make test` replays each corpus once (tests/run.sh). The harnesses build
+# core's parsers with clang; sshkey links an uninstrumented mbedTLS of its own (gcc's sanitizer
+# runtime in the unit-test copy does not mix with clang's).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_MBEDTLS := build/fuzz/mbedtls
 FUZZ_MBEDCRYPTO := $(FUZZ_MBEDTLS)/build/library/libmbedcrypto.a
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Icore -I/usr/include/bearssl -isystem $(FUZZ_MBEDTLS)/src/include
-FUZZ_BINS := build/fuzz/fuzz-sshkey build/fuzz/fuzz-known_hosts
+FUZZ_NAMES := sshkey known_hosts ini envfile json_parse http_response transform spec
+FUZZ_BINS := $(FUZZ_NAMES:%=build/fuzz/fuzz-%)
+# The harnesses `make test` replays: those that need no mbedTLS build of their own.
+FUZZ_REPLAY_BINS := $(filter-out build/fuzz/fuzz-sshkey build/fuzz/fuzz-known_hosts,$(FUZZ_BINS))
 
-.PHONY: fuzz
+.PHONY: fuzz fuzz-bins
 fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-bins: $(FUZZ_REPLAY_BINS)
 
 $(FUZZ_MBEDCRYPTO): third_party/recipes/mbedtls.sh third_party/versions.mk build/.deps.stamp
 	$(call mbedtls_build,$(FUZZ_MBEDTLS),$(FUZZ_CC),-g -O1)
 
+FUZZ_INI := core/ini.c core/ini_edit.c core/utf8.c core/fs.c
 build/fuzz/fuzz-sshkey: tests/fuzz/fuzz-sshkey.c core/sshkey.c core/sshkey_pem.c core/sshkey_sign.c \
-	core/sshwire.c
+	core/sshwire.c $(FUZZ_MBEDCRYPTO)
 build/fuzz/fuzz-known_hosts: tests/fuzz/fuzz-known_hosts.c core/known_hosts.c core/sshwire.c \
-	core/fs.c
-build/fuzz/fuzz-%: | $(FUZZ_MBEDCRYPTO)
+	core/fs.c $(FUZZ_MBEDCRYPTO)
+build/fuzz/fuzz-ini: tests/fuzz/fuzz-ini.c $(FUZZ_INI)
+build/fuzz/fuzz-envfile: tests/fuzz/fuzz-envfile.c core/envfile.c core/utf8.c core/fs.c
+build/fuzz/fuzz-json_parse: tests/fuzz/fuzz-json_parse.c core/json_parse.c core/utf8.c
+build/fuzz/fuzz-http_response: tests/fuzz/fuzz-http_response.c core/http_response.c core/http.c \
+	core/http_ca.c
+build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/repo.c core/diag.c \
+	$(FUZZ_INI)
+build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/spec_set.c \
+	core/spec_units.c core/quadlet_keys.c core/suggest.c core/transform.c core/repo.c \
+	core/diag.c $(FUZZ_INI)
+build/fuzz/fuzz-%: build/.deps.stamp
+	@mkdir -p $(dir $@)
 	@echo "  FUZZ-CC $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) $(FUZZ_MBEDCRYPTO) -lsodium -lbearssl -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) $(filter %.a,$^) -lsodium -lbearssl -o $@
 
 # --- What a newcomer runs ----------------------------------------------------------------------
 DEMO_CHECK := check --transforms tests/example/transforms tests/example/repo
