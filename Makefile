@@ -215,8 +215,8 @@ build/host/bench-rusage: tests/bench/rusage.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) -std=gnu11 -O2 $(WARNINGS) $< -o $@
 
-test: all unit-tests
-	@tests/run.sh --arches "$(ARCHES)" --unit "$(UNIT_BINS)"
+test: all unit-tests fuzz-bins
+	@tests/run.sh --arches "$(ARCHES)" --unit "$(UNIT_BINS)" --fuzz "$(FUZZ_REPLAY_BINS)"
 
 # --- The VM guest (tests/vm): Debian trixie, systemd + rootless Podman, under qemu ----------------
 # `make vm-image` builds the guest disk, kernel and initrd into $(TP_CACHE)/vm/VM_ARCH-KEY (rebuilt
