@@ -139,6 +139,48 @@ endef
 $(HOST_MBEDCRYPTO): third_party/recipes/mbedtls.sh third_party/versions.mk build/.deps.stamp
 	$(call mbedtls_build,$(HOST_MBEDTLS),$(HOST_CC),-g -O1 $(CFLAGS_SANITIZE))
 
+# --- libgit2 for the host unit tests of gitrepo and desired -----------------------------------
+# The pinned libgit2 source (with its pinned http-parser), built with the host compiler for
+# file:// and local repositories only: no https, no ssh (those are tested black-box in
+# tests/peers). The tests make their repositories with the system git in a scratch directory.
+HOST_GIT2 := build/host/libgit2
+HOST_GIT2_LIB := $(HOST_GIT2)/build/libgit2.a
+HOST_GIT2_OBJS := $(patsubst %.c,build/host/%.o,$(HOST_EXCLUDE))
+GIT2_UNIT_BINS := build/host/test-gitrepo build/host/test-desired
+
+$(HOST_GIT2_LIB): third_party/recipes/libgit2.sh third_party/recipes/http-parser.sh \
+		third_party/versions.mk build/.deps.stamp
+	@echo "  BUILD   libgit2 $(TP_VERSION_libgit2) in $(HOST_GIT2) (log: $(HOST_GIT2)/build.log)"
+	$(Q)rm -rf $(HOST_GIT2) && mkdir -p $(HOST_GIT2)/hp
+	$(Q)third_party/build.sh --unpack http-parser $(HOST_GIT2)/hp/src 2>$(HOST_GIT2)/build.log
+	$(Q)$(HOST_CC) -g -O1 -DHTTP_PARSER_STRICT=0 -c $(HOST_GIT2)/hp/src/http_parser.c \
+		-o $(HOST_GIT2)/hp/http_parser.o && ar rcs $(HOST_GIT2)/hp/libhttp_parser.a \
+		$(HOST_GIT2)/hp/http_parser.o
+	$(Q)third_party/build.sh --unpack libgit2 $(HOST_GIT2)/src 2>>$(HOST_GIT2)/build.log
+	$(Q)cmake -S $(HOST_GIT2)/src -B $(HOST_GIT2)/build -DCMAKE_C_COMPILER=$(HOST_CC) \
+		-DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS="-g -O1" -DBUILD_SHARED_LIBS=OFF \
+		-DBUILD_TESTS=OFF -DBUILD_CLI=OFF -DBUILD_EXAMPLES=OFF -DBUILD_FUZZERS=OFF \
+		-DUSE_THREADS=ON -DUSE_HTTPS=OFF -DUSE_SSH=OFF -DUSE_SHA1=CollisionDetection \
+		-DUSE_SHA256=Builtin -DUSE_HTTP_PARSER=http-parser \
+		-DHTTP_PARSER_INCLUDE_DIR=$(CURDIR)/$(HOST_GIT2)/hp/src \
+		-DHTTP_PARSER_LIBRARY=$(CURDIR)/$(HOST_GIT2)/hp/libhttp_parser.a \
+		-DREGEX_BACKEND=regcomp -DUSE_BUNDLED_ZLIB=OFF -DUSE_NTLMCLIENT=OFF -DUSE_GSSAPI=OFF \
+		>>$(HOST_GIT2)/build.log 2>&1 \
+		&& cmake --build $(HOST_GIT2)/build --target libgit2package --parallel 2 \
+		>>$(HOST_GIT2)/build.log 2>&1 || { tail -n 30 $(HOST_GIT2)/build.log; exit 1; }
+
+$(HOST_GIT2_OBJS): CFLAGS_UNIT += -isystem $(HOST_GIT2)/src/include
+# glibc hides pipe2 without _GNU_SOURCE; musl shows it by default.
+build/host/core/fetchjail.o: CFLAGS_UNIT += -D_GNU_SOURCE
+$(HOST_GIT2_OBJS) $(GIT2_UNIT_BINS:build/host/%=build/host/tests/unit/%.o): | $(HOST_GIT2_LIB)
+$(GIT2_UNIT_BINS:build/host/%=build/host/tests/unit/%.o): CFLAGS_UNIT += \
+	-isystem $(HOST_GIT2)/src/include
+$(GIT2_UNIT_BINS): build/host/test-%: build/host/tests/unit/test-%.o $(HOST_GIT2_OBJS) \
+		build/host/libcore.a
+	@echo "  LINK    $@"
+	$(Q)$(HOST_CC) $(CFLAGS_UNIT) $< $(HOST_GIT2_OBJS) build/host/libcore.a $(HOST_GIT2_LIB) \
+		$(HOST_GIT2)/hp/libhttp_parser.a $(LDLIBS_UNIT) -lz -lpthread -o $@
+
 # Headers before any host compile, the library before any link.
 $(HOST_OBJS) $(UNIT_SRCS:tests/unit/%.c=build/host/tests/unit/%.o): | $(HOST_MBEDCRYPTO)
 
