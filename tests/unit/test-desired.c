@@ -209,6 +209,10 @@ static void test_workload_hash(void **state)
 				  {.name = "web.volume", .data = "c", .size = 1}};
 	struct spec_unit moved[] = {{.name = "web.container", .data = "a", .size = 1},
 				    {.name = "web.volume", .data = "bc", .size = 2}};
+	static const char spelled_data[] = "abweb.volume\0c";
+	struct spec_unit spelled[] = {{.name = "web.container",
+				       .data = (char *)spelled_data,
+				       .size = sizeof(spelled_data) - 1}};
 	struct spec_unit renamed[] = {{.name = "web.container", .data = "ab", .size = 2},
 				      {.name = "web.network", .data = "c", .size = 1}};
 
@@ -221,6 +225,10 @@ static void test_workload_hash(void **state)
 	hash_of(renamed, 2, b);
 	assert_string_not_equal(a, b);
 	hash_of(two, 1, b);
+	assert_string_not_equal(a, b);
+	/* One file whose bytes spell the next file's name and bytes is not those two files: the
+	 * sizes are hashed too. */
+	hash_of(spelled, 1, b);
 	assert_string_not_equal(a, b);
 	hash_of(NULL, 0, b);
 	assert_string_equal(b, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
