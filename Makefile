@@ -139,36 +139,97 @@ endef
 $(HOST_MBEDCRYPTO): third_party/recipes/mbedtls.sh third_party/versions.mk build/.deps.stamp
 	$(call mbedtls_build,$(HOST_MBEDTLS),$(HOST_CC),-g -O1 $(CFLAGS_SANITIZE))
 
+# --- libgit2 for the host unit tests of gitrepo and desired -----------------------------------
+# The pinned libgit2 source (with its pinned http-parser), built with the host compiler for
+# file:// and local repositories only: no https, no ssh (those are tested black-box in
+# tests/peers). The tests make their repositories with the system git in a scratch directory.
+HOST_GIT2 := build/host/libgit2
+HOST_GIT2_LIB := $(HOST_GIT2)/build/libgit2.a
+HOST_GIT2_OBJS := $(patsubst %.c,build/host/%.o,$(HOST_EXCLUDE))
+GIT2_UNIT_BINS := build/host/test-gitrepo build/host/test-desired
+
+$(HOST_GIT2_LIB): third_party/recipes/libgit2.sh third_party/recipes/http-parser.sh \
+		third_party/versions.mk build/.deps.stamp
+	@echo "  BUILD   libgit2 $(TP_VERSION_libgit2) in $(HOST_GIT2) (log: $(HOST_GIT2)/build.log)"
+	$(Q)rm -rf $(HOST_GIT2) && mkdir -p $(HOST_GIT2)/hp
+	$(Q)third_party/build.sh --unpack http-parser $(HOST_GIT2)/hp/src 2>$(HOST_GIT2)/build.log
+	$(Q)$(HOST_CC) -g -O1 -DHTTP_PARSER_STRICT=0 -c $(HOST_GIT2)/hp/src/http_parser.c \
+		-o $(HOST_GIT2)/hp/http_parser.o && ar rcs $(HOST_GIT2)/hp/libhttp_parser.a \
+		$(HOST_GIT2)/hp/http_parser.o
+	$(Q)third_party/build.sh --unpack libgit2 $(HOST_GIT2)/src 2>>$(HOST_GIT2)/build.log
+	$(Q)cmake -S $(HOST_GIT2)/src -B $(HOST_GIT2)/build -DCMAKE_C_COMPILER=$(HOST_CC) \
+		-DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS="-g -O1" -DBUILD_SHARED_LIBS=OFF \
+		-DBUILD_TESTS=OFF -DBUILD_CLI=OFF -DBUILD_EXAMPLES=OFF -DBUILD_FUZZERS=OFF \
+		-DUSE_THREADS=ON -DUSE_HTTPS=OFF -DUSE_SSH=OFF -DUSE_SHA1=CollisionDetection \
+		-DUSE_SHA256=Builtin -DUSE_HTTP_PARSER=http-parser \
+		-DHTTP_PARSER_INCLUDE_DIR=$(CURDIR)/$(HOST_GIT2)/hp/src \
+		-DHTTP_PARSER_LIBRARY=$(CURDIR)/$(HOST_GIT2)/hp/libhttp_parser.a \
+		-DREGEX_BACKEND=regcomp -DUSE_BUNDLED_ZLIB=OFF -DUSE_NTLMCLIENT=OFF -DUSE_GSSAPI=OFF \
+		>>$(HOST_GIT2)/build.log 2>&1 \
+		&& cmake --build $(HOST_GIT2)/build --target libgit2package --parallel 2 \
+		>>$(HOST_GIT2)/build.log 2>&1 || { tail -n 30 $(HOST_GIT2)/build.log; exit 1; }
+
+$(HOST_GIT2_OBJS): CFLAGS_UNIT += -isystem $(HOST_GIT2)/src/include
+# glibc hides pipe2 without _GNU_SOURCE; musl shows it by default.
+build/host/core/fetchjail.o: CFLAGS_UNIT += -D_GNU_SOURCE
+$(HOST_GIT2_OBJS) $(GIT2_UNIT_BINS:build/host/%=build/host/tests/unit/%.o): | $(HOST_GIT2_LIB)
+$(GIT2_UNIT_BINS:build/host/%=build/host/tests/unit/%.o): CFLAGS_UNIT += \
+	-isystem $(HOST_GIT2)/src/include
+$(GIT2_UNIT_BINS): build/host/test-%: build/host/tests/unit/test-%.o $(HOST_GIT2_OBJS) \
+		build/host/libcore.a
+	@echo "  LINK    $@"
+	$(Q)$(HOST_CC) $(CFLAGS_UNIT) $< $(HOST_GIT2_OBJS) build/host/libcore.a $(HOST_GIT2_LIB) \
+		$(HOST_GIT2)/hp/libhttp_parser.a $(LDLIBS_UNIT) -lz -lpthread -o $@
+
 # Headers before any host compile, the library before any link.
 $(HOST_OBJS) $(UNIT_SRCS:tests/unit/%.c=build/host/tests/unit/%.o): | $(HOST_MBEDCRYPTO)
 
 -include $(HOST_OBJS:.o=.d)
 
-# --- Fuzzing, not part of `make test`: libFuzzer harnesses, FUZZ_SECONDS each ---------------------
-# The harnesses build core's parsers with clang, against an uninstrumented mbedTLS of their own
-# (gcc's sanitizer runtime in the unit-test copy does not mix with clang's).
+# --- Fuzzing: libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each ------------------------------
+# `make fuzz` runs every harness for FUZZ_SECONDS from its committed seed corpus
+# (tests/fuzz/corpus/NAME); `make test` replays each corpus once (tests/run.sh). The harnesses build
+# core's parsers with clang; sshkey links an uninstrumented mbedTLS of its own (gcc's sanitizer
+# runtime in the unit-test copy does not mix with clang's).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_MBEDTLS := build/fuzz/mbedtls
 FUZZ_MBEDCRYPTO := $(FUZZ_MBEDTLS)/build/library/libmbedcrypto.a
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Icore -I/usr/include/bearssl -isystem $(FUZZ_MBEDTLS)/src/include
-FUZZ_BINS := build/fuzz/fuzz-sshkey build/fuzz/fuzz-known_hosts
+FUZZ_NAMES := sshkey known_hosts ini envfile json_parse http_response transform spec
+FUZZ_BINS := $(FUZZ_NAMES:%=build/fuzz/fuzz-%)
+# The harnesses `make test` replays: those that need no mbedTLS build of their own.
+FUZZ_REPLAY_BINS := $(filter-out build/fuzz/fuzz-sshkey build/fuzz/fuzz-known_hosts,$(FUZZ_BINS))
 
-.PHONY: fuzz
+.PHONY: fuzz fuzz-bins
 fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-bins: $(FUZZ_REPLAY_BINS)
 
 $(FUZZ_MBEDCRYPTO): third_party/recipes/mbedtls.sh third_party/versions.mk build/.deps.stamp
 	$(call mbedtls_build,$(FUZZ_MBEDTLS),$(FUZZ_CC),-g -O1)
 
+FUZZ_INI := core/ini.c core/ini_edit.c core/utf8.c core/fs.c
 build/fuzz/fuzz-sshkey: tests/fuzz/fuzz-sshkey.c core/sshkey.c core/sshkey_pem.c core/sshkey_sign.c \
-	core/sshwire.c
+	core/sshwire.c $(FUZZ_MBEDCRYPTO)
 build/fuzz/fuzz-known_hosts: tests/fuzz/fuzz-known_hosts.c core/known_hosts.c core/sshwire.c \
-	core/fs.c
-build/fuzz/fuzz-%: | $(FUZZ_MBEDCRYPTO)
+	core/fs.c $(FUZZ_MBEDCRYPTO)
+build/fuzz/fuzz-ini: tests/fuzz/fuzz-ini.c $(FUZZ_INI)
+build/fuzz/fuzz-envfile: tests/fuzz/fuzz-envfile.c core/envfile.c core/utf8.c core/fs.c
+build/fuzz/fuzz-json_parse: tests/fuzz/fuzz-json_parse.c core/json_parse.c core/utf8.c
+build/fuzz/fuzz-http_response: tests/fuzz/fuzz-http_response.c core/http_response.c core/http.c \
+	core/http_ca.c
+build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/repo.c core/diag.c \
+	$(FUZZ_INI)
+build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/spec_set.c \
+	core/spec_units.c core/quadlet_keys.c core/suggest.c core/transform.c core/repo.c \
+	core/diag.c $(FUZZ_INI)
+build/fuzz/fuzz-%: build/.deps.stamp
+	@mkdir -p $(dir $@)
 	@echo "  FUZZ-CC $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) $(FUZZ_MBEDCRYPTO) -lsodium -lbearssl -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) $(filter %.a,$^) -lsodium -lbearssl -o $@
 
 # --- What a newcomer runs ----------------------------------------------------------------------
 DEMO_CHECK := check --transforms tests/example/transforms tests/example/repo
@@ -196,8 +257,8 @@ build/host/bench-rusage: tests/bench/rusage.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) -std=gnu11 -O2 $(WARNINGS) $< -o $@
 
-test: all unit-tests
-	@tests/run.sh --arches "$(ARCHES)" --unit "$(UNIT_BINS)"
+test: all unit-tests fuzz-bins
+	@tests/run.sh --arches "$(ARCHES)" --unit "$(UNIT_BINS)" --fuzz "$(FUZZ_REPLAY_BINS)"
 
 # --- The VM guest (tests/vm): Debian trixie, systemd + rootless Podman, under qemu ----------------
 # `make vm-image` builds the guest disk, kernel and initrd into $(TP_CACHE)/vm/VM_ARCH-KEY (rebuilt

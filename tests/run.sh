@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # run.sh: the test driver behind `make test`. Runs the core unit tests (host build, ASan+UBSan),
-# then the black-box applet tests once per architecture against the static binary (aarch64 under
-# qemu-user), then the VM test of tests/vm (a real systemd + Podman guest under qemu), and ends with
-# one line "N passed, N failed, N skipped". Exit status 0 only when nothing failed and something
-# ran.
+# replays the fuzzers' seed corpora (tests/fuzz/corpus), then the black-box applet tests once per
+# architecture against the static binary (aarch64 under qemu-user), then the VM test of tests/vm (a
+# real systemd + Podman guest under qemu), and ends with one line "N passed, N failed, N skipped".
+# Every suite says how many checks it expected and how many ran; a difference is a failure, and so
+# is a failure of the harness itself (a mock that did not start, a boot that did not happen).
+# A skip fails the run unless asked for by name: TP_VM=no leaves the VM test out, and
+# TP_ALLOW_SKIP="vm test-NAME..." (names as the summary lines print them) lets those suites skip.
+# Exit status 0 only when nothing failed, nothing was skipped unasked and something ran.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 arches="x86_64"
 unit_bins=""
+fuzz_bins=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arches) arches=$2; shift 2 ;;
 	--unit) unit_bins=$2; shift 2 ;;
+	--fuzz) fuzz_bins=$2; shift 2 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -20,10 +26,23 @@ done
 passed=0
 failed=0
 skipped=0
+unasked=0
+
+# skip_suite NAME REASON: count a skipped suite; it fails the run unless TP_ALLOW_SKIP names it.
+skip_suite() {
+	local name=$1 reason=$2
+	skipped=$((skipped + 1))
+	if [[ " ${TP_ALLOW_SKIP:-} " == *" $name "* ]]; then
+		echo "$name skipped (TP_ALLOW_SKIP): $reason"
+	else
+		echo "$name skipped, not asked for (TP_ALLOW_SKIP=\"$name\" allows it): $reason"
+		unasked=$((unasked + 1))
+	fi
+}
 
 # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s), listed below:".
 run_unit() {
-	local bin=$1 out p f s rc
+	local bin=$1 out p f s e rc
 	out=$("$top/$bin" 2>&1); rc=$?
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -n1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | head -n1)
@@ -35,18 +54,51 @@ run_unit() {
 		printf '%s\n' "$out" | grep -v '^\[ \(RUN\|      OK\) ' | sed "s|^|  $(basename "$bin"): |"
 		[ "$f" -eq 0 ] && f=1
 	fi
-	# Skipped tests are reported, never counted as passed.
+	# cmocka's own count of the tests it was given, "[==========] Running N test(s)."
+	e=$(sed -n 's/^\[==========\] Running \([0-9]*\) test.*/\1/p' <<<"$out" | head -n1)
+	if [ "${e:-0}" -eq 0 ] || [ "$((p + f + s))" -ne "$e" ]; then
+		echo "  $(basename "$bin"): expected ${e:-?} tests, $((p + f + s)) reported"
+		f=$((f + 1))
+	fi
+	printf 'unit %-22s %3d passed, %d failed, %d skipped (of %s)\n' "$(basename "$bin")" "$p" \
+		"$f" "$s" "${e:-?}"
+	passed=$((passed + p)) failed=$((failed + f))
+	# Skipped tests are never counted as passed, and fail the run unless asked for.
 	if [ "$s" -ne 0 ]; then
 		printf '%s\n' "$out" | grep '^\[  SKIPPED \] ' | sed "s|^|  $(basename "$bin"): |"
+		skip_suite "$(basename "$bin")" "$s tests skipped"
 	fi
-	printf 'unit %-22s %3d passed, %d failed, %d skipped\n' "$(basename "$bin")" "$p" "$f" "$s"
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+# Each fuzz harness replays every file of its committed corpus once (libFuzzer runs the files
+# given as arguments and exits): a crash, or fewer inputs run than files, is a failure.
+run_fuzz_replay() {
+	local bin=$1 name out rc n ran
+	name=${bin##*/fuzz-}
+	local dir=$top/tests/fuzz/corpus/$name
+	n=$(find "$dir" -maxdepth 1 -type f 2>/dev/null | wc -l)
+	if [ ! -x "$top/$bin" ] || [ "$n" -eq 0 ]; then
+		echo "fuzz $name: harness $bin or corpus $dir missing"
+		failed=$((failed + 1)); return
+	fi
+	out=$(find "$dir" -maxdepth 1 -type f -print0 | sort -z |
+		xargs -0 "$top/$bin" -runs=1 2>&1); rc=$?
+	ran=$(grep -c '^Executed ' <<<"$out")
+	if [ "$rc" -ne 0 ] || [ "$ran" -ne "$n" ]; then
+		grep -E 'ERROR|SUMMARY|Running:' <<<"$out" | tail -n 20 | sed "s|^|  fuzz $name: |"
+		echo "  fuzz $name: expected $n inputs, $ran ran, exit $rc"
+		printf 'fuzz %-23s %3d passed, 1 failed (corpus of %d)\n' "$name" 0 "$n"
+		failed=$((failed + 1)); return
+	fi
+	printf 'fuzz %-23s %3d passed, 0 failed (corpus of %d)\n' "$name" 1 "$n"
+	passed=$((passed + 1))
 }
 
 # Each tests/applets/*.test and tests/peers/*.test runs in its own bash with the harness loaded; the harness prints
-# one "PASS: ..." or "FAIL: ..." per test and a final "counts P F" line.
+# one "PASS: ..." or "FAIL: ..." per test, "plan N ran M" (N from the file's `plan N`) and a final
+# "counts P F" line. No plan, or a plan other than what ran, is one more failure.
 run_applet_tests() {
-	local arch=$1 qemu="" file out p f
+	local arch=$1 qemu="" file out p f planned ran
 	local bin="$top/build/$arch/tailpod"
 	if [ "$arch" = aarch64 ]; then qemu=qemu-aarch64-static; fi
 	if [ ! -x "$bin" ]; then
@@ -61,16 +113,24 @@ run_applet_tests() {
 				. "$1"; testing_done' _ "$file" 2>&1)
 		p=$(sed -n 's/^counts \([0-9]*\) [0-9]*$/\1/p' <<<"$out")
 		f=$(sed -n 's/^counts [0-9]* \([0-9]*\)$/\1/p' <<<"$out")
+		planned=$(sed -n 's/^plan \([0-9]*\) ran [0-9]*$/\1/p' <<<"$out")
+		ran=$(sed -n 's/^plan [0-9a-z]* ran \([0-9]*\)$/\1/p' <<<"$out")
 		if [ -z "$p" ]; then p=0 f=1; fi
-		grep -v '^counts \|^PASS: ' <<<"$out" | sed "s|^|  |"
-		printf 'applets %-8s %-16s %3d passed, %d failed\n' "$arch" "$(basename "$file")" "$p" "$f"
+		grep -v '^counts \|^PASS: \|^plan [0-9a-z]* ran [0-9]*$' <<<"$out" | sed "s|^|  |"
+		if [ -z "$planned" ] || [ "$planned" != "$ran" ]; then
+			echo "  $(basename "$file"): planned ${planned:-no plan}, ran ${ran:-?} checks"
+			f=$((f + 1))
+		fi
+		printf 'applets %-8s %-16s %3d passed, %d failed (of %s)\n' "$arch" "$(basename "$file")" \
+			"$p" "$f" "${planned:-?}"
 		passed=$((passed + p)) failed=$((failed + f))
 	done
 }
 
 # The VM test (tests/vm/run.sh): x86_64 only, when the native binary is x86_64. It prints PASS/FAIL
-# lines and "counts P F", or one "SKIP: reason" line, which counts as skipped, never as passed.
-# TP_VM=no leaves it out (reported as skipped).
+# lines and "counts P F", or one "SKIP: reason" line (no qemu or guest image here), which counts as
+# skipped, never as passed, and fails the run unless TP_ALLOW_SKIP names vm.
+# TP_VM=no leaves it out (reported as skipped, asked for).
 run_vm_test() {
 	local bin="$top/build/x86_64/tailpod" out p f
 	if [ "${TP_VM:-yes}" = no ]; then
@@ -78,13 +138,11 @@ run_vm_test() {
 		skipped=$((skipped + 1)); return
 	fi
 	if [ "$(uname -m)" != x86_64 ] || [ ! -x "$bin" ]; then
-		echo "vm       skipped: needs an x86_64 host and build/x86_64/tailpod"
-		skipped=$((skipped + 1)); return
+		skip_suite vm "needs an x86_64 host and build/x86_64/tailpod"; return
 	fi
 	out=$("$top/tests/vm/run.sh" "$bin" x86_64 2>&1)
 	if grep -q '^SKIP: ' <<<"$out"; then
-		sed -n 's/^SKIP: /vm       skipped: /p' <<<"$out"
-		skipped=$((skipped + 1)); return
+		skip_suite vm "$(sed -n 's/^SKIP: //p' <<<"$out" | head -n1)"; return
 	fi
 	p=$(sed -n 's/^counts \([0-9]*\) [0-9]*$/\1/p' <<<"$out")
 	f=$(sed -n 's/^counts [0-9]* \([0-9]*\)$/\1/p' <<<"$out")
@@ -95,8 +153,10 @@ run_vm_test() {
 }
 
 for bin in $unit_bins; do run_unit "$bin"; done
+for bin in $fuzz_bins; do run_fuzz_replay "$bin"; done
 for arch in $arches; do run_applet_tests "$arch"; done
 run_vm_test
 
 echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+[ "$unasked" -eq 0 ] || echo "run.sh: $unasked suites skipped without being asked for (TP_ALLOW_SKIP)"
+[ "$failed" -eq 0 ] && [ "$unasked" -eq 0 ] && [ "$passed" -gt 0 ]

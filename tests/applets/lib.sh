@@ -6,12 +6,16 @@
 #       Assert exit codes by ending COMMAND with '; echo "exit=$?"'.
 #   tp ARGS...          runs the binary under test (through qemu for aarch64).
 #   tp_as NAME ARGS...  runs it through a link called NAME (tailpod-check, check, ...).
+#   plan N              at the top of every .test file: the number of `testing` checks it runs.
+#   harness_fail WHY    our own set-up failed (a server that did not start): one counted failure.
 #
 # Environment from run.sh: TP_BIN (the static binary), TP_QEMU (empty or qemu-aarch64-static),
 # TP_ARCH, TP_TOP (repository root).
 
 tests_passed=0
 tests_failed=0
+tests_ran=0
+tests_planned=""
 T_ROOT=$(mktemp -d /tmp/tailpod-test.XXXXXX)
 # Traversable (not listable by name guessing alone): sync's fetch runs as the unprivileged fetch
 # user, which must reach the test's file:// remotes and its state-fetch directory.
@@ -35,7 +39,8 @@ export -f tp tp_as
 
 testing() {
 	local name=$1 command=$2 expected=$3 infile=${4:-} stdin=${5:-} actual
-	T="$T_ROOT/t$((tests_passed + tests_failed))"
+	T="$T_ROOT/t$tests_ran"
+	tests_ran=$((tests_ran + 1))
 	mkdir -p "$T"
 	[ -n "$infile" ] && printf '%s' "$infile" >"$T/input"
 	actual=$(cd "$T" && printf '%s' "$stdin" | T=$T bash -c "$command" 2>"$T/stderr")
@@ -52,6 +57,17 @@ testing() {
 	return 1
 }
 
+plan() {
+	tests_planned=$1
+}
+
+harness_fail() {
+	echo "FAIL: harness: $*"
+	tests_failed=$((tests_failed + 1))
+}
+
+# run.sh fails a file whose plan is missing or differs from the checks it ran.
 testing_done() {
+	echo "plan ${tests_planned:-none} ran $tests_ran"
 	echo "counts $tests_passed $tests_failed"
 }

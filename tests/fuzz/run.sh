@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# run.sh: what `make fuzz` runs (never `make test`): seed each harness's corpus from real tools
-# (keys from ssh-keygen, known_hosts lines in the formats ssh-keyscan and ssh-keygen -H write),
-# then run each libFuzzer harness for SECONDS. A crash leaves build/fuzz/crash-NAME-* and fails.
+# run.sh: what `make fuzz` runs (`make test` only replays the committed corpora, tests/run.sh).
+# Each harness's working corpus build/fuzz/corpus-NAME starts from its committed seeds
+# (tests/fuzz/corpus/NAME), or for sshkey and known_hosts from real tools (keys from ssh-keygen,
+# known_hosts lines in the formats ssh-keyscan and ssh-keygen -H write); then each libFuzzer
+# harness runs for SECONDS, one after the other. A crash leaves build/fuzz/crash-NAME-* and fails.
+# One line per harness gives its figures: executions, coverage, corpus size, crashes.
 # Usage: tests/fuzz/run.sh SECONDS build/fuzz/fuzz-NAME...
 set -euo pipefail
 
@@ -55,13 +58,22 @@ for bin in "$@"; do
 	name=${bin##*/fuzz-}
 	corpus=$out/corpus-$name
 	mkdir -p "$corpus"
-	"seed_$name" "$corpus"
+	if [ -d "$top/tests/fuzz/corpus/$name" ]; then
+		cp -p "$top/tests/fuzz/corpus/$name"/* "$corpus"/
+	else
+		"seed_$name" "$corpus"
+	fi
 	echo "fuzz $name: ${secs}s, corpus $corpus, log $out/$name.log"
-	if ! "$bin" -max_total_time="$secs" -max_len=16384 -print_final_stats=1 \
+	crashes=0
+	if ! "$bin" -max_total_time="$secs" -max_len=16384 -timeout=25 -print_final_stats=1 \
 		-artifact_prefix="$out/crash-$name-" "$corpus" >"$out/$name.log" 2>&1; then
 		grep -E 'ERROR|SUMMARY|Test unit written' "$out/$name.log" | head -n 20 >&2
+		crashes=1
 		status=1
 	fi
-	grep -E 'DONE|^stat::peak_rss_mb' "$out/$name.log" | sed 's/^/  /'
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$name.log")
+	cov=$(grep -E '^#[0-9]+.*cov: ' "$out/$name.log" | tail -n1 | sed 's/.*cov: \([0-9]*\).*/\1/')
+	printf 'fuzz %-14s %s s, %s execs, cov %s, corpus %s files, %s crashes\n' "$name" "$secs" \
+		"${execs:-?}" "${cov:-?}" "$(ls "$corpus" | wc -l)" "$crashes"
 done
 exit $status

@@ -61,6 +61,19 @@ wait_for_file() {
 	return 1
 }
 
+# wait_for_port PORT: 100 tries 0.1 s apart (10 s or so), for a server to accept connections
+# on loopback PORT.
+wait_for_port() {
+	local i
+	for i in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "peer: nothing listens on 127.0.0.1:$1" >&2
+	return 1
+}
+export -f wait_for_file wait_for_port
+
 # make_origin DIR SRC: a bare repository at DIR whose main branch holds the files of SRC.
 make_origin() {
 	local bare=$1 src=$2 work
@@ -85,6 +98,9 @@ origin_commit() {
 	}
 }
 
+# The start_* helpers return 1 when their server did not come up: the caller reports that as a
+# harness failure (harness_fail), never as a skip.
+
 # start_https_git ROOT DIR [ARGS...]: git http-backend over TLS; sets HTTPS_PORT.
 start_https_git() {
 	local root=$1 dir=$2
@@ -104,11 +120,8 @@ start_git_daemon() {
 	timeout 600 git daemon --reuseaddr --export-all --base-path="$root" --listen=127.0.0.1 \
 		--port="$port" "$root" 2>>"$T_ROOT/git-daemon.log" &
 	PEER_PIDS+=($!)
-	for i in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-		sleep 0.1
-	done
 	DAEMON_PORT=$port
+	wait_for_port "$port"
 }
 
 export -f make_origin origin_commit
@@ -117,7 +130,7 @@ export -f make_origin origin_commit
 # DIR/authorized_keys only; host keys ecdsa and rsa (libssh2 on mbedTLS cannot verify ed25519
 # host keys). Sets SSHD_PORT.
 start_sshd() {
-	local dir=$1 port i
+	local dir=$1 port
 	mkdir -p "$dir" /run/sshd
 	ssh-keygen -q -t ecdsa -N '' -f "$dir/host_ecdsa" </dev/null >/dev/null
 	ssh-keygen -q -t rsa -b 2048 -N '' -f "$dir/host_rsa" </dev/null >/dev/null
@@ -139,9 +152,6 @@ LogLevel VERBOSE
 CFG
 	timeout 600 /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>>"$dir/sshd.log" &
 	PEER_PIDS+=($!)
-	for i in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-		sleep 0.1
-	done
 	SSHD_PORT=$port
+	wait_for_port "$port"
 }

@@ -149,9 +149,15 @@ assert_log() {
 
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 missing"
 mkdir -p "$work/share"
-make_ca || skip "openssl could not make the test CA"
-start_mock || skip "the Tailscale API mock did not start"
-make_share || { echo "FAIL: vm: cannot prepare the share"; echo "counts 0 1"; exit 0; }
+# Our own harness failing is a failure, never a skip.
+harness_fail() {
+	echo "FAIL: vm: $*"
+	echo "counts 0 1"
+	exit 0
+}
+make_ca || harness_fail "openssl could not make the test CA"
+start_mock || harness_fail "the Tailscale API mock did not start"
+make_share || harness_fail "cannot prepare the share"
 image=$("$top/tests/vm/mkimage.sh" "$arch" | tail -n 1) || skip "the guest image cannot be built here"
 log=${TPVM_LOG:-$work/console.log}
 limit=${TPVM_TIMEOUT:-$([ "$arch" = x86_64 ] && echo 1200 || echo 2400)}
