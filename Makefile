@@ -211,20 +211,22 @@ fuzz-bins: $(FUZZ_REPLAY_BINS)
 $(FUZZ_MBEDCRYPTO): third_party/recipes/mbedtls.sh third_party/versions.mk build/.deps.stamp
 	$(call mbedtls_build,$(FUZZ_MBEDTLS),$(FUZZ_CC),-g -O1)
 
-FUZZ_INI := core/ini.c core/ini_edit.c core/utf8.c core/fs.c
+# error.c: every parser sets its error through error_detail_set.
+FUZZ_INI := core/ini.c core/ini_edit.c core/utf8.c core/fs.c core/error.c
 build/fuzz/fuzz-sshkey: tests/fuzz/fuzz-sshkey.c core/sshkey.c core/sshkey_pem.c core/sshkey_sign.c \
 	core/sshwire.c $(FUZZ_MBEDCRYPTO)
 build/fuzz/fuzz-known_hosts: tests/fuzz/fuzz-known_hosts.c core/known_hosts.c core/sshwire.c \
 	core/fs.c $(FUZZ_MBEDCRYPTO)
 build/fuzz/fuzz-ini: tests/fuzz/fuzz-ini.c $(FUZZ_INI)
-build/fuzz/fuzz-envfile: tests/fuzz/fuzz-envfile.c core/envfile.c core/utf8.c core/fs.c
-build/fuzz/fuzz-json_parse: tests/fuzz/fuzz-json_parse.c core/json_parse.c core/utf8.c
+build/fuzz/fuzz-envfile: tests/fuzz/fuzz-envfile.c core/envfile.c core/utf8.c core/fs.c \
+	core/error.c
+build/fuzz/fuzz-json_parse: tests/fuzz/fuzz-json_parse.c core/json_parse.c core/utf8.c core/error.c
 build/fuzz/fuzz-http_response: tests/fuzz/fuzz-http_response.c core/http_response.c core/http.c \
-	core/http_ca.c
-build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/repo.c core/diag.c \
+	core/http_ca.c core/error.c
+build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/fileset.c core/diag.c \
 	$(FUZZ_INI)
 build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/spec_set.c \
-	core/spec_units.c core/quadlet_keys.c core/suggest.c core/transform.c core/repo.c \
+	core/spec_units.c core/quadlet_keys.c core/suggest.c core/transform.c core/fileset.c \
 	core/diag.c $(FUZZ_INI)
 build/fuzz/fuzz-%: build/.deps.stamp
 	@mkdir -p $(dir $@)

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 enum { PATH_MAX_FUZZ = 300 };
 
 /* Add the file whose "@@ PATH\n" header starts at p; return where the next header starts. */
-static const char *add_file(struct repo *repo, struct repo *transforms, const char *p,
+static const char *add_file(struct fileset *repo, struct fileset *transforms, const char *p,
 			    const char *end)
 {
 	char path[PATH_MAX_FUZZ];
@@ -33,28 +33,28 @@ static const char *add_file(struct repo *repo, struct repo *transforms, const ch
 	memcpy(path, p + 3, n);
 	path[n] = '\0';
 	if (strncmp(path, "T/", 2) == 0)
-		(void)repo_add(transforms, path + 2, body, (size_t)(next - body));
+		(void)fileset_add(transforms, path + 2, body, (size_t)(next - body));
 	else
-		(void)repo_add(repo, path, body, (size_t)(next - body));
+		(void)fileset_add(repo, path, body, (size_t)(next - body));
 	return next;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data, *end = p + size;
-	struct repo *repo = NULL, *transforms = NULL;
+	struct fileset *repo = NULL, *transforms = NULL;
 	struct spec_set *set = NULL;
 	struct diag_list diags = {0};
 	const struct spec_opts opts = {.repo_label = "repo", .transform_label = "transforms"};
 
 	if (size < 4 || memcmp(p, "@@ ", 3) != 0)
 		return 0;
-	if (repo_new(&repo) < 0 || repo_new(&transforms) < 0)
+	if (fileset_new(&repo) < 0 || fileset_new(&transforms) < 0)
 		goto out;
 	while (p < end)
 		p = add_file(repo, transforms, p, end);
 	/* A path added twice is the loader's diagnostic, not the model's input. */
-	if (repo_sort(repo) < 0 || repo_sort(transforms) < 0)
+	if (fileset_sort(repo) < 0 || fileset_sort(transforms) < 0)
 		goto out;
 	if (spec_build(repo, transforms, &opts, &set, &diags) == 0) {
 		diag_list_sort(&diags);
@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 out:
 	diag_list_release(&diags);
-	repo_free(transforms);
-	repo_free(repo);
+	fileset_free(transforms);
+	fileset_free(repo);
 	return 0;
 }

@@ -183,12 +183,12 @@ static void test_token_file_refused(void **state)
 	f->c.git_token_file = token;
 	assert_true(desired_fetch(&f->c, &d, &diags, &err) < 0);
 	assert_int_equal(err.failure, GITREPO_FAIL_CONFIG);
-	assert_non_null(strstr(err.message, "must be owned by root with mode 0600"));
-	assert_null(strstr(err.message, "s3cr3t"));
+	assert_non_null(strstr(err.msg, "must be owned by root with mode 0600"));
+	assert_null(strstr(err.msg, "s3cr3t"));
 	f->c.git_token_file = "/nonexistent/token";
 	assert_true(desired_fetch(&f->c, &d, &diags, &err) < 0);
 	assert_int_equal(err.failure, GITREPO_FAIL_CONFIG);
-	assert_non_null(strstr(err.message, "cannot read the token"));
+	assert_non_null(strstr(err.msg, "cannot read the token"));
 	diag_list_release(&diags);
 }
 

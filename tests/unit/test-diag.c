@@ -101,19 +101,19 @@ static void test_sort_empty(void **state)
 	diag_list_release(NULL); /* a NULL list is fine to release */
 }
 
-/* A message longer than DIAG_MSG_MAX and a path longer than DIAG_PATH_MAX are cut, never
+/* A message longer than DIAG_MSG_MAX and a path longer than PATH_MAX are cut, never
  * overrun; DIAG_QUOTE quotes at most DIAG_QUOTE_MAX bytes of a user's value. */
 static void test_bounds_of_one(void **state)
 {
 	struct diag_list list = {0};
-	_cleanup_free_ char *big = malloc(3 * DIAG_PATH_MAX);
+	_cleanup_free_ char *big = malloc(3 * PATH_MAX);
 
 	(void)state;
 	assert_non_null(big);
-	memset(big, 'x', 3 * DIAG_PATH_MAX - 1);
-	big[3 * DIAG_PATH_MAX - 1] = '\0';
+	memset(big, 'x', 3 * PATH_MAX - 1);
+	big[3 * PATH_MAX - 1] = '\0';
 	assert_int_equal(diag_add(&list, "repo", big, 1, "%s", big), 0);
-	assert_int_equal(strlen(list.items[0].path), DIAG_PATH_MAX - 1);
+	assert_int_equal(strlen(list.items[0].path), PATH_MAX - 1);
 	assert_int_equal(strncmp(list.items[0].path, "repo/xxx", 8), 0);
 	assert_int_equal(strlen(list.items[0].msg), DIAG_MSG_MAX - 1);
 	assert_int_equal(diag_add(&list, "repo", "a", 1, "value '%.*s'", DIAG_QUOTE(big)), 0);

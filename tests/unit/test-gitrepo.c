@@ -21,7 +21,7 @@
 
 #include "diag.h"
 #include "gitrepo.h"
-#include "repo.h"
+#include "fileset.h"
 #include "origin.h"
 
 struct fixture {
@@ -131,7 +131,7 @@ static void test_missing_branch_changes_nothing(void **state)
 	memset(&again, 'x', sizeof(again));
 	assert_true(fetch(f, "nope", &again, &err) < 0);
 	assert_int_equal(err.failure, GITREPO_FAIL_BRANCH);
-	assert_non_null(strstr(err.message, "'nope'"));
+	assert_non_null(strstr(err.msg, "'nope'"));
 	assert_int_equal(again.commit[0], 'x'); /* no result on failure */
 	assert_int_equal(fetch(f, "main", &again, &err), 0);
 	assert_string_equal(again.previous, res.commit);
@@ -164,8 +164,8 @@ static void assert_config_error(struct gitrepo_fetch_opts *o, const char *want)
 
 	assert_int_equal(gitrepo_fetch(o, &res, &err), -EINVAL);
 	assert_int_equal(err.failure, GITREPO_FAIL_CONFIG);
-	if (!strstr(err.message, want))
-		fail_msg("'%s' does not say '%s'", err.message, want);
+	if (!strstr(err.msg, want))
+		fail_msg("'%s' does not say '%s'", err.msg, want);
 }
 
 /* Refused before anything is fetched or created. */
@@ -218,7 +218,7 @@ static void test_read_tree(void **state)
 	struct gitrepo_fetch_result res;
 	struct gitrepo_error err;
 	struct diag_list diags = {0};
-	struct repo *repo = NULL;
+	struct fileset *repo = NULL;
 	static const char *const want[] = {"web.container", "apps/blog.container",
 					   "apps/blog-rotate.timer"};
 
@@ -235,12 +235,12 @@ static void test_read_tree(void **state)
 	assert_non_null(repo);
 	assert_int_equal(repo->n_files, 3);
 	for (size_t i = 0; i < 3; i++)
-		assert_non_null(repo_find(repo, want[i]));
-	assert_string_equal(repo_find(repo, "web.container")->data, "[Container]\nImage=a\n");
+		assert_non_null(fileset_find(repo, want[i]));
+	assert_string_equal(fileset_find(repo, "web.container")->data, "[Container]\nImage=a\n");
 	assert_int_equal(diags.n, 1);
 	assert_string_equal(diags.items[0].path, "repo/link.container");
 	assert_non_null(strstr(diags.items[0].msg, "symlink"));
-	repo_free(repo);
+	fileset_free(repo);
 	diag_list_release(&diags);
 }
 
@@ -250,7 +250,7 @@ static void test_read_tree_unknown_commit(void **state)
 	struct gitrepo_fetch_result res;
 	struct gitrepo_error err;
 	struct diag_list diags = {0};
-	struct repo *repo = NULL;
+	struct fileset *repo = NULL;
 
 	origin_sh(f->o, "printf '[Container]\\nImage=a\\n' >web.container");
 	origin_commit(f->o, "one");
