@@ -110,6 +110,8 @@ build/host/test-%: build/host/tests/unit/test-%.o build/host/libcore.a
 	$(Q)$(HOST_CC) $(CFLAGS_UNIT) $< build/host/libcore.a $(LDLIBS_UNIT) -o $@
 
 build/host/tests/unit/%.o: CFLAGS_UNIT += -Itests/unit
+# test-fs_read looks at every block before it is freed (FS_READ_SECURE wipes them).
+build/host/test-fs_read: LDLIBS_UNIT += -Wl,--wrap=free
 
 unit-tests: $(UNIT_BINS)
 
@@ -163,9 +165,9 @@ $(FUZZ_MBEDCRYPTO): third_party/recipes/mbedtls.sh third_party/versions.mk build
 	$(call mbedtls_build,$(FUZZ_MBEDTLS),$(FUZZ_CC),-g -O1)
 
 build/fuzz/fuzz-sshkey: tests/fuzz/fuzz-sshkey.c core/sshkey.c core/sshkey_pem.c core/sshkey_sign.c \
-	core/sshwire.c
+	core/sshwire.c core/fs_read.c
 build/fuzz/fuzz-known_hosts: tests/fuzz/fuzz-known_hosts.c core/known_hosts.c core/sshwire.c \
-	core/fs.c
+	core/fs.c core/fs_read.c
 build/fuzz/fuzz-%: | $(FUZZ_MBEDCRYPTO)
 	@echo "  FUZZ-CC $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) $(FUZZ_MBEDCRYPTO) -lsodium -lbearssl -o $@

@@ -69,23 +69,6 @@ static int ensure_dir(const char *path)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-/* A secret file: regular, owned by root, no access for group or others. */
-static int read_secret_file(const char *path, char **ret, size_t *ret_len)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	struct stat st;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EBADFD;
-	if (st.st_uid != 0 || (st.st_mode & 077))
-		return -EPERM;
-	return fs_read_fd_bounded(fd, DESIRED_TOKEN_MAX, ret, ret_len);
-}
-
 static int load_token(const struct config *c, char **ret, struct desired_error *err)
 {
 	char *token = NULL;
@@ -96,8 +79,11 @@ static int load_token(const struct config *c, char **ret, struct desired_error *
 		*ret = NULL;
 		return 0;
 	}
-	r = read_secret_file(c->git_token_file, &token, &len);
-	if (r == -EPERM)
+	/* A secret: owned by root, no access for group or others. */
+	r = fs_read_trusted(AT_FDCWD, c->git_token_file,
+			    &(const struct fs_trust){.owner = 0, .deny_mode = FS_DENY_SHARED},
+			    DESIRED_TOKEN_MAX, FS_READ_SECURE, &token, &len);
+	if (r == -EPERM || r == -EACCES)
 		return fail(err, GITREPO_FAIL_CONFIG, r,
 			    "%s: must be owned by root with mode 0600 "
 			    "or stricter",

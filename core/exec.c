@@ -10,6 +10,7 @@
 #endif
 
 #include "exec.h"
+#include "clock.h"
 #include "core.h"
 #include "exec_internal.h"
 
@@ -67,15 +68,6 @@ struct exec_state {
 };
 
 static const char *const exec_env_default[] = {"PATH=" EXEC_SAFE_PATH, "LANG=C.UTF-8", NULL};
-
-static uint64_t exec_now_ms(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail with a valid clock id and pointer. */
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void exec_fd_close(int *fd)
 {
@@ -461,7 +453,7 @@ static int exec_loop(struct exec_state *s)
 		}
 		if (exec_finished(s))
 			return 0;
-		now = exec_now_ms();
+		now = clock_now_ms();
 		if (now >= s->deadline) {
 			if (exec_escalate(s, now))
 				return 0;
@@ -507,7 +499,7 @@ static int exec_supervise(struct exec_state *s, struct exec_result *res)
 	/* Wakes poll() when the child exits (Linux 5.3); without it we poll in short ticks. */
 	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
 #endif
-	s->deadline = exec_now_ms() + s->opts->timeout_ms;
+	s->deadline = clock_now_ms() + s->opts->timeout_ms;
 	r = exec_loop(s);
 	if (r < 0)
 		exec_signal(s, SIGKILL);

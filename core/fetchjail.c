@@ -7,6 +7,7 @@
  */
 #include "fetchjail.h"
 
+#include "clock.h"
 #include "core.h"
 #include "exec.h"
 #include "fs.h"
@@ -312,22 +313,9 @@ __attribute__((noreturn)) static void child_main(const struct fetchjail_opts *o,
 
 struct reader {
 	int fd;
-	struct timespec deadline;
+	uint64_t deadline_ms; /* clock_now_ms() */
 	bool timed_out;
 };
-
-static int ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	if (ms <= 0)
-		return 0;
-	return ms > INT_MAX ? INT_MAX : (int)ms;
-}
 
 /* Exactly len bytes before the deadline: 0, -EPIPE at end of file, -ETIMEDOUT, or -errno. */
 static int read_exact(struct reader *rd, void *buf, size_t len)
@@ -336,7 +324,7 @@ static int read_exact(struct reader *rd, void *buf, size_t len)
 
 	while (len > 0) {
 		struct pollfd pfd = {.fd = rd->fd, .events = POLLIN};
-		int left = ms_left(&rd->deadline), k;
+		int left = clock_ms_left(rd->deadline_ms), k;
 		ssize_t n;
 
 		if (left == 0) {
@@ -563,8 +551,7 @@ static int supervise(const struct fetchjail_opts *o, pid_t pid, int fd,
 	struct repo *repo = NULL;
 	int r, status = 0;
 
-	(void)clock_gettime(CLOCK_MONOTONIC, &rd.deadline);
-	rd.deadline.tv_sec += timeout_s;
+	rd.deadline_ms = clock_now_ms() + (uint64_t)timeout_s * 1000;
 	r = repo_new(&repo);
 	if (r >= 0)
 		r = read_frames(&rd, o, repo, diags, &w);

@@ -10,6 +10,7 @@
 #include "gitrepo.h"
 #include "gitrepo_internal.h"
 
+#include "clock.h"
 #include "core.h"
 #include "fs.h"
 
@@ -41,7 +42,7 @@ enum {
 /* What the libgit2 callbacks share with the fetch that registered them. */
 struct fetch_ctx {
 	const struct gitrepo_fetch_opts *opts;
-	struct timespec deadline;
+	uint64_t deadline_ms; /* clock_now_ms() */
 	unsigned ssh_port;
 	unsigned credential_calls;
 	bool timed_out;
@@ -98,11 +99,7 @@ void gitrepo_runtime_release(void)
 
 static bool deadline_passed(struct fetch_ctx *ctx)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec > ctx->deadline.tv_sec ||
-	    (now.tv_sec == ctx->deadline.tv_sec && now.tv_nsec >= ctx->deadline.tv_nsec))
+	if (clock_now_ms() >= ctx->deadline_ms)
 		ctx->timed_out = true;
 	return ctx->timed_out;
 }
@@ -640,8 +637,7 @@ int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_re
 			  libgit2_message());
 		return -EIO;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ctx.deadline);
-	ctx.deadline.tv_sec += opts->timeout_s;
+	ctx.deadline_ms = clock_now_ms() + (uint64_t)opts->timeout_s * 1000;
 	ctx.ssh_port = opts->url ? url_ssh_port(opts->url) : GITREPO_SSH_PORT;
 	r = fetch_or_rebuild(&ctx, &res, err);
 	if (r < 0)

@@ -382,7 +382,7 @@ int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
 	int r;
 
 	if (size > INI_FILE_MAX) {
-		r = parse_fail(&p, -E2BIG, 0, "file larger than 1048576 bytes (INI_FILE_MAX)");
+		r = parse_fail(&p, -EFBIG, 0, "file larger than 1048576 bytes (INI_FILE_MAX)");
 		goto out;
 	}
 	r = ini_new(&p.ini);
@@ -407,45 +407,17 @@ out:
 	return 0;
 }
 
-/* Read at most max bytes into one allocation made at the bound: no growing, no copies. */
-static int read_bounded(int fd, size_t max, char **ret, size_t *ret_size)
-{
-	_cleanup_free_ char *buf = malloc(max + 1);
-	size_t n = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t k = read(fd, buf + n, max + 1 - n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (n > max)
-			return -E2BIG;
-	}
-	buf[n] = '\0';
-	*ret_size = n;
-	*ret = TAKE_PTR(buf);
-	return 0;
-}
-
 int ini_parse_fd(const char *name, int fd, struct ini **ret, struct ini_error *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0;
-	int r;
+	int r = fs_read_fd_full(fd, INI_FILE_MAX, 0, &buf, &size);
 
-	r = read_bounded(fd, INI_FILE_MAX, &buf, &size);
 	if (r < 0) {
 		if (err)
 			*err = (struct ini_error){
 				.name = name,
-				.msg = r == -E2BIG ? "file larger than 1048576 bytes (INI_FILE_MAX)"
+				.msg = r == -EFBIG ? "file larger than 1048576 bytes (INI_FILE_MAX)"
 						   : NULL};
 		return r;
 	}
@@ -455,7 +427,7 @@ int ini_parse_fd(const char *name, int fd, struct ini **ret, struct ini_error *e
 int ini_parse_path(const char *path, struct ini **ret, struct ini_error *err)
 {
 	_cleanup_close_ int fd = -1;
-	int r = fs_open_regular(path, &fd);
+	int r = fs_open_regular_at(AT_FDCWD, path, &fd);
 
 	if (r < 0) {
 		if (err)

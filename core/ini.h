@@ -73,9 +73,10 @@ enum {
 int ini_new(struct ini **ret);
 struct ini *ini_free(struct ini *ini);
 
-/* Parse. err may be NULL; it is filled on failure only. Syntax errors return -EBADMSG, exceeded
- * bounds -E2BIG. ini_parse_path opens with O_NOFOLLOW and refuses what is not a regular file
- * (-ELOOP, -EISDIR, -EBADFD). */
+/* Parse. err may be NULL; it is filled on failure only. Syntax errors return -EBADMSG, a file
+ * larger than INI_FILE_MAX -EFBIG, other exceeded bounds -E2BIG. ini_parse_fd reads a regular
+ * file only; ini_parse_path opens with O_NOFOLLOW and refuses what is not a regular file (-ELOOP,
+ * -EISDIR, -EBADFD: fs.h). */
 int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
 	      struct ini_error *err);
 int ini_parse_fd(const char *name, int fd, struct ini **ret, struct ini_error *err);

@@ -8,6 +8,7 @@
 #endif
 
 #include "userfs.h"
+#include "clock.h"
 #include "core.h"
 #include "exec.h"
 #include "fs.h"
@@ -378,30 +379,20 @@ __attribute__((noreturn)) static void userfs_child(const struct userfs_job *job,
 	_exit(n == (ssize_t)sizeof(rep) ? 0 : 1);
 }
 
-static uint64_t userfs_now_ms(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail with a valid clock id and pointer. */
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* 1 with the report read, 0 at end of file (the child died without one), -ETIMEDOUT, -EPROTO for
  * a short report, or the errno of poll or read. */
 static int userfs_read_report(int fd, unsigned timeout_ms, struct userfs_report *rep)
 {
-	uint64_t deadline = userfs_now_ms() + timeout_ms;
+	uint64_t deadline = clock_now_ms() + timeout_ms;
 
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		uint64_t now = userfs_now_ms();
+		int left = clock_ms_left(deadline), k;
 		ssize_t n;
-		int k;
 
-		if (now >= deadline)
+		if (left == 0)
 			return -ETIMEDOUT;
-		k = poll(&pfd, 1, deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now));
+		k = poll(&pfd, 1, left);
 		if (k < 0 && errno != EINTR)
 			return -errno;
 		if (k <= 0)

@@ -9,8 +9,10 @@
 #define _GNU_SOURCE /* secure_getenv */
 #include "mint-key.h"
 
+#include "clock.h"
 #include "core.h"
 #include "envfile.h"
+#include "fs.h"
 #include "http.h"
 #include "json_parse.h"
 #include "log.h"
@@ -78,19 +80,19 @@ static bool in_credentials_dir(const char *path)
 
 static int oauth_open(const char *path, int *ret_fd)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	struct stat st;
+	const struct fs_trust trust = {
+		.owner = geteuid(), .or_root = true, .deny_mode = FS_DENY_SHARED_WRITE};
+	struct stat st = {0};
+	int r = fs_open_trusted(AT_FDCWD, path, &trust, ret_fd, &st);
 
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return log_error_errno(errno, "cannot open %s", path);
-	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    (st.st_mode & 022))
+	if (r == -EISDIR || r == -EBADFD || r == -EPERM || (r == -EACCES && st.st_mode))
 		return log_error("%s must be a regular file of root (or this service) writable "
 				 "only by its owner, refusing",
 				 path);
+	if (r < 0)
+		return log_error_errno(r, "cannot open %s", path);
 	if ((st.st_mode & 044) && !in_credentials_dir(path))
 		log_warning("%s is readable by others: it holds the OAuth client secret", path);
-	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
 
@@ -284,7 +286,7 @@ static int api_post(struct api *a, const char *step, const struct http_request *
 		struct http_response resp = {0};
 		struct http_error err = {0};
 		int r = http_client_request(a->http, &req, &resp, &err);
-		uint64_t wait, now = http_now_ms();
+		uint64_t wait, now = clock_now_ms();
 		bool again = attempt < API_ATTEMPTS_MAX;
 
 		if (r < 0 && !(again && net_retryable(r))) {
@@ -420,7 +422,7 @@ int mint_api_mint(const struct mint_settings *s, const char *hostname, char *con
 					.proxy = s->proxy,
 					.connect_timeout_ms = API_CONNECT_TIMEOUT_MS,
 					.body_max = API_BODY_MAX};
-	struct api a = {.s = s, .deadline_ms = http_now_ms() + (uint64_t)timeout_s * 1000};
+	struct api a = {.s = s, .deadline_ms = clock_now_ms() + (uint64_t)timeout_s * 1000};
 	struct http_error err = {0};
 	struct http_url u;
 	char *token = NULL;
