@@ -111,17 +111,6 @@ static int ssh_sign(unsigned char **ret_sig, size_t *ret_len, const unsigned cha
 	return sshkey_sign_userauth(ctx->key, data, len, ret_sig, ret_len);
 }
 
-static void split_path(const char *path, char *dir, size_t dir_size, const char **base)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 1;
-
-	if (!slash || n == 0)
-		n = 1;
-	snprintf(dir, dir_size, "%.*s", (int)n, slash ? path : ".");
-	*base = slash ? slash + 1 : path;
-}
-
 /* In the fetch process: an unknown host is accepted only with TAILPOD_SSH_ACCEPT_NEW, and its
  * key goes back to the parent, which alone can write known_hosts. */
 static int accept_new_host(struct ssh_ctx *ctx, const char *host, unsigned port,
@@ -243,18 +232,16 @@ static int record_new_host(const struct config *c, const struct fetchjail_hostke
 {
 	const char *file = c->ssh_known_hosts, *name;
 	_cleanup_close_ int dirfd = -1;
-	char dir[4096];
 	int r;
 
 	if (!c->ssh_accept_new || !url_names_host(c->git_url, hk->host))
 		return fail(err, GITREPO_FAIL_HOSTKEY, -EPERM,
 			    "the fetch process asked to record a host key for '%s', refusing",
 			    hk->host);
-	split_path(file, dir, sizeof(dir), &name);
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return fail(err, GITREPO_FAIL_CONFIG, -errno, "cannot open the directory of %s: %s",
-			    file, strerror(errno));
+	r = fs_open_parent(file, &dirfd, &name);
+	if (r < 0)
+		return fail(err, GITREPO_FAIL_CONFIG, r, "cannot open the directory of %s: %s",
+			    file, strerror(-r));
 	r = known_hosts_lookup_file(dirfd, name, hk->host, hk->port, hk->key, hk->key_len, NULL,
 				    NULL);
 	if (r == KNOWN_HOSTS_UNKNOWN)
@@ -314,19 +301,16 @@ static int fetch_user(const struct config *c, struct fetchjail_opts *jail,
 static int prepare_fetch_dir(const struct config *c, const struct fetchjail_opts *jail, int *ret_fd,
 			     struct desired_error *err)
 {
-	char path[4096], parent[4096];
+	char path[4096];
 	_cleanup_close_ int parent_fd = -1;
 	const char *name;
 	int r = -ENAMETOOLONG;
 
 	if (snprintf(path, sizeof(path), "%s%s", c->state_dir, DESIRED_FETCH_SUFFIX) <
-	    (int)sizeof(path)) {
-		split_path(path, parent, sizeof(parent), &name);
-		parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		r = parent_fd < 0
-			    ? -errno
-			    : fetchjail_prepare_dir(parent_fd, name, jail->uid, jail->gid, ret_fd);
-	}
+	    (int)sizeof(path))
+		r = fs_open_parent(path, &parent_fd, &name);
+	if (r >= 0)
+		r = fetchjail_prepare_dir(parent_fd, name, jail->uid, jail->gid, ret_fd);
 	if (r < 0)
 		return fail(err, GITREPO_FAIL_LOCAL, r,
 			    "%s: cannot prepare the fetch directory: %s", path, strerror(-r));

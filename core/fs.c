@@ -473,3 +473,36 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 {
 	return fs_write_atomic_owned(dirfd, name, data, len, mode, (uid_t)-1, (gid_t)-1);
 }
+
+int fs_open_parent(const char *path, int *ret_dirfd, const char **ret_base)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+	char dir[PATH_MAX];
+	size_t len;
+	int fd;
+
+	if (!path || !*path || (slash && !slash[1]))
+		return -EINVAL;
+	len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+	if (len >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, slash ? path : ".", len);
+	dir[len] = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret_dirfd = fd;
+	*ret_base = slash ? slash + 1 : path;
+	return 0;
+}
+
+int fs_write_atomic_path(const char *path, const void *data, size_t len, mode_t mode)
+{
+	_cleanup_close_ int dirfd = -1;
+	const char *base;
+	int r = fs_open_parent(path, &dirfd, &base);
+
+	if (r < 0)
+		return r;
+	return fs_write_atomic(dirfd, base, data, len, mode);
+}

@@ -34,6 +34,15 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 int fs_write_atomic_owned(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  uid_t uid, gid_t gid);
 
+/* Open the directory that holds path (a path of the caller's, trusted up to its last component)
+ * and point *ret_base at that last component inside path: "." for a path without '/', "/" for
+ * "/x". -EINVAL when path is empty or ends in '/', -ENAMETOOLONG when the directory passes
+ * PATH_MAX. The place beside which fs_write_atomic() and the *_beneath functions work. */
+int fs_open_parent(const char *path, int *ret_dirfd, const char **ret_base);
+
+/* fs_write_atomic() of path's last component in the directory fs_open_parent() opens. */
+int fs_write_atomic_path(const char *path, const void *data, size_t len, mode_t mode);
+
 /* Open relpath beneath rootfd (or AT_FDCWD) with open(2) flags (O_CLOEXEC is always added, mode is
  * used with O_CREAT) never following a symlink in any component, the last included: -ELOOP. An
  * absolute path or a ".." component is refused with -EXDEV; empty and "." components are skipped,

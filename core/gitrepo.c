@@ -349,44 +349,15 @@ static int repo_create(const char *dir, git_repository **ret)
 	return git_repository_init(ret, dir, 1) < 0 ? -EIO : 0;
 }
 
-/* Split "/a/b/repo.git" into an open parent directory and "repo.git". */
-static int open_parent(const char *path, int *ret_fd, const char **ret_base)
-{
-	char parent[GITREPO_PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	size_t len;
-	int fd;
-
-	if (!slash) {
-		*ret_base = path;
-		*ret_fd = AT_FDCWD;
-		return 0;
-	}
-	len = slash == path ? 1 : (size_t)(slash - path);
-	if (len >= sizeof(parent))
-		return -ENAMETOOLONG;
-	memcpy(parent, path, len);
-	parent[len] = '\0';
-	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	*ret_fd = fd;
-	*ret_base = slash + 1;
-	return 0;
-}
-
 static int remove_repo_dir(const char *path)
 {
+	_cleanup_close_ int fd = -1;
 	const char *base;
-	int fd, r;
+	int r = fs_open_parent(path, &fd, &base);
 
-	r = open_parent(path, &fd, &base);
 	if (r < 0)
 		return r;
-	r = fs_remove_tree(fd, base);
-	if (fd != AT_FDCWD)
-		close(fd);
-	return r;
+	return fs_remove_tree(fd, base);
 }
 
 /* Put the rebuilt repository in place with one atomic exchange, then drop the old one. */

@@ -379,23 +379,19 @@ static int via_status(const char *reply)
 
 static int via_write(const char *output, const char *key, const char *host)
 {
-	_cleanup_free_ char *d = strdup(output), *b = strdup(output);
-	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *d = strdup(output);
 	char *text = NULL;
 	size_t len;
 	int r;
 
-	if (!d || !b)
+	if (!d)
 		return -ENOMEM;
-	const char *dir = dirname(d), *base = basename(b);
+	const char *dir = dirname(d);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return log_error_errno(errno, "cannot create %s", dir);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return log_error_errno(errno, "cannot open %s", dir);
 	r = mint_env_format(key, host, &text, &len);
 	if (r >= 0)
-		r = fs_write_atomic(dfd, base, text, len, 0600);
+		r = fs_write_atomic_path(output, text, len, 0600);
 	mint_wipe_free(text);
 	if (r < 0)
 		return log_error_errno(r, "cannot write %s", output);

@@ -565,6 +565,53 @@ static void test_write_atomic_dirfds(void **state)
 	close(cwd);
 }
 
+/* fs_open_parent() and fs_write_atomic_path(): the write beside the directory a path names. */
+static void test_write_atomic_path(void **state)
+{
+	struct fixture *fx = *state;
+	char path[192], longp[PATH_MAX + 16];
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	const char *base = NULL;
+	int dirfd = -1;
+	struct stat st, want;
+
+	assert_true(cwd >= 0);
+	snprintf(path, sizeof(path), "%s/metrics.prom", fx->root);
+	assert_int_equal(fs_write_atomic_path(path, "m 1\n", 4, 0640), 0);
+	assert_file(fx->rootfd, "metrics.prom", "m 1\n");
+	assert_int_equal(fstatat(fx->rootfd, "metrics.prom", &st, 0), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+
+	assert_int_equal(fs_open_parent(path, &dirfd, &base), 0);
+	assert_string_equal(base, "metrics.prom");
+	assert_int_equal(fstat(dirfd, &st), 0);
+	assert_int_equal(fstat(fx->rootfd, &want), 0);
+	assert_true(st.st_ino == want.st_ino && st.st_dev == want.st_dev);
+	close(dirfd);
+
+	/* No '/': the current directory; "/x": the root directory. */
+	assert_int_equal(chdir(fx->root), 0);
+	assert_int_equal(fs_write_atomic_path("here", "h", 1, 0600), 0);
+	assert_int_equal(fchdir(cwd), 0);
+	assert_file(fx->rootfd, "here", "h");
+	assert_int_equal(fs_open_parent("/etc", &dirfd, &base), 0);
+	assert_string_equal(base, "etc");
+	assert_int_equal(fstat(dirfd, &st), 0);
+	assert_int_equal(stat("/", &want), 0);
+	assert_true(st.st_ino == want.st_ino);
+	close(dirfd);
+
+	assert_int_equal(fs_open_parent("", &dirfd, &base), -EINVAL);
+	assert_int_equal(fs_open_parent("/tmp/", &dirfd, &base), -EINVAL);
+	assert_int_equal(fs_write_atomic_path("/nonexistent-dir/x", "x", 1, 0600), -ENOENT);
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[0] = '/';
+	longp[sizeof(longp) - 3] = '/';
+	longp[sizeof(longp) - 1] = '\0';
+	assert_int_equal(fs_open_parent(longp, &dirfd, &base), -ENAMETOOLONG);
+	close(cwd);
+}
+
 static void test_write_atomic_owned(void **state)
 {
 	struct fixture *fx = *state;
@@ -665,6 +712,7 @@ int main(void)
 		ONCE(test_write_atomic_over_symlink),
 		ONCE(test_write_atomic_dirfds),
 		ONCE(test_write_atomic_owned),
+		ONCE(test_write_atomic_path),
 		ONCE(test_read_bounded),
 		ONCE(test_read_bounded_unknown_size),
 	};
