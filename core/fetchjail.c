@@ -124,32 +124,15 @@ int fetchjail_prepare_dir(int state_fd, const char *name, uid_t uid, gid_t gid, 
 
 /* --- the child -------------------------------------------------------------------------------- */
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int send_frame(uint32_t type, const void *x, size_t nx, const void *y, size_t ny, uint32_t c)
 {
 	struct frame f = {.type = type, .a = (uint32_t)nx, .b = (uint32_t)ny, .c = c};
-	int r = write_all(CHILD_FD, &f, sizeof(f));
+	int r = fs_write_all(CHILD_FD, &f, sizeof(f));
 
 	if (r >= 0 && nx)
-		r = write_all(CHILD_FD, x, nx);
+		r = fs_write_all(CHILD_FD, x, nx);
 	if (r >= 0 && ny)
-		r = write_all(CHILD_FD, y, ny);
+		r = fs_write_all(CHILD_FD, y, ny);
 	return r;
 }
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -394,12 +395,27 @@ static int fs_temp_create(int dirfd, const char *name, char *tmp, int *ret_fd)
 	return -EEXIST;
 }
 
-static int fs_write_all(int fd, const void *data, size_t len)
+/* One write of what is left: send(MSG_NOSIGNAL) on a socket, write(2) on anything else. */
+static ssize_t fs_write_some(int fd, const char *p, size_t len, bool *not_socket)
+{
+	ssize_t n;
+
+	if (!*not_socket) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n >= 0 || errno != ENOTSOCK)
+			return n;
+		*not_socket = true;
+	}
+	return write(fd, p, len);
+}
+
+int fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
+	bool not_socket = false;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = fs_write_some(fd, p, len, &not_socket);
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -34,6 +34,11 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 int fs_write_atomic_owned(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  uid_t uid, gid_t gid);
 
+/* Write all len bytes of data to fd, retrying short writes and EINTR: 0, or -errno (-EIO when
+ * nothing more can be written). On a socket with send(MSG_NOSIGNAL), so a peer that hung up is
+ * -EPIPE rather than SIGPIPE; a pipe keeps write(2)'s SIGPIPE. */
+int fs_write_all(int fd, const void *data, size_t len);
+
 /* Open the directory that holds path (a path of the caller's, trusted up to its last component)
  * and point *ret_base at that last component inside path: "." for a path without '/', "/" for
  * "/x". -EINVAL when path is empty or ends in '/', -ENAMETOOLONG when the directory passes

@@ -58,20 +58,6 @@ static void set_timeouts(int fd, unsigned seconds)
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Read until EOF, a newline (when one_line) or max - 1 bytes; NUL-terminated. */
 static int read_text(int fd, char *buf, size_t max, bool one_line, size_t *ret_len)
 {
@@ -97,7 +83,7 @@ static int reply_error(int fd, int status, const char *why)
 	char line[160];
 
 	snprintf(line, sizeof(line), "ERROR %d %s\n", status, why);
-	(void)write_all(fd, line, strlen(line));
+	(void)fs_write_all(fd, line, strlen(line));
 	return status;
 }
 
@@ -242,9 +228,9 @@ static int serve_mint(int fd, const struct mint_policy *p, const struct caller *
 	mint_wipe_free(key);
 	if (r < 0)
 		return reply_error(fd, EXIT_TEMPFAIL, "out of memory");
-	r = write_all(fd, "OK\n", 3);
+	r = fs_write_all(fd, "OK\n", 3);
 	if (r >= 0)
-		r = write_all(fd, text, len);
+		r = fs_write_all(fd, text, len);
 	mint_wipe_free(text);
 	if (r < 0)
 		return log_error_errno(r, "cannot answer uid %u", (unsigned)c->cred.uid),
@@ -407,7 +393,7 @@ int mint_via(const char *socket_path, const char *output, unsigned timeout_s)
 
 	if (r < 0)
 		return EXIT_TEMPFAIL;
-	r = write_all(fd, "MINT\n", 5);
+	r = fs_write_all(fd, "MINT\n", 5);
 	if (r >= 0)
 		r = read_text(fd, reply, sizeof(reply), false, &n);
 	if (r < 0)

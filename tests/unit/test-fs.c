@@ -27,6 +27,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -565,6 +566,49 @@ static void test_write_atomic_dirfds(void **state)
 	close(cwd);
 }
 
+/* fs_write_all(): everything arrives through short writes; a socket whose peer left is -EPIPE,
+ * not a SIGPIPE that would kill the test; a bad fd is -EBADF. */
+static void test_write_all(void **state)
+{
+	enum { BIG = 1 << 20 };
+	char *big = malloc(BIG), *got = malloc(BIG);
+	size_t have = 0;
+	int sv[2], p[2];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	assert_non_null(big);
+	assert_non_null(got);
+	for (size_t i = 0; i < BIG; i++)
+		big[i] = (char)(i * 7);
+	/* A pipe holds 64 KiB: the writer must loop while a child drains it. */
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		_exit(fs_write_all(p[1], big, BIG) == 0 ? 0 : 1);
+	}
+	close(p[1]);
+	for (ssize_t n; (n = read(p[0], got + have, BIG - have)) > 0;)
+		have += (size_t)n;
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(have, BIG);
+	assert_memory_equal(got, big, BIG);
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	close(sv[1]);
+	assert_int_equal(fs_write_all(sv[0], "x", 1), -EPIPE);
+	close(sv[0]);
+	assert_int_equal(fs_write_all(-1, "x", 1), -EBADF);
+	assert_int_equal(fs_write_all(-1, "", 0), 0);
+	free(big);
+	free(got);
+}
+
 /* fs_open_parent() and fs_write_atomic_path(): the write beside the directory a path names. */
 static void test_write_atomic_path(void **state)
 {
@@ -713,6 +757,7 @@ int main(void)
 		ONCE(test_write_atomic_dirfds),
 		ONCE(test_write_atomic_owned),
 		ONCE(test_write_atomic_path),
+		ONCE(test_write_all),
 		ONCE(test_read_bounded),
 		ONCE(test_read_bounded_unknown_size),
 	};
