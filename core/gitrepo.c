@@ -616,24 +616,3 @@ int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_re
 	*ret_result = res;
 	return 0;
 }
-
-int gitrepo_tip(const char *repo_dir, const char *branch, char ret_commit[GITREPO_OID_HEX_SIZE])
-{
-	char ref[GITREPO_REF_MAX], tip[GITREPO_OID_HEX_SIZE];
-	git_repository *repo = NULL;
-	int r;
-
-	if (snprintf(ref, sizeof(ref), "refs/remotes/origin/%s", branch) >= (int)sizeof(ref))
-		return -ENAMETOOLONG;
-	if (gitrepo_runtime_init() < 0)
-		return -EIO;
-	r = repo_open_healthy(repo_dir, ref, &repo);
-	if (r >= 0) {
-		r = tip_of(repo, ref, tip);
-		git_repository_free(repo);
-	}
-	if (r < 0)
-		return r;
-	memcpy(ret_commit, tip, sizeof(tip));
-	return 0;
-}

@@ -106,7 +106,4 @@ struct diag_list;
 int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *label,
 		      struct repo **ret, struct diag_list *diags);
 
-/* The recorded tip of branch in repo_dir, without any network access. */
-int gitrepo_tip(const char *repo_dir, const char *branch, char ret_commit[GITREPO_OID_HEX_SIZE]);
-
 #endif

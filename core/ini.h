@@ -114,6 +114,8 @@ int ini_entry_insert(struct ini *ini, struct ini_section *section, size_t pos, c
 int ini_entry_append(struct ini *ini, const char *section, const char *key, const char *value);
 /* Insert a blank line; not before a byte-order mark on line 1. */
 int ini_blank_insert(struct ini *ini, struct ini_section *section, size_t pos);
+/* The next three have no caller in the tree yet: issue 17's `secret edit` changes one [Secrets]
+ * value in place (ini_set) and its deploy removes [Secrets] (ini_remove, ini_line_remove). */
 /* Replace the last entry for key in place (earlier ones stay, as in Podman's Set), or append. */
 int ini_set(struct ini *ini, const char *section, const char *key, const char *value);
 /* Remove every entry for key in every section named section; returns how many. */
