@@ -415,20 +415,15 @@ static int load_quadsync(struct config *c, const char *path, const struct envfil
 static int refused(struct config_error *err, const struct origin *o, int r, const struct stat *st,
 		   uid_t owner)
 {
-	switch (r) {
-	case -ELOOP:
+	if (r == -ELOOP)
 		return fail(err, o, r, "is a symbolic link, refusing it");
-	case -EISDIR:
-		return fail(err, o, r, "is a directory");
-	case -EBADFD:
-		return fail(err, o, r, "is not a regular file");
-	case -EPERM:
+	if (r == -EISDIR || r == -EBADFD)
+		return fail(err, o, r, "%s",
+			    r == -EISDIR ? "is a directory" : "is not a regular file");
+	if (r == -EPERM)
 		return fail(err, o, r,
 			    "owned by uid %u, not %u: refusing a file that steers what root runs",
 			    (unsigned)st->st_uid, (unsigned)owner);
-	default:
-		break;
-	}
 	/* -EACCES with a mode: the file's bits; without one, open(2) itself was denied. */
 	if (r == -EACCES && (st->st_mode & FS_DENY_SHARED_WRITE))
 		return fail(err, o, r,

@@ -35,7 +35,6 @@ enum {
 	GITREPO_CONNECT_TIMEOUT_MS_MAX = 30 * 1000, /* one TCP connect, within the whole timeout */
 	GITREPO_REF_MAX = GITREPO_BRANCH_MAX + 64,
 	GITREPO_PATH_MAX = PATH_MAX,
-	GITREPO_SSH_PORT = 22,
 	GITREPO_TIMEOUT_MAX_S = 24 * 3600, /* keeps the millisecond settings within an int */
 };
 
@@ -102,48 +101,6 @@ static bool deadline_passed(struct fetch_ctx *ctx)
 	if (clock_now_ms() >= ctx->deadline_ms)
 		ctx->timed_out = true;
 	return ctx->timed_out;
-}
-
-/* --- URL facts libgit2 does not hand to the callbacks ----------------------------------------- */
-
-bool gitrepo_url_is_ssh(const char *url)
-{
-	const char *scheme_end = strstr(url, "://");
-	const char *colon = strchr(url, ':');
-
-	if (scheme_end)
-		return strncmp(url, "ssh://", 6) == 0 || strncmp(url, "ssh+git://", 10) == 0 ||
-		       strncmp(url, "git+ssh://", 10) == 0;
-	/* scp-like "user@host:path": a colon before any slash */
-	return colon && (!strchr(url, '/') || colon < strchr(url, '/'));
-}
-
-static bool url_is_local(const char *url)
-{
-	return strncmp(url, "file://", 7) == 0 || (!strstr(url, "://") && !gitrepo_url_is_ssh(url));
-}
-
-/* The port of an ssh URL: explicit in ssh://host:port/..., else 22. */
-static unsigned url_ssh_port(const char *url)
-{
-	const char *authority = strstr(url, "://"), *end, *colon;
-	unsigned long port;
-	char *stop;
-
-	if (!authority)
-		return GITREPO_SSH_PORT;
-	authority += 3;
-	end = strchr(authority, '/');
-	if (!end)
-		end = authority + strlen(authority);
-	colon = memrchr(authority, ':', (size_t)(end - authority));
-	if (!colon || (memchr(authority, ']', (size_t)(end - authority)) &&
-		       colon < (const char *)memrchr(authority, ']', (size_t)(end - authority))))
-		return GITREPO_SSH_PORT;
-	port = strtoul(colon + 1, &stop, 10);
-	if (stop != end || port == 0 || port > 65535)
-		return GITREPO_SSH_PORT;
-	return (unsigned)port;
 }
 
 /* --- libgit2 callbacks ------------------------------------------------------------------------ */
@@ -455,7 +412,7 @@ static int fetch_into(git_repository *repo, struct fetch_ctx *ctx, const char *h
 	git_fetch_options_init(&fetch, GIT_FETCH_OPTIONS_VERSION);
 	callbacks_init(&fetch.callbacks, ctx);
 	/* Shallow where the transport supports it; libgit2's local transport does not. */
-	fetch.depth = url_is_local(o->url) ? GIT_FETCH_DEPTH_FULL : 1;
+	fetch.depth = gitrepo_url_is_local(o->url) ? GIT_FETCH_DEPTH_FULL : 1;
 	fetch.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fetch.update_fetchhead = 0;
 	fetch.prune = GIT_FETCH_NO_PRUNE;
@@ -609,7 +566,7 @@ int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_re
 		return -EIO;
 	}
 	ctx.deadline_ms = clock_now_ms() + (uint64_t)opts->timeout_s * 1000;
-	ctx.ssh_port = opts->url ? url_ssh_port(opts->url) : GITREPO_SSH_PORT;
+	ctx.ssh_port = opts->url ? gitrepo_url_ssh_port(opts->url) : GITREPO_SSH_PORT;
 	r = fetch_or_rebuild(&ctx, &res, err);
 	if (r < 0)
 		return r;

@@ -14,6 +14,7 @@ enum {
 	GITREPO_ERROR_MAX = 512,
 	GITREPO_BRANCH_MAX = 200,
 	GITREPO_URL_MAX = 2048,
+	GITREPO_SSH_PORT = 22, /* when an ssh URL names none */
 	/* Objects are parsed whole, so their sizes are read from the object header first. */
 	GITREPO_COMMIT_MAX = 1024 * 1024,    /* bytes in one commit object */
 	GITREPO_TREE_MAX = 16 * 1024 * 1024, /* bytes in one tree object (one directory) */
@@ -87,8 +88,13 @@ int gitrepo_load_ca(const char *bundle, struct gitrepo_error *err);
 int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_result *ret_result,
 		  struct gitrepo_error *err);
 
-/* Whether url is reached over ssh: ssh://, ssh+git://, git+ssh:// or scp-like user@host:path. */
+/* URL facts (gitrepo_url.c). Whether url is reached over ssh: ssh://, ssh+git://, git+ssh:// or
+ * scp-like user@host:path. */
 bool gitrepo_url_is_ssh(const char *url);
+/* A file:// URL or a plain path: fetched in full, not shallow. */
+bool gitrepo_url_is_local(const char *url);
+/* The port of an ssh URL: explicit in ssh://host:port/..., else GITREPO_SSH_PORT. */
+unsigned gitrepo_url_ssh_port(const char *url);
 
 struct repo;
 struct diag_list;
