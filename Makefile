@@ -110,6 +110,8 @@ build/host/test-%: build/host/tests/unit/test-%.o build/host/libcore.a
 	$(Q)$(HOST_CC) $(CFLAGS_UNIT) $< build/host/libcore.a $(LDLIBS_UNIT) -o $@
 
 build/host/tests/unit/%.o: CFLAGS_UNIT += -Itests/unit
+# test-fs_read looks at every block before it is freed (FS_READ_SECURE wipes them).
+build/host/test-fs_read: LDLIBS_UNIT += -Wl,--wrap=free
 
 unit-tests: $(UNIT_BINS)
 
@@ -211,18 +213,18 @@ fuzz-bins: $(FUZZ_REPLAY_BINS)
 $(FUZZ_MBEDCRYPTO): third_party/recipes/mbedtls.sh third_party/versions.mk build/.deps.stamp
 	$(call mbedtls_build,$(FUZZ_MBEDTLS),$(FUZZ_CC),-g -O1)
 
-# error.c: every parser sets its error through error_detail_set.
-FUZZ_INI := core/ini.c core/ini_edit.c core/utf8.c core/fs.c core/error.c
+# The base every parser harness links: error.c (error_detail_set), the fs readers, utf8.
+FUZZ_BASE := core/error.c core/utf8.c core/fs.c core/fs_read.c
+FUZZ_INI := core/ini.c core/ini_emit.c core/ini_edit.c $(FUZZ_BASE)
 build/fuzz/fuzz-sshkey: tests/fuzz/fuzz-sshkey.c core/sshkey.c core/sshkey_pem.c core/sshkey_sign.c \
-	core/sshwire.c $(FUZZ_MBEDCRYPTO)
+	core/sshwire.c $(FUZZ_BASE) $(FUZZ_MBEDCRYPTO)
 build/fuzz/fuzz-known_hosts: tests/fuzz/fuzz-known_hosts.c core/known_hosts.c core/sshwire.c \
-	core/fs.c $(FUZZ_MBEDCRYPTO)
+	$(FUZZ_BASE) $(FUZZ_MBEDCRYPTO)
 build/fuzz/fuzz-ini: tests/fuzz/fuzz-ini.c $(FUZZ_INI)
-build/fuzz/fuzz-envfile: tests/fuzz/fuzz-envfile.c core/envfile.c core/utf8.c core/fs.c \
-	core/error.c
-build/fuzz/fuzz-json_parse: tests/fuzz/fuzz-json_parse.c core/json_parse.c core/utf8.c core/error.c
+build/fuzz/fuzz-envfile: tests/fuzz/fuzz-envfile.c core/envfile.c $(FUZZ_BASE)
+build/fuzz/fuzz-json_parse: tests/fuzz/fuzz-json_parse.c core/json_parse.c $(FUZZ_BASE)
 build/fuzz/fuzz-http_response: tests/fuzz/fuzz-http_response.c core/http_response.c core/http.c \
-	core/http_ca.c core/error.c
+	core/http_ca.c core/clock.c $(FUZZ_BASE)
 build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/fileset.c core/diag.c \
 	$(FUZZ_INI)
 build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/spec_set.c \

@@ -6,21 +6,21 @@
  *      and any other key close to a TAILPOD_* name (a typo such as TAILPD_GIT_URL).
  *  C3  Other keys are ignored with a diagnostic: the file is an EnvironmentFile= and may carry
  *      variables for other programs (https_proxy, ...).
- *  C4  Files must be regular, not symlinks, owned by root and not group/other-writable (-EPERM):
- *      the file steers what root executes.
- *  C5  An explicit --config that does not exist is an error; a missing default file is not.
- *  C6  Migration: when tailpod's default file is missing and quadsync's exists, quadsync's keys are
- *      mapped to tailpod's with quadsync's defaults where tailpod's would change what runs (see
- *      load_quadsync()); both present: tailpod's wins and quadsync's is not read.
- *  C7  TAILPOD_CA_BUNDLE, when not set, is the first existing regular file of the probe list.
- *  C8  root and core are always protected, before the configured names, without duplicates.
- *  C9  TAILPOD_GIT_TOKEN_FILE with an http:// TAILPOD_GIT_URL is an error: the token would cross
- *      the network in plain text. */
+ *  C4  Files must be regular, not symlinks, owned by root (-EPERM) and not group/other-writable
+ * (-EACCES): the file steers what root executes. C5  An explicit --config that does not exist is an
+ * error; a missing default file is not. C6  Migration: when tailpod's default file is missing and
+ * quadsync's exists, quadsync's keys are mapped to tailpod's with quadsync's defaults where
+ * tailpod's would change what runs (see load_quadsync()); both present: tailpod's wins and
+ * quadsync's is not read. C7  TAILPOD_CA_BUNDLE, when not set, is the first existing regular file
+ * of the probe list. C8  root and core are always protected, before the configured names, without
+ * duplicates. C9  TAILPOD_GIT_TOKEN_FILE with an http:// TAILPOD_GIT_URL is an error: the token
+ * would cross the network in plain text. */
 #include "config.h"
 #include "config_internal.h"
 
 #include "core.h"
 #include "envfile.h"
+#include "fs.h"
 #include "suggest.h"
 
 #include <errno.h>
@@ -412,41 +412,44 @@ static int load_quadsync(struct config *c, const char *path, const struct envfil
 	return 0;
 }
 
+/* Why fs_open_trusted() refused path, in the words of C4. */
+static int refused(struct config_error *err, const struct origin *o, int r, const struct stat *st,
+		   uid_t owner)
+{
+	if (r == -ELOOP)
+		return config_fail(err, o, r, "is a symbolic link, refusing it");
+	if (r == -EISDIR || r == -EBADFD)
+		return config_fail(err, o, r, "%s",
+			    r == -EISDIR ? "is a directory" : "is not a regular file");
+	if (r == -EPERM)
+		return config_fail(err, o, r,
+			    "owned by uid %u, not %u: refusing a file that steers what root runs",
+			    (unsigned)st->st_uid, (unsigned)owner);
+	/* -EACCES with a mode: the file's bits; without one, open(2) itself was denied. */
+	if (r == -EACCES && (st->st_mode & FS_DENY_SHARED_WRITE))
+		return config_fail(err, o, r,
+			    "writable by group or others (mode %04o): refusing a file that steers "
+			    "what root runs (chmod go-w)",
+			    (unsigned)(st->st_mode & 07777));
+	return config_fail(err, o, r, "cannot open: %s", strerror(-r));
+}
+
 /* Open and parse path with the checks of C4; -ENOENT is returned without touching err. */
 static int read_checked(const char *path, uid_t owner, struct envfile **ret,
 			struct config_error *err)
 {
+	const struct fs_trust trust = {.owner = owner, .deny_mode = FS_DENY_SHARED_WRITE};
 	struct origin o = {.path = path};
 	struct envfile_error eerr = {0};
 	_cleanup_close_ int fd = -1;
-	struct stat st;
+	struct stat st = {0};
 	int r;
 
-	/* O_NONBLOCK: a FIFO planted at the path must not hang us before the type check. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT)
-		return -ENOENT;
-	if (fd < 0 && errno == ELOOP)
-		return config_fail(err, &o, -ELOOP, "is a symbolic link, refusing it");
-	if (fd < 0)
-		return config_fail(err, &o, -errno, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &st) < 0)
-		return config_fail(err, &o, -errno, "cannot stat: %s", strerror(errno));
-	if (S_ISDIR(st.st_mode))
-		return config_fail(err, &o, -EISDIR, "is a directory");
-	if (!S_ISREG(st.st_mode))
-		return config_fail(err, &o, -EBADFD, "is not a regular file");
-	if (st.st_uid != owner)
-		return config_fail(
-			err, &o, -EPERM,
-			"owned by uid %u, not %u: refusing a file that steers what root runs",
-			(unsigned)st.st_uid, (unsigned)owner);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return config_fail(
-			err, &o, -EPERM,
-			"writable by group or others (mode %04o): refusing a file that steers "
-			"what root runs (chmod go-w)",
-			(unsigned)(st.st_mode & 07777));
+	r = fs_open_trusted(AT_FDCWD, path, &trust, &fd, &st);
+	if (r == -ENOENT)
+		return r;
+	if (r < 0)
+		return refused(err, &o, r, &st, owner);
 	r = envfile_parse_fd(path, fd, ret, &eerr);
 	if (r < 0) {
 		o.line = eerr.line;

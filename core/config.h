@@ -102,9 +102,10 @@ void config_paths_init(struct config_paths *paths, const char *override);
  * explicitly, paths->quadsync is migrated when that exists, else the defaults apply. err may be
  * NULL and is filled on failure only. Returns 0, or:
  *  -ENOENT   an explicit --config file does not exist
- *  -EPERM    a file not owned by paths->owner, or writable by group or others
+ *  -EPERM    a file not owned by paths->owner
+ *  -EACCES   a file writable by group or others
  *  -EINVAL   an unknown TAILPOD_* key, a QUADSYNC_* key in tailpod's file, or an invalid value
- *  -ELOOP, -EBADFD, -EISDIR, -EBADMSG, -E2BIG: as envfile_parse_fd() and the open
+ *  -ELOOP, -EBADFD, -EISDIR, -EFBIG, -EBADMSG, -E2BIG: as envfile_parse_fd() and the open
  *  -ENOMEM
  */
 int config_load(const struct config_paths *paths, struct config **ret, struct config_error *err);

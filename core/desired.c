@@ -70,23 +70,6 @@ static int ensure_dir(const char *path)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-/* A secret file: regular, owned by root, no access for group or others. */
-static int read_secret_file(const char *path, char **ret, size_t *ret_len)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	struct stat st;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EBADFD;
-	if (st.st_uid != 0 || (st.st_mode & 077))
-		return -EPERM;
-	return fs_read_fd_bounded(fd, DESIRED_TOKEN_MAX, ret, ret_len);
-}
-
 static int load_token(const struct config *c, char **ret, struct desired_error *err)
 {
 	char *token = NULL;
@@ -97,12 +80,15 @@ static int load_token(const struct config *c, char **ret, struct desired_error *
 		*ret = NULL;
 		return 0;
 	}
-	r = read_secret_file(c->git_token_file, &token, &len);
-	if (r == -EPERM)
+	/* A secret: owned by root, no access for group or others. */
+	r = fs_read_trusted(AT_FDCWD, c->git_token_file,
+			    &(const struct fs_trust){.owner = 0, .deny_mode = FS_DENY_SHARED},
+			    DESIRED_TOKEN_MAX, FS_READ_SECURE, &token, &len);
+	if (r == -EPERM || r == -EACCES)
 		return desired_fail(err, GITREPO_FAIL_CONFIG, r,
-				    "%s: must be owned by root with mode 0600 "
-				    "or stricter",
-				    c->git_token_file);
+			    "%s: must be owned by root with mode 0600 "
+			    "or stricter",
+			    c->git_token_file);
 	if (r < 0)
 		return desired_fail(err, GITREPO_FAIL_CONFIG, r, "%s: cannot read the token: %s",
 				    c->git_token_file, strerror(-r));
@@ -124,17 +110,6 @@ static int ssh_sign(unsigned char **ret_sig, size_t *ret_len, const unsigned cha
 	struct ssh_ctx *ctx = payload;
 
 	return sshkey_sign_userauth(ctx->key, data, len, ret_sig, ret_len);
-}
-
-static void split_path(const char *path, char *dir, size_t dir_size, const char **base)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 1;
-
-	if (!slash || n == 0)
-		n = 1;
-	snprintf(dir, dir_size, "%.*s", (int)n, slash ? path : ".");
-	*base = slash ? slash + 1 : path;
 }
 
 /* In the fetch process: an unknown host is accepted only with TAILPOD_SSH_ACCEPT_NEW, and its
@@ -259,19 +234,16 @@ static int record_new_host(const struct config *c, const struct fetchjail_hostke
 {
 	const char *file = c->ssh_known_hosts, *name;
 	_cleanup_close_ int dirfd = -1;
-	char dir[PATH_MAX];
 	int r;
 
 	if (!c->ssh_accept_new || !url_names_host(c->git_url, hk->host))
-		return desired_fail(
-			err, GITREPO_FAIL_HOSTKEY, -EPERM,
-			"the fetch process asked to record a host key for '%s', refusing",
-			hk->host);
-	split_path(file, dir, sizeof(dir), &name);
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return desired_fail(err, GITREPO_FAIL_CONFIG, -errno,
-				    "cannot open the directory of %s: %s", file, strerror(errno));
+		return desired_fail(err, GITREPO_FAIL_HOSTKEY, -EPERM,
+			    "the fetch process asked to record a host key for '%s', refusing",
+			    hk->host);
+	r = fs_open_parent(file, &dirfd, &name);
+	if (r < 0)
+		return desired_fail(err, GITREPO_FAIL_CONFIG, r, "cannot open the directory of %s: %s",
+			    file, strerror(-r));
 	r = known_hosts_lookup_file(dirfd, name, hk->host, hk->port, hk->key, hk->key_len, NULL,
 				    NULL);
 	if (r == KNOWN_HOSTS_UNKNOWN)
@@ -332,19 +304,16 @@ static int fetch_user(const struct config *c, struct fetchjail_opts *jail,
 static int prepare_fetch_dir(const struct config *c, const struct fetchjail_opts *jail, int *ret_fd,
 			     struct desired_error *err)
 {
-	char path[PATH_MAX], parent[PATH_MAX];
+	char path[PATH_MAX];
 	_cleanup_close_ int parent_fd = -1;
 	const char *name;
 	int r = -ENAMETOOLONG;
 
 	if (snprintf(path, sizeof(path), "%s%s", c->state_dir, DESIRED_FETCH_SUFFIX) <
-	    (int)sizeof(path)) {
-		split_path(path, parent, sizeof(parent), &name);
-		parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		r = parent_fd < 0
-			    ? -errno
-			    : fetchjail_prepare_dir(parent_fd, name, jail->uid, jail->gid, ret_fd);
-	}
+	    (int)sizeof(path))
+		r = fs_open_parent(path, &parent_fd, &name);
+	if (r >= 0)
+		r = fetchjail_prepare_dir(parent_fd, name, jail->uid, jail->gid, ret_fd);
 	if (r < 0)
 		return desired_fail(err, GITREPO_FAIL_LOCAL, r,
 				    "%s: cannot prepare the fetch directory: %s", path,

@@ -232,7 +232,7 @@ static int push(struct parser *p)
 	r = store(p, value);
 	if (r < 0)
 		wipe_free(value);
-	if (r == -E2BIG)
+	if (r == -EFBIG)
 		r = parse_fail(p, r, p->key_line, "more than 4096 variables (ENVFILE_ENTRIES_MAX)");
 out:
 	p->n_key = 0;
@@ -431,7 +431,7 @@ int envfile_parse(const char *name, const char *buf, size_t size, struct envfile
 	int r = -ENOMEM;
 
 	if (size > ENVFILE_FILE_MAX) {
-		r = parse_fail(&p, -E2BIG, 0, "file larger than 1048576 bytes (ENVFILE_FILE_MAX)");
+		r = parse_fail(&p, -EFBIG, 0, "file larger than 1048576 bytes (ENVFILE_FILE_MAX)");
 		goto out;
 	}
 	p.ef = calloc(1, sizeof(*p.ef));
@@ -459,70 +459,31 @@ out:
 	return 0;
 }
 
-/* Read at most max bytes into one allocation, wiped before it is freed on every path. */
-static int read_bounded(int fd, size_t max, char **ret, size_t *ret_size)
-{
-	char *buf = malloc(max + 1);
-	size_t n = 0;
-	int r = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t k = read(fd, buf + n, max + 1 - n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (n > max) {
-			r = -E2BIG;
-			goto out;
-		}
-	}
-	buf[n] = '\0';
-out:
-	if (r < 0) {
-		explicit_bzero(buf, n);
-		free(buf);
-		return r;
-	}
-	*ret = buf;
-	*ret_size = n;
-	return 0;
-}
-
+/* The content may hold secrets (mint-key's OAuth file): read it with FS_READ_SECURE. */
 int envfile_parse_fd(const char *name, int fd, struct envfile **ret, struct envfile_error *err)
 {
 	char *buf = NULL;
 	size_t size = 0;
-	int r;
+	int r = fs_read_fd_full(fd, ENVFILE_FILE_MAX, FS_READ_SECURE, &buf, &size);
 
-	r = read_bounded(fd, ENVFILE_FILE_MAX, &buf, &size);
 	if (r < 0) {
 		if (err) {
 			*err = (struct envfile_error){.where = name};
-			if (r == -E2BIG)
+			if (r == -EFBIG)
 				error_detail_set(
 					err, "file larger than 1048576 bytes (ENVFILE_FILE_MAX)");
 		}
 		return r;
 	}
 	r = envfile_parse(name, buf, size, ret, err);
-	explicit_bzero(buf, size);
-	free(buf);
+	fs_free_wiped(buf, size);
 	return r;
 }
 
 int envfile_parse_path(const char *path, struct envfile **ret, struct envfile_error *err)
 {
 	_cleanup_close_ int fd = -1;
-	int r = fs_open_regular(path, &fd);
+	int r = fs_open_regular_at(AT_FDCWD, path, &fd);
 
 	if (r < 0) {
 		if (err)

@@ -46,9 +46,10 @@ struct envfile_error {
 	ERROR_DETAIL_MEMBERS;
 };
 
-/* err may be NULL; it is filled on failure only. Invalid UTF-8 and NUL bytes return -EBADMSG,
- * exceeded bounds -E2BIG. envfile_parse_path opens with O_NOFOLLOW and refuses what is not a
- * regular file (-ELOOP, -EISDIR, -EBADFD). */
+/* err may be NULL; it is filled on failure only. Invalid UTF-8 and NUL bytes return -EBADMSG, a
+ * file larger than ENVFILE_FILE_MAX -EFBIG, other exceeded bounds -E2BIG. envfile_parse_fd reads
+ * a regular file only, with FS_READ_SECURE; envfile_parse_path opens with O_NOFOLLOW and refuses
+ * what is not a regular file (-ELOOP, -EISDIR, -EBADFD: fs.h). */
 int envfile_parse(const char *name, const char *buf, size_t size, struct envfile **ret,
 		  struct envfile_error *err);
 int envfile_parse_fd(const char *name, int fd, struct envfile **ret, struct envfile_error *err);

@@ -10,6 +10,8 @@
 #endif
 
 #include "exec.h"
+#include "child.h"
+#include "clock.h"
 #include "core.h"
 #include "exec_internal.h"
 
@@ -44,13 +46,6 @@ struct exec_buf {
 	bool truncated;
 };
 
-struct exec_sigstate {
-	sigset_t mask;
-	struct sigaction chld;
-	bool chld_changed;
-	bool pipe_was_pending;
-};
-
 struct exec_state {
 	const struct exec_opts *opts;
 	pid_t pid;
@@ -67,15 +62,6 @@ struct exec_state {
 };
 
 static const char *const exec_env_default[] = {"PATH=" EXEC_SAFE_PATH, "LANG=C.UTF-8", NULL};
-
-static uint64_t exec_now_ms(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail with a valid clock id and pointer. */
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void exec_fd_close(int *fd)
 {
@@ -241,66 +227,6 @@ static int exec_pipes_open(struct exec_pipes *p, bool want_stdin)
 	return r;
 }
 
-/* Block SIGCHLD (a caller's handler must not reap our child) and SIGPIPE (a child closing its stdin
- * must give us EPIPE, not kill us); undo an ignored SIGCHLD, which would make the kernel reap. */
-static int exec_signals_enter(struct exec_sigstate *st)
-{
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	sigset_t block, pending;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGCHLD);
-	sigaddset(&block, SIGPIPE);
-	sigemptyset(&dfl.sa_mask);
-	if (sigprocmask(SIG_BLOCK, &block, &st->mask) < 0)
-		return -errno;
-	st->pipe_was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
-	st->chld_changed = false;
-	if (sigaction(SIGCHLD, NULL, &st->chld) < 0) {
-		int r = -errno;
-
-		(void)sigprocmask(SIG_SETMASK, &st->mask, NULL);
-		return r;
-	}
-	if (st->chld.sa_handler == SIG_IGN || (st->chld.sa_flags & SA_NOCLDWAIT))
-		st->chld_changed = sigaction(SIGCHLD, &dfl, NULL) == 0;
-	return 0;
-}
-
-static void exec_signals_leave(const struct exec_sigstate *st)
-{
-	struct timespec zero = {0, 0};
-	sigset_t pipe_only;
-
-	if (!st->pipe_was_pending) {
-		/* Swallow the SIGPIPE our own writes raised so it is not delivered on unblock. */
-		sigemptyset(&pipe_only);
-		sigaddset(&pipe_only, SIGPIPE);
-		(void)sigtimedwait(&pipe_only, NULL, &zero);
-	}
-	if (st->chld_changed)
-		(void)sigaction(SIGCHLD, &st->chld, NULL);
-	(void)sigprocmask(SIG_SETMASK, &st->mask, NULL);
-}
-
-/* Fork with every signal blocked, so no handler of ours runs in the child before it resets them. */
-static pid_t exec_fork(void)
-{
-	sigset_t all, old;
-	pid_t pid;
-	int saved;
-
-	sigfillset(&all);
-	if (sigprocmask(SIG_SETMASK, &all, &old) < 0)
-		return -errno;
-	pid = fork();
-	if (pid == 0)
-		return 0;
-	saved = errno;
-	(void)sigprocmask(SIG_SETMASK, &old, NULL);
-	return pid < 0 ? -saved : pid;
-}
-
 static int exec_buf_append(struct exec_buf *b, const char *data, size_t n)
 {
 	size_t keep = n < b->max - b->len ? n : b->max - b->len;
@@ -461,7 +387,7 @@ static int exec_loop(struct exec_state *s)
 		}
 		if (exec_finished(s))
 			return 0;
-		now = exec_now_ms();
+		now = clock_now_ms();
 		if (now >= s->deadline) {
 			if (exec_escalate(s, now))
 				return 0;
@@ -486,17 +412,6 @@ static int exec_loop(struct exec_state *s)
 	}
 }
 
-static int exec_reap(pid_t pid, int *ret_status)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	*ret_status = status;
-	return 0;
-}
-
 /* Parent side after fork: supervise, then always reap, whatever went wrong. */
 static int exec_supervise(struct exec_state *s, struct exec_result *res)
 {
@@ -507,14 +422,14 @@ static int exec_supervise(struct exec_state *s, struct exec_result *res)
 	/* Wakes poll() when the child exits (Linux 5.3); without it we poll in short ticks. */
 	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
 #endif
-	s->deadline = exec_now_ms() + s->opts->timeout_ms;
+	s->deadline = clock_now_ms() + s->opts->timeout_ms;
 	r = exec_loop(s);
 	if (r < 0)
 		exec_signal(s, SIGKILL);
 	for (int i = 0; i < EXEC_PIPE_N; i++)
 		exec_fd_close(&s->fds[i]);
 	exec_fd_close(&s->pidfd);
-	k = exec_reap(s->pid, &status);
+	k = child_reap(s->pid, false, &status);
 	if (r < 0)
 		return r;
 	if (k < 0)
@@ -544,13 +459,13 @@ static int exec_supervise(struct exec_state *s, struct exec_result *res)
 static int exec_spawn(struct exec_state *s, const char *path, const char *const *envp,
 		      struct exec_pipes *pipes, struct exec_result *res)
 {
-	struct exec_sigstate sigs;
+	struct child_signals sigs;
 	int r;
 
-	r = exec_signals_enter(&sigs);
+	r = child_signals_block(&sigs);
 	if (r < 0)
 		return r;
-	s->pid = exec_fork();
+	s->pid = child_fork();
 	if (s->pid == 0)
 		exec_child_run(s->opts, path, envp, pipes);
 	r = s->pid;
@@ -560,7 +475,7 @@ static int exec_spawn(struct exec_state *s, const char *path, const char *const 
 		s->fds = pipes->parent;
 		r = exec_supervise(s, res);
 	}
-	exec_signals_leave(&sigs);
+	child_signals_restore(&sigs);
 	return r;
 }
 

@@ -8,6 +8,8 @@
 #include "fetchjail.h"
 
 #include "bounds.h"
+#include "child.h"
+#include "clock.h"
 #include "core.h"
 #include "exec.h"
 #include "fs.h"
@@ -17,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -123,32 +124,15 @@ int fetchjail_prepare_dir(int state_fd, const char *name, uid_t uid, gid_t gid, 
 
 /* --- the child -------------------------------------------------------------------------------- */
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int send_frame(uint32_t type, const void *x, size_t nx, const void *y, size_t ny, uint32_t c)
 {
 	struct frame f = {.type = type, .a = (uint32_t)nx, .b = (uint32_t)ny, .c = c};
-	int r = write_all(CHILD_FD, &f, sizeof(f));
+	int r = fs_write_all(CHILD_FD, &f, sizeof(f));
 
 	if (r >= 0 && nx)
-		r = write_all(CHILD_FD, x, nx);
+		r = fs_write_all(CHILD_FD, x, nx);
 	if (r >= 0 && ny)
-		r = write_all(CHILD_FD, y, ny);
+		r = fs_write_all(CHILD_FD, y, ny);
 	return r;
 }
 
@@ -295,8 +279,9 @@ static void send_notes(const struct fetchjail_opts *o, struct wire_result *w)
 		w->notes_dropped = kn->dropped;
 }
 
-__attribute__((noreturn)) static void child_main(const struct fetchjail_opts *o, int pipe_fd)
+__attribute__((noreturn)) static void child_main(const void *arg, int pipe_fd)
 {
+	const struct fetchjail_opts *o = arg;
 	struct wire_result w = {0};
 
 	(void)signal(SIGPIPE, SIG_DFL);
@@ -313,54 +298,19 @@ __attribute__((noreturn)) static void child_main(const struct fetchjail_opts *o,
 /* --- the parent ------------------------------------------------------------------------------- */
 
 struct reader {
-	int fd;
-	struct timespec deadline;
+	const struct child *child;
+	uint64_t deadline_ms; /* clock_now_ms() */
 	bool timed_out;
 };
-
-static int ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	if (ms <= 0)
-		return 0;
-	return ms > INT_MAX ? INT_MAX : (int)ms;
-}
 
 /* Exactly len bytes before the deadline: 0, -EPIPE at end of file, -ETIMEDOUT, or -errno. */
 static int read_exact(struct reader *rd, void *buf, size_t len)
 {
-	char *p = buf;
+	int r = child_read(rd->child, buf, len, rd->deadline_ms);
 
-	while (len > 0) {
-		struct pollfd pfd = {.fd = rd->fd, .events = POLLIN};
-		int left = ms_left(&rd->deadline), k;
-		ssize_t n;
-
-		if (left == 0) {
-			rd->timed_out = true;
-			return -ETIMEDOUT;
-		}
-		k = poll(&pfd, 1, left);
-		if (k < 0 && errno != EINTR)
-			return -errno;
-		if (k <= 0)
-			continue;
-		n = read(rd->fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EPIPE;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	if (r == -ETIMEDOUT)
+		rd->timed_out = true;
+	return r;
 }
 
 /* a bytes then b bytes, each NUL-terminated, a <= max_a and b <= max_b; free() both. */
@@ -526,17 +476,6 @@ static int read_frames(struct reader *rd, const struct fetchjail_opts *o, struct
 	}
 }
 
-static int reap(pid_t pid, int *ret_status)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	*ret_status = status;
-	return 0;
-}
-
 static int broken_child(int r, int status, const struct reader *rd, unsigned timeout_s,
 			struct gitrepo_error *err)
 {
@@ -557,23 +496,20 @@ static int broken_child(int r, int status, const struct reader *rd, unsigned tim
 }
 
 /* Read, then always kill and reap; the outcome from the result frame. */
-static int supervise(const struct fetchjail_opts *o, pid_t pid, int fd,
-		     struct fetchjail_result *ret, struct diag_list *diags,
-		     struct gitrepo_error *err)
+static int supervise(const struct fetchjail_opts *o, struct child *c, struct fetchjail_result *ret,
+		     struct diag_list *diags, struct gitrepo_error *err)
 {
 	unsigned timeout_s = o->fetch->timeout_s + FETCHJAIL_TREE_MARGIN_S;
-	struct reader rd = {.fd = fd};
+	struct reader rd = {.child = c};
 	struct wire_result w = {0};
 	struct fileset *repo = NULL;
 	int r, status = 0;
 
-	(void)clock_gettime(CLOCK_MONOTONIC, &rd.deadline);
-	rd.deadline.tv_sec += timeout_s;
+	rd.deadline_ms = clock_now_ms() + (uint64_t)timeout_s * 1000;
 	r = fileset_new(&repo);
 	if (r >= 0)
 		r = read_frames(&rd, o, repo, diags, &w);
-	(void)kill(pid, SIGKILL);
-	(void)reap(pid, &status);
+	(void)child_finish(c, true, &status);
 	if (r == 1 && o->notes && w.notes_dropped < KNOWN_HOSTS_LINES_MAX)
 		o->notes->dropped += w.notes_dropped; /* only counted */
 	if (r != 1) {
@@ -602,28 +538,15 @@ static int supervise(const struct fetchjail_opts *o, pid_t pid, int fd,
 int fetchjail_run(const struct fetchjail_opts *o, struct fetchjail_result *ret,
 		  struct diag_list *diags, struct gitrepo_error *err)
 {
-	int p[2], r;
-	pid_t pid;
+	struct child c;
+	int r;
 
 	*err = (struct gitrepo_error){0};
 	if (o->new_hostkey)
 		o->new_hostkey->host[0] = '\0';
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, -errno,
-				      "cannot start the fetch process: %s", strerror(errno));
-	pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		child_main(o, p[1]);
-	}
-	r = pid < 0 ? -errno : 0;
-	close(p[1]);
-	if (r < 0) {
-		close(p[0]);
-		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, r,
-				      "cannot start the fetch process: %s", strerror(-r));
-	}
-	r = supervise(o, pid, p[0], ret, diags, err);
-	close(p[0]);
-	return r;
+	r = child_start(&c, child_main, o);
+	if (r < 0)
+		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, r, "cannot start the fetch process: %s",
+				 strerror(-r));
+	return supervise(o, &c, ret, diags, err);
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -394,12 +395,27 @@ static int fs_temp_create(int dirfd, const char *name, char *tmp, int *ret_fd)
 	return -EEXIST;
 }
 
-static int fs_write_all(int fd, const void *data, size_t len)
+/* One write of what is left: send(MSG_NOSIGNAL) on a socket, write(2) on anything else. */
+static ssize_t fs_write_some(int fd, const char *p, size_t len, bool *not_socket)
+{
+	ssize_t n;
+
+	if (!*not_socket) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n >= 0 || errno != ENOTSOCK)
+			return n;
+		*not_socket = true;
+	}
+	return write(fd, p, len);
+}
+
+int fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
+	bool not_socket = false;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = fs_write_some(fd, p, len, &not_socket);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -474,109 +490,35 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 	return fs_write_atomic_owned(dirfd, name, data, len, mode, (uid_t)-1, (gid_t)-1);
 }
 
-/* One byte more than max is never kept: probe for it instead. */
-static int fs_read_probe_more(int fd)
+int fs_open_parent(const char *path, int *ret_dirfd, const char **ret_base)
 {
-	char c;
-	ssize_t n;
+	const char *slash = path ? strrchr(path, '/') : NULL;
+	char dir[PATH_MAX];
+	size_t len;
+	int fd;
 
-	do
-		n = read(fd, &c, 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n > 0 ? -EFBIG : 0;
-}
-
-int fs_open_regular_at(int dirfd, const char *path, int *ret_fd)
-{
-	_cleanup_close_ int fd = -1;
-	struct stat st;
-
-	/* O_NONBLOCK: a FIFO planted at the path must not hang us before the type check. */
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (!path || !*path || (slash && !slash[1]))
+		return -EINVAL;
+	len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+	if (len >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, slash ? path : ".", len);
+	dir[len] = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode))
-		return -EBADFD;
-	*ret_fd = TAKE_FD(fd);
+	*ret_dirfd = fd;
+	*ret_base = slash ? slash + 1 : path;
 	return 0;
 }
 
-int fs_open_regular(const char *path, int *ret_fd)
+int fs_write_atomic_path(const char *path, const void *data, size_t len, mode_t mode)
 {
-	return fs_open_regular_at(AT_FDCWD, path, ret_fd);
-}
+	_cleanup_close_ int dirfd = -1;
+	const char *base;
+	int r = fs_open_parent(path, &dirfd, &base);
 
-int fs_read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len)
-{
-	_cleanup_free_ char *buf = NULL;
-	struct stat st;
-	size_t len = 0, cap;
-	int r;
-
-	if (fd < 0 || !ret || max > FS_READ_MAX)
-		return -EINVAL;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if ((uint64_t)st.st_size > max)
-		return -EFBIG;
-	cap = (size_t)st.st_size + 1;
-	buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		/* Full: the file grew since fstat. Grow up to max, then only look for more. */
-		if (len + 1 == cap && len == max) {
-			r = fs_read_probe_more(fd);
-			if (r < 0)
-				return r;
-			break;
-		}
-		if (len + 1 == cap) {
-			char *p;
-
-			cap = cap > max / 2 ? max + 1 : cap * 2;
-			p = realloc(buf, cap);
-			if (!p)
-				return -ENOMEM;
-			buf = p;
-		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	if (ret_len)
-		*ret_len = len;
-	return 0;
-}
-
-int fs_read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
-{
-	_cleanup_close_ int fd = -1;
-
-	if (!name || !*name)
-		return -EINVAL;
-	/* O_NONBLOCK: opening a FIFO must not hang before we can refuse it. */
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	return fs_read_fd_bounded(fd, max, ret, ret_len);
+	if (r < 0)
+		return r;
+	return fs_write_atomic(dirfd, base, data, len, mode);
 }

@@ -1,15 +1,16 @@
 /* fs.h: safe filesystem primitives for a root process working in directories other users control:
  * atomic replacement of a file (temp + fsync + rename + fsync of the directory), opening, creating
  * and unlinking beneath a directory fd without ever following a symlink or leaving it (and, on
- * request, without crossing a mount point), and bounded reads of regular files. Core module: no
- * printing; 0 (or a count) on success, negative errno on failure. Symlinks are refused, not
- * followed; hard links are not detected, so writes into a user's tree should still happen as that
- * user (DESIGN.md §5). */
+ * request, without crossing a mount point), and bounded reads of trusted regular files. Core
+ * module: no printing; 0 (or a count) on success, negative errno on failure. Symlinks are refused,
+ * not followed; hard links are not detected, so writes into a user's tree should still happen as
+ * that user (DESIGN.md §5). */
 #ifndef TAILPOD_FS_H
 #define TAILPOD_FS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 enum {
@@ -32,6 +33,20 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
  * (gid_t)-1 keeps that id as created. */
 int fs_write_atomic_owned(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  uid_t uid, gid_t gid);
+
+/* Write all len bytes of data to fd, retrying short writes and EINTR: 0, or -errno (-EIO when
+ * nothing more can be written). On a socket with send(MSG_NOSIGNAL), so a peer that hung up is
+ * -EPIPE rather than SIGPIPE; a pipe keeps write(2)'s SIGPIPE. */
+int fs_write_all(int fd, const void *data, size_t len);
+
+/* Open the directory that holds path (a path of the caller's, trusted up to its last component)
+ * and point *ret_base at that last component inside path: "." for a path without '/', "/" for
+ * "/x". -EINVAL when path is empty or ends in '/', -ENAMETOOLONG when the directory passes
+ * PATH_MAX. The place beside which fs_write_atomic() and the *_beneath functions work. */
+int fs_open_parent(const char *path, int *ret_dirfd, const char **ret_base);
+
+/* fs_write_atomic() of path's last component in the directory fs_open_parent() opens. */
+int fs_write_atomic_path(const char *path, const void *data, size_t len, mode_t mode);
 
 /* Open relpath beneath rootfd (or AT_FDCWD) with open(2) flags (O_CLOEXEC is always added, mode is
  * used with O_CREAT) never following a symlink in any component, the last included: -ELOOP. An
@@ -73,23 +88,63 @@ int fs_unlink_beneath(int rootfd, const char *relpath, int flags);
 /* fs_unlink_beneath(), with how as for fs_open_beneath_how() for the parent. */
 int fs_unlink_beneath_how(int rootfd, const char *relpath, int flags, unsigned how);
 
-/* Read a whole regular file into a NUL-terminated buffer of at most max bytes (plus the NUL):
- * -EFBIG when it is larger, -EISDIR or -EINVAL when it is not a regular file. The last component of
- * name is opened with O_NOFOLLOW (-ELOOP on a symlink); earlier components are trusted, so for a
- * tree someone else controls open it with fs_open_beneath() and call fs_read_fd_bounded(). */
-int fs_read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len);
-
 /*
- * Open path for reading as a regular file: never following a final symlink (-ELOOP), never
- * blocking on a FIFO planted there, -EISDIR for a directory, -EBADFD for any other non-regular
- * file. The parsers of tailpod's own files (ini, envfile) start here.
+ * Reading files (fs_read.c), shaped like systemd's read_full_file_full(READ_FULL_FILE_SECURE):
+ * the final component is opened with O_NOFOLLOW and O_NONBLOCK (a FIFO planted there never blocks
+ * us), checked on the open fd with fstat, and read bounded. Earlier components are trusted, so for
+ * a tree someone else controls, open with fs_open_beneath() and call fs_read_fd_full().
+ *
+ * One errno per condition, for every function below and for the parsers that start here (ini,
+ * envfile, config, desired, sshkey, mint-key's policy and OAuth file):
+ *   -ELOOP    the final component is a symbolic link (it is never followed)
+ *   -EISDIR   a directory
+ *   -EBADFD   any other file that is not regular (FIFO, socket, device)
+ *   -EFBIG    more than max bytes (exactly max is read)
+ *   -EPERM    owned by a user the trust rules do not accept
+ *   -EACCES   a permission bit the trust rules forbid is set (group/other-writable, or readable)
+ *   -EINVAL   a bad argument (NULL, empty path, max above FS_READ_MAX)
+ *   and open(2)'s or read(2)'s own errno otherwise (-ENOENT, -EACCES from open, -ENOMEM ...).
  */
-int fs_open_regular(const char *path, int *ret_fd);
 
-/* The same for path relative to dirfd (or AT_FDCWD); earlier components are trusted. */
+/* Who may own a trusted file and which permission bits it must not have. */
+struct fs_trust {
+	uid_t owner;	  /* the owner required */
+	bool or_root;	  /* root may own it as well (a service reading root's file or its own) */
+	mode_t deny_mode; /* FS_DENY_* bits that must be clear */
+};
+
+enum {
+	FS_DENY_SHARED_WRITE = 022, /* steers what root does: writable by its owner only */
+	FS_DENY_SHARED = 077,	    /* a secret: no access at all for group and others */
+};
+
+/* Flags of the reads. */
+enum {
+	/* The content is a secret: growing the buffer copies and wipes instead of realloc, every
+	 * error path wipes what was read, and the caller frees with fs_free_wiped(). */
+	FS_READ_SECURE = 1 << 0,
+};
+
+/* Open path (relative to dirfd, or AT_FDCWD) for reading as a regular file, as above. trust NULL
+ * checks the type only. ret_st, when not NULL, receives the fstat of the file as soon as there is
+ * one, also when the file is then refused (-EPERM, -EACCES), for the caller's message. */
+int fs_open_trusted(int dirfd, const char *path, const struct fs_trust *trust, int *ret_fd,
+		    struct stat *ret_st);
+
+/* Read from fd's current offset into a NUL-terminated buffer of at most max bytes (plus the NUL);
+ * fd must be a regular file. flags: FS_READ_*. On failure *ret is untouched. */
+int fs_read_fd_full(int fd, size_t max, unsigned flags, char **ret, size_t *ret_len);
+
+/* fs_open_trusted() then fs_read_fd_full(): the whole trusted-file read in one call. */
+int fs_read_trusted(int dirfd, const char *path, const struct fs_trust *trust, size_t max,
+		    unsigned flags, char **ret, size_t *ret_len);
+
+/* Wipe len bytes of buf (and its NUL) and free it; NULL is fine. For FS_READ_SECURE buffers. */
+void fs_free_wiped(char *buf, size_t len);
+
+/* Shorthands without trust rules or flags, for files tailpod itself keeps. */
+int fs_read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len);
 int fs_open_regular_at(int dirfd, const char *path, int *ret_fd);
-
-/* The same from an fd open for reading; reads from the current offset. */
 int fs_read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
 
 /* Test hook: true makes the *_beneath functions skip openat2 and always walk, false restores

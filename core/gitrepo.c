@@ -11,6 +11,7 @@
 #include "gitrepo_internal.h"
 
 #include "bounds.h"
+#include "clock.h"
 #include "core.h"
 #include "fs.h"
 
@@ -34,14 +35,13 @@
 enum {
 	GITREPO_CONNECT_TIMEOUT_MS_MAX = 30 * 1000, /* one TCP connect, within the whole timeout */
 	GITREPO_REF_MAX = GITREPO_BRANCH_MAX + 64,
-	GITREPO_SSH_PORT = 22,
 	GITREPO_TIMEOUT_MAX_S = 24 * 3600, /* keeps the millisecond settings within an int */
 };
 
 /* What the libgit2 callbacks share with the fetch that registered them. */
 struct fetch_ctx {
 	const struct gitrepo_fetch_opts *opts;
-	struct timespec deadline;
+	uint64_t deadline_ms; /* clock_now_ms() */
 	unsigned ssh_port;
 	unsigned credential_calls;
 	bool timed_out;
@@ -99,55 +99,9 @@ void gitrepo_runtime_release(void)
 
 static bool deadline_passed(struct fetch_ctx *ctx)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec > ctx->deadline.tv_sec ||
-	    (now.tv_sec == ctx->deadline.tv_sec && now.tv_nsec >= ctx->deadline.tv_nsec))
+	if (clock_now_ms() >= ctx->deadline_ms)
 		ctx->timed_out = true;
 	return ctx->timed_out;
-}
-
-/* --- URL facts libgit2 does not hand to the callbacks ----------------------------------------- */
-
-bool gitrepo_url_is_ssh(const char *url)
-{
-	const char *scheme_end = strstr(url, "://");
-	const char *colon = strchr(url, ':');
-
-	if (scheme_end)
-		return strncmp(url, "ssh://", 6) == 0 || strncmp(url, "ssh+git://", 10) == 0 ||
-		       strncmp(url, "git+ssh://", 10) == 0;
-	/* scp-like "user@host:path": a colon before any slash */
-	return colon && (!strchr(url, '/') || colon < strchr(url, '/'));
-}
-
-static bool url_is_local(const char *url)
-{
-	return strncmp(url, "file://", 7) == 0 || (!strstr(url, "://") && !gitrepo_url_is_ssh(url));
-}
-
-/* The port of an ssh URL: explicit in ssh://host:port/..., else 22. */
-static unsigned url_ssh_port(const char *url)
-{
-	const char *authority = strstr(url, "://"), *end, *colon;
-	unsigned long port;
-	char *stop;
-
-	if (!authority)
-		return GITREPO_SSH_PORT;
-	authority += 3;
-	end = strchr(authority, '/');
-	if (!end)
-		end = authority + strlen(authority);
-	colon = memrchr(authority, ':', (size_t)(end - authority));
-	if (!colon || (memchr(authority, ']', (size_t)(end - authority)) &&
-		       colon < (const char *)memrchr(authority, ']', (size_t)(end - authority))))
-		return GITREPO_SSH_PORT;
-	port = strtoul(colon + 1, &stop, 10);
-	if (stop != end || port == 0 || port > PORT_MAX)
-		return GITREPO_SSH_PORT;
-	return (unsigned)port;
 }
 
 /* --- libgit2 callbacks ------------------------------------------------------------------------ */
@@ -353,44 +307,15 @@ static int repo_create(const char *dir, git_repository **ret)
 	return git_repository_init(ret, dir, 1) < 0 ? -EIO : 0;
 }
 
-/* Split "/a/b/repo.git" into an open parent directory and "repo.git". */
-static int open_parent(const char *path, int *ret_fd, const char **ret_base)
-{
-	char parent[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	size_t len;
-	int fd;
-
-	if (!slash) {
-		*ret_base = path;
-		*ret_fd = AT_FDCWD;
-		return 0;
-	}
-	len = slash == path ? 1 : (size_t)(slash - path);
-	if (len >= sizeof(parent))
-		return -ENAMETOOLONG;
-	memcpy(parent, path, len);
-	parent[len] = '\0';
-	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	*ret_fd = fd;
-	*ret_base = slash + 1;
-	return 0;
-}
-
 static int remove_repo_dir(const char *path)
 {
+	_cleanup_close_ int fd = -1;
 	const char *base;
-	int fd, r;
+	int r = fs_open_parent(path, &fd, &base);
 
-	r = open_parent(path, &fd, &base);
 	if (r < 0)
 		return r;
-	r = fs_remove_tree(fd, base);
-	if (fd != AT_FDCWD)
-		close(fd);
-	return r;
+	return fs_remove_tree(fd, base);
 }
 
 /* Put the rebuilt repository in place with one atomic exchange, then drop the old one. */
@@ -488,7 +413,7 @@ static int fetch_into(git_repository *repo, struct fetch_ctx *ctx, const char *h
 	git_fetch_options_init(&fetch, GIT_FETCH_OPTIONS_VERSION);
 	callbacks_init(&fetch.callbacks, ctx);
 	/* Shallow where the transport supports it; libgit2's local transport does not. */
-	fetch.depth = url_is_local(o->url) ? GIT_FETCH_DEPTH_FULL : 1;
+	fetch.depth = gitrepo_url_is_local(o->url) ? GIT_FETCH_DEPTH_FULL : 1;
 	fetch.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fetch.update_fetchhead = 0;
 	fetch.prune = GIT_FETCH_NO_PRUNE;
@@ -642,33 +567,11 @@ int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_re
 			     libgit2_message());
 		return -EIO;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ctx.deadline);
-	ctx.deadline.tv_sec += opts->timeout_s;
-	ctx.ssh_port = opts->url ? url_ssh_port(opts->url) : GITREPO_SSH_PORT;
+	ctx.deadline_ms = clock_now_ms() + (uint64_t)opts->timeout_s * 1000;
+	ctx.ssh_port = opts->url ? gitrepo_url_ssh_port(opts->url) : SSH_PORT;
 	r = fetch_or_rebuild(&ctx, &res, err);
 	if (r < 0)
 		return r;
 	*ret_result = res;
-	return 0;
-}
-
-int gitrepo_tip(const char *repo_dir, const char *branch, char ret_commit[GITREPO_OID_HEX_SIZE])
-{
-	char ref[GITREPO_REF_MAX], tip[GITREPO_OID_HEX_SIZE];
-	git_repository *repo = NULL;
-	int r;
-
-	if (snprintf(ref, sizeof(ref), "refs/remotes/origin/%s", branch) >= (int)sizeof(ref))
-		return -ENAMETOOLONG;
-	if (gitrepo_runtime_init() < 0)
-		return -EIO;
-	r = repo_open_healthy(repo_dir, ref, &repo);
-	if (r >= 0) {
-		r = tip_of(repo, ref, tip);
-		git_repository_free(repo);
-	}
-	if (r < 0)
-		return r;
-	memcpy(ret_commit, tip, sizeof(tip));
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bounds.h"
 #include "error.h"
 
 enum {
@@ -88,8 +89,13 @@ int gitrepo_load_ca(const char *bundle, struct gitrepo_error *err);
 int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_result *ret_result,
 		  struct gitrepo_error *err);
 
-/* Whether url is reached over ssh: ssh://, ssh+git://, git+ssh:// or scp-like user@host:path. */
+/* URL facts (gitrepo_url.c). Whether url is reached over ssh: ssh://, ssh+git://, git+ssh:// or
+ * scp-like user@host:path. */
 bool gitrepo_url_is_ssh(const char *url);
+/* A file:// URL or a plain path: fetched in full, not shallow. */
+bool gitrepo_url_is_local(const char *url);
+/* The port of an ssh URL: explicit in ssh://host:port/..., else SSH_PORT. */
+unsigned gitrepo_url_ssh_port(const char *url);
 
 struct fileset;
 struct diag_list;
@@ -106,8 +112,5 @@ struct diag_list;
  */
 int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *label,
 		      struct fileset **ret, struct diag_list *diags);
-
-/* The recorded tip of branch in repo_dir, without any network access. */
-int gitrepo_tip(const char *repo_dir, const char *branch, char ret_commit[GITREPO_OID_HEX_SIZE]);
 
 #endif

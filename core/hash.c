@@ -6,6 +6,7 @@
 #include "hash.h"
 
 #include "core.h"
+#include "fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,17 +68,13 @@ long long hash_sha256_fd(struct hash_sha256 *h, int fd)
 
 int hash_file_sha256_hex(int dirfd, const char *path, char ret_hex[HASH_SHA256_HEX_SIZE])
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	_cleanup_close_ int fd = -1;
 	struct hash_sha256 h;
-	struct stat st;
 	long long n;
+	int r = fs_open_regular_at(dirfd, path, &fd);
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
+	if (r < 0)
+		return r;
 	hash_sha256_init(&h);
 	n = hash_sha256_fd(&h, fd);
 	if (n < 0)

@@ -26,7 +26,8 @@ void hash_to_hex(const unsigned char *bin, size_t len, char *out);
 /* Feed everything readable from fd into h (streaming, EINTR-safe); returns bytes or -errno. */
 long long hash_sha256_fd(struct hash_sha256 *h, int fd);
 
-/* SHA-256 of a regular file below dirfd (not following a final symlink), as hex. */
+/* SHA-256 of a regular file below dirfd, opened with fs_open_regular_at() (-ELOOP, -EISDIR,
+ * -EBADFD as fs.h says), as hex. */
 int hash_file_sha256_hex(int dirfd, const char *path, char ret_hex[HASH_SHA256_HEX_SIZE]);
 
 #endif

@@ -13,6 +13,7 @@
 #include "http.h"
 #include "http_internal.h"
 
+#include "clock.h"
 #include "core.h"
 
 #include <errno.h>
@@ -55,20 +56,12 @@ struct http_client {
 	struct http_conn conn;
 };
 
-uint64_t http_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* --- Sockets ----------------------------------------------------------------------------- */
 
 static int wait_fd(int fd, short events, uint64_t deadline_ms)
 {
 	for (;;) {
-		uint64_t now = http_now_ms(), left;
+		uint64_t now = clock_now_ms(), left;
 		struct pollfd p = {.fd = fd, .events = events};
 		int n;
 
@@ -369,7 +362,7 @@ static int conn_open(struct http_client *cl, const struct http_url *u, uint64_t 
 		     struct http_error *err)
 {
 	struct http_conn *c = &cl->conn;
-	uint64_t connect_deadline = http_now_ms() + cl->connect_timeout_ms;
+	uint64_t connect_deadline = clock_now_ms() + cl->connect_timeout_ms;
 	int r;
 
 	conn_close(c);

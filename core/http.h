@@ -63,7 +63,7 @@ struct http_request {
 	const char *content_type; /* with a body */
 	const void *body;	  /* may hold secrets: copies are wiped */
 	size_t body_len;
-	uint64_t deadline_ms; /* absolute, on the http_now_ms() clock */
+	uint64_t deadline_ms; /* absolute, on the clock_now_ms() clock (clock.h) */
 };
 
 struct http_response {
@@ -95,8 +95,5 @@ void http_response_release(struct http_response *resp);
 
 /* TLS handshakes done so far (a measure for keep-alive). */
 unsigned http_client_handshakes(const struct http_client *c);
-
-/* Milliseconds on CLOCK_MONOTONIC, the clock of deadline_ms. */
-uint64_t http_now_ms(void);
 
 #endif

@@ -1,6 +1,6 @@
-/* ini.c: the document model, parser, serializer and lookups for systemd/Quadlet unit files (module
- * boundary: core, libc only; the edits are in ini_edit.c). The rules follow systemd's
- * config_parse() (src/shared/conf-parser.c) except where noted:
+/* ini.c: the document model, parser and lookups for systemd/Quadlet unit files (module
+ * boundary: core, libc only; the edits are in ini_edit.c, the serializer in ini_emit.c). The rules
+ * follow systemd's config_parse() (src/shared/conf-parser.c) except where noted:
  *  - Physical lines end in "\n" or "\r\n"; the terminator stays in the raw text. A bare "\r" and a
  *    NUL byte are rejected (systemd takes both as line breaks, Podman as ordinary bytes). A UTF-8
  *    byte-order mark on line 1 is skipped.
@@ -217,7 +217,7 @@ static int parser_add(struct parser *p, enum ini_line_type type, size_t raw_end,
 			goto out;
 	}
 	r = ini_line_insert(p->ini, p->section, p->section->n_lines, &l);
-	if (r == -E2BIG)
+	if (r == -EFBIG)
 		r = parse_fail_bound(p, p->start_line);
 out:
 	if (r < 0)
@@ -384,7 +384,7 @@ int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
 	int r;
 
 	if (size > INI_FILE_MAX) {
-		r = parse_fail(&p, -E2BIG, 0, "file larger than 1048576 bytes (INI_FILE_MAX)");
+		r = parse_fail(&p, -EFBIG, 0, "file larger than 1048576 bytes (INI_FILE_MAX)");
 		goto out;
 	}
 	r = ini_new(&p.ini);
@@ -409,44 +409,16 @@ out:
 	return 0;
 }
 
-/* Read at most max bytes into one allocation made at the bound: no growing, no copies. */
-static int read_bounded(int fd, size_t max, char **ret, size_t *ret_size)
-{
-	_cleanup_free_ char *buf = malloc(max + 1);
-	size_t n = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t k = read(fd, buf + n, max + 1 - n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (n > max)
-			return -E2BIG;
-	}
-	buf[n] = '\0';
-	*ret_size = n;
-	*ret = TAKE_PTR(buf);
-	return 0;
-}
-
 int ini_parse_fd(const char *name, int fd, struct ini **ret, struct ini_error *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0;
-	int r;
+	int r = fs_read_fd_full(fd, INI_FILE_MAX, 0, &buf, &size);
 
-	r = read_bounded(fd, INI_FILE_MAX, &buf, &size);
 	if (r < 0) {
 		if (err) {
 			*err = (struct ini_error){.where = name};
-			if (r == -E2BIG)
+			if (r == -EFBIG)
 				error_detail_set(err,
 						 "file larger than 1048576 bytes (INI_FILE_MAX)");
 		}
@@ -458,7 +430,7 @@ int ini_parse_fd(const char *name, int fd, struct ini **ret, struct ini_error *e
 int ini_parse_path(const char *path, struct ini **ret, struct ini_error *err)
 {
 	_cleanup_close_ int fd = -1;
-	int r = fs_open_regular(path, &fd);
+	int r = fs_open_regular_at(AT_FDCWD, path, &fd);
 
 	if (r < 0) {
 		if (err)
@@ -466,112 +438,6 @@ int ini_parse_path(const char *path, struct ini **ret, struct ini_error *err)
 		return r;
 	}
 	return ini_parse_fd(path, fd, ret, err);
-}
-
-/* Serialization runs twice over the document: once to measure (out == NULL), once to write. */
-struct emitter {
-	char *out;
-	size_t n;
-	const char *eol;
-	const char *raw; /* the held chunk: written once we know whether anything follows it */
-	const char *name;
-	const struct ini_line *line;
-	bool open;
-};
-
-static void put(struct emitter *e, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (e->out)
-		memcpy(e->out + e->n, s, n);
-	e->n += n;
-}
-
-/* An open continuation followed by more text would swallow it, so such a chunk is written in
- * its canonical one-line form, or, when even that would continue, closed with a blank line. */
-static void put_open(struct emitter *e)
-{
-	const struct ini_line *l = e->line;
-
-	if (e->name) {
-		put(e, "[");
-		put(e, e->name);
-		put(e, "]");
-	} else if (l->type == INI_LINE_ENTRY && !ini_ends_escaped(l->value, strlen(l->value))) {
-		put(e, l->key);
-		put(e, "=");
-		put(e, l->value);
-	} else if (l->type == INI_LINE_ENTRY) {
-		put(e, e->raw);
-		if (e->raw[strlen(e->raw) - 1] != '\n')
-			put(e, e->eol);
-	}
-	put(e, e->eol);
-}
-
-static void flush(struct emitter *e, bool followed)
-{
-	size_t n;
-
-	if (!e->raw)
-		return;
-	n = strlen(e->raw);
-	if (n == 0) {
-		e->raw = NULL;
-		return;
-	}
-	if (followed && e->open)
-		put_open(e);
-	else {
-		put(e, e->raw);
-		if (followed && e->raw[n - 1] != '\n')
-			put(e, e->eol);
-	}
-	e->raw = NULL;
-}
-
-static void emit_section(struct emitter *e, const struct ini_section *s)
-{
-	if (s->raw) {
-		flush(e, true);
-		e->raw = s->raw;
-		e->name = s->name;
-		e->line = NULL;
-		e->open = s->open;
-	}
-	for (size_t i = 0; i < s->n_lines; i++) {
-		flush(e, true);
-		e->raw = s->lines[i].raw;
-		e->name = NULL;
-		e->line = &s->lines[i];
-		e->open = s->lines[i].open;
-	}
-}
-
-static size_t emit(const struct ini *ini, char *out)
-{
-	struct emitter e = {.out = out, .eol = ini->eol};
-
-	emit_section(&e, &ini->preamble);
-	for (size_t i = 0; i < ini->n_sections; i++)
-		emit_section(&e, &ini->sections[i]);
-	flush(&e, false);
-	return e.n;
-}
-
-int ini_serialize(const struct ini *ini, char **ret, size_t *ret_size)
-{
-	size_t n = emit(ini, NULL);
-	char *out = malloc(n + 1);
-
-	if (!out)
-		return -ENOMEM;
-	emit(ini, out);
-	out[n] = '\0';
-	*ret = out;
-	*ret_size = n;
-	return 0;
 }
 
 struct ini_section *ini_section_find(const struct ini *ini, const char *name)

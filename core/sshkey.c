@@ -8,6 +8,7 @@
 #include "sshkey_impl.h"
 
 #include "core.h"
+#include "fs.h"
 #include "sshwire.h"
 
 #include <errno.h>
@@ -468,50 +469,21 @@ int sshkey_parse(const void *text, size_t len, struct sshkey **ret)
 	return 0;
 }
 
-int sshkey_check_private_file(int fd, uid_t owner)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if (st.st_uid != owner)
-		return -EPERM;
-	if (st.st_mode & 077)
-		return -EACCES;
-	return 0;
-}
-
-/* Read into a wiped stack buffer rather than fs_read_fd_bounded(): its realloc and error paths
- * would leave copies of the key in freed heap memory. */
+/* The key's bytes are read with FS_READ_SECURE: no copy is left behind in freed memory. */
 int sshkey_load(int dirfd, const char *path, uid_t owner, struct sshkey **ret)
 {
-	_cleanup_close_ int fd = -1;
-	char buf[SSHKEY_FILE_MAX + 1];
+	const struct fs_trust trust = {.owner = owner, .deny_mode = FS_DENY_SHARED};
+	char *text = NULL;
 	size_t len = 0;
-	int r = 0;
+	int r;
 
 	if (!path || !ret)
 		return -EINVAL;
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	r = sshkey_check_private_file(fd, owner);
-	while (r == 0 && len < sizeof(buf)) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (r == 0)
-		r = len > SSHKEY_FILE_MAX ? -EFBIG : sshkey_parse(buf, len, ret);
-	sodium_memzero(buf, sizeof(buf));
+	r = fs_read_trusted(dirfd, path, &trust, SSHKEY_FILE_MAX, FS_READ_SECURE, &text, &len);
+	if (r < 0)
+		return r;
+	r = sshkey_parse(text, len, ret);
+	fs_free_wiped(text, len);
 	return r;
 }
 

@@ -56,14 +56,11 @@ struct sshkey;
  * -EFBIG above SSHKEY_FILE_MAX, -ERANGE for an RSA size outside the limits. */
 int sshkey_parse(const void *text, size_t len, struct sshkey **ret);
 
-/* Read and parse path below dirfd (or AT_FDCWD): the last component must not be a symlink
- * (-ELOOP), the file must be regular, owned by owner and have no group or other permission bits
- * (sshkey_check_private_file). The file's bytes are wiped from memory after parsing. */
+/* Read and parse path below dirfd (or AT_FDCWD) with fs_read_trusted(): the last component must
+ * not be a symlink (-ELOOP), the file must be regular (-EISDIR, -EBADFD), owned by owner (-EPERM)
+ * and have no group or other permission bits (-EACCES), at most SSHKEY_FILE_MAX bytes (-EFBIG).
+ * The file's bytes are wiped from memory after parsing. */
 int sshkey_load(int dirfd, const char *path, uid_t owner, struct sshkey **ret);
-
-/* -EPERM when fd is not owned by owner, -EACCES when group or others have any permission on it,
- * -EINVAL when it is not a regular file. */
-int sshkey_check_private_file(int fd, uid_t owner);
 
 /* Wipes the private key; accepts NULL. */
 void sshkey_free(struct sshkey *k);

@@ -8,6 +8,8 @@
 #endif
 
 #include "userfs.h"
+#include "child.h"
+#include "clock.h"
 #include "core.h"
 #include "exec.h"
 #include "fs.h"
@@ -17,7 +19,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -365,67 +366,14 @@ static int userfs_child_work(const struct userfs_job *job, struct userfs_report 
 	return 0;
 }
 
-__attribute__((noreturn)) static void userfs_child(const struct userfs_job *job, int fd)
+__attribute__((noreturn)) static void userfs_child(const void *arg, int fd)
 {
+	const struct userfs_job *job = arg;
 	struct userfs_report rep = {0};
-	ssize_t n;
 
 	rep.err = userfs_child_work(job, &rep);
-	do
-		n = write(fd, &rep, sizeof(rep));
-	while (n < 0 && errno == EINTR);
 	/* _exit: no atexit handlers, no second flush of the parent's stdio buffers. */
-	_exit(n == (ssize_t)sizeof(rep) ? 0 : 1);
-}
-
-static uint64_t userfs_now_ms(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail with a valid clock id and pointer. */
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* 1 with the report read, 0 at end of file (the child died without one), -ETIMEDOUT, -EPROTO for
- * a short report, or the errno of poll or read. */
-static int userfs_read_report(int fd, unsigned timeout_ms, struct userfs_report *rep)
-{
-	uint64_t deadline = userfs_now_ms() + timeout_ms;
-
-	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		uint64_t now = userfs_now_ms();
-		ssize_t n;
-		int k;
-
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		k = poll(&pfd, 1, deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now));
-		if (k < 0 && errno != EINTR)
-			return -errno;
-		if (k <= 0)
-			continue;
-		n = read(fd, rep, sizeof(*rep));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		return n == (ssize_t)sizeof(*rep) ? 1 : -EPROTO;
-	}
-}
-
-static int userfs_reap(pid_t pid, int *ret_status)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	*ret_status = status;
-	return 0;
+	_exit(fs_write_all(fd, &rep, sizeof(rep)) == 0 ? 0 : 1);
 }
 
 /* The report as a result; its step and index are checked, since they index the job. */
@@ -477,24 +425,21 @@ static int userfs_timed_out(unsigned timeout_ms, struct userfs_error *err)
 }
 
 /* Parent side: wait for the report, then always reap, whatever went wrong. */
-static int userfs_supervise(const struct userfs_job *job, pid_t pid, int fd,
-			    struct userfs_error *err)
+static int userfs_supervise(const struct userfs_job *job, struct child *c, struct userfs_error *err)
 {
 	unsigned timeout_ms = job->timeout_ms ? job->timeout_ms : USERFS_TIMEOUT_MS;
 	struct userfs_report rep = {0};
 	char why[USERFS_REASON_MAX];
 	int r, k, status = 0;
 
-	r = userfs_read_report(fd, timeout_ms, &rep);
+	r = child_read(c, &rep, sizeof(rep), clock_now_ms() + timeout_ms);
 	/* After its report the child has nothing left to do, and the user it became may have
 	 * stopped it (a user may signal its own processes): kill it rather than wait. At end of
 	 * file it has exited already; keep its status. */
-	if (r != 0)
-		(void)kill(pid, SIGKILL);
-	k = userfs_reap(pid, &status);
-	if (r == 1)
-		return userfs_report_outcome(job, &rep, err);
+	k = child_finish(c, r != -EPIPE, &status);
 	if (r == 0)
+		return userfs_report_outcome(job, &rep, err);
+	if (r == -EPIPE)
 		return userfs_died(k, status, err);
 	if (r == -ETIMEDOUT)
 		return userfs_timed_out(timeout_ms, err);
@@ -504,9 +449,7 @@ static int userfs_supervise(const struct userfs_job *job, pid_t pid, int fd,
 int userfs_apply(const struct userfs_job *job, struct userfs_error *err)
 {
 	char why[USERFS_REASON_MAX];
-	_cleanup_close_ int rfd = -1;
-	int p[2];
-	pid_t pid;
+	struct child c;
 	int r;
 
 	r = userfs_job_check(job, err);
@@ -514,21 +457,9 @@ int userfs_apply(const struct userfs_job *job, struct userfs_error *err)
 		return r;
 	if (job->n_writes + job->n_removes == 0)
 		return 0;
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		r = -errno;
-		return userfs_fail(err, r, "cannot start the writer: %s",
-				   userfs_reason(r, why, sizeof(why)));
-	}
-	pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		userfs_child(job, p[1]);
-	}
-	r = pid < 0 ? -errno : 0;
-	rfd = p[0];
-	close(p[1]);
+	r = child_start(&c, userfs_child, job);
 	if (r < 0)
 		return userfs_fail(err, r, "cannot start the writer: %s",
 				   userfs_reason(r, why, sizeof(why)));
-	return userfs_supervise(job, pid, rfd, err);
+	return userfs_supervise(job, &c, err);
 }

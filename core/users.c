@@ -1,9 +1,11 @@
-/* users.c: passwd, group, login.defs and subuid/subgid read without NSS (see users.h). Each file
+/* users.c: passwd and group read without NSS (see users.h; login.defs and subuid/subgid are in
+ * users_defs.c). Each file
  * is read whole (bounded) into a buffer that is cut into lines and fields in place, so the
  * entries' strings point into it; a line is checked completely before it is kept. */
 #define _GNU_SOURCE 1
 
 #include "users.h"
+#include "users_internal.h"
 #include "core.h"
 #include "fs.h"
 
@@ -12,26 +14,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-
-enum {
-	PASSWD_FIELDS = 7,
-	GROUP_FIELDS = 4,
-	SUBID_FIELDS = 3,
-	ID_INVALID = UINT32_MAX, /* (uid_t)-1 is never a real id */
-};
-
-/* login.defs fields are filled through uint32_t pointers. */
-_Static_assert(sizeof(uid_t) == sizeof(uint32_t) && sizeof(gid_t) == sizeof(uint32_t),
-	       "uid_t and gid_t are 32 bits");
-
-/* Cursor over the lines of a NUL-terminated buffer, cut in place. */
-struct lines {
-	char *next;
-	char *end;
-	unsigned line;
-	const char *path; /* for diagnostics */
-	struct diag_list *diags;
-};
 
 bool users_name_valid(const char *name)
 {
@@ -69,7 +51,7 @@ int users_path_below(const char *root, const char *path, char *buf, size_t size)
 }
 
 /* The files are root's own (/etc, /usr/lib): a symlink there is followed, as libc does. */
-static int read_file(const char *path, char **ret, size_t *ret_len)
+int users_read_file(const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
@@ -79,14 +61,14 @@ static int read_file(const char *path, char **ret, size_t *ret_len)
 }
 
 /* Report a skipped line; a failed allocation is remembered in diags->error. */
-static void lines_skip(struct lines *l, const char *fmt, const char *what)
+void users_lines_skip(struct lines *l, const char *fmt, const char *what)
 {
 	if (l->diags)
 		(void)diag_add(l->diags, l->path, NULL, l->line, fmt, DIAG_QUOTE(what));
 }
 
 /* Report a limit that was hit; the message names the limit (DESIGN.md §4.8). */
-static void lines_skip_limit(struct lines *l, const char *fmt, unsigned limit)
+void users_lines_skip_limit(struct lines *l, const char *fmt, unsigned limit)
 {
 	if (l->diags)
 		(void)diag_add(l->diags, l->path, NULL, l->line, fmt, limit);
@@ -94,7 +76,7 @@ static void lines_skip_limit(struct lines *l, const char *fmt, unsigned limit)
 
 /* The next line worth parsing (not empty, not a '#' comment), NUL-terminated, or NULL at the end.
  * Too long lines and lines with a NUL byte are skipped with a diagnostic. */
-static char *lines_next(struct lines *l)
+char *users_lines_next(struct lines *l)
 {
 	while (l->next < l->end) {
 		char *s = l->next, *nl = memchr(s, '\n', (size_t)(l->end - s));
@@ -104,9 +86,10 @@ static char *lines_next(struct lines *l)
 		l->line++;
 		s[n] = '\0';
 		if (n > USERS_LINE_MAX)
-			lines_skip_limit(l, "line longer than %u bytes, ignoring", USERS_LINE_MAX);
+			users_lines_skip_limit(l, "line longer than %u bytes, ignoring",
+					       USERS_LINE_MAX);
 		else if (strlen(s) != n)
-			lines_skip(l, "line contains a NUL byte%.*s, ignoring", "");
+			users_lines_skip(l, "line contains a NUL byte%.*s, ignoring", "");
 		else if (n > 0 && s[0] != '#')
 			return s;
 	}
@@ -114,7 +97,7 @@ static char *lines_next(struct lines *l)
 }
 
 /* Cut s at ':' into exactly n fields; false when the count differs. */
-static bool split_fields(char *s, char **f, size_t n)
+bool users_split_fields(char *s, char **f, size_t n)
 {
 	size_t i = 0;
 
@@ -133,7 +116,7 @@ static bool split_fields(char *s, char **f, size_t n)
 }
 
 /* A decimal id, 0..2^32-2, digits only. */
-static bool parse_id(const char *s, uint32_t *ret)
+bool users_parse_id(const char *s, uint32_t *ret)
 {
 	uint64_t v = 0;
 
@@ -174,19 +157,19 @@ static bool passwd_parse_line(struct lines *l, const struct users_db *db, char *
 	uint32_t uid, gid;
 
 	if (s[0] == '+' || s[0] == '-')
-		lines_skip(l, "NIS compat entry '%.*s' is not supported, ignoring", s);
-	else if (!split_fields(s, f, PASSWD_FIELDS))
-		lines_skip(l, "not 7 ':'-separated fields%.*s, ignoring", "");
+		users_lines_skip(l, "NIS compat entry '%.*s' is not supported, ignoring", s);
+	else if (!users_split_fields(s, f, PASSWD_FIELDS))
+		users_lines_skip(l, "not 7 ':'-separated fields%.*s, ignoring", "");
 	else if (!users_name_valid(f[0]))
-		lines_skip(l, "invalid user name '%.*s', ignoring", f[0]);
-	else if (!parse_id(f[2], &uid))
-		lines_skip(l, "invalid uid '%.*s', ignoring", f[2]);
-	else if (!parse_id(f[3], &gid))
-		lines_skip(l, "invalid gid '%.*s', ignoring", f[3]);
+		users_lines_skip(l, "invalid user name '%.*s', ignoring", f[0]);
+	else if (!users_parse_id(f[2], &uid))
+		users_lines_skip(l, "invalid uid '%.*s', ignoring", f[2]);
+	else if (!users_parse_id(f[3], &gid))
+		users_lines_skip(l, "invalid gid '%.*s', ignoring", f[3]);
 	else if (f[5][0] != '/')
-		lines_skip(l, "home directory '%.*s' is not absolute, ignoring", f[5]);
+		users_lines_skip(l, "home directory '%.*s' is not absolute, ignoring", f[5]);
 	else if (user_by_name(db, f[0]))
-		lines_skip(l, "duplicate user '%.*s', ignoring", f[0]);
+		users_lines_skip(l, "duplicate user '%.*s', ignoring", f[0]);
 	else {
 		*u = (struct users_user){
 			.name = f[0], .uid = uid, .gid = gid, .home = f[5], .shell = f[6]};
@@ -212,10 +195,10 @@ static int group_parse_members(struct lines *l, char *m, struct users_group *g)
 		if (*tok == '\0')
 			continue;
 		if (!users_name_valid(tok))
-			lines_skip(l, "invalid member name '%.*s', ignoring", tok);
+			users_lines_skip(l, "invalid member name '%.*s', ignoring", tok);
 		else if (n == cap) {
-			lines_skip_limit(l, "more than %u members, ignoring the rest",
-					 USERS_MEMBERS_MAX);
+			users_lines_skip_limit(l, "more than %u members, ignoring the rest",
+					       USERS_MEMBERS_MAX);
 			break;
 		} else
 			members[n++] = tok;
@@ -233,15 +216,15 @@ static int group_parse_line(struct lines *l, const struct users_db *db, char *s,
 	uint32_t gid;
 
 	if (s[0] == '+' || s[0] == '-')
-		lines_skip(l, "NIS compat entry '%.*s' is not supported, ignoring", s);
-	else if (!split_fields(s, f, GROUP_FIELDS))
-		lines_skip(l, "not 4 ':'-separated fields%.*s, ignoring", "");
+		users_lines_skip(l, "NIS compat entry '%.*s' is not supported, ignoring", s);
+	else if (!users_split_fields(s, f, GROUP_FIELDS))
+		users_lines_skip(l, "not 4 ':'-separated fields%.*s, ignoring", "");
 	else if (!users_name_valid(f[0]))
-		lines_skip(l, "invalid group name '%.*s', ignoring", f[0]);
-	else if (!parse_id(f[2], &gid))
-		lines_skip(l, "invalid gid '%.*s', ignoring", f[2]);
+		users_lines_skip(l, "invalid group name '%.*s', ignoring", f[0]);
+	else if (!users_parse_id(f[2], &gid))
+		users_lines_skip(l, "invalid gid '%.*s', ignoring", f[2]);
 	else if (group_by_name(db, f[0]))
-		lines_skip(l, "duplicate group '%.*s', ignoring", f[0]);
+		users_lines_skip(l, "duplicate group '%.*s', ignoring", f[0]);
 	else {
 		*g = (struct users_group){.name = f[0], .gid = gid};
 		return group_parse_members(l, f[3], g) < 0 ? -ENOMEM : 1;
@@ -271,13 +254,13 @@ static int passwd_load(struct users_db *db, const char *path)
 	struct lines l = {.path = path, .diags = &db->diags};
 	size_t len;
 	char *s;
-	int r = read_file(path, &db->passwd_buf, &len);
+	int r = users_read_file(path, &db->passwd_buf, &len);
 
 	if (r < 0)
 		return r;
 	l.next = db->passwd_buf;
 	l.end = db->passwd_buf + len;
-	while ((s = lines_next(&l))) {
+	while ((s = users_lines_next(&l))) {
 		struct users_user u;
 
 		if (!passwd_parse_line(&l, db, s, &u))
@@ -295,13 +278,13 @@ static int group_load(struct users_db *db, const char *path)
 	struct lines l = {.path = path, .diags = &db->diags};
 	size_t len;
 	char *s;
-	int r = read_file(path, &db->group_buf, &len);
+	int r = users_read_file(path, &db->group_buf, &len);
 
 	if (r < 0)
 		return r;
 	l.next = db->group_buf;
 	l.end = db->group_buf + len;
-	while ((s = lines_next(&l))) {
+	while ((s = users_lines_next(&l))) {
 		struct users_group g;
 
 		r = group_parse_line(&l, db, s, &g);
@@ -441,7 +424,7 @@ static bool passwd_line_uid(char *s, const char **ret_name, uint32_t *ret_uid)
 		*c3 = '\0';
 	*c1 = '\0';
 	*ret_name = s;
-	return parse_id(c2 + 1, ret_uid);
+	return users_parse_id(c2 + 1, ret_uid);
 }
 
 int users_passwd_has_uid(const char *root, const char *path, uid_t uid,
@@ -457,12 +440,12 @@ int users_passwd_has_uid(const char *root, const char *path, uid_t uid,
 	int r = users_path_below(root, path, full, sizeof(full));
 
 	if (r >= 0)
-		r = read_file(full, &buf, &len);
+		r = users_read_file(full, &buf, &len);
 	if (r < 0)
 		return r;
 	l.next = buf;
 	l.end = buf + len;
-	while ((s = lines_next(&l))) {
+	while ((s = users_lines_next(&l))) {
 		if (!passwd_line_uid(s, &name, &line_uid) || line_uid != uid)
 			continue;
 		if (ret_name)
@@ -471,172 +454,4 @@ int users_passwd_has_uid(const char *root, const char *path, uid_t uid,
 		return 1;
 	}
 	return 0;
-}
-
-/* --- login.defs ------------------------------------------------------------------------------ */
-
-static const struct users_defs defs_default = {
-	.uid_min = 1000,
-	.uid_max = 60000,
-	.sys_uid_min = 101,
-	.sys_uid_max = ID_INVALID, /* uid_min - 1 unless set */
-	.gid_min = 1000,
-	.gid_max = 60000,
-	.sub_uid_min = 100000,
-	.sub_uid_max = 600100000,
-	.sub_uid_count = 65536,
-	.sub_gid_min = 100000,
-	.sub_gid_max = 600100000,
-	.sub_gid_count = 65536,
-};
-
-#define DEFS_KEY(k, field)                                                                         \
-	{                                                                                          \
-		k, offsetof(struct users_defs, field)                                              \
-	}
-static const struct {
-	const char *key;
-	size_t offset;
-} defs_keys[] = {
-	DEFS_KEY("UID_MIN", uid_min),
-	DEFS_KEY("UID_MAX", uid_max),
-	DEFS_KEY("SYS_UID_MIN", sys_uid_min),
-	DEFS_KEY("SYS_UID_MAX", sys_uid_max),
-	DEFS_KEY("GID_MIN", gid_min),
-	DEFS_KEY("GID_MAX", gid_max),
-	DEFS_KEY("SUB_UID_MIN", sub_uid_min),
-	DEFS_KEY("SUB_UID_MAX", sub_uid_max),
-	DEFS_KEY("SUB_UID_COUNT", sub_uid_count),
-	DEFS_KEY("SUB_GID_MIN", sub_gid_min),
-	DEFS_KEY("SUB_GID_MAX", sub_gid_max),
-	DEFS_KEY("SUB_GID_COUNT", sub_gid_count),
-};
-
-/* A number as shadow's getdef reads it (strtoul base 0: decimal, 0x hex, 0 octal), below 2^32-1. */
-static bool parse_defs_number(const char *s, uint32_t *ret)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || *end != '\0' || v >= ID_INVALID)
-		return false;
-	*ret = (uint32_t)v;
-	return true;
-}
-
-/* "KEY VALUE" (value optionally in double quotes) into d when KEY is one of defs_keys. */
-static void defs_parse_line(struct lines *l, char *s, struct users_defs *d)
-{
-	char *key = s + strspn(s, " \t"), *value, *end;
-	size_t n;
-
-	if (*key == '#' || *key == '\0')
-		return;
-	value = key + strcspn(key, " \t");
-	if (*value != '\0')
-		*value++ = '\0';
-	value += strspn(value, " \t");
-	end = value + strcspn(value, " \t");
-	*end = '\0';
-	n = strlen(value);
-	if (n >= 2 && value[0] == '"' && value[n - 1] == '"') {
-		value[n - 1] = '\0';
-		value++;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(defs_keys); i++) {
-		if (strcmp(key, defs_keys[i].key) != 0)
-			continue;
-		if (!parse_defs_number(value, (uint32_t *)((char *)d + defs_keys[i].offset)))
-			lines_skip(l, "invalid number for %.*s, ignoring", key);
-		return;
-	}
-}
-
-static bool defs_consistent(const struct users_defs *d)
-{
-	return d->uid_min <= d->uid_max && d->sys_uid_min <= d->sys_uid_max &&
-	       d->gid_min <= d->gid_max && d->sub_uid_min <= d->sub_uid_max &&
-	       d->sub_gid_min <= d->sub_gid_max && d->sub_uid_count > 0 && d->sub_gid_count > 0;
-}
-
-int users_defs_load(const char *root, struct users_defs *ret, struct diag_list *diags)
-{
-	char path[PATH_MAX];
-	struct users_defs d = defs_default;
-	struct lines l = {.path = path, .diags = diags};
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
-	char *s;
-	int r = users_path_below(root, USERS_LOGIN_DEFS, path, sizeof(path));
-
-	if (r >= 0)
-		r = read_file(path, &buf, &len);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	l.next = buf;
-	l.end = buf ? buf + len : NULL;
-	while (buf && (s = lines_next(&l)))
-		defs_parse_line(&l, s, &d);
-	if (d.sys_uid_max == ID_INVALID)
-		d.sys_uid_max = d.uid_min > 0 ? d.uid_min - 1 : 0;
-	if (!defs_consistent(&d))
-		return -ERANGE;
-	*ret = d;
-	return 0;
-}
-
-/* --- subuid, subgid -------------------------------------------------------------------------- */
-
-/* 1 when s is a valid range line of name or uid (into *ret), 0 otherwise. */
-static int subid_parse_line(struct lines *l, char *s, const char *name, uid_t uid,
-			    struct users_subid_range *ret)
-{
-	char *f[SUBID_FIELDS];
-	uint32_t owner, start, count;
-	bool numeric;
-
-	if (!split_fields(s, f, SUBID_FIELDS)) {
-		lines_skip(l, "not 3 ':'-separated fields%.*s, ignoring", "");
-		return 0;
-	}
-	numeric = parse_id(f[0], &owner);
-	if (!numeric && !users_name_valid(f[0]))
-		lines_skip(l, "invalid owner '%.*s', ignoring", f[0]);
-	else if (!parse_id(f[1], &start) || !parse_id(f[2], &count) || count == 0 ||
-		 (uint64_t)start + count > (uint64_t)UINT32_MAX + 1)
-		lines_skip(l, "invalid range of '%.*s', ignoring", f[0]);
-	else if (numeric ? owner == uid : strcmp(f[0], name) == 0) {
-		*ret = (struct users_subid_range){.start = start, .count = count};
-		return 1;
-	}
-	return 0;
-}
-
-int users_subid_find(const char *root, const char *path, const char *name, uid_t uid,
-		     struct users_subid_range *ret, struct diag_list *diags)
-{
-	char full[PATH_MAX];
-	struct lines l = {.path = full, .diags = diags};
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	char *s;
-	int r;
-
-	if (!users_name_valid(name))
-		return -EINVAL;
-	r = users_path_below(root, path, full, sizeof(full));
-	if (r >= 0)
-		r = read_file(full, &buf, &len);
-	if (r < 0)
-		return r;
-	l.next = buf;
-	l.end = buf + len;
-	while ((s = lines_next(&l)))
-		if (subid_parse_line(&l, s, name, uid, ret) > 0)
-			return 0;
-	return -ENOENT;
 }

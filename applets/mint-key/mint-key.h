@@ -22,6 +22,7 @@ enum {
 	MINT_DESCRIPTION_MAX = 50,   /* what the API accepts */
 	MINT_TIMEOUT_S_DEFAULT = 60, /* whole mint, retries included */
 	MINT_RATE_DEFAULT = 30,	     /* keys per uid per hour */
+	MINT_REQUEST_TIMEOUT_S = 10, /* the service's wait for a caller's request */
 };
 
 /* The policy file, parsed and checked. Strings belong to the policy. */
@@ -85,6 +86,11 @@ void mint_wipe_free(char *s);
  * owned by root): every mode calls it before it reads a secret, and mode 2 again after it
  * changed uid, since the kernel resets the dumpable flag on a credential change. */
 int mint_harden(void);
+
+/* The socket's send and receive timeouts; reading text until EOF, a newline (when one_line) or
+ * max - 1 bytes, NUL-terminated (serve.c, used by via.c). */
+void mint_socket_timeouts(int fd, unsigned seconds);
+int mint_read_text(int fd, char *buf, size_t max, bool one_line, size_t *ret_len);
 
 int mint_serve(const char *policy_path, unsigned timeout_s);
 int mint_via(const char *socket_path, const char *output, unsigned timeout_s);

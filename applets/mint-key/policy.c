@@ -145,20 +145,18 @@ static int words_get(const struct ini *ini, const char *section, const char *key
 
 static int policy_open(const char *path, int *ret_fd)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	struct stat st;
+	const struct fs_trust trust = {.owner = 0, .deny_mode = FS_DENY_SHARED_WRITE};
+	struct stat st = {0};
+	int r = fs_open_trusted(AT_FDCWD, path, &trust, ret_fd, &st);
 
-	if (fd < 0)
-		return log_error_errno(errno, "cannot open policy %s", path);
-	if (fstat(fd, &st) < 0)
-		return log_error_errno(errno, "cannot stat policy %s", path);
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+	if (r == -EISDIR || r == -EBADFD || r == -EPERM || (r == -EACCES && st.st_mode)) {
 		log_error("policy %s must be a regular file owned by root and writable only by "
 			  "root, refusing",
 			  path);
 		return -EPERM;
 	}
-	*ret_fd = TAKE_FD(fd);
+	if (r < 0)
+		return log_error_errno(r, "cannot open policy %s", path);
 	return 0;
 }
 

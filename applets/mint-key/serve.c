@@ -1,6 +1,6 @@
 /*
- * serve.c: mode 1 of mint-key, a socket-activated service and its client. systemd accepts each
- * connection (Accept=yes) and starts `mint-key --serve` with it as fd 3 (LISTEN_FDS) or stdin.
+ * serve.c: mode 1 of mint-key, a socket-activated service (its client is via.c). systemd accepts
+ * each connection (Accept=yes) and starts `mint-key --serve` with it as fd 3 (LISTEN_FDS) or stdin.
  * The caller is who the kernel says it is (SO_PEERCRED, SO_PEERGROUPS): it must be in the
  * policy's group, its hostname and tags come from the policy and its user name, never from what
  * it sends, and it is rate-limited per uid. The client, run as the container's user, asks with
@@ -34,7 +34,6 @@
 
 enum {
 	REQUEST_MAX = 128,
-	REQUEST_TIMEOUT_S = 10,
 	PEER_GROUPS_MAX = 256,
 	/* systemd's range for DynamicUser= (0xEF00-0xFFEF, docs/UIDS-GIDS.md) */
 	DYNAMIC_UID_MIN = 61184,
@@ -50,7 +49,7 @@ static int serve_fd(void)
 	return STDIN_FILENO;
 }
 
-static void set_timeouts(int fd, unsigned seconds)
+void mint_socket_timeouts(int fd, unsigned seconds)
 {
 	struct timeval tv = {.tv_sec = seconds};
 
@@ -58,22 +57,7 @@ static void set_timeouts(int fd, unsigned seconds)
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Read until EOF, a newline (when one_line) or max - 1 bytes; NUL-terminated. */
-static int read_text(int fd, char *buf, size_t max, bool one_line, size_t *ret_len)
+int mint_read_text(int fd, char *buf, size_t max, bool one_line, size_t *ret_len)
 {
 	size_t n = 0;
 
@@ -97,7 +81,7 @@ static int reply_error(int fd, int status, const char *why)
 	char line[160];
 
 	snprintf(line, sizeof(line), "ERROR %d %s\n", status, why);
-	(void)write_all(fd, line, strlen(line));
+	(void)fs_write_all(fd, line, strlen(line));
 	return status;
 }
 
@@ -197,7 +181,7 @@ static int read_request(int fd, char asked[MINT_HOSTNAME_MAX + 1])
 {
 	char line[REQUEST_MAX];
 	size_t n;
-	int r = read_text(fd, line, sizeof(line), true, &n);
+	int r = mint_read_text(fd, line, sizeof(line), true, &n);
 
 	if (r < 0 || n == 0 || line[n - 1] != '\n')
 		return -EBADMSG;
@@ -242,9 +226,9 @@ static int serve_mint(int fd, const struct mint_policy *p, const struct caller *
 	mint_wipe_free(key);
 	if (r < 0)
 		return reply_error(fd, EXIT_TEMPFAIL, "out of memory");
-	r = write_all(fd, "OK\n", 3);
+	r = fs_write_all(fd, "OK\n", 3);
 	if (r >= 0)
-		r = write_all(fd, text, len);
+		r = fs_write_all(fd, text, len);
 	mint_wipe_free(text);
 	if (r < 0)
 		return log_error_errno(r, "cannot answer uid %u", (unsigned)c->cred.uid),
@@ -305,7 +289,7 @@ int mint_serve(const char *policy_path, unsigned timeout_s)
 	char asked[MINT_HOSTNAME_MAX + 1];
 	int fd = serve_fd(), r;
 
-	set_timeouts(fd, REQUEST_TIMEOUT_S);
+	mint_socket_timeouts(fd, MINT_REQUEST_TIMEOUT_S);
 	if (serve_identity_check() < 0) {
 		(void)read_request(fd, asked); /* so the caller reads why, see serve_caller */
 		return reply_error(fd, EXIT_USAGE, "the mint-key service is misconfigured");
@@ -316,113 +300,8 @@ int mint_serve(const char *policy_path, unsigned timeout_s)
 	r = mint_policy_load(policy_path, &p);
 	if (r < 0)
 		return reply_error(fd, EXIT_USAGE, "the mint-key service is misconfigured");
-	set_timeouts(fd, timeout_s + REQUEST_TIMEOUT_S);
+	mint_socket_timeouts(fd, timeout_s + MINT_REQUEST_TIMEOUT_S);
 	r = serve_caller(fd, &p, &c, timeout_s);
 	mint_policy_release(&p);
 	return r;
-}
-
-/* --- Client ------------------------------------------------------------------------------ */
-
-static int via_connect(const char *path, unsigned timeout_s, int *ret_fd)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return log_error("socket path %s is too long", path), -EINVAL;
-	if (fd < 0)
-		return log_error_errno(errno, "cannot create a socket");
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	set_timeouts(fd, timeout_s);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return log_error_errno(errno, "cannot connect to %s", path);
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}
-
-/* "OK\nTS_AUTHKEY=K\nTS_HOSTNAME=H\n", each value checked again here. */
-static int via_parse(char *reply, char **ret_key, char **ret_host)
-{
-	char *key, *host, *end;
-
-	if (strncmp(reply, "OK\nTS_AUTHKEY=", 14) != 0)
-		return -EBADMSG;
-	key = reply + 14;
-	end = strchr(key, '\n');
-	if (!end || strncmp(end + 1, "TS_HOSTNAME=", 12) != 0)
-		return -EBADMSG;
-	*end = '\0';
-	host = end + 13;
-	end = strchr(host, '\n');
-	if (!end || end[1] != '\0')
-		return -EBADMSG;
-	*end = '\0';
-	if (!mint_key_valid(key) || !mint_hostname_valid(host))
-		return -EBADMSG;
-	*ret_key = key;
-	*ret_host = host;
-	return 0;
-}
-
-static int via_status(const char *reply)
-{
-	int status = 0;
-	char why[160] = "";
-
-	if (sscanf(reply, "ERROR %d %159[^\n]", &status, why) < 1 ||
-	    (status != EXIT_FAIL && status != EXIT_USAGE && status != EXIT_TEMPFAIL))
-		return log_error("malformed answer from the mint-key service"), EXIT_TEMPFAIL;
-	log_error("the mint-key service refused: %s", why);
-	return status;
-}
-
-static int via_write(const char *output, const char *key, const char *host)
-{
-	_cleanup_free_ char *d = strdup(output), *b = strdup(output);
-	_cleanup_close_ int dfd = -1;
-	char *text = NULL;
-	size_t len;
-	int r;
-
-	if (!d || !b)
-		return -ENOMEM;
-	const char *dir = dirname(d), *base = basename(b);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return log_error_errno(errno, "cannot create %s", dir);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return log_error_errno(errno, "cannot open %s", dir);
-	r = mint_env_format(key, host, &text, &len);
-	if (r >= 0)
-		r = fs_write_atomic(dfd, base, text, len, 0600);
-	mint_wipe_free(text);
-	if (r < 0)
-		return log_error_errno(r, "cannot write %s", output);
-	return 0;
-}
-
-int mint_via(const char *socket_path, const char *output, unsigned timeout_s)
-{
-	_cleanup_close_ int fd = -1;
-	char reply[MINT_REPLY_MAX], *key = NULL, *host = NULL;
-	size_t n;
-	int r = via_connect(socket_path, timeout_s + 2 * REQUEST_TIMEOUT_S, &fd);
-
-	if (r < 0)
-		return EXIT_TEMPFAIL;
-	r = write_all(fd, "MINT\n", 5);
-	if (r >= 0)
-		r = read_text(fd, reply, sizeof(reply), false, &n);
-	if (r < 0)
-		return log_error_errno(r, "no answer from the mint-key service"), EXIT_TEMPFAIL;
-	if (strncmp(reply, "ERROR ", 6) == 0)
-		return via_status(reply);
-	r = via_parse(reply, &key, &host);
-	if (r >= 0)
-		r = via_write(output, key, host);
-	else
-		log_error("malformed answer from the mint-key service");
-	explicit_bzero(reply, sizeof(reply));
-	return r < 0 ? EXIT_TEMPFAIL : EXIT_OK;
 }

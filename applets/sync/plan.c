@@ -5,6 +5,7 @@
  * once; and the one that refuses a single workload, a reserved name (issue 13). */
 #include "sync/sync.h"
 
+#include "clock.h"
 #include "core.h"
 #include "log.h"
 
@@ -29,10 +30,7 @@ bool sync_is_timer(const char *unit)
 
 long long sync_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)clock_now_ms();
 }
 
 void sync_outcome_fail(struct sync_outcome *out, const char *step, const char *fmt, ...)

@@ -95,22 +95,6 @@ static int status_document(const struct sync_ctx *ctx, const char *result, const
 	return r;
 }
 
-/* Replace path (absolute) atomically; its directory must exist. */
-static int write_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	_cleanup_close_ int dirfd = -1;
-
-	if (!slash || (size_t)(slash - path) >= sizeof(dir))
-		return -EINVAL;
-	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return -errno;
-	return fs_write_atomic(dirfd, slash + 1, data, len, mode);
-}
-
 /* A workload name is [a-z_][a-z0-9_-]*: nothing to escape in a label value. */
 static int append_metrics(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -199,7 +183,7 @@ static void write_metrics(const struct sync_ctx *ctx, bool success)
 		return;
 	r = metrics_text(ctx, success, &text, &len);
 	if (r >= 0)
-		r = write_file(ctx->config->metrics_file, text, len, 0644);
+		r = fs_write_atomic_path(ctx->config->metrics_file, text, len, 0644);
 	if (r < 0)
 		log_warning_errno(r, "cannot write the metrics file %s, ignoring",
 				  ctx->config->metrics_file);
@@ -218,7 +202,7 @@ int sync_report(const struct sync_ctx *ctx, const char *result, const char *mess
 	if (ctx->dry_run)
 		return 0;
 	snprintf(path, sizeof(path), "%s/status.json", ctx->config->state_dir);
-	r = write_file(path, doc, strlen(doc), 0644);
+	r = fs_write_atomic_path(path, doc, strlen(doc), 0644);
 	if (r < 0)
 		log_error_errno(r, "cannot write %s", path);
 	write_metrics(ctx, strcmp(result, "ok") == 0);

@@ -27,6 +27,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -565,6 +566,96 @@ static void test_write_atomic_dirfds(void **state)
 	close(cwd);
 }
 
+/* fs_write_all(): everything arrives through short writes; a socket whose peer left is -EPIPE,
+ * not a SIGPIPE that would kill the test; a bad fd is -EBADF. */
+static void test_write_all(void **state)
+{
+	enum { BIG = 1 << 20 };
+	char *big = malloc(BIG), *got = malloc(BIG);
+	size_t have = 0;
+	int sv[2], p[2];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	assert_non_null(big);
+	assert_non_null(got);
+	for (size_t i = 0; i < BIG; i++)
+		big[i] = (char)(i * 7);
+	/* A pipe holds 64 KiB: the writer must loop while a child drains it. */
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		_exit(fs_write_all(p[1], big, BIG) == 0 ? 0 : 1);
+	}
+	close(p[1]);
+	for (ssize_t n; (n = read(p[0], got + have, BIG - have)) > 0;)
+		have += (size_t)n;
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(have, BIG);
+	assert_memory_equal(got, big, BIG);
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	close(sv[1]);
+	assert_int_equal(fs_write_all(sv[0], "x", 1), -EPIPE);
+	close(sv[0]);
+	assert_int_equal(fs_write_all(-1, "x", 1), -EBADF);
+	assert_int_equal(fs_write_all(-1, "", 0), 0);
+	free(big);
+	free(got);
+}
+
+/* fs_open_parent() and fs_write_atomic_path(): the write beside the directory a path names. */
+static void test_write_atomic_path(void **state)
+{
+	struct fixture *fx = *state;
+	char path[192], longp[PATH_MAX + 16];
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	const char *base = NULL;
+	int dirfd = -1;
+	struct stat st, want;
+
+	assert_true(cwd >= 0);
+	snprintf(path, sizeof(path), "%s/metrics.prom", fx->root);
+	assert_int_equal(fs_write_atomic_path(path, "m 1\n", 4, 0640), 0);
+	assert_file(fx->rootfd, "metrics.prom", "m 1\n");
+	assert_int_equal(fstatat(fx->rootfd, "metrics.prom", &st, 0), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+
+	assert_int_equal(fs_open_parent(path, &dirfd, &base), 0);
+	assert_string_equal(base, "metrics.prom");
+	assert_int_equal(fstat(dirfd, &st), 0);
+	assert_int_equal(fstat(fx->rootfd, &want), 0);
+	assert_true(st.st_ino == want.st_ino && st.st_dev == want.st_dev);
+	close(dirfd);
+
+	/* No '/': the current directory; "/x": the root directory. */
+	assert_int_equal(chdir(fx->root), 0);
+	assert_int_equal(fs_write_atomic_path("here", "h", 1, 0600), 0);
+	assert_int_equal(fchdir(cwd), 0);
+	assert_file(fx->rootfd, "here", "h");
+	assert_int_equal(fs_open_parent("/etc", &dirfd, &base), 0);
+	assert_string_equal(base, "etc");
+	assert_int_equal(fstat(dirfd, &st), 0);
+	assert_int_equal(stat("/", &want), 0);
+	assert_true(st.st_ino == want.st_ino);
+	close(dirfd);
+
+	assert_int_equal(fs_open_parent("", &dirfd, &base), -EINVAL);
+	assert_int_equal(fs_open_parent("/tmp/", &dirfd, &base), -EINVAL);
+	assert_int_equal(fs_write_atomic_path("/nonexistent-dir/x", "x", 1, 0600), -ENOENT);
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[0] = '/';
+	longp[sizeof(longp) - 3] = '/';
+	longp[sizeof(longp) - 1] = '\0';
+	assert_int_equal(fs_open_parent(longp, &dirfd, &base), -ENAMETOOLONG);
+	close(cwd);
+}
+
 static void test_write_atomic_owned(void **state)
 {
 	struct fixture *fx = *state;
@@ -608,7 +699,7 @@ static void test_read_bounded(void **state)
 	free(buf);
 	buf = NULL;
 	assert_int_equal(fs_read_bounded(fx->rootfd, "l", 100, &buf, &len), -ELOOP);
-	assert_int_equal(fs_read_bounded(fx->rootfd, "fifo", 100, &buf, &len), -EINVAL);
+	assert_int_equal(fs_read_bounded(fx->rootfd, "fifo", 100, &buf, &len), -EBADFD);
 	assert_int_equal(fs_read_bounded(fx->rootfd, "d", 100, &buf, &len), -EISDIR);
 	assert_int_equal(fs_read_bounded(fx->rootfd, "none", 100, &buf, &len), -ENOENT);
 	assert_int_equal(fs_read_bounded(fx->rootfd, "f", (size_t)FS_READ_MAX + 1, &buf, &len),
@@ -665,6 +756,8 @@ int main(void)
 		ONCE(test_write_atomic_over_symlink),
 		ONCE(test_write_atomic_dirfds),
 		ONCE(test_write_atomic_owned),
+		ONCE(test_write_atomic_path),
+		ONCE(test_write_all),
 		ONCE(test_read_bounded),
 		ONCE(test_read_bounded_unknown_size),
 	};

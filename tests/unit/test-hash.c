@@ -140,7 +140,7 @@ static void test_file_refuses_symlink_and_dir(void **state)
 	assert_int_equal(symlinkat("small", dirfd, "link"), 0);
 	assert_int_equal(mkdirat(dirfd, "sub", 0755), 0);
 	assert_int_equal(hash_file_sha256_hex(dirfd, "link", hex), -ELOOP);
-	assert_int_equal(hash_file_sha256_hex(dirfd, "sub", hex), -EINVAL);
+	assert_int_equal(hash_file_sha256_hex(dirfd, "sub", hex), -EISDIR);
 	assert_int_equal(hash_file_sha256_hex(dirfd, "missing", hex), -ENOENT);
 	assert_string_equal(hex, "untouched");
 	assert_int_equal(hash_file_sha256_hex(dirfd, "small", hex), 0);

@@ -435,7 +435,7 @@ static void test_file_checks(void **state)
 	assert_int_equal(sh("chmod 600 %s/big", dir), 0);
 	assert_int_equal(sshkey_load(dirfd, "big", getuid(), &k), -EFBIG);
 	assert_int_equal(sshkey_load(dirfd, "missing", getuid(), &k), -ENOENT);
-	assert_int_equal(sshkey_load(dirfd, ".", getuid(), &k), -EINVAL);
+	assert_int_equal(sshkey_load(dirfd, ".", getuid(), &k), -EISDIR);
 	assert_null(k);
 	close(dirfd);
 }

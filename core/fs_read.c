@@ -1,0 +1,203 @@
+/* fs_read.c: the one way tailpod reads a file: open without following a final symlink or blocking
+ * on a FIFO, decide on the open fd (type, owner, mode), read with a bound. Every reader of a file
+ * that steers what root does (config, desired's token, ssh keys, mint-key's policy and OAuth file)
+ * and the bounded parsers (ini, envfile) start here, so they refuse the same things with the
+ * same errno (fs.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include "fs.h"
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fs_check_type(const struct stat *st)
+{
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st->st_mode))
+		return -EBADFD;
+	return 0;
+}
+
+static int fs_check_trust(const struct stat *st, const struct fs_trust *trust)
+{
+	if (st->st_uid != trust->owner && !(trust->or_root && st->st_uid == 0))
+		return -EPERM;
+	if (st->st_mode & trust->deny_mode & 0777)
+		return -EACCES;
+	return 0;
+}
+
+int fs_open_trusted(int dirfd, const char *path, const struct fs_trust *trust, int *ret_fd,
+		    struct stat *ret_st)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r;
+
+	if (!path || !*path || !ret_fd)
+		return -EINVAL;
+	/* O_NONBLOCK: a FIFO planted at the path must not hang us before the type check. */
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (ret_st)
+		*ret_st = st;
+	r = fs_check_type(&st);
+	if (r == 0 && trust)
+		r = fs_check_trust(&st, trust);
+	if (r < 0)
+		return r;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+void fs_free_wiped(char *buf, size_t len)
+{
+	if (!buf)
+		return;
+	explicit_bzero(buf, len + 1);
+	free(buf);
+}
+
+/* A buffer being filled; secure ones never leave a copy behind in freed memory. */
+struct fs_buf {
+	char *data;
+	size_t len, cap;
+	bool secure;
+};
+
+static void fs_buf_drop(struct fs_buf *b)
+{
+	if (b->secure && b->data)
+		explicit_bzero(b->data, b->cap);
+	free(b->data);
+	b->data = NULL;
+}
+
+static int fs_buf_grow(struct fs_buf *b, size_t cap)
+{
+	char *p;
+
+	if (!b->secure) {
+		p = realloc(b->data, cap);
+		if (!p)
+			return -ENOMEM;
+	} else {
+		/* realloc may move the data and free the old block unwiped: copy, then wipe. */
+		p = malloc(cap);
+		if (!p)
+			return -ENOMEM;
+		if (b->len)
+			memcpy(p, b->data, b->len);
+		fs_buf_drop(b);
+	}
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+/* One byte more than max is never kept: probe for it instead. */
+static int fs_read_probe_more(int fd)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = read(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n > 0 ? -EFBIG : 0;
+}
+
+/* Fill b (capacity fixed from the size fstat saw) until EOF, growing up to max + 1 bytes when the
+ * file grew since (procfs files say size 0). */
+static int fs_buf_fill(struct fs_buf *b, int fd, size_t max)
+{
+	for (;;) {
+		ssize_t n;
+		int r;
+
+		if (b->len + 1 == b->cap && b->len == max)
+			return fs_read_probe_more(fd);
+		if (b->len + 1 == b->cap) {
+			r = fs_buf_grow(b, b->cap > max / 2 ? max + 1 : b->cap * 2);
+			if (r < 0)
+				return r;
+		}
+		n = read(fd, b->data + b->len, b->cap - 1 - b->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		b->len += (size_t)n;
+	}
+}
+
+int fs_read_fd_full(int fd, size_t max, unsigned flags, char **ret, size_t *ret_len)
+{
+	struct fs_buf b = {.secure = flags & FS_READ_SECURE};
+	struct stat st;
+	int r;
+
+	if (fd < 0 || !ret || max > FS_READ_MAX || (flags & ~(unsigned)FS_READ_SECURE))
+		return -EINVAL;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	r = fs_check_type(&st);
+	if (r < 0)
+		return r;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	r = fs_buf_grow(&b, (size_t)st.st_size + 1);
+	if (r >= 0)
+		r = fs_buf_fill(&b, fd, max);
+	if (r < 0) {
+		fs_buf_drop(&b);
+		return r;
+	}
+	b.data[b.len] = '\0';
+	*ret = b.data;
+	if (ret_len)
+		*ret_len = b.len;
+	return 0;
+}
+
+int fs_read_trusted(int dirfd, const char *path, const struct fs_trust *trust, size_t max,
+		    unsigned flags, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	int r = fs_open_trusted(dirfd, path, trust, &fd, NULL);
+
+	if (r < 0)
+		return r;
+	return fs_read_fd_full(fd, max, flags, ret, ret_len);
+}
+
+int fs_read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
+{
+	return fs_read_trusted(dirfd, name, NULL, max, 0, ret, ret_len);
+}
+
+int fs_open_regular_at(int dirfd, const char *path, int *ret_fd)
+{
+	return fs_open_trusted(dirfd, path, NULL, ret_fd, NULL);
+}
+
+int fs_read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	return fs_read_fd_full(fd, max, 0, ret, ret_len);
+}

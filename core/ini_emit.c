@@ -1,0 +1,115 @@
+/* ini_emit.c: ini_serialize(), the document written back byte for byte as it was read, with
+ * edited lines rendered in systemd's syntax (split from ini.c along the parse/emit seam). */
+#include "ini.h"
+#include "ini_internal.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Serialization runs twice over the document: once to measure (out == NULL), once to write. */
+struct emitter {
+	char *out;
+	size_t n;
+	const char *eol;
+	const char *raw; /* the held chunk: written once we know whether anything follows it */
+	const char *name;
+	const struct ini_line *line;
+	bool open;
+};
+
+static void put(struct emitter *e, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (e->out)
+		memcpy(e->out + e->n, s, n);
+	e->n += n;
+}
+
+/* An open continuation followed by more text would swallow it, so such a chunk is written in
+ * its canonical one-line form, or, when even that would continue, closed with a blank line. */
+static void put_open(struct emitter *e)
+{
+	const struct ini_line *l = e->line;
+
+	if (e->name) {
+		put(e, "[");
+		put(e, e->name);
+		put(e, "]");
+	} else if (l->type == INI_LINE_ENTRY && !ini_ends_escaped(l->value, strlen(l->value))) {
+		put(e, l->key);
+		put(e, "=");
+		put(e, l->value);
+	} else if (l->type == INI_LINE_ENTRY) {
+		put(e, e->raw);
+		if (e->raw[strlen(e->raw) - 1] != '\n')
+			put(e, e->eol);
+	}
+	put(e, e->eol);
+}
+
+static void flush(struct emitter *e, bool followed)
+{
+	size_t n;
+
+	if (!e->raw)
+		return;
+	n = strlen(e->raw);
+	if (n == 0) {
+		e->raw = NULL;
+		return;
+	}
+	if (followed && e->open)
+		put_open(e);
+	else {
+		put(e, e->raw);
+		if (followed && e->raw[n - 1] != '\n')
+			put(e, e->eol);
+	}
+	e->raw = NULL;
+}
+
+static void emit_section(struct emitter *e, const struct ini_section *s)
+{
+	if (s->raw) {
+		flush(e, true);
+		e->raw = s->raw;
+		e->name = s->name;
+		e->line = NULL;
+		e->open = s->open;
+	}
+	for (size_t i = 0; i < s->n_lines; i++) {
+		flush(e, true);
+		e->raw = s->lines[i].raw;
+		e->name = NULL;
+		e->line = &s->lines[i];
+		e->open = s->lines[i].open;
+	}
+}
+
+static size_t emit(const struct ini *ini, char *out)
+{
+	struct emitter e = {.out = out, .eol = ini->eol};
+
+	emit_section(&e, &ini->preamble);
+	for (size_t i = 0; i < ini->n_sections; i++)
+		emit_section(&e, &ini->sections[i]);
+	flush(&e, false);
+	return e.n;
+}
+
+int ini_serialize(const struct ini *ini, char **ret, size_t *ret_size)
+{
+	size_t n = emit(ini, NULL);
+	char *out = malloc(n + 1);
+
+	if (!out)
+		return -ENOMEM;
+	emit(ini, out);
+	out[n] = '\0';
+	*ret = out;
+	*ret_size = n;
+	return 0;
+}

@@ -1,0 +1,181 @@
+/* users_defs.c: login.defs and subuid/subgid read without NSS (see users.h), cut into lines by
+ * users.c's cursor (users_internal.h). */
+#define _GNU_SOURCE 1
+
+#include "users.h"
+#include "users_internal.h"
+#include "core.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- login.defs ------------------------------------------------------------------------------ */
+
+static const struct users_defs defs_default = {
+	.uid_min = 1000,
+	.uid_max = 60000,
+	.sys_uid_min = 101,
+	.sys_uid_max = ID_INVALID, /* uid_min - 1 unless set */
+	.gid_min = 1000,
+	.gid_max = 60000,
+	.sub_uid_min = 100000,
+	.sub_uid_max = 600100000,
+	.sub_uid_count = 65536,
+	.sub_gid_min = 100000,
+	.sub_gid_max = 600100000,
+	.sub_gid_count = 65536,
+};
+
+#define DEFS_KEY(k, field)                                                                         \
+	{                                                                                          \
+		k, offsetof(struct users_defs, field)                                              \
+	}
+static const struct {
+	const char *key;
+	size_t offset;
+} defs_keys[] = {
+	DEFS_KEY("UID_MIN", uid_min),
+	DEFS_KEY("UID_MAX", uid_max),
+	DEFS_KEY("SYS_UID_MIN", sys_uid_min),
+	DEFS_KEY("SYS_UID_MAX", sys_uid_max),
+	DEFS_KEY("GID_MIN", gid_min),
+	DEFS_KEY("GID_MAX", gid_max),
+	DEFS_KEY("SUB_UID_MIN", sub_uid_min),
+	DEFS_KEY("SUB_UID_MAX", sub_uid_max),
+	DEFS_KEY("SUB_UID_COUNT", sub_uid_count),
+	DEFS_KEY("SUB_GID_MIN", sub_gid_min),
+	DEFS_KEY("SUB_GID_MAX", sub_gid_max),
+	DEFS_KEY("SUB_GID_COUNT", sub_gid_count),
+};
+
+/* A number as shadow's getdef reads it (strtoul base 0: decimal, 0x hex, 0 octal), below 2^32-1. */
+static bool parse_defs_number(const char *s, uint32_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0' || v >= ID_INVALID)
+		return false;
+	*ret = (uint32_t)v;
+	return true;
+}
+
+/* "KEY VALUE" (value optionally in double quotes) into d when KEY is one of defs_keys. */
+static void defs_parse_line(struct lines *l, char *s, struct users_defs *d)
+{
+	char *key = s + strspn(s, " \t"), *value, *end;
+	size_t n;
+
+	if (*key == '#' || *key == '\0')
+		return;
+	value = key + strcspn(key, " \t");
+	if (*value != '\0')
+		*value++ = '\0';
+	value += strspn(value, " \t");
+	end = value + strcspn(value, " \t");
+	*end = '\0';
+	n = strlen(value);
+	if (n >= 2 && value[0] == '"' && value[n - 1] == '"') {
+		value[n - 1] = '\0';
+		value++;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(defs_keys); i++) {
+		if (strcmp(key, defs_keys[i].key) != 0)
+			continue;
+		if (!parse_defs_number(value, (uint32_t *)((char *)d + defs_keys[i].offset)))
+			users_lines_skip(l, "invalid number for %.*s, ignoring", key);
+		return;
+	}
+}
+
+static bool defs_consistent(const struct users_defs *d)
+{
+	return d->uid_min <= d->uid_max && d->sys_uid_min <= d->sys_uid_max &&
+	       d->gid_min <= d->gid_max && d->sub_uid_min <= d->sub_uid_max &&
+	       d->sub_gid_min <= d->sub_gid_max && d->sub_uid_count > 0 && d->sub_gid_count > 0;
+}
+
+int users_defs_load(const char *root, struct users_defs *ret, struct diag_list *diags)
+{
+	char path[PATH_MAX];
+	struct users_defs d = defs_default;
+	struct lines l = {.path = path, .diags = diags};
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	char *s;
+	int r = users_path_below(root, USERS_LOGIN_DEFS, path, sizeof(path));
+
+	if (r >= 0)
+		r = users_read_file(path, &buf, &len);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	l.next = buf;
+	l.end = buf ? buf + len : NULL;
+	while (buf && (s = users_lines_next(&l)))
+		defs_parse_line(&l, s, &d);
+	if (d.sys_uid_max == ID_INVALID)
+		d.sys_uid_max = d.uid_min > 0 ? d.uid_min - 1 : 0;
+	if (!defs_consistent(&d))
+		return -ERANGE;
+	*ret = d;
+	return 0;
+}
+
+/* --- subuid, subgid -------------------------------------------------------------------------- */
+
+/* 1 when s is a valid range line of name or uid (into *ret), 0 otherwise. */
+static int subid_parse_line(struct lines *l, char *s, const char *name, uid_t uid,
+			    struct users_subid_range *ret)
+{
+	char *f[SUBID_FIELDS];
+	uint32_t owner, start, count;
+	bool numeric;
+
+	if (!users_split_fields(s, f, SUBID_FIELDS)) {
+		users_lines_skip(l, "not 3 ':'-separated fields%.*s, ignoring", "");
+		return 0;
+	}
+	numeric = users_parse_id(f[0], &owner);
+	if (!numeric && !users_name_valid(f[0]))
+		users_lines_skip(l, "invalid owner '%.*s', ignoring", f[0]);
+	else if (!users_parse_id(f[1], &start) || !users_parse_id(f[2], &count) || count == 0 ||
+		 (uint64_t)start + count > (uint64_t)UINT32_MAX + 1)
+		users_lines_skip(l, "invalid range of '%.*s', ignoring", f[0]);
+	else if (numeric ? owner == uid : strcmp(f[0], name) == 0) {
+		*ret = (struct users_subid_range){.start = start, .count = count};
+		return 1;
+	}
+	return 0;
+}
+
+int users_subid_find(const char *root, const char *path, const char *name, uid_t uid,
+		     struct users_subid_range *ret, struct diag_list *diags)
+{
+	char full[PATH_MAX];
+	struct lines l = {.path = full, .diags = diags};
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	char *s;
+	int r;
+
+	if (!users_name_valid(name))
+		return -EINVAL;
+	r = users_path_below(root, path, full, sizeof(full));
+	if (r >= 0)
+		r = users_read_file(full, &buf, &len);
+	if (r < 0)
+		return r;
+	l.next = buf;
+	l.end = buf + len;
+	while ((s = users_lines_next(&l)))
+		if (subid_parse_line(&l, s, name, uid, ret) > 0)
+			return 0;
+	return -ENOENT;
+}
