@@ -78,11 +78,13 @@ static int wait_fd(int fd, short events, uint64_t deadline_ms)
 	}
 }
 
-/* > 0 bytes, 0 at end of stream, or -errno. */
-static ssize_t sock_read(int fd, void *buf, size_t len, uint64_t deadline_ms)
+/* One read (POLLIN) or send (POLLOUT) of up to len bytes, waiting for the socket until
+ * deadline_ms: > 0 bytes, 0 at end of stream, or -errno. */
+static ssize_t sock_io(int fd, short events, void *buf, size_t len, uint64_t deadline_ms)
 {
 	for (;;) {
-		ssize_t n = read(fd, buf, len);
+		ssize_t n =
+			events == POLLIN ? read(fd, buf, len) : send(fd, buf, len, MSG_NOSIGNAL);
 		int r;
 
 		if (n >= 0)
@@ -91,28 +93,21 @@ static ssize_t sock_read(int fd, void *buf, size_t len, uint64_t deadline_ms)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -errno;
-		r = wait_fd(fd, POLLIN, deadline_ms);
+		r = wait_fd(fd, events, deadline_ms);
 		if (r < 0)
 			return r;
 	}
 }
 
+static ssize_t sock_read(int fd, void *buf, size_t len, uint64_t deadline_ms)
+{
+	return sock_io(fd, POLLIN, buf, len, deadline_ms);
+}
+
+/* send() only reads buf; sock_io's one pointer type serves both directions. */
 static ssize_t sock_write(int fd, const void *buf, size_t len, uint64_t deadline_ms)
 {
-	for (;;) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-		int r;
-
-		if (n >= 0)
-			return n;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -errno;
-		r = wait_fd(fd, POLLOUT, deadline_ms);
-		if (r < 0)
-			return r;
-	}
+	return sock_io(fd, POLLOUT, (void *)buf, len, deadline_ms);
 }
 
 static int sock_write_all(int fd, const char *buf, size_t len, uint64_t deadline_ms)

@@ -131,15 +131,22 @@ int http_url_parse(const char *url, bool allow_plain, struct http_url *ret)
 
 /* --- Reading ----------------------------------------------------------------------------- */
 
-static int reader_fill(struct http_reader *r, struct http_error *err)
+/* How many bytes r holds, refilled from its source when it holds none: > 0, 0 at a clean end of
+ * stream, or -errno. With eof_msg, the end of the stream is not clean here but -EBADMSG. */
+static int reader_avail(struct http_reader *r, const char *eof_msg, struct http_error *err)
 {
 	const char *msg = NULL;
-	int n = r->fill(r->ctx, r->buf, sizeof(r->buf), &msg);
+	int n;
 
+	if (r->pos < r->len)
+		return (int)(r->len - r->pos);
+	n = r->fill(r->ctx, r->buf, sizeof(r->buf), &msg);
 	if (n < 0)
 		return http_fail(err, n, msg);
 	r->pos = 0;
 	r->len = (size_t)n;
+	if (n == 0 && eof_msg)
+		return http_fail(err, -EBADMSG, eof_msg);
 	return n;
 }
 
@@ -150,14 +157,9 @@ static int read_line(struct http_reader *r, char *line, size_t max, const char *
 	size_t n = 0;
 
 	for (;;) {
-		if (r->pos == r->len) {
-			int k = reader_fill(r, err);
-			if (k < 0)
-				return k;
-			if (k == 0)
-				return http_fail(err, -EBADMSG,
-						 "connection closed in the middle of a line");
-		}
+		int k = reader_avail(r, "connection closed in the middle of a line", err);
+		if (k < 0)
+			return k;
 		char c = (char)r->buf[r->pos++];
 		if (c == '\n')
 			break;
@@ -295,15 +297,10 @@ static int read_exact(struct http_reader *r, char *out, size_t *len, size_t n,
 		      struct http_error *err)
 {
 	while (n > 0) {
-		if (r->pos == r->len) {
-			int k = reader_fill(r, err);
-			if (k < 0)
-				return k;
-			if (k == 0)
-				return http_fail(err, -EBADMSG,
-						 "connection closed before the end of the body");
-		}
-		size_t take = r->len - r->pos < n ? r->len - r->pos : n;
+		int k = reader_avail(r, "connection closed before the end of the body", err);
+		if (k < 0)
+			return k;
+		size_t take = (size_t)k < n ? (size_t)k : n;
 		memcpy(out + *len, r->buf + r->pos, take);
 		r->pos += take;
 		*len += take;
@@ -362,14 +359,10 @@ static int read_to_close(struct http_reader *r, char *out, size_t cap, size_t *l
 			 struct http_error *err)
 {
 	for (;;) {
-		if (r->pos == r->len) {
-			int k = reader_fill(r, err);
-			if (k < 0)
-				return k;
-			if (k == 0)
-				return 0;
-		}
-		size_t avail = r->len - r->pos;
+		int k = reader_avail(r, NULL, err);
+		if (k <= 0)
+			return k;
+		size_t avail = (size_t)k;
 		if (avail > cap - *len)
 			return http_fail(err, -EFBIG, "response body larger than the limit");
 		memcpy(out + *len, r->buf + r->pos, avail);

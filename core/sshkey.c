@@ -267,19 +267,10 @@ static int openssh_rsa(struct sshkey *k, struct sshwire_reader *r)
 /* Comment, then padding 1, 2, 3, ... up to the block size, nothing after. */
 static int openssh_trailer(struct sshkey *k, struct sshwire_reader *r)
 {
-	const unsigned char *c;
-	size_t c_len;
-	int e;
+	int e = sshwire_get_text(r, k->comment, sizeof(k->comment));
 
-	e = sshwire_get_string(r, &c, &c_len);
 	if (e < 0)
 		return e;
-	if (c_len > SSHKEY_COMMENT_MAX)
-		return -E2BIG;
-	if (memchr(c, '\0', c_len))
-		return -EBADMSG;
-	memcpy(k->comment, c, c_len);
-	k->comment[c_len] = '\0';
 	if (r->left >= OPENSSH_BLOCK)
 		return -EBADMSG;
 	for (size_t i = 0; i < r->left; i++)

@@ -152,8 +152,8 @@ int sshkey_sign(struct sshkey *k, const char *alg, const void *data, size_t len,
 static int userauth_alg(const struct sshkey *k, const void *data, size_t len,
 			char ret_alg[SSHKEY_ALG_MAX])
 {
-	const unsigned char *skip, *alg, *blob;
-	size_t skip_len, alg_len, blob_len;
+	const unsigned char *skip, *blob;
+	size_t skip_len, blob_len;
 	struct sshwire_reader r;
 	uint8_t type, has_sig;
 
@@ -162,17 +162,13 @@ static int userauth_alg(const struct sshkey *k, const void *data, size_t len,
 	    sshwire_get_string(&r, &skip, &skip_len) < 0 ||
 	    sshwire_get_string(&r, &skip, &skip_len) < 0 ||
 	    sshwire_get_string_eq(&r, "publickey") < 0 || sshwire_get_u8(&r, &has_sig) < 0 ||
-	    sshwire_get_string(&r, &alg, &alg_len) < 0 ||
+	    sshwire_get_text(&r, ret_alg, SSHKEY_ALG_MAX) < 0 ||
 	    sshwire_get_string(&r, &blob, &blob_len) < 0)
 		return -EBADMSG;
-	if (type != SSH_MSG_USERAUTH_REQUEST || has_sig != 1 || r.left != 0)
-		return -EBADMSG;
-	if (alg_len == 0 || alg_len >= SSHKEY_ALG_MAX || memchr(alg, '\0', alg_len))
+	if (type != SSH_MSG_USERAUTH_REQUEST || has_sig != 1 || r.left != 0 || !ret_alg[0])
 		return -EBADMSG;
 	if (blob_len != k->blob_len || memcmp(blob, k->blob, blob_len) != 0)
 		return -EBADMSG;
-	memcpy(ret_alg, alg, alg_len);
-	ret_alg[alg_len] = '\0';
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /*
  * sshwire.c: the SSH wire encoding (RFC 4251 §5) for the key parsers and signers. Input comes
  * from files and peers, so every length is compared with what is left before anything is
- * read; on an error the reader has not moved, which keeps callers' error paths simple.
+ * read; on an error the reader has not moved, which keeps callers' error paths simple (the
+ * getters that check what they read work on a copy that is read ahead and kept on success).
  */
 #include "sshwire.h"
 
@@ -18,26 +19,34 @@ int sshwire_get_bytes(struct sshwire_reader *r, size_t len, const unsigned char 
 	return 0;
 }
 
-int sshwire_get_u8(struct sshwire_reader *r, uint8_t *ret)
+/* A big-endian unsigned integer of width bytes (1 to 4). */
+static int get_uint(struct sshwire_reader *r, size_t width, uint32_t *ret)
 {
 	const unsigned char *p;
-	int k = sshwire_get_bytes(r, 1, &p);
+	uint32_t v = 0;
+	int k = sshwire_get_bytes(r, width, &p);
 
 	if (k < 0)
 		return k;
-	*ret = p[0];
+	for (size_t i = 0; i < width; i++)
+		v = v << 8 | p[i];
+	*ret = v;
 	return 0;
+}
+
+int sshwire_get_u8(struct sshwire_reader *r, uint8_t *ret)
+{
+	uint32_t v;
+	int k = get_uint(r, 1, &v);
+
+	if (k >= 0)
+		*ret = (uint8_t)v;
+	return k;
 }
 
 int sshwire_get_u32(struct sshwire_reader *r, uint32_t *ret)
 {
-	const unsigned char *p;
-	int k = sshwire_get_bytes(r, 4, &p);
-
-	if (k < 0)
-		return k;
-	*ret = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	return 0;
+	return get_uint(r, 4, ret);
 }
 
 int sshwire_get_string(struct sshwire_reader *r, const unsigned char **ret, size_t *ret_len)
@@ -59,45 +68,53 @@ int sshwire_get_string(struct sshwire_reader *r, const unsigned char **ret, size
 
 int sshwire_get_string_eq(struct sshwire_reader *r, const char *want)
 {
-	struct sshwire_reader save = *r;
+	struct sshwire_reader ahead = *r;
 	const unsigned char *p;
 	size_t len;
-	int k;
 
-	k = sshwire_get_string(r, &p, &len);
-	if (k < 0)
-		return k;
-	if (len != strlen(want) || memcmp(p, want, len) != 0) {
-		*r = save;
+	if (sshwire_get_string(&ahead, &p, &len) < 0 || len != strlen(want) ||
+	    memcmp(p, want, len) != 0)
 		return -EBADMSG;
-	}
+	*r = ahead;
+	return 0;
+}
+
+int sshwire_get_text(struct sshwire_reader *r, char *buf, size_t size)
+{
+	struct sshwire_reader ahead = *r;
+	const unsigned char *p;
+	size_t len;
+
+	if (sshwire_get_string(&ahead, &p, &len) < 0)
+		return -EBADMSG;
+	if (len >= size)
+		return -E2BIG;
+	if (memchr(p, '\0', len))
+		return -EBADMSG;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	*r = ahead;
 	return 0;
 }
 
 int sshwire_get_mpint(struct sshwire_reader *r, size_t max, const unsigned char **ret,
 		      size_t *ret_len)
 {
-	struct sshwire_reader save = *r;
+	struct sshwire_reader ahead = *r;
 	const unsigned char *p;
 	size_t len;
-	int k;
 
-	k = sshwire_get_string(r, &p, &len);
-	if (k < 0)
-		return k;
-	k = len > 0 && (p[0] & 0x80) ? -EBADMSG : 0;
-	while (k == 0 && len > 0 && p[0] == 0) {
+	if (sshwire_get_string(&ahead, &p, &len) < 0 || (len > 0 && (p[0] & 0x80)))
+		return -EBADMSG;
+	while (len > 0 && p[0] == 0) {
 		p++;
 		len--;
 	}
-	if (k == 0 && len > max)
-		k = -E2BIG;
-	if (k < 0) {
-		*r = save;
-		return k;
-	}
+	if (len > max)
+		return -E2BIG;
 	*ret = p;
 	*ret_len = len;
+	*r = ahead;
 	return 0;
 }
 

@@ -45,6 +45,10 @@ int sshwire_get_string(struct sshwire_reader *r, const unsigned char **ret, size
 /* A string that must equal want exactly: -EBADMSG when it is present but different. */
 int sshwire_get_string_eq(struct sshwire_reader *r, const char *want);
 
+/* A string of text copied into buf NUL-terminated: -E2BIG when it does not fit in size bytes
+ * with its NUL, -EBADMSG when it holds a NUL. */
+int sshwire_get_text(struct sshwire_reader *r, char *buf, size_t size);
+
 /* A non-negative mpint, returned as unsigned big-endian magnitude without leading zero bytes
  * (zero is the empty magnitude). Negative values are -EBADMSG, magnitudes longer than max bytes
  * -E2BIG. */

@@ -191,17 +191,38 @@ static size_t section_index(const struct ini *doc, size_t n, const char *name)
 	return n;
 }
 
+/* A walk over the entries of the first n sections of doc named section, in document order. */
+struct entry_walk {
+	const struct ini *doc;
+	size_t n;
+	const char *section;
+	size_t i, j; /* the next line to look at: doc->sections[i].lines[j] */
+};
+
+static const struct ini_line *entry_next(struct entry_walk *w)
+{
+	for (; w->i < w->n; w->i++, w->j = 0) {
+		const struct ini_section *s = &w->doc->sections[w->i];
+
+		if (strcmp(s->name, w->section) != 0)
+			continue;
+		while (w->j < s->n_lines) {
+			const struct ini_line *l = &s->lines[w->j++];
+
+			if (l->type == INI_LINE_ENTRY)
+				return l;
+		}
+	}
+	return NULL;
+}
+
 static bool doc_has_key(const struct ini *doc, size_t n, const char *section, const char *key)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct ini_section *s = &doc->sections[i];
+	struct entry_walk w = {.doc = doc, .n = n, .section = section};
 
-		if (strcmp(s->name, section) != 0)
-			continue;
-		for (size_t j = 0; j < s->n_lines; j++)
-			if (s->lines[j].type == INI_LINE_ENTRY && strcmp(s->lines[j].key, key) == 0)
-				return true;
-	}
+	for (const struct ini_line *l; (l = entry_next(&w));)
+		if (strcmp(l->key, key) == 0)
+			return true;
 	return false;
 }
 
@@ -210,28 +231,27 @@ static bool is_prepend(const struct ini_line *l)
 	return l->key[0] == '+';
 }
 
+/* The key an entry sets: a prepend's without its '+'. */
+static const char *entry_key(const struct ini_line *l)
+{
+	return is_prepend(l) ? l->key + 1 : l->key;
+}
+
 /* The "+Key=" entries of t's sections named name, inserted in order at the top of the first
  * such section of the document. */
 static int merge_prepends(struct ini *doc, size_t first, const struct ini *t, const char *name)
 {
+	struct entry_walk w = {.doc = t, .n = t->n_sections, .section = name};
 	size_t pos = 0;
 
-	for (size_t i = 0; i < t->n_sections; i++) {
-		const struct ini_section *ts = &t->sections[i];
+	for (const struct ini_line *l; (l = entry_next(&w));) {
+		int r;
 
-		if (strcmp(ts->name, name) != 0)
+		if (!is_prepend(l) || !l->key[1])
 			continue;
-		for (size_t j = 0; j < ts->n_lines; j++) {
-			const struct ini_line *l = &ts->lines[j];
-			int r;
-
-			if (l->type != INI_LINE_ENTRY || !is_prepend(l) || !l->key[1])
-				continue;
-			r = ini_entry_insert(doc, &doc->sections[first], pos++, l->key + 1,
-					     l->value);
-			if (r < 0)
-				return r;
-		}
+		r = ini_entry_insert(doc, &doc->sections[first], pos++, l->key + 1, l->value);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -241,25 +261,16 @@ static int merge_prepends(struct ini *doc, size_t first, const struct ini *t, co
 static int merge_section(struct ini *doc, size_t n_orig, const struct ini *t, const char *name)
 {
 	_cleanup_free_ const struct ini_line **defaults = NULL;
+	struct entry_walk w = {.doc = t, .n = t->n_sections, .section = name};
 	size_t n_defaults = 0, last = n_orig;
 	int r;
 
 	defaults = calloc(t->n_entries + 1, sizeof(*defaults));
 	if (!defaults)
 		return -ENOMEM;
-	for (size_t i = 0; i < t->n_sections; i++) {
-		const struct ini_section *ts = &t->sections[i];
-
-		if (strcmp(ts->name, name) != 0)
-			continue;
-		for (size_t j = 0; j < ts->n_lines; j++) {
-			const struct ini_line *l = &ts->lines[j];
-
-			if (l->type == INI_LINE_ENTRY && !is_prepend(l) &&
-			    !doc_has_key(doc, n_orig, name, l->key))
-				defaults[n_defaults++] = l;
-		}
-	}
+	for (const struct ini_line *l; (l = entry_next(&w));)
+		if (!is_prepend(l) && !doc_has_key(doc, n_orig, name, l->key))
+			defaults[n_defaults++] = l;
 	r = merge_prepends(doc, section_index(doc, n_orig, name), t, name);
 	if (r < 0)
 		return r;
@@ -304,13 +315,10 @@ static int append_section(struct ini *doc, const struct ini_section *ts)
 		return r;
 	for (size_t j = 0; j < ts->n_lines; j++) {
 		const struct ini_line *l = &ts->lines[j];
-		const char *key;
+		const char *key = l->type == INI_LINE_ENTRY ? entry_key(l) : "";
 
-		if (l->type != INI_LINE_ENTRY)
-			continue;
-		key = is_prepend(l) ? l->key + 1 : l->key;
 		if (!*key)
-			continue; /* "+=": reported by the transform checks */
+			continue; /* not an entry, or "+=": reported by the transform checks */
 		r = ini_entry_insert(doc, s, s->n_lines, key, l->value);
 		if (r < 0)
 			return r;
@@ -346,24 +354,16 @@ int transform_merge(struct ini *doc, const struct ini *t)
 unsigned transform_find_line(const struct ini *t, const char *section, const char *key,
 			     const char *value)
 {
-	for (size_t i = 0; t && i < t->n_sections; i++) {
-		const struct ini_section *s = &t->sections[i];
+	struct entry_walk w = {.doc = t, .n = t ? t->n_sections : 0, .section = section};
+	const struct ini_section *s;
 
-		if (strcmp(s->name, section) != 0)
-			continue;
-		if (!key)
-			return s->line;
-		for (size_t j = 0; j < s->n_lines; j++) {
-			const struct ini_line *l = &s->lines[j];
-			const char *k;
-
-			if (l->type != INI_LINE_ENTRY)
-				continue;
-			k = is_prepend(l) ? l->key + 1 : l->key;
-			if (strcmp(k, key) == 0 && strcmp(l->value, value ? value : "") == 0)
-				return l->line;
-		}
+	if (t && !key) {
+		s = ini_section_find(t, section);
+		return s ? s->line : 0;
 	}
+	for (const struct ini_line *l; (l = entry_next(&w));)
+		if (strcmp(entry_key(l), key) == 0 && strcmp(l->value, value ? value : "") == 0)
+			return l->line;
 	return 0;
 }
 

@@ -285,6 +285,47 @@ static void test_head_bounds(void **state)
 	assert_int_equal(read_resp(many, 100, &resp, &keep), -E2BIG);
 }
 
+/* A source that fails after its bytes: the error and its message come through unchanged from
+ * every place that refills (a head line, a sized body, a chunk, a body read to the close). */
+static int failing_fill(void *ctx, unsigned char *buf, size_t len, const char **msg)
+{
+	int n = mem_fill(ctx, buf, len, msg);
+
+	if (n == 0) {
+		*msg = "source failed";
+		return -ECONNRESET;
+	}
+	return n;
+}
+
+static void test_source_error(void **state)
+{
+	static const char *const texts[] = {
+		"HTTP/1.1 200 OK\r\nContent-",
+		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+		"HTTP/1.1 200 OK\r\n\r\nuntil close",
+	};
+	_cleanup_free_ struct http_reader *rd = calloc(1, sizeof(*rd));
+
+	(void)state;
+	assert_non_null(rd);
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		struct mem_src m = {texts[i], strlen(texts[i]), 0, 4};
+		struct http_response resp = {0};
+		struct http_error err = {0};
+		bool keep;
+
+		memset(rd, 0, sizeof(*rd));
+		rd->fill = failing_fill;
+		rd->ctx = &m;
+		assert_int_equal(http_response_read(rd, false, 100, &resp, &keep, &err),
+				 -ECONNRESET);
+		assert_string_equal(err.msg, "source failed");
+		assert_null(resp.body);
+	}
+}
+
 static void test_proxy_answer(void **state)
 {
 	static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
@@ -320,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_framing_refused),
 		cmocka_unit_test(test_read_to_close_limit),
 		cmocka_unit_test(test_head_bounds),
+		cmocka_unit_test(test_source_error),
 		cmocka_unit_test(test_proxy_answer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

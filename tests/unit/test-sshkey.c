@@ -357,6 +357,7 @@ static void test_userauth(void **state)
 	static const char *const algs[] = {"rsa-sha2-256", "rsa-sha2-512"};
 	struct sshkey *rsa = load("rsa"), *ed = load("ed25519");
 	unsigned char req[4096], *sig;
+	char long_alg[SSHKEY_ALG_MAX + 1];
 	const unsigned char *blob;
 	size_t blob_len, len, sig_len;
 
@@ -375,6 +376,18 @@ static void test_userauth(void **state)
 	assert_int_equal(sshkey_sign_userauth(rsa, req, len, &sig, &sig_len), -EOPNOTSUPP);
 	/* Another key's blob in the request: not ours to sign. */
 	assert_int_equal(sshkey_sign_userauth(ed, req, len, &sig, &sig_len), -EBADMSG);
+	/* The algorithm name: empty is refused, SSHKEY_ALG_MAX - 1 bytes reach the signer (which
+	 * knows no such algorithm), SSHKEY_ALG_MAX bytes are refused. */
+	len = userauth_request(req, sizeof(req), "", blob, blob_len);
+	assert_int_equal(sshkey_sign_userauth(rsa, req, len, &sig, &sig_len), -EBADMSG);
+	memset(long_alg, 'a', SSHKEY_ALG_MAX - 1);
+	long_alg[SSHKEY_ALG_MAX - 1] = '\0';
+	long_alg[SSHKEY_ALG_MAX] = '\0';
+	len = userauth_request(req, sizeof(req), long_alg, blob, blob_len);
+	assert_int_equal(sshkey_sign_userauth(rsa, req, len, &sig, &sig_len), -EOPNOTSUPP);
+	long_alg[SSHKEY_ALG_MAX - 1] = 'a';
+	len = userauth_request(req, sizeof(req), long_alg, blob, blob_len);
+	assert_int_equal(sshkey_sign_userauth(rsa, req, len, &sig, &sig_len), -EBADMSG);
 	blob = sshkey_public_blob(ed, &blob_len);
 	len = userauth_request(req, sizeof(req), "ssh-ed25519", blob, blob_len);
 	assert_int_equal(sshkey_sign_userauth(ed, req, len, &sig, &sig_len), 0);
@@ -520,6 +533,49 @@ static void test_damaged(void **state)
 	sshkey_free(k);
 }
 
+/* The bounded reader: big-endian integers, text that fits with its NUL or is -E2BIG, and a
+ * failed read that leaves the reader where it was. */
+static void test_sshwire_reader(void **state)
+{
+	static const unsigned char in[] = {0x81, 0x01, 0x02, 0x03, 0x04, 0, 0, 0, 3, 'a', 'b', 'c',
+					   0,	 0,    0,    2,	   'x',	 0, 0, 0, 0, 9,	  'y'};
+	struct sshwire_reader r, before;
+	uint32_t u32;
+	uint8_t u8;
+	char text[4];
+
+	(void)state;
+	sshwire_reader_init(&r, in, sizeof(in));
+	assert_int_equal(sshwire_get_u8(&r, &u8), 0);
+	assert_int_equal(u8, 0x81);
+	assert_int_equal(sshwire_get_u32(&r, &u32), 0);
+	assert_int_equal(u32, 0x01020304);
+	before = r;
+	assert_int_equal(sshwire_get_text(&r, text, 3), -E2BIG); /* "abc" needs 4 with its NUL */
+	assert_ptr_equal(r.p, before.p);
+	assert_int_equal(sshwire_get_text(&r, text, sizeof(text)), 0);
+	assert_string_equal(text, "abc");
+	before = r;
+	assert_int_equal(sshwire_get_text(&r, text, sizeof(text)), -EBADMSG); /* "x\0" */
+	assert_ptr_equal(r.p, before.p);
+	assert_int_equal(sshwire_get_u32(&r, &u32), 0);
+	assert_int_equal(sshwire_get_u8(&r, &u8), 0);
+	assert_int_equal(sshwire_get_u8(&r, &u8), 0);
+	before = r;
+	/* A length of 9 with one byte after it: short. */
+	assert_int_equal(sshwire_get_text(&r, text, sizeof(text)), -EBADMSG);
+	assert_int_equal(sshwire_get_string_eq(&r, "y"), -EBADMSG);
+	assert_ptr_equal(r.p, before.p);
+	assert_int_equal(r.left, 5);
+	sshwire_reader_init(&r, in, 3);
+	u32 = 7;
+	assert_int_equal(sshwire_get_u32(&r, &u32), -EBADMSG);
+	assert_int_equal(u32, 7);
+	assert_int_equal(r.left, 3);
+	sshwire_reader_init(&r, in, 0);
+	assert_int_equal(sshwire_get_u8(&r, &u8), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +589,7 @@ int main(void)
 		cmocka_unit_test_prestate(test_key, (void *)&keys[7]),
 		cmocka_unit_test_prestate(test_key, (void *)&keys[8]),
 		cmocka_unit_test(test_userauth),
+		cmocka_unit_test(test_sshwire_reader),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_file_checks),
 		cmocka_unit_test_prestate(test_damaged, (void *)&keys[0]),

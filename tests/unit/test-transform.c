@@ -147,6 +147,10 @@ static void test_duplicate_sections(void **state)
 		      "[Container]\n+Label=a\nPull=always\n[Container]\nAutoUpdate=registry\n",
 		      "[Container]\nLabel=a\nImage=x\n[Unit]\nA=1\n[Container]\nPull=never\n"
 		      "AutoUpdate=registry\n");
+	/* Prepends of every transform section of the name, in their order; "+=" is skipped. */
+	assert_merge1("[Container]\nImage=x\n",
+		      "[Container]\n+Label=a\n+=\n[Unit]\nA=1\n[Container]\n+Label=b\nPull=b\n",
+		      "[Container]\nLabel=a\nLabel=b\nImage=x\nPull=b\n\n[Unit]\nA=1\n");
 }
 
 static void test_spec_bytes_kept(void **state)
@@ -198,6 +202,14 @@ static void test_find_line(void **state)
 	assert_int_equal(transform_find_line(t, "Container", "Pull", "always"), 0);
 	assert_int_equal(transform_find_line(t, "Service", NULL, NULL), 6);
 	assert_int_equal(transform_find_line(t, "Unit", NULL, NULL), 0);
+	ini_free(t);
+	/* Entries are looked for in every section of the name, past comments and blank lines. */
+	t = parse("[Container]\nPull=never\n[Unit]\nA=1\n[Container]\n# c\n\n+Label=b\n");
+	assert_int_equal(transform_find_line(t, "Container", "Label", "b"), 8);
+	assert_int_equal(transform_find_line(t, "Container", "+Label", "b"), 0);
+	assert_int_equal(transform_find_line(t, "Container", "A", "1"), 0);
+	assert_int_equal(transform_find_line(t, "Container", NULL, NULL), 1);
+	assert_int_equal(transform_find_line(NULL, "Container", "Pull", "never"), 0);
 	ini_free(t);
 }
 
