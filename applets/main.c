@@ -10,10 +10,12 @@
 #include "log.h"
 
 #include <bearssl.h>
+#include <errno.h>
 #include <git2.h>
 #include <libssh2.h>
 #include <mbedtls/version.h>
 #include <sodium/version.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <zlib.h>
@@ -93,13 +95,42 @@ static int print_version(void)
 	return EXIT_OK;
 }
 
+/*
+ * What the applet printed must have reached stdout: a full disk or a closed descriptor would
+ * otherwise be lost at exit with status 0 (git's run_builtin). A reader that went away (EPIPE) is
+ * not our failure. Returns status, or EXIT_FAIL in place of EXIT_OK when the write failed.
+ */
+static int finish_stdout(int status)
+{
+	bool failed = false;
+	int err = 0;
+
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		failed = true;
+		err = errno;
+	}
+	errno = 0;
+	if (fclose(stdout) != 0 && !failed) {
+		failed = true;
+		err = errno;
+	}
+	if (!failed || err == EPIPE)
+		return status;
+	if (err)
+		log_error_errno(-err, "cannot write to stdout");
+	else /* the write that failed was an earlier one, its errno is gone */
+		log_error("cannot write to stdout: a write failed");
+	return status == EXIT_OK ? EXIT_FAIL : status;
+}
+
 static int run_applet(const struct applet *applet, int argc, char **argv)
 {
 	char log_name[LOG_NAME_MAX];
 
 	snprintf(log_name, sizeof(log_name), "tailpod %s", applet->name);
 	log_setup(log_name);
-	return applet->main(argc, argv);
+	return finish_stdout(applet->main(argc, argv));
 }
 
 static int unknown_applet(const char *name)
@@ -119,15 +150,16 @@ static int toolbox_main(int argc, char **argv)
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}
+	log_setup("tailpod");
 	if (strcmp(argv[1], "--list") == 0) {
 		print_list(stdout);
-		return EXIT_OK;
+		return finish_stdout(EXIT_OK);
 	}
 	if (strcmp(argv[1], "--version") == 0)
-		return print_version();
+		return finish_stdout(print_version());
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		print_usage(stdout);
-		return EXIT_OK;
+		return finish_stdout(EXIT_OK);
 	}
 	applet = applet_find(argv[1]);
 	if (!applet)
