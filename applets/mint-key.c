@@ -103,9 +103,9 @@ int mint_harden(void)
 	 * already done it, which getrlimit shows. */
 	if (setrlimit(RLIMIT_CORE, &none) < 0 &&
 	    (getrlimit(RLIMIT_CORE, &now) < 0 || now.rlim_cur != 0 || now.rlim_max != 0))
-		return log_error_errno(errno, "cannot set RLIMIT_CORE to 0, refusing");
+		return log_error_errno(-errno, "cannot set RLIMIT_CORE to 0, refusing");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return log_error_errno(errno, "cannot make the process non-dumpable, refusing");
+		return log_error_errno(-errno, "cannot make the process non-dumpable, refusing");
 	return 0;
 }
 
@@ -120,23 +120,23 @@ static int mint_key_run(void)
 		return EXIT_USAGE;
 	if (arg_serve) {
 		if (arg_via || arg_output || mode2)
-			return log_error("--serve takes no --via, --output or mode 2 flags"),
-			       EXIT_USAGE;
+			return log_error_status(EXIT_USAGE,
+						"--serve takes no --via, --output or mode 2 flags");
 		return mint_serve(policy, timeout);
 	}
 	if (arg_via) {
 		if (!arg_output || mode2 || arg_policy)
-			return log_error("--via needs --output and takes no mode 2 flags or "
-					 "--policy"),
-			       EXIT_USAGE;
+			return log_error_status(EXIT_USAGE,
+						"--via needs --output and takes no mode 2 flags or "
+						"--policy");
 		return mint_via(arg_via, arg_output, timeout);
 	}
 	/* sudo's `*` in the sudoers line lets any extra flag through: a caller's own policy would
 	 * grant it any tag, hostname and OAuth file. */
 	if (arg_policy)
-		return log_error("--policy is refused in mode 2 (sudo): the policy is "
-				 "always " MINT_POLICY_DEFAULT),
-		       EXIT_USAGE;
+		return log_error_status(EXIT_USAGE,
+					"--policy is refused in mode 2 (sudo): the policy is "
+					"always " MINT_POLICY_DEFAULT);
 	return mint_sudo(arg_config, arg_tag, arg_hostname, arg_output, timeout);
 }
 
@@ -147,7 +147,7 @@ int mint_key_main(int argc, char **argv)
 	int nargs, r;
 
 	if (!args)
-		return log_error("out of memory"), EXIT_TEMPFAIL;
+		return log_error_status(EXIT_TEMPFAIL, "out of memory");
 	arg_via = arg_policy = arg_output = arg_config = arg_tag = arg_hostname = NULL;
 	arg_serve = false;
 	arg_timeout = 0;

@@ -390,7 +390,7 @@ static int run_reconcile(struct sync_ctx *ctx)
 		calloc(ctx->desired->set->n_workloads + n_remove + 1, sizeof(*ctx->outcomes));
 	if (!ctx->outcomes) {
 		sync_current_free(cur, n_cur);
-		return log_error_errno(-ENOMEM, "cannot plan the run"), EXIT_FAIL;
+		return log_error_errno_status(EXIT_FAIL, -ENOMEM, "cannot plan the run");
 	}
 	reconcile_all(ctx, cur, n_cur);
 	sync_current_free(cur, n_cur);

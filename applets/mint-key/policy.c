@@ -148,9 +148,9 @@ static int policy_open(const char *path, int *ret_fd)
 	struct stat st;
 
 	if (fd < 0)
-		return log_error_errno(errno, "cannot open policy %s", path);
+		return log_error_errno(-errno, "cannot open policy %s", path);
 	if (fstat(fd, &st) < 0)
-		return log_error_errno(errno, "cannot stat policy %s", path);
+		return log_error_errno(-errno, "cannot stat policy %s", path);
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
 		log_error("policy %s must be a regular file owned by root and writable only by "
 			  "root, refusing",
@@ -332,14 +332,14 @@ int mint_rate_take(const struct mint_policy *p, const char *dir, uid_t uid)
 		(void)mkdir(parent, 0755);
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return log_error_errno(errno, "cannot create %s", dir);
+		return log_error_errno(-errno, "cannot create %s", dir);
 	/* Followed, then checked: with DynamicUser= systemd's RUNTIME_DIRECTORY is a symlink into
 	 * /run/private, so what matters is that the directory reached is ours alone. */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return log_error_errno(errno, "cannot open %s", dir);
+		return log_error_errno(-errno, "cannot open %s", dir);
 	if (fstat(dfd, &st) < 0)
-		return log_error_errno(errno, "cannot stat %s", dir);
+		return log_error_errno(-errno, "cannot stat %s", dir);
 	if (st.st_uid != geteuid() || (st.st_mode & 022))
 		return log_error(
 			       "%s is not a directory of this service alone (owner %u, mode %04o), "
@@ -349,7 +349,7 @@ int mint_rate_take(const struct mint_policy *p, const char *dir, uid_t uid)
 	snprintf(name, sizeof(name), "uid-%u", (unsigned)uid);
 	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || flock(fd, LOCK_EX) < 0)
-		return log_error_errno(errno, "cannot open the rate counter %s/%s", dir, name);
+		return log_error_errno(-errno, "cannot open the rate counter %s/%s", dir, name);
 	int r = rate_update(fd, p->rate_per_hour);
 	if (r == -EBUSY)
 		log_error("uid %u asked for more than %ld keys in an hour (RatePerHour=), refusing",

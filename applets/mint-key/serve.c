@@ -152,7 +152,7 @@ static int caller_identify(int fd, struct caller *c)
 	struct passwd *pw;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0)
-		return log_error_errno(errno, "stdin or fd 3 is not a connected unix socket");
+		return log_error_errno(-errno, "stdin or fd 3 is not a connected unix socket");
 	pw = getpwuid(c->cred.uid);
 	if (!pw)
 		return log_error("caller uid %u has no entry in /etc/passwd, refusing",
@@ -247,8 +247,8 @@ static int serve_mint(int fd, const struct mint_policy *p, const struct caller *
 		r = write_all(fd, text, len);
 	mint_wipe_free(text);
 	if (r < 0)
-		return log_error_errno(r, "cannot answer uid %u", (unsigned)c->cred.uid),
-		       EXIT_TEMPFAIL;
+		return log_error_errno_status(EXIT_TEMPFAIL, r, "cannot answer uid %u",
+					      (unsigned)c->cred.uid);
 	log_info("minted a key for uid %u (%s) as %s", (unsigned)c->cred.uid, c->user, hostname);
 	return EXIT_OK;
 }
@@ -332,11 +332,11 @@ static int via_connect(const char *path, unsigned timeout_s, int *ret_fd)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return log_error("socket path %s is too long", path), -EINVAL;
 	if (fd < 0)
-		return log_error_errno(errno, "cannot create a socket");
+		return log_error_errno(-errno, "cannot create a socket");
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	set_timeouts(fd, timeout_s);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return log_error_errno(errno, "cannot connect to %s", path);
+		return log_error_errno(-errno, "cannot connect to %s", path);
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
@@ -372,7 +372,8 @@ static int via_status(const char *reply)
 
 	if (sscanf(reply, "ERROR %d %159[^\n]", &status, why) < 1 ||
 	    (status != EXIT_FAIL && status != EXIT_USAGE && status != EXIT_TEMPFAIL))
-		return log_error("malformed answer from the mint-key service"), EXIT_TEMPFAIL;
+		return log_error_status(EXIT_TEMPFAIL,
+					"malformed answer from the mint-key service");
 	log_error("the mint-key service refused: %s", why);
 	return status;
 }
@@ -389,10 +390,10 @@ static int via_write(const char *output, const char *key, const char *host)
 		return -ENOMEM;
 	const char *dir = dirname(d), *base = basename(b);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return log_error_errno(errno, "cannot create %s", dir);
+		return log_error_errno(-errno, "cannot create %s", dir);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return log_error_errno(errno, "cannot open %s", dir);
+		return log_error_errno(-errno, "cannot open %s", dir);
 	r = mint_env_format(key, host, &text, &len);
 	if (r >= 0)
 		r = fs_write_atomic(dfd, base, text, len, 0600);
@@ -415,7 +416,8 @@ int mint_via(const char *socket_path, const char *output, unsigned timeout_s)
 	if (r >= 0)
 		r = read_text(fd, reply, sizeof(reply), false, &n);
 	if (r < 0)
-		return log_error_errno(r, "no answer from the mint-key service"), EXIT_TEMPFAIL;
+		return log_error_errno_status(EXIT_TEMPFAIL, r,
+					      "no answer from the mint-key service");
 	if (strncmp(reply, "ERROR ", 6) == 0)
 		return via_status(reply);
 	r = via_parse(reply, &key, &host);

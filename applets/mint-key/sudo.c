@@ -121,7 +121,7 @@ static int sudo_open_output(const struct sudo_caller *c, int *ret_fd)
 	int r;
 
 	if (root < 0)
-		return log_error_errno(errno, "cannot open " RUN_USER);
+		return log_error_errno(-errno, "cannot open " RUN_USER);
 	snprintf(uid, sizeof(uid), "%u", (unsigned)c->uid);
 	r = fs_open_beneath(root, uid, O_RDONLY | O_DIRECTORY, 0, &udir);
 	if (r < 0)
@@ -183,9 +183,9 @@ static int sudo_mint(const struct mint_policy *p, const struct sudo_caller *c,
 		r = fs_write_atomic(dfd, name, text, len, 0600);
 	mint_wipe_free(text);
 	if (r < 0)
-		return log_error_errno(r, "cannot write " RUN_USER "/%u/ts-authkeys/%s",
-				       (unsigned)c->uid, name),
-		       EXIT_TEMPFAIL;
+		return log_error_errno_status(EXIT_TEMPFAIL, r,
+					      "cannot write " RUN_USER "/%u/ts-authkeys/%s",
+					      (unsigned)c->uid, name);
 	return EXIT_OK;
 }
 
