@@ -23,47 +23,54 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static bool arg_dry_run, arg_allow_empty, arg_allow_mass_delete, arg_fetch_only, arg_json;
-static const char *arg_config, *arg_only, *arg_redeploy;
+static const char sync_summary[] =
+	"Fetch the desired state from git (libgit2: https, ssh deploy key, file), "
+	"validate\n"
+	"it, and bring this host's workload users, quadlets and services in line with\n"
+	"it: users, linger, quadlets written as each user, daemon-reload, restarts,\n"
+	"drift repair; removals only of workloads tailpod recorded, in its group.\n"
+	"A workload whose name is reserved (root, core, tailpod*, systemd-*, a user,\n"
+	"group or unit User= of this host tailpod does not manage) is refused.\n"
+	"Exit 1 when any workload failed (the others are still done), 3 when a guard\n"
+	"refused the run (empty desired state, too many removals, more workloads than\n"
+	"TAILPOD_MAX_WORKLOADS).\n"
+	"SSH host keys are checked against TAILPOD_SSH_KNOWN_HOSTS (OpenSSH format,\n"
+	"as ssh-keyscan prints it); ed25519 host keys cannot be verified by the linked\n"
+	"libssh2, so the host must also offer an ecdsa or rsa key (GitHub and GitLab do).";
 
-static const struct opt sync_opts[] = {
-	OPT_BOOL('n', "dry-run", &arg_dry_run, "print the plan, change nothing"),
-	OPT_BOOL(0, "fetch-only", &arg_fetch_only,
-		 "fetch and validate, print the commit and the\ndesired workloads, change nothing"),
-	OPT_STRING(0, "only", &arg_only, "NAME",
-		   "reconcile this workload only (no other\nremovals)"),
-	OPT_STRING(0, "redeploy", &arg_redeploy, "NAME",
-		   "rewrite and restart this workload even if\nunchanged"),
-	OPT_BOOL(0, "json", &arg_json, "print the result (status.json) as JSON"),
-	OPT_STRING(0, "config", &arg_config, "FILE", "settings file (default " CONFIG_PATH ")"),
-	OPT_BOOL(0, "allow-empty", &arg_allow_empty,
-		 "allow an empty desired state to remove all workloads"),
-	OPT_BOOL(0, "allow-mass-delete", &arg_allow_mass_delete,
-		 "allow removing more than the configured share"),
-	OPT_END,
-};
+/* The options fill args, which lives in sync_main's frame: a second run starts clean. */
+static int sync_parse_args(struct sync_args *args, int argc, char **argv)
+{
+	const struct opt opts[] = {
+		OPT_BOOL('n', "dry-run", &args->dry_run, "print the plan, change nothing"),
+		OPT_BOOL(0, "fetch-only", &args->fetch_only,
+			 "fetch and validate, print the commit and the\ndesired workloads, change "
+			 "nothing"),
+		OPT_STRING(0, "only", &args->only, "NAME",
+			   "reconcile this workload only (no other\nremovals)"),
+		OPT_STRING(0, "redeploy", &args->redeploy, "NAME",
+			   "rewrite and restart this workload even if\nunchanged"),
+		OPT_BOOL(0, "json", &args->json, "print the result (status.json) as JSON"),
+		OPT_STRING(0, "config", &args->config, "FILE",
+			   "settings file (default " CONFIG_PATH ")"),
+		OPT_BOOL(0, "allow-empty", &args->allow_empty,
+			 "allow an empty desired state to remove all workloads"),
+		OPT_BOOL(0, "allow-mass-delete", &args->allow_mass_delete,
+			 "allow removing more than the configured share"),
+		OPT_END,
+	};
+	const struct applet_cli cli = {
+		.name = "sync",
+		.synopsis = "[OPTIONS]",
+		.summary = sync_summary,
+		.opts = opts,
+		.min_args = 0,
+		.max_args = 0,
+	};
+	int nargs;
 
-static const struct applet_cli sync_cli = {
-	.name = "sync",
-	.synopsis = "[OPTIONS]",
-	.summary =
-		"Fetch the desired state from git (libgit2: https, ssh deploy key, file), "
-		"validate\n"
-		"it, and bring this host's workload users, quadlets and services in line with\n"
-		"it: users, linger, quadlets written as each user, daemon-reload, restarts,\n"
-		"drift repair; removals only of workloads tailpod recorded, in its group.\n"
-		"A workload whose name is reserved (root, core, tailpod*, systemd-*, a user,\n"
-		"group or unit User= of this host tailpod does not manage) is refused.\n"
-		"Exit 1 when any workload failed (the others are still done), 3 when a guard\n"
-		"refused the run (empty desired state, too many removals, more workloads than\n"
-		"TAILPOD_MAX_WORKLOADS).\n"
-		"SSH host keys are checked against TAILPOD_SSH_KNOWN_HOSTS (OpenSSH format,\n"
-		"as ssh-keyscan prints it); ed25519 host keys cannot be verified by the linked\n"
-		"libssh2, so the host must also offer an ecdsa or rsa key (GitHub and GitLab do).",
-	.opts = sync_opts,
-	.min_args = 0,
-	.max_args = 0,
-};
+	return opt_parse(&cli, argc, argv, &nargs);
+}
 
 enum {
 	SYNC_LOCK_NAME_MAX = 4096,
@@ -83,14 +90,14 @@ static int fetch_failure_status(enum gitrepo_failure failure)
 	}
 }
 
-static int load_config(struct config **ret)
+static int load_config(const char *path, struct config **ret)
 {
 	struct config_paths paths;
 	struct config_error err = {0};
 	struct config *c = NULL;
 	int r;
 
-	config_paths_init(&paths, arg_config);
+	config_paths_init(&paths, path);
 	r = config_load(&paths, &c, &err);
 	if (r < 0) {
 		if (err.line)
@@ -239,7 +246,7 @@ static void log_fetch_facts(const struct config *c, const struct desired *d)
 		log_info("fetched %.12s", d->commit);
 }
 
-static int fetch_only(const struct config *c)
+static int fetch_only(const struct config *c, bool json)
 {
 	struct diag_list diags = {0};
 	struct desired_error err;
@@ -260,7 +267,7 @@ static int fetch_only(const struct config *c)
 		status = EXIT_FAIL;
 		goto out;
 	}
-	r = arg_json ? print_workloads_json(c, &d) : (print_workloads_text(c, &d), 0);
+	r = json ? print_workloads_json(c, &d) : (print_workloads_text(c, &d), 0);
 	status = r < 0 ? EXIT_FAIL : EXIT_OK;
 out:
 	desired_release(&d);
@@ -303,9 +310,10 @@ static void ctx_close(struct sync_ctx *ctx)
 	free(ctx->outcomes);
 }
 
-static bool wanted(const char *name)
+/* --only NAME narrows the run to one workload. */
+static bool wanted(const struct sync_ctx *ctx, const char *name)
 {
-	return !arg_only || strcmp(arg_only, name) == 0;
+	return !ctx->args->only || strcmp(ctx->args->only, name) == 0;
 }
 
 static struct sync_outcome *outcome_new(struct sync_ctx *ctx, const char *name)
@@ -329,7 +337,7 @@ static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, 
 		struct sync_outcome *o;
 		long long t0 = sync_now_ms();
 
-		if (!wanted(w->name))
+		if (!wanted(ctx, w->name))
 			continue;
 		o = outcome_new(ctx, w->name);
 		if (!sync_name_refused(ctx, w, c != NULL, o))
@@ -340,7 +348,7 @@ static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, 
 		struct sync_outcome *o;
 		long long t0 = sync_now_ms();
 
-		if (!wanted(cur[i].name) || spec_set_find(set, cur[i].name))
+		if (!wanted(ctx, cur[i].name) || spec_set_find(set, cur[i].name))
 			continue;
 		o = outcome_new(ctx, cur[i].name);
 		sync_remove_workload(ctx, &cur[i], o);
@@ -354,7 +362,7 @@ static size_t count_removals(const struct sync_ctx *ctx, const struct sync_curre
 	size_t n = 0;
 
 	for (size_t i = 0; i < n_cur; i++)
-		n += wanted(cur[i].name) && !spec_set_find(ctx->desired->set, cur[i].name);
+		n += wanted(ctx, cur[i].name) && !spec_set_find(ctx->desired->set, cur[i].name);
 	return n;
 }
 
@@ -362,27 +370,28 @@ static int run_reconcile(struct sync_ctx *ctx)
 {
 	struct sync_current *cur = NULL;
 	size_t n_cur = 0, n_remove;
+	const struct sync_args *args = ctx->args;
 	bool failed = false;
 	int status;
 
 	if (ctx_open(ctx) < 0 || sync_current_load(ctx, &cur, &n_cur) < 0) {
-		sync_report(ctx, "failed", "cannot read the users or the state", arg_json);
+		sync_report(ctx, "failed", "cannot read the users or the state", args->json);
 		return EXIT_FAIL;
 	}
-	if (arg_only && !spec_set_find(ctx->desired->set, arg_only) &&
-	    !sync_current_find(cur, n_cur, arg_only)) {
-		log_error("--only %s: no such workload, desired or deployed", arg_only);
+	if (args->only && !spec_set_find(ctx->desired->set, args->only) &&
+	    !sync_current_find(cur, n_cur, args->only)) {
+		log_error("--only %s: no such workload, desired or deployed", args->only);
 		sync_current_free(cur, n_cur);
 		return EXIT_USAGE;
 	}
 	n_remove = count_removals(ctx, cur, n_cur);
-	status =
-		sync_check_guards(ctx, n_cur, n_remove, arg_allow_empty || ctx->config->allow_empty,
-				  arg_allow_mass_delete);
+	status = sync_check_guards(ctx, n_cur, n_remove,
+				   args->allow_empty || ctx->config->allow_empty,
+				   args->allow_mass_delete);
 	if (status != EXIT_OK) {
 		if (ctx->dry_run)
 			printf("refuse: see the error above; nothing would change\n");
-		sync_report(ctx, "refused", "a safety guard refused the run", arg_json);
+		sync_report(ctx, "refused", "a safety guard refused the run", args->json);
 		sync_current_free(cur, n_cur);
 		return status;
 	}
@@ -397,20 +406,21 @@ static int run_reconcile(struct sync_ctx *ctx)
 	for (size_t i = 0; i < ctx->n_outcomes; i++)
 		failed |= ctx->outcomes[i].result != SYNC_OK;
 	sync_report(ctx, failed ? "failed" : "ok",
-		    failed ? "some workloads failed or were refused" : NULL, arg_json);
-	if (!arg_json)
+		    failed ? "some workloads failed or were refused" : NULL, args->json);
+	if (!args->json)
 		sync_print_summary(ctx);
 	return failed ? EXIT_FAIL : EXIT_OK;
 }
 
 /* Fetch and validate; only a valid desired state reaches the reconcile (review P1.9). */
-static int sync_run(const struct config *c)
+static int sync_run(const struct sync_args *args, const struct config *c)
 {
 	struct sync_ctx ctx = {
+		.args = args,
 		.config = c,
 		.state_fd = -1,
-		.dry_run = arg_dry_run,
-		.redeploy = arg_redeploy,
+		.dry_run = args->dry_run,
+		.redeploy = args->redeploy,
 		.started_ms = sync_now_ms(),
 	};
 	struct diag_list diags = {0};
@@ -424,7 +434,7 @@ static int sync_run(const struct config *c)
 	log_host_key_notes(c, &d);
 	if (r < 0) {
 		log_error("%s", err.message);
-		sync_report(&ctx, "fetch-failed", err.message, arg_json);
+		sync_report(&ctx, "fetch-failed", err.message, args->json);
 		status = fetch_failure_status(err.failure);
 	} else {
 		ctx.desired = &d;
@@ -433,7 +443,7 @@ static int sync_run(const struct config *c)
 			print_diags(&diags);
 			log_error("commit %.12s is not valid: nothing applied, nothing removed",
 				  d.commit);
-			sync_report(&ctx, "invalid", "the desired state is not valid", arg_json);
+			sync_report(&ctx, "invalid", "the desired state is not valid", args->json);
 			status = EXIT_FAIL;
 		} else {
 			status = run_reconcile(&ctx);
@@ -447,24 +457,25 @@ static int sync_run(const struct config *c)
 
 int sync_main(int argc, char **argv)
 {
+	struct sync_args args = {0};
 	struct lock lock = LOCK_INIT;
 	struct config *c = NULL;
-	int nargs, status, r = opt_parse(&sync_cli, argc, argv, &nargs);
+	int status, r = sync_parse_args(&args, argc, argv);
 
 	if (r != OPT_RESULT_RUN)
 		return opt_exit_status(r);
-	if (arg_fetch_only && (arg_dry_run || arg_only || arg_redeploy)) {
-		log_error("--fetch-only cannot be combined with --dry-run, --only or --redeploy");
-		return EXIT_USAGE;
-	}
-	if (load_config(&c) < 0)
+	if (args.fetch_only && (args.dry_run || args.only || args.redeploy))
+		return log_error_status(
+			EXIT_USAGE,
+			"--fetch-only cannot be combined with --dry-run, --only or --redeploy");
+	if (load_config(args.config, &c) < 0)
 		return EXIT_USAGE;
 	r = take_lock(c, &lock);
 	if (r < 0) {
 		config_free(c);
 		return r == -EBUSY ? EXIT_TEMPFAIL : EXIT_FAIL;
 	}
-	status = arg_fetch_only ? fetch_only(c) : sync_run(c);
+	status = args.fetch_only ? fetch_only(c, args.json) : sync_run(&args, c);
 	gitrepo_runtime_release();
 	lock_release(&lock);
 	config_free(c);

@@ -48,8 +48,17 @@ struct sync_outcome {
 	long long duration_ms;
 };
 
+/* The command line, parsed into sync_main's frame (applets/sync.c). */
+struct sync_args {
+	bool dry_run, fetch_only, json, allow_empty, allow_mass_delete;
+	const char *config;   /* --config FILE, or NULL for CONFIG_PATH */
+	const char *only;     /* --only NAME, or NULL */
+	const char *redeploy; /* --redeploy NAME, or NULL */
+};
+
 /* The run. Pointers are borrowed from sync_main. */
 struct sync_ctx {
+	const struct sync_args *args;
 	const struct config *config;
 	const struct desired *desired;
 	struct systemd_cmds cmds;
@@ -60,8 +69,8 @@ struct sync_ctx {
 	int state_fd;		 /* STATE/workloads */
 	/* What the host uses, never a workload's name (core/names). */
 	struct names_host *names;
-	bool dry_run;
-	const char *redeploy; /* --redeploy NAME, or NULL */
+	bool dry_run;	      /* args->dry_run */
+	const char *redeploy; /* args->redeploy */
 	long long started_ms; /* sync_now_ms() when the run began */
 	struct sync_outcome *outcomes;
 	size_t n_outcomes;
