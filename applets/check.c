@@ -69,28 +69,6 @@ static int check_parse_args(struct check_args *args, int argc, char **argv, int 
 	return opt_parse(&cli, argc, argv, ret_nargs);
 }
 
-/* The settings sync would use: /etc/tailpod/config.env (or quadsync's, migrated). */
-static int load_config(struct config **ret)
-{
-	struct config_paths paths;
-	struct config_error err = {0};
-	int r;
-
-	config_paths_init(&paths, NULL);
-	r = config_load(&paths, ret, &err);
-	if (r < 0 && err.line)
-		return log_error("%s:%u: %s", err.path, err.line, err.msg);
-	if (r < 0)
-		return log_error("%s: %s", err.path ? err.path : paths.config, err.msg);
-	for (size_t i = 0; i < (*ret)->diags.n; i++)
-		log_warning("%s:%u: %s", (*ret)->diags.items[i].path, (*ret)->diags.items[i].line,
-			    (*ret)->diags.items[i].msg);
-	if ((*ret)->source == CONFIG_SOURCE_QUADSYNC)
-		log_notice("no %s: using quadsync's settings from %s", CONFIG_PATH,
-			   (*ret)->source_path);
-	return 0;
-}
-
 /* --- output -------------------------------------------------------------------------------- */
 
 static void print_diags(const struct diag_list *diags, FILE *to)
@@ -362,15 +340,17 @@ out:
 
 int check_main(int argc, char **argv)
 {
+	struct applet_env env;
 	struct check_args args = {0};
-	struct config *cfg = NULL;
 	int nargs, status, r = check_parse_args(&args, argc, argv, &nargs);
 
 	if (r != OPT_RESULT_RUN)
 		return opt_exit_status(r);
-	if (load_config(&cfg) < 0)
-		return EXIT_USAGE;
-	status = check_repo(&args, nargs > 0 ? argv[0] : ".", cfg);
-	config_free(cfg);
+	/* The settings sync would use: /etc/tailpod/config.env (or quadsync's, migrated). */
+	status = applet_setup(NULL, &env);
+	if (status != EXIT_OK)
+		return status;
+	status = check_repo(&args, nargs > 0 ? argv[0] : ".", env.config);
+	applet_env_release(&env);
 	return status;
 }

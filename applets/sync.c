@@ -11,7 +11,6 @@
 #include "core.h"
 #include "desired.h"
 #include "json.h"
-#include "lock.h"
 #include "log.h"
 #include "opt.h"
 #include "sync/sync.h"
@@ -20,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static const char sync_summary[] =
@@ -72,10 +70,6 @@ static int sync_parse_args(struct sync_args *args, int argc, char **argv)
 	return opt_parse(&cli, argc, argv, &nargs);
 }
 
-enum {
-	SYNC_LOCK_NAME_MAX = 4096,
-};
-
 /* Exit status for a failed fetch: temporary ones are retried by the unit (75). */
 static int fetch_failure_status(enum gitrepo_failure failure)
 {
@@ -88,59 +82,6 @@ static int fetch_failure_status(enum gitrepo_failure failure)
 	default:
 		return EXIT_FAIL;
 	}
-}
-
-static int load_config(const char *path, struct config **ret)
-{
-	struct config_paths paths;
-	struct config_error err = {0};
-	struct config *c = NULL;
-	int r;
-
-	config_paths_init(&paths, path);
-	r = config_load(&paths, &c, &err);
-	if (r < 0) {
-		if (err.line)
-			log_error("%s:%u: %s", err.path, err.line, err.msg);
-		else
-			log_error("%s: %s", err.path ? err.path : paths.config, err.msg);
-		return r;
-	}
-	for (size_t i = 0; i < c->diags.n; i++)
-		log_warning("%s:%u: %s", c->diags.items[i].path, c->diags.items[i].line,
-			    c->diags.items[i].msg);
-	if (c->source == CONFIG_SOURCE_QUADSYNC)
-		log_notice("no %s: using quadsync's settings from %s", CONFIG_PATH, c->source_path);
-	if (config_require_git(c, &err) < 0) {
-		log_error("%s: %s", err.path ? err.path : paths.config, err.msg);
-		config_free(c);
-		return -EINVAL;
-	}
-	*ret = c;
-	return 0;
-}
-
-static int take_lock(const struct config *c, struct lock *ret)
-{
-	char path[SYNC_LOCK_NAME_MAX];
-	pid_t holder = 0;
-	int r;
-
-	snprintf(path, sizeof(path), "%s/sync.lock", c->state_dir);
-	if (mkdir(c->state_dir, 0700) < 0 && errno != EEXIST)
-		return log_error_errno(-errno, "cannot create the state directory '%s'",
-				       c->state_dir);
-	r = lock_acquire(path, ret, &holder);
-	if (r == 0) {
-		if (holder > 0)
-			log_error("another sync (pid %d) holds %s", (int)holder, path);
-		else
-			log_error("another sync holds %s", path);
-		return -EBUSY;
-	}
-	if (r < 0)
-		return log_error_errno(r, "cannot take the lock '%s'", path);
-	return 0;
 }
 
 static void print_diags(const struct diag_list *diags)
@@ -457,9 +398,8 @@ static int sync_run(const struct sync_args *args, const struct config *c)
 
 int sync_main(int argc, char **argv)
 {
+	struct applet_env env;
 	struct sync_args args = {0};
-	struct lock lock = LOCK_INIT;
-	struct config *c = NULL;
 	int status, r = sync_parse_args(&args, argc, argv);
 
 	if (r != OPT_RESULT_RUN)
@@ -468,16 +408,14 @@ int sync_main(int argc, char **argv)
 		return log_error_status(
 			EXIT_USAGE,
 			"--fetch-only cannot be combined with --dry-run, --only or --redeploy");
-	if (load_config(args.config, &c) < 0)
-		return EXIT_USAGE;
-	r = take_lock(c, &lock);
-	if (r < 0) {
-		config_free(c);
-		return r == -EBUSY ? EXIT_TEMPFAIL : EXIT_FAIL;
-	}
-	status = args.fetch_only ? fetch_only(c, args.json) : sync_run(&args, c);
+	status = applet_setup(args.config, &env);
+	if (status != EXIT_OK)
+		return status;
+	if (args.fetch_only)
+		status = fetch_only(env.config, args.json);
+	else
+		status = sync_run(&args, env.config);
 	gitrepo_runtime_release();
-	lock_release(&lock);
-	config_free(c);
+	applet_env_release(&env);
 	return status;
 }
