@@ -16,7 +16,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,14 +275,17 @@ void mint_grant_release(struct mint_grant *g)
 
 int mint_policy_member(const struct mint_policy *p, gid_t gid, const gid_t *groups, size_t n)
 {
-	struct group *gr = getgrnam(p->group);
+	gid_t group;
+	int r = mint_group_gid(p->group, &group);
 
-	if (!gr)
+	if (r == -ENOENT || r == -EINVAL)
 		return log_error("group '%s' (policy Group=) not found in /etc/group", p->group);
-	if (gid == gr->gr_gid)
+	if (r < 0)
+		return log_error_errno(r, "cannot read " USERS_GROUP);
+	if (gid == group)
 		return 1;
 	for (size_t i = 0; i < n; i++)
-		if (groups[i] == gr->gr_gid)
+		if (groups[i] == group)
 			return 1;
 	return 0;
 }
