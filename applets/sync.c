@@ -252,7 +252,7 @@ static void ctx_close(struct sync_ctx *ctx)
 }
 
 /* --only NAME narrows the run to one workload. */
-static bool wanted(const struct sync_ctx *ctx, const char *name)
+static bool selected_by_only(const struct sync_ctx *ctx, const char *name)
 {
 	return !ctx->args->only || strcmp(ctx->args->only, name) == 0;
 }
@@ -278,7 +278,7 @@ static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, 
 		struct sync_outcome *o;
 		long long t0 = sync_now_ms();
 
-		if (!wanted(ctx, w->name))
+		if (!selected_by_only(ctx, w->name))
 			continue;
 		o = outcome_new(ctx, w->name);
 		if (!sync_name_refused(ctx, w, c != NULL, o))
@@ -289,7 +289,7 @@ static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, 
 		struct sync_outcome *o;
 		long long t0 = sync_now_ms();
 
-		if (!wanted(ctx, cur[i].name) || spec_set_find(set, cur[i].name))
+		if (!selected_by_only(ctx, cur[i].name) || spec_set_find(set, cur[i].name))
 			continue;
 		o = outcome_new(ctx, cur[i].name);
 		sync_remove_workload(ctx, &cur[i], o);
@@ -303,7 +303,8 @@ static size_t count_removals(const struct sync_ctx *ctx, const struct sync_curre
 	size_t n = 0;
 
 	for (size_t i = 0; i < n_cur; i++)
-		n += wanted(ctx, cur[i].name) && !spec_set_find(ctx->desired->set, cur[i].name);
+		n += selected_by_only(ctx, cur[i].name) &&
+		     !spec_set_find(ctx->desired->set, cur[i].name);
 	return n;
 }
 

@@ -320,8 +320,9 @@ static bool quadsync_same(const struct sync_ctx *ctx, const struct spec_workload
 	return strcmp(recorded, ours) == 0;
 }
 
-static void decide(struct sync_ctx *ctx, const struct spec_workload *w,
-		   const struct sync_current *cur, struct apply_plan *p, struct sync_outcome *out)
+static void plan_action(struct sync_ctx *ctx, const struct spec_workload *w,
+			const struct sync_current *cur, struct apply_plan *p,
+			struct sync_outcome *out)
 {
 	bool recorded = cur && cur->has_record;
 	bool redeploy = ctx->redeploy && strcmp(ctx->redeploy, w->name) == 0;
@@ -392,8 +393,8 @@ static void print_plan(const struct spec_workload *w, const struct apply_plan *p
 		printf("%s %s: update the record\n", act, w->name);
 }
 
-static int run_unit(struct sync_ctx *ctx, const char *name, const char *verb, const char *unit,
-		    struct sync_outcome *out)
+static int systemctl_user_verb(struct sync_ctx *ctx, const char *name, const char *verb,
+			       const char *unit, struct sync_outcome *out)
 {
 	struct systemd_error err = {0};
 	int r = systemd_user_unit(&ctx->cmds, name, verb, unit, &err);
@@ -503,8 +504,8 @@ static int start_timers(struct sync_ctx *ctx, const struct spec_workload *w,
 
 		if (w->units[i].dir != SPEC_UNIT_SYSTEMD || !sync_is_timer(unit))
 			continue;
-		if (run_unit(ctx, w->name, "enable", unit, out) < 0 ||
-		    run_unit(ctx, w->name, "start", unit, out) < 0)
+		if (systemctl_user_verb(ctx, w->name, "enable", unit, out) < 0 ||
+		    systemctl_user_verb(ctx, w->name, "start", unit, out) < 0)
 			return -EPROTO;
 	}
 	return 0;
@@ -557,8 +558,8 @@ static int make_home_private(const struct apply_plan *p, struct sync_outcome *ou
 
 /* The changes, in order; the first failure stops this workload and leaves its record as it was,
  * so the next run tries again. */
-static int execute(struct sync_ctx *ctx, const struct spec_workload *w, struct apply_plan *p,
-		   struct sync_outcome *out)
+static int apply_plan_steps(struct sync_ctx *ctx, const struct spec_workload *w,
+			    struct apply_plan *p, struct sync_outcome *out)
 {
 	bool reload = p->create_user || p->n_writes || p->n_removes;
 	bool restart;
@@ -574,9 +575,9 @@ static int execute(struct sync_ctx *ctx, const struct spec_workload *w, struct a
 		return r;
 	if (out->action == SYNC_REPAIR && p->n_writes)
 		note_repair(out, "files");
-	if (reload && (r = run_unit(ctx, w->name, "daemon-reload", NULL, out)) < 0)
+	if (reload && (r = systemctl_user_verb(ctx, w->name, "daemon-reload", NULL, out)) < 0)
 		return r;
-	if (restart && (r = run_unit(ctx, w->name, "restart", w->service, out)) < 0)
+	if (restart && (r = systemctl_user_verb(ctx, w->name, "restart", w->service, out)) < 0)
 		return r;
 	if (out->action == SYNC_REPAIR && p->service_down && !p->manager_down)
 		note_repair(out, "service");
@@ -659,10 +660,10 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 		if (!p.user)
 			p.content_changed = p.record_stale = true, out->action = SYNC_CREATE;
 		else
-			decide(ctx, w, cur, &p, out);
+			plan_action(ctx, w, cur, &p, out);
 		if (ctx->dry_run)
 			print_plan(w, &p, ctx, out);
-		else if (execute(ctx, w, &p, out) >= 0)
+		else if (apply_plan_steps(ctx, w, &p, out) >= 0)
 			log_outcome(w, &p, out);
 	}
 	if (!ctx->dry_run && out->result == SYNC_OK && out->action == SYNC_NONE)
