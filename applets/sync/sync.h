@@ -84,6 +84,10 @@ struct sync_current {
 	struct state_record rec;
 };
 
+/* reconcile.c: every workload of ctx->desired (valid), then the removals, and the report; the
+ * exit status. Releases what it opened in ctx. */
+int sync_reconcile(struct sync_ctx *ctx);
+
 /* plan.c: the workloads deployed now and the guards of this run. */
 int sync_current_load(const struct sync_ctx *ctx, struct sync_current **ret, size_t *ret_n);
 void sync_current_free(struct sync_current *cur, size_t n);
@@ -105,6 +109,11 @@ int sync_users_reload(struct sync_ctx *ctx);
 /* apply.c: bring one desired workload in line; fills out. */
 void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 			 const struct sync_current *cur, struct sync_outcome *out);
+
+/* mintgroup.c: whether a unit of w runs `tailpod mint-key` before its start (an ExecStartPre=
+ * whose binary is tailpod or its mint-key link and that dispatches to mint-key); such a
+ * workload must be in the mint group. A command that merely mentions mint-key grants nothing. */
+bool sync_uses_mint_key(const struct spec_workload *w);
 
 /* remove.c: remove one workload that is no longer desired, if every guard allows it. */
 void sync_remove_workload(struct sync_ctx *ctx, const struct sync_current *cur,
