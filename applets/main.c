@@ -163,8 +163,10 @@ static int setup_config(const char *path, unsigned flags, struct config **ret)
 	if (c->source == CONFIG_SOURCE_QUADSYNC)
 		log_notice("no %s: using quadsync's settings from %s", CONFIG_PATH, c->source_path);
 	if ((flags & APPLET_CONFIG_GIT) && config_require_git(c, &err) < 0) {
+		int status = config_failed(&paths, &err, optional); /* err.path is c's */
+
 		config_free(c);
-		return config_failed(&paths, &err, optional);
+		return status;
 	}
 	*ret = c;
 	return EXIT_OK;
