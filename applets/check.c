@@ -23,59 +23,50 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool arg_json, arg_host;
-static const char *arg_transforms, *arg_render, *arg_host_root;
-
-static const struct opt check_opts[] = {
-	OPT_STRING(0, "transforms", &arg_transforms, "DIR",
-		   "transform directory (default: TAILPOD_TRANSFORM_DIR)"),
-	OPT_STRING(0, "render", &arg_render, "NAME",
-		   "print the merged files workload NAME would deploy"),
-	OPT_BOOL(0, "json", &arg_json, "print the result as one JSON document"),
-	OPT_BOOL(0, "host", &arg_host,
-		 "also refuse names this host uses, as sync does:\nusers and groups tailpod does "
-		 "not manage,\nUser= of its system units"),
-	OPT_STRING(0, "host-root", &arg_host_root, "DIR",
-		   "as --host, for the host whose /etc, /usr/lib\nand /run are below DIR"),
-	OPT_END,
+/* The command line, parsed into check_main's frame: a second run starts clean. */
+struct check_args {
+	bool json, host;
+	const char *transforms; /* --transforms DIR, or NULL for TAILPOD_TRANSFORM_DIR */
+	const char *render;	/* --render NAME, or NULL */
+	const char *host_root;	/* --host-root DIR, or NULL */
 };
 
-static const struct applet_cli check_cli = {
-	.name = "check",
-	.synopsis = "[OPTIONS] [REPO_DIR]",
-	.summary = "Validate every spec of REPO_DIR (default: the current directory) and the\n"
-		   "transforms merged into it, as sync would; print all problems to stdout as\n"
-		   "path:line: error: message. Exit 0 when clean, 1 on any error, 2 on a usage\n"
-		   "error or an unreadable directory. Defaults and protected user names come\n"
-		   "from /etc/tailpod/config.env, as for sync. Workload names reserved on every\n"
-		   "host (root, core, tailpod*, systemd-*, the users of tailpod's units,\n"
-		   "TAILPOD_PROTECTED_USERS) are errors; with --host also the names this host\n"
-		   "already uses, which sync always refuses.",
-	.opts = check_opts,
-	.min_args = 0,
-	.max_args = 1,
-};
+static const char check_summary[] =
+	"Validate every spec of REPO_DIR (default: the current directory) and the\n"
+	"transforms merged into it, as sync would; print all problems to stdout as\n"
+	"path:line: error: message. Exit 0 when clean, 1 on any error, 2 on a usage\n"
+	"error or an unreadable directory. Defaults and protected user names come\n"
+	"from /etc/tailpod/config.env, as for sync. Workload names reserved on every\n"
+	"host (root, core, tailpod*, systemd-*, the users of tailpod's units,\n"
+	"TAILPOD_PROTECTED_USERS) are errors; with --host also the names this host\n"
+	"already uses, which sync always refuses.";
 
-/* The settings sync would use: /etc/tailpod/config.env (or quadsync's, migrated). */
-static int load_config(struct config **ret)
+static int check_parse_args(struct check_args *args, int argc, char **argv, int *ret_nargs)
 {
-	struct config_paths paths;
-	struct config_error err = {0};
-	int r;
+	const struct opt opts[] = {
+		OPT_STRING(0, "transforms", &args->transforms, "DIR",
+			   "transform directory (default: TAILPOD_TRANSFORM_DIR)"),
+		OPT_STRING(0, "render", &args->render, "NAME",
+			   "print the merged files workload NAME would deploy"),
+		OPT_BOOL(0, "json", &args->json, "print the result as one JSON document"),
+		OPT_BOOL(
+			0, "host", &args->host,
+			"also refuse names this host uses, as sync does:\nusers and groups tailpod "
+			"does not manage,\nUser= of its system units"),
+		OPT_STRING(0, "host-root", &args->host_root, "DIR",
+			   "as --host, for the host whose /etc, /usr/lib\nand /run are below DIR"),
+		OPT_END,
+	};
+	const struct applet_cli cli = {
+		.name = "check",
+		.synopsis = "[OPTIONS] [REPO_DIR]",
+		.summary = check_summary,
+		.opts = opts,
+		.min_args = 0,
+		.max_args = 1,
+	};
 
-	config_paths_init(&paths, NULL);
-	r = config_load(&paths, ret, &err);
-	if (r < 0 && err.line)
-		return log_error("%s:%u: %s", err.where, err.line, err.msg);
-	if (r < 0)
-		return log_error("%s: %s", err.where ? err.where : paths.config, err.msg);
-	for (size_t i = 0; i < (*ret)->diags.n; i++)
-		log_warning("%s:%u: %s", (*ret)->diags.items[i].path, (*ret)->diags.items[i].line,
-			    (*ret)->diags.items[i].msg);
-	if ((*ret)->source == CONFIG_SOURCE_QUADSYNC)
-		log_notice("no %s: using quadsync's settings from %s", CONFIG_PATH,
-			   (*ret)->source_path);
-	return 0;
+	return opt_parse(&cli, argc, argv, ret_nargs);
 }
 
 /* --- output -------------------------------------------------------------------------------- */
@@ -185,13 +176,14 @@ static int print_json(const struct spec_set *set, const struct spec_workload *re
 
 /* --- the checks ---------------------------------------------------------------------------- */
 
-static int load_transforms(const struct config *cfg, struct fileset **ret, struct diag_list *diags)
+static int load_transforms(const struct check_args *args, const struct config *cfg,
+			   struct fileset **ret, struct diag_list *diags)
 {
-	const char *dir = arg_transforms ? arg_transforms : cfg->transform_dir;
+	const char *dir = args->transforms ? args->transforms : cfg->transform_dir;
 	int r = fileset_load_dir(dir, dir, FILESET_LOAD_FLAT | FILESET_LOAD_ALL, ret, diags);
 
 	/* A host without transforms has none; a directory named on the command line must exist. */
-	if (r == -ENOENT && !arg_transforms) {
+	if (r == -ENOENT && !args->transforms) {
 		*ret = NULL;
 		return 0;
 	}
@@ -209,15 +201,16 @@ static void log_diags(const struct diag_list *diags)
 
 /* What the host uses, when --host or --host-root asks for it (*ret NULL otherwise). Unreadable
  * lines and units are warnings: check still runs. */
-static int load_host_names(const struct config *cfg, struct names_host **ret)
+static int load_host_names(const struct check_args *args, const struct config *cfg,
+			   struct names_host **ret)
 {
 	struct users_db *etc = NULL, *alt = NULL;
 	struct diag_list warnings = {0};
-	const char *root = arg_host_root;
+	const char *root = args->host_root;
 	int r;
 
 	*ret = NULL;
-	if (!arg_host && !root)
+	if (!args->host && !root)
 		return 0;
 	r = users_db_load(root, USERS_SOURCE_ETC, &etc);
 	if (r < 0)
@@ -267,22 +260,23 @@ static int check_names(const struct spec_set *set, const struct config *cfg,
 	return diags->error;
 }
 
-static int report(const struct spec_set *set, const struct diag_list *diags)
+static int report_result(const struct check_args *args, const struct spec_set *set,
+			 const struct diag_list *diags)
 {
-	const struct spec_workload *render = arg_render ? spec_set_find(set, arg_render) : NULL;
+	const struct spec_workload *render = args->render ? spec_set_find(set, args->render) : NULL;
 
-	if (arg_render && !render) {
+	if (args->render && !render) {
 		print_diags(diags, stderr);
-		log_error("no workload named '%s'", arg_render);
+		log_error("no workload named '%s'", args->render);
 		return EXIT_USAGE;
 	}
-	if (arg_json && print_json(set, render, diags) < 0)
+	if (args->json && print_json(set, render, diags) < 0)
 		return EXIT_FAIL;
-	if (!arg_json && render) {
+	if (!args->json && render) {
 		print_diags(diags, stderr);
 		for (size_t i = 0; i < render->n_units; i++)
 			print_unit(&render->units[i], i == 0);
-	} else if (!arg_json)
+	} else if (!args->json)
 		print_diags(diags, stdout);
 	fflush(stdout); /* the summary comes last, also when stdout is a pipe */
 	if (diag_list_count(diags))
@@ -294,11 +288,11 @@ static int report(const struct spec_set *set, const struct diag_list *diags)
 	return diag_list_count(diags) ? EXIT_FAIL : EXIT_OK;
 }
 
-static int run(const char *repo_dir, const struct config *cfg)
+static int check_repo(const struct check_args *args, const char *repo_dir, const struct config *cfg)
 {
 	struct spec_opts opts = {
 		.repo_label = repo_dir,
-		.transform_label = arg_transforms ? arg_transforms : cfg->transform_dir,
+		.transform_label = args->transforms ? args->transforms : cfg->transform_dir,
 	};
 	struct diag_list diags = {0};
 	struct fileset *repo = NULL, *transforms = NULL;
@@ -306,7 +300,7 @@ static int run(const char *repo_dir, const struct config *cfg)
 	struct spec_set *set = NULL;
 	int r, status = EXIT_FAIL;
 
-	if (load_host_names(cfg, &host) < 0)
+	if (load_host_names(args, cfg, &host) < 0)
 		return EXIT_USAGE;
 	r = fileset_load_dir(repo_dir, repo_dir, 0, &repo, &diags);
 	if (r < 0 && r != -E2BIG) {
@@ -315,13 +309,13 @@ static int run(const char *repo_dir, const struct config *cfg)
 		goto out;
 	}
 	if (r >= 0)
-		r = load_transforms(cfg, &transforms, &diags);
+		r = load_transforms(args, cfg, &transforms, &diags);
 	if (r == -E2BIG) { /* a bound of a whole tree: named in diags, nothing checked */
 		diag_list_sort(&diags);
-		if (arg_json)
+		if (args->json)
 			print_json(NULL, NULL, &diags);
 		else
-			print_diags(&diags, arg_render ? stderr : stdout);
+			print_diags(&diags, args->render ? stderr : stdout);
 		goto out;
 	}
 	if (r < 0) {
@@ -334,7 +328,7 @@ static int run(const char *repo_dir, const struct config *cfg)
 	if (r < 0)
 		log_error_errno(r, "cannot check %s", repo_dir);
 	else
-		status = report(set, &diags);
+		status = report_result(args, set, &diags);
 out:
 	names_host_free(host);
 	spec_set_free(set);
@@ -346,14 +340,17 @@ out:
 
 int check_main(int argc, char **argv)
 {
-	struct config *cfg = NULL;
-	int nargs, status, r = opt_parse(&check_cli, argc, argv, &nargs);
+	struct applet_env env;
+	struct check_args args = {0};
+	int nargs, status, r = check_parse_args(&args, argc, argv, &nargs);
 
 	if (r != OPT_RESULT_RUN)
 		return opt_exit_status(r);
-	if (load_config(&cfg) < 0)
-		return EXIT_USAGE;
-	status = run(nargs > 0 ? argv[0] : ".", cfg);
-	config_free(cfg);
+	/* The settings sync would use: /etc/tailpod/config.env (or quadsync's, migrated). */
+	status = applet_setup(NULL, &env);
+	if (status != EXIT_OK)
+		return status;
+	status = check_repo(&args, nargs > 0 ? argv[0] : ".", env.config);
+	applet_env_release(&env);
 	return status;
 }

@@ -1,9 +1,10 @@
 /*
  * sync.c: `tailpod sync` — bring this host in line with the git repository. This file is the
- * front end: options, configuration, the lock, the fetch and validation (nothing is applied or
- * deleted unless both succeed), the read-only `--fetch-only` preview, and the run over the
- * workloads: each desired one in name order (applets/sync/apply.c), then each deployed one that
- * is no longer desired (remove.c), after the guards of plan.c; report.c writes the outcome.
+ * front end: options (configuration and the lock are applets.def's setup), the fetch and
+ * validation (nothing is applied or deleted unless both succeed) and the read-only
+ * `--fetch-only` preview. The run over the workloads is applets/sync/reconcile.c: each desired
+ * one in name order (apply.c, steps.c), then each deployed one that is no longer desired
+ * (remove.c), after the guards of plan.c; report.c writes the outcome.
  */
 #include "applets.h"
 
@@ -11,59 +12,61 @@
 #include "core.h"
 #include "desired.h"
 #include "json.h"
-#include "lock.h"
 #include "log.h"
 #include "opt.h"
 #include "sync/sync.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-static bool arg_dry_run, arg_allow_empty, arg_allow_mass_delete, arg_fetch_only, arg_json;
-static const char *arg_config, *arg_only, *arg_redeploy;
+static const char sync_summary[] =
+	"Fetch the desired state from git (libgit2: https, ssh deploy key, file), "
+	"validate\n"
+	"it, and bring this host's workload users, quadlets and services in line with\n"
+	"it: users, linger, quadlets written as each user, daemon-reload, restarts,\n"
+	"drift repair; removals only of workloads tailpod recorded, in its group.\n"
+	"A workload whose name is reserved (root, core, tailpod*, systemd-*, a user,\n"
+	"group or unit User= of this host tailpod does not manage) is refused.\n"
+	"Exit 1 when any workload failed (the others are still done), 3 when a guard\n"
+	"refused the run (empty desired state, too many removals, more workloads than\n"
+	"TAILPOD_MAX_WORKLOADS).\n"
+	"SSH host keys are checked against TAILPOD_SSH_KNOWN_HOSTS (OpenSSH format,\n"
+	"as ssh-keyscan prints it); ed25519 host keys cannot be verified by the linked\n"
+	"libssh2, so the host must also offer an ecdsa or rsa key (GitHub and GitLab do).";
 
-static const struct opt sync_opts[] = {
-	OPT_BOOL('n', "dry-run", &arg_dry_run, "print the plan, change nothing"),
-	OPT_BOOL(0, "fetch-only", &arg_fetch_only,
-		 "fetch and validate, print the commit and the\ndesired workloads, change nothing"),
-	OPT_STRING(0, "only", &arg_only, "NAME",
-		   "reconcile this workload only (no other\nremovals)"),
-	OPT_STRING(0, "redeploy", &arg_redeploy, "NAME",
-		   "rewrite and restart this workload even if\nunchanged"),
-	OPT_BOOL(0, "json", &arg_json, "print the result (status.json) as JSON"),
-	OPT_STRING(0, "config", &arg_config, "FILE", "settings file (default " CONFIG_PATH ")"),
-	OPT_BOOL(0, "allow-empty", &arg_allow_empty,
-		 "allow an empty desired state to remove all workloads"),
-	OPT_BOOL(0, "allow-mass-delete", &arg_allow_mass_delete,
-		 "allow removing more than the configured share"),
-	OPT_END,
-};
+/* The options fill args, which lives in sync_main's frame: a second run starts clean. */
+static int sync_parse_args(struct sync_args *args, int argc, char **argv)
+{
+	const struct opt opts[] = {
+		OPT_BOOL('n', "dry-run", &args->dry_run, "print the plan, change nothing"),
+		OPT_BOOL(0, "fetch-only", &args->fetch_only,
+			 "fetch and validate, print the commit and the\ndesired workloads, change "
+			 "nothing"),
+		OPT_STRING(0, "only", &args->only, "NAME",
+			   "reconcile this workload only (no other\nremovals)"),
+		OPT_STRING(0, "redeploy", &args->redeploy, "NAME",
+			   "rewrite and restart this workload even if\nunchanged"),
+		OPT_BOOL(0, "json", &args->json, "print the result (status.json) as JSON"),
+		OPT_STRING(0, "config", &args->config, "FILE",
+			   "settings file (default " CONFIG_PATH ")"),
+		OPT_BOOL(0, "allow-empty", &args->allow_empty,
+			 "allow an empty desired state to remove all workloads"),
+		OPT_BOOL(0, "allow-mass-delete", &args->allow_mass_delete,
+			 "allow removing more than the configured share"),
+		OPT_END,
+	};
+	const struct applet_cli cli = {
+		.name = "sync",
+		.synopsis = "[OPTIONS]",
+		.summary = sync_summary,
+		.opts = opts,
+		.min_args = 0,
+		.max_args = 0,
+	};
+	int nargs;
 
-static const struct applet_cli sync_cli = {
-	.name = "sync",
-	.synopsis = "[OPTIONS]",
-	.summary =
-		"Fetch the desired state from git (libgit2: https, ssh deploy key, file), "
-		"validate\n"
-		"it, and bring this host's workload users, quadlets and services in line with\n"
-		"it: users, linger, quadlets written as each user, daemon-reload, restarts,\n"
-		"drift repair; removals only of workloads tailpod recorded, in its group.\n"
-		"A workload whose name is reserved (root, core, tailpod*, systemd-*, a user,\n"
-		"group or unit User= of this host tailpod does not manage) is refused.\n"
-		"Exit 1 when any workload failed (the others are still done), 3 when a guard\n"
-		"refused the run (empty desired state, too many removals, more workloads than\n"
-		"TAILPOD_MAX_WORKLOADS).\n"
-		"SSH host keys are checked against TAILPOD_SSH_KNOWN_HOSTS (OpenSSH format,\n"
-		"as ssh-keyscan prints it); ed25519 host keys cannot be verified by the linked\n"
-		"libssh2, so the host must also offer an ecdsa or rsa key (GitHub and GitLab do).",
-	.opts = sync_opts,
-	.min_args = 0,
-	.max_args = 0,
-};
+	return opt_parse(&cli, argc, argv, &nargs);
+}
 
 /* Exit status for a failed fetch: temporary ones are retried by the unit (75). */
 static int fetch_failure_status(enum gitrepo_failure failure)
@@ -77,59 +80,6 @@ static int fetch_failure_status(enum gitrepo_failure failure)
 	default:
 		return EXIT_FAIL;
 	}
-}
-
-static int load_config(struct config **ret)
-{
-	struct config_paths paths;
-	struct config_error err = {0};
-	struct config *c = NULL;
-	int r;
-
-	config_paths_init(&paths, arg_config);
-	r = config_load(&paths, &c, &err);
-	if (r < 0) {
-		if (err.line)
-			log_error("%s:%u: %s", err.where, err.line, err.msg);
-		else
-			log_error("%s: %s", err.where ? err.where : paths.config, err.msg);
-		return r;
-	}
-	for (size_t i = 0; i < c->diags.n; i++)
-		log_warning("%s:%u: %s", c->diags.items[i].path, c->diags.items[i].line,
-			    c->diags.items[i].msg);
-	if (c->source == CONFIG_SOURCE_QUADSYNC)
-		log_notice("no %s: using quadsync's settings from %s", CONFIG_PATH, c->source_path);
-	if (config_require_git(c, &err) < 0) {
-		log_error("%s: %s", err.where ? err.where : paths.config, err.msg);
-		config_free(c);
-		return -EINVAL;
-	}
-	*ret = c;
-	return 0;
-}
-
-static int take_lock(const struct config *c, struct lock *ret)
-{
-	char path[PATH_MAX];
-	pid_t holder = 0;
-	int r;
-
-	snprintf(path, sizeof(path), "%s/sync.lock", c->state_dir);
-	if (mkdir(c->state_dir, 0700) < 0 && errno != EEXIST)
-		return log_error_errno(-errno, "cannot create the state directory '%s'",
-				       c->state_dir);
-	r = lock_acquire(path, ret, &holder);
-	if (r == 0) {
-		if (holder > 0)
-			log_error("another sync (pid %d) holds %s", (int)holder, path);
-		else
-			log_error("another sync holds %s", path);
-		return -EBUSY;
-	}
-	if (r < 0)
-		return log_error_errno(r, "cannot take the lock '%s'", path);
-	return 0;
 }
 
 static void print_diags(const struct diag_list *diags)
@@ -235,7 +185,7 @@ static void log_fetch_facts(const struct config *c, const struct desired *d)
 		log_info("fetched %.12s", d->commit);
 }
 
-static int fetch_only(const struct config *c)
+static int fetch_only(const struct config *c, bool json)
 {
 	struct diag_list diags = {0};
 	struct desired_error err;
@@ -256,7 +206,7 @@ static int fetch_only(const struct config *c)
 		status = EXIT_FAIL;
 		goto out;
 	}
-	r = arg_json ? print_workloads_json(c, &d) : (print_workloads_text(c, &d), 0);
+	r = json ? print_workloads_json(c, &d) : (print_workloads_text(c, &d), 0);
 	status = r < 0 ? EXIT_FAIL : EXIT_OK;
 out:
 	desired_release(&d);
@@ -264,149 +214,15 @@ out:
 	return status;
 }
 
-/* The users, login.defs and state a reconcile reads; the records in ctx->state_fd. */
-static int ctx_open(struct sync_ctx *ctx)
-{
-	int r = users_db_load(NULL, USERS_SOURCE_ETC, &ctx->db);
-
-	if (r < 0)
-		return log_error_errno(r, "cannot read %s and %s", USERS_PASSWD, USERS_GROUP);
-	for (size_t i = 0; i < ctx->db->diags.n; i++)
-		log_warning("%s:%u: %s", ctx->db->diags.items[i].path, ctx->db->diags.items[i].line,
-			    ctx->db->diags.items[i].msg);
-	r = users_db_load(NULL, USERS_SOURCE_ALTFILES, &ctx->alt_db);
-	if (r < 0 && r != -ENOENT)
-		log_warning_errno(r, "cannot read %s, ignoring", USERS_ALT_PASSWD);
-	r = users_defs_load(NULL, &ctx->defs, NULL);
-	if (r < 0)
-		return log_error_errno(r, "cannot read %s", USERS_LOGIN_DEFS);
-	r = sync_names_load(ctx);
-	if (r < 0)
-		return r;
-	r = state_dir_open(ctx->config->state_dir, &ctx->state_fd);
-	if (r < 0)
-		return log_error_errno(r, "cannot open %s/workloads", ctx->config->state_dir);
-	return 0;
-}
-
-static void ctx_close(struct sync_ctx *ctx)
-{
-	users_db_free(ctx->db);
-	users_db_free(ctx->alt_db);
-	names_host_free(ctx->names);
-	if (ctx->state_fd >= 0)
-		close(ctx->state_fd);
-	free(ctx->outcomes);
-}
-
-static bool wanted(const char *name)
-{
-	return !arg_only || strcmp(arg_only, name) == 0;
-}
-
-static struct sync_outcome *outcome_new(struct sync_ctx *ctx, const char *name)
-{
-	struct sync_outcome *o = &ctx->outcomes[ctx->n_outcomes++];
-
-	*o = (struct sync_outcome){0};
-	snprintf(o->name, sizeof(o->name), "%s", name);
-	return o;
-}
-
-/* Each desired workload, then each deployed one no longer desired; a failure in one never stops
- * the others (review P1.1). */
-static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, size_t n_cur)
-{
-	const struct spec_set *set = ctx->desired->set;
-
-	for (size_t i = 0; i < set->n_workloads; i++) {
-		const struct spec_workload *w = &set->workloads[i];
-		const struct sync_current *c = sync_current_find(cur, n_cur, w->name);
-		struct sync_outcome *o;
-		long long t0 = sync_now_ms();
-
-		if (!wanted(w->name))
-			continue;
-		o = outcome_new(ctx, w->name);
-		if (!sync_name_refused(ctx, w, c != NULL, o))
-			sync_apply_workload(ctx, w, c, o);
-		o->duration_ms = sync_now_ms() - t0;
-	}
-	for (size_t i = 0; i < n_cur; i++) {
-		struct sync_outcome *o;
-		long long t0 = sync_now_ms();
-
-		if (!wanted(cur[i].name) || spec_set_find(set, cur[i].name))
-			continue;
-		o = outcome_new(ctx, cur[i].name);
-		sync_remove_workload(ctx, &cur[i], o);
-		o->duration_ms = sync_now_ms() - t0;
-	}
-}
-
-static size_t count_removals(const struct sync_ctx *ctx, const struct sync_current *cur,
-			     size_t n_cur)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < n_cur; i++)
-		n += wanted(cur[i].name) && !spec_set_find(ctx->desired->set, cur[i].name);
-	return n;
-}
-
-static int run_reconcile(struct sync_ctx *ctx)
-{
-	struct sync_current *cur = NULL;
-	size_t n_cur = 0, n_remove;
-	bool failed = false;
-	int status;
-
-	if (ctx_open(ctx) < 0 || sync_current_load(ctx, &cur, &n_cur) < 0) {
-		sync_report(ctx, "failed", "cannot read the users or the state", arg_json);
-		return EXIT_FAIL;
-	}
-	if (arg_only && !spec_set_find(ctx->desired->set, arg_only) &&
-	    !sync_current_find(cur, n_cur, arg_only)) {
-		log_error("--only %s: no such workload, desired or deployed", arg_only);
-		sync_current_free(cur, n_cur);
-		return EXIT_USAGE;
-	}
-	n_remove = count_removals(ctx, cur, n_cur);
-	status =
-		sync_check_guards(ctx, n_cur, n_remove, arg_allow_empty || ctx->config->allow_empty,
-				  arg_allow_mass_delete);
-	if (status != EXIT_OK) {
-		if (ctx->dry_run)
-			printf("refuse: see the error above; nothing would change\n");
-		sync_report(ctx, "refused", "a safety guard refused the run", arg_json);
-		sync_current_free(cur, n_cur);
-		return status;
-	}
-	ctx->outcomes =
-		calloc(ctx->desired->set->n_workloads + n_remove + 1, sizeof(*ctx->outcomes));
-	if (!ctx->outcomes) {
-		sync_current_free(cur, n_cur);
-		return log_error_errno(-ENOMEM, "cannot plan the run"), EXIT_FAIL;
-	}
-	reconcile_all(ctx, cur, n_cur);
-	sync_current_free(cur, n_cur);
-	for (size_t i = 0; i < ctx->n_outcomes; i++)
-		failed |= ctx->outcomes[i].result != SYNC_OK;
-	sync_report(ctx, failed ? "failed" : "ok",
-		    failed ? "some workloads failed or were refused" : NULL, arg_json);
-	if (!arg_json)
-		sync_print_summary(ctx);
-	return failed ? EXIT_FAIL : EXIT_OK;
-}
-
 /* Fetch and validate; only a valid desired state reaches the reconcile (review P1.9). */
-static int sync_run(const struct config *c)
+static int sync_run(const struct sync_args *args, const struct config *c)
 {
 	struct sync_ctx ctx = {
+		.args = args,
 		.config = c,
 		.state_fd = -1,
-		.dry_run = arg_dry_run,
-		.redeploy = arg_redeploy,
+		.dry_run = args->dry_run,
+		.redeploy = args->redeploy,
 		.started_ms = sync_now_ms(),
 	};
 	struct diag_list diags = {0};
@@ -420,7 +236,7 @@ static int sync_run(const struct config *c)
 	log_host_key_notes(c, &d);
 	if (r < 0) {
 		log_error("%s", err.msg);
-		sync_report(&ctx, "fetch-failed", err.msg, arg_json);
+		sync_report(&ctx, "fetch-failed", err.msg, args->json);
 		status = fetch_failure_status(err.failure);
 	} else {
 		ctx.desired = &d;
@@ -429,13 +245,12 @@ static int sync_run(const struct config *c)
 			print_diags(&diags);
 			log_error("commit %.12s is not valid: nothing applied, nothing removed",
 				  d.commit);
-			sync_report(&ctx, "invalid", "the desired state is not valid", arg_json);
+			sync_report(&ctx, "invalid", "the desired state is not valid", args->json);
 			status = EXIT_FAIL;
 		} else {
-			status = run_reconcile(&ctx);
+			status = sync_reconcile(&ctx);
 		}
 	}
-	ctx_close(&ctx);
 	desired_release(&d);
 	diag_list_release(&diags);
 	return status;
@@ -443,26 +258,24 @@ static int sync_run(const struct config *c)
 
 int sync_main(int argc, char **argv)
 {
-	struct lock lock = LOCK_INIT;
-	struct config *c = NULL;
-	int nargs, status, r = opt_parse(&sync_cli, argc, argv, &nargs);
+	struct applet_env env;
+	struct sync_args args = {0};
+	int status, r = sync_parse_args(&args, argc, argv);
 
 	if (r != OPT_RESULT_RUN)
 		return opt_exit_status(r);
-	if (arg_fetch_only && (arg_dry_run || arg_only || arg_redeploy)) {
-		log_error("--fetch-only cannot be combined with --dry-run, --only or --redeploy");
-		return EXIT_USAGE;
-	}
-	if (load_config(&c) < 0)
-		return EXIT_USAGE;
-	r = take_lock(c, &lock);
-	if (r < 0) {
-		config_free(c);
-		return r == -EBUSY ? EXIT_TEMPFAIL : EXIT_FAIL;
-	}
-	status = arg_fetch_only ? fetch_only(c) : sync_run(c);
+	if (args.fetch_only && (args.dry_run || args.only || args.redeploy))
+		return log_error_status(
+			EXIT_USAGE,
+			"--fetch-only cannot be combined with --dry-run, --only or --redeploy");
+	status = applet_setup(args.config, &env);
+	if (status != EXIT_OK)
+		return status;
+	if (args.fetch_only)
+		status = fetch_only(env.config, args.json);
+	else
+		status = sync_run(&args, env.config);
 	gitrepo_runtime_release();
-	lock_release(&lock);
-	config_free(c);
+	applet_env_release(&env);
 	return status;
 }

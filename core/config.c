@@ -420,17 +420,19 @@ static int refused(struct config_error *err, const struct origin *o, int r, cons
 		return config_fail(err, o, r, "is a symbolic link, refusing it");
 	if (r == -EISDIR || r == -EBADFD)
 		return config_fail(err, o, r, "%s",
-			    r == -EISDIR ? "is a directory" : "is not a regular file");
+				   r == -EISDIR ? "is a directory" : "is not a regular file");
 	if (r == -EPERM)
-		return config_fail(err, o, r,
-			    "owned by uid %u, not %u: refusing a file that steers what root runs",
-			    (unsigned)st->st_uid, (unsigned)owner);
+		return config_fail(
+			err, o, r,
+			"owned by uid %u, not %u: refusing a file that steers what root runs",
+			(unsigned)st->st_uid, (unsigned)owner);
 	/* -EACCES with a mode: the file's bits; without one, open(2) itself was denied. */
 	if (r == -EACCES && (st->st_mode & FS_DENY_SHARED_WRITE))
-		return config_fail(err, o, r,
-			    "writable by group or others (mode %04o): refusing a file that steers "
-			    "what root runs (chmod go-w)",
-			    (unsigned)(st->st_mode & 07777));
+		return config_fail(
+			err, o, r,
+			"writable by group or others (mode %04o): refusing a file that steers "
+			"what root runs (chmod go-w)",
+			(unsigned)(st->st_mode & 07777));
 	return config_fail(err, o, r, "cannot open: %s", strerror(-r));
 }
 

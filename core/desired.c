@@ -86,9 +86,9 @@ static int load_token(const struct config *c, char **ret, struct desired_error *
 			    DESIRED_TOKEN_MAX, FS_READ_SECURE, &token, &len);
 	if (r == -EPERM || r == -EACCES)
 		return desired_fail(err, GITREPO_FAIL_CONFIG, r,
-			    "%s: must be owned by root with mode 0600 "
-			    "or stricter",
-			    c->git_token_file);
+				    "%s: must be owned by root with mode 0600 "
+				    "or stricter",
+				    c->git_token_file);
 	if (r < 0)
 		return desired_fail(err, GITREPO_FAIL_CONFIG, r, "%s: cannot read the token: %s",
 				    c->git_token_file, strerror(-r));
@@ -237,13 +237,14 @@ static int record_new_host(const struct config *c, const struct fetchjail_hostke
 	int r;
 
 	if (!c->ssh_accept_new || !url_names_host(c->git_url, hk->host))
-		return desired_fail(err, GITREPO_FAIL_HOSTKEY, -EPERM,
-			    "the fetch process asked to record a host key for '%s', refusing",
-			    hk->host);
+		return desired_fail(
+			err, GITREPO_FAIL_HOSTKEY, -EPERM,
+			"the fetch process asked to record a host key for '%s', refusing",
+			hk->host);
 	r = fs_open_parent(file, &dirfd, &name);
 	if (r < 0)
-		return desired_fail(err, GITREPO_FAIL_CONFIG, r, "cannot open the directory of %s: %s",
-			    file, strerror(-r));
+		return desired_fail(err, GITREPO_FAIL_CONFIG, r,
+				    "cannot open the directory of %s: %s", file, strerror(-r));
 	r = known_hosts_lookup_file(dirfd, name, hk->host, hk->port, hk->key, hk->key_len, NULL,
 				    NULL);
 	if (r == KNOWN_HOSTS_UNKNOWN)

@@ -232,7 +232,7 @@ static int push(struct parser *p)
 	r = store(p, value);
 	if (r < 0)
 		wipe_free(value);
-	if (r == -EFBIG)
+	if (r == -E2BIG)
 		r = parse_fail(p, r, p->key_line, "more than 4096 variables (ENVFILE_ENTRIES_MAX)");
 out:
 	p->n_key = 0;

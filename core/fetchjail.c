@@ -546,7 +546,7 @@ int fetchjail_run(const struct fetchjail_opts *o, struct fetchjail_result *ret,
 		o->new_hostkey->host[0] = '\0';
 	r = child_start(&c, child_main, o);
 	if (r < 0)
-		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, r, "cannot start the fetch process: %s",
-				 strerror(-r));
+		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, r,
+				      "cannot start the fetch process: %s", strerror(-r));
 	return supervise(o, &c, ret, diags, err);
 }

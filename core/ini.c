@@ -217,7 +217,7 @@ static int parser_add(struct parser *p, enum ini_line_type type, size_t raw_end,
 			goto out;
 	}
 	r = ini_line_insert(p->ini, p->section, p->section->n_lines, &l);
-	if (r == -EFBIG)
+	if (r == -E2BIG)
 		r = parse_fail_bound(p, p->start_line);
 out:
 	if (r < 0)

@@ -96,19 +96,16 @@ size_t log_escape(char *dst, size_t dst_size, const char *src)
 	return n;
 }
 
-int log_emit(int level, int err, const char *fmt, ...)
+static int log_emitv(int level, int err, const char *fmt, va_list ap)
 {
 	char raw[LOG_LINE_MAX], safe[LOG_LINE_MAX];
 	int saved_errno = errno;
 	int ret = err ? -abs(err) : -EIO;
-	va_list ap;
 
 	if (level > log_max_level)
 		goto out;
 
-	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
-	va_end(ap);
 	log_escape(safe, sizeof(safe), raw);
 
 	if (log_journal)
@@ -120,4 +117,25 @@ int log_emit(int level, int err, const char *fmt, ...)
 out:
 	errno = saved_errno;
 	return ret;
+}
+
+int log_emit(int level, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = log_emitv(level, err, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int log_emit_status(int status, int level, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)log_emitv(level, err, fmt, ap);
+	va_end(ap);
+	return status;
 }

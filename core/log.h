@@ -26,15 +26,24 @@ int log_get_max_level(void);
 bool log_to_journal(void);
 
 /*
- * Print one message to stderr when level <= the maximum level. A non-zero err appends
- * ": strerror(|err|)". Control characters in the formatted text are escaped so hostile input
- * cannot forge log lines. Returns -|err|, or -EIO when err is 0, so callers can
- * "return log_error_errno(r, ...)".
+ * Print one message to stderr when level <= the maximum level. err is 0 or a negative errno
+ * (core's return values, -errno); a non-zero err appends ": strerror(-err)". A positive err is a
+ * caller's slip, normalised so the message is still right. Control characters in the formatted
+ * text are escaped so hostile input cannot forge log lines. Returns err, or -EIO when err is 0,
+ * so callers can "return log_error_errno(r, ...)".
  */
 int log_emit(int level, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-#define log_error(...)		    log_emit(LOG_LEVEL_ERR, 0, __VA_ARGS__)
-#define log_error_errno(err, ...)   log_emit(LOG_LEVEL_ERR, (err), __VA_ARGS__)
+/* As log_emit, but returns status, an applet's exit status:
+ * "return log_error_status(EXIT_USAGE, "--via needs --output");". */
+int log_emit_status(int status, int level, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#define log_error(...)		      log_emit(LOG_LEVEL_ERR, 0, __VA_ARGS__)
+#define log_error_errno(err, ...)     log_emit(LOG_LEVEL_ERR, (err), __VA_ARGS__)
+#define log_error_status(status, ...) log_emit_status((status), LOG_LEVEL_ERR, 0, __VA_ARGS__)
+#define log_error_errno_status(status, err, ...)                                                   \
+	log_emit_status((status), LOG_LEVEL_ERR, (err), __VA_ARGS__)
 #define log_warning(...)	    log_emit(LOG_LEVEL_WARNING, 0, __VA_ARGS__)
 #define log_warning_errno(err, ...) log_emit(LOG_LEVEL_WARNING, (err), __VA_ARGS__)
 #define log_notice(...)		    log_emit(LOG_LEVEL_NOTICE, 0, __VA_ARGS__)

@@ -164,9 +164,9 @@ static int api_post(struct api *a, const char *step, const struct http_request *
 			r = json_parse_strings(resp.body, resp.body_len, field, 1, NULL);
 			http_response_release(&resp);
 			if (r < 0 || !field->value)
-				return log_error("%s: the answer has no usable \"%s\"", step,
-						 field->key),
-				       EXIT_FAIL;
+				return log_error_status(EXIT_FAIL,
+							"%s: the answer has no usable \"%s\"", step,
+							field->key);
 			return EXIT_OK;
 		}
 		if (r >= 0) {
@@ -208,7 +208,7 @@ static int api_token(struct api *a, char **ret_token)
 	if (url_encode(a->s->client_id, true, id, sizeof(id)) < 0 ||
 	    url_encode(a->s->client_secret, true, secret, sizeof(secret)) < 0) {
 		explicit_bzero(secret, sizeof(secret));
-		return log_error("oauth token: client id or secret too long"), EXIT_USAGE;
+		return log_error_status(EXIT_USAGE, "oauth token: client id or secret too long");
 	}
 	snprintf(body, sizeof(body), "client_id=%s&client_secret=%s", id, secret);
 	explicit_bzero(secret, sizeof(secret));
@@ -220,8 +220,8 @@ static int api_token(struct api *a, char **ret_token)
 					    "0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`"
 					    "abcdefghijklmnopqrstuvwxyz{|}~") != f.value_len) {
 		json_parse_fields_release(&f, 1);
-		return log_error("oauth token: the access token has unexpected characters"),
-		       EXIT_FAIL;
+		return log_error_status(EXIT_FAIL,
+					"oauth token: the access token has unexpected characters");
 	}
 	if (r == EXIT_OK)
 		*ret_token = TAKE_PTR(f.value);
@@ -266,7 +266,7 @@ static int api_key(struct api *a, const char *token, const char *hostname, char 
 	if (url_encode(a->s->tailnet, false, tailnet, sizeof(tailnet)) < 0 ||
 	    key_body(a->s, hostname, tags, n_tags, body, sizeof(body)) < 0 ||
 	    (size_t)snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token) >= sizeof(auth))
-		return log_error("create key: request too long"), EXIT_USAGE;
+		return log_error_status(EXIT_USAGE, "create key: request too long");
 	snprintf(url, sizeof(url), "%.*s/api/v2/tailnet/%s/keys", a->base_len, a->s->api_url,
 		 tailnet);
 	req.body_len = strlen(body);
@@ -274,7 +274,7 @@ static int api_key(struct api *a, const char *token, const char *hostname, char 
 	explicit_bzero(auth, sizeof(auth));
 	if (r == EXIT_OK && !mint_key_valid(f.value)) {
 		json_parse_fields_release(&f, 1);
-		return log_error("create key: the key has unexpected characters"), EXIT_FAIL;
+		return log_error_status(EXIT_FAIL, "create key: the key has unexpected characters");
 	}
 	if (r == EXIT_OK)
 		*ret_key = TAKE_PTR(f.value);
@@ -295,13 +295,13 @@ int mint_api_mint(const struct mint_settings *s, const char *hostname, char *con
 	int r;
 
 	if (http_url_parse(s->api_url, false, &u) < 0 || (*u.path && strcmp(u.path, "/") != 0))
-		return log_error("TS_API_URL must be https://host[:port]"), EXIT_USAGE;
+		return log_error_status(EXIT_USAGE, "TS_API_URL must be https://host[:port]");
 	a.base_len = (int)strlen(s->api_url) - (*u.path ? 1 : 0);
 	r = http_client_new(&opts, &a.http, &err);
 	if (r < 0)
-		return log_error_errno(r, "%s%s%s", err.msg[0] ? err.msg : "HTTPS setup failed",
-				       err.msg[0] ? ": " : " with ", s->ca_file),
-		       EXIT_USAGE;
+		return log_error_errno_status(EXIT_USAGE, r, "%s%s%s",
+					      err.msg[0] ? err.msg : "HTTPS setup failed",
+					      err.msg[0] ? ": " : " with ", s->ca_file);
 	r = api_token(&a, &token);
 	if (r == EXIT_OK)
 		r = api_key(&a, token, hostname, tags, n_tags, ret_key);

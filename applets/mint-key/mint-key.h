@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "users.h"
+
 #define MINT_POLICY_DEFAULT "/etc/tailpod/mint-key.conf"
 #define MINT_OAUTH_DEFAULT  "/etc/tailpod/secrets/oauth.env"
 #define MINT_API_DEFAULT    "https://api.tailscale.com"
@@ -24,6 +26,21 @@ enum {
 	MINT_RATE_DEFAULT = 30,	     /* keys per uid per hour */
 	MINT_REQUEST_TIMEOUT_S = 10, /* the service's wait for a caller's request */
 };
+
+/* caller.c: a caller's passwd entry and groups, NSS-free (core/users, /etc/passwd and
+ * /etc/group). */
+struct mint_user {
+	char name[USER_NAME_MAX + 1];
+	uid_t uid;
+	gid_t gid; /* the passwd entry's */
+};
+/* 0, -ENOENT when no entry has uid, or users_db_load()'s error. */
+int mint_user_lookup(uid_t uid, struct mint_user *ret);
+/* As getgrouplist(name, primary): primary, then every other group that lists name; -E2BIG past
+ * max. */
+int mint_user_groups(const char *name, gid_t primary, gid_t *groups, size_t max, size_t *ret_n);
+/* The gid of group name: 0, -ENOENT, -EINVAL (an invalid name), or users_db_load()'s error. */
+int mint_group_gid(const char *name, gid_t *ret);
 
 /* The policy file, parsed and checked. Strings belong to the policy. */
 struct mint_policy {

@@ -17,7 +17,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,14 +274,17 @@ void mint_grant_release(struct mint_grant *g)
 
 int mint_policy_member(const struct mint_policy *p, gid_t gid, const gid_t *groups, size_t n)
 {
-	struct group *gr = getgrnam(p->group);
+	gid_t group;
+	int r = mint_group_gid(p->group, &group);
 
-	if (!gr)
+	if (r == -ENOENT || r == -EINVAL)
 		return log_error("group '%s' (policy Group=) not found in /etc/group", p->group);
-	if (gid == gr->gr_gid)
+	if (r < 0)
+		return log_error_errno(r, "cannot read " USERS_GROUP);
+	if (gid == group)
 		return 1;
 	for (size_t i = 0; i < n; i++)
-		if (groups[i] == gr->gr_gid)
+		if (groups[i] == group)
 			return 1;
 	return 0;
 }
@@ -331,14 +333,14 @@ int mint_rate_take(const struct mint_policy *p, const char *dir, uid_t uid)
 		(void)mkdir(parent, 0755);
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return log_error_errno(errno, "cannot create %s", dir);
+		return log_error_errno(-errno, "cannot create %s", dir);
 	/* Followed, then checked: with DynamicUser= systemd's RUNTIME_DIRECTORY is a symlink into
 	 * /run/private, so what matters is that the directory reached is ours alone. */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return log_error_errno(errno, "cannot open %s", dir);
+		return log_error_errno(-errno, "cannot open %s", dir);
 	if (fstat(dfd, &st) < 0)
-		return log_error_errno(errno, "cannot stat %s", dir);
+		return log_error_errno(-errno, "cannot stat %s", dir);
 	if (st.st_uid != geteuid() || (st.st_mode & 022))
 		return log_error(
 			       "%s is not a directory of this service alone (owner %u, mode %04o), "
@@ -348,7 +350,7 @@ int mint_rate_take(const struct mint_policy *p, const char *dir, uid_t uid)
 	snprintf(name, sizeof(name), "uid-%u", (unsigned)uid);
 	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || flock(fd, LOCK_EX) < 0)
-		return log_error_errno(errno, "cannot open the rate counter %s/%s", dir, name);
+		return log_error_errno(-errno, "cannot open the rate counter %s/%s", dir, name);
 	int r = rate_update(fd, p->rate_per_hour);
 	if (r == -EBUSY)
 		log_error("uid %u asked for more than %ld keys in an hour (RatePerHour=), refusing",

@@ -20,9 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <libgen.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,26 +131,32 @@ struct caller {
 static int caller_identify(int fd, struct caller *c)
 {
 	socklen_t len = sizeof(c->cred);
-	struct passwd *pw;
+	struct mint_user u;
+	size_t n;
+	int r;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0)
-		return log_error_errno(errno, "stdin or fd 3 is not a connected unix socket");
-	pw = getpwuid(c->cred.uid);
-	if (!pw)
+		return log_error_errno(-errno, "stdin or fd 3 is not a connected unix socket");
+	r = mint_user_lookup(c->cred.uid, &u);
+	if (r == -ENOENT)
 		return log_error("caller uid %u has no entry in /etc/passwd, refusing",
 				 (unsigned)c->cred.uid);
-	snprintf(c->user, sizeof(c->user), "%s", pw->pw_name);
+	if (r < 0)
+		return log_error_errno(r, "cannot read " USERS_PASSWD " and " USERS_GROUP);
+	snprintf(c->user, sizeof(c->user), "%s", u.name);
 	len = sizeof(c->groups);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, c->groups, &len) == 0) {
 		c->n_groups = len / sizeof(gid_t);
 		return 0;
 	}
 	/* Kernels before 4.13 (and qemu-user) lack SO_PEERGROUPS: /etc/group says the same. */
-	int n = PEER_GROUPS_MAX;
-	if (getgrouplist(c->user, c->cred.gid, c->groups, &n) < 0)
+	r = mint_user_groups(c->user, c->cred.gid, c->groups, PEER_GROUPS_MAX, &n);
+	if (r == -E2BIG)
 		return log_error("user %s is in more than %d groups, refusing", c->user,
 				 PEER_GROUPS_MAX);
-	c->n_groups = (size_t)n;
+	if (r < 0)
+		return log_error_errno(r, "cannot read " USERS_GROUP);
+	c->n_groups = n;
 	return 0;
 }
 
@@ -231,8 +235,8 @@ static int serve_mint(int fd, const struct mint_policy *p, const struct caller *
 		r = fs_write_all(fd, text, len);
 	mint_wipe_free(text);
 	if (r < 0)
-		return log_error_errno(r, "cannot answer uid %u", (unsigned)c->cred.uid),
-		       EXIT_TEMPFAIL;
+		return log_error_errno_status(EXIT_TEMPFAIL, r, "cannot answer uid %u",
+					      (unsigned)c->cred.uid);
 	log_info("minted a key for uid %u (%s) as %s", (unsigned)c->cred.uid, c->user, hostname);
 	return EXIT_OK;
 }

@@ -12,7 +12,6 @@
  * OAuth secret), opens the runtime directory without following a symlink, and only then talks to
  * the API and writes the file as the caller.
  */
-#define _GNU_SOURCE /* getgrouplist */
 #include "mint-key.h"
 
 #include "core.h"
@@ -22,8 +21,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +29,17 @@
 
 #define RUN_USER "/run/user"
 
+enum {
+	SUDO_OUTPUT_PATH_MAX = sizeof(RUN_USER "/4294967295/ts-authkeys/.env") + MINT_HOSTNAME_MAX,
+	UID_DECIMAL_MAX = sizeof("4294967295"), /* a uid_t in decimal, with its NUL */
+};
+
 struct sudo_caller {
 	uid_t uid;
 	gid_t gid;
-	char user[256];
+	char user[USER_NAME_MAX + 1];
 	gid_t groups[EXEC_GROUPS_MAX];
-	int n_groups;
+	size_t n_groups;
 };
 
 static int parse_id(const char *s, unsigned *ret)
@@ -48,36 +50,43 @@ static int parse_id(const char *s, unsigned *ret)
 	if (!s || !*s || strspn(s, "0123456789") != strlen(s))
 		return -EINVAL;
 	v = strtoul(s, &end, 10);
-	if (v >= 0xffffffffUL)
+	if (v >= (unsigned long)(uid_t)-1) /* (uid_t)-1 is "no uid" */
 		return -EINVAL;
 	*ret = (unsigned)v;
 	return 0;
 }
 
+/* The caller sudo names, from /etc/passwd and /etc/group (caller.c), never the environment's
+ * word for its name or groups. */
 static int sudo_identify(struct sudo_caller *c)
 {
+	struct mint_user u;
 	unsigned uid, gid;
-	struct passwd *pw;
+	int r;
 
 	if (geteuid() != 0)
 		return log_error(
 			"without --via or --serve, mint-key must run through sudo (mode 2)");
 	if (parse_id(getenv("SUDO_UID"), &uid) < 0 || parse_id(getenv("SUDO_GID"), &gid) < 0)
 		return log_error("SUDO_UID and SUDO_GID must be set (run through sudo), refusing");
-	pw = getpwuid(uid);
-	if (!pw)
+	r = mint_user_lookup(uid, &u);
+	if (r == -ENOENT)
 		return log_error("SUDO_UID %u has no entry in /etc/passwd, refusing", uid);
+	if (r < 0)
+		return log_error_errno(r, "cannot read " USERS_PASSWD " and " USERS_GROUP);
 	c->uid = uid;
-	c->gid = pw->pw_gid;
-	snprintf(c->user, sizeof(c->user), "%s", pw->pw_name);
-	c->n_groups = EXEC_GROUPS_MAX;
-	if (getgrouplist(pw->pw_name, pw->pw_gid, c->groups, &c->n_groups) < 0)
+	c->gid = u.gid;
+	snprintf(c->user, sizeof(c->user), "%s", u.name);
+	r = mint_user_groups(u.name, u.gid, c->groups, EXEC_GROUPS_MAX, &c->n_groups);
+	if (r == -E2BIG)
 		return log_error("user %s is in more than %d groups, refusing", c->user,
 				 EXEC_GROUPS_MAX);
+	if (r < 0)
+		return log_error_errno(r, "cannot read " USERS_GROUP);
 	return 0;
 }
 
-static bool listed(char *const *v, size_t n, const char *s)
+static bool policy_lists(char *const *v, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i], s) == 0)
@@ -90,22 +99,22 @@ static int sudo_check(const struct mint_policy *p, const struct sudo_caller *c,
 		      const struct mint_grant *g, const char *config, const char *tag,
 		      const char *hostname, const char *output)
 {
-	char want[128];
+	char want[SUDO_OUTPUT_PATH_MAX];
 
-	if (mint_policy_member(p, c->gid, c->groups, (size_t)c->n_groups) <= 0)
+	if (mint_policy_member(p, c->gid, c->groups, c->n_groups) <= 0)
 		return log_error("user %s is not in group %s, refusing", c->user, p->group);
 	if (!hostname || !mint_hostname_valid(hostname))
 		return log_error("-hostname must be a DNS label (letters, digits, '-'), refusing");
-	if (g->n_hostnames && !listed(g->hostnames, g->n_hostnames, hostname))
+	if (g->n_hostnames && !policy_lists(g->hostnames, g->n_hostnames, hostname))
 		return log_error("hostname '%s' is not allowed for %s by the policy, refusing",
 				 hostname, c->user);
 	snprintf(want, sizeof(want), RUN_USER "/%u/ts-authkeys/%s.env", (unsigned)c->uid, hostname);
 	if (output && strcmp(output, want) != 0)
 		return log_error("-output must be exactly %s, refusing", want);
-	if (tag && !listed(g->tags, g->n_tags, tag))
+	if (tag && !policy_lists(g->tags, g->n_tags, tag))
 		return log_error("tag '%s' is not allowed for %s by the policy, refusing", tag,
 				 c->user);
-	if (config && !listed(p->oauth_files, p->n_oauth_files, config) &&
+	if (config && !policy_lists(p->oauth_files, p->n_oauth_files, config) &&
 	    !(p->n_oauth_files == 0 && strcmp(config, MINT_OAUTH_DEFAULT) == 0))
 		return log_error("-config %s is not an OAuthFile= of the policy, refusing", config);
 	return 0;
@@ -116,12 +125,12 @@ static int sudo_open_output(const struct sudo_caller *c, int *ret_fd)
 {
 	_cleanup_close_ int root = open(RUN_USER, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_close_ int udir = -1;
-	char uid[16];
+	char uid[UID_DECIMAL_MAX];
 	struct stat st;
 	int r;
 
 	if (root < 0)
-		return log_error_errno(errno, "cannot open " RUN_USER);
+		return log_error_errno(-errno, "cannot open " RUN_USER);
 	snprintf(uid, sizeof(uid), "%u", (unsigned)c->uid);
 	r = fs_open_beneath(root, uid, O_RDONLY | O_DIRECTORY, 0, &udir);
 	if (r < 0)
@@ -139,7 +148,7 @@ static int sudo_open_output(const struct sudo_caller *c, int *ret_fd)
 static int sudo_become(const struct sudo_caller *c)
 {
 	struct exec_ids ids = {
-		.uid = c->uid, .gid = c->gid, .groups = c->groups, .n_groups = (size_t)c->n_groups};
+		.uid = c->uid, .gid = c->gid, .groups = c->groups, .n_groups = c->n_groups};
 	/* The whole process becomes the caller for good: the secret is already in memory, and
 	 * everything after this (network, files) must run with the caller's rights only. */
 	int r = exec_drop_ids(&ids);
@@ -183,9 +192,9 @@ static int sudo_mint(const struct mint_policy *p, const struct sudo_caller *c,
 		r = fs_write_atomic(dfd, name, text, len, 0600);
 	mint_wipe_free(text);
 	if (r < 0)
-		return log_error_errno(r, "cannot write " RUN_USER "/%u/ts-authkeys/%s",
-				       (unsigned)c->uid, name),
-		       EXIT_TEMPFAIL;
+		return log_error_errno_status(EXIT_TEMPFAIL, r,
+					      "cannot write " RUN_USER "/%u/ts-authkeys/%s",
+					      (unsigned)c->uid, name);
 	return EXIT_OK;
 }
 

@@ -22,13 +22,13 @@ static int via_connect(const char *path, unsigned timeout_s, int *ret_fd)
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return log_error("socket path %s is too long", path), -EINVAL;
+		return log_error_status(-EINVAL, "socket path %s is too long", path);
 	if (fd < 0)
-		return log_error_errno(errno, "cannot create a socket");
+		return log_error_errno(-errno, "cannot create a socket");
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	mint_socket_timeouts(fd, timeout_s);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return log_error_errno(errno, "cannot connect to %s", path);
+		return log_error_errno(-errno, "cannot connect to %s", path);
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
@@ -64,7 +64,8 @@ static int via_status(const char *reply)
 
 	if (sscanf(reply, "ERROR %d %159[^\n]", &status, why) < 1 ||
 	    (status != EXIT_FAIL && status != EXIT_USAGE && status != EXIT_TEMPFAIL))
-		return log_error("malformed answer from the mint-key service"), EXIT_TEMPFAIL;
+		return log_error_status(EXIT_TEMPFAIL,
+					"malformed answer from the mint-key service");
 	log_error("the mint-key service refused: %s", why);
 	return status;
 }
@@ -80,7 +81,7 @@ static int via_write(const char *output, const char *key, const char *host)
 		return -ENOMEM;
 	const char *dir = dirname(d);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return log_error_errno(errno, "cannot create %s", dir);
+		return log_error_errno(-errno, "cannot create %s", dir);
 	r = mint_env_format(key, host, &text, &len);
 	if (r >= 0)
 		r = fs_write_atomic_path(output, text, len, 0600);
@@ -103,7 +104,8 @@ int mint_via(const char *socket_path, const char *output, unsigned timeout_s)
 	if (r >= 0)
 		r = mint_read_text(fd, reply, sizeof(reply), false, &n);
 	if (r < 0)
-		return log_error_errno(r, "no answer from the mint-key service"), EXIT_TEMPFAIL;
+		return log_error_errno_status(EXIT_TEMPFAIL, r,
+					      "no answer from the mint-key service");
 	if (strncmp(reply, "ERROR ", 6) == 0)
 		return via_status(reply);
 	r = via_parse(reply, &key, &host);

@@ -30,7 +30,7 @@ static int check_removable(struct sync_ctx *ctx, const struct sync_current *cur,
 			   const struct users_user *u, struct sync_outcome *out)
 {
 	const char *why = NULL;
-	char buf[160];
+	char buf[sizeof("it is not in the managed group ''") + USER_NAME_MAX];
 
 	if (is_protected(ctx->config, u->name))
 		why = "it is protected (root, core or TAILPOD_PROTECTED_USERS)";
@@ -73,7 +73,7 @@ static void stop_units(struct sync_ctx *ctx, const struct sync_current *cur,
 		       const struct users_user *u)
 {
 	struct systemd_error err = {0};
-	char service[STATE_UNIT_MAX + 16];
+	char service[STATE_UNIT_MAX + sizeof(".service")]; /* the recorded one, or NAME.service */
 
 	if (systemd_manager_running(&ctx->cmds, u->uid) != 1)
 		return;

@@ -48,8 +48,17 @@ struct sync_outcome {
 	long long duration_ms;
 };
 
+/* The command line, parsed into sync_main's frame (applets/sync.c). */
+struct sync_args {
+	bool dry_run, fetch_only, json, allow_empty, allow_mass_delete;
+	const char *config;   /* --config FILE, or NULL for CONFIG_PATH */
+	const char *only;     /* --only NAME, or NULL */
+	const char *redeploy; /* --redeploy NAME, or NULL */
+};
+
 /* The run. Pointers are borrowed from sync_main. */
 struct sync_ctx {
+	const struct sync_args *args;
 	const struct config *config;
 	const struct desired *desired;
 	struct systemd_cmds cmds;
@@ -60,8 +69,8 @@ struct sync_ctx {
 	int state_fd;		 /* STATE/workloads */
 	/* What the host uses, never a workload's name (core/names). */
 	struct names_host *names;
-	bool dry_run;
-	const char *redeploy; /* --redeploy NAME, or NULL */
+	bool dry_run;	      /* args->dry_run */
+	const char *redeploy; /* args->redeploy */
 	long long started_ms; /* sync_now_ms() when the run began */
 	struct sync_outcome *outcomes;
 	size_t n_outcomes;
@@ -74,6 +83,10 @@ struct sync_current {
 	bool from_quadsync; /* quadsync deployed it; no tailpod record yet */
 	struct state_record rec;
 };
+
+/* reconcile.c: every workload of ctx->desired (valid), then the removals, and the report; the
+ * exit status. Releases what it opened in ctx. */
+int sync_reconcile(struct sync_ctx *ctx);
 
 /* plan.c: the workloads deployed now and the guards of this run. */
 int sync_current_load(const struct sync_ctx *ctx, struct sync_current **ret, size_t *ret_n);
@@ -96,6 +109,11 @@ int sync_users_reload(struct sync_ctx *ctx);
 /* apply.c: bring one desired workload in line; fills out. */
 void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 			 const struct sync_current *cur, struct sync_outcome *out);
+
+/* mintgroup.c: whether a unit of w runs `tailpod mint-key` before its start (an ExecStartPre=
+ * whose binary is tailpod or its mint-key link and that dispatches to mint-key); such a
+ * workload must be in the mint group. A command that merely mentions mint-key grants nothing. */
+bool sync_uses_mint_key(const struct spec_workload *w);
 
 /* remove.c: remove one workload that is no longer desired, if every guard allows it. */
 void sync_remove_workload(struct sync_ctx *ctx, const struct sync_current *cur,

@@ -52,6 +52,27 @@ static void test_positive_errno_and_plain_error(void **state)
 	free(text);
 }
 
+/* The applet shape "return log_error_status(EXIT_USAGE, ...)": the status comes back, errno and
+ * the message are as log_error_errno's, and a filtered message still returns the status. */
+static void test_error_status(void **state)
+{
+	struct capture c;
+	char *text;
+
+	(void)state;
+	capture_begin(&c, STDERR_FILENO);
+	errno = EAGAIN;
+	assert_int_equal(log_error_status(2, "bad %s", "flag"), 2);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(log_error_errno_status(75, -ETIMEDOUT, "no answer"), 75);
+	log_set_max_level(LOG_LEVEL_ERR - 1);
+	assert_int_equal(log_error_status(1, "hidden"), 1);
+	text = capture_end(&c);
+	assert_string_equal(text, "tailpod test: error: bad flag\n"
+				  "tailpod test: error: no answer: Connection timed out\n");
+	free(text);
+}
+
 static void test_level_filter(void **state)
 {
 	struct capture c;
@@ -150,6 +171,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_format_and_return, reset),
 		cmocka_unit_test_setup(test_positive_errno_and_plain_error, reset),
+		cmocka_unit_test_setup(test_error_status, reset),
 		cmocka_unit_test_setup(test_level_filter, reset),
 		cmocka_unit_test_setup(test_control_characters_escaped, reset),
 		cmocka_unit_test_setup(test_escape_bounds, reset),
