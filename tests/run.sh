@@ -21,6 +21,11 @@ passed=0
 failed=0
 skipped=0
 
+# Issue 23: the tests' scratch trees go to a TMPDIR of the run's own, and the run ends by checking
+# that the host looks as it did before (tests/sandbox/host-listing).
+TMPDIR=$(mktemp -d /tmp/tailpod-run.XXXXXX) && chmod 0711 "$TMPDIR" && export TMPDIR || exit 2
+"$top/tests/sandbox/host-listing" >"$TMPDIR.before"
+
 # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s), listed below:".
 run_unit() {
 	local bin=$1 out p f s rc
@@ -45,8 +50,10 @@ run_unit() {
 
 # Each tests/applets/*.test and tests/peers/*.test runs in its own bash with the harness loaded; the harness prints
 # one "PASS: ..." or "FAIL: ..." per test and a final "counts P F" line.
+# run_applet_tests ARCH [WRAPPER]: WRAPPER runs each file's bash (tests/sandbox/installed-host).
 run_applet_tests() {
-	local arch=$1 qemu="" file out p f
+	local arch=$1 wrap=${2:-} label=applets qemu="" file out p f
+	[ -z "$wrap" ] || label=installed
 	local bin="$top/build/$arch/tailpod"
 	if [ "$arch" = aarch64 ]; then qemu=qemu-aarch64-static; fi
 	if [ ! -x "$bin" ]; then
@@ -56,14 +63,14 @@ run_applet_tests() {
 	for file in "$top"/tests/applets/*.test "$top"/tests/peers/*.test; do
 		[ -e "$file" ] || continue
 		out=$(TP_ARCH=$arch TP_BIN=$bin TP_QEMU=$qemu TP_TOP=$top \
-			bash -c '. "$TP_TOP/tests/applets/lib.sh"
+			$wrap bash -c '. "$TP_TOP/tests/applets/lib.sh"
 				case $1 in */peers/*) . "$TP_TOP/tests/peers/lib.sh" ;; esac
 				. "$1"; testing_done' _ "$file" 2>&1)
 		p=$(sed -n 's/^counts \([0-9]*\) [0-9]*$/\1/p' <<<"$out")
 		f=$(sed -n 's/^counts [0-9]* \([0-9]*\)$/\1/p' <<<"$out")
 		if [ -z "$p" ]; then p=0 f=1; fi
 		grep -v '^counts \|^PASS: ' <<<"$out" | sed "s|^|  |"
-		printf 'applets %-8s %-16s %3d passed, %d failed\n' "$arch" "$(basename "$file")" "$p" "$f"
+		printf '%-8s %-8s %-16s %3d passed, %d failed\n' "$label" "$arch" "$(basename "$file")" "$p" "$f"
 		passed=$((passed + p)) failed=$((failed + f))
 	done
 }
@@ -96,7 +103,16 @@ run_vm_test() {
 
 for bin in $unit_bins; do run_unit "$bin"; done
 for arch in $arches; do run_applet_tests "$arch"; done
+# The same suites on a host that looks installed (tests/sandbox/installed-host): x86_64 is enough.
+case " $arches " in *" x86_64 "*) run_applet_tests x86_64 "$top/tests/sandbox/installed-host" ;; esac
 run_vm_test
+
+if "$top/tests/sandbox/host-listing" --compare "$TMPDIR.before" "$TMPDIR"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
+rm -rf "$TMPDIR" "$TMPDIR.before"
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
