@@ -24,6 +24,7 @@ skipped=0
 # Issue 23: the tests' scratch trees go to a TMPDIR of the run's own, and the run ends by checking
 # that the host looks as it did before (tests/sandbox/host-listing).
 TMPDIR=$(mktemp -d /tmp/tailpod-run.XXXXXX) && chmod 0711 "$TMPDIR" && export TMPDIR || exit 2
+trap 'rm -rf "$TMPDIR" "$TMPDIR.before"' EXIT
 "$top/tests/sandbox/host-listing" >"$TMPDIR.before"
 
 # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s), listed below:".
@@ -112,7 +113,6 @@ if "$top/tests/sandbox/host-listing" --compare "$TMPDIR.before" "$TMPDIR"; then
 else
 	failed=$((failed + 1))
 fi
-rm -rf "$TMPDIR" "$TMPDIR.before"
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

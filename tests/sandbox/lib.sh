@@ -39,7 +39,7 @@ sandbox_owned() {
 sandbox_new() {
 	local sb=$1 dir
 	mkdir -p "$sb"/{etc,home,run/user,run/tailpod-sandbox,cgroup/user.slice,state,usr/lib,lib}
-	mkdir -p "$sb"/var/{lib/systemd/linger,tmp} "$sb/usr/local/sbin" "$sb"/.work/{-etc,-usr-lib,-usr-local,-lib}
+	mkdir -p "$sb"/var/{lib/systemd/linger,tmp} "$sb/usr/local/sbin"
 	ln -sfn /run "$sb/var/run"
 	# Opaque upper directories: overlayfs shows none of the lower layer's entries below them.
 	for dir in $(sandbox_owned); do mkdir -p "$sb$dir"; done
