@@ -25,6 +25,7 @@ skipped=0
 # that the host looks as it did before (tests/sandbox/host-listing).
 TMPDIR=$(mktemp -d /tmp/tailpod-run.XXXXXX) && chmod 0711 "$TMPDIR" && export TMPDIR || exit 2
 trap 'rm -rf "$TMPDIR" "$TMPDIR.before"' EXIT
+trap 'exit 130' INT TERM
 "$top/tests/sandbox/host-listing" >"$TMPDIR.before"
 
 # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s), listed below:".

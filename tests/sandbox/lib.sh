@@ -3,9 +3,9 @@
 # (tests/sandbox/enter, which runs `unshare --mount` as root) lays over the host so that it owns
 # every path tailpod reads or writes: overlays on /etc, /usr/lib and /usr/local (and /lib where
 # it is not a symlink) whose upper layers SB/etc, SB/usr/lib, SB/usr/local, SB/lib hold the files
-# below written whole, and opaque directories for tailpod's own (/etc/tailpod, /etc/quadsync)
-# and systemd's unit directories (core/names scans their User= and DynamicUser=), so no file of
-# the host's shows through there; SB/home on /home, SB/run on /run, SB/var on /var, SB/cgroup on
+# below written whole, with SB's own directories mounted over tailpod's (/etc/tailpod,
+# /etc/quadsync) and systemd's unit directories (core/names scans their User= and DynamicUser=),
+# so no file of the host's shows through there; SB/home on /home, SB/run on /run, SB/var on /var, SB/cgroup on
 # /sys/fs/cgroup, and stub useradd, userdel, usermod, loginctl and systemctl (tests/sandbox/stubs)
 # wherever core/exec would find the real ones. No systemd runs: the stubs record their calls and
 # keep the fake files in line. Nothing is written to the host or created on its root.
@@ -24,16 +24,15 @@
 #                             inject a fault (format in tests/sandbox/stubs/.stublib)
 #   sandbox_calls SB          the stubs' calls so far, one "NAME ARGS..." per line
 #   sandbox_linger SB         users with linger enabled, one per line
-#   sandbox_owned             the directories a sandbox makes opaque, one per line (a host's
+#   sandbox_owned             the directories a sandbox replaces whole, one per line (a host's
 #                             files there never show inside)
 
 SANDBOX_DIR=$TP_TOP/tests/sandbox
 
-# Directories the sandbox replaces whole: tailpod's settings, quadsync's, and every unit
-# directory core/names scans (/lib/systemd/system matters only where /lib is not /usr/lib).
+# Directories the sandbox replaces whole (tests/sandbox/owned): tailpod's settings, quadsync's,
+# and every unit directory core/names scans.
 sandbox_owned() {
-	printf '%s\n' /etc/tailpod /etc/quadsync /etc/systemd/system /usr/lib/systemd/system \
-		/usr/local/lib/systemd/system /lib/systemd/system
+	cat "$SANDBOX_DIR/owned"
 }
 
 sandbox_new() {
@@ -41,11 +40,8 @@ sandbox_new() {
 	mkdir -p "$sb"/{etc,home,run/user,run/tailpod-sandbox,cgroup/user.slice,state,usr/lib,lib}
 	mkdir -p "$sb"/var/{lib/systemd/linger,tmp} "$sb/usr/local/sbin"
 	ln -sfn /run "$sb/var/run"
-	# Opaque upper directories: overlayfs shows none of the lower layer's entries below them.
-	for dir in $(sandbox_owned); do mkdir -p "$sb$dir"; done
-	python3 -c 'import os, sys
-for d in sys.argv[1:]: os.setxattr(d, "trusted.overlay.opaque", b"y")' \
-		$(sandbox_owned | sed "s|^|$sb|") || return 1
+	# tests/sandbox/enter mounts each over the host's, whose entries never show.
+	while read -r dir; do mkdir -p "$sb$dir"; done <"$SANDBOX_DIR/owned"
 	: >"$sb/etc/.tailpod-sandbox"
 	: >"$sb/run/tailpod-sandbox/marker"
 	: >"$sb/run/tailpod-sandbox/calls"
