@@ -40,6 +40,13 @@ skip_suite() {
 	fi
 }
 
+# Issue 23: the tests' scratch trees go to a TMPDIR of the run's own, and the run ends by checking
+# that the host looks as it did before (tests/sandbox/host-listing).
+TMPDIR=$(mktemp -d /tmp/tailpod-run.XXXXXX) && chmod 0711 "$TMPDIR" && export TMPDIR || exit 2
+trap 'rm -rf "$TMPDIR" "$TMPDIR.before"' EXIT
+trap 'exit 130' INT TERM
+"$top/tests/sandbox/host-listing" >"$TMPDIR.before"
+
 # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s), listed below:".
 run_unit() {
 	local bin=$1 out p f s e rc
@@ -97,8 +104,10 @@ run_fuzz_replay() {
 # Each tests/applets/*.test and tests/peers/*.test runs in its own bash with the harness loaded; the harness prints
 # one "PASS: ..." or "FAIL: ..." per test, "plan N ran M" (N from the file's `plan N`) and a final
 # "counts P F" line. No plan, or a plan other than what ran, is one more failure.
+# run_applet_tests ARCH [WRAPPER]: WRAPPER runs each file's bash (tests/sandbox/installed-host).
 run_applet_tests() {
-	local arch=$1 qemu="" file out p f planned ran
+	local arch=$1 wrap=${2:-} label=applets qemu="" file out p f planned ran
+	[ -z "$wrap" ] || label=installed
 	local bin="$top/build/$arch/tailpod"
 	if [ "$arch" = aarch64 ]; then qemu=qemu-aarch64-static; fi
 	if [ ! -x "$bin" ]; then
@@ -108,7 +117,7 @@ run_applet_tests() {
 	for file in "$top"/tests/applets/*.test "$top"/tests/peers/*.test; do
 		[ -e "$file" ] || continue
 		out=$(TP_ARCH=$arch TP_BIN=$bin TP_QEMU=$qemu TP_TOP=$top \
-			bash -c '. "$TP_TOP/tests/applets/lib.sh"
+			$wrap bash -c '. "$TP_TOP/tests/applets/lib.sh"
 				case $1 in */peers/*) . "$TP_TOP/tests/peers/lib.sh" ;; esac
 				. "$1"; testing_done' _ "$file" 2>&1)
 		p=$(sed -n 's/^counts \([0-9]*\) [0-9]*$/\1/p' <<<"$out")
@@ -121,7 +130,7 @@ run_applet_tests() {
 			echo "  $(basename "$file"): planned ${planned:-no plan}, ran ${ran:-?} checks"
 			f=$((f + 1))
 		fi
-		printf 'applets %-8s %-16s %3d passed, %d failed (of %s)\n' "$arch" "$(basename "$file")" \
+		printf '%-8s %-8s %-16s %3d passed, %d failed (of %s)\n' "$label" "$arch" "$(basename "$file")" \
 			"$p" "$f" "${planned:-?}"
 		passed=$((passed + p)) failed=$((failed + f))
 	done
@@ -155,7 +164,15 @@ run_vm_test() {
 for bin in $unit_bins; do run_unit "$bin"; done
 for bin in $fuzz_bins; do run_fuzz_replay "$bin"; done
 for arch in $arches; do run_applet_tests "$arch"; done
+# The same suites on a host that looks installed (tests/sandbox/installed-host): x86_64 is enough.
+case " $arches " in *" x86_64 "*) run_applet_tests x86_64 "$top/tests/sandbox/installed-host" ;; esac
 run_vm_test
+
+if "$top/tests/sandbox/host-listing" --compare "$TMPDIR.before" "$TMPDIR"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$unasked" -eq 0 ] || echo "run.sh: $unasked suites skipped without being asked for (TP_ALLOW_SKIP)"

@@ -4,26 +4,49 @@
 #       runs COMMAND in bash (in a fresh scratch directory, $T) and compares its stdout with
 #       EXPECTED. INFILE, when not empty, is written to $T/input first; STDIN is fed to COMMAND.
 #       Assert exit codes by ending COMMAND with '; echo "exit=$?"'.
-#   tp ARGS...          runs the binary under test (through qemu for aarch64).
-#   tp_as NAME ARGS...  runs it through a link called NAME (tailpod-check, check, ...).
+#   tp ARGS...          runs the binary under test (through qemu for aarch64) as root in this
+#                       file's sandbox host (host_sandbox), or right here when the caller is
+#                       already inside a sandbox (tests/sandbox): tests run as root, and the
+#                       host's /etc/tailpod, users, units and state must not change a verdict.
+#   tp_as NAME ARGS...  the same through a link called NAME (tailpod-check, check, ...).
+#   host_sandbox        prints the directory of this file's sandbox host, made on first use.
 #   plan N              at the top of every .test file: the number of `testing` checks it runs.
 #   harness_fail WHY    our own set-up failed (a server that did not start): one counted failure.
 #
 # Environment from run.sh: TP_BIN (the static binary), TP_QEMU (empty or qemu-aarch64-static),
-# TP_ARCH, TP_TOP (repository root).
+# TP_ARCH, TP_TOP (repository root); TMPDIR, when set, is where the scratch tree goes.
 
 tests_passed=0
 tests_failed=0
 tests_ran=0
 tests_planned=""
-T_ROOT=$(mktemp -d /tmp/tailpod-test.XXXXXX)
+T_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/tailpod-test.XXXXXX")
 # Traversable (not listable by name guessing alone): sync's fetch runs as the unprivileged fetch
 # user, which must reach the test's file:// remotes and its state-fetch directory.
 chmod 0711 "$T_ROOT"
 trap 'rm -rf "$T_ROOT"' EXIT
 
+. "$TP_TOP/tests/sandbox/lib.sh"
+
+host_sandbox() {
+	local sb=$T_ROOT/host
+	[ -d "$sb" ] || sandbox_new "$sb" >&2 || return 1
+	echo "$sb"
+}
+
+# in_sandbox PROGRAM ARGS...: PROGRAM in this file's sandbox host unless already in a sandbox.
+in_sandbox() {
+	local sb
+	if [ -n "${TP_SANDBOX:-}" ]; then
+		# shellcheck disable=SC2086 # TP_QEMU is empty on the native architecture
+		$TP_QEMU "$@"
+	else
+		sb=$(host_sandbox) && sandbox_run "$sb" $TP_QEMU "$@"
+	fi
+}
+
 tp() {
-	$TP_QEMU "$TP_BIN" "$@"
+	in_sandbox "$TP_BIN" "$@"
 }
 
 tp_as() {
@@ -31,11 +54,11 @@ tp_as() {
 	shift
 	mkdir -p "$T_ROOT/links"
 	ln -sf "$TP_BIN" "$T_ROOT/links/$name"
-	$TP_QEMU "$T_ROOT/links/$name" "$@"
+	in_sandbox "$T_ROOT/links/$name" "$@"
 }
 
 export TP_BIN TP_QEMU TP_ARCH TP_TOP T_ROOT
-export -f tp tp_as
+export -f host_sandbox in_sandbox tp tp_as
 
 testing() {
 	local name=$1 command=$2 expected=$3 infile=${4:-} stdin=${5:-} actual

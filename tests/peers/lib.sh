@@ -2,22 +2,14 @@
 # tests/peers/*.test after tests/applets/lib.sh. Every server is started with a lifetime bound
 # and killed when the test file's shell exits.
 
-. "$TP_TOP/tests/sandbox/lib.sh"
-
-# tp_host ARGS...: the binary under test as root in a sandbox host (tests/sandbox: its own /etc
-# with the tailpod-fetch user sync's fetch drops to, /run, /var, /home), made on first use;
+# tp_host ARGS...: the binary under test as root in this file's sandbox host (tests/applets/
+# lib.sh: its own /etc with the tailpod-fetch user sync's fetch drops to, /run, /var, /home);
 # host_sandbox prints its directory (for "$SANDBOX_DIR/enter" DIR COMMAND under a wrapper). Peer
 # servers run on the real host's loopback, which the sandbox shares.
-host_sandbox() {
-	local sb=$T_ROOT/host
-	[ -d "$sb" ] || sandbox_new "$sb" >&2 || return 1
-	echo "$sb"
-}
 tp_host() {
-	local sb
-	sb=$(host_sandbox) && sandbox_tp "$sb" "$@"
+	tp "$@"
 }
-export -f host_sandbox tp_host
+export -f tp_host
 
 PEER_PIDS=()
 peer_cleanup() {
@@ -131,7 +123,7 @@ export -f make_origin origin_commit
 # host keys). Sets SSHD_PORT.
 start_sshd() {
 	local dir=$1 port
-	mkdir -p "$dir" /run/sshd
+	mkdir -p "$dir"
 	ssh-keygen -q -t ecdsa -N '' -f "$dir/host_ecdsa" </dev/null >/dev/null
 	ssh-keygen -q -t rsa -b 2048 -N '' -f "$dir/host_rsa" </dev/null >/dev/null
 	: >"$dir/authorized_keys"
@@ -150,7 +142,9 @@ UsePAM no
 StrictModes no
 LogLevel VERBOSE
 CFG
-	timeout 600 /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>>"$dir/sshd.log" &
+	# sshd needs its privilege separation directory /run/sshd: a tmpfs /run of its own, never the host's.
+	unshare --mount --propagation private bash -c 'mount -t tmpfs -o mode=0755 tailpod-sshd /run &&
+		mkdir /run/sshd && exec "$@"' _ timeout 600 /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>>"$dir/sshd.log" &
 	PEER_PIDS+=($!)
 	SSHD_PORT=$port
 	wait_for_port "$port"

@@ -1,30 +1,47 @@
-# lib.sh: the sandbox for sync's black-box tests (DESIGN.md §7, issue 6), sourced by a test after
-# tests/applets/lib.sh. A sandbox is a directory SB that a private mount namespace (tests/sandbox/
-# enter, which runs `unshare --mount` as root) lays over the host: SB/etc over /etc (an overlay: the
-# files below replace the host's, every write lands in SB/etc), SB/home on /home, SB/run on /run,
-# SB/var on /var, SB/cgroup on /sys/fs/cgroup, and stub useradd, userdel, usermod, loginctl and systemctl
-# (tests/sandbox/stubs) wherever core/exec would find the real ones. No systemd runs: the stubs
-# record their calls and keep the fake files in line. The host's /etc is never written.
+# lib.sh: the sandbox for black-box tests that run tailpod as root (DESIGN.md §7, issues 6 and
+# 23), sourced by tests/applets/lib.sh. A sandbox is a directory SB that a private mount namespace
+# (tests/sandbox/enter, which runs `unshare --mount` as root) lays over the host so that it owns
+# every path tailpod reads or writes: overlays on /etc, /usr/lib and /usr/local (and /lib where
+# it is not a symlink) whose upper layers SB/etc, SB/usr/lib, SB/usr/local, SB/lib hold the files
+# below written whole, with SB's own directories mounted over tailpod's (/etc/tailpod,
+# /etc/quadsync) and systemd's unit directories (core/names scans their User= and DynamicUser=),
+# so no file of the host's shows through there; SB/home on /home, SB/run on /run, SB/var on /var, SB/cgroup on
+# /sys/fs/cgroup, and stub useradd, userdel, usermod, loginctl and systemctl (tests/sandbox/stubs)
+# wherever core/exec would find the real ones. No systemd runs: the stubs record their calls and
+# keep the fake files in line. Nothing is written to the host or created on its root.
 #
 #   sandbox_new SB            a fresh sandbox: root, core (uid 1000, protected), nobody and
 #                             tailpod-fetch (989, sync's fetch runs as it); groups wheel,
 #                             tailpod (990, managed) and tailpod-mint (991); login.defs
-#                             with UID_MIN 1000; core's subuid/subgid ranges; SB/state, an empty
-#                             state directory for TAILPOD_STATE_DIR
-#   sandbox_run SB CMD...     run CMD as root inside; the caller's environment is kept
+#                             with UID_MIN 1000; core's subuid/subgid ranges; empty altfiles
+#                             (/usr/lib/passwd, /usr/lib/group), no /etc/tailpod files, no
+#                             system units; SB/state, an empty state directory for
+#                             TAILPOD_STATE_DIR
+#   sandbox_run SB CMD...     run CMD as root inside; the caller's environment is kept, and
+#                             TP_SANDBOX names SB
 #   sandbox_tp SB ARGS...     run the binary under test inside (through $TP_QEMU)
 #   sandbox_fault SB STUB ACTION TIMES PATTERN
 #                             inject a fault (format in tests/sandbox/stubs/.stublib)
 #   sandbox_calls SB          the stubs' calls so far, one "NAME ARGS..." per line
 #   sandbox_linger SB         users with linger enabled, one per line
+#   sandbox_owned             the directories a sandbox replaces whole, one per line (a host's
+#                             files there never show inside)
 
 SANDBOX_DIR=$TP_TOP/tests/sandbox
 
+# Directories the sandbox replaces whole (tests/sandbox/owned): tailpod's settings, quadsync's,
+# and every unit directory core/names scans.
+sandbox_owned() {
+	cat "$SANDBOX_DIR/owned"
+}
+
 sandbox_new() {
-	local sb=$1
-	mkdir -p "$sb"/{etc,.etc-work,home,run/user,run/tailpod-sandbox,cgroup/user.slice,state}
-	mkdir -p "$sb"/var/{lib/systemd/linger,tmp}
+	local sb=$1 dir
+	mkdir -p "$sb"/{etc,home,run/user,run/tailpod-sandbox,cgroup/user.slice,state,usr/lib,lib}
+	mkdir -p "$sb"/var/{lib/systemd/linger,tmp} "$sb/usr/local/sbin"
 	ln -sfn /run "$sb/var/run"
+	# tests/sandbox/enter mounts each over the host's, whose entries never show.
+	while read -r dir; do mkdir -p "$sb$dir"; done <"$SANDBOX_DIR/owned"
 	: >"$sb/etc/.tailpod-sandbox"
 	: >"$sb/run/tailpod-sandbox/marker"
 	: >"$sb/run/tailpod-sandbox/calls"
@@ -49,6 +66,7 @@ sandbox_new() {
 		core:!:20000::::::
 		tailpod-fetch:!:20000::::::
 	EOT
+	sed 's/:.*/:!::/' "$sb/etc/group" >"$sb/etc/gshadow"
 	echo 'core:100000:65536' >"$sb/etc/subuid"
 	echo 'core:100000:65536' >"$sb/etc/subgid"
 	cat >"$sb/etc/login.defs" <<-'EOT'
@@ -59,7 +77,9 @@ sandbox_new() {
 		SUB_UID_MIN 100000
 		SUB_UID_COUNT 65536
 	EOT
-	chmod 0600 "$sb/etc/shadow"
+	: >"$sb/usr/lib/passwd"
+	: >"$sb/usr/lib/group"
+	chmod 0600 "$sb/etc/shadow" "$sb/etc/gshadow"
 	mkdir -p "$sb/home/core"
 }
 
@@ -91,4 +111,4 @@ sandbox_linger() {
 }
 
 export SANDBOX_DIR
-export -f sandbox_new sandbox_run sandbox_tp sandbox_fault sandbox_calls sandbox_linger
+export -f sandbox_owned sandbox_new sandbox_run sandbox_tp sandbox_fault sandbox_calls sandbox_linger
