@@ -188,7 +188,7 @@ static void log_fetch_facts(const struct config *c, const struct desired *d)
 static int fetch_only(const struct config *c, bool json)
 {
 	struct diag_list diags = {0};
-	struct desired_error err;
+	struct gitrepo_error err;
 	struct desired d = {0};
 	int r, status;
 
@@ -226,7 +226,7 @@ static int sync_run(const struct sync_args *args, const struct config *c)
 		.started_ms = sync_now_ms(),
 	};
 	struct diag_list diags = {0};
-	struct desired_error err;
+	struct gitrepo_error err;
 	struct desired d = {0};
 	int r, status;
 

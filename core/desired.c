@@ -44,21 +44,6 @@ struct ssh_ctx {
 	struct known_hosts_notes *notes;       /* lines of known_hosts it could not use */
 };
 
-static int desired_fail(struct desired_error *err, enum gitrepo_failure failure, int r,
-			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int desired_fail(struct desired_error *err, enum gitrepo_failure failure, int r,
-			const char *fmt, ...)
-{
-	va_list ap;
-
-	err->failure = failure;
-	va_start(ap, fmt);
-	error_detail_vset(err, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 static int ensure_dir(const char *path)
 {
 	struct stat st;
@@ -70,7 +55,7 @@ static int ensure_dir(const char *path)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-static int load_token(const struct config *c, char **ret, struct desired_error *err)
+static int load_token(const struct config *c, char **ret, struct gitrepo_error *err)
 {
 	char *token = NULL;
 	size_t len = 0;
@@ -85,20 +70,21 @@ static int load_token(const struct config *c, char **ret, struct desired_error *
 			    &(const struct fs_trust){.owner = 0, .deny_mode = FS_DENY_SHARED},
 			    DESIRED_TOKEN_MAX, FS_READ_SECURE, &token, &len);
 	if (r == -EPERM || r == -EACCES)
-		return desired_fail(err, GITREPO_FAIL_CONFIG, r,
-				    "%s: must be owned by root with mode 0600 "
-				    "or stricter",
-				    c->git_token_file);
+		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, r,
+					 "%s: must be owned by root with mode 0600 "
+					 "or stricter",
+					 c->git_token_file);
 	if (r < 0)
-		return desired_fail(err, GITREPO_FAIL_CONFIG, r, "%s: cannot read the token: %s",
-				    c->git_token_file, strerror(-r));
+		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, r,
+					 "%s: cannot read the token: %s", c->git_token_file,
+					 strerror(-r));
 	while (len > 0 && (token[len - 1] == '\n' || token[len - 1] == '\r'))
 		token[--len] = '\0';
 	if (len == 0 || memchr(token, '\n', len) || strlen(token) != len) {
 		explicit_bzero(token, len);
 		free(token);
-		return desired_fail(err, GITREPO_FAIL_CONFIG, -EINVAL,
-				    "%s: the token must be one line", c->git_token_file);
+		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, -EINVAL,
+					 "%s: the token must be one line", c->git_token_file);
 	}
 	*ret = token;
 	return 0;
@@ -179,7 +165,7 @@ static int check_hostkey(const char *host, unsigned port, const unsigned char *k
 	}
 }
 
-static int read_known_hosts(struct ssh_ctx *ctx, struct desired_error *err)
+static int read_known_hosts(struct ssh_ctx *ctx, struct gitrepo_error *err)
 {
 	const char *file = ctx->c->ssh_known_hosts;
 	int r = fs_read_bounded(AT_FDCWD, file, KNOWN_HOSTS_FILE_MAX, &ctx->known_hosts,
@@ -188,20 +174,20 @@ static int read_known_hosts(struct ssh_ctx *ctx, struct desired_error *err)
 	if (r == -ENOENT)
 		return 0; /* every host is new */
 	if (r < 0)
-		return desired_fail(err, GITREPO_FAIL_CONFIG, r, "cannot read %s: %s", file,
-				    known_hosts_strerror(r));
+		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, r, "cannot read %s: %s", file,
+					 known_hosts_strerror(r));
 	return 0;
 }
 
 static int load_ssh(const struct config *c, struct ssh_ctx *ctx, struct gitrepo_ssh *ssh,
-		    struct desired_error *err)
+		    struct gitrepo_error *err)
 {
 	int r = sshkey_load(AT_FDCWD, c->ssh_key, 0, &ctx->key);
 
 	if (r < 0)
-		return desired_fail(err, GITREPO_FAIL_CONFIG, r,
-				    "%s: cannot use the deploy key: %s", c->ssh_key,
-				    sshkey_strerror(r));
+		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, r,
+					 "%s: cannot use the deploy key: %s", c->ssh_key,
+					 sshkey_strerror(r));
 	ssh->public_key = sshkey_public_blob(ctx->key, &ssh->public_key_len);
 	ssh->sign = ssh_sign;
 	ssh->check_hostkey = check_hostkey;
@@ -230,21 +216,21 @@ static bool url_names_host(const char *url, const char *host)
  * process cannot overwrite or add to what an operator pinned).
  */
 static int record_new_host(const struct config *c, const struct fetchjail_hostkey *hk,
-			   struct desired *d, struct desired_error *err)
+			   struct desired *d, struct gitrepo_error *err)
 {
 	const char *file = c->ssh_known_hosts, *name;
 	_cleanup_close_ int dirfd = -1;
 	int r;
 
 	if (!c->ssh_accept_new || !url_names_host(c->git_url, hk->host))
-		return desired_fail(
+		return gitrepo_error_set(
 			err, GITREPO_FAIL_HOSTKEY, -EPERM,
 			"the fetch process asked to record a host key for '%s', refusing",
 			hk->host);
 	r = fs_open_parent(file, &dirfd, &name);
 	if (r < 0)
-		return desired_fail(err, GITREPO_FAIL_CONFIG, r,
-				    "cannot open the directory of %s: %s", file, strerror(-r));
+		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, r,
+					 "cannot open the directory of %s: %s", file, strerror(-r));
 	r = known_hosts_lookup_file(dirfd, name, hk->host, hk->port, hk->key, hk->key_len, NULL,
 				    NULL);
 	if (r == KNOWN_HOSTS_UNKNOWN)
@@ -253,16 +239,16 @@ static int record_new_host(const struct config *c, const struct fetchjail_hostke
 	else if (r >= 0)
 		r = -EEXIST;
 	if (r < 0)
-		return desired_fail(err, GITREPO_FAIL_CONFIG, r,
-				    "cannot record the host key of '%s' in %s: %s", hk->host, file,
-				    known_hosts_strerror(r));
+		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, r,
+					 "cannot record the host key of '%s' in %s: %s", hk->host,
+					 file, known_hosts_strerror(r));
 	snprintf(d->host_key_recorded, sizeof(d->host_key_recorded), "%s", hk->host);
 	return 0;
 }
 
 /* The fetch user's ids; when tailpod does not run as root there is nothing to drop. */
 static int fetch_user(const struct config *c, struct fetchjail_opts *jail,
-		      struct desired_error *err)
+		      struct gitrepo_error *err)
 {
 	enum users_source sources[] = {USERS_SOURCE_ETC, USERS_SOURCE_ALTFILES};
 	const struct users_user *u = NULL;
@@ -285,15 +271,15 @@ static int fetch_user(const struct config *c, struct fetchjail_opts *jail,
 		users_db_free(db);
 	}
 	if (r < 0)
-		return desired_fail(
+		return gitrepo_error_set(
 			err, GITREPO_FAIL_CONFIG, r,
 			"the fetch user '%s' (TAILPOD_FETCH_USER) does not exist: run "
 			"systemd-sysusers (tailpod's sysusers.d/tailpod.conf creates it)",
 			c->fetch_user);
 	if (jail->uid == 0 || jail->gid == 0)
-		return desired_fail(err, GITREPO_FAIL_CONFIG, -EPERM,
-				    "the fetch user '%s' (TAILPOD_FETCH_USER) must not be root",
-				    c->fetch_user);
+		return gitrepo_error_set(
+			err, GITREPO_FAIL_CONFIG, -EPERM,
+			"the fetch user '%s' (TAILPOD_FETCH_USER) must not be root", c->fetch_user);
 	return 0;
 }
 
@@ -303,7 +289,7 @@ static int fetch_user(const struct config *c, struct fetchjail_opts *jail,
  * repository by absolute path, which the fetch user must be able to walk.
  */
 static int prepare_fetch_dir(const struct config *c, const struct fetchjail_opts *jail, int *ret_fd,
-			     struct desired_error *err)
+			     struct gitrepo_error *err)
 {
 	char path[PATH_MAX];
 	_cleanup_close_ int parent_fd = -1;
@@ -316,9 +302,9 @@ static int prepare_fetch_dir(const struct config *c, const struct fetchjail_opts
 	if (r >= 0)
 		r = fetchjail_prepare_dir(parent_fd, name, jail->uid, jail->gid, ret_fd);
 	if (r < 0)
-		return desired_fail(err, GITREPO_FAIL_LOCAL, r,
-				    "%s: cannot prepare the fetch directory: %s", path,
-				    strerror(-r));
+		return gitrepo_error_set(err, GITREPO_FAIL_LOCAL, r,
+					 "%s: cannot prepare the fetch directory: %s", path,
+					 strerror(-r));
 	return 0;
 }
 
@@ -335,14 +321,14 @@ static void remove_old_layout(const struct config *c)
 }
 
 static int fetch_jailed(const struct config *c, struct fetchjail_opts *jail, struct desired *d,
-			struct diag_list *diags, struct desired_error *err)
+			struct diag_list *diags, struct gitrepo_error *err)
 {
 	struct fetchjail_result res = {0};
 	struct gitrepo_error gerr;
 	int r = fetchjail_run(jail, &res, diags, &gerr);
 
 	if (r < 0)
-		return desired_fail(err, gerr.failure, r, "%s", gerr.msg);
+		return gitrepo_error_set(err, gerr.failure, r, "%s", gerr.msg);
 	if (jail->new_hostkey->host[0]) {
 		r = record_new_host(c, jail->new_hostkey, d, err);
 		if (r < 0) {
@@ -359,7 +345,7 @@ static int fetch_jailed(const struct config *c, struct fetchjail_opts *jail, str
 }
 
 static int fetch_commit(const struct config *c, struct desired *d, struct diag_list *diags,
-			struct desired_error *err)
+			struct gitrepo_error *err)
 {
 	static struct fetchjail_hostkey new_hostkey; /* 16 KiB: not on the stack */
 	struct ssh_ctx ssh_ctx = {.c = c, .new_hostkey = &new_hostkey, .notes = &d->host_key_notes};
@@ -382,9 +368,9 @@ static int fetch_commit(const struct config *c, struct desired *d, struct diag_l
 	if (r >= 0) {
 		r = ensure_dir(c->state_dir);
 		if (r < 0)
-			desired_fail(err, GITREPO_FAIL_LOCAL, r,
-				     "%s: cannot prepare the state directory: %s", c->state_dir,
-				     strerror(-r));
+			gitrepo_error_set(err, GITREPO_FAIL_LOCAL, r,
+					  "%s: cannot prepare the state directory: %s",
+					  c->state_dir, strerror(-r));
 	}
 	if (r >= 0)
 		r = prepare_fetch_dir(c, &jail, &fetch_fd, err);
@@ -422,7 +408,7 @@ static int load_transforms(const struct config *c, struct desired *d, struct dia
 }
 
 int desired_fetch(const struct config *c, struct desired *d, struct diag_list *diags,
-		  struct desired_error *err)
+		  struct gitrepo_error *err)
 {
 	struct desired out = {0};
 	struct spec_opts opts = {
@@ -431,7 +417,7 @@ int desired_fetch(const struct config *c, struct desired *d, struct diag_list *d
 	};
 	int r;
 
-	*err = (struct desired_error){0};
+	*err = (struct gitrepo_error){0};
 	r = fetch_commit(c, &out, diags, err);
 	d->host_key_notes = out.host_key_notes; /* for the log, also when the fetch failed */
 	if (r < 0)
@@ -441,10 +427,10 @@ int desired_fetch(const struct config *c, struct desired *d, struct diag_list *d
 		r = spec_build(out.repo, out.transforms, &opts, &out.set, diags);
 	if (r < 0) {
 		desired_release(&out);
-		return desired_fail(err, GITREPO_FAIL_LOCAL, r,
-				    "cannot read the desired state of commit "
-				    "%.12s: %s",
-				    out.commit, strerror(-r));
+		return gitrepo_error_set(err, GITREPO_FAIL_LOCAL, r,
+					 "cannot read the desired state of commit "
+					 "%.12s: %s",
+					 out.commit, strerror(-r));
 	}
 	diag_list_sort(diags);
 	if (diag_list_count(diags))

@@ -37,12 +37,9 @@ struct desired {
 	struct spec_set *set;	    /* NULL when validation found errors */
 };
 
-/* Why desired_fetch failed: a fetch failure keeps gitrepo's class (NETWORK and TIMEOUT are
- * temporary); a local one (token, key, state directory) is GITREPO_FAIL_CONFIG or _LOCAL. */
-struct desired_error {
-	ERROR_DETAIL_MEMBERS;
-	enum gitrepo_failure failure;
-};
+/* desired_fetch fails with a struct gitrepo_error: a fetch failure keeps gitrepo's class (NETWORK
+ * and TIMEOUT are temporary); a local one (token, key, state directory) is GITREPO_FAIL_CONFIG or
+ * _LOCAL. */
 
 /*
  * Fetch c->git_branch of c->git_url into c->state_dir/repo.git, read its tree and the transform
@@ -51,7 +48,7 @@ struct desired_error {
  * d->host_key_notes set.
  */
 int desired_fetch(const struct config *c, struct desired *d, struct diag_list *diags,
-		  struct desired_error *err);
+		  struct gitrepo_error *err);
 
 void desired_release(struct desired *d);
 

@@ -63,21 +63,6 @@ struct wire_result {
 	char message[ERROR_MSG_MAX];
 };
 
-static int fetchjail_fail(struct gitrepo_error *err, enum gitrepo_failure failure, int r,
-			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int fetchjail_fail(struct gitrepo_error *err, enum gitrepo_failure failure, int r,
-			  const char *fmt, ...)
-{
-	va_list ap;
-
-	err->failure = failure;
-	va_start(ap, fmt);
-	error_detail_vset(err, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 /* --- the fetch directory ---------------------------------------------------------------------- */
 
 static int open_dir_nofollow(int at, const char *name)
@@ -188,8 +173,8 @@ static int restrict_self(struct gitrepo_error *err)
 		goto fail;
 	return 0;
 fail:
-	return fetchjail_fail(err, GITREPO_FAIL_LOCAL, -errno, "cannot restrict the fetch: %s",
-			      strerror(errno));
+	return gitrepo_error_set(err, GITREPO_FAIL_LOCAL, -errno, "cannot restrict the fetch: %s",
+				 strerror(errno));
 }
 
 /* Everything that needs root happens first; then the drop, and nothing after it can undo it. */
@@ -204,8 +189,8 @@ static int child_enter(const struct fetchjail_opts *o, struct wire_result *w,
 		if (r < 0)
 			return r;
 	} else if (gitrepo_runtime_init() < 0) {
-		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, -EIO,
-				      "unable to initialise libgit2");
+		return gitrepo_error_set(err, GITREPO_FAIL_LOCAL, -EIO,
+					 "unable to initialise libgit2");
 	}
 	umask(0077); /* the repository is the fetch user's alone */
 	r = restrict_self(err);
@@ -213,19 +198,19 @@ static int child_enter(const struct fetchjail_opts *o, struct wire_result *w,
 		return r;
 	r = o->drop ? exec_drop_ids(&ids) : 0;
 	if (r < 0)
-		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, r,
-				      "cannot become the fetch user (uid %u): %s", (unsigned)o->uid,
-				      strerror(-r));
+		return gitrepo_error_set(err, GITREPO_FAIL_LOCAL, r,
+					 "cannot become the fetch user (uid %u): %s",
+					 (unsigned)o->uid, strerror(-r));
 	/* The drop resets dumpable from fs.suid_dumpable: the memory holds the deploy key. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, -errno,
-				      "cannot restrict the fetch: %s", strerror(errno));
+		return gitrepo_error_set(err, GITREPO_FAIL_LOCAL, -errno,
+					 "cannot restrict the fetch: %s", strerror(errno));
 	/* EINVAL: a kernel without seccomp filters, or qemu-user, which keeps them from guests */
 	r = seccomp_install_fetch_filter();
 	w->unfiltered = r == -EINVAL;
 	if (r < 0 && r != -EINVAL)
-		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, r,
-				      "cannot install the seccomp filter: %s", strerror(-r));
+		return gitrepo_error_set(err, GITREPO_FAIL_LOCAL, r,
+					 "cannot install the seccomp filter: %s", strerror(-r));
 	return 0;
 }
 
@@ -241,8 +226,8 @@ static void child_work(const struct fetchjail_opts *o, struct wire_result *w)
 	if (w->fetch_r >= 0 && o->fetch->home_dir && mkdir(o->fetch->home_dir, 0700) < 0 &&
 	    errno != EEXIST)
 		w->fetch_r =
-			fetchjail_fail(&gerr, GITREPO_FAIL_LOCAL, -errno, "cannot create %s: %s",
-				       o->fetch->home_dir, strerror(errno));
+			gitrepo_error_set(&gerr, GITREPO_FAIL_LOCAL, -errno, "cannot create %s: %s",
+					  o->fetch->home_dir, strerror(errno));
 	if (w->fetch_r >= 0)
 		w->fetch_r = gitrepo_fetch(o->fetch, &res, &gerr);
 	if (w->fetch_r < 0) {
@@ -480,19 +465,20 @@ static int broken_child(int r, int status, const struct reader *rd, unsigned tim
 			struct gitrepo_error *err)
 {
 	if (rd->timed_out)
-		return fetchjail_fail(err, GITREPO_FAIL_TIMEOUT, -ETIMEDOUT,
-				      "the fetch did not finish within %u s", timeout_s);
+		return gitrepo_error_set(err, GITREPO_FAIL_TIMEOUT, -ETIMEDOUT,
+					 "the fetch did not finish within %u s", timeout_s);
 	if (r == -EPIPE && WIFSIGNALED(status))
-		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, -EPROTO,
-				      "the fetch process was killed by signal %d",
-				      WTERMSIG(status));
+		return gitrepo_error_set(err, GITREPO_FAIL_LOCAL, -EPROTO,
+					 "the fetch process was killed by signal %d",
+					 WTERMSIG(status));
 	if (r == -EPIPE)
-		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, -EPROTO,
-				      "the fetch process exited with status %d before its result",
-				      WEXITSTATUS(status));
-	return fetchjail_fail(err, GITREPO_FAIL_LOCAL, r < 0 ? r : -EPROTO,
-			      "the fetch process sent a bad result: %s",
-			      strerror(r < 0 ? -r : EPROTO));
+		return gitrepo_error_set(
+			err, GITREPO_FAIL_LOCAL, -EPROTO,
+			"the fetch process exited with status %d before its result",
+			WEXITSTATUS(status));
+	return gitrepo_error_set(err, GITREPO_FAIL_LOCAL, r < 0 ? r : -EPROTO,
+				 "the fetch process sent a bad result: %s",
+				 strerror(r < 0 ? -r : EPROTO));
 }
 
 /* Read, then always kill and reap; the outcome from the result frame. */
@@ -518,14 +504,14 @@ static int supervise(const struct fetchjail_opts *o, struct child *c, struct fet
 	}
 	if (w.fetch_r < 0) {
 		fileset_free(repo);
-		return fetchjail_fail(err, (enum gitrepo_failure)w.failure, w.fetch_r, "%s",
-				      w.message);
+		return gitrepo_error_set(err, (enum gitrepo_failure)w.failure, w.fetch_r, "%s",
+					 w.message);
 	}
 	if (w.tree_r < 0 || fileset_sort(repo) < 0) {
 		fileset_free(repo);
-		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, w.tree_r < 0 ? w.tree_r : -EPROTO,
-				      "cannot read the desired state of commit %.12s: %s", w.commit,
-				      strerror(w.tree_r < 0 ? -w.tree_r : EPROTO));
+		return gitrepo_error_set(err, GITREPO_FAIL_LOCAL, w.tree_r < 0 ? w.tree_r : -EPROTO,
+					 "cannot read the desired state of commit %.12s: %s",
+					 w.commit, strerror(w.tree_r < 0 ? -w.tree_r : EPROTO));
 	}
 	memcpy(ret->fetch.commit, w.commit, sizeof(w.commit));
 	memcpy(ret->fetch.previous, w.previous, sizeof(w.previous));
@@ -546,7 +532,7 @@ int fetchjail_run(const struct fetchjail_opts *o, struct fetchjail_result *ret,
 		o->new_hostkey->host[0] = '\0';
 	r = child_start(&c, child_main, o);
 	if (r < 0)
-		return fetchjail_fail(err, GITREPO_FAIL_LOCAL, r,
-				      "cannot start the fetch process: %s", strerror(-r));
+		return gitrepo_error_set(err, GITREPO_FAIL_LOCAL, r,
+					 "cannot start the fetch process: %s", strerror(-r));
 	return supervise(o, &c, ret, diags, err);
 }

@@ -271,6 +271,17 @@ static int fs_open_path(const struct fs_scope *s, const struct fs_path *p, size_
 	return 0;
 }
 
+/* What every *_beneath_how call starts with: relpath cut into components, the scope set up. */
+static int fs_beneath_start(int rootfd, const char *relpath, unsigned how, struct fs_path *p,
+			    struct fs_scope *s)
+{
+	int r = fs_path_split(relpath, p);
+
+	if (r < 0)
+		return r;
+	return fs_scope_init(rootfd, how, s);
+}
+
 int fs_open_beneath_how(int rootfd, const char *relpath, int flags, mode_t mode, unsigned how,
 			int *ret_fd)
 {
@@ -280,10 +291,7 @@ int fs_open_beneath_how(int rootfd, const char *relpath, int flags, mode_t mode,
 
 	if (!ret_fd)
 		return -EINVAL;
-	r = fs_path_split(relpath, &p);
-	if (r < 0)
-		return r;
-	r = fs_scope_init(rootfd, how, &s);
+	r = fs_beneath_start(rootfd, relpath, how, &p, &s);
 	if (r < 0)
 		return r;
 	return fs_open_path(&s, &p, p.n, flags, mode, ret_fd);
@@ -302,10 +310,7 @@ int fs_mkdir_beneath_how(int rootfd, const char *relpath, mode_t mode, unsigned 
 	bool created = false;
 	int r;
 
-	r = fs_path_split(relpath, &p);
-	if (r < 0)
-		return r;
-	r = fs_scope_init(rootfd, how, &s);
+	r = fs_beneath_start(rootfd, relpath, how, &p, &s);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < p.n; i++) {
@@ -340,10 +345,7 @@ int fs_unlink_beneath_how(int rootfd, const char *relpath, int flags, unsigned h
 
 	if (flags != 0 && flags != AT_REMOVEDIR)
 		return -EINVAL;
-	r = fs_path_split(relpath, &p);
-	if (r < 0)
-		return r;
-	r = fs_scope_init(rootfd, how, &s);
+	r = fs_beneath_start(rootfd, relpath, how, &p, &s);
 	if (r < 0)
 		return r;
 	if (p.n > 1) {

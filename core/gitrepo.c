@@ -51,11 +51,8 @@ struct fetch_ctx {
 	char hostkey_msg[ERROR_MSG_MAX / 2];
 };
 
-static void gitrepo_fail(struct gitrepo_error *err, enum gitrepo_failure failure, const char *fmt,
-			 ...) __attribute__((format(printf, 3, 4)));
-
-static void gitrepo_fail(struct gitrepo_error *err, enum gitrepo_failure failure, const char *fmt,
-			 ...)
+int gitrepo_error_set(struct gitrepo_error *err, enum gitrepo_failure failure, int r,
+		      const char *fmt, ...)
 {
 	va_list ap;
 
@@ -63,6 +60,7 @@ static void gitrepo_fail(struct gitrepo_error *err, enum gitrepo_failure failure
 	va_start(ap, fmt);
 	error_detail_vset(err, fmt, ap);
 	va_end(ap);
+	return r;
 }
 
 static const char *libgit2_message(void)
@@ -209,35 +207,36 @@ static void classify_failure(int code, const struct fetch_ctx *ctx, const char *
 	int klass = e ? e->klass : GIT_ERROR_NONE;
 
 	if (ctx->too_big)
-		gitrepo_fail(err, GITREPO_FAIL_PROTOCOL,
-			     "%s: the remote sent more than %zu bytes (TAILPOD_GIT_MAX_BYTES), "
-			     "nothing was kept",
-			     step, ctx->opts->max_bytes);
+		gitrepo_error_set(
+			err, GITREPO_FAIL_PROTOCOL, 0,
+			"%s: the remote sent more than %zu bytes (TAILPOD_GIT_MAX_BYTES), "
+			"nothing was kept",
+			step, ctx->opts->max_bytes);
 	else if (ctx->timed_out)
-		gitrepo_fail(err, GITREPO_FAIL_TIMEOUT, "%s: no answer within %u s", step,
-			     ctx->opts->timeout_s);
+		gitrepo_error_set(err, GITREPO_FAIL_TIMEOUT, 0, "%s: no answer within %u s", step,
+				  ctx->opts->timeout_s);
 	else if (ctx->hostkey_refused)
-		gitrepo_fail(err, GITREPO_FAIL_HOSTKEY, "%s: %s", step, ctx->hostkey_msg);
+		gitrepo_error_set(err, GITREPO_FAIL_HOSTKEY, 0, "%s: %s", step, ctx->hostkey_msg);
 	else if (ctx->no_credentials)
-		gitrepo_fail(err, GITREPO_FAIL_AUTH,
-			     "%s: the remote asks for credentials and none "
-			     "are configured for this URL",
-			     step);
+		gitrepo_error_set(err, GITREPO_FAIL_AUTH, 0,
+				  "%s: the remote asks for credentials and none "
+				  "are configured for this URL",
+				  step);
 	else if (code == GIT_EAUTH || ctx->credential_calls > 1)
-		gitrepo_fail(err, GITREPO_FAIL_AUTH, "%s: credentials refused: %s", step,
-			     libgit2_message());
+		gitrepo_error_set(err, GITREPO_FAIL_AUTH, 0, "%s: credentials refused: %s", step,
+				  libgit2_message());
 	else if (code == GIT_ECERTIFICATE)
-		gitrepo_fail(err, GITREPO_FAIL_HOSTKEY, "%s: %s", step, libgit2_message());
+		gitrepo_error_set(err, GITREPO_FAIL_HOSTKEY, 0, "%s: %s", step, libgit2_message());
 	else if (klass == GIT_ERROR_ODB || klass == GIT_ERROR_REPOSITORY ||
 		 klass == GIT_ERROR_INDEX || klass == GIT_ERROR_FILESYSTEM ||
 		 klass == GIT_ERROR_REFERENCE)
-		gitrepo_fail(err, GITREPO_FAIL_LOCAL, "%s: local repository: %s", step,
-			     libgit2_message());
+		gitrepo_error_set(err, GITREPO_FAIL_LOCAL, 0, "%s: local repository: %s", step,
+				  libgit2_message());
 	else if (klass == GIT_ERROR_NET || klass == GIT_ERROR_SSH || klass == GIT_ERROR_SSL ||
 		 klass == GIT_ERROR_OS)
-		gitrepo_fail(err, GITREPO_FAIL_NETWORK, "%s: %s", step, libgit2_message());
+		gitrepo_error_set(err, GITREPO_FAIL_NETWORK, 0, "%s: %s", step, libgit2_message());
 	else
-		gitrepo_fail(err, GITREPO_FAIL_PROTOCOL, "%s: %s", step, libgit2_message());
+		gitrepo_error_set(err, GITREPO_FAIL_PROTOCOL, 0, "%s: %s", step, libgit2_message());
 }
 
 /* --- the local repository --------------------------------------------------------------------- */
@@ -355,8 +354,8 @@ static int set_global_options(const struct gitrepo_fetch_opts *o, struct gitrepo
 	if (r >= 0)
 		r = git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 	if (r < 0) {
-		gitrepo_fail(err, GITREPO_FAIL_LOCAL, "unable to configure libgit2: %s",
-			     libgit2_message());
+		gitrepo_error_set(err, GITREPO_FAIL_LOCAL, 0, "unable to configure libgit2: %s",
+				  libgit2_message());
 		return -EIO;
 	}
 	if (o->ca_bundle && strncmp(o->url, "https://", 8) == 0)
@@ -368,13 +367,13 @@ static int set_global_options(const struct gitrepo_fetch_opts *o, struct gitrepo
 int gitrepo_load_ca(const char *bundle, struct gitrepo_error *err)
 {
 	if (gitrepo_runtime_init() < 0) {
-		gitrepo_fail(err, GITREPO_FAIL_LOCAL, "unable to initialise libgit2: %s",
-			     libgit2_message());
+		gitrepo_error_set(err, GITREPO_FAIL_LOCAL, 0, "unable to initialise libgit2: %s",
+				  libgit2_message());
 		return -EIO;
 	}
 	if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, bundle, NULL) < 0) {
-		gitrepo_fail(err, GITREPO_FAIL_CONFIG, "cannot load the CA bundle '%s': %s", bundle,
-			     libgit2_message());
+		gitrepo_error_set(err, GITREPO_FAIL_CONFIG, 0, "cannot load the CA bundle '%s': %s",
+				  bundle, libgit2_message());
 		return -EINVAL;
 	}
 	return 0;
@@ -421,7 +420,8 @@ static int fetch_into(git_repository *repo, struct fetch_ctx *ctx, const char *h
 
 	r = git_remote_create_anonymous(&remote, repo, o->url);
 	if (r < 0) {
-		gitrepo_fail(err, GITREPO_FAIL_CONFIG, "invalid git URL: %s", libgit2_message());
+		gitrepo_error_set(err, GITREPO_FAIL_CONFIG, 0, "invalid git URL: %s",
+				  libgit2_message());
 		return -EINVAL;
 	}
 	r = git_remote_connect(remote, GIT_DIRECTION_FETCH, &fetch.callbacks, NULL, NULL);
@@ -431,8 +431,8 @@ static int fetch_into(git_repository *repo, struct fetch_ctx *ctx, const char *h
 		goto out;
 	}
 	if (advertised_tip(remote, head_ref, &advertised) < 0) {
-		gitrepo_fail(err, GITREPO_FAIL_BRANCH, "branch '%s' does not exist on the remote",
-			     o->branch);
+		gitrepo_error_set(err, GITREPO_FAIL_BRANCH, 0,
+				  "branch '%s' does not exist on the remote", o->branch);
 		r = -ENOENT;
 		goto out;
 	}
@@ -444,10 +444,10 @@ static int fetch_into(git_repository *repo, struct fetch_ctx *ctx, const char *h
 	}
 	if (git_reference_name_to_id(&fetched, repo, local_ref) < 0 ||
 	    !git_oid_equal(&fetched, &advertised)) {
-		gitrepo_fail(err, GITREPO_FAIL_PROTOCOL,
-			     "fetch: the fetched tip of '%s' is not the one "
-			     "the remote advertised",
-			     o->branch);
+		gitrepo_error_set(err, GITREPO_FAIL_PROTOCOL, 0,
+				  "fetch: the fetched tip of '%s' is not the one "
+				  "the remote advertised",
+				  o->branch);
 		r = -EBADMSG;
 		goto out;
 	}
@@ -464,29 +464,31 @@ static int check_opts(const struct gitrepo_fetch_opts *o, char *head_ref, char *
 	int valid = 0;
 
 	if (!o->url || !*o->url || strlen(o->url) >= GITREPO_URL_MAX) {
-		gitrepo_fail(err, GITREPO_FAIL_CONFIG, "git URL is empty or too long");
+		gitrepo_error_set(err, GITREPO_FAIL_CONFIG, 0, "git URL is empty or too long");
 		return -EINVAL;
 	}
 	if (!o->branch || strlen(o->branch) >= GITREPO_BRANCH_MAX || !o->repo_dir ||
 	    !o->timeout_s || o->timeout_s > GITREPO_TIMEOUT_MAX_S || !o->max_bytes) {
-		gitrepo_fail(err, GITREPO_FAIL_CONFIG,
-			     "branch, repository, timeout or size limit missing");
+		gitrepo_error_set(err, GITREPO_FAIL_CONFIG, 0,
+				  "branch, repository, timeout or size limit missing");
 		return -EINVAL;
 	}
 	/* Basic auth over plain http would hand the token to anyone on the path. */
 	if (o->token && strncasecmp(o->url, "http://", 7) == 0) {
-		gitrepo_fail(err, GITREPO_FAIL_CONFIG,
-			     "a token is never sent over http:// (plain text): use https://");
+		gitrepo_error_set(err, GITREPO_FAIL_CONFIG, 0,
+				  "a token is never sent over http:// (plain text): use https://");
 		return -EINVAL;
 	}
 	snprintf(head_ref, GITREPO_REF_MAX, "refs/heads/%s", o->branch);
 	snprintf(local_ref, GITREPO_REF_MAX, "refs/remotes/origin/%s", o->branch);
 	if (git_reference_name_is_valid(&valid, head_ref) < 0 || !valid) {
-		gitrepo_fail(err, GITREPO_FAIL_CONFIG, "invalid branch name '%s'", o->branch);
+		gitrepo_error_set(err, GITREPO_FAIL_CONFIG, 0, "invalid branch name '%s'",
+				  o->branch);
 		return -EINVAL;
 	}
 	if (gitrepo_url_is_ssh(o->url) && (!o->ssh || !o->ssh->sign || !o->ssh->check_hostkey)) {
-		gitrepo_fail(err, GITREPO_FAIL_CONFIG, "ssh URL but no deploy key is configured");
+		gitrepo_error_set(err, GITREPO_FAIL_CONFIG, 0,
+				  "ssh URL but no deploy key is configured");
 		return -EINVAL;
 	}
 	return 0;
@@ -507,7 +509,7 @@ static int fetch_rebuilt(struct fetch_ctx *ctx, const char *head_ref, const char
 	if (r >= 0)
 		r = repo_create(fresh, &repo);
 	if (r < 0) {
-		gitrepo_fail(err, GITREPO_FAIL_LOCAL, "unable to create '%s'", fresh);
+		gitrepo_error_set(err, GITREPO_FAIL_LOCAL, 0, "unable to create '%s'", fresh);
 		return r;
 	}
 	r = fetch_into(repo, ctx, head_ref, local_ref, res, err);
@@ -520,8 +522,8 @@ static int fetch_rebuilt(struct fetch_ctx *ctx, const char *head_ref, const char
 	r = replacing ? repo_swap_in(fresh, ctx->opts->repo_dir)
 		      : (rename(fresh, ctx->opts->repo_dir) < 0 ? -errno : 0);
 	if (r < 0)
-		gitrepo_fail(err, GITREPO_FAIL_LOCAL,
-			     "unable to put the rebuilt repository in place");
+		gitrepo_error_set(err, GITREPO_FAIL_LOCAL, 0,
+				  "unable to put the rebuilt repository in place");
 	res->recreated = r >= 0 && replacing; /* the first fetch creates, it does not rebuild */
 	return r;
 }
@@ -563,8 +565,8 @@ int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_re
 
 	*err = (struct gitrepo_error){0};
 	if (gitrepo_runtime_init() < 0) {
-		gitrepo_fail(err, GITREPO_FAIL_LOCAL, "unable to initialise libgit2: %s",
-			     libgit2_message());
+		gitrepo_error_set(err, GITREPO_FAIL_LOCAL, 0, "unable to initialise libgit2: %s",
+				  libgit2_message());
 		return -EIO;
 	}
 	ctx.deadline_ms = clock_now_ms() + (uint64_t)opts->timeout_s * 1000;

@@ -39,6 +39,12 @@ struct gitrepo_error {
 	enum gitrepo_failure failure;
 };
 
+/* Set err's failure class and message (cut to fit); returns r, so a caller can
+ * "return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, -EINVAL, ...)". Used by every layer that
+ * reports a fetch: gitrepo, fetchjail and desired. */
+int gitrepo_error_set(struct gitrepo_error *err, enum gitrepo_failure failure, int r,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* Signs data for ssh public-key authentication: a malloc'd raw signature, as libssh2 wants. */
 typedef int (*gitrepo_ssh_sign_fn)(unsigned char **ret_sig, size_t *ret_sig_len,
 				   const unsigned char *data, size_t data_len, void *payload);

@@ -60,6 +60,21 @@ int users_read_file(const char *path, char **ret, size_t *ret_len)
 	return fs_read_fd_bounded(fd, USERS_FILE_MAX, ret, ret_len);
 }
 
+int users_lines_open(const char *root, const char *path, char full[PATH_MAX], char **ret_buf,
+		     struct lines *l)
+{
+	size_t len;
+	int r = users_path_below(root, path, full, PATH_MAX);
+
+	if (r >= 0)
+		r = users_read_file(full, ret_buf, &len);
+	if (r < 0)
+		return r;
+	l->next = *ret_buf;
+	l->end = *ret_buf + len;
+	return 0;
+}
+
 /* Report a skipped line; a failed allocation is remembered in diags->error. */
 void users_lines_skip(struct lines *l, const char *fmt, const char *what)
 {
@@ -435,16 +450,11 @@ int users_passwd_has_uid(const char *root, const char *path, uid_t uid,
 	struct lines l = {.path = path};
 	const char *name;
 	uint32_t line_uid;
-	size_t len;
 	char *s;
-	int r = users_path_below(root, path, full, sizeof(full));
+	int r = users_lines_open(root, path, full, &buf, &l);
 
-	if (r >= 0)
-		r = users_read_file(full, &buf, &len);
 	if (r < 0)
 		return r;
-	l.next = buf;
-	l.end = buf + len;
 	while ((s = users_lines_next(&l))) {
 		if (!passwd_line_uid(s, &name, &line_uid) || line_uid != uid)
 			continue;

@@ -161,19 +161,14 @@ int users_subid_find(const char *root, const char *path, const char *name, uid_t
 	char full[PATH_MAX];
 	struct lines l = {.path = full, .diags = diags};
 	_cleanup_free_ char *buf = NULL;
-	size_t len;
 	char *s;
 	int r;
 
 	if (!users_name_valid(name))
 		return -EINVAL;
-	r = users_path_below(root, path, full, sizeof(full));
-	if (r >= 0)
-		r = users_read_file(full, &buf, &len);
+	r = users_lines_open(root, path, full, &buf, &l);
 	if (r < 0)
 		return r;
-	l.next = buf;
-	l.end = buf + len;
 	while ((s = users_lines_next(&l)))
 		if (subid_parse_line(&l, s, name, uid, ret) > 0)
 			return 0;

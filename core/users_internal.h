@@ -6,6 +6,7 @@
 
 #include "users.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,10 @@ struct lines {
 /* Read path whole, at most USERS_FILE_MAX bytes. The files are root's own (/etc, /usr/lib): a
  * symlink there is followed, as libc does. */
 int users_read_file(const char *path, char **ret, size_t *ret_len);
+/* Join root and path into full (users_path_below), read it (users_read_file) into *ret_buf and
+ * point l at its lines. */
+int users_lines_open(const char *root, const char *path, char full[PATH_MAX], char **ret_buf,
+		     struct lines *l);
 /* Report a skipped line; a failed allocation is remembered in diags->error. */
 void users_lines_skip(struct lines *l, const char *fmt, const char *what);
 /* Report a limit that was hit; the message names the limit (DESIGN.md §4.8). */

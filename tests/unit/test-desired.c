@@ -93,7 +93,7 @@ static void test_fetch_validate_and_merge(void **state)
 	struct fixture *f = *state;
 	struct desired d = {0};
 	struct diag_list diags = {0};
-	struct desired_error err;
+	struct gitrepo_error err;
 	char first[GITREPO_OID_HEX_SIZE];
 
 	origin_sh(
@@ -129,7 +129,7 @@ static void test_invalid_repo_has_no_set(void **state)
 	struct fixture *f = *state;
 	struct desired d = {0};
 	struct diag_list diags = {0};
-	struct desired_error err;
+	struct gitrepo_error err;
 
 	origin_sh(f->o, "printf '[Container]\\nImagee=x\\n' >web.container && "
 			"printf '[Container]\\nImage=y\\n' >ok.container");
@@ -150,7 +150,7 @@ static void test_missing_branch(void **state)
 	struct fixture *f = *state;
 	struct desired d = {0};
 	struct diag_list diags = {0};
-	struct desired_error err;
+	struct gitrepo_error err;
 
 	origin_sh(f->o, "printf '[Container]\\nImage=y\\n' >ok.container");
 	origin_commit(f->o, "one");
@@ -168,7 +168,7 @@ static void test_token_file_refused(void **state)
 	struct fixture *f = *state;
 	struct desired d = {0};
 	struct diag_list diags = {0};
-	struct desired_error err;
+	struct gitrepo_error err;
 	char token[ORIGIN_PATH_MAX];
 	FILE *fp;
 
