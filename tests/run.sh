@@ -116,6 +116,9 @@ run_applet_tests() {
 	fi
 	for file in "$top"/tests/applets/*.test "$top"/tests/peers/*.test; do
 		[ -e "$file" ] || continue
+		# sandbox.test proves the sandbox against the real host, and builds an installed host
+		# of its own for that (its "on an installed host" test): it is not rerun inside one.
+		if [ -n "$wrap" ] && [ "${file##*/}" = sandbox.test ]; then continue; fi
 		out=$(TP_ARCH=$arch TP_BIN=$bin TP_QEMU=$qemu TP_TOP=$top \
 			$wrap bash -c '. "$TP_TOP/tests/applets/lib.sh"
 				case $1 in */peers/*) . "$TP_TOP/tests/peers/lib.sh" ;; esac
