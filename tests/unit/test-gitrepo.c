@@ -219,8 +219,9 @@ static void test_read_tree(void **state)
 	struct gitrepo_error err;
 	struct diag_list diags = {0};
 	struct fileset *repo = NULL;
-	static const char *const want[] = {"web.container", "apps/blog.container",
-					   "apps/blog-rotate.timer"};
+	/* Data files and deeper trees are kept; hidden ones and symlinks to data files are not. */
+	static const char *const want[] = {"README.md", "web.container", "apps/blog.container",
+					   "apps/blog-rotate.timer", "apps/deep/x.container"};
 
 	origin_sh(
 		f->o,
@@ -228,13 +229,14 @@ static void test_read_tree(void **state)
 		"echo readme >README.md && printf '[Container]\\nImage=b\\n' >apps/blog.container "
 		"&& "
 		"printf '[Timer]\\n' >apps/blog-rotate.timer && echo x >apps/deep/x.container && "
-		"echo x >.github/ci.container && ln -s web.container link.container");
+		"echo x >.github/ci.container && ln -s web.container link.container && "
+		"ln -s /etc/passwd apps/data.env");
 	origin_commit(f->o, "tree");
 	assert_int_equal(fetch(f, "main", &res, &err), 0);
 	assert_int_equal(gitrepo_read_tree(f->local, res.commit, "repo", &repo, &diags), 0);
 	assert_non_null(repo);
-	assert_int_equal(repo->n_files, 3);
-	for (size_t i = 0; i < 3; i++)
+	assert_int_equal(repo->n_files, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_non_null(fileset_find(repo, want[i]));
 	assert_string_equal(fileset_find(repo, "web.container")->data, "[Container]\nImage=a\n");
 	assert_int_equal(diags.n, 1);
