@@ -58,10 +58,8 @@ static int check_parse_args(struct check_args *args, int argc, char **argv, int 
 			"does not manage,\nUser= of its system units"),
 		OPT_STRING(0, "host-root", &args->host_root, "DIR",
 			   "as --host, for the host whose /etc, /usr/lib\nand /run are below DIR"),
-		OPT_STRING(
-			0, "podman-version", &args->podman, "X.Y[.Z]",
-			"refuse quadlet keys this Podman lacks\n(default: TAILPOD_PODMAN_VERSION; "
-			"none: any\nversion's keys pass)"),
+		OPT_STRING(0, "podman-version", &args->podman, "X.Y",
+			   "refuse keys newer than this Podman\n(default: TAILPOD_PODMAN_VERSION)"),
 		OPT_END,
 	};
 	const struct applet_cli cli = {
