@@ -15,6 +15,7 @@
 #include "log.h"
 #include "names.h"
 #include "opt.h"
+#include "podman_version.h"
 #include "fileset.h"
 #include "spec.h"
 #include "users.h"
@@ -29,6 +30,8 @@ struct check_args {
 	const char *transforms; /* --transforms DIR, or NULL for TAILPOD_TRANSFORM_DIR */
 	const char *render;	/* --render NAME, or NULL */
 	const char *host_root;	/* --host-root DIR, or NULL */
+	const char *podman;	/* --podman-version X.Y[.Z], or NULL */
+	struct podman_version podman_version; /* parsed from it */
 };
 
 static const char check_summary[] =
@@ -55,6 +58,8 @@ static int check_parse_args(struct check_args *args, int argc, char **argv, int 
 			"does not manage,\nUser= of its system units"),
 		OPT_STRING(0, "host-root", &args->host_root, "DIR",
 			   "as --host, for the host whose /etc, /usr/lib\nand /run are below DIR"),
+		OPT_STRING(0, "podman-version", &args->podman, "X.Y",
+			   "refuse keys newer than this Podman\n(default: TAILPOD_PODMAN_VERSION)"),
 		OPT_END,
 	};
 	const struct applet_cli cli = {
@@ -288,11 +293,22 @@ static int report_result(const struct check_args *args, const struct spec_set *s
 	return diag_list_count(diags) ? EXIT_FAIL : EXIT_OK;
 }
 
+/* The Podman whose keys the specs may use: --podman-version, else TAILPOD_PODMAN_VERSION, else
+ * none (a laptop or CI runner: every key of any known Podman passes). */
+static const struct podman_version *check_target(const struct check_args *args,
+						 const struct config *cfg)
+{
+	if (args->podman)
+		return &args->podman_version;
+	return podman_version_is_set(&cfg->podman_version) ? &cfg->podman_version : NULL;
+}
+
 static int check_repo(const struct check_args *args, const char *repo_dir, const struct config *cfg)
 {
 	struct spec_opts opts = {
 		.repo_label = repo_dir,
 		.transform_label = args->transforms ? args->transforms : cfg->transform_dir,
+		.podman = check_target(args, cfg),
 	};
 	struct diag_list diags = {0};
 	struct fileset *repo = NULL, *transforms = NULL;
@@ -346,6 +362,11 @@ int check_main(int argc, char **argv)
 
 	if (r != OPT_RESULT_RUN)
 		return opt_exit_status(r);
+	if (args.podman && podman_version_parse(args.podman, &args.podman_version) < 0) {
+		log_error("invalid --podman-version '%.*s': not a Podman version (X.Y or X.Y.Z)",
+			  DIAG_QUOTE(args.podman));
+		return EXIT_USAGE;
+	}
 	/* The settings sync would use: /etc/tailpod/config.env (or quadsync's, migrated). */
 	status = applet_setup(NULL, &env);
 	if (status != EXIT_OK)

@@ -271,6 +271,7 @@ int sync_main(int argc, char **argv)
 	status = applet_setup(args.config, &env);
 	if (status != EXIT_OK)
 		return status;
+	sync_podman_target(env.config, args.dry_run);
 	if (args.fetch_only)
 		status = fetch_only(env.config, args.json);
 	else

@@ -39,7 +39,16 @@ static const char *const ca_probe_default[] = {
 
 static const char *const always_protected[] = {"root", "core"};
 
-enum key_kind { KIND_URL, KIND_BRANCH, KIND_PATH, KIND_NAME, KIND_NAMES, KIND_BOOL, KIND_UINT };
+enum key_kind {
+	KIND_URL,
+	KIND_BRANCH,
+	KIND_PATH,
+	KIND_NAME,
+	KIND_NAMES,
+	KIND_BOOL,
+	KIND_UINT,
+	KIND_VERSION
+};
 
 struct key_def {
 	const char *name;
@@ -82,6 +91,7 @@ static const struct key_def keys[] = {
 	{.name = "TAILPOD_METRICS_FILE", .kind = KIND_PATH, .offset = F(metrics_file)},
 	{.name = "TAILPOD_MINT_GROUP", .kind = KIND_NAME, .offset = F(mint_group),
 	 .dflt = "tailpod-mint"},
+	{.name = "TAILPOD_PODMAN_VERSION", .kind = KIND_VERSION, .offset = F(podman_version)},
 	{.name = "TAILPOD_PROTECTED_USERS", .kind = KIND_NAMES, .dflt = ""},
 	{.name = "TAILPOD_SSH_ACCEPT_NEW", .kind = KIND_BOOL, .offset = F(ssh_accept_new),
 	 .dflt = "no"},
@@ -198,6 +208,23 @@ static int set_bool(struct config *c, const struct key_def *def, const char *val
 	return 0;
 }
 
+/* A Podman release number; NULL (not set) clears it: sync then asks the installed podman. */
+static int set_version(struct config *c, const struct key_def *def, const char *value,
+		       const struct origin *o, struct config_error *err)
+{
+	struct podman_version *slot = (struct podman_version *)(void *)((char *)c + def->offset);
+
+	if (!value) {
+		*slot = (struct podman_version){0};
+		return 0;
+	}
+	if (podman_version_parse(value, slot) < 0)
+		return config_fail(err, o, -EINVAL,
+				   "invalid %s '%.*s': not a Podman version (X.Y or X.Y.Z)", o->key,
+				   DIAG_QUOTE(value));
+	return 0;
+}
+
 /* A warning, not an error: the transport is the operator's choice and may be a test setup. */
 static int warn_url(struct config *c, const char *value, enum config_url_kind kind,
 		    const struct origin *o)
@@ -226,6 +253,8 @@ static int apply(struct config *c, const struct key_def *def, const char *value,
 	enum config_url_kind url_kind;
 	const char *why = NULL;
 
+	if (def->kind == KIND_VERSION)
+		return set_version(c, def, value, o, err);
 	if (!value)
 		return set_string(slot, NULL);
 	switch (def->kind) {
@@ -233,6 +262,8 @@ static int apply(struct config *c, const struct key_def *def, const char *value,
 		return set_bool(c, def, value, o, err);
 	case KIND_UINT:
 		return set_number(c, def, value, o, err);
+	case KIND_VERSION: /* handled above, NULL included */
+		break;
 	case KIND_NAMES:
 		return set_names(c, value, o, err);
 	case KIND_URL:

@@ -15,6 +15,7 @@
 #include "bounds.h"
 #include "diag.h"
 #include "error.h"
+#include "podman_version.h"
 
 #define CONFIG_PATH	     "/etc/tailpod/config.env"
 #define CONFIG_QUADSYNC_PATH "/etc/quadsync/config.env"
@@ -68,6 +69,9 @@ struct config {
 	unsigned max_workloads;	     /* 1..CONFIG_WORKLOADS_MAX, default 500 */
 	char *metrics_file;	     /* optional */
 	char *age_key;		     /* /etc/tailpod/secrets/age.key; may not exist */
+	/* TAILPOD_PODMAN_VERSION: the Podman whose quadlet keys check and sync accept; {0} when
+	 * not set (check: any version's keys; sync: the installed podman's) */
+	struct podman_version podman_version;
 	enum config_source source;
 	char *source_path;	  /* the file read; for CONFIG_SOURCE_DEFAULTS the missing one */
 	char *quadsync_state_dir; /* migrated: quadsync's state directory (sync imports its

@@ -414,6 +414,7 @@ int desired_fetch(const struct config *c, struct desired *d, struct diag_list *d
 	struct spec_opts opts = {
 		.repo_label = "",
 		.transform_label = c->transform_dir,
+		.podman = podman_version_is_set(&c->podman_version) ? &c->podman_version : NULL,
 	};
 	int r;
 

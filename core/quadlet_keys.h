@@ -3,14 +3,13 @@
 #define TAILPOD_QUADLET_KEYS_H
 
 /*
- * The tables reflect Podman 5.4.2 (the version Debian trixie ships), taken from
- * pkg/systemd/quadlet/quadlet.go at tag v5.4.2 (commit be85287fcf4590961614ee37be65eeb315e5d9ff):
- * the supported{Container,Pod,Volume,Network,Kube,Image,Build,Quadlet}Keys maps resolved through
- * the Key* constants. The generator refuses a file with any other key in its own section or in
- * [Quadlet] ("unsupported key 'X' in group 'Y'"), so tailpod refuses it before deploying.
- * To verify or regenerate against another Podman release, see
- * tests/unit/data/quadlet_keys/README (verify-against-podman.sh diffs these tables against the
- * Go source; the MULTI flags are read by hand from the Convert* functions and need a re-read).
+ * The tables are generated (core/quadlet_keys_table.c, by third_party/podman/gen-quadlet-keys.sh;
+ * README "Refreshing the quadlet key table") from pkg/systemd/quadlet/quadlet.go at every Podman
+ * release since 4.4.0 and at main: the supported-keys map of each section, each key tagged with
+ * the first version that accepts it and, when a later release dropped it, the last that did.
+ * The generator refuses a file with any other key in its own section or in [Quadlet]
+ * ("unsupported key 'X' in group 'Y'"), so tailpod refuses it before deploying. The MULTI and
+ * DEPRECATED flags are read by hand (third_party/podman/quadlet-key-flags.txt).
  *
  * Section names and keys are case-sensitive, as in quadlet's parser and in systemd.
  */
@@ -18,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define QUADLET_KEYS_PODMAN_VERSION "5.4.2"
+#include "podman_version.h"
 
 enum quadlet_section_kind {
 	/* Not a section quadlet knows: the caller reports it. */
@@ -41,13 +40,15 @@ enum quadlet_key_flag {
 };
 
 enum {
-	QUADLET_SECTION_COUNT = 8, /* checked sections: the seven unit types and [Quadlet] */
+	QUADLET_SECTION_COUNT = 9, /* checked sections: the eight unit types and [Quadlet] */
 	QUADLET_KEY_NAME_MAX = 64, /* longer keys get no suggestion (and no allocation) */
 };
 
 struct quadlet_key {
 	const char *name;
-	unsigned flags; /* enum quadlet_key_flag bits */
+	unsigned flags;		     /* enum quadlet_key_flag bits */
+	struct podman_version since; /* the first release that accepts it, or main */
+	struct podman_version until; /* the last release that did, when removed; else {0} */
 };
 
 struct quadlet_section {
@@ -55,7 +56,20 @@ struct quadlet_section {
 	const char *ext;  /* ".container"; NULL for [Quadlet], which every quadlet file may carry */
 	const struct quadlet_key *keys; /* sorted by strcmp(), no duplicates */
 	size_t n_keys;
+	struct podman_version since, until; /* as for a key: [Artifact] came with Podman 5.7 */
 };
+
+/* How a key or section (its since/until) stands with a target Podman. */
+enum quadlet_availability {
+	QUADLET_AVAILABLE = 0, /* accepted there (or there is no target) */
+	QUADLET_TOO_NEW,       /* needs a newer Podman: since > target */
+	QUADLET_REMOVED,       /* dropped before it: until < target */
+};
+
+/* The generated tables (quadlet_keys_table.c): QUADLET_SECTION_COUNT sections, keys sorted. */
+extern const struct quadlet_section quadlet_sections[];
+/* The newest Podman release the tables were generated from. */
+extern const struct podman_version quadlet_keys_newest_release;
 
 /* What kind of section this is; NULL is UNKNOWN. */
 enum quadlet_section_kind quadlet_section_classify(const char *section);
@@ -74,10 +88,23 @@ const char *quadlet_section_for_ext(const char *ext);
  * as quadlet_key_suggest() does; NULL when nothing is close. */
 const char *quadlet_section_suggest(const char *section);
 
+/* The table entry of key in the checked section (exact, case-sensitive), for its since/until and
+ * flags; NULL for NULL arguments, unknown or passthrough sections and unknown keys. */
+const struct quadlet_key *quadlet_key_lookup(const char *section, const char *key);
+
+/* Where [since, until] stands with target; NULL target (none set): every known version passes. */
+enum quadlet_availability quadlet_availability(const struct podman_version *since,
+					       const struct podman_version *until,
+					       const struct podman_version *target);
+
+/* Whether a quadlet file type (".artifact" or "artifact") exists at target (NULL: in any
+ * version tailpod knows). False for anything that is not a quadlet unit type. */
+bool quadlet_ext_supported(const char *ext, const struct podman_version *target);
+
 /*
- * Whether key is in the table of the checked section (exact, case-sensitive). False for NULL
- * arguments, unknown sections and passthrough sections: classify the section first, since a
- * passthrough section allows any key.
+ * Whether key is in the table of the checked section (exact, case-sensitive), in any version. False
+ * for NULL arguments, unknown sections and passthrough sections: classify the section first, since
+ * a passthrough section allows any key.
  */
 bool quadlet_key_supported(const char *section, const char *key);
 

@@ -342,7 +342,8 @@ static int scope_build(struct spec_builder *b, const struct fileset_file *files,
 static void check_transforms(struct spec_builder *b)
 {
 	struct spec_src src = {.label = b->tlabel};
-	struct spec_check chk = {.diags = b->diags, .src = &src, .transform = true};
+	struct spec_check chk = {
+		.diags = b->diags, .src = &src, .transform = true, .podman = spec_target(b)};
 
 	for (size_t i = 0; i < b->ts->n_files; i++) {
 		if (!b->ts->files[i].ini)

@@ -23,6 +23,7 @@
 #include "bounds.h"
 #include "diag.h"
 #include "fileset.h"
+#include "podman_version.h"
 
 enum {
 	SPEC_UNIT_NAME_MAX = 200, /* other names: room for a suffix and an extension in 255 */
@@ -66,6 +67,8 @@ struct spec_set {
 struct spec_opts {
 	const char *repo_label;	     /* how diagnostics name the repository ("" for none) */
 	const char *transform_label; /* how they name the transform directory */
+	/* The target Podman: a key or section it lacks is refused; NULL: none, any known passes. */
+	const struct podman_version *podman;
 };
 
 /* Build the workloads of repo with the transforms (a repo read with FILESET_LOAD_FLAT |

@@ -115,14 +115,43 @@ struct ini *spec_parse(const struct spec_src *src, const char *data, size_t size
 
 /* --- sections and keys --------------------------------------------------------------------- */
 
+/* A known section or key the target Podman (when there is one) does not accept: l is the key's
+ * line, NULL for the section. Says which version it needs or when it went. */
+static void check_version(const struct spec_check *c, const struct ini_section *s,
+			  const struct ini_line *l, const struct podman_version *since,
+			  const struct podman_version *until)
+{
+	enum quadlet_availability a = quadlet_availability(since, until, c->podman);
+	char what[DIAG_MSG_MAX / 2], host[PODMAN_VERSION_STR_MAX], v[PODMAN_VERSION_STR_MAX];
+
+	if (a == QUADLET_AVAILABLE)
+		return;
+	if (l)
+		snprintf(what, sizeof(what),
+			 "%.*s=", DIAG_QUOTE(l->key[0] == '+' ? l->key + 1 : l->key));
+	else
+		snprintf(what, sizeof(what), "[%s]", s->name);
+	podman_version_format(c->podman, host, sizeof(host));
+	if (a == QUADLET_TOO_NEW)
+		spec_diag_at(c->src, c->diags, s, l, "%s needs Podman %s; this host has %s", what,
+			     podman_version_format(since, v, sizeof(v)), host);
+	else
+		spec_diag_at(c->src, c->diags, s, l,
+			     "%s was removed from Podman after %s; this host has %s", what,
+			     podman_version_format(until, v, sizeof(v)), host);
+}
+
 static void check_key(const struct spec_check *c, const struct ini_section *s,
 		      const struct ini_line *l)
 {
 	const char *key = c->transform && l->key[0] == '+' ? l->key + 1 : l->key;
+	const struct quadlet_key *known = quadlet_key_lookup(s->name, key);
 	const char *hint;
 
-	if (quadlet_key_supported(s->name, key))
+	if (known) {
+		check_version(c, s, l, &known->since, &known->until);
 		return;
+	}
 	hint = quadlet_key_suggest(s->name, key);
 	spec_diag_at(c->src, c->diags, s, l, "unknown key '%.*s' in [%s]%s%s%s", DIAG_QUOTE(key),
 		     s->name, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
@@ -131,6 +160,7 @@ static void check_key(const struct spec_check *c, const struct ini_section *s,
 static void check_section(const struct spec_check *c, const struct ini_section *s, const char *own)
 {
 	enum quadlet_section_kind kind = quadlet_section_classify(s->name);
+	const struct quadlet_section *sec;
 	const char *hint;
 
 	if (kind == QUADLET_SECTION_PASSTHROUGH)
@@ -151,6 +181,11 @@ static void check_section(const struct spec_check *c, const struct ini_section *
 	if (strcmp(s->name, "Quadlet") != 0 && strcmp(s->name, own) != 0) {
 		spec_diag_at(c->src, c->diags, s, NULL, "[%s] does not belong in a .%s file",
 			     s->name, c->ext);
+		return;
+	}
+	sec = quadlet_section_find(s->name);
+	if (quadlet_availability(&sec->since, &sec->until, c->podman) != QUADLET_AVAILABLE) {
+		check_version(c, s, NULL, &sec->since, &sec->until);
 		return;
 	}
 	for (size_t j = 0; j < s->n_lines; j++)

@@ -11,6 +11,7 @@
 
 #include "diag.h"
 #include "ini.h"
+#include "podman_version.h"
 #include "spec.h"
 #include "transform.h"
 
@@ -31,6 +32,7 @@ struct spec_check {
 	const char *name;     /* the unit's name, for ContainerName= and Pod=; NULL: skip those */
 	const char *pod_file; /* "web.pod" for a pod member, else NULL: no Pod= allowed */
 	bool transform;	      /* a transform: '+' keys allowed, nothing required */
+	const struct podman_version *podman; /* the target Podman; NULL: any version's keys pass */
 };
 
 /* Parse a file; a syntax error or bound becomes a diagnostic and NULL is returned. */
@@ -123,6 +125,12 @@ struct spec_builder {
 	struct spec_set *set;
 	struct spec_scope *sc;
 };
+
+/* The target Podman of the build, for struct spec_check; NULL when none. */
+static inline const struct podman_version *spec_target(const struct spec_builder *b)
+{
+	return b->opts ? b->opts->podman : NULL;
+}
 
 static inline const char *spec_base_of(const char *path)
 {

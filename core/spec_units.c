@@ -176,7 +176,8 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 				 .src = &raw_src,
 				 .ext = cf->ext,
 				 .name = cf->stem,
-				 .pod_file = pod_file};
+				 .pod_file = pod_file,
+				 .podman = spec_target(b)};
 	struct ref_ctx rc = {.b = b, .src = &src, .workload = widx, .name = cf->stem};
 	struct ini *doc = TAKE_PTR(cf->raw);
 	char fname[FILESET_NAME_MAX + 1], *text = NULL;
@@ -216,7 +217,8 @@ static int build_companion(struct spec_builder *b, const struct transform_compan
 	bool unit = strcmp(ext, "service") == 0 || strcmp(ext, "timer") == 0;
 	struct spec_src src = {.label = b->tlabel, .path = cp->path};
 	_cleanup_free_ char *fname = NULL, *stem = NULL, *text = NULL;
-	struct spec_check chk = {.diags = b->diags, .src = &src, .ext = ext};
+	struct spec_check chk = {
+		.diags = b->diags, .src = &src, .ext = ext, .podman = spec_target(b)};
 	struct ref_ctx rc = {.b = b, .src = &src, .workload = widx};
 	struct ini *doc = NULL;
 	const char *why;
@@ -313,7 +315,8 @@ static int build_sidecar(struct spec_builder *b, const struct fileset_file *f)
 		   *why;
 	_cleanup_free_ char *stem = strndup(base, (size_t)(ext - 1 - base));
 	struct spec_src src = {.label = b->label, .path = f->path};
-	struct spec_check chk = {.diags = b->diags, .src = &src, .ext = ext};
+	struct spec_check chk = {
+		.diags = b->diags, .src = &src, .ext = ext, .podman = spec_target(b)};
 	struct ini *doc;
 	size_t widx;
 	char *data;
@@ -347,7 +350,8 @@ static int check_other(struct spec_builder *b, struct spec_other *o)
 	const char *ext = strrchr(o->base, '.') + 1, *why;
 	_cleanup_free_ char *stem = strndup(o->base, (size_t)(ext - 1 - o->base));
 	struct spec_src src = {.label = b->label, .path = o->f->path};
-	struct spec_check chk = {.diags = b->diags, .src = &src, .ext = ext};
+	struct spec_check chk = {
+		.diags = b->diags, .src = &src, .ext = ext, .podman = spec_target(b)};
 	struct ini *doc;
 
 	if (!stem)

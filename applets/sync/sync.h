@@ -115,6 +115,12 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
  * workload must be in the mint group. A command that merely mentions mint-key grants nothing. */
 bool sync_uses_mint_key(const struct spec_workload *w);
 
+/* podman.c: when TAILPOD_PODMAN_VERSION is not set, set c->podman_version to the installed
+ * podman's (`podman --version`, cached in STATE/podman-version by the binary's inode, size and
+ * mtime; not written with dry_run). No podman, or no answer: left unset (every known key passes),
+ * logged; never an error of the run. */
+void sync_podman_target(struct config *c, bool dry_run);
+
 /* remove.c: remove one workload that is no longer desired, if every guard allows it. */
 void sync_remove_workload(struct sync_ctx *ctx, const struct sync_current *cur,
 			  struct sync_outcome *out);

@@ -2,7 +2,7 @@
 # setup-podman.sh: fetch Podman's quadlet generator for the peer tests and print its path.
 #
 # Debian bookworm's podman (4.3.1) predates the quadlet keys tailpod checks, so the binary comes
-# from Debian trixie's podman package (5.4.2, the release core/quadlet_keys.c reflects). trixie is
+# from Debian trixie's podman package (5.4.2; core/quadlet_keys_table.c covers 4.4.0 on). trixie is
 # not in the host's apt sources and must not become one: apt runs here with a private sources
 # list, list directory, cache and an empty dpkg status, so it can download but never install or
 # upgrade anything on the host. The .deb is pinned by version and SHA-256 and unpacked (dpkg-deb

@@ -165,6 +165,7 @@ static void assert_defaults_except_source(const struct config *c)
 	assert_int_equal(c->max_workloads, 500);
 	assert_null(c->metrics_file);
 	assert_string_equal(c->age_key, "/etc/tailpod/secrets/age.key");
+	assert_false(podman_version_is_set(&c->podman_version));
 	assert_null(c->quadsync_state_dir);
 }
 
@@ -524,6 +525,17 @@ static void test_bounds(void **state)
 	assert_text_fails(fx, "TAILPOD_MAX_WORKLOADS=0\n", 1, "TAILPOD_MAX_WORKLOADS", "1..65536");
 	assert_text_fails(fx, "TAILPOD_MAX_WORKLOADS=65537\n", 1, "TAILPOD_MAX_WORKLOADS",
 			  "1..65536");
+	c = load_text(fx, "TAILPOD_PODMAN_VERSION=5.5\n");
+	assert_int_equal(c->podman_version.major * 100 + c->podman_version.minor, 505);
+	config_free(c);
+	c = load_text(fx, "TAILPOD_PODMAN_VERSION=\n"); /* C1: as if not set */
+	assert_false(podman_version_is_set(&c->podman_version));
+	config_free(c);
+	assert_text_fails(
+		fx, "\nTAILPOD_PODMAN_VERSION=5\n", 2, "TAILPOD_PODMAN_VERSION",
+		"invalid TAILPOD_PODMAN_VERSION '5': not a Podman version (X.Y or X.Y.Z)");
+	assert_text_fails(fx, "TAILPOD_PODMAN_VERSION=99999999999.1\n", 1, "TAILPOD_PODMAN_VERSION",
+			  "not a Podman version");
 
 	sprintf(text,
 		"TAILPOD_USER_GROUP=%s\nTAILPOD_GIT_BRANCH=%s\nTAILPOD_GIT_URL=https://%s\n"
