@@ -31,6 +31,7 @@ static int ctx_open(struct sync_ctx *ctx)
 	r = sync_names_load(ctx);
 	if (r < 0)
 		return r;
+	sync_subids_load(ctx);
 	r = state_dir_open(ctx->config->state_dir, &ctx->state_fd);
 	if (r < 0)
 		return log_error_errno(r, "cannot open %s/workloads", ctx->config->state_dir);
@@ -42,6 +43,8 @@ static void ctx_close(struct sync_ctx *ctx)
 	users_db_free(ctx->db);
 	users_db_free(ctx->alt_db);
 	names_host_free(ctx->names);
+	for (size_t i = 0; i < ARRAY_SIZE(ctx->subids); i++)
+		users_subids_free(ctx->subids[i]);
 	if (ctx->state_fd >= 0)
 		close(ctx->state_fd);
 	free(ctx->outcomes);

@@ -66,7 +66,11 @@ struct sync_ctx {
 	struct users_db *db;	 /* /etc/passwd and /etc/group; reloaded after useradd */
 	struct users_db *alt_db; /* /usr/lib/passwd and group (Fedora CoreOS), or NULL */
 	struct users_defs defs;	 /* login.defs */
-	int state_fd;		 /* STATE/workloads */
+	/* /etc/subuid and /etc/subgid, read once (issue 16) and again after useradd; NULL with
+	 * the load's error in subids_error when it failed */
+	struct users_subids *subids[2];
+	int subids_error[2];
+	int state_fd; /* STATE/workloads */
 	/* What the host uses, never a workload's name (core/names). */
 	struct names_host *names;
 	bool dry_run;	      /* args->dry_run */
@@ -103,8 +107,11 @@ int sync_names_load(struct sync_ctx *ctx);
  * command runs for it, the other workloads go on. deployed: a record or user exists. */
 bool sync_name_refused(const struct sync_ctx *ctx, const struct spec_workload *w, bool deployed,
 		       struct sync_outcome *out);
-/* users.c: reload ctx->db after useradd. */
+/* plan.c: reload ctx->db and ctx->subids after useradd. */
 int sync_users_reload(struct sync_ctx *ctx);
+/* plan.c: (re)read ctx->subids; a failure is kept in ctx->subids_error for each workload. */
+void sync_subids_load(struct sync_ctx *ctx);
+extern const char *const sync_subid_files[2];
 
 /* apply.c: bring one desired workload in line; fills out. */
 void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
