@@ -4,8 +4,8 @@
 # concurrent (the default), with stubs that take 0.2 s per `systemctl start`: wall time and the
 # speedup. Then no-op syncs of healthy hosts of 300, 1 000 and 10 000 workloads (written once per
 # run by healthy-host.py): wall time (median of 5), peak RSS, the processes the run started
-# beside the fetch child, and syscalls per workload (strace -f). Figures, not pass/fail; needs
-# root (unshare) and strace.
+# beside the fetch child, and syscalls per workload (strace -f). TP_BENCH_SYNC="first noop"
+# (the default) names the parts to run. Figures, not pass/fail; needs root (unshare) and strace.
 set -euo pipefail
 
 tailpod=$(realpath "$1")
@@ -85,7 +85,10 @@ noop() {
 	rm -rf "$dir"
 }
 
-first_deploy
-for n in 300 1000 10000; do
-	noop "$n"
-done
+parts=" ${TP_BENCH_SYNC:-first noop} "
+[[ $parts != *" first "* ]] || first_deploy
+if [[ $parts == *" noop "* ]]; then
+	for n in 300 1000 10000; do
+		noop "$n"
+	done
+fi
