@@ -88,6 +88,8 @@ static int ensure_user(struct sync_ctx *ctx, const char *name, struct apply_plan
 		sync_outcome_fail(out, NULL, "cannot look up user '%s': %s", name, strerror(-r));
 		return r;
 	}
+	if (ctx->created_user && strcmp(ctx->created_user, name) == 0)
+		p->create_user = true; /* by the parent of this deploy process (jobs.c) */
 	p->user = u;
 	return check_managed(ctx, u, out);
 }

@@ -237,17 +237,30 @@ int sync_names_load(struct sync_ctx *ctx)
 	return 0;
 }
 
-bool sync_name_refused(const struct sync_ctx *ctx, const struct spec_workload *w, bool deployed,
-		       struct sync_outcome *out)
+static bool name_reserved(const struct sync_ctx *ctx, const char *name, char why[NAMES_WHY_MAX])
 {
 	const struct names_rules rules = {
 		.protected_names = ctx->config->protected_users,
 		.n_protected = ctx->config->n_protected_users,
 		.host = ctx->names,
 	};
+
+	return names_reserved(name, &rules, why, NAMES_WHY_MAX);
+}
+
+bool sync_name_reserved(const struct sync_ctx *ctx, const char *name)
+{
 	char why[NAMES_WHY_MAX];
 
-	if (!names_reserved(w->name, &rules, why, sizeof(why)))
+	return name_reserved(ctx, name, why);
+}
+
+bool sync_name_refused(const struct sync_ctx *ctx, const struct spec_workload *w, bool deployed,
+		       struct sync_outcome *out)
+{
+	char why[NAMES_WHY_MAX];
+
+	if (!name_reserved(ctx, w->name, why))
 		return false;
 	out->action = deployed ? SYNC_UPDATE : SYNC_CREATE;
 	out->result = SYNC_REFUSED;
