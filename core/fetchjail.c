@@ -42,7 +42,7 @@ enum frame_type {
 };
 
 enum {
-	FRAME_PATH_MAX = 2 * FILESET_NAME_MAX + 1, /* "DIR/NAME" */
+	FRAME_PATH_MAX = FILESET_PATH_MAX, /* a fileset path */
 	FRAME_DIAG_MSG_MAX = 1024,
 	CHILD_FD = 3, /* the pipe's write end in the child, every other descriptor closed */
 	FRAME_BUF_SIZE = 65536, /* bytes written or read at once: a pipe's default capacity */

@@ -1,7 +1,7 @@
 /* fileset.c: the in-memory desired state and its directory loader (module boundary: core, libc, fs,
- * diag). The loader walks the root and one level below with fstatat(AT_SYMLINK_NOFOLLOW) and
+ * diag). The loader walks the tree down to FILESET_DEPTH_MAX with fstatat(AT_SYMLINK_NOFOLLOW) and
  * opens files through fs_open_beneath(), so a symlink planted anywhere in the tree, or swapped in
- * between the look and the open, is reported and never read through. */
+ * between the look and the open, is never read through (and reported where a unit could be). */
 #include "fileset.h"
 #include "core.h"
 #include "fs.h"
@@ -15,9 +15,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const wanted_exts[] = {
-	".container", ".pod",	".volume",  ".network", ".kube",
-	".image",     ".build", ".service", ".timer",
+static const char *const unit_exts[] = {
+	".container", ".pod",	  ".volume", ".network", ".kube",   ".image", ".build",
+	".artifact",  ".service", ".timer",  ".target",	 ".socket", ".path",
 };
 
 int fileset_new(struct fileset **ret)
@@ -51,22 +51,15 @@ size_t fileset_dir_len(const char *path)
 	return slash ? (size_t)(slash - path) : 0;
 }
 
-static const char *base_of(const char *path)
-{
-	const char *slash = strchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
-static bool has_wanted_ext(const char *name)
+bool fileset_is_unit_name(const char *name)
 {
 	size_t n = strlen(name);
 
-	for (size_t i = 0; i < ARRAY_SIZE(wanted_exts); i++) {
-		size_t e = strlen(wanted_exts[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(unit_exts); i++) {
+		size_t e = strlen(unit_exts[i]);
 
 		/* ".container" alone is a hidden file, not a unit named "". */
-		if (n > e && strcmp(name + n - e, wanted_exts[i]) == 0)
+		if (n > e && strcmp(name + n - e, unit_exts[i]) == 0)
 			return true;
 	}
 	return false;
@@ -74,11 +67,14 @@ static bool has_wanted_ext(const char *name)
 
 bool fileset_path_wanted(const char *path)
 {
-	const char *base = base_of(path);
+	unsigned depth = 1;
 
-	if (path[0] == '.' || path[0] == '/' || base[0] == '.' || strchr(base, '/'))
+	if (path[0] == '.' || path[0] == '/')
 		return false;
-	return has_wanted_ext(base);
+	for (const char *p = path; (p = strchr(p, '/')); p++)
+		if (p[1] == '.' || ++depth > FILESET_DEPTH_MAX)
+			return false;
+	return true;
 }
 
 static bool component_ok(const char *s, size_t n)
@@ -88,17 +84,22 @@ static bool component_ok(const char *s, size_t n)
 
 static int path_check(const char *path)
 {
-	const char *slash = strchr(path, '/');
-	const char *base = base_of(path);
-	size_t dl = slash ? (size_t)(slash - path) : 0, bl = strlen(base);
+	unsigned depth = 0;
 
-	if (strchr(base, '/') || (slash && dl == 0))
-		return -EINVAL;
-	if (dl > FILESET_NAME_MAX || bl > FILESET_NAME_MAX)
+	if (strlen(path) > FILESET_PATH_MAX)
 		return -ENAMETOOLONG;
-	if ((slash && !component_ok(path, dl)) || !component_ok(base, bl))
-		return -EINVAL;
-	return 0;
+	for (const char *c = path;; c++) {
+		size_t n = strcspn(c, "/");
+		const char *end = c + n;
+
+		if (n > FILESET_NAME_MAX)
+			return -ENAMETOOLONG;
+		if (!component_ok(c, n) || ++depth > FILESET_DEPTH_MAX)
+			return -EINVAL;
+		if (!*end)
+			return 0;
+		c = end;
+	}
 }
 
 /* Takes data (malloc'd, NUL at data[size]) on success only. */
@@ -227,7 +228,9 @@ static int bound_hit(struct loader *l, const char *what)
 	return -E2BIG;
 }
 
-static int load_file(struct loader *l, const char *relpath)
+/* strict: a unit file (or a FILESET_LOAD_ALL tree), whose problems are diagnostics; any other file
+ * that cannot be kept is left out. */
+static int load_file(struct loader *l, const char *relpath, bool strict)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *data = NULL;
@@ -237,6 +240,8 @@ static int load_file(struct loader *l, const char *relpath)
 	r = fs_open_beneath(l->rootfd, relpath, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &fd);
 	if (r >= 0)
 		r = fs_read_fd_bounded(fd, FILESET_FILE_MAX, &data, &size);
+	if (r < 0 && r != -ENOMEM && !strict)
+		return 0;
 	if (r == -ELOOP)
 		return diag_add(l->diags, l->label, relpath, 1, "symlink not followed");
 	if (r == -EFBIG)
@@ -257,43 +262,46 @@ static int load_file(struct loader *l, const char *relpath)
 	return 0;
 }
 
-static int load_tree(struct loader *l, int dirfd, const char *dir);
+static int load_tree(struct loader *l, int dirfd, const char *dir, unsigned depth);
 
-static int load_entry(struct loader *l, int dirfd, const char *dir, const char *name)
+static int load_entry(struct loader *l, int dirfd, const char *dir, unsigned depth,
+		      const char *name)
 {
-	char relpath[2 * FILESET_NAME_MAX + 2];
+	char relpath[FILESET_PATH_MAX + 1];
 	struct stat st;
-	bool wanted;
+	bool strict;
+	int n;
 
 	if (name[0] == '.')
 		return 0; /* ".", "..", and hidden entries such as .git */
-	if (strlen(name) > FILESET_NAME_MAX)
-		return 0; /* the kernel's NAME_MAX is the same: cannot happen */
-	snprintf(relpath, sizeof(relpath), "%s%s%s", dir, *dir ? "/" : "", name);
+	n = snprintf(relpath, sizeof(relpath), "%s%s%s", dir, *dir ? "/" : "", name);
+	if (n < 0 || (size_t)n >= sizeof(relpath))
+		return 0; /* deeper than any unit is read: not part of the desired state */
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0
 				       : diag_add(l->diags, l->label, relpath, 1, "cannot stat: %s",
 						  strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
-		if (*dir || (l->flags & FILESET_LOAD_FLAT))
-			return 0; /* quadsync's layout: the root and one level, nothing deeper */
-		return load_tree(l, dirfd, relpath);
+		if ((l->flags & FILESET_LOAD_FLAT) || depth + 1 >= FILESET_DEPTH_MAX)
+			return 0; /* a transform directory is its root; deeper is not ours */
+		return load_tree(l, dirfd, relpath, depth + 1);
 	}
-	wanted = (l->flags & FILESET_LOAD_ALL) || fileset_path_wanted(relpath);
+	strict = (l->flags & FILESET_LOAD_ALL) || fileset_is_unit_name(name);
 	/* A symlink at the root without an extension may stand for a directory of specs. */
-	if (S_ISLNK(st.st_mode) && (wanted || (!*dir && !strchr(name, '.'))))
+	if (S_ISLNK(st.st_mode) && (strict || (!*dir && !strchr(name, '.'))))
 		return diag_add(l->diags, l->label, relpath, 1, "symlink not followed");
-	if (!wanted || S_ISLNK(st.st_mode))
+	if (S_ISLNK(st.st_mode))
 		return 0;
 	if (!name_printable(name))
-		return diag_add(l->diags, l->label, relpath, 1,
-				"file name is not UTF-8 or has control characters");
+		return strict ? diag_add(l->diags, l->label, relpath, 1,
+					 "file name is not UTF-8 or has control characters")
+			      : 0;
 	if (!S_ISREG(st.st_mode))
-		return diag_add(l->diags, l->label, relpath, 1, "not a regular file");
-	return load_file(l, relpath);
+		return strict ? diag_add(l->diags, l->label, relpath, 1, "not a regular file") : 0;
+	return load_file(l, relpath, strict);
 }
 
-static int load_tree(struct loader *l, int parentfd, const char *dir)
+static int load_tree(struct loader *l, int parentfd, const char *dir, unsigned depth)
 {
 	_cleanup_close_ int fd = -1;
 	struct dirent *de;
@@ -318,7 +326,7 @@ static int load_tree(struct loader *l, int parentfd, const char *dir)
 		if (++l->n_entries > FILESET_ENTRIES_MAX)
 			r = bound_hit(l, "1048576 directory entries (FILESET_ENTRIES_MAX)");
 		else
-			r = load_entry(l, dirfd(d), dir, de->d_name);
+			r = load_entry(l, dirfd(d), dir, depth, de->d_name);
 	}
 	if (r >= 0 && errno)
 		r = diag_add(l->diags, l->label, dir, 1, "cannot read directory: %s",
@@ -339,7 +347,7 @@ int fileset_load_dir(const char *path, const char *label, unsigned flags, struct
 	r = fileset_new(&l.set);
 	if (r < 0)
 		return r;
-	r = load_tree(&l, rootfd, "");
+	r = load_tree(&l, rootfd, "", 0);
 	if (r >= 0 && diags->error)
 		r = diags->error;
 	if (r < 0) {

@@ -111,7 +111,7 @@ struct diag_list;
 
 /*
  * Read the tree of commit_hex in repo_dir into a new sorted repo (core/repo.h), without a
- * checkout: the root and one directory below it, wanted extensions only. Every object's size is
+ * checkout: every non-hidden file down to FILESET_DEPTH_MAX. Every object's size is
  * read from its header before the object is: a blob over FILESET_FILE_MAX is a diagnostic and never
  * inflated. Symlinks and submodules become diagnostics under label. Past a bound of the whole
  * tree (FILESET_ENTRIES_MAX entries looked at, FILESET_FILES_MAX, FILESET_TOTAL_MAX, a tree object

@@ -1,8 +1,8 @@
 /*
  * gitrepo_tree.c: read the fetched commit's tree straight from the object database into the
  * in-memory file set (core/fileset.h) — no checkout, no working tree. The same layout rules as
- * fileset_load_dir apply: the root and one directory below it, wanted extensions only, no hidden
- * entries; a symlink or a submodule where a spec could be is a diagnostic, never followed.
+ * fileset_load_dir apply: every file down to FILESET_DEPTH_MAX, no hidden entries; a unit file that
+ * is a symlink, a submodule or too big is a diagnostic, any other such entry is left out.
  * The repository is hostile: libgit2 inflates and parses an object whole, and a few hundred
  * KiB of pack can hold a blob or a tree of hundreds of MiB, so every object's size is read from
  * its header before the object itself, and entries are counted as they are walked.
@@ -18,10 +18,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-enum {
-	GITREPO_TREE_DEPTH = 2, /* the root and one directory level, as quadsync read it */
-};
 
 struct tree_walk {
 	git_repository *git;
@@ -72,7 +68,7 @@ static int bound_hit(struct tree_walk *w, const char *where, const char *fmt, ..
 	return -E2BIG;
 }
 
-static int add_blob(struct tree_walk *w, const git_tree_entry *entry, const char *path)
+static int add_blob(struct tree_walk *w, const git_tree_entry *entry, const char *path, bool unit)
 {
 	git_blob *blob = NULL;
 	int r;
@@ -80,6 +76,8 @@ static int add_blob(struct tree_walk *w, const git_tree_entry *entry, const char
 	/* The header only: a blob over the bound is never inflated. */
 	r = gitrepo_object_fits(w->odb, git_tree_entry_id(entry), GIT_OBJECT_BLOB, FILESET_FILE_MAX,
 				NULL);
+	if (r == -EFBIG && !unit)
+		return 0; /* a data file too big to deploy: a unit that needs it finds it missing */
 	if (r == -EFBIG)
 		return diag_add(w->diags, w->label, path, 1,
 				"file larger than %d bytes (FILESET_FILE_MAX)", FILESET_FILE_MAX);
@@ -125,7 +123,8 @@ static int visit_entry(struct tree_walk *w, const git_tree_entry *entry, const c
 		       unsigned depth)
 {
 	const char *name = git_tree_entry_name(entry);
-	char path[2 * FILESET_NAME_MAX + 2];
+	char path[FILESET_PATH_MAX + 1];
+	bool unit = fileset_is_unit_name(name);
 	git_tree *sub = NULL;
 	int r;
 
@@ -135,11 +134,11 @@ static int visit_entry(struct tree_walk *w, const git_tree_entry *entry, const c
 		return diag_add(w->diags, w->label, root, 1, "name longer than %d bytes, ignored",
 				FILESET_NAME_MAX);
 	if (join_path(path, sizeof(path), root, name) < 0)
-		return -ENAMETOOLONG;
+		return 0; /* deeper than any unit is read: not part of the desired state */
 
 	switch (git_tree_entry_filemode(entry)) {
 	case GIT_FILEMODE_TREE:
-		if (depth + 1 >= GITREPO_TREE_DEPTH)
+		if (depth + 1 >= FILESET_DEPTH_MAX)
 			return 0; /* deeper directories are not part of the desired state */
 		r = lookup_tree(w, git_tree_entry_id(entry), path, &sub);
 		if (r >= 0)
@@ -148,15 +147,12 @@ static int visit_entry(struct tree_walk *w, const git_tree_entry *entry, const c
 		return r;
 	case GIT_FILEMODE_BLOB:
 	case GIT_FILEMODE_BLOB_EXECUTABLE:
-		return fileset_path_wanted(path) ? add_blob(w, entry, path) : 0;
+		return add_blob(w, entry, path, unit);
 	case GIT_FILEMODE_LINK:
-		return fileset_path_wanted(path)
-			       ? diag_add(w->diags, w->label, path, 1, "is a symlink, not followed")
-			       : 0;
+		return unit ? diag_add(w->diags, w->label, path, 1, "is a symlink, not followed")
+			    : 0;
 	default: /* a submodule (commit entry) */
-		return fileset_path_wanted(path)
-			       ? diag_add(w->diags, w->label, path, 1, "is a submodule, ignored")
-			       : 0;
+		return unit ? diag_add(w->diags, w->label, path, 1, "is a submodule, ignored") : 0;
 	}
 }
 

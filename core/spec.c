@@ -112,6 +112,23 @@ static bool dir_name_ok(const char *dir)
 	return true;
 }
 
+/* Whether the scope model reads this file: a unit file directly in the scope's directory, of a
+ * type it handles. Data files and deeper trees are the file set's too, for the units that refer to
+ * them. */
+static bool scope_reads(const char *path)
+{
+	static const char *const exts[] = {"container", "pod",	 "volume",  "network", "kube",
+					   "image",	"build", "service", "timer"};
+	const char *base = spec_base_of(path), *dot = strrchr(base, '.');
+
+	if (strchr(base, '/') || !dot || !fileset_is_unit_name(base))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
+		if (strcmp(dot + 1, exts[i]) == 0)
+			return true;
+	return false;
+}
+
 static int scope_classify(struct spec_builder *b, const struct fileset_file *files, size_t n)
 {
 	struct spec_scope *sc = b->sc;
@@ -125,8 +142,8 @@ static int scope_classify(struct spec_builder *b, const struct fileset_file *fil
 	if (!sc->dir || !sc->containers || !sc->pods || !sc->sidecars || !sc->others)
 		return -ENOMEM;
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		if (!fileset_path_wanted(files[i].path))
-			continue; /* a source that is not filtered (a git tree): not ours */
+		if (!scope_reads(files[i].path))
+			continue;
 		if (!dir_name_ok(sc->dir))
 			r = diag_add(b->diags, b->label, files[i].path, 1,
 				     "directory name is not UTF-8 or has control characters");

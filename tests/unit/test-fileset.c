@@ -82,7 +82,11 @@ static void test_paths(void **state)
 	assert_int_equal(fileset_add(repo, "d/b.container", "", 0), 0);
 	assert_int_equal(fileset_add(repo, "", "", 0), -EINVAL);
 	assert_int_equal(fileset_add(repo, "/a.container", "", 0), -EINVAL);
-	assert_int_equal(fileset_add(repo, "d/e/b.container", "", 0), -EINVAL);
+	assert_int_equal(fileset_add(repo, "d/e/b.container", "", 0), 0);
+	assert_int_equal(fileset_add(repo, "1/2/3/4/5/6/7/8.env", "", 0), 0);
+	assert_int_equal(fileset_add(repo, "1/2/3/4/5/6/7/8/9.env", "", 0), -EINVAL);
+	assert_int_equal(fileset_add(repo, "d/./b.container", "", 0), -EINVAL);
+	assert_int_equal(fileset_add(repo, "d//b.container", "", 0), -EINVAL);
 	assert_int_equal(fileset_add(repo, "../b.container", "", 0), -EINVAL);
 	assert_int_equal(fileset_add(repo, "./b.container", "", 0), -EINVAL);
 	assert_int_equal(fileset_add(repo, "d/", "", 0), -EINVAL);
@@ -92,7 +96,15 @@ static void test_paths(void **state)
 	assert_int_equal(fileset_add(repo, longname, "", 0), -ENAMETOOLONG);
 	longname[FILESET_NAME_MAX] = 0;
 	assert_int_equal(fileset_add(repo, longname, "", 0), 0);
-	assert_int_equal(repo->n_files, 3);
+	{
+		/* Components within FILESET_NAME_MAX, the whole past FILESET_PATH_MAX. */
+		char deep[4 * (FILESET_NAME_MAX + 1) + 8];
+
+		snprintf(deep, sizeof(deep), "%s/%s/%s/%s/x", longname, longname, longname,
+			 longname);
+		assert_int_equal(fileset_add(repo, deep, "", 0), -ENAMETOOLONG);
+	}
+	assert_int_equal(repo->n_files, 5);
 	assert_int_equal(fileset_sort(repo), 0);
 	assert_string_equal(fileset_find(repo, "a.container")->data, "x");
 	assert_int_equal(fileset_find(repo, "a.container")->size, 1);
@@ -111,13 +123,25 @@ static void test_wanted(void **state)
 	assert_true(fileset_path_wanted("apps/web.pod"));
 	assert_true(fileset_path_wanted("x-y.timer"));
 	assert_true(fileset_path_wanted("data.volume"));
-	assert_false(fileset_path_wanted("README.md"));
+	/* Data files and deeper trees are part of the desired state too. */
+	assert_true(fileset_path_wanted("README.md"));
+	assert_true(fileset_path_wanted("a/b/x.container"));
+	assert_true(fileset_path_wanted("1/2/3/4/5/6/7/8.env"));
+	assert_false(fileset_path_wanted("1/2/3/4/5/6/7/8/9.env"));
 	assert_false(fileset_path_wanted(".container"));
 	assert_false(fileset_path_wanted(".hidden.container"));
 	assert_false(fileset_path_wanted(".git/x.container"));
 	assert_false(fileset_path_wanted("a/.x.container"));
-	assert_false(fileset_path_wanted("a/b/x.container"));
-	assert_false(fileset_path_wanted("web.container~"));
+	assert_false(fileset_path_wanted("a/.git/config"));
+	/* Unit files: what a problem is reported for. */
+	assert_true(fileset_is_unit_name("web.container"));
+	assert_true(fileset_is_unit_name("app.kube"));
+	assert_true(fileset_is_unit_name("all.target"));
+	assert_true(fileset_is_unit_name("x.artifact"));
+	assert_false(fileset_is_unit_name(".container"));
+	assert_false(fileset_is_unit_name("web.container~"));
+	assert_false(fileset_is_unit_name("README.md"));
+	assert_false(fileset_is_unit_name("app.env"));
 }
 
 static void test_bounds(void **state)
@@ -208,9 +232,20 @@ static void test_load_dir(void **state)
 	put_link("/etc", "dirlink");
 	put_link("/etc/passwd", "README2.md");
 	put_link("../a.container", "d/link.timer");
+	/* Data files that cannot be kept are left out without a word. */
+	put_link("/etc/passwd", "d/app.env");
+	put_dir("d/deep/2");
+	put_dir("d/deep/2/3");
+	put_dir("d/deep/2/3/4");
+	put_dir("d/deep/2/3/4/5");
+	put_dir("d/deep/2/3/4/5/6");
+	put_dir("d/deep/2/3/4/5/6/7");
+	put_file("d/deep/2/3/4/5/6/7.conf", "kept"); /* 8 components */
+	put_file("d/deep/2/3/4/5/6/7/8.conf", "too deep");
 	put_file("bad\x01name.container", "");
 	memset(big, 'a', FILESET_FILE_MAX + 1);
 	put_file("big.container", big);
+	put_file("d/big.bin", big);
 	free(big);
 	{
 		char path[4096];
@@ -219,10 +254,13 @@ static void test_load_dir(void **state)
 		assert_int_equal(mkfifo(path, 0600), 0);
 	}
 	assert_int_equal(fileset_load_dir(root, "L", 0, &repo, &diags), 0);
-	assert_int_equal(repo->n_files, 2);
-	assert_string_equal(repo->files[0].path, "a.container");
-	assert_string_equal(repo->files[0].data, "[Container]\nImage=x\n");
-	assert_string_equal(repo->files[1].path, "d/b.pod");
+	assert_int_equal(repo->n_files, 5);
+	assert_string_equal(repo->files[0].path, "README.md");
+	assert_string_equal(repo->files[1].path, "a.container");
+	assert_string_equal(repo->files[1].data, "[Container]\nImage=x\n");
+	assert_string_equal(repo->files[2].path, "d/b.pod");
+	assert_string_equal(repo->files[3].path, "d/deep/2/3/4/5/6/7.conf");
+	assert_string_equal(repo->files[4].path, "d/deep/c.container");
 	diag_list_sort(&diags);
 	assert_int_equal(diags.n, ARRAY_SIZE(want));
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
