@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # check.sh TAILPOD RUSAGE FLOOR: `make bench` for check — generated repos of 100, 1 000 and 10 000
-# specs, each checked (median wall time of 5 runs, peak RSS) beside the floor measured in the
+# specs, each checked (median wall time of 5 runs, its CPU time, peak RSS) beside the floor measured in the
 # same run (FLOOR, tests/bench/floor.c: open, read and close every file of the repo and the
 # transforms, nothing else), the ratio of the two, and quadsync's figure where the issue has one
 # (issue 16); then one workload rendered. Runs in the test sandbox, whose config.env raises
@@ -27,6 +27,8 @@ median() {
 	done | sort -t' ' -k2,2n | sed -n 3p
 }
 wall() { set -- $1; echo "$2"; }
+cpu() { set -- $1; echo "$5"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
 
 declare -A quadsync=([10000]='quadsync 0.29 s, 12 MiB')
 for n in 100 1000 10000; do
@@ -38,8 +40,9 @@ for n in 100 1000 10000; do
 	floor_result=$(median "$floor" "$work/$n/repo" "$work/$n/transforms")
 	printf 'check  %5d specs (%5d files, %7d bytes): %s\n' "$n" "$files" "$bytes" "$result"
 	printf 'check  %5d specs, floor (open+read+close): %s\n' "$n" "$floor_result"
-	printf 'check  %5d specs: %.2fx the floor%s\n' "$n" \
-		"$(echo "$(wall "$result") / $(wall "$floor_result")" | bc -l)" \
+	printf 'check  %5d specs: %s the floor (wall), %s (cpu)%s\n' "$n" \
+		"$(ratio "$(wall "$result")" "$(wall "$floor_result")")" \
+		"$(ratio "$(cpu "$result")" "$(cpu "$floor_result")")" \
 		"${quadsync[$n]:+; predecessor: ${quadsync[$n]}}"
 	printf 'render %5d specs, one pod:                      ' "$n"
 	sandbox_run "$sb" "$rusage" sh -c '"$1" check -q --transforms "$2" "$3" --render w000006 >/dev/null' _ \
