@@ -251,8 +251,8 @@ demo: build/$(NATIVE_ARCH)/tailpod
 # 1 000 specs over file:// and ssh, one mint through the socket service, a sync of 200 workloads
 # in the sandbox (first deploy, then a healthy no-op and its child processes).
 .PHONY: bench
-bench: build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
-	@tests/bench/check.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
+bench: build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage build/host/bench-floor
+	@tests/bench/check.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage build/host/bench-floor
 	@tests/bench/fetch.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
 	@tests/bench/mint-key.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
 	@tests/bench/sync.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
@@ -260,6 +260,11 @@ bench: build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
 build/host/bench-rusage: tests/bench/rusage.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) -std=gnu11 -O2 $(WARNINGS) $< -o $@
+
+# Static, as tailpod is: the floor pays no dynamic loader.
+build/host/bench-floor: tests/bench/floor.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) -std=gnu11 -O2 -static $(WARNINGS) $< -o $@
 
 test: all unit-tests fuzz-bins
 	@tests/run.sh --arches "$(ARCHES)" --unit "$(UNIT_BINS)" --fuzz "$(FUZZ_REPLAY_BINS)"

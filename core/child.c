@@ -117,12 +117,9 @@ int child_start(struct child *c, void (*run)(const void *arg, int fd), const voi
 	return 0;
 }
 
-int child_read(const struct child *c, void *buf, size_t len, uint64_t deadline_ms)
+ssize_t child_read_some(const struct child *c, void *buf, size_t cap, uint64_t deadline_ms)
 {
-	char *p = buf;
-	size_t done = 0;
-
-	while (done < len) {
+	for (;;) {
 		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
 		int left = clock_ms_left(deadline_ms), k;
 		ssize_t n;
@@ -134,13 +131,25 @@ int child_read(const struct child *c, void *buf, size_t len, uint64_t deadline_m
 			return -errno;
 		if (k <= 0)
 			continue;
-		n = read(c->fd, p + done, len - done);
+		n = read(c->fd, buf, cap);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
-		if (n == 0)
-			return -EPIPE;
+		return n == 0 ? -EPIPE : n;
+	}
+}
+
+int child_read(const struct child *c, void *buf, size_t len, uint64_t deadline_ms)
+{
+	char *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = child_read_some(c, p + done, len - done, deadline_ms);
+
+		if (n < 0)
+			return (int)n;
 		done += (size_t)n;
 	}
 	return 0;

@@ -49,6 +49,10 @@ int child_start(struct child *c, void (*run)(const void *arg, int fd), const voi
  * child exited or closed its end, also part way); -ETIMEDOUT; or poll's or read's -errno. */
 int child_read(const struct child *c, void *buf, size_t len, uint64_t deadline_ms);
 
+/* What c has sent, 1 to cap bytes, before deadline_ms: their count; -EPIPE at end of file,
+ * -ETIMEDOUT, or poll's or read's -errno. For a reader that buffers (core/fetchjail). */
+ssize_t child_read_some(const struct child *c, void *buf, size_t cap, uint64_t deadline_ms);
+
 /* child_reap() (kill_first: the child may be stopped or still busy), close the pipe, restore
  * the signals. Returns child_reap()'s result. */
 int child_finish(struct child *c, bool kill_first, int *ret_status);

@@ -84,6 +84,8 @@ static const struct key_def keys[] = {
 	{.name = "TAILPOD_GIT_TOKEN_FILE", .kind = KIND_PATH, .offset = F(git_token_file)},
 	{.name = "TAILPOD_GIT_URL", .kind = KIND_URL, .offset = F(git_url),
 	 .quadsync = "QUADSYNC_GIT_URL"},
+	{.name = "TAILPOD_JOBS", .kind = KIND_UINT, .offset = F(jobs), .dflt = "4", .min = 1,
+	 .max = CONFIG_JOBS_MAX, .unit = "workloads"},
 	{.name = "TAILPOD_MAX_DELETE_PERCENT", .kind = KIND_UINT, .offset = F(max_delete_percent),
 	 .dflt = "50", .min = 0, .max = 100, .unit = "percent"},
 	{.name = "TAILPOD_MAX_WORKLOADS", .kind = KIND_UINT, .offset = F(max_workloads),

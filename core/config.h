@@ -34,6 +34,7 @@ enum {
 
 	/* TAILPOD_MAX_WORKLOADS at most: a repo holds no more files (FILESET_FILES_MAX) */
 	CONFIG_WORKLOADS_MAX = 65536,
+	CONFIG_JOBS_MAX = 64, /* new workloads sync deploys at once */
 };
 
 /* Where the settings came from. */
@@ -67,6 +68,7 @@ struct config {
 	bool allow_empty;	     /* no */
 	unsigned max_delete_percent; /* 0..100, default 50 */
 	unsigned max_workloads;	     /* 1..CONFIG_WORKLOADS_MAX, default 500 */
+	unsigned jobs;		     /* 1..CONFIG_JOBS_MAX, default 4 */
 	char *metrics_file;	     /* optional */
 	char *age_key;		     /* /etc/tailpod/secrets/age.key; may not exist */
 	/* TAILPOD_PODMAN_VERSION: the Podman whose quadlet keys check and sync accept; {0} when

@@ -1,7 +1,8 @@
 /* fileset.c: the in-memory desired state and its directory loader (module boundary: core, libc, fs,
- * diag). The loader walks the tree down to FILESET_DEPTH_MAX with fstatat(AT_SYMLINK_NOFOLLOW) and
- * opens files through fs_open_beneath(), so a symlink planted anywhere in the tree, or swapped in
- * between the look and the open, is never read through (and reported where a unit could be). */
+ * diag). The loader walks the tree down to FILESET_DEPTH_MAX, each entry's type from getdents
+ * (fstatat(AT_SYMLINK_NOFOLLOW) where the file system gives none), and opens files through
+ * fs_open_beneath(), so a symlink planted anywhere in the tree, or swapped in between the look and
+ * the open, is never read through (and reported where a unit could be). */
 #include "fileset.h"
 #include "core.h"
 #include "fs.h"
@@ -264,39 +265,63 @@ static int load_file(struct loader *l, const char *relpath, bool strict)
 
 static int load_tree(struct loader *l, int dirfd, const char *dir, unsigned depth);
 
-static int load_entry(struct loader *l, int dirfd, const char *dir, unsigned depth,
-		      const char *name)
+/* The entry's type from getdents (issue 16: no fstatat a file), or from fstatat where the file
+ * system does not say; the open and read that follow check the file again either way. */
+static int entry_mode(int dirfd, const struct dirent *de, mode_t *ret)
 {
-	char relpath[FILESET_PATH_MAX + 1];
+	static const struct {
+		unsigned char d_type;
+		mode_t mode;
+	} types[] = {{DT_REG, S_IFREG},	  {DT_DIR, S_IFDIR}, {DT_LNK, S_IFLNK}, {DT_FIFO, S_IFIFO},
+		     {DT_SOCK, S_IFSOCK}, {DT_CHR, S_IFCHR}, {DT_BLK, S_IFBLK}};
 	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (de->d_type == types[i].d_type) {
+			*ret = types[i].mode;
+			return 0;
+		}
+	if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	*ret = st.st_mode;
+	return 0;
+}
+
+static int load_entry(struct loader *l, int dirfd, const char *dir, unsigned depth,
+		      const struct dirent *de)
+{
+	const char *name = de->d_name;
+	char relpath[FILESET_PATH_MAX + 1];
+	mode_t mode;
 	bool strict;
-	int n;
+	int n, r;
 
 	if (name[0] == '.')
 		return 0; /* ".", "..", and hidden entries such as .git */
 	n = snprintf(relpath, sizeof(relpath), "%s%s%s", dir, *dir ? "/" : "", name);
 	if (n < 0 || (size_t)n >= sizeof(relpath))
 		return 0; /* deeper than any unit is read: not part of the desired state */
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0
-				       : diag_add(l->diags, l->label, relpath, 1, "cannot stat: %s",
-						  strerror(errno));
-	if (S_ISDIR(st.st_mode)) {
+	r = entry_mode(dirfd, de, &mode);
+	if (r < 0)
+		return r == -ENOENT ? 0
+				    : diag_add(l->diags, l->label, relpath, 1, "cannot stat: %s",
+					       strerror(-r));
+	if (S_ISDIR(mode)) {
 		if ((l->flags & FILESET_LOAD_FLAT) || depth + 1 >= FILESET_DEPTH_MAX)
 			return 0; /* a transform directory is its root; deeper is not ours */
 		return load_tree(l, dirfd, relpath, depth + 1);
 	}
 	strict = (l->flags & FILESET_LOAD_ALL) || fileset_is_unit_name(name);
 	/* A symlink at the root without an extension may stand for a directory of specs. */
-	if (S_ISLNK(st.st_mode) && (strict || (!*dir && !strchr(name, '.'))))
+	if (S_ISLNK(mode) && (strict || (!*dir && !strchr(name, '.'))))
 		return diag_add(l->diags, l->label, relpath, 1, "symlink not followed");
-	if (S_ISLNK(st.st_mode))
+	if (S_ISLNK(mode))
 		return 0;
 	if (!name_printable(name))
 		return strict ? diag_add(l->diags, l->label, relpath, 1,
 					 "file name is not UTF-8 or has control characters")
 			      : 0;
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(mode))
 		return strict ? diag_add(l->diags, l->label, relpath, 1, "not a regular file") : 0;
 	return load_file(l, relpath, strict);
 }
@@ -326,7 +351,7 @@ static int load_tree(struct loader *l, int parentfd, const char *dir, unsigned d
 		if (++l->n_entries > FILESET_ENTRIES_MAX)
 			r = bound_hit(l, "1048576 directory entries (FILESET_ENTRIES_MAX)");
 		else
-			r = load_entry(l, dirfd(d), dir, depth, de->d_name);
+			r = load_entry(l, dirfd(d), dir, depth, de);
 	}
 	if (r >= 0 && errno)
 		r = diag_add(l->diags, l->label, dir, 1, "cannot read directory: %s",

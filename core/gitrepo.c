@@ -371,9 +371,11 @@ int gitrepo_load_ca(const char *bundle, struct gitrepo_error *err)
 				  libgit2_message());
 		return -EIO;
 	}
-	if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, bundle, NULL) < 0) {
-		gitrepo_error_set(err, GITREPO_FAIL_CONFIG, 0, "cannot load the CA bundle '%s': %s",
-				  bundle, libgit2_message());
+	if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, bundle,
+			     bundle ? NULL : GITREPO_CA_DIR) < 0) {
+		gitrepo_error_set(err, GITREPO_FAIL_CONFIG, 0, "cannot load the CA %s '%s': %s",
+				  bundle ? "bundle" : "directory", bundle ? bundle : GITREPO_CA_DIR,
+				  libgit2_message());
 		return -EINVAL;
 	}
 	return 0;

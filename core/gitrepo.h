@@ -88,7 +88,10 @@ int gitrepo_runtime_init(void);
 void gitrepo_runtime_release(void);
 
 /* Load the PEM CA bundle for https now (libgit2 parses it at once), e.g. before dropping the
- * rights to open it; a fetch with opts->ca_bundle NULL then uses it. */
+ * rights to open it; a fetch with opts->ca_bundle NULL then uses it. bundle NULL: every file of
+ * GITREPO_CA_DIR, what libgit2 loaded by itself at init before issue 16 (the library is built
+ * to load nothing then, see third_party/recipes/libgit2.sh). */
+#define GITREPO_CA_DIR "/etc/ssl/certs"
 int gitrepo_load_ca(const char *bundle, struct gitrepo_error *err);
 
 /* Fetch branch of url into repo_dir (shallow). On failure nothing the caller relies on changed. */

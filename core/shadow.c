@@ -4,11 +4,45 @@
 #include "systemd_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <time.h>
 
 enum {
 	USERADD_ARGV_SIZE = 8, /* useradd's argv, NULL included */
 };
+
+/* F_SETLKW or F_UNLCK over the whole of c->shadow_lock_fd; POSIX locks belong to the process,
+ * so the processes that inherited the descriptor exclude each other. */
+static int shadow_lock(const struct systemd_cmds *c, short type)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET};
+
+	if (c->shadow_lock_fd <= 0)
+		return 0;
+	while (fcntl(c->shadow_lock_fd, type == F_UNLCK ? F_SETLK : F_SETLKW, &fl) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static int shadow_run(const struct systemd_cmds *c, const char *const *argv,
+		      struct systemd_error *err)
+{
+	int r = shadow_lock(c, F_WRLCK);
+
+	if (r < 0) {
+		if (err) {
+			err->status = -1;
+			error_detail_set(err, "%s: cannot take the lock of shadow commands: %s",
+					 argv[0], strerror(-r));
+		}
+		return r;
+	}
+	r = systemd_command_run(c, argv, err);
+	(void)shadow_lock(c, F_UNLCK);
+	return r;
+}
 
 int shadow_user_add(const struct systemd_cmds *c, const char *name, const char *group,
 		    struct systemd_error *err)
@@ -19,7 +53,7 @@ int shadow_user_add(const struct systemd_cmds *c, const char *name, const char *
 
 	if (r >= 0)
 		r = systemd_name_check("group", group, err);
-	return r < 0 ? r : systemd_command_run(c, argv, err);
+	return r < 0 ? r : shadow_run(c, argv, err);
 }
 
 static void sleep_ms(unsigned ms)
@@ -42,7 +76,7 @@ int shadow_user_delete(const struct systemd_cmds *c, const char *name, struct sy
 	for (unsigned i = 0; i < tries; i++) {
 		if (i > 0)
 			sleep_ms(c->userdel_retry_ms);
-		r = systemd_command_run(c, argv, &e);
+		r = shadow_run(c, argv, &e);
 		if (r != -EPROTO || e.status != SHADOW_USERDEL_BUSY)
 			break;
 	}
@@ -61,5 +95,5 @@ int shadow_user_group(const struct systemd_cmds *c, const char *name, const char
 
 	if (r >= 0)
 		r = systemd_name_check("group", group, err);
-	return r < 0 ? r : systemd_command_run(c, argv, err);
+	return r < 0 ? r : shadow_run(c, argv, err);
 }

@@ -38,6 +38,10 @@ struct systemd_cmds {
 	unsigned timeout_ms;	   /* SYSTEMD_TIMEOUT_MS */
 	unsigned userdel_tries;	   /* SYSTEMD_USERDEL_TRIES */
 	unsigned userdel_retry_ms; /* SYSTEMD_USERDEL_RETRY_MS */
+	/* > 0: a file whose POSIX write lock each shadow command (useradd, usermod, userdel) holds
+	 * while it runs, so that processes deploying workloads at once (sync's TAILPOD_JOBS) never
+	 * edit /etc/passwd and /etc/group together */
+	int shadow_lock_fd;
 };
 
 /* Why a command failed: msg reads "useradd: exited with status 9: useradd: user 'web' already

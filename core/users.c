@@ -5,6 +5,7 @@
 #define _GNU_SOURCE 1
 
 #include "users.h"
+#include "users_index.h"
 #include "users_internal.h"
 #include "core.h"
 #include "fs.h"
@@ -148,20 +149,48 @@ bool users_parse_id(const char *s, uint32_t *ret)
 	return true;
 }
 
+/* The index keys: a user's, a group's and a member's name (users_index.h). */
+static const char *user_key(const void *items, size_t pos)
+{
+	return ((const struct users_user *)items)[pos].name;
+}
+
+static const char *group_key(const void *items, size_t pos)
+{
+	return ((const struct users_group *)items)[pos].name;
+}
+
+static const char *member_key(const void *items, size_t pos)
+{
+	return ((const char *const *)items)[pos];
+}
+
 static const struct users_user *user_by_name(const struct users_db *db, const char *name)
 {
-	for (size_t i = 0; i < db->n_users; i++)
-		if (strcmp(db->users[i].name, name) == 0)
-			return &db->users[i];
-	return NULL;
+	long pos = users_index_find(&db->user_index, db->users, user_key, name);
+
+	return pos < 0 ? NULL : &db->users[pos];
 }
 
 static const struct users_group *group_by_name(const struct users_db *db, const char *name)
 {
-	for (size_t i = 0; i < db->n_groups; i++)
-		if (strcmp(db->groups[i].name, name) == 0)
-			return &db->groups[i];
-	return NULL;
+	long pos = users_index_find(&db->group_index, db->groups, group_key, name);
+
+	return pos < 0 ? NULL : &db->groups[pos];
+}
+
+/* Whether g lists user: a hash lookup in a long list (the managed group lists every workload),
+ * a scan in a short one. */
+static bool group_lists(const struct users_db *db, const struct users_group *g, const char *user)
+{
+	const struct users_index *ix = &db->member_index[g - db->groups];
+
+	if (ix->n_slots)
+		return users_index_find(ix, g->members, member_key, user) >= 0;
+	for (size_t i = 0; i < g->n_members; i++)
+		if (strcmp(g->members[i], user) == 0)
+			return true;
+	return false;
 }
 
 /* A passwd line into *u; false (with a diagnostic) when it is not kept. */
@@ -283,9 +312,32 @@ static int passwd_load(struct users_db *db, const char *path)
 		r = grow((void **)&db->users, db->n_users, sizeof(*db->users));
 		if (r < 0)
 			return r;
-		db->users[db->n_users++] = u;
+		db->users[db->n_users] = u;
+		r = users_index_add(&db->user_index, db->users, user_key, db->n_users);
+		if (r < 0)
+			return r;
+		db->n_users++;
 	}
 	return db->diags.error;
+}
+
+/* A hash of the members of each long group list; duplicates in a list are harmless. */
+static int members_index(struct users_db *db)
+{
+	db->member_index = calloc(db->n_groups ? db->n_groups : 1, sizeof(*db->member_index));
+	if (!db->member_index)
+		return -ENOMEM;
+	for (size_t i = 0; i < db->n_groups; i++) {
+		const struct users_group *g = &db->groups[i];
+
+		for (size_t m = 0; g->n_members >= MEMBERS_SCAN_MAX && m < g->n_members; m++) {
+			int r = users_index_add(&db->member_index[i], g->members, member_key, m);
+
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
 }
 
 static int group_load(struct users_db *db, const char *path)
@@ -313,9 +365,15 @@ static int group_load(struct users_db *db, const char *path)
 			free((void *)g.members);
 			return r;
 		}
-		db->groups[db->n_groups++] = g;
+		db->groups[db->n_groups] = g;
+		r = users_index_add(&db->group_index, db->groups, group_key, db->n_groups);
+		if (r < 0)
+			return r;
+		db->n_groups++;
 	}
-	return db->diags.error;
+	if (db->diags.error < 0)
+		return db->diags.error;
+	return members_index(db);
 }
 
 int users_db_load(const char *root, enum users_source source, struct users_db **ret)
@@ -351,8 +409,14 @@ struct users_db *users_db_free(struct users_db *db)
 {
 	if (!db)
 		return NULL;
-	for (size_t i = 0; i < db->n_groups; i++)
+	for (size_t i = 0; i < db->n_groups; i++) {
 		free((void *)db->groups[i].members);
+		if (db->member_index)
+			users_index_release(&db->member_index[i]);
+	}
+	free(db->member_index);
+	users_index_release(&db->user_index);
+	users_index_release(&db->group_index);
 	free(db->users);
 	free(db->groups);
 	free(db->passwd_buf);
@@ -418,12 +482,7 @@ int users_db_user_in_group(const struct users_db *db, const char *user, const ch
 		r = users_db_find_group(db, group, &g);
 	if (r < 0)
 		return r;
-	if (u->gid == g->gid)
-		return 1;
-	for (size_t i = 0; i < g->n_members; i++)
-		if (strcmp(g->members[i], user) == 0)
-			return 1;
-	return 0;
+	return u->gid == g->gid || group_lists(db, g, user);
 }
 
 /* The name and uid fields of a passwd line, cut in place; false when it has no third field or

@@ -19,6 +19,7 @@
 
 #include "bounds.h"
 #include "diag.h"
+#include "users_index.h"
 
 #define USERS_PASSWD	 "/etc/passwd"
 #define USERS_GROUP	 "/etc/group"
@@ -67,6 +68,9 @@ struct users_db {
 	struct diag_list diags; /* skipped lines, each ending in ", ignoring" */
 	char *passwd_buf;	/* private */
 	char *group_buf;	/* private */
+	/* private: users and groups by name, and the members of each group of at least
+	 * MEMBERS_SCAN_MAX members (users_index.h; one per group, unused for short lists) */
+	struct users_index user_index, group_index, *member_index;
 };
 
 /* The allocation limits of login.defs; missing keys keep shadow-utils' defaults. */
@@ -135,5 +139,16 @@ int users_defs_load(const char *root, struct users_defs *ret, struct diag_list *
  * are skipped with a diagnostic in diags (which may be NULL). */
 int users_subid_find(const char *root, const char *path, const char *name, uid_t uid,
 		     struct users_subid_range *ret, struct diag_list *diags);
+
+/* The same, for many lookups: path below root read once into an index (bad lines into diags,
+ * which may be NULL), then users_subids_find() answers as users_subid_find() in O(1): 0 with
+ * *ret set, -ENOENT, -EINVAL for an invalid name. Load errors as users_db_load(). */
+struct users_subids;
+int users_subids_load(const char *root, const char *path, struct users_subids **ret,
+		      struct diag_list *diags);
+int users_subids_find(const struct users_subids *ids, const char *name, uid_t uid,
+		      struct users_subid_range *ret);
+/* Accepts NULL; returns NULL. */
+struct users_subids *users_subids_free(struct users_subids *ids);
 
 #endif

@@ -130,9 +130,33 @@ int users_defs_load(const char *root, struct users_defs *ret, struct diag_list *
 
 /* --- subuid, subgid -------------------------------------------------------------------------- */
 
-/* 1 when s is a valid range line of name or uid (into *ret), 0 otherwise. */
-static int subid_parse_line(struct lines *l, char *s, const char *name, uid_t uid,
-			    struct users_subid_range *ret)
+/* One valid line: its owner, a name (uid_key empty) or a uid (name NULL, uid_key its decimal
+ * form, so that "01001" and "1001" are one key), and its range. */
+struct subid_entry {
+	const char *name;
+	char uid_key[sizeof("4294967295")];
+	struct users_subid_range range;
+};
+
+struct users_subids {
+	char *buf; /* the file, cut in place: the names point into it */
+	struct subid_entry *entries;
+	size_t n;
+	struct users_index by_name, by_uid; /* the first line of each owner */
+};
+
+static const char *entry_name(const void *items, size_t pos)
+{
+	return ((const struct subid_entry *)items)[pos].name;
+}
+
+static const char *entry_uid(const void *items, size_t pos)
+{
+	return ((const struct subid_entry *)items)[pos].uid_key;
+}
+
+/* 1 when s is a valid range line (into *ret), 0 when it is skipped. */
+static int subid_parse_line(struct lines *l, char *s, struct subid_entry *ret)
 {
 	char *f[SUBID_FIELDS];
 	uint32_t owner, start, count;
@@ -148,29 +172,103 @@ static int subid_parse_line(struct lines *l, char *s, const char *name, uid_t ui
 	else if (!users_parse_id(f[1], &start) || !users_parse_id(f[2], &count) || count == 0 ||
 		 (uint64_t)start + count > (uint64_t)UINT32_MAX + 1)
 		users_lines_skip(l, "invalid range of '%.*s', ignoring", f[0]);
-	else if (numeric ? owner == uid : strcmp(f[0], name) == 0) {
-		*ret = (struct users_subid_range){.start = start, .count = count};
+	else {
+		*ret = (struct subid_entry){.name = numeric ? NULL : f[0],
+					    .range = {.start = start, .count = count}};
+		if (numeric)
+			snprintf(ret->uid_key, sizeof(ret->uid_key), "%" PRIu32, owner);
 		return 1;
 	}
 	return 0;
 }
 
-int users_subid_find(const char *root, const char *path, const char *name, uid_t uid,
-		     struct users_subid_range *ret, struct diag_list *diags)
+static int subids_add(struct users_subids *ids, const struct subid_entry *e)
+{
+	struct subid_entry *grown;
+	int r;
+
+	if (ids->n >= USERS_ENTRIES_MAX)
+		return -E2BIG;
+	grown = realloc(ids->entries, (ids->n + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	ids->entries = grown;
+	grown[ids->n] = *e;
+	r = e->name ? users_index_add(&ids->by_name, grown, entry_name, ids->n)
+		    : users_index_add(&ids->by_uid, grown, entry_uid, ids->n);
+	if (r < 0)
+		return r;
+	ids->n++;
+	return 0;
+}
+
+int users_subids_load(const char *root, const char *path, struct users_subids **ret,
+		      struct diag_list *diags)
 {
 	char full[PATH_MAX];
 	struct lines l = {.path = full, .diags = diags};
-	_cleanup_free_ char *buf = NULL;
+	struct users_subids *ids = calloc(1, sizeof(*ids));
+	struct subid_entry e;
 	char *s;
+	int r;
+
+	if (!ids)
+		return -ENOMEM;
+	r = users_lines_open(root, path, full, &ids->buf, &l);
+	while (r >= 0 && (s = users_lines_next(&l)))
+		if (subid_parse_line(&l, s, &e) > 0)
+			r = subids_add(ids, &e);
+	if (r < 0) {
+		users_subids_free(ids);
+		return r;
+	}
+	*ret = ids;
+	return 0;
+}
+
+int users_subids_find(const struct users_subids *ids, const char *name, uid_t uid,
+		      struct users_subid_range *ret)
+{
+	char uid_key[sizeof("4294967295")];
+	long by_name, by_uid;
+
+	if (!users_name_valid(name))
+		return -EINVAL;
+	snprintf(uid_key, sizeof(uid_key), "%" PRIu32, (uint32_t)uid);
+	by_name = users_index_find(&ids->by_name, ids->entries, entry_name, name);
+	by_uid = users_index_find(&ids->by_uid, ids->entries, entry_uid, uid_key);
+	/* The first line of either, as shadow reads the file. */
+	if (by_name < 0 || (by_uid >= 0 && by_uid < by_name))
+		by_name = by_uid;
+	if (by_name < 0)
+		return -ENOENT;
+	*ret = ids->entries[by_name].range;
+	return 0;
+}
+
+struct users_subids *users_subids_free(struct users_subids *ids)
+{
+	if (!ids)
+		return NULL;
+	users_index_release(&ids->by_name);
+	users_index_release(&ids->by_uid);
+	free(ids->entries);
+	free(ids->buf);
+	free(ids);
+	return NULL;
+}
+
+int users_subid_find(const char *root, const char *path, const char *name, uid_t uid,
+		     struct users_subid_range *ret, struct diag_list *diags)
+{
+	struct users_subids *ids = NULL;
 	int r;
 
 	if (!users_name_valid(name))
 		return -EINVAL;
-	r = users_lines_open(root, path, full, &buf, &l);
-	if (r < 0)
-		return r;
-	while ((s = users_lines_next(&l)))
-		if (subid_parse_line(&l, s, name, uid, ret) > 0)
-			return 0;
-	return -ENOENT;
+	r = users_subids_load(root, path, &ids, diags);
+	if (r >= 0)
+		r = users_subids_find(ids, name, uid, ret);
+	users_subids_free(ids);
+	return r;
 }

@@ -16,6 +16,7 @@ enum {
 	GROUP_FIELDS = 4,
 	SUBID_FIELDS = 3,
 	ID_INVALID = UINT32_MAX, /* (uid_t)-1 is never a real id */
+	MEMBERS_SCAN_MAX = 16,	 /* a group listing fewer members is scanned, not hashed */
 };
 
 /* login.defs fields are filled through uint32_t pointers. */

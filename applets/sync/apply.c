@@ -88,6 +88,8 @@ static int ensure_user(struct sync_ctx *ctx, const char *name, struct apply_plan
 		sync_outcome_fail(out, NULL, "cannot look up user '%s': %s", name, strerror(-r));
 		return r;
 	}
+	if (ctx->created_user && strcmp(ctx->created_user, name) == 0)
+		p->create_user = true; /* by the parent of this deploy process (jobs.c) */
 	p->user = u;
 	return check_managed(ctx, u, out);
 }
@@ -106,11 +108,12 @@ static void plan_mint_group(struct sync_ctx *ctx, const struct spec_workload *w,
 /* Rootless Podman maps the container's ids through these ranges: without them nothing starts. */
 static int check_subids(struct sync_ctx *ctx, const struct users_user *u, struct sync_outcome *out)
 {
-	static const char *const files[] = {USERS_SUBUID, USERS_SUBGID};
+	const char *const *files = sync_subid_files;
 	struct users_subid_range range;
 
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		int r = users_subid_find(ctx->root, files[i], u->name, u->uid, &range, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(ctx->subids); i++) {
+		int r = ctx->subids[i] ? users_subids_find(ctx->subids[i], u->name, u->uid, &range)
+				       : ctx->subids_error[i];
 
 		if (r == -ENOENT) {
 			sync_outcome_fail(out, NULL,

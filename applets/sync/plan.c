@@ -49,6 +49,17 @@ void sync_outcome_fail(struct sync_outcome *out, const char *step, const char *f
 	log_error("%s: %s", out->name, out->error);
 }
 
+const char *const sync_subid_files[2] = {USERS_SUBUID, USERS_SUBGID};
+
+void sync_subids_load(struct sync_ctx *ctx)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ctx->subids); i++) {
+		ctx->subids[i] = users_subids_free(ctx->subids[i]);
+		ctx->subids_error[i] =
+			users_subids_load(ctx->root, sync_subid_files[i], &ctx->subids[i], NULL);
+	}
+}
+
 int sync_users_reload(struct sync_ctx *ctx)
 {
 	struct users_db *db = NULL;
@@ -58,6 +69,7 @@ int sync_users_reload(struct sync_ctx *ctx)
 		return r;
 	users_db_free(ctx->db);
 	ctx->db = db;
+	sync_subids_load(ctx);
 	return 0;
 }
 
@@ -69,19 +81,21 @@ void sync_current_free(struct sync_current *cur, size_t n)
 	free(cur);
 }
 
-const struct sync_current *sync_current_find(const struct sync_current *cur, size_t n,
-					     const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(cur[i].name, name) == 0)
-			return &cur[i];
-	return NULL;
-}
-
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(((const struct sync_current *)a)->name,
 		      ((const struct sync_current *)b)->name);
+}
+
+/* cur is sorted by name (sync_current_load). */
+const struct sync_current *sync_current_find(const struct sync_current *cur, size_t n,
+					     const char *name)
+{
+	struct sync_current key;
+
+	if (n == 0 || snprintf(key.name, sizeof(key.name), "%s", name) >= (int)sizeof(key.name))
+		return NULL;
+	return bsearch(&key, cur, n, sizeof(*cur), by_name);
 }
 
 /* One entry per tailpod record; a record that cannot be read still marks its workload as
@@ -154,6 +168,7 @@ int sync_current_load(const struct sync_ctx *ctx, struct sync_current **ret, siz
 	if (!cur)
 		return log_error_errno(-ENOMEM, "cannot list the deployed workloads");
 	r = load_records(ctx, cur, names, n);
+	qsort(cur, n, sizeof(*cur), by_name); /* add_quadsync looks names up */
 	if (r >= 0)
 		r = add_quadsync(ctx, &cur, &n);
 	if (r < 0) {
@@ -222,17 +237,30 @@ int sync_names_load(struct sync_ctx *ctx)
 	return 0;
 }
 
-bool sync_name_refused(const struct sync_ctx *ctx, const struct spec_workload *w, bool deployed,
-		       struct sync_outcome *out)
+static bool name_reserved(const struct sync_ctx *ctx, const char *name, char why[NAMES_WHY_MAX])
 {
 	const struct names_rules rules = {
 		.protected_names = ctx->config->protected_users,
 		.n_protected = ctx->config->n_protected_users,
 		.host = ctx->names,
 	};
+
+	return names_reserved(name, &rules, why, NAMES_WHY_MAX);
+}
+
+bool sync_name_reserved(const struct sync_ctx *ctx, const char *name)
+{
 	char why[NAMES_WHY_MAX];
 
-	if (!names_reserved(w->name, &rules, why, sizeof(why)))
+	return name_reserved(ctx, name, why);
+}
+
+bool sync_name_refused(const struct sync_ctx *ctx, const struct spec_workload *w, bool deployed,
+		       struct sync_outcome *out)
+{
+	char why[NAMES_WHY_MAX];
+
+	if (!name_reserved(ctx, w->name, why))
 		return false;
 	out->action = deployed ? SYNC_UPDATE : SYNC_CREATE;
 	out->result = SYNC_REFUSED;

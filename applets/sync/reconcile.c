@@ -31,6 +31,7 @@ static int ctx_open(struct sync_ctx *ctx)
 	r = sync_names_load(ctx);
 	if (r < 0)
 		return r;
+	sync_subids_load(ctx);
 	r = state_dir_open(ctx->config->state_dir, &ctx->state_fd);
 	if (r < 0)
 		return log_error_errno(r, "cannot open %s/workloads", ctx->config->state_dir);
@@ -42,6 +43,8 @@ static void ctx_close(struct sync_ctx *ctx)
 	users_db_free(ctx->db);
 	users_db_free(ctx->alt_db);
 	names_host_free(ctx->names);
+	for (size_t i = 0; i < ARRAY_SIZE(ctx->subids); i++)
+		users_subids_free(ctx->subids[i]);
 	if (ctx->state_fd >= 0)
 		close(ctx->state_fd);
 	free(ctx->outcomes);
@@ -67,7 +70,9 @@ static struct sync_outcome *outcome_new(struct sync_ctx *ctx, const char *name)
 static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, size_t n_cur)
 {
 	const struct spec_set *set = ctx->desired->set;
+	struct sync_jobs jobs;
 
+	sync_jobs_deploy_new(ctx, cur, n_cur, &jobs); /* a first boot's, concurrently */
 	for (size_t i = 0; i < set->n_workloads; i++) {
 		const struct spec_workload *w = &set->workloads[i];
 		const struct sync_current *c = sync_current_find(cur, n_cur, w->name);
@@ -77,10 +82,13 @@ static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, 
 		if (!selected_by_only(ctx, w->name))
 			continue;
 		o = outcome_new(ctx, w->name);
+		if (sync_jobs_take(&jobs, w->name, o))
+			continue;
 		if (!sync_name_refused(ctx, w, c != NULL, o))
 			sync_apply_workload(ctx, w, c, o);
 		o->duration_ms = sync_now_ms() - t0;
 	}
+	sync_jobs_release(&jobs);
 	for (size_t i = 0; i < n_cur; i++) {
 		struct sync_outcome *o;
 		long long t0 = sync_now_ms();

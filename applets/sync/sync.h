@@ -66,7 +66,11 @@ struct sync_ctx {
 	struct users_db *db;	 /* /etc/passwd and /etc/group; reloaded after useradd */
 	struct users_db *alt_db; /* /usr/lib/passwd and group (Fedora CoreOS), or NULL */
 	struct users_defs defs;	 /* login.defs */
-	int state_fd;		 /* STATE/workloads */
+	/* /etc/subuid and /etc/subgid, read once (issue 16) and again after useradd; NULL with
+	 * the load's error in subids_error when it failed */
+	struct users_subids *subids[2];
+	int subids_error[2];
+	int state_fd; /* STATE/workloads */
 	/* What the host uses, never a workload's name (core/names). */
 	struct names_host *names;
 	bool dry_run;	      /* args->dry_run */
@@ -74,6 +78,9 @@ struct sync_ctx {
 	long long started_ms; /* sync_now_ms() when the run began */
 	struct sync_outcome *outcomes;
 	size_t n_outcomes;
+	/* In a deploy process of jobs.c: the workload whose user the parent has just created, so
+	 * apply.c plans it as a creation. */
+	const char *created_user;
 };
 
 /* A workload sync knows was deployed: a tailpod record, or quadsync's hashes/NAME only. */
@@ -103,8 +110,27 @@ int sync_names_load(struct sync_ctx *ctx);
  * command runs for it, the other workloads go on. deployed: a record or user exists. */
 bool sync_name_refused(const struct sync_ctx *ctx, const struct spec_workload *w, bool deployed,
 		       struct sync_outcome *out);
-/* users.c: reload ctx->db after useradd. */
+/* The same question, quietly. */
+bool sync_name_reserved(const struct sync_ctx *ctx, const char *name);
+/* plan.c: reload ctx->db and ctx->subids after useradd. */
 int sync_users_reload(struct sync_ctx *ctx);
+/* plan.c: (re)read ctx->subids; a failure is kept in ctx->subids_error for each workload. */
+void sync_subids_load(struct sync_ctx *ctx);
+extern const char *const sync_subid_files[2];
+
+/* jobs.c: the new workloads (no record, no user), deployed concurrently before the run in name
+ * order, at most config->jobs at a time, each in a child process (see jobs.c). */
+struct job;
+struct sync_jobs {
+	struct job *items; /* in name order */
+	size_t n, next;
+	char *bufs; /* what each process sent back */
+};
+void sync_jobs_deploy_new(struct sync_ctx *ctx, const struct sync_current *cur, size_t n_cur,
+			  struct sync_jobs *jobs);
+/* True (out filled, its log lines printed) when jobs deployed name; asked in name order. */
+bool sync_jobs_take(struct sync_jobs *jobs, const char *name, struct sync_outcome *out);
+void sync_jobs_release(struct sync_jobs *jobs);
 
 /* apply.c: bring one desired workload in line; fills out. */
 void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# sync.sh TAILPOD RUSAGE: `make bench` for the reconcile — 200 workloads in the test sandbox
-# (tests/sandbox: stub useradd, loginctl, systemctl), the first sync that deploys them all, then a
-# no-op sync of the healthy host: wall time, peak RSS and the number of child processes it
-# started (counted by strace as clone/fork calls; the target is 0). Figures, not pass/fail; needs
-# root (unshare) and strace.
+# sync.sh TAILPOD RUSAGE: `make bench` for the reconcile, in the test sandbox (tests/sandbox: stub
+# useradd, loginctl, systemctl). The first sync of 200 new workloads, serial (TAILPOD_JOBS=1) and
+# concurrent (the default), with stubs that take 0.2 s per `systemctl start`: wall time and the
+# speedup. Then no-op syncs of healthy hosts of 300, 1 000 and 10 000 workloads (written once per
+# run by healthy-host.py): wall time (median of 5), peak RSS, the processes the run started
+# beside the fetch child, and syscalls per workload (strace -f). TP_BENCH_SYNC="first noop"
+# (the default) names the parts to run. Figures, not pass/fail; needs root (unshare) and strace.
 set -euo pipefail
 
 tailpod=$(realpath "$1")
@@ -11,37 +13,85 @@ rusage=$(realpath "$2")
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/tailpod-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+chmod 0711 "$work" # the fetch runs as the sandbox's tailpod-fetch user
 export TP_TOP=$top TP_BIN=$tailpod TP_QEMU=
 . "$top/tests/sandbox/lib.sh"
 
-n=200
-sb=$work/sandbox
-sandbox_new "$sb"
-mkdir "$work/repo"
-for i in $(seq -w 1 $n); do
-	printf '[Container]\nImage=docker.io/library/busybox:1.36\nExec=httpd -f -p %d\n' \
-		$((8000 + 10#$i)) >"$work/repo/w$i.container"
-done
-git init -q --bare -b main "$work/origin.git"
-git -C "$work/repo" init -q -b main
-git -C "$work/repo" add -A
-git -C "$work/repo" -c user.name=b -c user.email=b@b commit -q -m bench
-git -C "$work/repo" push -q "$work/origin.git" main
-cat >"$work/config.env" <<CFG
-TAILPOD_GIT_URL=file://$work/origin.git
-TAILPOD_STATE_DIR=$sb/state
-TAILPOD_TRANSFORM_DIR=$work/none
-CFG
+# config DIR: DIR/config.env for the origin and sandbox in DIR.
+config() {
+	cat >"$1/config.env" <<-CFG
+		TAILPOD_GIT_URL=file://$1/origin.git
+		TAILPOD_STATE_DIR=$1/sb/state
+		TAILPOD_TRANSFORM_DIR=$1/none
+		TAILPOD_MAX_WORKLOADS=20000
+	CFG
+}
 
-printf 'sync   %d workloads, first deploy (stub commands): ' "$n"
-sandbox_run "$sb" "$rusage" "$tailpod" sync --config "$work/config.env" 2>/dev/null | tail -n 1
-printf 'sync   %d workloads, healthy, no-op:              ' "$n"
-sandbox_run "$sb" "$rusage" "$tailpod" sync --config "$work/config.env" 2>/dev/null | tail -n 1
-if command -v strace >/dev/null; then
-	sandbox_run "$sb" strace -f -qq -o "$work/trace" -e trace=clone,clone3,fork,vfork \
-		"$tailpod" sync --config "$work/config.env" >/dev/null 2>&1
-	printf 'sync   %d workloads, healthy, no-op: %d child processes\n' "$n" \
-		"$(grep -c -E '^[0-9]+ +(clone|clone3|fork|vfork)\(' "$work/trace" || true)"
-else
-	echo "sync   child processes: not counted (no strace)"
+# median_run SB ARGS...: the run of rusage with the median wall time of 5.
+median_run() {
+	local sb=$1
+	shift
+	for _ in 1 2 3 4 5; do
+		sandbox_run "$sb" "$rusage" "$tailpod" "$@" 2>/dev/null | tail -n 1
+	done | sort -t' ' -k2,2n | sed -n 3p
+}
+
+first_deploy() {
+	local n=200 dir=$work/first jobs
+	mkdir -p "$dir/repo"
+	for i in $(seq -w 1 $n); do
+		printf '[Container]\nImage=docker.io/library/busybox:1.36\nExec=httpd -f -p %d\n' \
+			$((8000 + 10#$i)) >"$dir/repo/w$i.container"
+	done
+	git init -q --bare -b main "$dir/origin.git"
+	git -C "$dir/repo" init -q -b main
+	git -C "$dir/repo" add -A
+	git -C "$dir/repo" -c user.name=b -c user.email=b@b commit -q -m bench
+	git -C "$dir/repo" push -q "$dir/origin.git" main
+	for jobs in 1 4; do
+		rm -rf "$dir/sb"
+		sandbox_new "$dir/sb"
+		config "$dir"
+		# A tailpod before issue 16 knows no TAILPOD_JOBS: it deploys one at a time.
+		if grep -q TAILPOD_JOBS "$tailpod"; then echo "TAILPOD_JOBS=$jobs" >>"$dir/config.env"; fi
+		echo "systemctl sleep:0.2 - start*" >"$dir/sb/run/tailpod-sandbox/faults"
+		printf 'sync   %d new workloads, first deploy, TAILPOD_JOBS=%d (0.2 s per start): ' \
+			"$n" "$jobs"
+		sandbox_run "$dir/sb" "$rusage" "$tailpod" sync -q --config "$dir/config.env" \
+			2>/dev/null | tail -n 1 | tee "$dir/wall.$jobs"
+	done
+	awk '{ t[FNR == NR] = $2 } END { printf "sync   first deploy speedup, 4 jobs over 1: %.1fx\n", t[1] / t[0] }' \
+		"$dir/wall.1" "$dir/wall.4"
+}
+
+noop() {
+	local n=$1 dir=$work/noop$1 calls note=
+	mkdir -p "$dir"
+	sandbox_new "$dir/sb"
+	"$top/tests/bench/healthy-host.py" "$n" "$dir" "$dir/sb"
+	config "$dir"
+	sandbox_run "$dir/sb" "$tailpod" sync -q --config "$dir/config.env" >"$dir/out" 2>&1 || true
+	grep -q " $n unchanged, 0 failed" "$dir/out" || {
+		echo "bench: the healthy host of $n workloads did not sync as a no-op:" >&2
+		tail -n 5 "$dir/out" >&2
+		exit 1
+	}
+	# quadsync's figure from issue 16, where it has one
+	[ "$n" != 1000 ] || note='; predecessor: quadsync 0.077 s'
+	printf 'sync   %5d workloads, healthy, no-op: %s%s\n' "$n" \
+		"$(median_run "$dir/sb" sync -q --config "$dir/config.env")" "${note:-}"
+	sandbox_run "$dir/sb" strace -f -qq -o "$dir/trace" "$tailpod" sync -q --config "$dir/config.env" >/dev/null 2>&1
+	calls=$(grep -c -v -E '^[0-9]+ +(\+\+\+|---)' "$dir/trace" || true)
+	printf 'sync   %5d workloads, healthy, no-op: %d processes started beside the fetch child, %d syscalls (%.1f a workload)\n' \
+		"$n" "$(($(grep -c -E '^[0-9]+ +(clone|clone3|fork|vfork)\(' "$dir/trace" || true) - 1))" \
+		"$calls" "$(echo "$calls / $n" | bc -l)"
+	rm -rf "$dir"
+}
+
+parts=" ${TP_BENCH_SYNC:-first noop} "
+[[ $parts != *" first "* ]] || first_deploy
+if [[ $parts == *" noop "* ]]; then
+	for n in 300 1000 10000; do
+		noop "$n"
+	done
 fi

@@ -5,11 +5,13 @@
 # CVE backports. The +ds tarball drops deps/{llhttp,pcre,ntlmclient,zlib}, so
 # those come from our own recipes or are switched off, exactly as below.
 #
-# CERT_LOCATION: libgit2 bakes a default CA path into the library and CMake
-# insists it exists on the build host. /etc/ssl/certs is a directory on both
-# Debian and Fedora CoreOS (there a symlink to /etc/pki/tls/certs), so the
-# default works on both; tailpod should still set GIT_OPT_SET_SSL_CERT_LOCATIONS
-# explicitly from its config.
+# CERT_LOCATION: libgit2 bakes a default CA path into the library, which
+# git_libgit2_init() parses in every run (all of /etc/ssl/certs: ~30 ms, issue
+# 16), and CMake insists it exists on the build host (left unset, it asks the
+# host's openssl). /dev/null exists everywhere and is neither a file nor a
+# directory, so the init loads nothing; tailpod sets the CA itself, for an
+# https remote only (core/fetchjail.c: TAILPOD_CA_BUNDLE, else the directory
+# /etc/ssl/certs as before).
 #
 # CMAKE_REQUIRED_LIBRARIES: libgit2 probes libssh2 for
 # libssh2_userauth_publickey_frommemory with a test link; against a static
@@ -41,7 +43,7 @@ recipe_build() {
 		-DUSE_BUNDLED_ZLIB=OFF \
 		-DUSE_NTLMCLIENT=OFF \
 		-DUSE_GSSAPI=OFF \
-		-DCERT_LOCATION=/etc/ssl/certs \
+		-DCERT_LOCATION=/dev/null \
 		-DENABLE_REPRODUCIBLE_BUILDS=ON \
 		-DCMAKE_REQUIRED_LIBRARIES="$TP_DEP_mbedtls/lib/libmbedcrypto.a"
 	libgit2_check_features "$TP_WORK/build/src/util/git2_features.h"
