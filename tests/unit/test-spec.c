@@ -304,8 +304,8 @@ static void test_volumes(void **state)
 		specs, NULL,
 		"R/c.container:3: Volume= refers to 'gone.volume', which is neither beside the "
 		"spec nor made from a companion template\n"
-		"R/c.container:5: Image=z.image: .image and .build units are not deployed by "
-		"tailpod\n"
+		"R/c.container:5: Image= refers to 'z.image', which is neither beside the spec "
+		"nor made from a companion template\n"
 		"R/unused.volume:1: not referenced by any spec beside it (Volume=, Mount=, "
 		"Network=), so never deployed\n");
 
@@ -448,14 +448,12 @@ static void test_names_and_syntax(void **state)
 		specs, NULL,
 		"R/Bad.container:1: 'Bad' is not a valid user name ([a-z_][a-z0-9_-]*, not ending "
 		"in '-')\n"
-		"R/app.kube:1: .kube files are not deployed by tailpod: workloads are .container "
-		"and "
-		".pod specs\n"
+		"R/app.kube:1: missing Yaml= in [Kube]\n"
 		"R/syntax.container:3: missing '='\n");
 
 	(void)state;
 	/* root and alice are valid names: whether the host reserves them is core/names' rule. */
-	assert_int_equal(set->n_workloads, 3);
+	assert_int_equal(set->n_workloads, 4);
 	assert_non_null(spec_set_find(set, "ok"));
 	assert_non_null(spec_set_find(set, "root"));
 	spec_set_free(set);
