@@ -1,9 +1,11 @@
 /* spec.c: spec_build(), the repository model of spec.h (module boundary: core; uses repo, ini,
  * transform, diag, the checks of spec_check.c and the file making of spec_units.c). The repo is
- * read one directory ("scope") at a time: its specs are classified, parsed, matched to pods,
- * named, merged, given their companions, sidecars and referenced .volume/.network files; then the
- * whole set is sorted and collisions are found. Lookups inside a scope are binary searches over
- * names, so a repo of ten thousand specs costs what its files cost to parse. */
+ * read one directory ("scope") at a time: its specs (.container, .pod, .kube) are classified,
+ * parsed, matched to pods, named, merged, given their companions, sidecars, the .volume, .network,
+ * .image, .build and .artifact files they refer to or own, and the data files they name
+ * (spec_kube.c); then the whole set is sorted and collisions are found. Lookups inside a scope
+ * are binary searches over names, so a repo of ten thousand specs costs what its files cost to
+ * parse. */
 #include "spec.h"
 #include "spec_internal.h"
 #include "core.h"
