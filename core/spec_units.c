@@ -349,6 +349,7 @@ static int build_sidecar(struct spec_builder *b, const struct fileset_file *f)
 	return add_text_unit(b, widx, base, b->label, f->path, data, f->size, SPEC_UNIT_SYSTEMD);
 }
 
+/* The sections of a .artifact, while quadlet_keys has no [Artifact] table (no keys checked). */
 static void check_artifact(struct spec_builder *b, const struct spec_src *src,
 			   const struct ini *doc)
 {
@@ -359,8 +360,19 @@ static void check_artifact(struct spec_builder *b, const struct spec_src *src,
 			spec_diag_at(src, b->diags, &doc->sections[i], NULL,
 				     "[%s] does not belong in a .artifact file",
 				     doc->sections[i].name);
-	if (!ini_get(doc, "Artifact", "Artifact"))
-		diag_add(b->diags, src->label, src->path, 1, "missing Artifact= in [Artifact]");
+}
+
+/* What quadlet requires beyond the section (spec_check_doc checks [Container]'s Image=). */
+static void check_required_key(struct spec_builder *b, const struct spec_src *src,
+			       const struct ini *doc, const char *ext)
+{
+	static const char *const required[][2] = {{"image", "Image"}, {"artifact", "Artifact"}};
+
+	for (size_t i = 0; i < ARRAY_SIZE(required); i++)
+		if (strcmp(ext, required[i][0]) == 0 &&
+		    !ini_get(doc, required[i][1], required[i][1]))
+			diag_add(b->diags, src->label, src->path, 1, "missing %s= in [%s]",
+				 required[i][1], required[i][1]);
 }
 
 static int check_other(struct spec_builder *b, struct spec_other *o)
@@ -377,14 +389,14 @@ static int check_other(struct spec_builder *b, struct spec_other *o)
 	if (why)
 		return diag_add(b->diags, b->label, o->f->path, 1, "'%s' %s", stem, why);
 	doc = spec_parse(&src, o->f->data, o->f->size, b->diags);
-	/* TODO(lead): .artifact keys are KEYS' table (quadlet_keys, Podman >= 5.6 gate): until it
-	 * has [Artifact], only the section is required here (check_artifact). */
+	/* TODO(lead): .artifact's keys and its version gate (Podman >= 5.6) are KEYS' table
+	 * (quadlet_keys): until it has [Artifact], check_artifact looks at the sections only. */
 	if (doc && strcmp(ext, "artifact") == 0 && !quadlet_section_for_ext(ext))
 		check_artifact(b, &src, doc);
 	else if (doc)
 		spec_check_doc(&chk, doc);
-	if (doc && strcmp(ext, "image") == 0 && !ini_get(doc, "Image", "Image"))
-		diag_add(b->diags, b->label, o->f->path, 1, "missing Image= in [Image]");
+	if (doc)
+		check_required_key(b, &src, doc, ext);
 	o->ok = doc != NULL;
 	ini_free(doc);
 	return 0;
