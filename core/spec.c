@@ -423,6 +423,7 @@ int spec_build(const struct fileset *repo, const struct fileset *transforms,
 		b.label = opts->repo_label;
 	if (opts && opts->transform_label)
 		b.tlabel = opts->transform_label;
+	b.data_max = opts && opts->data_bytes_max ? opts->data_bytes_max : SPEC_DATA_BYTES_MAX;
 	r = transforms ? 0 : fileset_new(&empty);
 	if (r >= 0)
 		r = transform_set_load(transforms ? transforms : empty, b.tlabel, &ts, diags);

@@ -33,6 +33,10 @@
 
 enum {
 	SPEC_UNIT_NAME_MAX = 200, /* other names: room for a suffix and an extension in 255 */
+	/* The data files (YAML, build contexts) copied into the workloads, summed over all of them:
+	 * each workload gets its own copy, so a hostile repo could otherwise multiply one 64 MiB
+	 * context by its workload count. */
+	SPEC_DATA_BYTES_MAX = 512 * 1024 * 1024,
 };
 
 /* Where a file is deployed in the workload user's home. */
@@ -76,6 +80,7 @@ struct spec_set {
 struct spec_opts {
 	const char *repo_label;	     /* how diagnostics name the repository ("" for none) */
 	const char *transform_label; /* how they name the transform directory */
+	size_t data_bytes_max;	     /* SPEC_DATA_BYTES_MAX when 0 (tests set less) */
 };
 
 /* Build the workloads of repo with the transforms (a repo read with FILESET_LOAD_FLAT |

@@ -82,6 +82,18 @@ static int add_data(struct spec_builder *b, size_t widx, const struct fileset_fi
 		return -ENOMEM;
 	if (u && strcmp(u->source, source) == 0)
 		return 0;
+	if (b->data_full || f->size > b->data_max - b->data_bytes) {
+		r = b->data_full
+			    ? 0
+			    : diag_add(b->diags, b->label, f->path, 1,
+				       "the data files copied into the workloads pass %zu bytes "
+				       "in all (SPEC_DATA_BYTES_MAX): fewer workloads may share "
+				       "this one",
+				       b->data_max);
+		b->data_full = true;
+		return r;
+	}
+	b->data_bytes += f->size;
 	data = malloc(f->size + 1);
 	if (!data)
 		return -ENOMEM;

@@ -679,6 +679,37 @@ static void test_build_context(void **state)
 	spec_set_free(set);
 }
 
+/* Each workload copies the data files it deploys; all copies together are bounded. */
+static void test_data_bound(void **state)
+{
+	const struct file specs[] = {
+		{"a.container", "[Container]\nImage=x.build\n"},
+		{"b.container", "[Container]\nImage=x.build\n"},
+		{"c.container", "[Container]\nImage=x.build\n"},
+		{"d.container", "[Container]\nImage=x.build\n"},
+		{"x.build", "[Build]\nImageTag=t\nSetWorkingDirectory=ctx\n"},
+		{"ctx/a", "0123456789"},
+		{"ctx/b", "0123456789"},
+		END,
+	};
+	const struct spec_opts small = {.repo_label = "R", .data_bytes_max = 50};
+	struct fileset *repo = make_repo(specs);
+	struct diag_list diags = {0};
+	struct spec_set *set = NULL;
+
+	(void)state;
+	assert_int_equal(spec_build(repo, NULL, &small, &set, &diags), 0);
+	assert_string_equal(diags_text(&diags),
+			    "R/ctx/b:1: the data files copied into the workloads pass 50 bytes in "
+			    "all (SPEC_DATA_BYTES_MAX): fewer workloads may share this one\n");
+	assert_string_equal(unit_names(set, "b"), "b.container ctx/a ctx/b x.build");
+	assert_string_equal(unit_names(set, "c"), "c.container ctx/a x.build");
+	assert_string_equal(unit_names(set, "d"), "d.container x.build");
+	diag_list_release(&diags);
+	spec_set_free(set);
+	fileset_free(repo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -700,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_kube_paths),
 		cmocka_unit_test(test_images_and_builds),
 		cmocka_unit_test(test_build_context),
+		cmocka_unit_test(test_data_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
