@@ -139,7 +139,7 @@ static bool block_header(const char *t, size_t i, size_t n)
 {
 	if (t[i] != '|' && t[i] != '>')
 		return false;
-	for (i++; i < n && strchr("0123456789+-", t[i]); i++)
+	for (i++; i < n && ((t[i] >= '0' && t[i] <= '9') || t[i] == '+' || t[i] == '-'); i++)
 		;
 	for (; i < n && (t[i] == ' ' || t[i] == '\t'); i++)
 		;
@@ -208,12 +208,16 @@ static bool is_marker(const char *t, size_t n, const char *m)
 
 static int structure_line(struct scan *s, const char *t, size_t n)
 {
-	size_t indent = strspn(t, " ");
-	const char *c = t + indent;
-	size_t len = n - indent, dashes = 0;
+	size_t indent = 0, len, dashes = 0;
 	unsigned depth = 0;
 	bool block = false;
+	const char *c;
 	int r;
+
+	while (indent < n && t[indent] == ' ') /* t is not NUL-terminated */
+		indent++;
+	c = t + indent;
+	len = n - indent;
 
 	if (s->block_parent >= 0 && (len == 0 || (long)indent > s->block_parent))
 		return 0;
