@@ -109,6 +109,9 @@ static void test_syntax(void **state)
 		check_role(POD_HEAD "  a: b\0c\n", strlen(POD_HEAD) + 9, KUBE_YAML_PLAY),
 		"5: a control character (byte 0x00)");
 	assert_string_equal(check(POD_HEAD "  a: \xc3\x28\n"), "5: not UTF-8");
+	/* The last line has no newline and the text no NUL: nothing is read past it. */
+	assert_string_equal(check(POD_HEAD "    "), "ok");
+	assert_string_equal(check(POD_HEAD "  a: |+9"), "ok");
 }
 
 static void test_bombs(void **state)
