@@ -389,7 +389,7 @@ static int check_other(struct spec_builder *b, struct spec_other *o)
 	if (why)
 		return diag_add(b->diags, b->label, o->f->path, 1, "'%s' %s", stem, why);
 	doc = spec_parse(&src, o->f->data, o->f->size, b->diags);
-	/* TODO(lead): .artifact's keys and its version gate (Podman >= 5.6) are KEYS' table
+	/* TODO(lead): .artifact's keys and its version gate (Podman >= 5.7) are KEYS' table
 	 * (quadlet_keys): until it has [Artifact], check_artifact looks at the sections only. */
 	if (doc && strcmp(ext, "artifact") == 0 && !quadlet_section_for_ext(ext))
 		check_artifact(b, &src, doc);
