@@ -199,7 +199,7 @@ FUZZ_MBEDTLS := build/fuzz/mbedtls
 FUZZ_MBEDCRYPTO := $(FUZZ_MBEDTLS)/build/library/libmbedcrypto.a
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Icore -I/usr/include/bearssl -isystem $(FUZZ_MBEDTLS)/src/include
-FUZZ_NAMES := sshkey known_hosts ini envfile json_parse http_response transform spec
+FUZZ_NAMES := sshkey known_hosts ini envfile json_parse http_response transform spec kube_yaml
 FUZZ_BINS := $(FUZZ_NAMES:%=build/fuzz/fuzz-%)
 # The harnesses `make test` replays: those that need no mbedTLS build of their own.
 FUZZ_REPLAY_BINS := $(filter-out build/fuzz/fuzz-sshkey build/fuzz/fuzz-known_hosts,$(FUZZ_BINS))
@@ -228,8 +228,10 @@ build/fuzz/fuzz-http_response: tests/fuzz/fuzz-http_response.c core/http_respons
 build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/fileset.c core/diag.c \
 	$(FUZZ_INI)
 build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/spec_set.c \
-	core/spec_units.c core/quadlet_keys.c core/quadlet_keys_table.c core/podman_version.c \
-	core/suggest.c core/transform.c core/fileset.c core/diag.c $(FUZZ_INI)
+	core/spec_units.c core/spec_kube.c core/kube_yaml.c core/quadlet_keys.c \
+	core/quadlet_keys_table.c core/podman_version.c core/suggest.c core/transform.c core/fileset.c \
+	core/diag.c $(FUZZ_INI)
+build/fuzz/fuzz-kube_yaml: tests/fuzz/fuzz-kube_yaml.c core/kube_yaml.c $(FUZZ_BASE)
 build/fuzz/fuzz-%: build/.deps.stamp
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ-CC $@"

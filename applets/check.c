@@ -124,7 +124,9 @@ static void json_workload(struct json_writer *w, const struct spec_workload *wl,
 	json_write_key(w, "name");
 	json_write_string(w, wl->name);
 	json_write_key(w, "kind");
-	json_write_string(w, wl->kind == SPEC_KIND_POD ? "pod" : "container");
+	json_write_string(w, wl->kind == SPEC_KIND_POD	  ? "pod"
+			     : wl->kind == SPEC_KIND_KUBE ? "kube"
+							  : "container");
 	json_write_key(w, "service");
 	json_write_string(w, wl->service);
 	json_write_key(w, "source");

@@ -1,9 +1,11 @@
 /* spec.c: spec_build(), the repository model of spec.h (module boundary: core; uses repo, ini,
  * transform, diag, the checks of spec_check.c and the file making of spec_units.c). The repo is
- * read one directory ("scope") at a time: its specs are classified, parsed, matched to pods,
- * named, merged, given their companions, sidecars and referenced .volume/.network files; then the
- * whole set is sorted and collisions are found. Lookups inside a scope are binary searches over
- * names, so a repo of ten thousand specs costs what its files cost to parse. */
+ * read one directory ("scope") at a time: its specs (.container, .pod, .kube) are classified,
+ * parsed, matched to pods, named, merged, given their companions, sidecars, the .volume, .network,
+ * .image, .build and .artifact files they refer to or own, and the data files they name
+ * (spec_kube.c); then the whole set is sorted and collisions are found. Lookups inside a scope
+ * are binary searches over names, so a repo of ten thousand specs costs what its files cost to
+ * parse. */
 #include "spec.h"
 #include "spec_internal.h"
 #include "core.h"
@@ -63,10 +65,15 @@ static void scope_free(struct spec_scope *sc)
 		free(sc->pods[i].stem);
 		ini_free(sc->pods[i].raw);
 	}
+	for (size_t i = 0; i < sc->n_kubes; i++) {
+		free(sc->kubes[i].stem);
+		ini_free(sc->kubes[i].raw);
+	}
 	for (size_t i = 0; i < sc->n_refs; i++)
 		free(sc->refs[i].name);
 	free(sc->containers);
 	free(sc->pods);
+	free(sc->kubes);
 	free(sc->sidecars);
 	free(sc->others);
 	free(sc->refs);
@@ -77,27 +84,26 @@ static void scope_free(struct spec_scope *sc)
 
 static int classify_one(struct spec_builder *b, const struct fileset_file *f)
 {
+	static const char *const others[] = {"volume", "network", "image", "build", "artifact"};
+	static const char *const exts[] = {"container", "pod", "kube"};
 	struct spec_scope *sc = b->sc;
 	const char *base = spec_base_of(f->path), *ext = strrchr(base, '.') + 1;
-	bool pod = strcmp(ext, "pod") == 0;
+	int k = spec_kind_index(ext);
 	struct spec_cfile *cf;
 
 	if (strcmp(ext, "service") == 0 || strcmp(ext, "timer") == 0) {
 		sc->sidecars[sc->n_sidecars++] = f;
 		return 0;
 	}
-	if (strcmp(ext, "volume") == 0 || strcmp(ext, "network") == 0) {
-		sc->others[sc->n_others++] = (struct spec_other){.f = f, .base = base};
-		return 0;
-	}
-	if (!pod && strcmp(ext, "container") != 0)
-		return diag_add(b->diags, b->label, f->path, 1,
-				".%s files are not deployed by tailpod: workloads are .container "
-				"and .pod specs",
-				ext);
-	cf = pod ? &sc->pods[sc->n_pods++] : &sc->containers[sc->n_containers++];
-	*cf = (struct spec_cfile){
-		.f = f, .ext = pod ? "pod" : "container", .pod = SPEC_NONE, .workload = SPEC_NONE};
+	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
+		if (strcmp(ext, others[i]) == 0) {
+			sc->others[sc->n_others++] = (struct spec_other){.f = f, .base = base};
+			return 0;
+		}
+	cf = k == 1   ? &sc->pods[sc->n_pods++]
+	     : k == 2 ? &sc->kubes[sc->n_kubes++]
+		      : &sc->containers[sc->n_containers++];
+	*cf = (struct spec_cfile){.f = f, .ext = exts[k], .pod = SPEC_NONE, .workload = SPEC_NONE};
 	cf->stem = strndup(base, (size_t)(ext - 1 - base));
 	return cf->stem ? 0 : -ENOMEM;
 }
@@ -117,8 +123,8 @@ static bool dir_name_ok(const char *dir)
  * them. */
 static bool scope_reads(const char *path)
 {
-	static const char *const exts[] = {"container", "pod",	 "volume",  "network", "kube",
-					   "image",	"build", "service", "timer"};
+	static const char *const exts[] = {"container", "pod",	 "volume",   "network", "kube",
+					   "image",	"build", "artifact", "service", "timer"};
 	const char *base = spec_base_of(path), *dot = strrchr(base, '.');
 
 	if (strchr(base, '/') || !dot || !fileset_is_unit_name(base))
@@ -137,9 +143,10 @@ static int scope_classify(struct spec_builder *b, const struct fileset_file *fil
 	sc->dir = strndup(files[0].path, fileset_dir_len(files[0].path));
 	sc->containers = calloc(n, sizeof(*sc->containers));
 	sc->pods = calloc(n, sizeof(*sc->pods));
+	sc->kubes = calloc(n, sizeof(*sc->kubes));
 	sc->sidecars = calloc(n, sizeof(*sc->sidecars));
 	sc->others = calloc(n, sizeof(*sc->others));
-	if (!sc->dir || !sc->containers || !sc->pods || !sc->sidecars || !sc->others)
+	if (!sc->dir || !sc->containers || !sc->pods || !sc->kubes || !sc->sidecars || !sc->others)
 		return -ENOMEM;
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		if (!scope_reads(files[i].path))
@@ -152,6 +159,7 @@ static int scope_classify(struct spec_builder *b, const struct fileset_file *fil
 	}
 	qsort(sc->containers, sc->n_containers, sizeof(*sc->containers), cfile_cmp);
 	qsort(sc->pods, sc->n_pods, sizeof(*sc->pods), cfile_cmp);
+	qsort(sc->kubes, sc->n_kubes, sizeof(*sc->kubes), cfile_cmp);
 	return r;
 }
 
@@ -160,7 +168,7 @@ static int scope_parse(struct spec_builder *b, struct spec_cfile *cf)
 {
 	struct spec_scope *sc = b->sc;
 	struct spec_src src = {.label = b->label, .path = cf->f->path};
-	int k = strcmp(cf->ext, "pod") == 0;
+	int k = spec_kind_index(cf->ext);
 
 	if (*sc->dir && !sc->dirt[k])
 		return diag_add(b->diags, b->label, cf->f->path, 1,
@@ -267,6 +275,12 @@ static int build_workloads(struct spec_builder *b)
 			if (r >= 0)
 				r = spec_build_main(b, &sc->pods[i], sc->pods[i].workload, NULL);
 		}
+	for (size_t i = 0; r >= 0 && i < sc->n_kubes; i++)
+		if (sc->kubes[i].raw) {
+			r = new_workload(b, &sc->kubes[i], SPEC_KIND_KUBE);
+			if (r >= 0)
+				r = spec_build_main(b, &sc->kubes[i], sc->kubes[i].workload, NULL);
+		}
 	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++) {
 		struct spec_cfile *c = &sc->containers[i];
 		size_t widx;
@@ -292,14 +306,16 @@ static int scope_run(struct spec_builder *b)
 	struct spec_scope *sc = b->sc;
 	int r = 0;
 
-	sc->base[0] = transform_set_find(b->ts, TRANSFORM_BASE, "container");
-	sc->base[1] = transform_set_find(b->ts, TRANSFORM_BASE, "pod");
-	if (*sc->dir) {
-		sc->dirt[0] = transform_set_find(b->ts, sc->dir, "container");
-		sc->dirt[1] = transform_set_find(b->ts, sc->dir, "pod");
+	static const char *const exts[] = {"container", "pod", "kube"};
+
+	for (size_t k = 0; k < ARRAY_SIZE(exts); k++) {
+		sc->base[k] = transform_set_find(b->ts, TRANSFORM_BASE, exts[k]);
+		sc->dirt[k] = *sc->dir ? transform_set_find(b->ts, sc->dir, exts[k]) : NULL;
 	}
 	for (size_t i = 0; r >= 0 && i < sc->n_pods; i++)
 		r = scope_parse(b, &sc->pods[i]);
+	for (size_t i = 0; r >= 0 && i < sc->n_kubes; i++)
+		r = scope_parse(b, &sc->kubes[i]);
 	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
 		r = scope_parse(b, &sc->containers[i]);
 	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
@@ -309,6 +325,8 @@ static int scope_run(struct spec_builder *b)
 		r = check_name(b, &sc->pods[i]);
 	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
 		r = check_name(b, &sc->containers[i]);
+	for (size_t i = 0; r >= 0 && i < sc->n_kubes; i++)
+		r = check_name(b, &sc->kubes[i]);
 	/* Members of a pod that cannot be built go with it, quietly: the pod is diagnosed. */
 	for (size_t i = 0; i < sc->n_containers; i++) {
 		struct spec_cfile *c = &sc->containers[i];
@@ -394,7 +412,8 @@ static int build_all(struct spec_builder *b, const struct fileset *repo)
 int spec_build(const struct fileset *repo, const struct fileset *transforms,
 	       const struct spec_opts *opts, struct spec_set **ret, struct diag_list *diags)
 {
-	struct spec_builder b = {.opts = opts, .diags = diags, .label = "", .tlabel = ""};
+	struct spec_builder b = {
+		.opts = opts, .repo = repo, .diags = diags, .label = "", .tlabel = ""};
 	struct fileset *empty = NULL;
 	struct transform_set *ts = NULL;
 	int r;
@@ -405,6 +424,7 @@ int spec_build(const struct fileset *repo, const struct fileset *transforms,
 		b.label = opts->repo_label;
 	if (opts && opts->transform_label)
 		b.tlabel = opts->transform_label;
+	b.data_max = opts && opts->data_bytes_max ? opts->data_bytes_max : SPEC_DATA_BYTES_MAX;
 	r = transforms ? 0 : fileset_new(&empty);
 	if (r >= 0)
 		r = transform_set_load(transforms ? transforms : empty, b.tlabel, &ts, diags);

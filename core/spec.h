@@ -10,6 +10,13 @@
  *  - NAME-*.service and NAME-*.timer belong to the container or pod NAME beside them (longest name
  *    wins) and are deployed verbatim; .volume and .network files a spec refers to (Volume=,
  *    Mount=, Network=) are deployed with it; transform companion templates add NAME-SUFFIX.EXT;
+ *  - NAME.kube at the root (DIR/NAME.kube with the transform DIR.kube; _base.kube applies to all)
+ *    is a workload too, service NAME.service: the YAML files its Yaml= and ConfigMap= name, as
+ * paths relative to the repository, are checked (core/kube_yaml) and deployed at those same paths;
+ *  - .image, .build and .artifact files are deployed with the workloads whose specs refer to them
+ *    (Image=X.image, Image=X.build, Mount=...,source=X.artifact), or else with the spec NAME whose
+ *    name they start with (NAME-*.image); a .build takes its context along: the repository
+ *    directory SetWorkingDirectory= names, and File=, at their own paths;
  *  - "{{.Name}}" in merged files is replaced by the container's (or pod's) name.
  * The raw spec and the merged result are both checked (names, sections, keys against Podman's
  * quadlet tables, Image=, ContainerName=, Pod=, references, collisions). All problems go to the
@@ -27,11 +34,17 @@
 
 enum {
 	SPEC_UNIT_NAME_MAX = 200, /* other names: room for a suffix and an extension in 255 */
+	/* The data files (YAML, build contexts) copied into the workloads, summed over all of them:
+	 * each workload gets its own copy, so a hostile repo could otherwise multiply one 64 MiB
+	 * context by its workload count. */
+	SPEC_DATA_BYTES_MAX = 512 * 1024 * 1024,
 };
 
 /* Where a file is deployed in the workload user's home. */
 enum spec_unit_dir {
-	SPEC_UNIT_QUADLET, /* ~/.config/containers/systemd/: .container .pod .volume .network */
+	SPEC_UNIT_QUADLET, /* ~/.config/containers/systemd/: .container .pod .volume .network
+			    * .kube .image .build .artifact, and the data files they name
+			    * (YAML, build contexts) at their repository path: a name with '/' */
 	SPEC_UNIT_SYSTEMD, /* ~/.config/systemd/user/: .service and .timer sidecars */
 };
 
@@ -46,6 +59,7 @@ struct spec_unit {
 enum spec_kind {
 	SPEC_KIND_CONTAINER,
 	SPEC_KIND_POD,
+	SPEC_KIND_KUBE,
 };
 
 struct spec_workload {
@@ -69,6 +83,7 @@ struct spec_opts {
 	const char *transform_label; /* how they name the transform directory */
 	/* The target Podman: a key or section it lacks is refused; NULL: none, any known passes. */
 	const struct podman_version *podman;
+	size_t data_bytes_max;	     /* SPEC_DATA_BYTES_MAX when 0 (tests set less) */
 };
 
 /* Build the workloads of repo with the transforms (a repo read with FILESET_LOAD_FLAT |

@@ -299,7 +299,7 @@ static int ref_emit(spec_ref_fn fn, void *ctx, const struct ini_section *s,
 static int ref_mount(spec_ref_fn fn, void *ctx, const struct ini_section *s,
 		     const struct ini_line *l)
 {
-	static const char *const exts[] = {".volume", NULL};
+	static const char *const exts[] = {".volume", ".artifact", NULL};
 	const char *p = l->value;
 
 	while (*p) {
@@ -339,7 +339,8 @@ int spec_refs_foreach(const struct ini *doc, spec_ref_fn fn, void *ctx)
 	for (size_t i = 0; i < doc->n_sections; i++) {
 		const struct ini_section *s = &doc->sections[i];
 
-		if (strcmp(s->name, "Container") != 0 && strcmp(s->name, "Pod") != 0)
+		if (strcmp(s->name, "Container") != 0 && strcmp(s->name, "Pod") != 0 &&
+		    strcmp(s->name, "Kube") != 0)
 			continue;
 		for (size_t j = 0; j < s->n_lines; j++) {
 			int r;

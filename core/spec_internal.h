@@ -81,7 +81,7 @@ int spec_set_finish(struct spec_set *set, struct diag_list *diags);
 
 #define SPEC_NONE SIZE_MAX /* no index */
 
-struct spec_cfile { /* a .container or .pod of the scope */
+struct spec_cfile { /* a .container, .pod or .kube of the scope */
 	const struct fileset_file *f;
 	char *stem;
 	const char *ext;
@@ -90,7 +90,8 @@ struct spec_cfile { /* a .container or .pod of the scope */
 	size_t workload; /* its index in the set, or SPEC_NONE */
 };
 
-struct spec_other { /* a .volume or .network of the scope, deployed where referenced */
+struct spec_other { /* a .volume .network .image .build .artifact of the scope, deployed where
+		     * referenced (or, the last three, with the spec whose name they start with) */
 	const struct fileset_file *f;
 	const char *base;
 	bool ok; /* parsed */
@@ -106,21 +107,24 @@ struct spec_ref { /* a reference, resolved once the scope's files are all made *
 
 struct spec_scope {
 	char *dir; /* "" at the root */
-	struct spec_cfile *containers, *pods;
-	size_t n_containers, n_pods;
+	struct spec_cfile *containers, *pods, *kubes;
+	size_t n_containers, n_pods, n_kubes;
 	const struct fileset_file **sidecars;
 	size_t n_sidecars;
 	struct spec_other *others;
 	size_t n_others;
 	struct spec_ref *refs;
 	size_t n_refs, n_refs_alloc;
-	const struct transform_file *base[2], *dirt[2]; /* [0] container, [1] pod */
+	const struct transform_file *base[3], *dirt[3]; /* [spec_kind_index(ext)] */
 };
 
 struct spec_builder {
 	const struct spec_opts *opts;
 	const char *label, *tlabel;
 	const struct transform_set *ts;
+	const struct fileset *repo;  /* for the data files units name (Yaml=, build contexts) */
+	size_t data_bytes, data_max; /* copied into workloads so far, and the bound */
+	bool data_full;		     /* the bound was passed (reported once) */
 	struct diag_list *diags;
 	struct spec_set *set;
 	struct spec_scope *sc;
@@ -139,6 +143,12 @@ static inline const char *spec_base_of(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* The transforms' index of a spec extension: 0 container, 1 pod, 2 kube. */
+static inline int spec_kind_index(const char *ext)
+{
+	return strcmp(ext, "pod") == 0 ? 1 : strcmp(ext, "kube") == 0 ? 2 : 0;
+}
+
 /* In v[0..n) sorted by stem: the one whose stem is the longest "STEM-" prefix of name. */
 size_t spec_cfile_owner(const struct spec_cfile *v, size_t n, const char *name);
 
@@ -153,5 +163,12 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 int spec_build_companions(struct spec_builder *b, const struct spec_cfile *cf, size_t widx,
 			  const char *pod_file);
 int spec_scope_finish(struct spec_builder *b);
+
+/* spec_kube.c: the files a .kube names in Yaml= and ConfigMap= (doc merged, name for
+ * "{{.Name}}"), checked and added to workload widx; a .build's context (File=,
+ * SetWorkingDirectory=) added to workload widx. Problems are diagnostics; -ENOMEM. */
+int spec_kube_data(struct spec_builder *b, size_t widx, const struct spec_src *src,
+		   const struct ini *doc, const char *name);
+int spec_build_context(struct spec_builder *b, size_t widx, const struct spec_other *o);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "spec_internal.h"
 #include "core.h"
+#include "quadlet_keys.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -64,12 +65,13 @@ static int ref_collect(void *ctx, const struct ini_section *s, const struct ini_
 
 /* The unit sync restarts: ServiceName= when set (and valid), else quadlet's default name. */
 static int set_service(struct spec_builder *b, size_t widx, const struct spec_src *src,
-		       const struct ini *doc, const char *name, bool pod)
+		       const struct ini *doc, const char *name, int k)
 {
+	static const char *const sections[] = {"Container", "Pod", "Kube"};
 	struct spec_workload *w = &b->set->workloads[widx];
 	const struct ini_section *s = NULL;
-	const struct ini_line *l =
-		spec_last_entry(doc, pod ? "Pod" : "Container", "ServiceName", &s);
+	const struct ini_line *l = spec_last_entry(doc, sections[k], "ServiceName", &s);
+	bool pod = k == 1;
 	_cleanup_free_ char *v = NULL;
 	const char *why = NULL;
 	size_t n;
@@ -169,7 +171,7 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 		    const char *pod_file)
 {
 	struct spec_scope *sc = b->sc;
-	int k = strcmp(cf->ext, "pod") == 0;
+	int k = spec_kind_index(cf->ext);
 	struct spec_src raw_src = {.label = b->label, .path = cf->f->path};
 	struct spec_src src = {b->label, cf->f->path, b->tlabel, {sc->base[k], sc->dirt[k]}};
 	struct spec_check chk = {.diags = b->diags,
@@ -200,6 +202,8 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 	if (r >= 0 && text)
 		r = add_text_unit(b, widx, fname, b->label, cf->f->path, text, size,
 				  SPEC_UNIT_QUADLET);
+	if (r >= 0 && k == 2)
+		r = spec_kube_data(b, widx, &src, doc, cf->stem);
 out:
 	ini_free(doc);
 	return r < 0 ? r : 0;
@@ -291,22 +295,25 @@ static char *copy_data(const struct fileset_file *f)
 	return p;
 }
 
-/* The workload a sidecar NAME-*.EXT joins: the longest container or pod name it starts with. */
+/* The workload a sidecar NAME-*.EXT joins: the longest container, pod or kube name it starts
+ * with (a container before a pod or kube of the same length). */
 static size_t sidecar_owner(struct spec_builder *b, const char *stem, const char **ret_name)
 {
 	struct spec_scope *sc = b->sc;
-	size_t c = spec_cfile_owner(sc->containers, sc->n_containers, stem);
-	size_t p = spec_cfile_owner(sc->pods, sc->n_pods, stem);
+	struct spec_cfile *const lists[] = {sc->containers, sc->pods, sc->kubes};
+	const size_t counts[] = {sc->n_containers, sc->n_pods, sc->n_kubes};
+	const struct spec_cfile *best = NULL;
 
-	if (c != SPEC_NONE &&
-	    (p == SPEC_NONE || strlen(sc->containers[c].stem) >= strlen(sc->pods[p].stem))) {
-		*ret_name = sc->containers[c].stem;
-		if (sc->containers[c].pod != SPEC_NONE)
-			return sc->pods[sc->containers[c].pod].workload;
-		return sc->containers[c].workload;
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		size_t j = spec_cfile_owner(lists[i], counts[i], stem);
+
+		if (j != SPEC_NONE && (!best || strlen(lists[i][j].stem) > strlen(best->stem)))
+			best = &lists[i][j];
 	}
-	*ret_name = p != SPEC_NONE ? sc->pods[p].stem : NULL;
-	return p != SPEC_NONE ? sc->pods[p].workload : SPEC_NONE;
+	*ret_name = best ? best->stem : NULL;
+	if (!best)
+		return SPEC_NONE;
+	return best->pod != SPEC_NONE ? sc->pods[best->pod].workload : best->workload;
 }
 
 static int build_sidecar(struct spec_builder *b, const struct fileset_file *f)
@@ -345,6 +352,32 @@ static int build_sidecar(struct spec_builder *b, const struct fileset_file *f)
 	return add_text_unit(b, widx, base, b->label, f->path, data, f->size, SPEC_UNIT_SYSTEMD);
 }
 
+/* The sections of a .artifact, while quadlet_keys has no [Artifact] table (no keys checked). */
+static void check_artifact(struct spec_builder *b, const struct spec_src *src,
+			   const struct ini *doc)
+{
+	for (size_t i = 0; i < doc->n_sections; i++)
+		if (strcmp(doc->sections[i].name, "Artifact") != 0 &&
+		    strcmp(doc->sections[i].name, "Quadlet") != 0 &&
+		    quadlet_section_classify(doc->sections[i].name) != QUADLET_SECTION_PASSTHROUGH)
+			spec_diag_at(src, b->diags, &doc->sections[i], NULL,
+				     "[%s] does not belong in a .artifact file",
+				     doc->sections[i].name);
+}
+
+/* What quadlet requires beyond the section (spec_check_doc checks [Container]'s Image=). */
+static void check_required_key(struct spec_builder *b, const struct spec_src *src,
+			       const struct ini *doc, const char *ext)
+{
+	static const char *const required[][2] = {{"image", "Image"}, {"artifact", "Artifact"}};
+
+	for (size_t i = 0; i < ARRAY_SIZE(required); i++)
+		if (strcmp(ext, required[i][0]) == 0 &&
+		    !ini_get(doc, required[i][1], required[i][1]))
+			diag_add(b->diags, src->label, src->path, 1, "missing %s= in [%s]",
+				 required[i][1], required[i][1]);
+}
+
 static int check_other(struct spec_builder *b, struct spec_other *o)
 {
 	const char *ext = strrchr(o->base, '.') + 1, *why;
@@ -360,8 +393,14 @@ static int check_other(struct spec_builder *b, struct spec_other *o)
 	if (why)
 		return diag_add(b->diags, b->label, o->f->path, 1, "'%s' %s", stem, why);
 	doc = spec_parse(&src, o->f->data, o->f->size, b->diags);
-	if (doc)
+	/* TODO(lead): .artifact's keys and its version gate (Podman >= 5.7) are KEYS' table
+	 * (quadlet_keys): until it has [Artifact], check_artifact looks at the sections only. */
+	if (doc && strcmp(ext, "artifact") == 0 && !quadlet_section_for_ext(ext))
+		check_artifact(b, &src, doc);
+	else if (doc)
 		spec_check_doc(&chk, doc);
+	if (doc)
+		check_required_key(b, &src, doc, ext);
 	o->ok = doc != NULL;
 	ini_free(doc);
 	return 0;
@@ -375,6 +414,22 @@ static struct spec_other *other_find(struct spec_scope *sc, const char *name)
 	return NULL;
 }
 
+/* A .volume .network .image .build or .artifact in workload widx; a .build with its context. */
+static int deploy_other(struct spec_builder *b, size_t widx, const struct spec_other *o)
+{
+	const char *ext = strrchr(o->base, '.');
+	char *data = copy_data(o->f);
+	int r;
+
+	if (!data)
+		return -ENOMEM;
+	r = add_text_unit(b, widx, o->base, b->label, o->f->path, data, o->f->size,
+			  SPEC_UNIT_QUADLET);
+	if (r >= 0 && strcmp(ext, ".build") == 0)
+		r = spec_build_context(b, widx, o);
+	return r;
+}
+
 /* A reference resolves to a file beside the spec (copied into the workload once, however many
  * of its files refer to it) or to a file the workload already has (a companion); both at once is
  * a collision, reported when the workload is finished. */
@@ -382,15 +437,9 @@ static int resolve_ref(struct spec_builder *b, const struct spec_ref *x)
 {
 	struct spec_workload *w = &b->set->workloads[x->workload];
 	const struct spec_unit *u = spec_workload_find_unit(w, x->name);
-	const char *ext = strrchr(x->name, '.');
 	_cleanup_free_ char *source = NULL;
 	struct spec_other *o;
-	char *data;
 
-	if (strcmp(ext, ".image") == 0 || strcmp(ext, ".build") == 0)
-		return diag_add(b->diags, x->label, x->path, x->line,
-				"%s=%.*s: .image and .build units are not deployed by tailpod",
-				x->key, DIAG_QUOTE(x->name));
 	o = other_find(b->sc, x->name);
 	if (!o && u)
 		return 0;
@@ -405,11 +454,34 @@ static int resolve_ref(struct spec_builder *b, const struct spec_ref *x)
 		return -ENOMEM;
 	if (!o->ok || (u && strcmp(u->source, source) == 0))
 		return 0;
-	data = copy_data(o->f);
-	if (!data)
+	return deploy_other(b, x->workload, o);
+}
+
+/* .image, .build and .artifact files no spec refers to join the spec whose name they start
+ * with, as sidecars do. */
+static int own_other(struct spec_builder *b, struct spec_other *o)
+{
+	static const char *const exts[] = {".image", ".build", ".artifact"};
+	const char *dot = strrchr(o->base, '.'), *owner = NULL;
+	_cleanup_free_ char *stem = strndup(o->base, (size_t)(dot - o->base));
+	size_t widx;
+
+	if (!stem)
 		return -ENOMEM;
-	return add_text_unit(b, x->workload, o->base, b->label, o->f->path, data, o->f->size,
-			     SPEC_UNIT_QUADLET);
+	for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
+		if (strcmp(dot, exts[i]) == 0) {
+			widx = sidecar_owner(b, stem, &owner);
+			o->used = true;
+			if (!owner)
+				return diag_add(
+					b->diags, b->label, o->f->path, 1,
+					"no spec beside it refers to it (Image=, Mount=) or "
+					"owns it (NAME-LABEL%s for the spec NAME), so never "
+					"deployed",
+					exts[i]);
+			return o->ok && widx != SPEC_NONE ? deploy_other(b, widx, o) : 0;
+		}
+	return 0;
 }
 
 int spec_scope_finish(struct spec_builder *b)
@@ -423,6 +495,9 @@ int spec_scope_finish(struct spec_builder *b)
 		r = build_sidecar(b, sc->sidecars[i]);
 	for (size_t i = 0; r >= 0 && i < sc->n_refs; i++)
 		r = resolve_ref(b, &sc->refs[i]);
+	for (size_t i = 0; r >= 0 && i < sc->n_others; i++)
+		if (!sc->others[i].used)
+			r = own_other(b, &sc->others[i]);
 	for (size_t i = 0; r >= 0 && i < sc->n_others; i++)
 		if (!sc->others[i].used)
 			r = diag_add(b->diags, b->label, sc->others[i].f->path, 1,

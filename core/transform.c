@@ -104,7 +104,9 @@ static int add_file(struct transform_set *set, const struct fileset_file *f, con
 
 	*t = (struct transform_file){
 		.name = strndup(f->path, (size_t)(ext - f->path)),
-		.ext = strcmp(ext, ".pod") == 0 ? "pod" : "container",
+		.ext = strcmp(ext, ".pod") == 0	   ? "pod"
+		       : strcmp(ext, ".kube") == 0 ? "kube"
+						   : "container",
 		.path = f->path,
 	};
 	if (!t->name)
@@ -122,11 +124,13 @@ static int classify(struct transform_set *set, const struct fileset_file *f,
 
 	if (ext && strncmp(f->path, TRANSFORM_BASE "-", strlen(TRANSFORM_BASE) + 1) == 0)
 		return add_companion(set, f, ext, diags);
-	if (ext && stem > 0 && (strcmp(ext, ".container") == 0 || strcmp(ext, ".pod") == 0))
+	if (ext && stem > 0 &&
+	    (strcmp(ext, ".container") == 0 || strcmp(ext, ".pod") == 0 ||
+	     strcmp(ext, ".kube") == 0))
 		return add_file(set, f, ext, diags);
 	return diag_add(diags, set->label, f->path, 1,
-			"unexpected file in the transform directory (expected _base.container, "
-			"_base.pod, _base-SUFFIX.EXT, DIR.container or DIR.pod)");
+			"unexpected file in the transform directory (expected _base.EXT or DIR.EXT "
+			"with EXT container, pod or kube, or _base-SUFFIX.EXT)");
 }
 
 int transform_set_load(const struct fileset *dir, const char *label, struct transform_set **ret,

@@ -1,12 +1,12 @@
 /* transform.h: the host's transforms and the merge that applies them to a spec (quadsync's rules,
- * on core/ini's model). A transform directory holds _base.container and _base.pod (applied to
- * every container or pod first), DIR.container and DIR.pod (applied to the specs in repository
- * directory DIR), and companion templates _base-SUFFIX.EXT (a file NAME-SUFFIX.EXT generated for
- * every container NAME). The merge of a transform into a document: sections keep the document's
- * order and transform-only sections are appended; inside a section the transform's "+Key=" entries
- * come first, then the document's entries, then the transform's plain "Key=" entries, but only
- * for keys the document did not set before this merge. "{{.Name}}" is replaced last, by plain
- * text substitution, as quadsync does. */
+ * on core/ini's model). A transform directory holds _base.container, _base.pod and _base.kube
+ * (applied to every container, pod or kube first), DIR.container, DIR.pod and DIR.kube (applied
+ * to the specs in repository directory DIR), and companion templates _base-SUFFIX.EXT (a file
+ * NAME-SUFFIX.EXT generated for every container NAME). The merge of a transform into a document:
+ * sections keep the document's order and transform-only sections are appended; inside a section the
+ * transform's "+Key=" entries come first, then the document's entries, then the transform's plain
+ * "Key=" entries, but only for keys the document did not set before this merge. "{{.Name}}" is
+ * replaced last, by plain text substitution, as quadsync does. */
 #ifndef TAILPOD_TRANSFORM_H
 #define TAILPOD_TRANSFORM_H
 
@@ -23,7 +23,7 @@
 /* One transform file, by the name it is looked up with. */
 struct transform_file {
 	char *name;	  /* "_base" or the directory name */
-	const char *ext;  /* "container" or "pod" (static) */
+	const char *ext;  /* "container", "pod" or "kube" (static) */
 	const char *path; /* its path in the transform repo, for diagnostics */
 	struct ini *ini;  /* NULL when it did not parse (already diagnosed) */
 };
@@ -53,7 +53,8 @@ int transform_set_load(const struct fileset *dir, const char *label, struct tran
 		       struct diag_list *diags);
 struct transform_set *transform_set_free(struct transform_set *set);
 
-/* The transform NAME.EXT (name "_base" or a directory; ext "container" or "pod"), or NULL. */
+/* The transform NAME.EXT (name "_base" or a directory; ext "container", "pod" or "kube"), or
+ * NULL. */
 const struct transform_file *transform_set_find(const struct transform_set *set, const char *name,
 						const char *ext);
 

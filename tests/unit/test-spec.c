@@ -1,7 +1,8 @@
 /* test-spec.c: unit tests of core/spec — name rules, workloads at the root and in directories
  * with their transforms, pods and their members, sidecars (longest name wins), companion
  * templates, .volume references, collisions, the key tables, ServiceName=, where a diagnostic
- * of a merged file points, and that every problem is reported, sorted. */
+ * of a merged file points, and that every problem is reported, sorted; .kube workloads with their
+ * YAML, .image/.build/.artifact by reference and by name, and a .build's context. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -304,8 +305,8 @@ static void test_volumes(void **state)
 		specs, NULL,
 		"R/c.container:3: Volume= refers to 'gone.volume', which is neither beside the "
 		"spec nor made from a companion template\n"
-		"R/c.container:5: Image=z.image: .image and .build units are not deployed by "
-		"tailpod\n"
+		"R/c.container:5: Image= refers to 'z.image', which is neither beside the spec "
+		"nor made from a companion template\n"
 		"R/unused.volume:1: not referenced by any spec beside it (Volume=, Mount=, "
 		"Network=), so never deployed\n");
 
@@ -448,14 +449,12 @@ static void test_names_and_syntax(void **state)
 		specs, NULL,
 		"R/Bad.container:1: 'Bad' is not a valid user name ([a-z_][a-z0-9_-]*, not ending "
 		"in '-')\n"
-		"R/app.kube:1: .kube files are not deployed by tailpod: workloads are .container "
-		"and "
-		".pod specs\n"
+		"R/app.kube:1: missing Yaml= in [Kube]\n"
 		"R/syntax.container:3: missing '='\n");
 
 	(void)state;
 	/* root and alice are valid names: whether the host reserves them is core/names' rule. */
-	assert_int_equal(set->n_workloads, 3);
+	assert_int_equal(set->n_workloads, 4);
 	assert_non_null(spec_set_find(set, "ok"));
 	assert_non_null(spec_set_find(set, "root"));
 	spec_set_free(set);
@@ -493,16 +492,246 @@ static void test_empty_and_unsorted(void **state)
 	spec_set_free(NULL);
 }
 
+#define POD_YAML "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n"
+#define CM_YAML	 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+
+/* A .kube is a workload: its YAML files are deployed at their repository paths, once. */
+static void test_kube(void **state)
+{
+	const struct file specs[] = {
+		{"app.kube", "[Kube]\nYaml=app.yaml\nYaml=k8s/extra.yaml\nConfigMap=k8s/cm.yaml\n"},
+		{"app-web.image", "[Image]\nImage=quay.io/x/y:1\n"},
+		{"app-job.timer", "[Timer]\nOnCalendar=daily\n"},
+		{"app.yaml", POD_YAML},
+		{"k8s/extra.yaml", POD_YAML},
+		{"k8s/cm.yaml", CM_YAML},
+		{"d/api.kube", "[Kube]\nYaml=d/{{.Name}}.yaml\n"},
+		{"d/api.yaml", POD_YAML},
+		{"net.kube", "[Kube]\nYaml=app.yaml\nNetwork=net.network\nServiceName=n1\n"},
+		{"net.network", "[Network]\n"},
+		END,
+	};
+	const struct file transforms[] = {
+		{"_base.kube", "[Kube]\nAutoUpdate=registry\n"},
+		{"d.kube", "[Kube]\nPublishPort=8080:80\n"},
+		END,
+	};
+	struct spec_set *set = build(specs, transforms, "");
+	const struct spec_workload *w = spec_set_find(set, "app");
+
+	(void)state;
+	assert_int_equal(w->kind, SPEC_KIND_KUBE);
+	assert_string_equal(w->service, "app.service");
+	assert_string_equal(unit_names(set, "app"), "app-job.timer app-web.image app.kube app.yaml "
+						    "k8s/cm.yaml k8s/extra.yaml");
+	assert_int_equal(unit(set, "app", "k8s/extra.yaml")->dir, SPEC_UNIT_QUADLET);
+	assert_string_equal(unit(set, "app", "k8s/extra.yaml")->source, "R/k8s/extra.yaml");
+	assert_string_equal(unit(set, "app", "app.kube")->data,
+			    "[Kube]\nYaml=app.yaml\nYaml=k8s/extra.yaml\nConfigMap=k8s/cm.yaml\n"
+			    "AutoUpdate=registry\n");
+	assert_string_equal(unit_names(set, "api"), "api.kube d/api.yaml");
+	assert_string_equal(unit(set, "api", "api.kube")->data,
+			    "[Kube]\nYaml=d/api.yaml\nAutoUpdate=registry\nPublishPort=8080:80\n");
+	assert_string_equal(unit_names(set, "net"), "app.yaml net.kube net.network");
+	assert_string_equal(spec_set_find(set, "net")->service, "n1.service");
+	spec_set_free(set);
+}
+
+/* Every way a Yaml= or ConfigMap= can be wrong, at its line; the YAML's own problem at its own. */
+static void test_kube_paths(void **state)
+{
+	const struct file specs[] = {
+		{"a.kube", "[Kube]\nYaml=/etc/passwd\nYaml=../x.yaml\nYaml=k8s/../a.yaml\n"
+			   "Yaml=nope.yaml\nYaml=.hidden.yaml\nYaml=b.container\nYaml=dir/\n"},
+		{"b.container", IMG},
+		{"c.kube", "[Kube]\nYaml=svc.yaml\nConfigMap=c.yaml\n"},
+		{"c.yaml", POD_YAML},
+		{"svc.yaml", "apiVersion: v1\nkind: Service\n"},
+		{"d.kube", "[Kube]\nPublishPort=80\n"},
+		{"d/e.kube", "[Kube]\nYaml=d/e.yaml\n"},
+		END,
+	};
+	struct spec_set *set = build(
+		specs, NULL,
+		"R/a.kube:2: Yaml=/etc/passwd is absolute: name a path of the repository, relative "
+		"to its root\n"
+		"R/a.kube:3: Yaml=../x.yaml goes through '.' or '..': name a path of the "
+		"repository "
+		"from its root\n"
+		"R/a.kube:4: Yaml=k8s/../a.yaml goes through '.' or '..': name a path of the "
+		"repository from its root\n"
+		"R/a.kube:5: Yaml=nope.yaml is not a file of the repository (a symlink, a special "
+		"file or a file over 1 MiB is never read)\n"
+		"R/a.kube:6: Yaml=.hidden.yaml names a hidden file, which the repository model "
+		"never "
+		"reads\n"
+		"R/a.kube:7: Yaml=b.container names a unit file, not a data file\n"
+		"R/a.kube:8: Yaml=dir/ ends in '/'\n"
+		"R/c.yaml:2: kind: Pod in a ConfigMap= file (only ConfigMap) (ConfigMap= of c)\n"
+		"R/d.kube:1: missing Yaml= in [Kube]\n"
+		"R/d/e.kube:1: no transform 'd.kube' in T for directory 'd'\n"
+		"R/svc.yaml:2: kind: Service is not one podman kube play runs (Pod, Deployment, "
+		"DaemonSet, Job, PersistentVolumeClaim, ConfigMap, Secret) (Yaml= of c)\n");
+
+	(void)state;
+	assert_string_equal(unit_names(set, "a"), "a.kube");
+	assert_string_equal(unit_names(set, "c"), "c.kube");
+	spec_set_free(set);
+}
+
+/* .image, .build and .artifact: by reference (each workload its copy) or by name. */
+static void test_images_and_builds(void **state)
+{
+	const struct file specs[] = {
+		{"a.container", "[Container]\nImage=web.image\n"},
+		{"b.container", "[Container]\nImage=web.image\n"
+				"Mount=type=artifact,source=data.artifact,destination=/d\n"},
+		{"web.image", "[Image]\nImage=quay.io/x/web:1\n"},
+		{"data.artifact", "[Artifact]\nArtifact=quay.io/x/data:1\n"},
+		{"c.container", "[Container]\nImage=c-local.build\n"},
+		{"c-local.build", "[Build]\nImageTag=localhost/c\nSetWorkingDirectory=ctx\n"},
+		{"c-extra.image", "[Image]\nImage=quay.io/x/extra:1\n"},
+		{"ctx/Containerfile", "FROM scratch\n"},
+		{"ctx/sub/data.txt", "x"},
+		{"stray.image", "[Image]\nImage=quay.io/x/s:1\n"},
+		{"noimg.image", "[Image]\n"},
+		{"d.container", "[Container]\nImage=noimg.image\n"},
+		END,
+	};
+	struct spec_set *set =
+		build(specs, NULL,
+		      "R/noimg.image:1: missing Image= in [Image]\n"
+		      "R/stray.image:1: no spec beside it refers to it (Image=, Mount=) or owns it "
+		      "(NAME-LABEL.image for the spec NAME), so never deployed\n");
+
+	(void)state;
+	assert_string_equal(unit_names(set, "a"), "a.container web.image");
+	assert_string_equal(unit_names(set, "b"), "b.container data.artifact web.image");
+	assert_string_equal(unit_names(set, "c"), "c-extra.image c-local.build c.container "
+						  "ctx/Containerfile ctx/sub/data.txt");
+	assert_string_equal(unit(set, "c", "ctx/sub/data.txt")->source, "R/ctx/sub/data.txt");
+	spec_set_free(set);
+}
+
+/* A .build's context: a directory of the repository (bounded), File= in the repository. */
+static void test_build_context(void **state)
+{
+	static char many[4100][24];
+	struct file specs[5100] = {
+		{"a.container", "[Container]\nImage=a-x.build\n"},
+		{"a-x.build", "[Build]\nImageTag=t\nSetWorkingDirectory=unit\n"},
+		{"b.container", "[Container]\nImage=b-x.build\n"},
+		{"b-x.build", "[Build]\nImageTag=t\nFile=b/Containerfile\n"},
+		{"b/Containerfile", "FROM x\n"},
+		{"c.container", "[Container]\nImage=c-x.build\n"},
+		{"c-x.build",
+		 "[Build]\nImageTag=t\nSetWorkingDirectory=/srv\nFile=../Containerfile\n"},
+		{"d.container", "[Container]\nImage=d-x.build\n"},
+		{"d-x.build", "[Build]\nSetWorkingDirectory=nodir\n"},
+		{"e.container", "[Container]\nImage=e-x.build\n"},
+		{"e-x.build",
+		 "[Build]\nImageTag=t\nSetWorkingDirectory=ectx\nFile=ectx/Containerfile\n"},
+		{"ectx/Containerfile", "FROM x\n"},
+		{"ectx/inner.container", IMG},
+		{"f.container", "[Container]\nImage=f-x.build\n"},
+		{"f-x.build",
+		 "[Build]\nImageTag=t\nSetWorkingDirectory=https://example.com/r.git\n"},
+		{"g.container", "[Container]\nImage=g-x.build\n"},
+		{"g-x.build", "[Build]\nImageTag=t\nSetWorkingDirectory=big\n"},
+		{"h.container", "[Container]\nImage=h-x.build\n"},
+		{"h-x.build", "[Build]\nImageTag=t\n"},
+	};
+	size_t n = 19;
+
+	for (int i = 0; i < 4100; i++, n++) {
+		snprintf(many[i], sizeof(many[i]), "big/f%d", i);
+		specs[n] = (struct file){many[i], "x"};
+	}
+	specs[n] = (struct file)END;
+	struct spec_set *set = build(
+		specs, NULL,
+		"R/a-x.build:3: SetWorkingDirectory=unit would make the quadlet directory the "
+		"build "
+		"context: name a directory of the repository\n"
+		"R/b-x.build:3: File=b/Containerfile: a File= in the repository needs "
+		"SetWorkingDirectory=DIR, the build context\n"
+		"R/c-x.build:3: SetWorkingDirectory=/srv is absolute: name a path of the "
+		"repository, "
+		"relative to its root\n"
+		"R/c-x.build:4: File=../Containerfile goes through '.' or '..': name a path of the "
+		"repository from its root\n"
+		"R/d-x.build:1: missing ImageTag= in [Build]\n"
+		"R/d-x.build:2: SetWorkingDirectory=nodir is not a directory of the repository\n"
+		"R/ectx/inner.container:1: a unit file in the build context of e-x.build: quadlet "
+		"would read it as a unit where the context is deployed\n"
+		"R/ectx/inner.container:1: no transform 'ectx.container' in T for directory "
+		"'ectx'\n"
+		"R/g-x.build:3: SetWorkingDirectory=big: the build context has more than 4096 "
+		"files "
+		"or 67108864 bytes (BUILD_CONTEXT_*_MAX)\n"
+		"R/h-x.build:1: a .build needs SetWorkingDirectory=DIR (its context, a directory "
+		"of "
+		"the repository) or File=URL\n");
+
+	(void)state;
+	assert_string_equal(unit_names(set, "e"), "e-x.build e.container ectx/Containerfile");
+	assert_string_equal(unit_names(set, "f"), "f-x.build f.container");
+	spec_set_free(set);
+}
+
+/* Each workload copies the data files it deploys; all copies together are bounded. */
+static void test_data_bound(void **state)
+{
+	const struct file specs[] = {
+		{"a.container", "[Container]\nImage=x.build\n"},
+		{"b.container", "[Container]\nImage=x.build\n"},
+		{"c.container", "[Container]\nImage=x.build\n"},
+		{"d.container", "[Container]\nImage=x.build\n"},
+		{"x.build", "[Build]\nImageTag=t\nSetWorkingDirectory=ctx\n"},
+		{"ctx/a", "0123456789"},
+		{"ctx/b", "0123456789"},
+		END,
+	};
+	const struct spec_opts small = {.repo_label = "R", .data_bytes_max = 50};
+	struct fileset *repo = make_repo(specs);
+	struct diag_list diags = {0};
+	struct spec_set *set = NULL;
+
+	(void)state;
+	assert_int_equal(spec_build(repo, NULL, &small, &set, &diags), 0);
+	assert_string_equal(diags_text(&diags),
+			    "R/ctx/b:1: the data files copied into the workloads pass 50 bytes in "
+			    "all (SPEC_DATA_BYTES_MAX): fewer workloads may share this one\n");
+	assert_string_equal(unit_names(set, "b"), "b.container ctx/a ctx/b x.build");
+	assert_string_equal(unit_names(set, "c"), "c.container ctx/a x.build");
+	assert_string_equal(unit_names(set, "d"), "d.container x.build");
+	diag_list_release(&diags);
+	spec_set_free(set);
+	fileset_free(repo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_user_names),    cmocka_unit_test(test_root_and_directories),
-		cmocka_unit_test(test_pods),	      cmocka_unit_test(test_pod_errors),
-		cmocka_unit_test(test_sidecars),      cmocka_unit_test(test_companions),
-		cmocka_unit_test(test_volumes),	      cmocka_unit_test(test_collisions),
-		cmocka_unit_test(test_keys),	      cmocka_unit_test(test_merged_checks),
-		cmocka_unit_test(test_service_name),  cmocka_unit_test(test_names_and_syntax),
-		cmocka_unit_test(test_merge_failure), cmocka_unit_test(test_empty_and_unsorted),
+		cmocka_unit_test(test_user_names),
+		cmocka_unit_test(test_root_and_directories),
+		cmocka_unit_test(test_pods),
+		cmocka_unit_test(test_pod_errors),
+		cmocka_unit_test(test_sidecars),
+		cmocka_unit_test(test_companions),
+		cmocka_unit_test(test_volumes),
+		cmocka_unit_test(test_collisions),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_merged_checks),
+		cmocka_unit_test(test_service_name),
+		cmocka_unit_test(test_names_and_syntax),
+		cmocka_unit_test(test_merge_failure),
+		cmocka_unit_test(test_empty_and_unsorted),
+		cmocka_unit_test(test_kube),
+		cmocka_unit_test(test_kube_paths),
+		cmocka_unit_test(test_images_and_builds),
+		cmocka_unit_test(test_build_context),
+		cmocka_unit_test(test_data_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

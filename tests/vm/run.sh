@@ -32,6 +32,44 @@ commit_branch() { # BRANCH MESSAGE
 		git -C "$work/repo" push -q "$work/share/origin.git" "HEAD:refs/heads/$1"
 }
 
+# --- issue 15 (TYPES): a .kube with its YAML, a container whose image is a .image ---------------
+# kubeweb: kube play of a pod answering on 18082 (_base.kube imports the test image first);
+# imgweb: its image pulled by imgweb.image from an archive the guest makes (no registry), 18083.
+make_repo_types() {
+	local r=$1
+	cat >"$r/kubeweb.kube" <<-'EOF'
+		[Unit]
+		Description=tpvm kubeweb: a kube play workload
+
+		[Kube]
+		Yaml=kubeweb.yaml
+
+		[Install]
+		WantedBy=default.target
+	EOF
+	cat >"$r/kubeweb.yaml" <<-'EOF'
+		apiVersion: v1
+		kind: Pod
+		metadata:
+		  name: kubeweb
+		spec:
+		  containers:
+		    - name: web
+		      image: localhost/tpbox:latest
+		      imagePullPolicy: Never
+		      command: ["httpd", "-f", "-p", "8082", "-h", "/www"]
+		      ports:
+		        - containerPort: 8082
+		          hostPort: 18082
+		          hostIP: 127.0.0.1
+	EOF
+	printf '[Image]\nImage=docker-archive:/srv/tpimg.tar\nImageTag=localhost/tpimg:latest\n' \
+		>"$r/imgweb.image"
+	printf '[Container]\nImage=imgweb.image\nPull=never\nRunInit=yes\nExec=%s\nPublishPort=%s\n' \
+		"httpd -f -p 8083 -h /www" "127.0.0.1:18083:8083" >"$r/imgweb.container"
+}
+# --- end of issue 15's block -------------------------------------------------------------------
+
 make_repo() {
 	local r=$work/repo
 	mkdir -p "$r/mint"
@@ -65,6 +103,7 @@ make_repo() {
 		"httpd -f -p 8081 -h /www" >"$r/cache-a.container"
 	printf '[Container]\nImage=localhost/tpbox:latest\nPull=never\nRunInit=yes\nExec=%s\n' \
 		"sleep 1000000" >"$r/cache-b.container"
+	make_repo_types "$r"
 	commit_branch main "two workloads" &&
 		sed -i 's/^Description=.*/Description=tpvm web, changed/' "$r/mint/web.container" &&
 		commit_branch change "web changed" &&
@@ -116,6 +155,8 @@ make_share() {
 		[Service]
 		+ExecStartPre=/bin/sh -c 'podman image exists localhost/tpbox:latest || podman import -q /srv/tpbox.tar localhost/tpbox:latest'
 	EOF
+	# Issue 15: every .kube imports the test image the same way before kube play runs.
+	cp "$s/transforms/_base.container" "$s/transforms/_base.kube"
 	printf '[Mint]\nTags=tag:tailpod\nGroup=tailpod-mint\n' >"$s/mint-key.conf"
 	port=$(cat "$work/mock.port")
 	cat >"$s/oauth.env" <<-EOF
@@ -130,7 +171,7 @@ make_share() {
 # --- Boot and assert --------------------------------------------------------------------------------
 # The checks guest.sh runs (its loops included): a guest that stops early or skips a phase shows
 # as a count below the plan, one more failure. Change it with guest.sh.
-VM_GUEST_PLAN=46
+VM_GUEST_PLAN=53
 
 assert_log() {
 	local log=$1 p f line

@@ -100,7 +100,32 @@ provision() {
 	systemctl daemon-reload
 	systemctl enable --now tailpod-mint-key.socket
 	systemctl enable tailpod-sync.timer # as Ignition does; started below
+	provision_types
 }
+
+# --- issue 15 (TYPES): the image imgweb.image pulls, as an archive (no registry is reachable) ---
+provision_types() {
+	local store=/tmp/tpimg-store
+	mkdir -p /tmp/tpimg/www && cp -a /tmp/box/bin /tmp/tpimg/ && echo tpimg >/tmp/tpimg/www/index.html
+	tar -C /tmp/tpimg -cf /tmp/tpimg.tar . &&
+		podman --root "$store/root" --runroot "$store/run" --storage-driver vfs import -q /tmp/tpimg.tar localhost/tpimg:latest >/dev/null &&
+		podman --root "$store/root" --runroot "$store/run" --storage-driver vfs save -q --format docker-archive \
+			-o /srv/tpimg.tar localhost/tpimg:latest && chmod 0644 /srv/tpimg.tar
+}
+
+# A .kube with its YAML and a container whose image is a .image, deployed by the first sync.
+check_types() {
+	local home
+	home=$(getent passwd kubeweb | cut -d: -f6)
+	check "types: the .kube's YAML deployed beside it" test -s "$home/.config/containers/systemd/kubeweb.yaml"
+	check "types: quadlet generated kubeweb.service" test -e "/run/user/$(uid_of kubeweb)/systemd/generator/kubeweb.service"
+	check "types: kubeweb.service active" wait_for 180 user_active kubeweb kubeweb.service
+	check "types: the .kube's pod answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18082/)" = tpvm ]'
+	check "types: quadlet generated imgweb-image.service" test -e "/run/user/$(uid_of imgweb)/systemd/generator/imgweb-image.service"
+	check "types: imgweb.service active" wait_for 180 user_active imgweb imgweb.service
+	check "types: the .image-backed container answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18083/)" = tpimg ]'
+}
+# --- end of issue 15's block -------------------------------------------------------------------
 
 phase1() {
 	provision
@@ -124,6 +149,7 @@ phase1() {
 	check "first sync: web answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18080/)" = tpvm ]'
 	check "first sync: the pod answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18081/)" = tpvm ]'
 	check "first sync: web is in the mint group" bash -c 'id -nG web | grep -qw tailpod-mint'
+	check_types
 	# Issue 13: the fetch ran as tailpod-fetch under its seccomp filter (a real kernel has it),
 	# from a sync unit that systemd itself rates at most 6.0 exposed.
 	check "fetch: the repository belongs to tailpod-fetch" bash -c \
