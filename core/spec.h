@@ -10,7 +10,12 @@
  *  - NAME-*.service and NAME-*.timer belong to the container or pod NAME beside them (longest name
  *    wins) and are deployed verbatim; .volume and .network files a spec refers to (Volume=,
  *    Mount=, Network=) are deployed with it; transform companion templates add NAME-SUFFIX.EXT;
- *  - "{{.Name}}" in merged files is replaced by the container's (or pod's) name.
+ *  - "{{.Name}}" in merged files is replaced by the container's (or pod's) name;
+ *  - a top-level directory with no transform of its name and a unit file somewhere below it is an
+ *    app (core/spec_app.c): one workload named after the directory, every file below it deployed
+ *    verbatim with its tree under ~/.config/containers/systemd/NAME/ (systemd units flat in
+ *    ~/.config/systemd/user/); T/NAME/ in a transform directory T is an app too, with _base and T
+ *    merged into each of its .container and .pod files.
  * The raw spec and the merged result are both checked (names, sections, keys against Podman's
  * quadlet tables, Image=, ContainerName=, Pod=, references, collisions). All problems go to the
  * diagnostics list; a desired state with any diagnostic must not be applied. */
@@ -26,6 +31,9 @@
 
 enum {
 	SPEC_UNIT_NAME_MAX = 200, /* other names: room for a suffix and an extension in 255 */
+	SPEC_APP_FILES_MAX = 512, /* files in one app directory */
+	SPEC_APP_BYTES_MAX = 32 * 1024 * 1024, /* bytes of all its files */
+	SPEC_APP_DEPTH_MAX = 6, /* path components below the app directory, file included */
 };
 
 /* Where a file is deployed in the workload user's home. */
@@ -40,11 +48,15 @@ struct spec_unit {
 	char *data;   /* the content to deploy, NUL-terminated */
 	size_t size;
 	enum spec_unit_dir dir;
+	/* An app's unit: the systemd unit it makes ("db.service", "net-network.service", the
+	 * .target itself), restarted when it changed; NULL for data files and other workloads. */
+	char *service;
 };
 
 enum spec_kind {
 	SPEC_KIND_CONTAINER,
 	SPEC_KIND_POD,
+	SPEC_KIND_APP, /* a directory: every file below it, tree kept (core/spec_app.c) */
 };
 
 struct spec_workload {
@@ -55,6 +67,9 @@ struct spec_workload {
 	struct spec_unit *units; /* sorted by name */
 	size_t n_units;
 	size_t n_alloc;
+	/* An app's references to host paths (%h/..., /etc/...): the host must provide them. */
+	char **host_paths;
+	size_t n_host_paths;
 };
 
 struct spec_set {

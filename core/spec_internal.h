@@ -73,6 +73,9 @@ int spec_workload_add(struct spec_set *set, const char *name, enum spec_kind kin
 int spec_unit_add(struct spec_workload *w, const char *name, const char *source, char *data,
 		  size_t size, enum spec_unit_dir dir);
 const struct spec_unit *spec_workload_find_unit(const struct spec_workload *w, const char *name);
+/* The service the unit added last makes (an app's); a host path an app refers to, once. */
+int spec_unit_set_service(struct spec_workload *w, const char *service);
+int spec_workload_add_host_path(struct spec_workload *w, const char *path);
 int spec_set_finish(struct spec_set *set, struct diag_list *diags);
 
 /* --- the model's working state, shared by spec.c and spec_units.c ------------------------- */
@@ -122,6 +125,7 @@ struct spec_builder {
 	struct diag_list *diags;
 	struct spec_set *set;
 	struct spec_scope *sc;
+	const struct fileset *repo; /* the whole repository, for references across apps */
 };
 
 static inline const char *spec_base_of(const char *path)
@@ -145,5 +149,25 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 int spec_build_companions(struct spec_builder *b, const struct spec_cfile *cf, size_t widx,
 			  const char *pod_file);
 int spec_scope_finish(struct spec_builder *b);
+/* spec_units.c, shared with spec_app.c: the transforms of src merged into doc (1: the merge
+ * failed, diagnosed); doc serialized with "{{.Name}}" replaced (*ret NULL: diagnosed); a copy. */
+int spec_merge_all(struct spec_builder *b, const struct spec_src *src, struct ini *doc,
+		   const char *pod_file);
+int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
+		     const char *name, char **ret, size_t *ret_size);
+char *spec_copy_data(const struct fileset_file *f);
+
+/* spec_app.c: the service quadlet makes from a unit file stem.ext into buf (size bytes): a valid
+ * ServiceName= of the file's own section in doc (may be NULL) + ".service", else "web.service"
+ * (.container, .kube), "db-pod.service", "data-volume.service", "net-network.service",
+ * "x-image.service", "x-build.service", "x-artifact.service". -ENOENT for an extension quadlet
+ * makes no service of, -ENAMETOOLONG when it does not fit. */
+int spec_service_of(const struct ini *doc, const char *stem, const char *ext, char *buf,
+		    size_t size);
+
+/* spec_app.c: the app of files[0..n), which all begin with the prefix_len bytes "NAME/" or
+ * "T/NAME/"; tdir is T, or NULL at the top level. */
+int spec_app_build(struct spec_builder *b, const struct fileset_file *files, size_t n,
+		   size_t prefix_len, const char *tdir);
 
 #endif

@@ -24,6 +24,7 @@ static void unit_release(struct spec_unit *u)
 	free(u->name);
 	free(u->source);
 	free(u->data);
+	free(u->service);
 }
 
 static void workload_release(struct spec_workload *w)
@@ -31,6 +32,9 @@ static void workload_release(struct spec_workload *w)
 	for (size_t i = 0; i < w->n_units; i++)
 		unit_release(&w->units[i]);
 	free(w->units);
+	for (size_t i = 0; i < w->n_host_paths; i++)
+		free(w->host_paths[i]);
+	free(w->host_paths);
 	free(w->name);
 	free(w->service);
 	free(w->source);
@@ -99,6 +103,33 @@ int spec_unit_add(struct spec_workload *w, const char *name, const char *source,
 	}
 	u->data = data;
 	w->n_units++;
+	return 0;
+}
+
+int spec_unit_set_service(struct spec_workload *w, const char *service)
+{
+	struct spec_unit *u = &w->units[w->n_units - 1];
+
+	free(u->service);
+	u->service = strdup(service);
+	return u->service ? 0 : -ENOMEM;
+}
+
+int spec_workload_add_host_path(struct spec_workload *w, const char *path)
+{
+	char **p;
+
+	for (size_t i = 0; i < w->n_host_paths; i++)
+		if (strcmp(w->host_paths[i], path) == 0)
+			return 0;
+	p = reallocarray(w->host_paths, w->n_host_paths + 1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	w->host_paths = p;
+	p[w->n_host_paths] = strdup(path);
+	if (!p[w->n_host_paths])
+		return -ENOMEM;
+	w->n_host_paths++;
 	return 0;
 }
 
