@@ -33,7 +33,8 @@ enum {
 	SPEC_UNIT_NAME_MAX = 200, /* other names: room for a suffix and an extension in 255 */
 	SPEC_APP_FILES_MAX = 512, /* files in one app directory */
 	SPEC_APP_BYTES_MAX = 32 * 1024 * 1024, /* bytes of all its files */
-	SPEC_APP_DEPTH_MAX = 6, /* path components below the app directory, file included */
+	SPEC_APP_DEPTH_MAX = 6,	 /* path components below the app directory, file included */
+	SPEC_APP_PATH_MAX = 512, /* bytes of a deployed path, "NAME/conf/app.env" */
 };
 
 /* Where a file is deployed in the workload user's home. */

@@ -110,8 +110,15 @@ static int app_bounds(struct app *a)
 				"app '%s' has %zu files, more than %d (SPEC_APP_FILES_MAX)",
 				a->name, a->n, SPEC_APP_FILES_MAX);
 	for (size_t i = 0; i < a->n; i++) {
+		const char *rel = a->files[i].path + a->prefix_len;
+
 		bytes += a->files[i].size;
-		if (depth_below(a->files[i].path + a->prefix_len) > SPEC_APP_DEPTH_MAX)
+		if (strlen(a->name) + 1 + strlen(rel) > SPEC_APP_PATH_MAX)
+			return diag_add(
+				b->diags, b->label, a->files[i].path, 1,
+				"deployed as %s/%s, longer than %d bytes (SPEC_APP_PATH_MAX)",
+				a->name, rel, SPEC_APP_PATH_MAX);
+		if (depth_below(rel) > SPEC_APP_DEPTH_MAX)
 			return diag_add(b->diags, b->label, a->files[i].path, 1,
 					"deeper than %d path components below the app directory "
 					"(SPEC_APP_DEPTH_MAX)",
