@@ -52,6 +52,7 @@ struct spec_unit {
 	/* An app's unit: the systemd unit it makes ("db.service", "net-network.service", the
 	 * .target itself), restarted when it changed; NULL for data files and other workloads. */
 	char *service;
+	bool runs; /* an app's .container, .pod or .kube: its service stays up (liveness) */
 };
 
 enum spec_kind {
@@ -68,6 +69,8 @@ struct spec_workload {
 	struct spec_unit *units; /* sorted by name */
 	size_t n_units;
 	size_t n_alloc;
+	/* An app's .target (NAME.target first): restarted instead of its changed units; or NULL. */
+	char *target;
 	/* An app's references to host paths (%h/..., /etc/...): the host must provide them. */
 	char **host_paths;
 	size_t n_host_paths;

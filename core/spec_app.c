@@ -48,6 +48,7 @@ struct app {
 	size_t n_made;
 	const char *service_pick; /* the best candidate for the workload's service so far */
 	int pick_rank;
+	const char *target;		/* NAME.target, else the first .target */
 	const struct fileset_file *cur; /* the file being built, for the reference callbacks */
 	const struct spec_src *cur_src;
 	const char *cur_stem;
@@ -149,7 +150,8 @@ static int app_workload(struct app *a)
 											  : 1;
 }
 
-/* The workload's own service: NAME.target, another .target, a container, pod or kube, anything. */
+/* The workload's own service, whose cgroup says it is up: a container, pod or kube first, then a
+ * .service file, then any unit's service. */
 static void app_pick(struct app *a, const char *service, int rank)
 {
 	if (rank > a->pick_rank) {
@@ -383,7 +385,7 @@ static const char *last_unit_service(const struct spec_workload *w)
 }
 
 static int app_add(struct app *a, const char *deployed, char *text, size_t size,
-		   enum spec_unit_dir dir, const char *service)
+		   enum spec_unit_dir dir, const char *service, bool runs)
 {
 	struct spec_workload *w = &a->b->set->workloads[a->widx];
 	_cleanup_free_ char *source = diag_path_join(a->b->label, a->cur->path);
@@ -398,6 +400,7 @@ static int app_add(struct app *a, const char *deployed, char *text, size_t size,
 		free(text);
 		return r;
 	}
+	w->units[w->n_units - 1].runs = runs;
 	return service ? spec_unit_set_service(w, service) : 0;
 }
 
@@ -407,7 +410,7 @@ static int app_data_file(struct app *a, const struct fileset_file *f)
 
 	if (asprintf(&deployed, "%s/%s", a->name, f->path + a->prefix_len) < 0)
 		return -ENOMEM;
-	return app_add(a, deployed, spec_copy_data(f), f->size, SPEC_UNIT_QUADLET, NULL);
+	return app_add(a, deployed, spec_copy_data(f), f->size, SPEC_UNIT_QUADLET, NULL, false);
 }
 
 static bool app_timer_of(const struct app *a, const char *stem)
@@ -441,18 +444,15 @@ static int app_systemd_unit(struct app *a, const struct fileset_file *f, const c
 		diag_add(a->b->diags, a->b->label, f->path, 1, "missing [%s] section", need);
 	ini_free(doc);
 	app_made_add(a, base, f->path);
-	/* A changed target or long-running service restarts; a timer's service runs on its timer.
-	 */
-	if (strcmp(ext, "target") == 0)
+	/* A long-running service restarts when changed; a timer's service runs on its timer. The
+	 * target is the workload's. */
+	if (strcmp(ext, "service") == 0 && !app_timer_of(a, stem))
 		service = base;
-	else if (strcmp(ext, "service") == 0 && !app_timer_of(a, stem))
-		service = base;
-	if (service)
-		app_pick(a, base,
-			 strcmp(stem, a->name) == 0 && !strcmp(ext, "target") ? 5
-			 : strcmp(ext, "target") == 0			      ? 4
-									      : 1);
-	return app_add(a, base, spec_copy_data(f), f->size, SPEC_UNIT_SYSTEMD, service);
+	if (strcmp(ext, "target") == 0 && (!a->target || strcmp(stem, a->name) == 0))
+		a->target = base;
+	else if (service)
+		app_pick(a, base, 1);
+	return app_add(a, base, spec_copy_data(f), f->size, SPEC_UNIT_SYSTEMD, service, false);
 }
 
 /* _base and T merged into a .container or .pod of an app in transform directory T. */
@@ -530,10 +530,10 @@ static int app_quadlet_unit(struct app *a, const struct fileset_file *f, const c
 			!strcmp(ext, "container") || !strcmp(ext, "pod") || !strcmp(ext, "kube");
 
 		app_made_add(a, service, f->path);
-		r = app_add(a, deployed, TAKE_PTR(text), size, SPEC_UNIT_QUADLET, service);
+		r = app_add(a, deployed, TAKE_PTR(text), size, SPEC_UNIT_QUADLET, service, runs);
 		if (r >= 0)
 			app_pick(a, last_unit_service(&a->b->set->workloads[a->widx]),
-				 runs ? 3 : 0);
+				 runs ? 2 : 0);
 	}
 	free(text);
 	ini_free(doc);
@@ -599,6 +599,8 @@ static int app_finish(struct app *a)
 		r = app_resolve_ref(a, &a->refs[i]);
 	if (r < 0)
 		return r;
+	if (a->target && !(w->target = strdup(a->target)))
+		return -ENOMEM;
 	if (a->service_pick)
 		w->service = strdup(a->service_pick);
 	else if (asprintf(&w->service, "%s.service", a->name) < 0)

@@ -37,6 +37,7 @@ static void workload_release(struct spec_workload *w)
 	free(w->host_paths);
 	free(w->name);
 	free(w->service);
+	free(w->target);
 	free(w->source);
 }
 
