@@ -228,8 +228,8 @@ build/fuzz/fuzz-http_response: tests/fuzz/fuzz-http_response.c core/http_respons
 build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/fileset.c core/diag.c \
 	$(FUZZ_INI)
 build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/spec_set.c \
-	core/spec_app.c core/spec_units.c core/quadlet_keys.c core/suggest.c core/transform.c core/fileset.c \
-	core/diag.c $(FUZZ_INI)
+	core/spec_app.c core/spec_app_paths.c core/spec_units.c core/quadlet_keys.c core/suggest.c \
+	core/transform.c core/fileset.c core/diag.c $(FUZZ_INI)
 build/fuzz/fuzz-%: build/.deps.stamp
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ-CC $@"

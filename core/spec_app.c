@@ -178,15 +178,8 @@ static int app_ref_collect(void *ctx, const struct ini_section *s, const struct 
 	struct app_ref *x;
 	size_t n;
 
-	if (a->n_refs == a->n_refs_alloc) {
-		size_t k = a->n_refs_alloc ? a->n_refs_alloc * 2 : 16;
-		struct app_ref *p = reallocarray(a->refs, k, sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		a->refs = p;
-		a->n_refs_alloc = k;
-	}
+	if (spec_array_grow((void **)&a->refs, &a->n_refs_alloc, a->n_refs, sizeof(*x)) < 0)
+		return -ENOMEM;
 	x = &a->refs[a->n_refs];
 	*x = (struct app_ref){.key = strcmp(l->key, "Pod") == 0 ? "Pod" : "Network"};
 	if (strcmp(l->key, "Volume") == 0 || strcmp(l->key, "Mount") == 0)
@@ -194,8 +187,10 @@ static int app_ref_collect(void *ctx, const struct ini_section *s, const struct 
 	else if (strcmp(l->key, "Image") == 0)
 		x->key = "Image";
 	spec_locate(a->cur_src, s, l, &x->label, &x->path, &x->line);
-	if (transform_substitute_name(ref, strlen(ref), a->cur_stem, INI_LINE_MAX, &x->name, &n) <
-	    0)
+	/* "{{.Name}}" is replaced where a transform was merged, as in the deployed text. */
+	if (a->cur_stem ? transform_substitute_name(ref, strlen(ref), a->cur_stem, INI_LINE_MAX,
+						    &x->name, &n) < 0
+			: !(x->name = strdup(ref)))
 		return -ENOMEM;
 	a->n_refs++;
 	return 0;
@@ -254,127 +249,6 @@ static int app_pod_ref(struct app *a, const struct ini *doc)
 	if (!l || n <= 4 || strcmp(l->value + n - 4, ".pod") != 0)
 		return 0;
 	return app_ref_collect(a, s, l, l->value);
-}
-
-/* --- paths a unit names --------------------------------------------------------------------- */
-
-/* dir (the unit's directory in the app, "" at its top) joined with rel, "." and ".." applied,
- * into out: false when it climbs out of the app. */
-static bool app_path_join(const char *dir, const char *rel, char *out, size_t size)
-{
-	size_t len = 0;
-	char tmp[FILESET_PATH_MAX * 2 + 2];
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s%s%s", dir, *dir ? "/" : "", rel) >= sizeof(tmp))
-		return false;
-	out[0] = '\0';
-	for (char *c = tmp, *end; *c; c = *end ? end + 1 : end) {
-		size_t k = strcspn(c, "/");
-
-		end = c + k;
-		if (k == 0 || (k == 1 && c[0] == '.'))
-			continue;
-		if (k == 2 && c[0] == '.' && c[1] == '.') {
-			if (len == 0)
-				return false;
-			while (len > 0 && out[len - 1] != '/')
-				len--;
-			len -= len > 0;
-			out[len] = '\0';
-			continue;
-		}
-		if (len + k + 2 > size)
-			return false;
-		if (len)
-			out[len++] = '/';
-		memcpy(out + len, c, k);
-		out[len += k] = '\0';
-	}
-	return true;
-}
-
-/* Whether the app holds rel (a path below it, "" for the app itself) as a file or a directory. */
-static bool app_holds(const struct app *a, const char *rel)
-{
-	size_t n = strlen(rel);
-
-	if (n == 0)
-		return true;
-	for (size_t i = 0; i < a->n; i++) {
-		const char *p = a->files[i].path + a->prefix_len;
-
-		if (strncmp(p, rel, n) == 0 && (p[n] == '\0' || p[n] == '/'))
-			return true;
-	}
-	return false;
-}
-
-static int app_path_ref(struct app *a, const struct ini_section *s, const struct ini_line *l,
-			const char *v, size_t n)
-{
-	struct spec_workload *w = &a->b->set->workloads[a->widx];
-	const char *rel = a->cur->path + a->prefix_len, *slash = strrchr(rel, '/');
-	char value[FILESET_PATH_MAX + 1], dir[FILESET_PATH_MAX + 1], out[FILESET_PATH_MAX + 1];
-
-	if (n == 0 || n >= sizeof(value))
-		return 0;
-	memcpy(value, v, n);
-	value[n] = '\0';
-	if (value[0] == '/' || value[0] == '%')
-		return spec_workload_add_host_path(w, value);
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - rel) : 0, rel);
-	if (!app_path_join(dir, value, out, sizeof(out)))
-		return spec_diag_at(a->cur_src, a->b->diags, s, l,
-				    "%s=%s names a path outside the app directory '%s'", l->key,
-				    value, a->name);
-	if (!app_holds(a, out))
-		return spec_diag_at(a->cur_src, a->b->diags, s, l,
-				    "%s=%s: '%s' is not in the app directory (symlinks, special "
-				    "files and files over 1 MiB are not kept)",
-				    l->key, value, out);
-	return 0;
-}
-
-/* Volume=SRC:DST and Mount=...,source=SRC: a path when SRC starts with '.', '/' or '%'. */
-static int app_mount_source(struct app *a, const struct ini_section *s, const struct ini_line *l)
-{
-	const char *v = l->value;
-
-	if (strcmp(l->key, "Volume") == 0)
-		return strchr("./%", v[0]) && v[0] ? app_path_ref(a, s, l, v, strcspn(v, ":")) : 0;
-	for (const char *p = v; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
-		size_t k = strcspn(p, ","), skip = strncmp(p, "source=", 7) == 0 ? 7
-						   : strncmp(p, "src=", 4) == 0	 ? 4
-										 : 0;
-
-		if (skip && k > skip && strchr("./%", p[skip]))
-			return app_path_ref(a, s, l, p + skip, k - skip);
-	}
-	return 0;
-}
-
-static int app_paths(struct app *a, const struct ini *doc)
-{
-	static const char *const file_keys[] = {"EnvironmentFile", "Yaml", "ConfigMap"};
-	int r = 0;
-
-	for (size_t i = 0; r >= 0 && i < doc->n_sections; i++) {
-		const struct ini_section *s = &doc->sections[i];
-
-		for (size_t j = 0; r >= 0 && j < s->n_lines; j++) {
-			const struct ini_line *l = &s->lines[j];
-			const char *v;
-
-			if (l->type != INI_LINE_ENTRY)
-				continue;
-			v = l->value + (l->value[0] == '-');
-			if (strcmp(l->key, "Volume") == 0 || strcmp(l->key, "Mount") == 0)
-				r = app_mount_source(a, s, l);
-			else if (ext_in(l->key, file_keys, ARRAY_SIZE(file_keys)))
-				r = app_path_ref(a, s, l, v, strlen(v));
-		}
-	}
-	return r;
 }
 
 /* --- the files -------------------------------------------------------------------------------- */
@@ -509,13 +383,15 @@ static int app_quadlet_unit(struct app *a, const struct fileset_file *f, const c
 		spec_check_doc(&chk, doc);
 	r = app_merge(a, &src, ext, doc);
 	a->cur_src = &src;
-	a->cur_stem = stem;
+	a->cur_stem = src.transforms[0] || src.transforms[1] ? stem : NULL;
 	if (r == 0)
 		r = spec_refs_foreach(doc, app_ref_collect, a);
 	if (r == 0)
 		r = app_pod_ref(a, doc);
 	if (r == 0)
-		r = app_paths(a, doc);
+		r = spec_app_paths(&(struct spec_app_files){a->b, a->files, a->n, a->prefix_len,
+							    a->name, a->widx, f, &src},
+				   doc);
 	if (r == 0 && spec_service_of(doc, stem, ext, service, sizeof(service)) < 0)
 		r = diag_add(a->b->diags, a->b->label, f->path, 1,
 			     "'%s' makes a service name longer than 255 bytes", stem) < 0

@@ -65,6 +65,9 @@ typedef int (*spec_ref_fn)(void *ctx, const struct ini_section *s, const struct 
 			   const char *ref);
 int spec_refs_foreach(const struct ini *doc, spec_ref_fn fn, void *ctx);
 
+/* Room for one more element in *array (n used of *n_alloc, elements of size bytes): doubles. */
+int spec_array_grow(void **array, size_t *n_alloc, size_t n, size_t size);
+
 /* The set under construction (spec_set.c). spec_unit_add takes data (malloc'd) on success only;
  * spec_set_finish sorts, reports names used twice and keeps the first of each. */
 int spec_set_new(struct spec_set **ret);
@@ -164,6 +167,19 @@ char *spec_copy_data(const struct fileset_file *f);
  * makes no service of, -ENAMETOOLONG when it does not fit. */
 int spec_service_of(const struct ini *doc, const char *stem, const char *ext, char *buf,
 		    size_t size);
+
+/* spec_app_paths.c: the paths unit (a file of the app, parsed as doc) names, each checked, or
+ * listed on the app's workload as a host path. 0, or -ENOMEM. */
+struct spec_app_files {
+	struct spec_builder *b;
+	const struct fileset_file *files; /* the app's, all below prefix_len bytes "[T/]NAME/" */
+	size_t n, prefix_len;
+	const char *name; /* the app */
+	size_t widx;	  /* its workload */
+	const struct fileset_file *unit;
+	const struct spec_src *src;
+};
+int spec_app_paths(const struct spec_app_files *a, const struct ini *doc);
 
 /* spec_app.c: the app of files[0..n), which all begin with the prefix_len bytes "NAME/" or
  * "T/NAME/"; tdir is T, or NULL at the top level. */

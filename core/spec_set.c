@@ -52,7 +52,7 @@ struct spec_set *spec_set_free(struct spec_set *set)
 	return NULL;
 }
 
-static int grow(void **array, size_t *n_alloc, size_t n, size_t size)
+int spec_array_grow(void **array, size_t *n_alloc, size_t n, size_t size)
 {
 	size_t a;
 	void *p;
@@ -72,7 +72,8 @@ int spec_workload_add(struct spec_set *set, const char *name, enum spec_kind kin
 		      const char *source, size_t *ret_index)
 {
 	struct spec_workload *w;
-	int r = grow((void **)&set->workloads, &set->n_alloc, set->n_workloads, sizeof(*w));
+	int r = spec_array_grow((void **)&set->workloads, &set->n_alloc, set->n_workloads,
+				sizeof(*w));
 
 	if (r < 0)
 		return r;
@@ -90,7 +91,7 @@ int spec_unit_add(struct spec_workload *w, const char *name, const char *source,
 		  size_t size, enum spec_unit_dir dir)
 {
 	struct spec_unit *u;
-	int r = grow((void **)&w->units, &w->n_alloc, w->n_units, sizeof(*u));
+	int r = spec_array_grow((void **)&w->units, &w->n_alloc, w->n_units, sizeof(*u));
 
 	if (r < 0)
 		return r;
