@@ -186,7 +186,8 @@ $(GIT2_UNIT_BINS): build/host/test-%: build/host/tests/unit/test-%.o $(HOST_GIT2
 # Headers before any host compile, the library before any link.
 $(HOST_OBJS) $(UNIT_SRCS:tests/unit/%.c=build/host/tests/unit/%.o): | $(HOST_MBEDCRYPTO)
 
--include $(HOST_OBJS:.o=.d)
+-include $(HOST_OBJS:.o=.d) $(HOST_GIT2_OBJS:.o=.d) \
+	$(UNIT_SRCS:tests/unit/%.c=build/host/tests/unit/%.d)
 
 # --- Fuzzing: libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each ------------------------------
 # `make fuzz` runs every harness for FUZZ_SECONDS from its committed seed corpus

@@ -210,8 +210,9 @@ static void test_url_is_ssh(void **state)
 	assert_false(gitrepo_url_is_ssh("./dir:with/colon"));
 }
 
-/* The fetched commit's tree, as sync reads it: no checkout, the root and one directory down,
- * unit files only; a symlink is a diagnostic; hidden and deeper entries are not looked at. */
+/* The fetched commit's tree, as sync reads it: no checkout, every non-hidden file down to
+ * FILESET_DEPTH_MAX (data files and app trees too); a symlink is a diagnostic; hidden entries are
+ * not looked at. */
 static void test_read_tree(void **state)
 {
 	struct fixture *f = *state;
@@ -219,8 +220,8 @@ static void test_read_tree(void **state)
 	struct gitrepo_error err;
 	struct diag_list diags = {0};
 	struct fileset *repo = NULL;
-	static const char *const want[] = {"web.container", "apps/blog.container",
-					   "apps/blog-rotate.timer"};
+	static const char *const want[] = {"web.container", "README.md", "apps/blog.container",
+					   "apps/blog-rotate.timer", "apps/deep/x.container"};
 
 	origin_sh(
 		f->o,
@@ -233,8 +234,8 @@ static void test_read_tree(void **state)
 	assert_int_equal(fetch(f, "main", &res, &err), 0);
 	assert_int_equal(gitrepo_read_tree(f->local, res.commit, "repo", &repo, &diags), 0);
 	assert_non_null(repo);
-	assert_int_equal(repo->n_files, 3);
-	for (size_t i = 0; i < 3; i++)
+	assert_int_equal(repo->n_files, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_non_null(fileset_find(repo, want[i]));
 	assert_string_equal(fileset_find(repo, "web.container")->data, "[Container]\nImage=a\n");
 	assert_int_equal(diags.n, 1);
