@@ -186,7 +186,8 @@ $(GIT2_UNIT_BINS): build/host/test-%: build/host/tests/unit/test-%.o $(HOST_GIT2
 # Headers before any host compile, the library before any link.
 $(HOST_OBJS) $(UNIT_SRCS:tests/unit/%.c=build/host/tests/unit/%.o): | $(HOST_MBEDCRYPTO)
 
--include $(HOST_OBJS:.o=.d)
+-include $(HOST_OBJS:.o=.d) $(HOST_GIT2_OBJS:.o=.d) \
+	$(UNIT_SRCS:tests/unit/%.c=build/host/tests/unit/%.d)
 
 # --- Fuzzing: libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each ------------------------------
 # `make fuzz` runs every harness for FUZZ_SECONDS from its committed seed corpus
@@ -228,9 +229,9 @@ build/fuzz/fuzz-http_response: tests/fuzz/fuzz-http_response.c core/http_respons
 build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/fileset.c core/diag.c \
 	$(FUZZ_INI)
 build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/spec_set.c \
-	core/spec_units.c core/spec_kube.c core/kube_yaml.c core/quadlet_keys.c \
-	core/quadlet_keys_table.c core/podman_version.c core/suggest.c core/transform.c core/fileset.c \
-	core/diag.c $(FUZZ_INI)
+	core/spec_units.c core/spec_kube.c core/kube_yaml.c core/spec_app.c core/spec_app_paths.c \
+	core/quadlet_keys.c core/quadlet_keys_table.c core/podman_version.c core/suggest.c \
+	core/transform.c core/fileset.c core/diag.c $(FUZZ_INI)
 build/fuzz/fuzz-kube_yaml: tests/fuzz/fuzz-kube_yaml.c core/kube_yaml.c $(FUZZ_BASE)
 build/fuzz/fuzz-%: build/.deps.stamp
 	@mkdir -p $(dir $@)

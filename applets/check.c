@@ -124,7 +124,8 @@ static void json_workload(struct json_writer *w, const struct spec_workload *wl,
 	json_write_key(w, "name");
 	json_write_string(w, wl->name);
 	json_write_key(w, "kind");
-	json_write_string(w, wl->kind == SPEC_KIND_POD	  ? "pod"
+	json_write_string(w, wl->kind == SPEC_KIND_APP	  ? "app"
+			     : wl->kind == SPEC_KIND_POD  ? "pod"
 			     : wl->kind == SPEC_KIND_KUBE ? "kube"
 							  : "container");
 	json_write_key(w, "service");
@@ -141,6 +142,10 @@ static void json_workload(struct json_writer *w, const struct spec_workload *wl,
 		json_write_string(w, wl->units[i].dir == SPEC_UNIT_SYSTEMD ? "systemd" : "quadlet");
 		json_write_key(w, "source");
 		json_write_string(w, wl->units[i].source);
+		if (wl->units[i].service) {
+			json_write_key(w, "service");
+			json_write_string(w, wl->units[i].service);
+		}
 		if (content) {
 			json_write_key(w, "content");
 			json_write_string_len(w, wl->units[i].data, wl->units[i].size);
@@ -148,7 +153,23 @@ static void json_workload(struct json_writer *w, const struct spec_workload *wl,
 		json_end_object(w);
 	}
 	json_end_array(w);
+	if (wl->kind == SPEC_KIND_APP) {
+		json_write_key(w, "host_paths");
+		json_begin_array(w);
+		for (size_t i = 0; i < wl->n_host_paths; i++)
+			json_write_string(w, wl->host_paths[i]);
+		json_end_array(w);
+	}
 	json_end_object(w);
+}
+
+/* What the apps' units name on the host (%h/..., /etc/...): listed once, not errors. */
+static void log_host_paths(const struct spec_set *set)
+{
+	for (size_t i = 0; set && i < set->n_workloads; i++)
+		for (size_t j = 0; j < set->workloads[i].n_host_paths; j++)
+			log_info("%s: the host must provide %s", set->workloads[i].name,
+				 set->workloads[i].host_paths[j]);
 }
 
 /* One document: the diagnostics and either every workload (none when set is NULL) or the
@@ -286,6 +307,7 @@ static int report_result(const struct check_args *args, const struct spec_set *s
 	} else if (!args->json)
 		print_diags(diags, stdout);
 	fflush(stdout); /* the summary comes last, also when stdout is a pipe */
+	log_host_paths(render ? NULL : set);
 	if (diag_list_count(diags))
 		log_info("%zu error%s", diag_list_count(diags),
 			 diag_list_count(diags) == 1 ? "" : "s");

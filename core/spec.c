@@ -393,16 +393,66 @@ static bool same_dir(const char *a, const char *b)
 	return n == fileset_dir_len(b) && strncmp(a, b, n) == 0;
 }
 
+static bool any_unit(const struct fileset_file *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strrchr(files[i].path, '/');
+
+		if (fileset_is_unit_name(slash ? slash + 1 : files[i].path))
+			return true;
+	}
+	return false;
+}
+
+/* The apps T/NAME/ of transform directory T (files[0..n) all below "T/"): each sub-directory
+ * with a unit file in it. */
+static int build_sub_apps(struct spec_builder *b, const struct fileset_file *files, size_t n,
+			  const char *tdir)
+{
+	size_t t = strlen(tdir) + 1;
+	int r = 0;
+
+	for (size_t i = 0, j; r >= 0 && i < n; i = j) {
+		const char *rest = files[i].path + t;
+		size_t k = strcspn(rest, "/");
+
+		for (j = i + 1;
+		     j < n && rest[k] == '/' && strncmp(files[j].path + t, rest, k + 1) == 0; j++)
+			;
+		if (rest[k] == '/' && any_unit(&files[i], j - i))
+			r = spec_app_build(b, &files[i], j - i, t + k + 1, tdir);
+	}
+	return r;
+}
+
+/* One top-level run: the root's specs; a directory with a transform of its name (its specs, and
+ * apps in its sub-directories); any other directory with a unit file is an app. */
+static int build_dir(struct spec_builder *b, const struct fileset_file *files, size_t n)
+{
+	char dir[FILESET_NAME_MAX + 1];
+	size_t len = fileset_dir_len(files[0].path);
+	int r;
+
+	if (len == 0)
+		return scope_build(b, files, n);
+	snprintf(dir, sizeof(dir), "%.*s", (int)len, files[0].path);
+	if (!transform_set_find(b->ts, dir, "container") && !transform_set_find(b->ts, dir, "pod"))
+		return any_unit(files, n) ? spec_app_build(b, files, n, len + 1, NULL) : 0;
+	r = scope_build(b, files, n);
+	return r < 0 ? r : build_sub_apps(b, files, n, dir);
+}
+
 static int build_all(struct spec_builder *b, const struct fileset *repo)
 {
 	int r = 0;
 
+	b->repo = repo;
 	check_transforms(b);
 	for (size_t i = 0, j; r >= 0 && i < repo->n_files; i = j) {
 		for (j = i + 1;
 		     j < repo->n_files && same_dir(repo->files[i].path, repo->files[j].path); j++)
 			;
-		r = scope_build(b, &repo->files[i], j - i);
+		r = build_dir(b, &repo->files[i], j - i);
 	}
 	if (r >= 0)
 		r = spec_set_finish(b->set, b->diags);

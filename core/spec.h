@@ -12,12 +12,17 @@
  *    Mount=, Network=) are deployed with it; transform companion templates add NAME-SUFFIX.EXT;
  *  - NAME.kube at the root (DIR/NAME.kube with the transform DIR.kube; _base.kube applies to all)
  *    is a workload too, service NAME.service: the YAML files its Yaml= and ConfigMap= name, as
- * paths relative to the repository, are checked (core/kube_yaml) and deployed at those same paths;
+ *    paths relative to the repository, are checked (core/kube_yaml), deployed at those same paths;
  *  - .image, .build and .artifact files are deployed with the workloads whose specs refer to them
  *    (Image=X.image, Image=X.build, Mount=...,source=X.artifact), or else with the spec NAME whose
  *    name they start with (NAME-*.image); a .build takes its context along: the repository
  *    directory SetWorkingDirectory= names, and File=, at their own paths;
- *  - "{{.Name}}" in merged files is replaced by the container's (or pod's) name.
+ *  - "{{.Name}}" in merged files is replaced by the container's (or pod's) name;
+ *  - a top-level directory with no transform of its name and a unit file somewhere below it is an
+ *    app (core/spec_app.c): one workload named after the directory, every file below it deployed
+ *    verbatim with its tree under ~/.config/containers/systemd/NAME/ (systemd units flat in
+ *    ~/.config/systemd/user/); T/NAME/ in a transform directory T is an app too, with _base and T
+ *    merged into each of its .container and .pod files.
  * The raw spec and the merged result are both checked (names, sections, keys against Podman's
  * quadlet tables, Image=, ContainerName=, Pod=, references, collisions). All problems go to the
  * diagnostics list; a desired state with any diagnostic must not be applied. */
@@ -38,6 +43,10 @@ enum {
 	 * each workload gets its own copy, so a hostile repo could otherwise multiply one 64 MiB
 	 * context by its workload count. */
 	SPEC_DATA_BYTES_MAX = 512 * 1024 * 1024,
+	SPEC_APP_FILES_MAX = 512, /* files in one app directory */
+	SPEC_APP_BYTES_MAX = 32 * 1024 * 1024, /* bytes of all its files */
+	SPEC_APP_DEPTH_MAX = 6,	 /* path components below the app directory, file included */
+	SPEC_APP_PATH_MAX = 512, /* bytes of a deployed path, "NAME/conf/app.env" */
 };
 
 /* Where a file is deployed in the workload user's home. */
@@ -54,12 +63,17 @@ struct spec_unit {
 	char *data;   /* the content to deploy, NUL-terminated */
 	size_t size;
 	enum spec_unit_dir dir;
+	/* An app's unit: the systemd unit it makes ("db.service", "net-network.service", the
+	 * .target itself), restarted when it changed; NULL for data files and other workloads. */
+	char *service;
+	bool runs; /* an app's .container, .pod or .kube: its service stays up (liveness) */
 };
 
 enum spec_kind {
 	SPEC_KIND_CONTAINER,
 	SPEC_KIND_POD,
 	SPEC_KIND_KUBE,
+	SPEC_KIND_APP, /* a directory: every file below it, tree kept (core/spec_app.c) */
 };
 
 struct spec_workload {
@@ -70,6 +84,11 @@ struct spec_workload {
 	struct spec_unit *units; /* sorted by name */
 	size_t n_units;
 	size_t n_alloc;
+	/* An app's .target (NAME.target first): restarted instead of its changed units; or NULL. */
+	char *target;
+	/* An app's references to host paths (%h/..., /etc/...): the host must provide them. */
+	char **host_paths;
+	size_t n_host_paths;
 };
 
 struct spec_set {

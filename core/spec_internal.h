@@ -67,6 +67,9 @@ typedef int (*spec_ref_fn)(void *ctx, const struct ini_section *s, const struct 
 			   const char *ref);
 int spec_refs_foreach(const struct ini *doc, spec_ref_fn fn, void *ctx);
 
+/* Room for one more element in *array (n used of *n_alloc, elements of size bytes): doubles. */
+int spec_array_grow(void **array, size_t *n_alloc, size_t n, size_t size);
+
 /* The set under construction (spec_set.c). spec_unit_add takes data (malloc'd) on success only;
  * spec_set_finish sorts, reports names used twice and keeps the first of each. */
 int spec_set_new(struct spec_set **ret);
@@ -75,6 +78,9 @@ int spec_workload_add(struct spec_set *set, const char *name, enum spec_kind kin
 int spec_unit_add(struct spec_workload *w, const char *name, const char *source, char *data,
 		  size_t size, enum spec_unit_dir dir);
 const struct spec_unit *spec_workload_find_unit(const struct spec_workload *w, const char *name);
+/* The service the unit added last makes (an app's); a host path an app refers to, once. */
+int spec_unit_set_service(struct spec_workload *w, const char *service);
+int spec_workload_add_host_path(struct spec_workload *w, const char *path);
 int spec_set_finish(struct spec_set *set, struct diag_list *diags);
 
 /* --- the model's working state, shared by spec.c and spec_units.c ------------------------- */
@@ -128,6 +134,7 @@ struct spec_builder {
 	struct diag_list *diags;
 	struct spec_set *set;
 	struct spec_scope *sc;
+	const struct fileset *repo; /* the whole repository, for references across apps */
 };
 
 /* The target Podman of the build, for struct spec_check; NULL when none. */
@@ -163,6 +170,39 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 int spec_build_companions(struct spec_builder *b, const struct spec_cfile *cf, size_t widx,
 			  const char *pod_file);
 int spec_scope_finish(struct spec_builder *b);
+/* spec_units.c, shared with spec_app.c: the transforms of src merged into doc (1: the merge
+ * failed, diagnosed); doc serialized with "{{.Name}}" replaced (*ret NULL: diagnosed); a copy. */
+int spec_merge_all(struct spec_builder *b, const struct spec_src *src, struct ini *doc,
+		   const char *pod_file);
+int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
+		     const char *name, char **ret, size_t *ret_size);
+char *spec_copy_data(const struct fileset_file *f);
+
+/* spec_app.c: the service quadlet makes from a unit file stem.ext into buf (size bytes): a valid
+ * ServiceName= of the file's own section in doc (may be NULL) + ".service", else "web.service"
+ * (.container, .kube), "db-pod.service", "data-volume.service", "net-network.service",
+ * "x-image.service", "x-build.service", "x-artifact.service". -ENOENT for an extension quadlet
+ * makes no service of, -ENAMETOOLONG when it does not fit. */
+int spec_service_of(const struct ini *doc, const char *stem, const char *ext, char *buf,
+		    size_t size);
+
+/* spec_app_paths.c: the paths unit (a file of the app, parsed as doc) names, each checked, or
+ * listed on the app's workload as a host path. 0, or -ENOMEM. */
+struct spec_app_files {
+	struct spec_builder *b;
+	const struct fileset_file *files; /* the app's, all below prefix_len bytes "[T/]NAME/" */
+	size_t n, prefix_len;
+	const char *name; /* the app */
+	size_t widx;	  /* its workload */
+	const struct fileset_file *unit;
+	const struct spec_src *src;
+};
+int spec_app_paths(const struct spec_app_files *a, const struct ini *doc);
+
+/* spec_app.c: the app of files[0..n), which all begin with the prefix_len bytes "NAME/" or
+ * "T/NAME/"; tdir is T, or NULL at the top level. */
+int spec_app_build(struct spec_builder *b, const struct fileset_file *files, size_t n,
+		   size_t prefix_len, const char *tdir);
 
 /* spec_kube.c: the files a .kube names in Yaml= and ConfigMap= (doc merged, name for
  * "{{.Name}}"), checked and added to workload widx; a .build's context (File=,

@@ -24,6 +24,7 @@ static void unit_release(struct spec_unit *u)
 	free(u->name);
 	free(u->source);
 	free(u->data);
+	free(u->service);
 }
 
 static void workload_release(struct spec_workload *w)
@@ -31,8 +32,12 @@ static void workload_release(struct spec_workload *w)
 	for (size_t i = 0; i < w->n_units; i++)
 		unit_release(&w->units[i]);
 	free(w->units);
+	for (size_t i = 0; i < w->n_host_paths; i++)
+		free(w->host_paths[i]);
+	free(w->host_paths);
 	free(w->name);
 	free(w->service);
+	free(w->target);
 	free(w->source);
 }
 
@@ -47,7 +52,7 @@ struct spec_set *spec_set_free(struct spec_set *set)
 	return NULL;
 }
 
-static int grow(void **array, size_t *n_alloc, size_t n, size_t size)
+int spec_array_grow(void **array, size_t *n_alloc, size_t n, size_t size)
 {
 	size_t a;
 	void *p;
@@ -67,7 +72,8 @@ int spec_workload_add(struct spec_set *set, const char *name, enum spec_kind kin
 		      const char *source, size_t *ret_index)
 {
 	struct spec_workload *w;
-	int r = grow((void **)&set->workloads, &set->n_alloc, set->n_workloads, sizeof(*w));
+	int r = spec_array_grow((void **)&set->workloads, &set->n_alloc, set->n_workloads,
+				sizeof(*w));
 
 	if (r < 0)
 		return r;
@@ -85,7 +91,7 @@ int spec_unit_add(struct spec_workload *w, const char *name, const char *source,
 		  size_t size, enum spec_unit_dir dir)
 {
 	struct spec_unit *u;
-	int r = grow((void **)&w->units, &w->n_alloc, w->n_units, sizeof(*u));
+	int r = spec_array_grow((void **)&w->units, &w->n_alloc, w->n_units, sizeof(*u));
 
 	if (r < 0)
 		return r;
@@ -99,6 +105,33 @@ int spec_unit_add(struct spec_workload *w, const char *name, const char *source,
 	}
 	u->data = data;
 	w->n_units++;
+	return 0;
+}
+
+int spec_unit_set_service(struct spec_workload *w, const char *service)
+{
+	struct spec_unit *u = &w->units[w->n_units - 1];
+
+	free(u->service);
+	u->service = strdup(service);
+	return u->service ? 0 : -ENOMEM;
+}
+
+int spec_workload_add_host_path(struct spec_workload *w, const char *path)
+{
+	char **p;
+
+	for (size_t i = 0; i < w->n_host_paths; i++)
+		if (strcmp(w->host_paths[i], path) == 0)
+			return 0;
+	p = reallocarray(w->host_paths, w->n_host_paths + 1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	w->host_paths = p;
+	p[w->n_host_paths] = strdup(path);
+	if (!p[w->n_host_paths])
+		return -ENOMEM;
+	w->n_host_paths++;
 	return 0;
 }
 

@@ -100,8 +100,8 @@ static int set_service(struct spec_builder *b, size_t widx, const struct spec_sr
 
 /* The deployable text: doc serialized, "{{.Name}}" replaced, and parsed once more, since the
  * substitution may pass a bound. *ret stays NULL when that fails (diagnosed). */
-static int finish_text(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
-		       const char *name, char **ret, size_t *ret_size)
+int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
+		     const char *name, char **ret, size_t *ret_size)
 {
 	_cleanup_free_ char *text = NULL;
 	struct ini_error err = {0};
@@ -148,8 +148,8 @@ static int add_text_unit(struct spec_builder *b, size_t widx, const char *fname,
 }
 
 /* Merge failures other than memory are the spec's problem: reported, the file not made. */
-static int merge_all(struct spec_builder *b, const struct spec_src *src, struct ini *doc,
-		     const char *pod_file)
+int spec_merge_all(struct spec_builder *b, const struct spec_src *src, struct ini *doc,
+		   const char *pod_file)
 {
 	int r = 0;
 
@@ -187,7 +187,7 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 	int r;
 
 	spec_check_doc(&chk, doc);
-	r = merge_all(b, &src, doc, pod_file);
+	r = spec_merge_all(b, &src, doc, pod_file);
 	if (r != 0)
 		goto out;
 	chk.src = &src;
@@ -197,7 +197,7 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 	if (r >= 0 && cf->pod == SPEC_NONE)
 		r = set_service(b, widx, &src, doc, cf->stem, k);
 	if (r >= 0)
-		r = finish_text(b, &src, doc, cf->stem, &text, &size);
+		r = spec_finish_text(b, &src, doc, cf->stem, &text, &size);
 	snprintf(fname, sizeof(fname), "%s.%s", cf->stem, cf->ext);
 	if (r >= 0 && text)
 		r = add_text_unit(b, widx, fname, b->label, cf->f->path, text, size,
@@ -284,7 +284,7 @@ int spec_build_companions(struct spec_builder *b, const struct spec_cfile *cf, s
 	return 0;
 }
 
-static char *copy_data(const struct fileset_file *f)
+char *spec_copy_data(const struct fileset_file *f)
 {
 	char *p = malloc(f->size + 1);
 
@@ -346,7 +346,7 @@ static int build_sidecar(struct spec_builder *b, const struct fileset_file *f)
 	ini_free(doc);
 	if (widx == SPEC_NONE)
 		return 0; /* its owner was not built: already diagnosed */
-	data = copy_data(f);
+	data = spec_copy_data(f);
 	if (!data)
 		return -ENOMEM;
 	return add_text_unit(b, widx, base, b->label, f->path, data, f->size, SPEC_UNIT_SYSTEMD);
@@ -418,7 +418,7 @@ static struct spec_other *other_find(struct spec_scope *sc, const char *name)
 static int deploy_other(struct spec_builder *b, size_t widx, const struct spec_other *o)
 {
 	const char *ext = strrchr(o->base, '.');
-	char *data = copy_data(o->f);
+	char *data = spec_copy_data(o->f);
 	int r;
 
 	if (!data)

@@ -74,13 +74,24 @@ static bool service_valid(const char *s)
 	return n > 0 && n <= STATE_UNIT_MAX && strchr(s, '.') && strspn(s, SERVICE_CHARS) == n;
 }
 
-/* One path component that sync may create and remove in a unit directory. */
-static bool file_name_valid(const char *s)
+/* A path that sync may create and remove below a unit directory: one component for systemd's
+ * (which reads no sub-directories), a relative path for an app's quadlet files; no component is
+ * empty or starts with '.' (no "..", no hidden file), none is longer than STATE_UNIT_MAX. */
+static bool file_name_valid(const char *s, enum spec_unit_dir dir)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > STATE_UNIT_MAX || s[0] == '.' || strchr(s, '/'))
+	if (n == 0 || n > STATE_PATH_MAX || (dir == SPEC_UNIT_SYSTEMD && strchr(s, '/')))
 		return false;
+	for (const char *c = s;; c++) {
+		size_t k = strcspn(c, "/");
+
+		if (k == 0 || k > STATE_UNIT_MAX || c[0] == '.')
+			return false;
+		if (!c[k])
+			break;
+		c += k;
+	}
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return false;
@@ -227,7 +238,7 @@ static int record_files(const struct ini *ini, struct state_record *rec)
 
 			if (l->type != INI_LINE_ENTRY)
 				continue;
-			if (file_kind(l->key, &f->dir) < 0 || !file_name_valid(l->value))
+			if (file_kind(l->key, &f->dir) < 0 || !file_name_valid(l->value, f->dir))
 				return -EBADMSG;
 			snprintf(f->name, sizeof(f->name), "%s", l->value);
 			rec->n_files = ++k;
@@ -291,7 +302,8 @@ static int record_check(const struct state_record *rec)
 	for (size_t i = 0; i < rec->n_files; i++) {
 		const struct state_file *f = &rec->files[i];
 
-		if (!field_terminated(f->name, sizeof(f->name)) || !file_name_valid(f->name) ||
+		if (!field_terminated(f->name, sizeof(f->name)) ||
+		    !file_name_valid(f->name, f->dir) ||
 		    (f->dir != SPEC_UNIT_QUADLET && f->dir != SPEC_UNIT_SYSTEMD))
 			return -EINVAL;
 	}

@@ -16,6 +16,10 @@
  *   [Files]
  *   Quadlet=web.container        (~/.config/containers/systemd/)
  *   Systemd=web-backup.timer     (~/.config/systemd/user/)
+ *   Quadlet=app/conf/app.env     (an app's file, its tree kept: a relative path below the
+ *                                 directory, at most STATE_PATH_MAX bytes, no "." or ".."
+ *                                 component and none that starts with '.'; Systemd= names
+ *                                 stay one component)
  *
  * Hashes and commits are lowercase hex. Unknown [Workload] keys and unknown sections are ignored
  * (a newer tailpod may add them); every [Files] key must be Quadlet or Systemd, since a file of an
@@ -35,16 +39,17 @@
 #include "spec.h"
 
 enum {
-	STATE_HASH_HEX_SIZE = 65,      /* 64 hex digits and a NUL */
-	STATE_COMMIT_HEX_SIZE = 41,    /* 40 hex digits and a NUL */
-	STATE_UNIT_MAX = 255,	       /* bytes of a unit or file name */
-	STATE_FILES_MAX = 1024,	       /* files in one record */
-	STATE_RECORD_MAX = 256 * 1024, /* bytes of one record file */
-	STATE_WORKLOADS_MAX = 16384,   /* records listed in one directory */
+	STATE_HASH_HEX_SIZE = 65,	    /* 64 hex digits and a NUL */
+	STATE_COMMIT_HEX_SIZE = 41,	    /* 40 hex digits and a NUL */
+	STATE_UNIT_MAX = 255,		    /* bytes of a unit or file name */
+	STATE_PATH_MAX = SPEC_APP_PATH_MAX, /* bytes of a file's path below its unit directory */
+	STATE_FILES_MAX = 1024,		    /* files in one record */
+	STATE_RECORD_MAX = 1024 * 1024,	    /* bytes of one record file (= INI_FILE_MAX) */
+	STATE_WORKLOADS_MAX = 16384,	    /* records listed in one directory */
 };
 
 struct state_file {
-	char name[STATE_UNIT_MAX + 1];
+	char name[STATE_PATH_MAX + 1]; /* "web.container", or an app's "web/conf/app.env" */
 	enum spec_unit_dir dir;
 };
 

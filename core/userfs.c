@@ -93,10 +93,22 @@ static int userfs_fail_file(struct userfs_error *err, int r, const char *dir, co
 	return userfs_fail(err, r, "%s: %s", dir, userfs_reason(r, why, sizeof(why)));
 }
 
+/* One component, or a relative path of them below dir (an app's tree): none empty, "." or "..",
+ * none longer than NAME_MAX. */
 static bool userfs_name_ok(const char *name)
 {
-	return name && *name && strlen(name) <= NAME_MAX && !strchr(name, '/') &&
-	       strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+	if (!name || !*name || strlen(name) > PATH_MAX / 2)
+		return false;
+	for (const char *c = name;; c++) {
+		size_t n = strcspn(c, "/");
+
+		if (n == 0 || n > NAME_MAX || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		if (!c[n])
+			return true;
+		c += n;
+	}
 }
 
 /* Relative, no "..", at least one component that is not "." (the home itself is no target), and
@@ -105,7 +117,7 @@ static bool userfs_dir_ok(const char *dir)
 {
 	bool any = false;
 
-	if (!dir || dir[0] == '/' || strlen(dir) >= PATH_MAX - NAME_MAX - 1)
+	if (!dir || dir[0] == '/' || strlen(dir) >= PATH_MAX / 2 - 1)
 		return false;
 	for (const char *s = dir; *s;) {
 		size_t n = strcspn(s, "/");
@@ -128,9 +140,10 @@ static int userfs_target_check(const char *dir, const char *name, struct userfs_
 				   "invalid directory '%s': a relative path without '..' expected",
 				   dir ? dir : "");
 	if (!userfs_name_ok(name))
-		return userfs_fail(err, -EINVAL,
-				   "%s: invalid file name '%s': one path component expected", dir,
-				   name ? name : "");
+		return userfs_fail(
+			err, -EINVAL,
+			"%s: invalid file name '%s': a relative path without '.' or '..' expected",
+			dir, name ? name : "");
 	return 0;
 }
 
@@ -307,31 +320,47 @@ static int userfs_job_check(const struct userfs_job *job, struct userfs_error *e
 	return 0;
 }
 
-/* In the child: create the directory, then replace the file atomically beneath it. */
+/* In the child: create the file's directory (dir and the name's own sub-directories), then
+ * replace the file atomically beneath it. */
 static int userfs_child_write(int home_fd, const struct userfs_write *w, uint32_t *step)
 {
 	_cleanup_close_ int dirfd = -1;
+	char path[PATH_MAX];
+	char *slash;
 	int r;
 
+	userfs_join(w->dir, w->name, path);
+	slash = strrchr(path, '/');
+	*slash = '\0';
 	*step = USERFS_STEP_DIR;
-	r = fs_mkdir_beneath_how(home_fd, w->dir, USERFS_DIR_MODE, FS_BENEATH_NO_XDEV);
+	r = fs_mkdir_beneath_how(home_fd, path, USERFS_DIR_MODE, FS_BENEATH_NO_XDEV);
 	if (r >= 0)
-		r = fs_open_beneath_how(home_fd, w->dir, O_RDONLY | O_DIRECTORY, 0,
+		r = fs_open_beneath_how(home_fd, path, O_RDONLY | O_DIRECTORY, 0,
 					FS_BENEATH_NO_XDEV, &dirfd);
 	if (r < 0)
 		return r;
 	*step = USERFS_STEP_WRITE;
-	return fs_write_atomic(dirfd, w->name, w->data, w->size, USERFS_FILE_MODE);
+	return fs_write_atomic(dirfd, slash + 1, w->data, w->size, USERFS_FILE_MODE);
 }
 
+/* Remove the file, then the sub-directories of its name that it leaves empty, deepest first; dir
+ * itself stays. A directory that is not empty stops the climb: that is not an error. */
 static int userfs_child_remove(int home_fd, const struct userfs_remove *rm)
 {
-	char path[PATH_MAX];
+	size_t keep = strlen(rm->dir) + 1;
+	char path[PATH_MAX], *slash;
 	int r;
 
 	userfs_join(rm->dir, rm->name, path);
 	r = fs_unlink_beneath_how(home_fd, path, 0, FS_BENEATH_NO_XDEV);
-	return r == -ENOENT || r == -ENOTDIR ? 0 : r;
+	if (r == -ENOENT || r == -ENOTDIR)
+		r = 0;
+	while (r == 0 && (slash = strrchr(path, '/')) && (size_t)(slash - path) >= keep) {
+		*slash = '\0';
+		if (fs_unlink_beneath_how(home_fd, path, AT_REMOVEDIR, FS_BENEATH_NO_XDEV) < 0)
+			break;
+	}
+	return r;
 }
 
 static int userfs_child_work(const struct userfs_job *job, struct userfs_report *rep)

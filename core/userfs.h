@@ -26,7 +26,9 @@ enum {
 
 /* One file to replace: dir is relative to the home (".config/containers/systemd"; no "..", at least
  * one component: the home itself is no target), created with USERFS_DIR_MODE where missing (a
- * directory that exists keeps its mode); name is one path component; the file gets
+ * directory that exists keeps its mode); name is one path component, or a relative path below dir
+ * (an app's "web/conf/app.env": no "." or ".." component; its directories are created like dir's
+ * and, on removal, removed again once empty); the file gets
  * USERFS_FILE_MODE, which the user's own quadlet generator can read; size is at most
  * USERFS_FILE_MAX. */
 struct userfs_write {
@@ -36,7 +38,8 @@ struct userfs_write {
 	size_t size;
 };
 
-/* One file to remove from dir (relative to the home); a missing file or directory is fine. */
+/* One file to remove from dir (relative to the home), and the sub-directories of its name that it
+ * leaves empty; a missing file or directory is fine. */
 struct userfs_remove {
 	const char *dir;
 	const char *name;

@@ -137,8 +137,9 @@ static int diff_files(const struct spec_workload *w, const struct sync_current *
 	struct userfs_error err = {0};
 
 	p->writes = calloc(w->n_units ? w->n_units : 1, sizeof(*p->writes));
+	p->down = calloc(w->n_units ? w->n_units : 1, sizeof(*p->down));
 	p->removes = calloc(cur && cur->has_record ? cur->rec.n_files + 1 : 1, sizeof(*p->removes));
-	if (!p->writes || !p->removes)
+	if (!p->writes || !p->removes || !p->down)
 		return -ENOMEM;
 	for (size_t i = 0; i < w->n_units; i++) {
 		const struct spec_unit *su = &w->units[i];
@@ -192,6 +193,12 @@ static void probe_liveness(struct sync_ctx *ctx, const struct spec_workload *w,
 	p->manager_down = systemd_manager_running(&ctx->cmds, p->user->uid) != 1;
 	p->service_down =
 		p->manager_down || systemd_unit_running(&ctx->cmds, p->user->uid, w->service) != 1;
+	/* An app is up when every unit of it that runs is (issue 22). */
+	for (size_t i = 0; !p->manager_down && p->down && i < w->n_units; i++)
+		if (w->units[i].runs &&
+		    systemd_unit_running(&ctx->cmds, p->user->uid, w->units[i].service) != 1)
+			p->down[p->n_down++] = w->units[i].service;
+	p->service_down = p->service_down || p->n_down > 0;
 }
 
 /* Whether quadsync recorded exactly the bytes tailpod deploys (its composite hash over them). */
@@ -257,9 +264,11 @@ static void print_plan(const struct spec_workload *w, const struct apply_plan *p
 	for (size_t i = 0; i < p->n_removes; i++)
 		printf("%s %s: remove ~/%s/%s\n", act, w->name, p->removes[i].dir,
 		       p->removes[i].name);
-	if (apply_plan_needs_restart(p))
-		printf("%s %s: restart %s%s\n", act, w->name, w->service,
-		       p->service_down && !p->create_user ? " (not running)" : "");
+	for (size_t i = 0; apply_plan_needs_restart(p) && i < p->n_restarts; i++)
+		printf("%s %s: restart %s%s\n", act, w->name, p->restarts[i],
+		       p->service_down && !p->create_user && strcmp(p->restarts[i], w->service) == 0
+			       ? " (not running)"
+			       : "");
 	if (p->record_stale && out->action == SYNC_NONE)
 		printf("%s %s: update the record\n", act, w->name);
 }
@@ -281,10 +290,11 @@ static void log_outcome(const struct spec_workload *w, const struct apply_plan *
 			   out->n_written);
 		return;
 	default:
-		log_notice("%s: %s (%u file%s written, %u removed, %s restarted)", w->name,
+		log_notice("%s: %s (%u file%s written, %u removed, %s%s restarted)", w->name,
 			   out->action == SYNC_CREATE ? "created" : "updated", out->n_written,
 			   out->n_written == 1 ? "" : "s", out->n_removed,
-			   apply_plan_needs_restart(p) ? w->service : "nothing");
+			   p->n_restarts ? p->restarts[0] : "nothing",
+			   p->n_restarts > 1 ? " and more" : "");
 	}
 }
 
@@ -313,6 +323,8 @@ static void plan_release(struct apply_plan *p)
 		close(p->home_fd);
 	free(p->writes);
 	free(p->removes);
+	free(p->restarts);
+	free(p->down);
 }
 
 void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
@@ -329,8 +341,6 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 		r = open_home(&p, out);
 	if (r >= 0)
 		r = diff_files(w, cur, &p, out);
-	if (r == -ENOMEM)
-		sync_outcome_fail(out, NULL, "out of memory");
 	if (r >= 0) {
 		probe_liveness(ctx, w, &p);
 		plan_mint_group(ctx, w, &p);
@@ -338,6 +348,11 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 			p.content_changed = p.record_stale = true, out->action = SYNC_CREATE;
 		else
 			plan_action(ctx, w, cur, &p, out);
+		r = apply_plan_restarts(w, &p);
+	}
+	if (r == -ENOMEM)
+		sync_outcome_fail(out, NULL, "out of memory");
+	if (r >= 0) {
 		if (ctx->dry_run)
 			print_plan(w, &p, ctx, out);
 		else if (apply_plan_steps(ctx, w, &p, out) >= 0)

@@ -24,10 +24,19 @@ struct apply_plan {
 	size_t n_writes;
 	struct userfs_remove *removes;
 	size_t n_removes;
+	const char **restarts; /* the units to restart, borrowed from the workload */
+	size_t n_restarts;
+	const char **down; /* an app's services found not running (its units that run) */
+	size_t n_down;
 };
 
 /* A restart of the service is due: new or changed content, or a service found down. */
 bool apply_plan_needs_restart(const struct apply_plan *p);
+
+/* What restarts (p->restarts, allocated here): the workload's service; for an app (issue 22) its
+ * .target when it has one, else the services made from the units that changed — every one when a
+ * data file changed or a file went away, since a unit may read it — and those found down. */
+int apply_plan_restarts(const struct spec_workload *w, struct apply_plan *p);
 
 /* steps.c: the changes, in order; the first failure stops this workload and leaves its record
  * as it was, so the next run tries again. */

@@ -105,8 +105,13 @@ static bool unit_runs_mint_key(const struct spec_unit *u)
  * counts: a command that merely mentions mint-key grants nothing. */
 bool sync_uses_mint_key(const struct spec_workload *w)
 {
-	for (size_t i = 0; i < w->n_units; i++)
-		if (unit_runs_mint_key(&w->units[i]))
+	for (size_t i = 0; i < w->n_units; i++) {
+		const char *slash = strrchr(w->units[i].name, '/');
+
+		/* An app's data files (env, config) are no units, whatever they hold. */
+		if (fileset_is_unit_name(slash ? slash + 1 : w->units[i].name) &&
+		    unit_runs_mint_key(&w->units[i]))
 			return true;
+	}
 	return false;
 }

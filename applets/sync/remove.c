@@ -84,6 +84,16 @@ static void stop_units(struct sync_ctx *ctx, const struct sync_current *cur,
 		    systemd_user_unit(&ctx->cmds, u->name, "disable", name, &err) < 0)
 			log_warning("%s: disable %s failed: %s, ignoring", u->name, name, err.msg);
 	}
+	/* An app's target takes the units that are part of it down with it (issue 22). */
+	for (size_t i = 0; cur->has_record && i < cur->rec.n_files; i++) {
+		const char *name = cur->rec.files[i].name;
+		size_t n = strlen(name);
+
+		if (cur->rec.files[i].dir == SPEC_UNIT_SYSTEMD && n > 7 &&
+		    strcmp(name + n - 7, ".target") == 0 &&
+		    systemd_user_unit(&ctx->cmds, u->name, "stop", name, &err) < 0)
+			log_warning("%s: stop %s failed: %s, ignoring", u->name, name, err.msg);
+	}
 	if (cur->has_record)
 		snprintf(service, sizeof(service), "%s", cur->rec.service);
 	else

@@ -21,6 +21,51 @@ bool apply_plan_needs_restart(const struct apply_plan *p)
 	return p->content_changed || p->n_writes > 0 || p->service_down;
 }
 
+static bool unit_written(const struct apply_plan *p, const struct spec_unit *u)
+{
+	for (size_t i = 0; i < p->n_writes; i++)
+		if (p->writes[i].name == u->name)
+			return true;
+	return false;
+}
+
+static void add_restart(struct apply_plan *p, const char *unit)
+{
+	for (size_t i = 0; i < p->n_restarts; i++)
+		if (strcmp(p->restarts[i], unit) == 0)
+			return;
+	p->restarts[p->n_restarts++] = unit;
+}
+
+int apply_plan_restarts(const struct spec_workload *w, struct apply_plan *p)
+{
+	bool all = p->create_user || p->n_removes > 0 || (p->content_changed && !p->n_writes) ||
+		   p->mint_join || p->mint_leave; /* a restarted manager stopped them all */
+
+	free(p->restarts);
+	p->n_restarts = 0;
+	p->restarts = calloc(w->n_units + 1, sizeof(*p->restarts));
+	if (!p->restarts)
+		return -ENOMEM;
+	if (!apply_plan_needs_restart(p))
+		return 0;
+	if (w->kind != SPEC_KIND_APP || w->target) {
+		p->restarts[p->n_restarts++] = w->target ? w->target : w->service;
+		return 0;
+	}
+	for (size_t i = 0; i < w->n_units; i++)
+		all = all || (w->units[i].dir == SPEC_UNIT_QUADLET && !w->units[i].service &&
+			      unit_written(p, &w->units[i]));
+	for (size_t i = 0; i < w->n_units; i++)
+		if (w->units[i].service && (all || unit_written(p, &w->units[i])))
+			add_restart(p, w->units[i].service);
+	for (size_t i = 0; i < p->n_down; i++)
+		add_restart(p, p->down[i]);
+	if (p->n_restarts == 0)
+		add_restart(p, w->service);
+	return 0;
+}
+
 static void note_repair(struct sync_outcome *out, const char *what)
 {
 	size_t len = strlen(out->repairs);
@@ -205,6 +250,10 @@ int apply_plan_steps(struct sync_ctx *ctx, const struct spec_workload *w, struct
 	if (r < 0)
 		return r;
 	restart = apply_plan_needs_restart(p); /* a restarted manager stopped the service */
+	if (restart && !p->n_restarts && apply_plan_restarts(w, p) < 0) {
+		sync_outcome_fail(out, NULL, "out of memory");
+		return -ENOMEM;
+	}
 	disable_removed_timers(ctx, w->name, p);
 	if ((p->n_writes || p->n_removes) && (r = write_files(p, out)) < 0)
 		return r;
@@ -212,8 +261,9 @@ int apply_plan_steps(struct sync_ctx *ctx, const struct spec_workload *w, struct
 		note_repair(out, "files");
 	if (reload && (r = systemctl_user_verb(ctx, w->name, "daemon-reload", NULL, out)) < 0)
 		return r;
-	if (restart && (r = systemctl_user_verb(ctx, w->name, "restart", w->service, out)) < 0)
-		return r;
+	for (size_t i = 0; restart && i < p->n_restarts; i++)
+		if ((r = systemctl_user_verb(ctx, w->name, "restart", p->restarts[i], out)) < 0)
+			return r;
 	if (out->action == SYNC_REPAIR && p->service_down && !p->manager_down)
 		note_repair(out, "service");
 	if (restart && (r = start_timers(ctx, w, out)) < 0)

@@ -210,8 +210,9 @@ static void test_url_is_ssh(void **state)
 	assert_false(gitrepo_url_is_ssh("./dir:with/colon"));
 }
 
-/* The fetched commit's tree, as sync reads it: no checkout, the root and one directory down,
- * unit files only; a symlink is a diagnostic; hidden and deeper entries are not looked at. */
+/* The fetched commit's tree, as sync reads it: no checkout, every non-hidden file down to
+ * FILESET_DEPTH_MAX (data files and app trees too); a symlink is a diagnostic; hidden entries are
+ * not looked at. */
 static void test_read_tree(void **state)
 {
 	struct fixture *f = *state;

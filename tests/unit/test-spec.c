@@ -138,13 +138,14 @@ static void test_root_and_directories(void **state)
 		{"apps.container", "[Container]\n+Label=dir={{.Name}}\nPull=newer\n"},
 		END,
 	};
-	struct spec_set *set =
-		build(specs, transforms,
-		      "R/other/x.container:1: no transform 'other.container' in T for directory "
-		      "'other'\n");
+	/* other/ has no transform: an app (issue 22), deployed as it is, no transform merged. */
+	struct spec_set *set = build(specs, transforms, "");
 
 	(void)state;
-	assert_int_equal(set->n_workloads, 3);
+	assert_int_equal(set->n_workloads, 4);
+	assert_int_equal(spec_set_find(set, "other")->kind, SPEC_KIND_APP);
+	assert_string_equal(unit(set, "other", "other/x.container")->data, IMG);
+	assert_string_equal(unit(set, "other", "other/x.container")->service, "x.service");
 	assert_string_equal(set->workloads[0].name, "api");
 	assert_string_equal(set->workloads[0].service, "api.service");
 	assert_string_equal(set->workloads[0].source, "R/apps/api.container");

@@ -302,8 +302,9 @@ static void test_store_invalid(void **state)
 	struct state_file bad_file[1];
 	struct state_record rec;
 	static const char *const bad_names[] = {"", ".web", "a/b", "..", "-web", "123", "web name"};
-	static const char *const bad_files[] = {"", ".web.container", "a/b.container",
-						"web\n.container", "web.container\\"};
+	static const char *const bad_files[] = {
+		"",   ".web.container",	 "a/.b.container", "a/../b", "a//b", "/a",
+		"a/", "web\n.container", "web.container\\"};
 	static const char *const bad_services[] = {"", "web", "web service", "web/x.service",
 						   "web.service\n"};
 
@@ -399,7 +400,9 @@ static void test_load_malformed(void **state)
 		REC_HEAD REC_HASH REC_COMMIT REC_SVC REC_UID "DeployedAt=9223372036854775808\n",
 		/* Files: a path, a dot name, an empty name, an unknown kind */
 		REC_HEAD REC_HASH REC_COMMIT REC_SVC REC_UID "[Files]\nQuadlet=../../.bashrc\n",
-		REC_HEAD REC_HASH REC_COMMIT REC_SVC REC_UID "[Files]\nQuadlet=a/b.container\n",
+		REC_HEAD REC_HASH REC_COMMIT REC_SVC REC_UID "[Files]\nQuadlet=a/.b.container\n",
+		REC_HEAD REC_HASH REC_COMMIT REC_SVC REC_UID "[Files]\nQuadlet=a/./b.container\n",
+		REC_HEAD REC_HASH REC_COMMIT REC_SVC REC_UID "[Files]\nSystemd=a/b.timer\n",
 		REC_HEAD REC_HASH REC_COMMIT REC_SVC REC_UID "[Files]\nSystemd=.web.timer\n",
 		REC_HEAD REC_HASH REC_COMMIT REC_SVC REC_UID "[Files]\nQuadlet=\n",
 		REC_HEAD REC_HASH REC_COMMIT REC_SVC REC_UID "[Files]\nQuadlet=web.container\n"
@@ -417,6 +420,41 @@ static void test_load_malformed(void **state)
 		/* *ret is set only on success. */
 		assert_int_equal(got.n_files, 99);
 	}
+}
+
+/* An app's files keep their tree below the quadlet directory (issue 22): a relative path round
+ * trips, up to STATE_PATH_MAX bytes; a systemd file is still one component. */
+static void test_app_paths(void **state)
+{
+	struct fixture *fx = *state;
+	struct state_file files[] = {
+		{.name = "web.target", .dir = SPEC_UNIT_SYSTEMD},
+		{.name = "web/conf/nginx/site.conf", .dir = SPEC_UNIT_QUADLET},
+		{.name = "web/net/web.network", .dir = SPEC_UNIT_QUADLET},
+		{.name = "", .dir = SPEC_UNIT_QUADLET},
+	};
+	struct state_record rec = web_record(), got;
+
+	memset(files[3].name, 'a', STATE_PATH_MAX);
+	files[3].name[STATE_PATH_MAX] = '\0';
+	for (size_t k = 200; k < STATE_PATH_MAX; k += 201)
+		files[3].name[k] = '/';
+	rec.files = files;
+	rec.n_files = ARRAY_SIZE(files);
+	assert_int_equal(state_record_store(fx->dirfd, &rec), 0);
+	assert_int_equal(state_record_load(fx->dirfd, "web", &got), 0);
+	assert_int_equal(got.n_files, ARRAY_SIZE(files));
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		assert_string_equal(got.files[i].name, files[i].name);
+		assert_int_equal(got.files[i].dir, files[i].dir);
+	}
+	state_record_release(&got);
+	/* A component past STATE_UNIT_MAX; a tree below the systemd directory. */
+	files[3].name[200] = 'a';
+	assert_int_equal(state_record_store(fx->dirfd, &rec), -EINVAL);
+	files[3].name[200] = '/';
+	files[1].dir = SPEC_UNIT_SYSTEMD;
+	assert_int_equal(state_record_store(fx->dirfd, &rec), -EINVAL);
 }
 
 static void test_load_too_many_files(void **state)
@@ -692,6 +730,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_replaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_app_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_too_many_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_forward_compatible, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_not_a_record, setup, teardown),

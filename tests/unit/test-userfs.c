@@ -459,13 +459,15 @@ static void test_matches_invalid(void **state)
 {
 	struct fixture *fx = *state;
 	struct userfs_error err = {0};
-	static const char *const bad_names[] = {"a/b", "..", ".", ""};
+	static const char *const bad_names[] = {"a/../b", "a/./b", "a//b", "/a",
+						"a/",	  "..",	   ".",	   ""};
 	static const char *const bad_dirs[] = {"../x", "a/../b", "/etc", "", ".", "./"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad_names); i++)
 		assert_int_equal(userfs_file_matches(fx->home_fd, "d", bad_names[i], "x", 1, &err),
 				 -EINVAL);
-	assert_string_equal(err.msg, "d: invalid file name '': one path component expected");
+	assert_string_equal(
+		err.msg, "d: invalid file name '': a relative path without '.' or '..' expected");
 	assert_int_equal(userfs_file_matches(fx->home_fd, "d", NULL, "x", 1, NULL), -EINVAL);
 	for (size_t i = 0; i < ARRAY_SIZE(bad_dirs); i++)
 		assert_int_equal(userfs_file_matches(fx->home_fd, bad_dirs[i], "f", "x", 1, &err),
@@ -641,6 +643,38 @@ static void test_apply_removes(void **state)
 	assert_file(AT_FDCWD, victim, "keep me");
 }
 
+/* An app's tree (issue 22): a name with sub-directories creates them, 0700, as the user; its
+ * removal takes the directories it empties along, deepest first, and never dir itself. */
+static void test_apply_tree(void **state)
+{
+	struct fixture *fx = *state;
+	struct userfs_error err = {0};
+	const struct userfs_write w[] = {{UNITS, "app/conf/nginx/site.conf", "s", 1},
+					 {UNITS, "app/conf/app.env", "A=1\n", 4},
+					 {UNITS, "app/web.container", "[Container]\n", 12}};
+	const struct userfs_remove rm_site[] = {{UNITS, "app/conf/nginx/site.conf"}};
+	const struct userfs_remove rm_rest[] = {{UNITS, "app/conf/app.env"},
+						{UNITS, "app/web.container"}};
+	struct userfs_job job = job_of(fx, w, ARRAY_SIZE(w), NULL, 0);
+
+	need_root();
+	assert_int_equal(userfs_apply(&job, &err), 0);
+	assert_file(fx->home_fd, UNITS "/app/conf/nginx/site.conf", "s");
+	assert_owned(fx->home_fd, UNITS "/app/conf/nginx", TEST_UID, 0700);
+	assert_owned(fx->home_fd, UNITS "/app/conf/app.env", TEST_UID, 0600);
+	assert_int_equal(
+		userfs_file_matches(fx->home_fd, UNITS, "app/conf/app.env", "A=1\n", 4, &err), 1);
+	job = job_of(fx, NULL, 0, rm_site, 1);
+	assert_int_equal(userfs_apply(&job, &err), 0);
+	assert_int_equal(faccessat(fx->home_fd, UNITS "/app/conf/nginx", F_OK, AT_SYMLINK_NOFOLLOW),
+			 -1);
+	assert_file(fx->home_fd, UNITS "/app/conf/app.env", "A=1\n");
+	job = job_of(fx, NULL, 0, rm_rest, ARRAY_SIZE(rm_rest));
+	assert_int_equal(userfs_apply(&job, &err), 0);
+	assert_int_equal(faccessat(fx->home_fd, UNITS "/app", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	assert_int_equal(faccessat(fx->home_fd, UNITS, F_OK, AT_SYMLINK_NOFOLLOW), 0);
+}
+
 /* Writes run first, removes after; the first failure stops the job. */
 static void test_apply_order(void **state)
 {
@@ -664,7 +698,7 @@ static void test_apply_invalid(void **state)
 	struct fixture *fx = *state;
 	struct userfs_error err = {0};
 	const struct userfs_write ok[] = {{"d", "f", "x", 1}};
-	const struct userfs_write bad_name[] = {{"d", "a/b", "x", 1}};
+	const struct userfs_write bad_name[] = {{"d", "a/../b", "x", 1}};
 	const struct userfs_write dotdot[] = {{"d", "..", "x", 1}};
 	const struct userfs_write bad_dir[] = {{"a/../b", "f", "x", 1}};
 	const struct userfs_write abs_dir[] = {{"/etc", "passwd", "x", 1}};
@@ -688,7 +722,9 @@ static void test_apply_invalid(void **state)
 
 	job = job_of(fx, bad_name, 1, NULL, 0);
 	assert_int_equal(userfs_apply(&job, &err), -EINVAL);
-	assert_string_equal(err.msg, "d: invalid file name 'a/b': one path component expected");
+	assert_string_equal(err.msg,
+			    "d: invalid file name 'a/../b': a relative path without '.' or '..' "
+			    "expected");
 	job = job_of(fx, dotdot, 1, NULL, 0);
 	assert_int_equal(userfs_apply(&job, &err), -EINVAL);
 	job = job_of(fx, bad_dir, 1, NULL, 0);
@@ -772,8 +808,9 @@ int main(void)
 		ONCE(test_apply_creates),     ONCE(test_apply_replaces),
 		BOTH(test_apply_symlink_dir), ONCE(test_apply_hard_link),
 		ONCE(test_apply_as_user),     BOTH(test_apply_removes),
-		ONCE(test_apply_order),	      ONCE(test_apply_invalid),
-		ONCE(test_apply_timeout),     ONCE(test_apply_writer_died),
+		ONCE(test_apply_tree),	      ONCE(test_apply_order),
+		ONCE(test_apply_invalid),     ONCE(test_apply_timeout),
+		ONCE(test_apply_writer_died),
 	};
 
 	/* First, before a fixture opens a directory: an fd opened in the host's namespace would not

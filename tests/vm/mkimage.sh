@@ -60,10 +60,11 @@ keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 # What the guest needs beyond minbase. --no-install-recommends keeps it to exactly this and its
 # dependencies. The kernel needs an initramfs tool (the kernel's ext4 and virtio drivers are
 # modules); libpam-systemd registers logins with logind (user managers, lingering);
-# systemd-container gives machinectl and `systemctl -M user@`; kmod loads the 9p modules.
+# systemd-container gives machinectl and `systemctl -M user@`; kmod loads the 9p modules;
+# aardvark-dns answers container names on a Podman network (an app's containers find each other).
 packages=(
 	systemd systemd-sysv libpam-systemd dbus-user-session systemd-container
-	podman crun netavark passt uidmap catatonit conmon
+	podman crun netavark aardvark-dns passt uidmap catatonit conmon
 	busybox-static util-linux login passwd procps iproute2 kmod
 	"linux-image-$deb_arch" initramfs-tools zstd
 )

@@ -104,7 +104,54 @@ make_repo() {
 	printf '[Container]\nImage=localhost/tpbox:latest\nPull=never\nRunInit=yes\nExec=%s\n' \
 		"sleep 1000000" >"$r/cache-b.container"
 	make_repo_types "$r"
-	commit_branch main "two workloads" &&
+	# --- Issue 22: an app directory, duo/ — two containers on the app's own network (in a
+	# sub-directory), back serving a data tree beside its unit, front fetching it from back by
+	# name (aardvark-dns) and answering on 18082. No transform applies to an app, so each
+	# container imports the test image itself.
+	mkdir -p "$r/duo/net" "$r/duo/back-www"
+	printf '[Network]\nLabel=app=duo\n' >"$r/duo/net/duo.network"
+	echo "duo back" >"$r/duo/back-www/index.html"
+	cat >"$r/duo/back.container" <<-'EOF'
+		[Unit]
+		Description=tpvm duo back: serves its data tree to front
+
+		[Container]
+		Image=localhost/tpbox:latest
+		Pull=never
+		RunInit=yes
+		Network=duo.network
+		NetworkAlias=back
+		Volume=./back-www:/data:ro
+		Exec=httpd -f -p 8080 -h /data
+
+		[Service]
+		ExecStartPre=/bin/sh -c 'podman image exists localhost/tpbox:latest || podman import -q /srv/tpbox.tar localhost/tpbox:latest'
+
+		[Install]
+		WantedBy=default.target
+	EOF
+	cat >"$r/duo/front.container" <<-'EOF'
+		[Unit]
+		Description=tpvm duo front: what back serves, fetched by name
+		Requires=back.service
+		After=back.service
+
+		[Container]
+		Image=localhost/tpbox:latest
+		Pull=never
+		RunInit=yes
+		Network=duo.network
+		PublishPort=127.0.0.1:18082:8080
+		Exec=sh -c 'busybox mkdir -p /tmp/w && until busybox wget -q -T 2 -O /tmp/w/index.html http://back:8080/; do sleep 1; done && exec httpd -f -p 8080 -h /tmp/w'
+
+		[Service]
+		ExecStartPre=/bin/sh -c 'podman image exists localhost/tpbox:latest || podman import -q /srv/tpbox.tar localhost/tpbox:latest'
+
+		[Install]
+		WantedBy=default.target
+	EOF
+	# --- end of issue 22's app
+	commit_branch main "the first workloads: two specs, the file types and an app" &&
 		sed -i 's/^Description=.*/Description=tpvm web, changed/' "$r/mint/web.container" &&
 		commit_branch change "web changed" &&
 		git -C "$r" rm -q mint/web.container && commit_branch remove "web removed" &&
@@ -171,7 +218,7 @@ make_share() {
 # --- Boot and assert --------------------------------------------------------------------------------
 # The checks guest.sh runs (its loops included): a guest that stops early or skips a phase shows
 # as a count below the plan, one more failure. Change it with guest.sh.
-VM_GUEST_PLAN=53
+VM_GUEST_PLAN=59
 
 assert_log() {
 	local log=$1 p f line

@@ -150,6 +150,16 @@ phase1() {
 	check "first sync: the pod answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18081/)" = tpvm ]'
 	check "first sync: web is in the mint group" bash -c 'id -nG web | grep -qw tailpod-mint'
 	check_types
+	# --- Issue 22: the app duo/ — one user, its tree, two containers on its own network --------
+	check "app: duo is one workload, one user" bash -c 'getent passwd duo && [ "$(status_of duo)" = create/ok ]'
+	check "app: its tree deployed, data beside the units" test -f \
+		"$(getent passwd duo | cut -d: -f6)/.config/containers/systemd/duo/back-www/index.html"
+	check "app: quadlet read the sub-directories" bash -c \
+		"test -e /run/user/$(uid_of duo)/systemd/generator/front.service && test -e /run/user/$(uid_of duo)/systemd/generator/duo-network.service"
+	check "app: back.service active" wait_for 120 user_active duo back.service
+	check "app: front.service active" wait_for 120 user_active duo front.service
+	check "app: front reaches back by name and answers" wait_for 60 bash -c '[ "$(http_get 18082)" = "duo back" ]'
+	# --- end of issue 22's app
 	# Issue 13: the fetch ran as tailpod-fetch under its seccomp filter (a real kernel has it),
 	# from a sync unit that systemd itself rates at most 6.0 exposed.
 	check "fetch: the repository belongs to tailpod-fetch" bash -c \
