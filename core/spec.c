@@ -425,8 +425,9 @@ static int build_sub_apps(struct spec_builder *b, const struct fileset_file *fil
 	return r;
 }
 
-/* One top-level run: the root's specs; a directory with a transform of its name (its specs, and
- * apps in its sub-directories); any other directory with a unit file is an app. */
+/* One top-level run: the root's specs; a directory with a transform of its name (DIR.container,
+ * DIR.pod or DIR.kube: its specs, and apps in its sub-directories); any other directory with a
+ * unit file is an app. */
 static int build_dir(struct spec_builder *b, const struct fileset_file *files, size_t n)
 {
 	char dir[FILESET_NAME_MAX + 1];
@@ -436,7 +437,8 @@ static int build_dir(struct spec_builder *b, const struct fileset_file *files, s
 	if (len == 0)
 		return scope_build(b, files, n);
 	snprintf(dir, sizeof(dir), "%.*s", (int)len, files[0].path);
-	if (!transform_set_find(b->ts, dir, "container") && !transform_set_find(b->ts, dir, "pod"))
+	if (!transform_set_find(b->ts, dir, "container") && !transform_set_find(b->ts, dir, "pod") &&
+	    !transform_set_find(b->ts, dir, "kube"))
 		return any_unit(files, n) ? spec_app_build(b, files, n, len + 1, NULL) : 0;
 	r = scope_build(b, files, n);
 	return r < 0 ? r : build_sub_apps(b, files, n, dir);
@@ -446,7 +448,6 @@ static int build_all(struct spec_builder *b, const struct fileset *repo)
 {
 	int r = 0;
 
-	b->repo = repo;
 	check_transforms(b);
 	for (size_t i = 0, j; r >= 0 && i < repo->n_files; i = j) {
 		for (j = i + 1;

@@ -128,13 +128,14 @@ struct spec_builder {
 	const struct spec_opts *opts;
 	const char *label, *tlabel;
 	const struct transform_set *ts;
-	const struct fileset *repo;  /* for the data files units name (Yaml=, build contexts) */
+	/* The whole repository: the data files units name (Yaml=, build contexts) and references
+	 * across apps. */
+	const struct fileset *repo;
 	size_t data_bytes, data_max; /* copied into workloads so far, and the bound */
 	bool data_full;		     /* the bound was passed (reported once) */
 	struct diag_list *diags;
 	struct spec_set *set;
 	struct spec_scope *sc;
-	const struct fileset *repo; /* the whole repository, for references across apps */
 };
 
 /* The target Podman of the build, for struct spec_check; NULL when none. */

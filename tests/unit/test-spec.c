@@ -569,8 +569,13 @@ static void test_kube_paths(void **state)
 		"R/a.kube:7: Yaml=b.container names a unit file, not a data file\n"
 		"R/a.kube:8: Yaml=dir/ ends in '/'\n"
 		"R/c.yaml:2: kind: Pod in a ConfigMap= file (only ConfigMap) (ConfigMap= of c)\n"
+		/* d/ has no transform: an app, whose name meets d.kube's; its Yaml= is relative
+		 * to the unit's own directory (issue 22). */
+		"R/d:1: workload name 'd' is also used by R/d.kube\n"
 		"R/d.kube:1: missing Yaml= in [Kube]\n"
-		"R/d/e.kube:1: no transform 'd.kube' in T for directory 'd'\n"
+		"R/d.kube:1: workload name 'd' is also used by R/d\n"
+		"R/d/e.kube:2: Yaml=d/e.yaml: 'd/e.yaml' is not in the app directory (symlinks, "
+		"special files and files over 1 MiB are not kept)\n"
 		"R/svc.yaml:2: kind: Service is not one podman kube play runs (Pod, Deployment, "
 		"DaemonSet, Job, PersistentVolumeClaim, ConfigMap, Secret) (Yaml= of c)\n");
 
@@ -665,8 +670,6 @@ static void test_build_context(void **state)
 		"R/d-x.build:2: SetWorkingDirectory=nodir is not a directory of the repository\n"
 		"R/ectx/inner.container:1: a unit file in the build context of e-x.build: quadlet "
 		"would read it as a unit where the context is deployed\n"
-		"R/ectx/inner.container:1: no transform 'ectx.container' in T for directory "
-		"'ectx'\n"
 		"R/g-x.build:3: SetWorkingDirectory=big: the build context has more than 4096 "
 		"files "
 		"or 67108864 bytes (BUILD_CONTEXT_*_MAX)\n"
