@@ -187,6 +187,7 @@ $(GIT2_UNIT_BINS): build/host/test-%: build/host/tests/unit/test-%.o $(HOST_GIT2
 $(HOST_OBJS) $(UNIT_SRCS:tests/unit/%.c=build/host/tests/unit/%.o): | $(HOST_MBEDCRYPTO)
 
 -include $(HOST_OBJS:.o=.d)
+-include $(HOST_GIT2_OBJS:.o=.d)
 
 # --- Fuzzing: libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each ------------------------------
 # `make fuzz` runs every harness for FUZZ_SECONDS from its committed seed corpus
