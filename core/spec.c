@@ -437,8 +437,8 @@ static int build_dir(struct spec_builder *b, const struct fileset_file *files, s
 	if (len == 0)
 		return scope_build(b, files, n);
 	snprintf(dir, sizeof(dir), "%.*s", (int)len, files[0].path);
-	if (!transform_set_find(b->ts, dir, "container") && !transform_set_find(b->ts, dir, "pod") &&
-	    !transform_set_find(b->ts, dir, "kube"))
+	if (!transform_set_find(b->ts, dir, "container") &&
+	    !transform_set_find(b->ts, dir, "pod") && !transform_set_find(b->ts, dir, "kube"))
 		return any_unit(files, n) ? spec_app_build(b, files, n, len + 1, NULL) : 0;
 	r = scope_build(b, files, n);
 	return r < 0 ? r : build_sub_apps(b, files, n, dir);
