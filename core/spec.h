@@ -43,7 +43,7 @@ enum {
 	 * each workload gets its own copy, so a hostile repo could otherwise multiply one 64 MiB
 	 * context by its workload count. */
 	SPEC_DATA_BYTES_MAX = 512 * 1024 * 1024,
-	SPEC_APP_FILES_MAX = 512, /* files in one app directory */
+	SPEC_APP_FILES_MAX = 512,	       /* files in one app directory */
 	SPEC_APP_BYTES_MAX = 32 * 1024 * 1024, /* bytes of all its files */
 	SPEC_APP_DEPTH_MAX = 6,	 /* path components below the app directory, file included */
 	SPEC_APP_PATH_MAX = 512, /* bytes of a deployed path, "NAME/conf/app.env" */
@@ -102,7 +102,7 @@ struct spec_opts {
 	const char *transform_label; /* how they name the transform directory */
 	/* The target Podman: a key or section it lacks is refused; NULL: none, any known passes. */
 	const struct podman_version *podman;
-	size_t data_bytes_max;	     /* SPEC_DATA_BYTES_MAX when 0 (tests set less) */
+	size_t data_bytes_max; /* SPEC_DATA_BYTES_MAX when 0 (tests set less) */
 };
 
 /* Build the workloads of repo with the transforms (a repo read with FILESET_LOAD_FLAT |

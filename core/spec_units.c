@@ -352,19 +352,6 @@ static int build_sidecar(struct spec_builder *b, const struct fileset_file *f)
 	return add_text_unit(b, widx, base, b->label, f->path, data, f->size, SPEC_UNIT_SYSTEMD);
 }
 
-/* The sections of a .artifact, while quadlet_keys has no [Artifact] table (no keys checked). */
-static void check_artifact(struct spec_builder *b, const struct spec_src *src,
-			   const struct ini *doc)
-{
-	for (size_t i = 0; i < doc->n_sections; i++)
-		if (strcmp(doc->sections[i].name, "Artifact") != 0 &&
-		    strcmp(doc->sections[i].name, "Quadlet") != 0 &&
-		    quadlet_section_classify(doc->sections[i].name) != QUADLET_SECTION_PASSTHROUGH)
-			spec_diag_at(src, b->diags, &doc->sections[i], NULL,
-				     "[%s] does not belong in a .artifact file",
-				     doc->sections[i].name);
-}
-
 /* What quadlet requires beyond the section (spec_check_doc checks [Container]'s Image=). */
 static void check_required_key(struct spec_builder *b, const struct spec_src *src,
 			       const struct ini *doc, const char *ext)
@@ -393,11 +380,8 @@ static int check_other(struct spec_builder *b, struct spec_other *o)
 	if (why)
 		return diag_add(b->diags, b->label, o->f->path, 1, "'%s' %s", stem, why);
 	doc = spec_parse(&src, o->f->data, o->f->size, b->diags);
-	/* TODO(lead): .artifact's keys and its version gate (Podman >= 5.7) are KEYS' table
-	 * (quadlet_keys): until it has [Artifact], check_artifact looks at the sections only. */
-	if (doc && strcmp(ext, "artifact") == 0 && !quadlet_section_for_ext(ext))
-		check_artifact(b, &src, doc);
-	else if (doc)
+	/* [Artifact] and its keys are gated like every section: quadlet reads them from 5.7. */
+	if (doc)
 		spec_check_doc(&chk, doc);
 	if (doc)
 		check_required_key(b, &src, doc, ext);
