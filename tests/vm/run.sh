@@ -106,7 +106,7 @@ make_repo() {
 	make_repo_types "$r"
 	# --- Issue 22: an app directory, duo/ — two containers on the app's own network (in a
 	# sub-directory), back serving a data tree beside its unit, front fetching it from back by
-	# name (aardvark-dns) and answering on 18082. No transform applies to an app, so each
+	# name (aardvark-dns) and answering on 18084. No transform applies to an app, so each
 	# container imports the test image itself.
 	mkdir -p "$r/duo/net" "$r/duo/back-www"
 	printf '[Network]\nLabel=app=duo\n' >"$r/duo/net/duo.network"
@@ -141,7 +141,7 @@ make_repo() {
 		Pull=never
 		RunInit=yes
 		Network=duo.network
-		PublishPort=127.0.0.1:18082:8080
+		PublishPort=127.0.0.1:18084:8080
 		Exec=sh -c 'busybox mkdir -p /tmp/w && until busybox wget -q -T 2 -O /tmp/w/index.html http://back:8080/; do sleep 1; done && exec httpd -f -p 8080 -h /tmp/w'
 
 		[Service]

@@ -158,7 +158,7 @@ phase1() {
 		"test -e /run/user/$(uid_of duo)/systemd/generator/front.service && test -e /run/user/$(uid_of duo)/systemd/generator/duo-network.service"
 	check "app: back.service active" wait_for 120 user_active duo back.service
 	check "app: front.service active" wait_for 120 user_active duo front.service
-	check "app: front reaches back by name and answers" wait_for 60 bash -c '[ "$(http_get 18082)" = "duo back" ]'
+	check "app: front reaches back by name and answers" wait_for 60 bash -c '[ "$(http_get 18084)" = "duo back" ]'
 	# --- end of issue 22's app
 	# Issue 13: the fetch ran as tailpod-fetch under its seccomp filter (a real kernel has it),
 	# from a sync unit that systemd itself rates at most 6.0 exposed.
