@@ -13,6 +13,7 @@ share=$(cd "$(dirname "$0")" && pwd)
 phase_file=/var/lib/tpvm/phase
 export PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
+exec 3>&1 # the console, for diagnostics printed from inside a check (whose output is captured)
 ok() { echo "TPVM ok $1"; }
 failures=0
 fail() {
@@ -65,6 +66,20 @@ branch() { # use BRANCH of the test repository from now on
 }
 http_get() { # PORT: what the workload's busybox httpd answers
 	busybox wget -q -T 5 -O - "http://127.0.0.1:$1/" 2>/dev/null
+}
+# Checks run some of these in `bash -c`: a child shell sees only exported functions.
+export -f status_of http_get
+# active_within SECONDS NAME UNIT: wait for the user unit; when it never comes up, show on the
+# console why (its status and the user's journal), at once — a later time limit must not hide it.
+active_within() {
+	wait_for "$1" user_active "$2" "$3" && return 0
+	{
+		echo "TPVM-DIAG begin $2 $3"
+		systemctl --user -M "$2@" status --no-pager -l -n 40 "$3" 2>&1 | tail -n 60
+		journalctl -b --no-pager -o short-monotonic -n 60 _UID="$(uid_of "$2")" 2>&1 | tail -n 60
+		echo "TPVM-DIAG end"
+	} >&3
+	return 1
 }
 
 # --- Provisioning, as Ignition would do it -------------------------------------------------------
@@ -119,10 +134,10 @@ check_types() {
 	home=$(getent passwd kubeweb | cut -d: -f6)
 	check "types: the .kube's YAML deployed beside it" test -s "$home/.config/containers/systemd/kubeweb.yaml"
 	check "types: quadlet generated kubeweb.service" test -e "/run/user/$(uid_of kubeweb)/systemd/generator/kubeweb.service"
-	check "types: kubeweb.service active" wait_for 180 user_active kubeweb kubeweb.service
+	check "types: kubeweb.service active" active_within 180 kubeweb kubeweb.service
 	check "types: the .kube's pod answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18082/)" = tpvm ]'
 	check "types: quadlet generated imgweb-image.service" test -e "/run/user/$(uid_of imgweb)/systemd/generator/imgweb-image.service"
-	check "types: imgweb.service active" wait_for 180 user_active imgweb imgweb.service
+	check "types: imgweb.service active" active_within 180 imgweb imgweb.service
 	check "types: the .image-backed container answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18083/)" = tpimg ]'
 }
 # --- end of issue 15's block -------------------------------------------------------------------
@@ -143,8 +158,8 @@ phase1() {
 		check "first sync: user manager of $u" systemctl is-active --quiet "user@$(uid_of $u).service"
 	done
 	check "first sync: quadlet generated web.service" test -e "/run/user/$(uid_of web)/systemd/generator/web.service"
-	check "first sync: web.service active" wait_for 120 user_active web web.service
-	check "first sync: cache-pod.service active" wait_for 120 user_active cache cache-pod.service
+	check "first sync: web.service active" active_within 120 web web.service
+	check "first sync: cache-pod.service active" active_within 120 cache cache-pod.service
 	check "first sync: both pod members active" bash -c "systemctl --user -M cache@ is-active cache-a.service cache-b.service"
 	check "first sync: web answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18080/)" = tpvm ]'
 	check "first sync: the pod answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18081/)" = tpvm ]'
@@ -156,8 +171,8 @@ phase1() {
 		"$(getent passwd duo | cut -d: -f6)/.config/containers/systemd/duo/back-www/index.html"
 	check "app: quadlet read the sub-directories" bash -c \
 		"test -e /run/user/$(uid_of duo)/systemd/generator/front.service && test -e /run/user/$(uid_of duo)/systemd/generator/duo-network.service"
-	check "app: back.service active" wait_for 120 user_active duo back.service
-	check "app: front.service active" wait_for 120 user_active duo front.service
+	check "app: back.service active" active_within 120 duo back.service
+	check "app: front.service active" active_within 120 duo front.service
 	check "app: front reaches back by name and answers" wait_for 60 bash -c '[ "$(http_get 18084)" = "duo back" ]'
 	# --- end of issue 22's app
 	# Issue 13: the fetch ran as tailpod-fetch under its seccomp filter (a real kernel has it),
@@ -194,7 +209,7 @@ phase1() {
 	check "drift: sync exit 0" test "$(run_sync)" = 0
 	check "drift: reported as repaired" test "$(status_of web)" = repair/ok
 	check "drift: quadlet back" test -e "$(getent passwd web | cut -d: -f6)/.config/containers/systemd/web.container"
-	check "drift: web.service active again" wait_for 60 user_active web web.service
+	check "drift: web.service active again" active_within 60 web web.service
 
 	# 5. One spec changed: only that workload restarts; one removed: it goes, the other stays.
 	web_t=$(started_at web web.service) cache_t=$(started_at cache cache-pod.service)
@@ -233,7 +248,7 @@ phase2() {
 	check "reboot: timer enabled" systemctl is-enabled --quiet tailpod-sync.timer
 	check "reboot: a sync ran after boot" wait_for 240 bash -c \
 		'[ -s /var/lib/tailpod/status.json ] && [ "$(systemctl show -P ActiveState tailpod-sync.service)" = inactive ] && [ -n "$(journalctl -b -u tailpod-sync.service -o cat | grep "commit ")" ]'
-	check "reboot: cache-pod.service active" wait_for 120 user_active cache cache-pod.service
+	check "reboot: cache-pod.service active" active_within 120 cache cache-pod.service
 	check "reboot: the pod answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18081/)" = tpvm ]'
 	[ "$failures" -eq 0 ] || dump_journal
 	echo 3 >"$phase_file"
