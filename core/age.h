@@ -18,10 +18,10 @@
 
 enum {
 	AGE_KEY_LEN = 32,
-	AGE_RECIPIENT_TEXT_MAX = 96,	  /* "age1" + bech32 of 32 bytes + checksum, with room */
-	AGE_IDENTITY_TEXT_MAX = 96,	  /* "AGE-SECRET-KEY-1" + bech32 of 32 bytes + checksum */
-	AGE_RECIPIENTS_MAX = 64,	  /* stanzas written or accepted in one header */
-	AGE_HEADER_MAX = 64 * 1024,	  /* bytes of header read before giving up */
+	AGE_RECIPIENT_TEXT_MAX = 96,	   /* "age1" + bech32 of 32 bytes + checksum, with room */
+	AGE_IDENTITY_TEXT_MAX = 96,	   /* "AGE-SECRET-KEY-1" + bech32 of 32 bytes + checksum */
+	AGE_RECIPIENTS_MAX = 64,	   /* stanzas written or accepted in one header */
+	AGE_HEADER_MAX = 64 * 1024,	   /* bytes of header read before giving up */
 	AGE_PAYLOAD_MAX = 64 * 1024 * 1024 /* plaintext held in memory by age_decrypt() */
 };
 
