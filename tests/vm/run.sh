@@ -44,6 +44,11 @@ make_repo_types() {
 		[Kube]
 		Yaml=kubeweb.yaml
 
+		[Service]
+		# kube play does in one start job what a .pod spreads over several (the pause image,
+		# the service container, the pod, its container): under TCG that outlasts the default 90 s.
+		TimeoutStartSec=900
+
 		[Install]
 		WantedBy=default.target
 	EOF
