@@ -164,5 +164,10 @@ struct age_identity;
  * errors; -EINVAL for a malformed value, -EFBIG past SPEC_SECRET_VALUE_MAX. */
 int spec_secret_value(const struct spec_secret *s, const struct age_identity *id, uint8_t **ret,
 		      size_t *ret_len);
+/* A keyed MAC (HMAC-SHA-256, its key derived from id's secret) over w's secrets: each name and
+ * value (values[i] of lens[i] bytes, from spec_secret_value), as 64 hex digits and a NUL: what
+ * sync's deploy hash covers instead of a value. -ENOKEY without id. */
+int spec_secrets_mac(const struct spec_workload *w, const struct age_identity *id,
+		     uint8_t *const *values, const size_t *lens, char out[65]);
 
 #endif

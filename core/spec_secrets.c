@@ -13,6 +13,7 @@
 #include "spec_internal.h"
 #include "age.h"
 #include "core.h"
+#include "hash.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -349,4 +350,35 @@ void spec_secrets_release(struct spec_workload *w)
 		free(x->source);
 	}
 	free(w->secrets);
+}
+
+/* The MAC key: HMAC-SHA-256 of a fixed label under the identity's secret, so the deploy hash
+ * changes with a value without being a hash anyone could test a guessed value against. */
+#define MAC_LABEL "tailpod sync: deploy hash of [Secrets] values, v1"
+
+int spec_secrets_mac(const struct spec_workload *w, const struct age_identity *id,
+		     uint8_t *const *values, const size_t *lens, char out[HASH_SHA256_HEX_SIZE])
+{
+	uint8_t key[crypto_auth_hmacsha256_KEYBYTES], mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+	uint8_t len_be[8];
+
+	if (!id)
+		return -ENOKEY;
+	crypto_auth_hmacsha256(key, (const uint8_t *)MAC_LABEL, strlen(MAC_LABEL), id->secret_key);
+	crypto_auth_hmacsha256_init(&st, key, sizeof(key));
+	for (size_t i = 0; i < w->n_secrets; i++) {
+		const struct spec_secret *s = &w->secrets[i];
+
+		for (size_t b = 0; b < 8; b++)
+			len_be[b] = (uint8_t)((uint64_t)lens[i] >> (56 - 8 * b));
+		crypto_auth_hmacsha256_update(&st, (const uint8_t *)s->name, strlen(s->name) + 1);
+		crypto_auth_hmacsha256_update(&st, len_be, sizeof(len_be));
+		crypto_auth_hmacsha256_update(&st, values[i], lens[i]);
+	}
+	crypto_auth_hmacsha256_final(&st, mac);
+	hash_to_hex(mac, sizeof(mac), out);
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(&st, sizeof(st));
+	return 0;
 }
