@@ -112,6 +112,8 @@ build/host/test-%: build/host/tests/unit/test-%.o build/host/libcore.a
 build/host/tests/unit/%.o: CFLAGS_UNIT += -Itests/unit
 # test-fs_read looks at every block before it is freed (FS_READ_SECURE wipes them).
 build/host/test-fs_read: LDLIBS_UNIT += -Wl,--wrap=free
+# test-age inflates the zlib-compressed CCTV vectors.
+build/host/test-age: LDLIBS_UNIT += -lz
 
 unit-tests: $(UNIT_BINS)
 
