@@ -234,7 +234,8 @@ build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/fil
 build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/spec_set.c \
 	core/spec_units.c core/spec_kube.c core/kube_yaml.c core/spec_app.c core/spec_app_paths.c \
 	core/quadlet_keys.c core/quadlet_keys_table.c core/podman_version.c core/suggest.c \
-	core/transform.c core/fileset.c core/diag.c $(FUZZ_INI)
+	core/transform.c core/fileset.c core/diag.c core/spec_secrets.c core/age.c core/age_bech32.c \
+	core/hash.c $(FUZZ_INI)
 build/fuzz/fuzz-kube_yaml: tests/fuzz/fuzz-kube_yaml.c core/kube_yaml.c $(FUZZ_BASE)
 build/fuzz/fuzz-age: tests/fuzz/fuzz-age.c core/age.c core/age_bech32.c
 build/fuzz/fuzz-%: build/.deps.stamp

@@ -336,6 +336,7 @@ static int check_repo(const struct check_args *args, const char *repo_dir, const
 		.repo_label = repo_dir,
 		.transform_label = args->transforms ? args->transforms : cfg->transform_dir,
 		.podman = check_target(args, cfg),
+		.allow_plaintext_secrets = cfg->allow_plaintext_secrets,
 	};
 	struct diag_list diags = {0};
 	struct fileset *repo = NULL, *transforms = NULL;
