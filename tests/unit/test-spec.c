@@ -18,6 +18,7 @@
 
 #include "core.h"
 #include "diag.h"
+#include "diags_text.h"
 #include "fileset.h"
 #include "spec.h"
 
@@ -45,19 +46,6 @@ static struct fileset *make_repo(const struct file *files)
 				 0);
 	assert_int_equal(fileset_sort(repo), 0);
 	return repo;
-}
-
-/* The diagnostics as "path:line: message" lines. */
-static char *diags_text(const struct diag_list *d)
-{
-	static char buf[65536];
-	size_t n = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; i < d->n; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s:%u: %s\n", d->items[i].path,
-				      d->items[i].line, d->items[i].msg);
-	return buf;
 }
 
 static struct spec_set *build(const struct file *specs, const struct file *transforms,

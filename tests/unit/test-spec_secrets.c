@@ -24,6 +24,7 @@
 #include "age.h"
 #include "core.h"
 #include "diag.h"
+#include "diags_text.h"
 #include "fileset.h"
 #include "spec.h"
 
@@ -64,18 +65,6 @@ static void test_folding(void **state)
 	assert_int_equal(spec_secret_podman_name("web", "x", small, sizeof(small)), -ENAMETOOLONG);
 	assert_int_equal(spec_secret_podman_name("we", "x", small, sizeof(small)), 0);
 	assert_string_equal(small, "we-x");
-}
-
-static char *diags_text(const struct diag_list *d)
-{
-	static char buf[16384];
-	size_t n = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; i < d->n; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s:%u: %s\n", d->items[i].path,
-				      d->items[i].line, d->items[i].msg);
-	return buf;
 }
 
 static struct spec_set *build(const struct file *files, bool plaintext, const char *want)
