@@ -112,6 +112,8 @@ build/host/test-%: build/host/tests/unit/test-%.o build/host/libcore.a
 build/host/tests/unit/%.o: CFLAGS_UNIT += -Itests/unit
 # test-fs_read looks at every block before it is freed (FS_READ_SECURE wipes them).
 build/host/test-fs_read: LDLIBS_UNIT += -Wl,--wrap=free
+# test-age inflates the zlib-compressed CCTV vectors.
+build/host/test-age: LDLIBS_UNIT += -lz
 
 unit-tests: $(UNIT_BINS)
 
@@ -200,7 +202,8 @@ FUZZ_MBEDTLS := build/fuzz/mbedtls
 FUZZ_MBEDCRYPTO := $(FUZZ_MBEDTLS)/build/library/libmbedcrypto.a
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Icore -I/usr/include/bearssl -isystem $(FUZZ_MBEDTLS)/src/include
-FUZZ_NAMES := sshkey known_hosts ini envfile json_parse http_response transform spec kube_yaml
+FUZZ_NAMES := sshkey known_hosts ini envfile json_parse http_response transform spec kube_yaml \
+	age
 FUZZ_BINS := $(FUZZ_NAMES:%=build/fuzz/fuzz-%)
 # The harnesses `make test` replays: those that need no mbedTLS build of their own.
 FUZZ_REPLAY_BINS := $(filter-out build/fuzz/fuzz-sshkey build/fuzz/fuzz-known_hosts,$(FUZZ_BINS))
@@ -231,8 +234,10 @@ build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/fil
 build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/spec_set.c \
 	core/spec_units.c core/spec_kube.c core/kube_yaml.c core/spec_app.c core/spec_app_paths.c \
 	core/quadlet_keys.c core/quadlet_keys_table.c core/podman_version.c core/suggest.c \
-	core/transform.c core/fileset.c core/diag.c $(FUZZ_INI)
+	core/transform.c core/fileset.c core/diag.c core/spec_secrets.c core/age.c core/age_bech32.c \
+	core/hash.c $(FUZZ_INI)
 build/fuzz/fuzz-kube_yaml: tests/fuzz/fuzz-kube_yaml.c core/kube_yaml.c $(FUZZ_BASE)
+build/fuzz/fuzz-age: tests/fuzz/fuzz-age.c core/age.c core/age_bech32.c
 build/fuzz/fuzz-%: build/.deps.stamp
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ-CC $@"

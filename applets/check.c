@@ -12,6 +12,7 @@
 #include "core.h"
 #include "diag.h"
 #include "json.h"
+#include "check_secrets.h"
 #include "log.h"
 #include "names.h"
 #include "opt.h"
@@ -153,6 +154,7 @@ static void json_workload(struct json_writer *w, const struct spec_workload *wl,
 		json_end_object(w);
 	}
 	json_end_array(w);
+	check_json_secrets(w, wl);
 	if (wl->kind == SPEC_KIND_APP) {
 		json_write_key(w, "host_paths");
 		json_begin_array(w);
@@ -308,6 +310,7 @@ static int report_result(const struct check_args *args, const struct spec_set *s
 		print_diags(diags, stdout);
 	fflush(stdout); /* the summary comes last, also when stdout is a pipe */
 	log_host_paths(render ? NULL : set);
+	check_log_secrets(set);
 	if (diag_list_count(diags))
 		log_info("%zu error%s", diag_list_count(diags),
 			 diag_list_count(diags) == 1 ? "" : "s");
@@ -333,6 +336,7 @@ static int check_repo(const struct check_args *args, const char *repo_dir, const
 		.repo_label = repo_dir,
 		.transform_label = args->transforms ? args->transforms : cfg->transform_dir,
 		.podman = check_target(args, cfg),
+		.allow_plaintext_secrets = cfg->allow_plaintext_secrets,
 	};
 	struct diag_list diags = {0};
 	struct fileset *repo = NULL, *transforms = NULL;

@@ -2,7 +2,8 @@
  * HKDF-SHA-256 file key wrapping, HMAC-SHA-256 header MAC) and the ChaCha20-Poly1305 STREAM payload
  * in 64 KiB chunks — plus the bech32 encodings of keys ("age1…" recipients, "AGE-SECRET-KEY-1…"
  * identities). Built on the crypto already linked (libsodium: X25519, ChaCha20-Poly1305 IETF,
- * HMAC-SHA-256; mbedTLS: HKDF). Only the binary format; the ASCII armor is not needed by tailpod.
+ * HMAC-SHA-256, and HKDF as two HMAC calls). Only the binary format; the ASCII armor is not needed
+ * by tailpod.
  *
  * Core module: no printing; 0 on success, negative errno on failure:
  *   -EINVAL   malformed input (bad bech32, bad header line, bad base64, a bound exceeded)

@@ -68,7 +68,10 @@ struct key_def {
 static const struct key_def keys[] = {
 	{.name = "TAILPOD_AGE_KEY", .kind = KIND_PATH, .offset = F(age_key),
 	 .dflt = "/etc/tailpod/secrets/age.key", .quadsync = "QUADSYNC_AGE_KEY"},
+	{.name = "TAILPOD_AGE_RECIPIENTS", .kind = KIND_PATH, .offset = F(age_recipients)},
 	{.name = "TAILPOD_ALLOW_EMPTY", .kind = KIND_BOOL, .offset = F(allow_empty), .dflt = "no"},
+	{.name = "TAILPOD_ALLOW_PLAINTEXT_SECRETS", .kind = KIND_BOOL,
+	 .offset = F(allow_plaintext_secrets), .dflt = "no"},
 	{.name = "TAILPOD_CA_BUNDLE", .kind = KIND_PATH, .offset = F(ca_bundle)},
 	{.name = "TAILPOD_COMMAND_TIMEOUT", .kind = KIND_UINT, .offset = F(command_timeout_s),
 	 .dflt = "90", .min = 1, .max = CONFIG_TIMEOUT_MAX, .unit = "seconds"},

@@ -71,6 +71,10 @@ struct config {
 	unsigned jobs;		     /* 1..CONFIG_JOBS_MAX, default 4 */
 	char *metrics_file;	     /* optional */
 	char *age_key;		     /* /etc/tailpod/secrets/age.key; may not exist */
+	/* [Secrets]: TAILPOD_AGE_RECIPIENTS, optional, a file of "age1…" lines to encrypt to;
+	 * TAILPOD_ALLOW_PLAINTEXT_SECRETS, default no: values must be age-encrypted */
+	char *age_recipients;
+	bool allow_plaintext_secrets;
 	/* TAILPOD_PODMAN_VERSION: the Podman whose quadlet keys check and sync accept; {0} when
 	 * not set (check: any version's keys; sync: the installed podman's) */
 	struct podman_version podman_version;

@@ -415,6 +415,7 @@ int desired_fetch(const struct config *c, struct desired *d, struct diag_list *d
 		.repo_label = "",
 		.transform_label = c->transform_dir,
 		.podman = podman_version_is_set(&c->podman_version) ? &c->podman_version : NULL,
+		.allow_plaintext_secrets = c->allow_plaintext_secrets,
 	};
 	int r;
 

@@ -123,5 +123,7 @@ int ini_set(struct ini *ini, const char *section, const char *key, const char *v
 int ini_remove(struct ini *ini, const char *section, const char *key);
 /* Remove lines[pos] of a section, whatever its type. */
 int ini_line_remove(struct ini *ini, struct ini_section *section, size_t pos);
+/* Remove sections[index], its header and every line of it (a deployed spec's [Secrets]). */
+int ini_section_remove(struct ini *ini, size_t index);
 
 #endif

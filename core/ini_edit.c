@@ -214,3 +214,20 @@ int ini_remove(struct ini *ini, const char *section, const char *key)
 	}
 	return removed;
 }
+
+int ini_section_remove(struct ini *ini, size_t index)
+{
+	struct ini_section *s;
+
+	if (index >= ini->n_sections)
+		return -EINVAL;
+	s = &ini->sections[index];
+	for (size_t i = 0; i < s->n_lines; i++)
+		if (s->lines[i].type == INI_LINE_ENTRY)
+			ini->n_entries--;
+	ini->n_lines -= s->n_lines;
+	ini_section_release(s);
+	memmove(s, s + 1, (ini->n_sections - index - 1) * sizeof(*s));
+	ini->n_sections--;
+	return 0;
+}

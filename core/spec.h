@@ -31,6 +31,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bounds.h"
 #include "diag.h"
@@ -69,6 +70,28 @@ struct spec_unit {
 	bool runs; /* an app's .container, .pod or .kube: its service stays up (liveness) */
 };
 
+/* A value of a spec's [Secrets] (core/spec_secrets.c), deployed as a rootless Podman secret. */
+enum {
+	SPEC_SECRETS_MAX = 256,		     /* secrets of one workload */
+	SPEC_SECRET_VALUE_MAX = 1024 * 1024, /* bytes of one decoded value */
+	SPEC_SECRET_NAME_MAX = 255,	     /* bytes of a Podman secret name */
+};
+
+enum spec_secret_type {
+	SPEC_SECRET_ENV,   /* Environment=NAME=VALUE: Secret=...,type=env,target=NAME */
+	SPEC_SECRET_MOUNT, /* File=TARGET:VALUE: Secret=...,type=mount,target=TARGET */
+};
+
+struct spec_secret {
+	char *name;   /* the Podman secret, "web-db-password" */
+	char *target; /* the variable or the mount target */
+	char *value;  /* as written: "age:BASE64", "age:age1...:BASE64", or plaintext */
+	char *source; /* label/path of the spec */
+	unsigned line;
+	enum spec_secret_type type;
+	bool plaintext; /* not encrypted (TAILPOD_ALLOW_PLAINTEXT_SECRETS=yes let it pass) */
+};
+
 enum spec_kind {
 	SPEC_KIND_CONTAINER,
 	SPEC_KIND_POD,
@@ -89,6 +112,9 @@ struct spec_workload {
 	/* An app's references to host paths (%h/..., /etc/...): the host must provide them. */
 	char **host_paths;
 	size_t n_host_paths;
+	/* The [Secrets] of its .container files, sorted by name, names unique. */
+	struct spec_secret *secrets;
+	size_t n_secrets, n_secrets_alloc;
 };
 
 struct spec_set {
@@ -102,7 +128,8 @@ struct spec_opts {
 	const char *transform_label; /* how they name the transform directory */
 	/* The target Podman: a key or section it lacks is refused; NULL: none, any known passes. */
 	const struct podman_version *podman;
-	size_t data_bytes_max; /* SPEC_DATA_BYTES_MAX when 0 (tests set less) */
+	size_t data_bytes_max;	      /* SPEC_DATA_BYTES_MAX when 0 (tests set less) */
+	bool allow_plaintext_secrets; /* TAILPOD_ALLOW_PLAINTEXT_SECRETS=yes */
 };
 
 /* Build the workloads of repo with the transforms (a repo read with FILESET_LOAD_FLAT |
@@ -122,5 +149,25 @@ const struct spec_workload *spec_set_find(const struct spec_set *set, const char
  * host lets a workload have it (root, core, tailpod*, a host's user...) is core/names' rule: the
  * set keeps such a workload, and check reports it while sync refuses that workload alone. */
 const char *spec_user_name_problem(const char *name);
+
+/* core/spec_secrets.c. The variable a File= target is named by (quadsync's rule: every byte
+ * but [A-Za-z0-9] becomes '_', outer '_' trimmed, '_' before a leading digit; "_" when nothing
+ * is left): "/run/app/db.key" -> "run_app_db_key". -ENAMETOOLONG when it does not fit. */
+int spec_secret_file_var(const char *target, char *out, size_t size);
+/* The Podman secret of variable var in container stem: "STEM-var", var lower-cased and '_'
+ * turned into '-' ("web", "DB_PASS" -> "web-db-pass"). -ENAMETOOLONG when it does not fit. */
+int spec_secret_podman_name(const char *stem, const char *var, char *out, size_t size);
+
+struct age_identity;
+/* The bytes s deploys: plaintext as is (File=: base64-decoded), an age value decrypted with id
+ * (NULL: -ENOKEY). *ret is released with age_free_secret(*ret, *ret_len). age_decrypt()'s
+ * errors; -EINVAL for a malformed value, -EFBIG past SPEC_SECRET_VALUE_MAX. */
+int spec_secret_value(const struct spec_secret *s, const struct age_identity *id, uint8_t **ret,
+		      size_t *ret_len);
+/* A keyed MAC (HMAC-SHA-256, its key derived from id's secret) over w's secrets: each name and
+ * value (values[i] of lens[i] bytes, from spec_secret_value), as 64 hex digits and a NUL: what
+ * sync's deploy hash covers instead of a value. -ENOKEY without id. */
+int spec_secrets_mac(const struct spec_workload *w, const struct age_identity *id,
+		     uint8_t *const *values, const size_t *lens, char out[65]);
 
 #endif

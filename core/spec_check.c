@@ -166,9 +166,10 @@ static void check_section(const struct spec_check *c, const struct ini_section *
 	if (kind == QUADLET_SECTION_PASSTHROUGH)
 		return;
 	if (kind == QUADLET_SECTION_UNKNOWN && strcmp(s->name, "Secrets") == 0) {
-		spec_diag_at(
-			c->src, c->diags, s, NULL,
-			"[Secrets] (quadsync's inline secrets) is not supported by tailpod yet");
+		spec_diag_at(c->src, c->diags, s, NULL,
+			     "[Secrets] is read only from a repository's .container spec, not from "
+			     "a transform, a template, an app or a .%s file",
+			     c->ext);
 		return;
 	}
 	if (kind == QUADLET_SECTION_UNKNOWN) {

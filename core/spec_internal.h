@@ -179,6 +179,14 @@ int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const s
 		     const char *name, char **ret, size_t *ret_size);
 char *spec_copy_data(const struct fileset_file *f);
 
+/* spec_secrets.c: the [Secrets] sections of a .container spec doc (stem its container) taken
+ * out, checked, added to workload widx, and the Secret= lines put in its [Container]. 0 or
+ * -ENOMEM; problems are diagnostics. */
+int spec_secrets_take(struct spec_builder *b, const struct spec_src *src, struct ini *doc,
+		      const char *stem, size_t widx);
+/* spec_set.c's release of a workload: the secrets, values wiped. */
+void spec_secrets_release(struct spec_workload *w);
+
 /* spec_app.c: the service quadlet makes from a unit file stem.ext into buf (size bytes): a valid
  * ServiceName= of the file's own section in doc (may be NULL) + ".service", else "web.service"
  * (.container, .kube), "db-pod.service", "data-volume.service", "net-network.service",

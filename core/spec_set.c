@@ -35,6 +35,7 @@ static void workload_release(struct spec_workload *w)
 	for (size_t i = 0; i < w->n_host_paths; i++)
 		free(w->host_paths[i]);
 	free(w->host_paths);
+	spec_secrets_release(w);
 	free(w->name);
 	free(w->service);
 	free(w->target);

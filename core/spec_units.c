@@ -186,6 +186,10 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 	size_t size;
 	int r;
 
+	/* [Secrets] leaves the spec as Secret= lines before any check sees it (issue 17). */
+	r = k == 0 ? spec_secrets_take(b, &raw_src, doc, cf->stem, widx) : 0;
+	if (r < 0)
+		goto out;
 	spec_check_doc(&chk, doc);
 	r = spec_merge_all(b, &src, doc, pod_file);
 	if (r != 0)

@@ -259,6 +259,8 @@ static int record_parse(const char *name, const char *buf, size_t len, struct st
 	r = record_workload(ini, name, &rec);
 	if (r >= 0)
 		r = record_files(ini, &rec);
+	if (r >= 0)
+		r = state_record_secrets_parse(ini, &rec);
 	ini_free(ini);
 	if (r < 0) {
 		state_record_release(&rec);
@@ -298,6 +300,8 @@ static int record_check(const struct state_record *rec)
 	if (rec->n_files > STATE_FILES_MAX)
 		return -E2BIG;
 	if (rec->n_files > 0 && !rec->files)
+		return -EINVAL;
+	if (state_record_secrets_check(rec) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < rec->n_files; i++) {
 		const struct state_file *f = &rec->files[i];
@@ -356,6 +360,8 @@ int state_record_store(int dirfd, const struct state_record *rec)
 		return r;
 	r = record_build(rec, ini);
 	if (r >= 0)
+		r = state_record_secrets_build(rec, ini);
+	if (r >= 0)
 		r = ini_serialize(ini, &text, &len);
 	ini_free(ini);
 	if (r < 0)
@@ -382,6 +388,7 @@ void state_record_release(struct state_record *rec)
 	free(rec->files);
 	rec->files = NULL;
 	rec->n_files = 0;
+	state_record_secrets_release(rec);
 }
 
 /* Names gathered while reading a directory: NUL-terminated strings back to back. */

@@ -21,6 +21,9 @@
  *                                 component and none that starts with '.'; Systemd= names
  *                                 stay one component)
  *
+ *   [Secrets]                    (core/state_secrets.c: the Podman secrets sync created)
+ *   Podman=web-db-pass
+ *
  * Hashes and commits are lowercase hex. Unknown [Workload] keys and unknown sections are ignored
  * (a newer tailpod may add them); every [Files] key must be Quadlet or Systemd, since a file of an
  * unknown kind could not be removed safely.
@@ -62,6 +65,8 @@ struct state_record {
 	long long deployed_at;
 	struct state_file *files; /* in record order */
 	size_t n_files;
+	char **secrets; /* the Podman secrets sync created for it: names, never values */
+	size_t n_secrets;
 };
 
 /* Open (creating with mode 0700 where missing) STATE_DIR/workloads and return its fd. STATE_DIR
@@ -85,6 +90,15 @@ int state_record_store(int dirfd, const struct state_record *rec);
 int state_record_remove(int dirfd, const char *name);
 
 void state_record_release(struct state_record *rec);
+
+/* state_secrets.c, for state.c: the [Secrets] of a record read (-EBADMSG: a bad name, too many),
+ * checked before a store (-EINVAL, -E2BIG), written, released; whether s is a name Podman takes. */
+struct ini;
+int state_record_secrets_parse(const struct ini *ini, struct state_record *rec);
+int state_record_secrets_check(const struct state_record *rec);
+int state_record_secrets_build(const struct state_record *rec, struct ini *ini);
+void state_record_secrets_release(struct state_record *rec);
+bool state_secret_name_valid(const char *s);
 
 /* The names that have a record, sorted; temp files (".NAME.xxxx") and names that are not valid
  * workload names are left out; the file type is left to state_record_load(). *ret_names is one

@@ -234,7 +234,7 @@ static void plan_action(struct sync_ctx *ctx, const struct spec_workload *w,
 	else if (p->content_changed)
 		out->action = recorded ? SYNC_UPDATE : SYNC_CREATE;
 	else if (p->n_writes || p->n_removes || p->linger_off || p->manager_down ||
-		 p->service_down || p->home_public)
+		 p->service_down || p->home_public || sync_secrets_drift(p))
 		out->action = SYNC_REPAIR;
 	else
 		out->action = SYNC_NONE;
@@ -269,6 +269,7 @@ static void print_plan(const struct spec_workload *w, const struct apply_plan *p
 		       p->service_down && !p->create_user && strcmp(p->restarts[i], w->service) == 0
 			       ? " (not running)"
 			       : "");
+	sync_secrets_print(w, p, act);
 	if (p->record_stale && out->action == SYNC_NONE)
 		printf("%s %s: update the record\n", act, w->name);
 }
@@ -317,8 +318,9 @@ static int open_home(struct apply_plan *p, struct sync_outcome *out)
 	return 0;
 }
 
-static void plan_release(struct apply_plan *p)
+static void plan_release(const struct spec_workload *w, struct apply_plan *p)
 {
+	sync_secrets_release(w, p);
 	if (p->home_fd >= 0)
 		close(p->home_fd);
 	free(p->writes);
@@ -334,13 +336,17 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 	int r;
 
 	desired_workload_hash(w, p.hash);
-	r = ensure_user(ctx, w->name, &p, out);
+	r = sync_secrets_prepare(ctx, w, &p, out);
+	if (r >= 0)
+		r = ensure_user(ctx, w->name, &p, out);
 	if (r >= 0 && p.user)
 		r = check_subids(ctx, p.user, out);
 	if (r >= 0 && p.user)
 		r = open_home(&p, out);
 	if (r >= 0)
 		r = diff_files(w, cur, &p, out);
+	if (r >= 0)
+		r = sync_secrets_plan(ctx, w, cur, &p);
 	if (r >= 0) {
 		probe_liveness(ctx, w, &p);
 		plan_mint_group(ctx, w, &p);
@@ -360,5 +366,5 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 	}
 	if (!ctx->dry_run && out->result == SYNC_OK && out->action == SYNC_NONE)
 		out->up = true;
-	plan_release(&p);
+	plan_release(w, &p);
 }

@@ -8,6 +8,19 @@
 #include "hash.h"
 #include "userfs.h"
 
+#include <stdint.h>
+
+/* A workload's [Secrets] (secrets.c): the decrypted values, which Podman has, which go away. */
+struct sync_secrets {
+	uint8_t **values; /* [w->n_secrets], wiped on release */
+	size_t *lens;
+	bool *present; /* `podman secret ls` lists it (meaningful when listed) */
+	bool listed;   /* the list answered */
+	size_t n_missing;
+	const char **stale; /* recorded, no longer wanted, not known to be gone: to rm */
+	size_t n_stale;
+};
+
 /* What one workload needs, found before anything changes. */
 struct apply_plan {
 	const struct users_user *user; /* NULL when it does not exist yet (dry run) */
@@ -28,6 +41,7 @@ struct apply_plan {
 	size_t n_restarts;
 	const char **down; /* an app's services found not running (its units that run) */
 	size_t n_down;
+	struct sync_secrets secrets;
 };
 
 /* A restart of the service is due: new or changed content, or a service found down. */
@@ -42,5 +56,19 @@ int apply_plan_restarts(const struct spec_workload *w, struct apply_plan *p);
  * as it was, so the next run tries again. */
 int apply_plan_steps(struct sync_ctx *ctx, const struct spec_workload *w, struct apply_plan *p,
 		     struct sync_outcome *out);
+
+/* secrets.c: the values decrypted and their MAC mixed into p->hash, before anything changes
+ * (a value that fails fails the workload, out filled); which Podman secrets are missing or
+ * stale, once the user exists; whether that is drift; the plan's lines for --dry-run; the
+ * pushes and removals (before the daemon-reload); the release (values wiped). */
+int sync_secrets_prepare(const struct sync_ctx *ctx, const struct spec_workload *w,
+			 struct apply_plan *p, struct sync_outcome *out);
+int sync_secrets_plan(const struct sync_ctx *ctx, const struct spec_workload *w,
+		      const struct sync_current *cur, struct apply_plan *p);
+bool sync_secrets_drift(const struct apply_plan *p);
+void sync_secrets_print(const struct spec_workload *w, const struct apply_plan *p, const char *act);
+int sync_secrets_apply(const struct sync_ctx *ctx, const struct spec_workload *w,
+		       const struct apply_plan *p, struct sync_outcome *out);
+void sync_secrets_release(const struct spec_workload *w, struct apply_plan *p);
 
 #endif

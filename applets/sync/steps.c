@@ -209,7 +209,11 @@ static int store_record(struct sync_ctx *ctx, const struct spec_workload *w,
 		rec.files[i].dir = w->units[i].dir;
 	}
 	rec.n_files = w->n_units;
-	r = state_record_store(ctx->state_fd, &rec);
+	rec.secrets = calloc(w->n_secrets + 1, sizeof(*rec.secrets));
+	for (size_t i = 0; rec.secrets && i < w->n_secrets; i++)
+		rec.secrets[rec.n_secrets++] = w->secrets[i].name;
+	r = rec.secrets ? state_record_store(ctx->state_fd, &rec) : -ENOMEM;
+	free(rec.secrets);
 	free(rec.files);
 	if (r < 0)
 		sync_outcome_fail(out, "record", "%s/workloads/%s: %s", ctx->config->state_dir,
@@ -259,6 +263,10 @@ int apply_plan_steps(struct sync_ctx *ctx, const struct spec_workload *w, struct
 		return r;
 	if (out->action == SYNC_REPAIR && p->n_writes)
 		note_repair(out, "files");
+	if ((r = sync_secrets_apply(ctx, w, p, out)) < 0)
+		return r;
+	if (out->action == SYNC_REPAIR && sync_secrets_drift(p))
+		note_repair(out, "secrets");
 	if (reload && (r = systemctl_user_verb(ctx, w->name, "daemon-reload", NULL, out)) < 0)
 		return r;
 	for (size_t i = 0; restart && i < p->n_restarts; i++)

@@ -165,6 +165,8 @@ static void assert_defaults_except_source(const struct config *c)
 	assert_int_equal(c->max_workloads, 500);
 	assert_null(c->metrics_file);
 	assert_string_equal(c->age_key, "/etc/tailpod/secrets/age.key");
+	assert_null(c->age_recipients);
+	assert_false(c->allow_plaintext_secrets);
 	assert_false(podman_version_is_set(&c->podman_version));
 	assert_null(c->quadsync_state_dir);
 }
@@ -236,7 +238,9 @@ static void test_every_key(void **state)
 			      "TAILPOD_ALLOW_EMPTY=yes\n"
 			      "TAILPOD_MAX_DELETE_PERCENT=10\n"
 			      "TAILPOD_METRICS_FILE=/var/lib/node_exporter/tailpod.prom\n"
-			      "TAILPOD_AGE_KEY=/srv/secrets/age.key\n");
+			      "TAILPOD_AGE_KEY=/srv/secrets/age.key\n"
+			      "TAILPOD_AGE_RECIPIENTS=/srv/recipients\n"
+			      "TAILPOD_ALLOW_PLAINTEXT_SECRETS=yes\n");
 
 	assert_string_equal(c->git_url, "ssh://git@example.com/ops/hosts.git");
 	assert_string_equal(c->git_branch, "prod/eu-1");
@@ -255,6 +259,8 @@ static void test_every_key(void **state)
 	assert_int_equal(c->max_delete_percent, 10);
 	assert_string_equal(c->metrics_file, "/var/lib/node_exporter/tailpod.prom");
 	assert_string_equal(c->age_key, "/srv/secrets/age.key");
+	assert_string_equal(c->age_recipients, "/srv/recipients");
+	assert_true(c->allow_plaintext_secrets);
 	assert_int_equal(c->source, CONFIG_SOURCE_FILE);
 	assert_string_equal(c->source_path, fx->cfg);
 	assert_null(c->quadsync_state_dir);

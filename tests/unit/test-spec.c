@@ -18,6 +18,7 @@
 
 #include "core.h"
 #include "diag.h"
+#include "diags_text.h"
 #include "fileset.h"
 #include "spec.h"
 
@@ -45,19 +46,6 @@ static struct fileset *make_repo(const struct file *files)
 				 0);
 	assert_int_equal(fileset_sort(repo), 0);
 	return repo;
-}
-
-/* The diagnostics as "path:line: message" lines. */
-static char *diags_text(const struct diag_list *d)
-{
-	static char buf[65536];
-	size_t n = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; i < d->n; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s:%u: %s\n", d->items[i].path,
-				      d->items[i].line, d->items[i].msg);
-	return buf;
 }
 
 static struct spec_set *build(const struct file *specs, const struct file *transforms,
@@ -373,9 +361,6 @@ static void test_keys(void **state)
 		"R/k.container:15: unknown key 'Zzzzzz' in [Container]\n"
 		"R/k.container:16: unknown section [Containr]; did you mean [Container]?\n"
 		"R/k.container:17: [Volume] does not belong in a .container file\n"
-		"R/k.container:19: [Secrets] (quadsync's inline secrets) is not supported by "
-		"tailpod "
-		"yet\n"
 		"R/p-m.container:3: unknown key 'Quadlet' in [Container]\n"
 		"R/p.pod:3: unknown key 'Image' in [Pod]\n"
 		"R/v.volume:1: not referenced by any spec beside it (Volume=, Mount=, Network=), "
