@@ -45,7 +45,12 @@ static const char secret_summary[] =
 	"Recipients: TAILPOD_AGE_RECIPIENTS (a file of age1 lines) and --repo DIR's "
 	".tailpod/recipients;\nthe identity: TAILPOD_AGE_KEY (default " DEFAULT_AGE_KEY ").";
 
-static int secret_parse_args(struct secret_args *args, int argc, char **argv)
+static const char edit_summary[] =
+	"quadsync's spelling of `tailpod secret edit FILE`: decrypt FILE's [Secrets] values into\n"
+	"$VISUAL/$EDITOR and encrypt again only the values that changed.";
+
+/* `secret COMMAND …`, or as_edit `edit FILE` (the same options). */
+static int secret_parse_args(struct secret_args *args, int argc, char **argv, bool as_edit)
 {
 	const struct opt opts[] = {
 		OPT_STRING(0, "repo", &args->repo, "DIR", "also encrypt to DIR/" REPO_RECIPIENTS),
@@ -64,8 +69,16 @@ static int secret_parse_args(struct secret_args *args, int argc, char **argv)
 		.min_args = 1,
 		.max_args = -1,
 	};
+	const struct applet_cli edit_cli = {
+		.name = "edit",
+		.synopsis = "[OPTIONS] FILE",
+		.summary = edit_summary,
+		.opts = opts,
+		.min_args = 1,
+		.max_args = 1,
+	};
 
-	return opt_parse(&cli, argc, argv, &args->nargs);
+	return opt_parse(as_edit ? &edit_cli : &cli, argc, argv, &args->nargs);
 }
 
 /* One "age1…" line after another ('#' comments and blank lines skipped) into k. */
@@ -295,10 +308,10 @@ static int cmd_keygen(const struct secret_args *a)
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
-static int run_command(const char *cmd, const struct secret_args *a, char **files,
+static int run_command(const char *cmd, const struct secret_args *a, char **files, int n_files,
 		       const struct secret_keys *k)
 {
-	int n_files = a->nargs - 1, status = EXIT_OK;
+	int status = EXIT_OK;
 	char recipient[AGE_RECIPIENT_TEXT_MAX];
 
 	if (strcmp(cmd, "encrypt") == 0 && n_files == 0)
@@ -332,40 +345,45 @@ static int run_command(const char *cmd, const struct secret_args *a, char **file
 	return EXIT_USAGE;
 }
 
-int secret_main(int argc, char **argv)
+/* The config (when there is one), the keys, then the command. */
+static int secret_run(const struct secret_args *args, const char *cmd, char **files, int n_files)
 {
-	struct secret_args args = {0};
 	struct applet_env env = APPLET_ENV_INIT;
 	struct secret_keys *k;
-	int r = secret_parse_args(&args, argc, argv);
+	int r = applet_setup(args->config, &env);
 
-	if (r != OPT_RESULT_RUN)
-		return opt_exit_status(r);
-	if (strcmp(argv[0], "keygen") == 0 && args.nargs == 1)
-		return cmd_keygen(&args);
-	r = applet_setup(args.config, &env);
 	if (r != EXIT_OK)
 		return r;
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
 		return applet_env_release(&env), EXIT_FAIL;
-	r = load_keys(env.config, args.repo, k) < 0 ? EXIT_USAGE
-						    : run_command(argv[0], &args, argv + 1, k);
+	r = load_keys(env.config, args->repo, k) < 0 ? EXIT_USAGE
+						     : run_command(cmd, args, files, n_files, k);
 	age_identity_wipe(&k->id);
 	free(k);
 	applet_env_release(&env);
 	return r;
 }
 
+int secret_main(int argc, char **argv)
+{
+	struct secret_args args = {0};
+	int r = secret_parse_args(&args, argc, argv, false);
+
+	if (r != OPT_RESULT_RUN)
+		return opt_exit_status(r);
+	if (strcmp(argv[0], "keygen") == 0 && args.nargs == 1)
+		return cmd_keygen(&args);
+	return secret_run(&args, argv[0], argv + 1, args.nargs - 1);
+}
+
 /* `tailpod edit FILE`: quadsync's spelling of `tailpod secret edit FILE`. */
 int edit_main(int argc, char **argv)
 {
-	char *args[argc + 2];
+	struct secret_args args = {0};
+	int r = secret_parse_args(&args, argc, argv, true);
 
-	args[0] = argv[0];
-	args[1] = (char *)"edit";
-	for (int i = 1; i < argc; i++)
-		args[i + 1] = argv[i];
-	args[argc + 1] = NULL;
-	return secret_main(argc + 1, args);
+	if (r != OPT_RESULT_RUN)
+		return opt_exit_status(r);
+	return secret_run(&args, "edit", argv, args.nargs);
 }

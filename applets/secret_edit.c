@@ -159,11 +159,14 @@ static int make_view(const struct secret_keys *k, const char *path, const char *
 	return view->err;
 }
 
-/* The original of a line the editor showed exactly like this, if any. */
+/* The original of a line the editor showed exactly like this, if any: the line at the same
+ * place first, so two values that show alike each keep their own ciphertext. */
 static const struct secret_line *original_of(const struct secret_line *shown, size_t n_shown,
-					     const struct secret_line *orig, const char *line,
-					     size_t len)
+					     const struct secret_line *orig, size_t at,
+					     const char *line, size_t len)
 {
+	if (at < n_shown && shown[at].len == len && memcmp(shown[at].line, line, len) == 0)
+		return &orig[at];
 	for (size_t i = 0; i < n_shown; i++)
 		if (shown[i].len == len && memcmp(shown[i].line, line, len) == 0)
 			return &orig[i];
@@ -199,14 +202,14 @@ static int merge_back(const struct secret_keys *k, const char *orig, size_t orig
 
 	if (r == 0)
 		r = index_lines(view->buf, view->len, &sv, &n_sv);
-	for (size_t pos = 0; r == 0 && pos < edited_len;) {
+	for (size_t pos = 0, at = 0; r == 0 && pos < edited_len; at++) {
 		struct secret_line v;
 		const struct secret_line *same;
 		uint8_t *plain;
 		size_t plain_len;
 
 		pos = secret_scan_line(edited, edited_len, pos, &in_secrets, &v);
-		same = n_sv == n_ov ? original_of(sv, n_sv, ov, v.line, v.len) : NULL;
+		same = n_sv == n_ov ? original_of(sv, n_sv, ov, at, v.line, v.len) : NULL;
 		if (same) {
 			secret_out_put(o, same->line, same->len);
 		} else if (v.value_at == 0 ||

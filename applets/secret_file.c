@@ -106,6 +106,17 @@ bool secret_has_prefix(const char *s, size_t len, const char *prefix)
 
 /* Split text into lines, tracking the section; value lines of [Secrets] get value_at. Returns the
  * next position. */
+/* "[Secrets]" and nothing but blanks after it ("[SecretsX]" is another section). */
+static bool is_secrets_header(const char *line, size_t len)
+{
+	if (!secret_has_prefix(line, len, "[Secrets]"))
+		return false;
+	for (size_t i = strlen("[Secrets]"); i < len; i++)
+		if (!strchr(" \t\r\n", line[i]) || line[i] == '\0')
+			return false;
+	return true;
+}
+
 size_t secret_scan_line(const char *text, size_t len, size_t pos, bool *in_secrets,
 			struct secret_line *v)
 {
@@ -115,7 +126,7 @@ size_t secret_scan_line(const char *text, size_t len, size_t pos, bool *in_secre
 
 	*v = (struct secret_line){.line = text + pos, .len = end - pos};
 	if (v->len > 0 && v->line[0] == '[')
-		*in_secrets = secret_has_prefix(v->line, v->len, "[Secrets]");
+		*in_secrets = is_secrets_header(v->line, v->len);
 	else if (*in_secrets && secret_has_prefix(v->line, v->len, "Environment=")) {
 		sep = memchr(v->line + 12, '=', v->len - 12);
 		if (sep)
@@ -192,8 +203,17 @@ int secret_read_spec(const char *path, char **text, size_t *len, struct stat *st
 
 int secret_write_spec(const char *path, const struct secret_out *o, const struct stat *st)
 {
-	int r = fs_write_atomic_path(path, o->buf, o->len, st->st_mode & 07777);
+	/* The owner and group are kept too: root editing a user's spec must not take it over. */
+	uid_t uid = st->st_uid == geteuid() ? (uid_t)-1 : st->st_uid;
+	gid_t gid = st->st_gid == getegid() ? (gid_t)-1 : st->st_gid;
+	const char *base;
+	int dirfd, r = fs_open_parent(path, &dirfd, &base);
 
+	if (r == 0) {
+		r = fs_write_atomic_owned(dirfd, base, o->buf, o->len, st->st_mode & 07777, uid,
+					  gid);
+		close(dirfd);
+	}
 	if (r < 0)
 		log_error_errno(r, "%s: not written", path);
 	return r;
