@@ -40,7 +40,8 @@ void doctor_row(struct doctor *d, const char *name, enum doctor_status status, c
 	row->category = d->category;
 	snprintf(row->name, sizeof(row->name), "%s", name);
 	row->status = status;
-	snprintf(row->hint, sizeof(row->hint), "%s", status == DOCTOR_PASS || !hint ? "" : hint);
+	snprintf(row->hint, sizeof(row->hint), "%s",
+		 (status == DOCTOR_WARN || status == DOCTOR_FAIL) && hint ? hint : "");
 	va_start(ap, fmt);
 	vsnprintf(row->detail, sizeof(row->detail), fmt, ap);
 	va_end(ap);

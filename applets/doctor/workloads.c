@@ -192,17 +192,18 @@ static void check_repo(struct doctor *d)
 	char path[PATH_MAX];
 	int r;
 
-	snprintf(path, sizeof(path), "%s/repo.git/HEAD", d->config->state_dir);
+	/* desired.c keeps it beside the state directory, owned by the fetch user */
+	snprintf(path, sizeof(path), "%s-fetch/repo.git/HEAD", d->config->state_dir);
 	r = access(path, R_OK) < 0 ? -errno : 0;
 	if (r == -ENOENT)
 		doctor_row(d, "repo.git", DOCTOR_WARN, "run tailpod sync (or sync --fetch-only)",
-			   "%s/repo.git: nothing fetched yet", d->config->state_dir);
+			   "%s-fetch/repo.git: nothing fetched yet", d->config->state_dir);
 	else if (r < 0)
 		doctor_row(d, "repo.git", DOCTOR_FAIL,
 			   "remove it: the next sync fetches a fresh copy", "%s: %s", path,
 			   strerror(-r));
 	else
-		doctor_row(d, "repo.git", DOCTOR_PASS, NULL, "%s/repo.git readable",
+		doctor_row(d, "repo.git", DOCTOR_PASS, NULL, "%s-fetch/repo.git readable",
 			   d->config->state_dir);
 }
 
