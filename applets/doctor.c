@@ -78,8 +78,8 @@ static struct config *load_config(const char *path, char *why, size_t size)
 	if (r >= 0)
 		return c;
 	if (err.line)
-		snprintf(why, size, "%.100s:%u: %.200s", err.where ? err.where : paths.config, err.line,
-			 err.msg);
+		snprintf(why, size, "%.100s:%u: %.200s", err.where ? err.where : paths.config,
+			 err.line, err.msg);
 	else
 		snprintf(why, size, "%.100s: %.200s", err.where ? err.where : paths.config,
 			 err.msg[0] ? err.msg : strerror(-r));
@@ -132,8 +132,8 @@ static void load_records(struct doctor *d)
 			(void)users_db_find_user(d->etc, names[i], &w->user);
 		d->n_workloads++;
 	}
-	if (r < 0 && asprintf(&d->records_error, "%s/workloads: %s", d->config->state_dir,
-			      strerror(-r)) < 0)
+	if (r < 0 &&
+	    asprintf(&d->records_error, "%s/workloads: %s", d->config->state_dir, strerror(-r)) < 0)
 		d->records_error = NULL;
 	free(names);
 	if (fd >= 0)

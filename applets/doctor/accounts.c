@@ -19,7 +19,6 @@
 enum {
 	SUDOERS_FILE_MAX = 1024 * 1024,
 	SUDOERS_FILES_MAX = 256,
-	LIST_SHOWN = 4, /* names a detail lists before "and N more" */
 };
 
 /* Groups whose members hold privilege on a Fedora CoreOS host. */
@@ -37,22 +36,6 @@ static const struct unit_rule sync_rules[] = {
 	 "CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_SETUID "
 	 "CAP_SETGID CAP_KILL CAP_AUDIT_WRITE"},
 };
-
-/* A list of names in a detail: the first LIST_SHOWN, then a count. */
-struct name_list {
-	char text[DOCTOR_DETAIL_MAX];
-	size_t n;
-};
-
-static void list_add(struct name_list *l, const char *name)
-{
-	size_t len = strlen(l->text);
-
-	if (l->n++ < LIST_SHOWN)
-		snprintf(l->text + len, sizeof(l->text) - len, "%s%s", len ? ", " : "", name);
-	else if (l->n == LIST_SHOWN + 1)
-		snprintf(l->text + len, sizeof(l->text) - len, " and more");
-}
 
 static bool is_workload(const struct doctor *d, const char *name)
 {
@@ -74,8 +57,8 @@ static void check_dynamic_user(struct doctor *d)
 	if (u)
 		doctor_row(d, "dynamic-user", DOCTOR_FAIL,
 			   "remove the user (userdel): systemd runs the DynamicUser= service as it",
-			   "static user %s (uid %u) in %s would own mint-key's OAuth credential", dyn,
-			   (unsigned)u->uid, file);
+			   "static user %s (uid %u) in %s would own mint-key's OAuth credential",
+			   dyn, (unsigned)u->uid, file);
 	else
 		doctor_row(d, "dynamic-user", DOCTOR_PASS, NULL, "no static user named %s", dyn);
 }
@@ -85,16 +68,18 @@ static void check_reserved(struct doctor *d)
 	const struct names_rules rules = {d->config->protected_users, d->config->n_protected_users,
 					  NULL};
 	char why[NAMES_WHY_MAX];
-	struct name_list bad = {0};
+	struct doctor_names bad = {0};
 
 	for (size_t i = 0; i < d->n_workloads; i++)
 		if (names_reserved(d->workloads[i].rec.name, &rules, why, sizeof(why)))
-			list_add(&bad, d->workloads[i].rec.name);
+			doctor_names_add(&bad, d->workloads[i].rec.name);
 	if (bad.n)
-		doctor_row(d, "reserved-names", DOCTOR_FAIL, "rename the workload in the repository",
+		doctor_row(d, "reserved-names", DOCTOR_FAIL,
+			   "rename the workload in the repository",
 			   "workloads under reserved names: %s", bad.text);
 	else
-		doctor_row(d, "reserved-names", DOCTOR_PASS, NULL, "no workload has a reserved name");
+		doctor_row(d, "reserved-names", DOCTOR_PASS, NULL,
+			   "no workload has a reserved name");
 }
 
 static bool privileged(const struct users_group *g)
@@ -120,13 +105,14 @@ static void check_groups(struct doctor *d)
 	(void)users_db_find_group(d->etc, managed, &gm);
 	(void)users_db_find_group(d->etc, mint, &gt);
 	if (!gm || !gt)
-		doctor_row(d, "groups", DOCTOR_FAIL, "create it (systemd-sysusers, README \"Deploy\")",
+		doctor_row(d, "groups", DOCTOR_FAIL,
+			   "create it (systemd-sysusers, README \"Deploy\")",
 			   "group %s missing from %s", !gm ? managed : mint, USERS_GROUP);
 	else if (gm == gt || gm->gid == gt->gid)
 		doctor_row(d, "groups", DOCTOR_FAIL,
 			   "give TAILPOD_USER_GROUP and TAILPOD_MINT_GROUP two distinct groups",
-			   "managed group %s and mint group %s are the same group (gid %u)", managed,
-			   mint, (unsigned)gm->gid);
+			   "managed group %s and mint group %s are the same group (gid %u)",
+			   managed, mint, (unsigned)gm->gid);
 	else if (privileged(gm) || privileged(gt))
 		doctor_row(d, "groups", DOCTOR_FAIL,
 			   "use unprivileged groups for TAILPOD_USER_GROUP and TAILPOD_MINT_GROUP",
@@ -154,8 +140,7 @@ static bool sudoers_line_grants(const char *line, const char *group)
 }
 
 /* The first line of path granting group (managed or mint) a rule, into where. */
-static bool sudoers_file_grants(const char *path, const struct config *c, char *where,
-				size_t size)
+static bool sudoers_file_grants(const char *path, const struct config *c, char *where, size_t size)
 {
 	char *text = NULL, *line, *next;
 	size_t len;
@@ -195,14 +180,15 @@ static void check_sudoers(struct doctor *d)
 	if (dp)
 		closedir(dp);
 	if (found)
-		doctor_row(d, "sudoers", DOCTOR_FAIL,
-			   "remove the rule: only the documented mint-key line may name these groups",
-			   "%s gives %s or %s a sudo rule", where, d->config->user_group,
-			   d->config->mint_group);
+		doctor_row(
+			d, "sudoers", DOCTOR_FAIL,
+			"remove the rule: only the documented mint-key line may name these groups",
+			"%s gives %s or %s a sudo rule", where, d->config->user_group,
+			d->config->mint_group);
 	else
 		doctor_row(d, "sudoers", DOCTOR_PASS, NULL,
-			   "no sudo rule for %s or %s beyond the mint-key line", d->config->user_group,
-			   d->config->mint_group);
+			   "no sudo rule for %s or %s beyond the mint-key line",
+			   d->config->user_group, d->config->mint_group);
 }
 
 static bool is_protected(const struct config *c, const char *name)
@@ -217,28 +203,30 @@ static bool is_protected(const struct config *c, const char *name)
 static void check_members(struct doctor *d)
 {
 	const struct users_group *g = NULL;
-	struct name_list orphans = {0}, protected = {0};
+	struct doctor_names orphans = {0}, protected = {0};
 
 	if (!d->etc || users_db_find_group(d->etc, d->config->user_group, &g) < 0)
 		return; /* the groups row says so */
 	for (size_t i = 0; i < g->n_members; i++)
 		if (is_protected(d->config, g->members[i]))
-			list_add(&protected, g->members[i]);
+			doctor_names_add(&protected, g->members[i]);
 		else if (!is_workload(d, g->members[i]))
-			list_add(&orphans, g->members[i]);
+			doctor_names_add(&orphans, g->members[i]);
 	for (size_t i = 0; i < d->etc->n_users; i++)
 		if (d->etc->users[i].gid == g->gid && !is_workload(d, d->etc->users[i].name))
-			list_add(is_protected(d->config, d->etc->users[i].name) ? &protected : &orphans,
-				 d->etc->users[i].name);
+			doctor_names_add(is_protected(d->config, d->etc->users[i].name) ? &protected
+											: &orphans,
+					 d->etc->users[i].name);
 	if (protected.n)
 		doctor_row(d, "members", DOCTOR_FAIL,
 			   "take them out of the group by hand (gpasswd -d USER GROUP): sync never "
 			   "touches them",
 			   "protected users in %s: %s", g->name, protected.text);
 	else if (orphans.n && !d->workload)
-		doctor_row(d, "members", DOCTOR_WARN,
-			   "remove the user, or the group membership, by hand: sync does not know it",
-			   "users in %s without a state record (orphans): %s", g->name, orphans.text);
+		doctor_row(
+			d, "members", DOCTOR_WARN,
+			"remove the user, or the group membership, by hand: sync does not know it",
+			"users in %s without a state record (orphans): %s", g->name, orphans.text);
 	else
 		doctor_row(d, "members", DOCTOR_PASS, NULL,
 			   "every member of %s is a workload tailpod recorded", g->name);

@@ -99,9 +99,10 @@ static void check_policy(struct doctor *d)
 	}
 	r = mint_policy_load(MINT_POLICY_DEFAULT, &p);
 	if (r < 0) {
-		doctor_row(d, "mint-key.conf", DOCTOR_FAIL,
-			   "fix the policy (the line is logged above); mint-key refuses every caller",
-			   "%s: %s", MINT_POLICY_DEFAULT, strerror(-r));
+		doctor_row(
+			d, "mint-key.conf", DOCTOR_FAIL,
+			"fix the policy (the line is logged above); mint-key refuses every caller",
+			"%s: %s", MINT_POLICY_DEFAULT, strerror(-r));
 		return;
 	}
 	if (p.group && strcmp(p.group, d->config->mint_group) != 0)

@@ -24,7 +24,7 @@ enum doctor_status {
 };
 
 enum {
-	DOCTOR_NAME_MAX = 32,	/* bytes of a row's name */
+	DOCTOR_NAME_MAX = 32,	 /* bytes of a row's name */
 	DOCTOR_DETAIL_MAX = 320, /* bytes of a detail: room for a path and a reason */
 	DOCTOR_HINT_MAX = 200,
 	DOCTOR_ROWS_MAX = 256, /* rows one run keeps: a few per category, never one per workload */
@@ -56,11 +56,19 @@ struct doctor {
 	struct users_db *alt; /* /usr/lib/passwd and /usr/lib/group; NULL when absent */
 	struct doctor_workload *workloads; /* the records in name order (--workload: that one) */
 	size_t n_workloads;
-	char *records_error; /* why the records could not be listed, or NULL */
+	char *records_error;  /* why the records could not be listed, or NULL */
 	const char *category; /* the category adding rows */
 	struct doctor_row rows[DOCTOR_ROWS_MAX];
 	size_t n_rows;
 };
+
+/* Names in a detail: the first DOCTOR_NAMES_SHOWN, comma-separated, then " and more". */
+enum { DOCTOR_NAMES_SHOWN = 4 };
+struct doctor_names {
+	char text[DOCTOR_DETAIL_MAX];
+	size_t n; /* names added, shown or not */
+};
+void doctor_names_add(struct doctor_names *l, const char *name);
 
 /* Add a row to the running category; hint may be NULL (a PASS needs none). */
 void doctor_row(struct doctor *d, const char *name, enum doctor_status status, const char *hint,
@@ -92,8 +100,8 @@ int doctor_lstat(const char *path, struct stat *st);
 
 /* "mode 0755, owner 1000" problems of a path that must be a file or directory (dir) owned by
  * root (owner) with none of the deny bits: "" when it is fine, else a reason in buf. */
-const char *doctor_owned_mode(const struct stat *st, bool dir, uid_t owner, mode_t deny,
-			      char *buf, size_t size);
+const char *doctor_owned_mode(const struct stat *st, bool dir, uid_t owner, mode_t deny, char *buf,
+			      size_t size);
 
 /* report.c: print the table (colour on a tty) or the JSON document; the count of FAIL rows. */
 int doctor_print_table(const struct doctor *d, bool colour);

@@ -26,7 +26,8 @@ int doctor_recorded_open(int home_fd, const struct state_file *f, int *ret_fd)
 	char rel[STATE_PATH_MAX + 64];
 
 	snprintf(rel, sizeof(rel), "%s/%s",
-		 f->dir == SPEC_UNIT_QUADLET ? ".config/containers/systemd" : ".config/systemd/user",
+		 f->dir == SPEC_UNIT_QUADLET ? ".config/containers/systemd"
+					     : ".config/systemd/user",
 		 f->name);
 	return fs_open_beneath(home_fd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, ret_fd);
 }
@@ -84,10 +85,11 @@ void doctor_homes(struct doctor *d)
 			snprintf(first, sizeof(first), "%s", why);
 	}
 	if (bad)
-		doctor_row(d, "homes", DOCTOR_FAIL,
-			   "chmod 0700 the home and 0600 its files, owned by the user (sync repairs "
-			   "the mode of the home)",
-			   "%s%s", first, bad > 1 ? " (and other workloads)" : "");
+		doctor_row(
+			d, "homes", DOCTOR_FAIL,
+			"chmod 0700 the home and 0600 its files, owned by the user (sync repairs "
+			"the mode of the home)",
+			"%s%s", first, bad > 1 ? " (and other workloads)" : "");
 	else
 		doctor_row(d, "homes", DOCTOR_PASS, NULL,
 			   "%zu home(s) and their recorded files closed to others", checked);

@@ -61,8 +61,8 @@ static void check_podman(struct doctor *d)
 		doctor_row(d, "podman", DOCTOR_FAIL, "install Podman 4.4 or later (quadlet)",
 			   "%s, but no quadlet generator (%s)", podman, quadlet_generators[0]);
 	else
-		doctor_row(d, "podman", DOCTOR_PASS, NULL, "%s, quadlet at %s%s%s", podman, generator,
-			   version[0] ? ", keys of Podman " : "", version);
+		doctor_row(d, "podman", DOCTOR_PASS, NULL, "%s, quadlet at %s%s%s", podman,
+			   generator, version[0] ? ", keys of Podman " : "", version);
 	free(podman);
 }
 
@@ -76,9 +76,10 @@ static void check_clock(struct doctor *d)
 		doctor_row(d, "clock", DOCTOR_WARN, NULL, "cannot read the clock state: %s",
 			   strerror(errno));
 	else if (state == TIME_ERROR || (tx.status & STA_UNSYNC))
-		doctor_row(d, "clock", DOCTOR_WARN,
-			   "check chronyd (chronyc tracking): TLS and auth keys need the right time",
-			   "the clock is not synchronised");
+		doctor_row(
+			d, "clock", DOCTOR_WARN,
+			"check chronyd (chronyc tracking): TLS and auth keys need the right time",
+			"the clock is not synchronised");
 	else
 		doctor_row(d, "clock", DOCTOR_PASS, NULL, "synchronised (offset %ld us)",
 			   (long)tx.offset);

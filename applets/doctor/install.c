@@ -43,8 +43,8 @@ static void check_binary(struct doctor *d)
 	int r;
 
 	if (n < 0) {
-		doctor_row(d, "binary", DOCTOR_WARN, "mount /proc", "cannot resolve /proc/self/exe: %s",
-			   strerror(errno));
+		doctor_row(d, "binary", DOCTOR_WARN, "mount /proc",
+			   "cannot resolve /proc/self/exe: %s", strerror(errno));
 		return;
 	}
 	path[n] = '\0';
@@ -70,8 +70,8 @@ static void check_units(struct doctor *d)
 		const char *unit = shipped_units[i].unit;
 
 		if (doctor_unit_find(unit, path, sizeof(path)) < 0) {
-			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
-				 missing[0] ? ", " : "", unit);
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
+				 "%s%s", missing[0] ? ", " : "", unit);
 			continue;
 		}
 		if (!shipped_units[i].wanted_by)
@@ -84,8 +84,8 @@ static void check_units(struct doctor *d)
 	}
 	if (missing[0])
 		doctor_row(d, "units", DOCTOR_FAIL,
-			   "install the units of initramfs/units (README \"Deploy\")", "missing: %s",
-			   missing);
+			   "install the units of initramfs/units (README \"Deploy\")",
+			   "missing: %s", missing);
 	else
 		doctor_row(d, "units", DOCTOR_PASS, NULL, "all %zu shipped units installed",
 			   sizeof(shipped_units) / sizeof(shipped_units[0]));
@@ -115,13 +115,15 @@ void doctor_hardening_row(struct doctor *d, const char *name, const char *unit,
 		if (doctor_unit_check(&u, &rules[i], why, sizeof(why)) < 0 && bad++ == 0)
 			snprintf(first, sizeof(first), "%s", why);
 	if (r >= 0 && bad > 1)
-		snprintf(first + strlen(first), sizeof(first) - strlen(first), "; %zu more", bad - 1);
+		snprintf(first + strlen(first), sizeof(first) - strlen(first), "; %zu more",
+			 bad - 1);
 	if (r >= 0 && bad)
 		doctor_row(d, name, DOCTOR_FAIL,
-			   "remove the drop-in (or line) that weakens the shipped unit", "%s", first);
+			   "remove the drop-in (or line) that weakens the shipped unit", "%s",
+			   first);
 	else if (r >= 0)
-		doctor_row(d, name, DOCTOR_PASS, NULL, "%zu settings as shipped (%zu drop-ins read)",
-			   n_rules, u.n_files - 1);
+		doctor_row(d, name, DOCTOR_PASS, NULL,
+			   "%zu settings as shipped (%zu drop-ins read)", n_rules, u.n_files - 1);
 	doctor_unit_release(&u);
 }
 

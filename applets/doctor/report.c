@@ -47,13 +47,23 @@ void doctor_row(struct doctor *d, const char *name, enum doctor_status status, c
 	va_end(ap);
 }
 
+void doctor_names_add(struct doctor_names *l, const char *name)
+{
+	size_t len = strlen(l->text);
+
+	if (l->n++ < DOCTOR_NAMES_SHOWN)
+		snprintf(l->text + len, sizeof(l->text) - len, "%s%s", len ? ", " : "", name);
+	else if (l->n == DOCTOR_NAMES_SHOWN + 1)
+		snprintf(l->text + len, sizeof(l->text) - len, " and more");
+}
+
 int doctor_lstat(const char *path, struct stat *st)
 {
 	return lstat(path, st) < 0 ? -errno : 0;
 }
 
-const char *doctor_owned_mode(const struct stat *st, bool dir, uid_t owner, mode_t deny,
-			      char *buf, size_t size)
+const char *doctor_owned_mode(const struct stat *st, bool dir, uid_t owner, mode_t deny, char *buf,
+			      size_t size)
 {
 	buf[0] = '\0';
 	if (S_ISLNK(st->st_mode))

@@ -135,7 +135,8 @@ static void check_known_hosts(struct doctor *d)
 
 	if (!c->git_url || !gitrepo_url_is_ssh(c->git_url) ||
 	    !ssh_host(c->git_url, host, sizeof(host))) {
-		doctor_row(d, "known_hosts", DOCTOR_SKIP, NULL, "the repository is not reached over ssh");
+		doctor_row(d, "known_hosts", DOCTOR_SKIP, NULL,
+			   "the repository is not reached over ssh");
 		return;
 	}
 	port = gitrepo_url_ssh_port(c->git_url);
@@ -145,10 +146,11 @@ static void check_known_hosts(struct doctor *d)
 		doctor_row(d, "known_hosts", DOCTOR_FAIL, "fix or replace the file", "%s: %s",
 			   c->ssh_known_hosts, strerror(-r));
 	else if (r == KNOWN_HOSTS_UNKNOWN)
-		doctor_row(d, "known_hosts", c->ssh_accept_new ? DOCTOR_WARN : DOCTOR_FAIL,
-			   "add the host's key: ssh-keyscan HOST >> the file (check it out of band)",
-			   "%s: no entry for %s%s", c->ssh_known_hosts, host,
-			   c->ssh_accept_new ? " (accept-new will record the first key seen)" : "");
+		doctor_row(
+			d, "known_hosts", c->ssh_accept_new ? DOCTOR_WARN : DOCTOR_FAIL,
+			"add the host's key: ssh-keyscan HOST >> the file (check it out of band)",
+			"%s: no entry for %s%s", c->ssh_known_hosts, host,
+			c->ssh_accept_new ? " (accept-new will record the first key seen)" : "");
 	else if (r == KNOWN_HOSTS_REVOKED)
 		doctor_row(d, "known_hosts", DOCTOR_FAIL, "remove the @revoked line or the entry",
 			   "%s: a revoked line matches", c->ssh_known_hosts);
@@ -167,7 +169,8 @@ static void check_ca_bundle(struct doctor *d)
 	int r;
 
 	if (!path) {
-		doctor_row(d, "ca-bundle", DOCTOR_WARN, "set TAILPOD_CA_BUNDLE or install ca-certificates",
+		doctor_row(d, "ca-bundle", DOCTOR_WARN,
+			   "set TAILPOD_CA_BUNDLE or install ca-certificates",
 			   "no CA bundle found: https fetches and mint-key fail");
 		return;
 	}
@@ -176,7 +179,8 @@ static void check_ca_bundle(struct doctor *d)
 		doctor_row(d, "ca-bundle", DOCTOR_FAIL, "reinstall the CA bundle", "%s: %s", path,
 			   r < 0 ? (err.msg[0] ? err.msg : strerror(-r)) : "no usable certificate");
 	else
-		doctor_row(d, "ca-bundle", DOCTOR_PASS, NULL, "%s: %zu certificates", path, anchors.n);
+		doctor_row(d, "ca-bundle", DOCTOR_PASS, NULL, "%s: %zu certificates", path,
+			   anchors.n);
 	http_anchors_release(&anchors);
 }
 

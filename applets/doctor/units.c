@@ -16,8 +16,8 @@
 #include <strings.h>
 
 static const char *const unit_dirs[] = {
-	"/etc/systemd/system",	     "/run/systemd/system", "/usr/local/lib/systemd/system",
-	"/usr/lib/systemd/system",   "/lib/systemd/system",
+	"/etc/systemd/system",	   "/run/systemd/system", "/usr/local/lib/systemd/system",
+	"/usr/lib/systemd/system", "/lib/systemd/system",
 };
 
 int doctor_unit_find(const char *unit, char *path, size_t size)
@@ -232,7 +232,8 @@ int doctor_unit_check(const struct doctor_unit *u, const struct unit_rule *rule,
 	if (rule->kind == UNIT_RULE_CAPS) {
 		s = caps_offender(u, rule->want, &set);
 		if (!set)
-			return snprintf(why, size, "%s: CapabilityBoundingSet= not set", u->files[0]),
+			return snprintf(why, size, "%s: CapabilityBoundingSet= not set",
+					u->files[0]),
 			       -1;
 		if (s)
 			return snprintf(why, size, "%s:%u: CapabilityBoundingSet=%s widens it",

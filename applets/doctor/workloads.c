@@ -18,32 +18,23 @@
 
 enum {
 	STATUS_FILE_MAX = 4 * 1024 * 1024, /* status.json: one line per workload */
-	SHOWN = 4,			   /* workloads a detail names */
 };
-
-static void names_add(char *buf, size_t size, size_t *n, const char *name)
-{
-	size_t len = strlen(buf);
-
-	if ((*n)++ < SHOWN)
-		snprintf(buf + len, size - len, "%s%s", len ? ", " : "", name);
-}
 
 static void check_records(struct doctor *d)
 {
-	char bad[DOCTOR_DETAIL_MAX] = "";
-	size_t n = 0;
+	struct doctor_names bad = {0};
 
 	for (size_t i = 0; i < d->n_workloads; i++)
 		if (d->workloads[i].rec.uid == (uid_t)-1)
-			names_add(bad, sizeof(bad), &n, d->workloads[i].rec.name);
+			doctor_names_add(&bad, d->workloads[i].rec.name);
 	if (d->records_error)
 		doctor_row(d, "records", DOCTOR_FAIL, "check the state directory's permissions",
 			   "%s", d->records_error);
-	else if (n)
+	else if (bad.n)
 		doctor_row(d, "records", DOCTOR_FAIL,
 			   "run tailpod sync: it rewrites the record of a workload it deploys",
-			   "unreadable record(s) in %s/workloads: %s", d->config->state_dir, bad);
+			   "unreadable record(s) in %s/workloads: %s", d->config->state_dir,
+			   bad.text);
 	else if (d->workload && d->n_workloads == 0)
 		doctor_row(d, "records", DOCTOR_FAIL, "check the name (tailpod doctor lists them)",
 			   "no record for workload %s", d->workload);
@@ -93,8 +84,8 @@ static int workload_intact(const struct doctor_workload *w)
 
 static void check_drift(struct doctor *d)
 {
-	char bad[DOCTOR_DETAIL_MAX] = "";
-	size_t n = 0, checked = 0;
+	struct doctor_names bad = {0};
+	size_t checked = 0;
 
 	for (size_t i = 0; i < d->n_workloads; i++) {
 		const struct doctor_workload *w = &d->workloads[i];
@@ -103,21 +94,20 @@ static void check_drift(struct doctor *d)
 			continue; /* no user: the passwd row; no hash: migrated from quadsync */
 		checked++;
 		if (workload_intact(w) != 1)
-			names_add(bad, sizeof(bad), &n, w->rec.name);
+			doctor_names_add(&bad, w->rec.name);
 	}
-	if (n)
+	if (bad.n)
 		doctor_row(d, "drift", DOCTOR_FAIL,
-			   "run tailpod sync to restore them; change workloads in git, not on the host",
-			   "deployed files differ from what sync recorded: %s%s", bad,
-			   n > SHOWN ? " and more" : "");
+			   "run tailpod sync to restore them; change workloads in git, not on the "
+			   "host",
+			   "deployed files differ from what sync recorded: %s", bad.text);
 	else
 		doctor_row(d, "drift", DOCTOR_PASS, NULL, "%zu workload(s) as deployed", checked);
 }
 
 static void check_services(struct doctor *d)
 {
-	char bad[DOCTOR_DETAIL_MAX] = "";
-	size_t n = 0;
+	struct doctor_names bad = {0};
 
 	if (!d->systemd) {
 		doctor_row(d, "services", DOCTOR_SKIP, NULL,
@@ -129,12 +119,12 @@ static void check_services(struct doctor *d)
 
 		if (w->user && w->rec.service[0] &&
 		    systemd_unit_running(&d->cmds, w->user->uid, w->rec.service) != 1)
-			names_add(bad, sizeof(bad), &n, w->rec.service);
+			doctor_names_add(&bad, w->rec.service);
 	}
-	if (n)
+	if (bad.n)
 		doctor_row(d, "services", DOCTOR_FAIL,
 			   "systemctl --user -M NAME@ status UNIT, and its journal",
-			   "not running: %s%s", bad, n > SHOWN ? " and more" : "");
+			   "not running: %s", bad.text);
 	else
 		doctor_row(d, "services", DOCTOR_PASS, NULL, "%zu service(s) running",
 			   d->n_workloads);
@@ -144,8 +134,8 @@ static void check_services(struct doctor *d)
  * (sync replaces it after every run). */
 static void check_status(struct doctor *d)
 {
-	struct json_parse_field f[] = {{"result", NULL, 0}, {"message", NULL, 0},
-				       {"commit", NULL, 0}};
+	struct json_parse_field f[] = {
+		{"result", NULL, 0}, {"message", NULL, 0}, {"commit", NULL, 0}};
 	char path[PATH_MAX], *text = NULL;
 	size_t len;
 	struct stat st;
@@ -177,10 +167,11 @@ static void check_status(struct doctor *d)
 			   "last sync %s %lld s ago: %s", f[0].value ? f[0].value : "(no result)",
 			   age, f[1].value ? f[1].value : "");
 	else if (age > DOCTOR_STALE_S)
-		doctor_row(d, "last-sync", DOCTOR_WARN,
-			   "is tailpod-sync.timer running? systemctl list-timers tailpod-sync.timer",
-			   "last sync ok but %lld min ago (stale; the timer runs every 2 min)",
-			   age / 60);
+		doctor_row(
+			d, "last-sync", DOCTOR_WARN,
+			"is tailpod-sync.timer running? systemctl list-timers tailpod-sync.timer",
+			"last sync ok but %lld min ago (stale; the timer runs every 2 min)",
+			age / 60);
 	else
 		doctor_row(d, "last-sync", DOCTOR_PASS, NULL, "ok %lld s ago, commit %.12s", age,
 			   f[2].value && f[2].value[0] ? f[2].value : "(none)");
