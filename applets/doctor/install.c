@@ -65,13 +65,16 @@ static void check_units(struct doctor *d)
 {
 	char path[PATH_MAX], missing[DOCTOR_DETAIL_MAX] = "", disabled[DOCTOR_DETAIL_MAX] = "";
 	struct stat st;
+	int r;
 
 	for (size_t i = 0; i < sizeof(shipped_units) / sizeof(shipped_units[0]); i++) {
 		const char *unit = shipped_units[i].unit;
 
-		if (doctor_unit_find(unit, path, sizeof(path)) < 0) {
+		r = doctor_unit_find(unit, path, sizeof(path));
+		if (r < 0) {
 			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
-				 "%s%s", missing[0] ? ", " : "", unit);
+				 "%s%s%s", missing[0] ? ", " : "", unit,
+				 r == -ENOEXEC ? " (masked)" : "");
 			continue;
 		}
 		if (!shipped_units[i].wanted_by)
@@ -105,8 +108,9 @@ void doctor_hardening_row(struct doctor *d, const char *name, const char *unit,
 	size_t bad = 0;
 	int r = doctor_unit_load(unit, &u);
 
-	if (r == -ENOENT)
-		doctor_row(d, name, DOCTOR_SKIP, NULL, "%s is not installed", unit);
+	if (r == -ENOENT || r == -ENOEXEC)
+		doctor_row(d, name, DOCTOR_SKIP, NULL, "%s is not installed%s", unit,
+			   r == -ENOEXEC ? " (masked)" : "");
 	else if (r < 0)
 		doctor_row(d, name, DOCTOR_WARN, "make the drop-in a regular root-owned file",
 			   "cannot read %s: %s", u.files[u.bad_file] ? u.files[u.bad_file] : unit,

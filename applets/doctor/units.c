@@ -27,7 +27,12 @@ int doctor_unit_find(const char *unit, char *path, size_t size)
 	for (size_t i = 0; i < sizeof(unit_dirs) / sizeof(unit_dirs[0]); i++) {
 		if ((size_t)snprintf(path, size, "%s/%s", unit_dirs[i], unit) >= size)
 			return -ENAMETOOLONG;
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		if (stat(path, &st) < 0)
+			continue;
+		if (S_ISCHR(st.st_mode))
+			return -ENOEXEC; /* masked: a link to /dev/null hides the later directories
+					  */
+		if (S_ISREG(st.st_mode))
 			return 0;
 	}
 	return -ENOENT;

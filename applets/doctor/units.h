@@ -41,7 +41,8 @@ struct unit_rule {
 	const char *want;
 };
 
-/* The unit file of unit in the first unit directory that has it, into path: 0 or -ENOENT. */
+/* The unit file of unit in the first unit directory that has it, into path: 0, -ENOENT, or
+ * -ENOEXEC when that entry is masked (a link to /dev/null). */
 int doctor_unit_find(const char *unit, char *path, size_t size);
 
 /* Load unit and its drop-ins: 0, -ENOENT (no unit file), or a read error of files[bad_file]. */
