@@ -79,3 +79,9 @@ commit "empty"
 sync_run
 commands
 show_host
+
+say "5. tailpod doctor: the host's health and security posture, read-only"
+echo "\$ tailpod doctor"
+status=0
+sandbox_tp "$sb" doctor --config "$work/config.env" 2>&1 | sed 's/^/  /' || status=${PIPESTATUS[0]}
+echo "  (exit $status: the demo host has no units, secrets or systemd installed)"
