@@ -266,13 +266,16 @@ static void sweep_user(struct gc_ctx *g, const struct gc_managed *m, const struc
 		size_t n;
 		const char *hex = image_id(p, strcspn(p, " \n"), &n);
 		const char *rm[] = {"podman", "image", "rm", "--", id, NULL};
+		const char *name;
 		char *out = NULL;
 
 		if (!hex || seen_before(a->images, p, hex, n))
 			continue;
 		snprintf(id, sizeof(id), "%.*s", (int)n, hex);
+		name = p + strcspn(p, " \n");
+		name += *name == ' ';
 		snprintf(what, sizeof(what), "%s: image %.12s %.*s", m->user->name, id,
-			 (int)strcspn(p + strcspn(p, " \n"), "\n"), p + strcspn(p, " \n"));
+			 (int)strcspn(name, "\n"), name);
 		if (listed(a->ps, hex, n) || image_wanted(g, m, a->images, hex, n))
 			continue;
 		if (!g->dry_run && run_as_user(g, m, rm, &out, why, sizeof(why)) < 0)
