@@ -4,7 +4,8 @@
 # (tests/sandbox: a private mount namespace with its own /etc, /home, /run, /var and cgroup tree,
 # and stub useradd, userdel, loginctl and systemctl that record what they are asked to do), so
 # nothing on this machine changes. Four scenarios: the first sync deploys, the second is a no-op,
-# removing a spec removes its workload, and an emptied repo is refused. Needs root (unshare).
+# removing a spec removes its workload, an emptied repo is refused; then `tailpod gc --dry-run`.
+# Needs root (unshare).
 set -euo pipefail
 
 tailpod=$(realpath "$1")
@@ -80,7 +81,17 @@ sync_run
 commands
 show_host
 
-say "5. tailpod doctor: the host's health and security posture, read-only"
+say "5. gc --dry-run: what no workload uses any more, removed by nothing"
+# An atomic write cut short two hours ago, and podman's stub answering as each workload user.
+echo partial >"$sb/state/.status.json.0123456789abcdef"
+touch -d '-2 hours' "$sb/state/.status.json.0123456789abcdef"
+chmod 0777 "$sb/run/tailpod-sandbox"
+install -m 0666 /dev/null "$sb/run/tailpod-sandbox/podman.runs"
+echo "\$ tailpod gc --dry-run"
+sandbox_tp "$sb" gc --config "$work/config.env" --dry-run 2>&1 | sed "s|$sb|SANDBOX|; s/^/  /" ||
+	echo "  (exit ${PIPESTATUS[0]})"
+
+say "6. tailpod doctor: the host's health and security posture, read-only"
 echo "\$ tailpod doctor"
 status=0
 sandbox_tp "$sb" doctor --config "$work/config.env" 2>&1 | sed 's/^/  /' || status=${PIPESTATUS[0]}
