@@ -126,6 +126,8 @@ int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size)
 
 void ini_line_release(struct ini_line *l)
 {
+	if (l->in_arena)
+		return;
 	free(l->raw);
 	free(l->key);
 	free(l->value);
@@ -136,6 +138,8 @@ void ini_section_release(struct ini_section *s)
 	for (size_t i = 0; i < s->n_lines; i++)
 		ini_line_release(&s->lines[i]);
 	free(s->lines);
+	if (s->in_arena)
+		return;
 	free(s->name);
 	free(s->raw);
 }
@@ -159,6 +163,7 @@ struct ini *ini_free(struct ini *ini)
 	for (size_t i = 0; i < ini->n_sections; i++)
 		ini_section_release(&ini->sections[i]);
 	free(ini->sections);
+	free(ini->arena);
 	free(ini);
 	return NULL;
 }
@@ -200,28 +205,52 @@ static int parse_fail_bound(struct parser *p, unsigned line)
 	return parse_fail(p, -E2BIG, line, "more than 8192 entries (INI_ENTRIES_MAX)");
 }
 
+/* Arena bytes a parse of buf can use: per logical line, the raw text and a NUL, and key and value
+ * (never longer than the raw text together) with their NULs; a header's name and raw text alike.
+ * Logical lines are at most the newlines plus one. */
+static size_t arena_bound(const char *buf, size_t size)
+{
+	size_t lines = 1;
+
+	for (const char *c = buf, *end = buf + size; (c = memchr(c, '\n', (size_t)(end - c))); c++)
+		lines++;
+	return 2 * size + 3 * lines;
+}
+
+/* A NUL-terminated copy of s[0..n) in the document's arena, which arena_bound() sized. */
+static char *parser_copy(struct parser *p, const char *s, size_t n)
+{
+	struct ini *ini = p->ini;
+	char *d;
+
+	if (n >= ini->arena_size - ini->arena_used)
+		return NULL;
+	d = ini->arena + ini->arena_used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	ini->arena_used += n + 1;
+	return d;
+}
+
 /* Store a blank, comment or entry line whose raw text runs from p->raw_start to raw_end. */
 static int parser_add(struct parser *p, enum ini_line_type type, size_t raw_end, const char *key,
 		      size_t n_key, const char *value, size_t n_value, bool open)
 {
-	struct ini_line l = {.type = type, .line = p->start_line, .open = open};
-	int r = -ENOMEM;
+	struct ini_line l = {.type = type, .line = p->start_line, .open = open, .in_arena = true};
+	int r;
 
-	l.raw = strndup(p->buf + p->raw_start, raw_end - p->raw_start);
+	l.raw = parser_copy(p, p->buf + p->raw_start, raw_end - p->raw_start);
 	if (!l.raw)
-		goto out;
+		return -ENOMEM;
 	if (type == INI_LINE_ENTRY) {
-		l.key = strndup(key, n_key);
-		l.value = strndup(value, n_value);
+		l.key = parser_copy(p, key, n_key);
+		l.value = parser_copy(p, value, n_value);
 		if (!l.key || !l.value)
-			goto out;
+			return -ENOMEM;
 	}
 	r = ini_line_insert(p->ini, p->section, p->section->n_lines, &l);
 	if (r == -E2BIG)
 		r = parse_fail_bound(p, p->start_line);
-out:
-	if (r < 0)
-		ini_line_release(&l);
 	return r;
 }
 
@@ -245,13 +274,11 @@ static int parser_header(struct parser *p, const char *s, size_t n, size_t raw_e
 	if (r < 0)
 		return r;
 	sec = &ini->sections[ini->n_sections];
-	*sec = (struct ini_section){.line = p->start_line, .open = open};
-	sec->name = strndup(s + 1, n - 2);
-	sec->raw = strndup(p->buf + p->raw_start, raw_end - p->raw_start);
-	if (!sec->name || !sec->raw) {
-		ini_section_release(sec);
+	*sec = (struct ini_section){.line = p->start_line, .open = open, .in_arena = true};
+	sec->name = parser_copy(p, s + 1, n - 2);
+	sec->raw = parser_copy(p, p->buf + p->raw_start, raw_end - p->raw_start);
+	if (!sec->name || !sec->raw)
 		return -ENOMEM;
-	}
 	ini->n_sections++;
 	p->section = sec;
 	return 0;
@@ -381,6 +408,10 @@ int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
 	      struct ini_error *err)
 {
 	struct parser p = {.err = err, .name = name, .buf = buf, .size = size};
+	/* The logical line of a small file is joined on the stack: a malloc and free a parse made
+	 * musl's allocator map and unmap a page each time (issue 16). */
+	char small_logical[4096];
+	char *heap_logical = NULL;
 	int r;
 
 	if (size > INI_FILE_MAX) {
@@ -391,14 +422,23 @@ int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
 	if (r < 0)
 		goto out;
 	p.section = &p.ini->preamble;
-	p.logical = malloc((size < INI_LINE_MAX ? size : INI_LINE_MAX) + 1);
+	p.ini->arena_size = arena_bound(buf, size);
+	p.ini->arena = malloc(p.ini->arena_size);
+	if (!p.ini->arena) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (size < sizeof(small_logical))
+		p.logical = small_logical;
+	else
+		p.logical = heap_logical = malloc((size < INI_LINE_MAX ? size : INI_LINE_MAX) + 1);
 	if (!p.logical) {
 		r = -ENOMEM;
 		goto out;
 	}
 	r = parser_run(&p);
 out:
-	free(p.logical);
+	free(heap_logical);
 	if (r < 0) {
 		if (err && !p.failed)
 			*err = (struct ini_error){.where = name};
