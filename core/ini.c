@@ -47,9 +47,25 @@ struct parser {
 	size_t n_logical;
 	size_t raw_start; /* offset of the pending logical line's first byte */
 	unsigned start_line;
+	struct ini_line *pool; /* the arena's lines: the current section has those past pool_used */
+	size_t pool_size, pool_used;
 	bool pending; /* inside a continuation */
 	bool failed;  /* err is filled */
 };
+
+/* The section lines now go to: the current one keeps what it has, the rest of the pool is s's. */
+static void parser_take_pool(struct parser *p, struct ini_section *s)
+{
+	struct ini_section *cur = p->section;
+
+	if (cur && cur->lines_in_arena) {
+		p->pool_used += cur->n_lines;
+		cur->n_alloc = cur->n_lines;
+	}
+	s->lines = p->pool + p->pool_used;
+	s->n_alloc = p->pool_size - p->pool_used;
+	s->lines_in_arena = true;
+}
 
 static bool is_control(unsigned char c)
 {
@@ -106,8 +122,9 @@ bool ini_key_chars_valid(const char *s, size_t n)
 	return true;
 }
 
-int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size)
+int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size, bool *in_arena)
 {
+	bool borrowed = in_arena && *in_arena;
 	size_t want;
 	void *p;
 
@@ -116,9 +133,14 @@ int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size)
 	want = *n_alloc ? *n_alloc * 2 : 8;
 	if (want > SIZE_MAX / size)
 		return -ENOMEM;
-	p = realloc(*array, want * size);
+	p = borrowed ? malloc(want * size) : realloc(*array, want * size);
 	if (!p)
 		return -ENOMEM;
+	if (borrowed) {
+		if (n)
+			memcpy(p, *array, n * size);
+		*in_arena = false;
+	}
 	*array = p;
 	*n_alloc = want;
 	return 0;
@@ -137,7 +159,8 @@ void ini_section_release(struct ini_section *s)
 {
 	for (size_t i = 0; i < s->n_lines; i++)
 		ini_line_release(&s->lines[i]);
-	free(s->lines);
+	if (!s->lines_in_arena)
+		free(s->lines);
 	if (s->in_arena)
 		return;
 	free(s->name);
@@ -162,7 +185,8 @@ struct ini *ini_free(struct ini *ini)
 	ini_section_release(&ini->preamble);
 	for (size_t i = 0; i < ini->n_sections; i++)
 		ini_section_release(&ini->sections[i]);
-	free(ini->sections);
+	if (!ini->sections_in_arena)
+		free(ini->sections);
 	free(ini->arena);
 	free(ini);
 	return NULL;
@@ -176,7 +200,8 @@ int ini_line_insert(struct ini *ini, struct ini_section *s, size_t pos, struct i
 	if (ini->n_lines >= INI_LINES_MAX ||
 	    (l->type == INI_LINE_ENTRY && ini->n_entries >= INI_ENTRIES_MAX))
 		return -E2BIG;
-	r = ini_array_grow((void **)&s->lines, &s->n_alloc, s->n_lines, sizeof(*s->lines));
+	r = ini_array_grow((void **)&s->lines, &s->n_alloc, s->n_lines, sizeof(*s->lines),
+			   &s->lines_in_arena);
 	if (r < 0)
 		return r;
 	memmove(&s->lines[pos + 1], &s->lines[pos], (s->n_lines - pos) * sizeof(*s->lines));
@@ -205,16 +230,35 @@ static int parse_fail_bound(struct parser *p, unsigned line)
 	return parse_fail(p, -E2BIG, line, "more than 8192 entries (INI_ENTRIES_MAX)");
 }
 
-/* Arena bytes a parse of buf can use: per logical line, the raw text and a NUL, and key and value
- * (never longer than the raw text together) with their NULs; a header's name and raw text alike.
- * Logical lines are at most the newlines plus one. */
-static size_t arena_bound(const char *buf, size_t size)
+/* The document's one block (issue 16: a malloc per line, key and value was most of check's time
+ * and memory): room for a section per line that starts with '[', a line per physical line (the
+ * logical lines are never more), and the strings — per logical line its raw text and a NUL, key
+ * and value (never longer than the raw text together) with their NULs, a header's name and raw
+ * text alike. A count the scan gets wrong (a header after blanks) only sends an array to the
+ * heap when it outgrows its slice. */
+static int arena_init(struct parser *p)
 {
-	size_t lines = 1;
+	const char *buf = p->buf, *end = buf + p->size;
+	size_t lines = 1, sections = 1, strings;
+	struct ini *ini = p->ini;
 
-	for (const char *c = buf, *end = buf + size; (c = memchr(c, '\n', (size_t)(end - c))); c++)
+	for (const char *c = buf; (c = memchr(c, '\n', (size_t)(end - c))); c++) {
 		lines++;
-	return 2 * size + 3 * lines;
+		sections += c + 1 < end && c[1] == '[';
+	}
+	p->pool_size = lines;
+	strings = 2 * p->size + 3 * lines;
+	ini->arena_used = sections * sizeof(struct ini_section) + lines * sizeof(struct ini_line);
+	ini->arena_size = ini->arena_used + strings;
+	ini->arena = malloc(ini->arena_size);
+	if (!ini->arena)
+		return -ENOMEM;
+	ini->sections = (struct ini_section *)(void *)ini->arena;
+	ini->n_alloc = sections;
+	ini->sections_in_arena = true;
+	p->pool = (struct ini_line *)(void *)(ini->arena + sections * sizeof(struct ini_section));
+	parser_take_pool(p, &ini->preamble);
+	return 0;
 }
 
 /* A NUL-terminated copy of s[0..n) in the document's arena, which arena_bound() sized. */
@@ -270,11 +314,14 @@ static int parser_header(struct parser *p, const char *s, size_t n, size_t raw_e
 		return parse_fail(p, -E2BIG, p->start_line,
 				  "more than 1024 sections (INI_SECTIONS_MAX)");
 	r = ini_array_grow((void **)&ini->sections, &ini->n_alloc, ini->n_sections,
-			   sizeof(*ini->sections));
+			   sizeof(*ini->sections), &ini->sections_in_arena);
 	if (r < 0)
 		return r;
+	if (p->section != &ini->preamble) /* the array may have moved */
+		p->section = &ini->sections[ini->n_sections - 1];
 	sec = &ini->sections[ini->n_sections];
 	*sec = (struct ini_section){.line = p->start_line, .open = open, .in_arena = true};
+	parser_take_pool(p, sec);
 	sec->name = parser_copy(p, s + 1, n - 2);
 	sec->raw = parser_copy(p, p->buf + p->raw_start, raw_end - p->raw_start);
 	if (!sec->name || !sec->raw)
@@ -421,13 +468,10 @@ int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
 	r = ini_new(&p.ini);
 	if (r < 0)
 		goto out;
-	p.section = &p.ini->preamble;
-	p.ini->arena_size = arena_bound(buf, size);
-	p.ini->arena = malloc(p.ini->arena_size);
-	if (!p.ini->arena) {
-		r = -ENOMEM;
+	r = arena_init(&p);
+	if (r < 0)
 		goto out;
-	}
+	p.section = &p.ini->preamble;
 	if (size < sizeof(small_logical))
 		p.logical = small_logical;
 	else
@@ -536,7 +580,8 @@ int ini_get_all(const struct ini *ini, const char *section, const char *key, uns
 				n = 0;
 				continue;
 			}
-			if (ini_array_grow((void **)&values, &n_alloc, n, sizeof(*values)) < 0) {
+			if (ini_array_grow((void **)&values, &n_alloc, n, sizeof(*values), NULL) <
+			    0) {
 				free(values);
 				return -ENOMEM;
 			}

@@ -43,10 +43,11 @@ struct ini_line {
  * header) has no name and no raw header. Sections with the same name stay separate, in order. */
 struct ini_section {
 	char *name;
-	unsigned line; /* line of the header, 0 if added by an edit or for the preamble */
-	char *raw;     /* the header's source text */
-	bool open;     /* as in struct ini_line */
-	bool in_arena; /* name and raw live in the document's arena */
+	unsigned line;	     /* line of the header, 0 if added by an edit or for the preamble */
+	char *raw;	     /* the header's source text */
+	bool open;	     /* as in struct ini_line */
+	bool in_arena;	     /* name and raw live in the document's arena */
+	bool lines_in_arena; /* lines is a slice of the arena: copied out before it grows */
 	struct ini_line *lines;
 	size_t n_lines;
 	size_t n_alloc;
@@ -62,8 +63,9 @@ struct ini {
 	const char *eol;  /* "\n", or "\r\n" if the source's first line ended so: used by edits */
 	/* One block for every string the parse stores (issue 16: a malloc per line and key was most
 	 * of check's time and its memory); edits malloc their own. */
-	char *arena;
+	char *arena; /* sections, then every section's lines, then the strings */
 	size_t arena_used, arena_size;
+	bool sections_in_arena;
 };
 
 /* Where and why a parse failed: where is the name passed in, for "name:line: msg"; msg is ""
