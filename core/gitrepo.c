@@ -403,9 +403,8 @@ static bool local_tip_is(git_repository *repo, const char *local_ref, const git_
 	git_commit *commit = NULL;
 	git_oid have;
 
-	if (git_reference_name_to_id(&have, repo, local_ref) < 0 || !git_oid_equal(&have, tip))
-		return false;
-	if (git_commit_lookup(&commit, repo, tip) < 0)
+	if (git_reference_name_to_id(&have, repo, local_ref) < 0 || !git_oid_equal(&have, tip) ||
+	    git_commit_lookup(&commit, repo, tip) < 0)
 		return false;
 	git_commit_free(commit);
 	return true;

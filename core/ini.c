@@ -56,11 +56,9 @@ struct parser {
 /* The section lines now go to: the current one keeps what it has, the rest of the pool is s's. */
 static void parser_take_pool(struct parser *p, struct ini_section *s)
 {
-	struct ini_section *cur = p->section;
-
-	if (cur && cur->lines_in_arena) {
-		p->pool_used += cur->n_lines;
-		cur->n_alloc = cur->n_lines;
+	if (p->section && p->section->lines_in_arena) {
+		p->pool_used += p->section->n_lines;
+		p->section->n_alloc = p->section->n_lines;
 	}
 	s->lines = p->pool + p->pool_used;
 	s->n_alloc = p->pool_size - p->pool_used;
@@ -136,11 +134,10 @@ int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size, bool *i
 	p = borrowed ? malloc(want * size) : realloc(*array, want * size);
 	if (!p)
 		return -ENOMEM;
-	if (borrowed) {
-		if (n)
-			memcpy(p, *array, n * size);
+	if (borrowed && n)
+		memcpy(p, *array, n * size);
+	if (borrowed)
 		*in_arena = false;
-	}
 	*array = p;
 	*n_alloc = want;
 	return 0;
@@ -231,11 +228,9 @@ static int parse_fail_bound(struct parser *p, unsigned line)
 }
 
 /* The document's one block (issue 16: a malloc per line, key and value was most of check's time
- * and memory): room for a section per line that starts with '[', a line per physical line (the
- * logical lines are never more), and the strings — per logical line its raw text and a NUL, key
- * and value (never longer than the raw text together) with their NULs, a header's name and raw
- * text alike. A count the scan gets wrong (a header after blanks) only sends an array to the
- * heap when it outgrows its slice. */
+ * and memory): a section per line starting with '[' (one after blanks moves the array to the
+ * heap), a line per physical line, and per logical line its raw text, key and value (never
+ * longer than the raw text together) and their NULs; a header's name and raw text alike. */
 static int arena_init(struct parser *p)
 {
 	const char *buf = p->buf, *end = buf + p->size;
@@ -261,7 +256,7 @@ static int arena_init(struct parser *p)
 	return 0;
 }
 
-/* A NUL-terminated copy of s[0..n) in the document's arena, which arena_bound() sized. */
+/* A NUL-terminated copy of s[0..n) in the document's arena, which arena_init() sized. */
 static char *parser_copy(struct parser *p, const char *s, size_t n)
 {
 	struct ini *ini = p->ini;
@@ -455,8 +450,8 @@ int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
 	      struct ini_error *err)
 {
 	struct parser p = {.err = err, .name = name, .buf = buf, .size = size};
-	/* The logical line of a small file is joined on the stack: a malloc and free a parse made
-	 * musl's allocator map and unmap a page each time (issue 16). */
+	/* A small file's logical line on the stack: musl mapped and unmapped a page for each parse.
+	 */
 	char small_logical[4096];
 	char *heap_logical = NULL;
 	int r;
