@@ -450,8 +450,7 @@ int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
 	      struct ini_error *err)
 {
 	struct parser p = {.err = err, .name = name, .buf = buf, .size = size};
-	/* A small file's logical line on the stack: musl mapped and unmapped a page for each parse.
-	 */
+	/* A small file's logical line on the stack: musl mapped and unmapped a page a parse. */
 	char small_logical[4096];
 	char *heap_logical = NULL;
 	int r;
