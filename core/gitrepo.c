@@ -451,8 +451,7 @@ static int fetch_into(git_repository *repo, struct fetch_ctx *ctx, const char *h
 		r = -ENOENT;
 		goto out;
 	}
-	/* Issue 16: the branch unchanged since the last fetch is the ref advertisement only; a
-	 * shallow fetch would negotiate (and be sent a pack) even for a tip it already has. */
+	/* Tip unchanged: no fetch (a shallow one negotiates and gets a pack; issue 16). */
 	if (local_tip_is(repo, local_ref, &advertised)) {
 		git_oid_tostr(res->commit, sizeof(res->commit), &advertised);
 		r = 0;
