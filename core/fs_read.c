@@ -121,11 +121,14 @@ static int fs_read_probe_more(int fd)
 	return n > 0 ? -EFBIG : 0;
 }
 
-/* Fill b (capacity fixed from the size fstat saw) until EOF, growing up to max + 1 bytes when the
- * file grew since (procfs files say size 0). */
-static int fs_buf_fill(struct fs_buf *b, int fd, size_t max)
+/* Fill b (capacity from the size fstat saw, expect) until EOF, growing up to max + 1 bytes when
+ * the file grew since (procfs files say size 0). A read asked for more than is left that ends at
+ * exactly the size fstat saw is the end of the file: no second read to hear it (issue 16: one read
+ * a file). */
+static int fs_buf_fill(struct fs_buf *b, int fd, size_t max, size_t expect)
 {
 	for (;;) {
+		size_t want;
 		ssize_t n;
 		int r;
 
@@ -136,7 +139,8 @@ static int fs_buf_fill(struct fs_buf *b, int fd, size_t max)
 			if (r < 0)
 				return r;
 		}
-		n = read(fd, b->data + b->len, b->cap - 1 - b->len);
+		want = b->cap - 1 - b->len;
+		n = read(fd, b->data + b->len, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -144,27 +148,28 @@ static int fs_buf_fill(struct fs_buf *b, int fd, size_t max)
 		if (n == 0)
 			return 0;
 		b->len += (size_t)n;
+		if (b->len == expect && (size_t)n < want)
+			return 0;
 	}
 }
 
-int fs_read_fd_full(int fd, size_t max, unsigned flags, char **ret, size_t *ret_len)
+/* Read the file open on fd, whose fstat is st, into a NUL-terminated buffer. */
+static int fs_read_stat(int fd, const struct stat *st, size_t max, unsigned flags, char **ret,
+			size_t *ret_len)
 {
 	struct fs_buf b = {.secure = flags & FS_READ_SECURE};
-	struct stat st;
-	int r;
+	size_t size;
+	int r = fs_check_type(st);
 
-	if (fd < 0 || !ret || max > FS_READ_MAX || (flags & ~(unsigned)FS_READ_SECURE))
-		return -EINVAL;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	r = fs_check_type(&st);
 	if (r < 0)
 		return r;
-	if ((uint64_t)st.st_size > max)
+	if ((uint64_t)st->st_size > max)
 		return -EFBIG;
-	r = fs_buf_grow(&b, (size_t)st.st_size + 1);
+	size = (size_t)st->st_size;
+	/* One byte of room past the size, to hear the end in the same read. */
+	r = fs_buf_grow(&b, size < max ? size + 2 : size + 1);
 	if (r >= 0)
-		r = fs_buf_fill(&b, fd, max);
+		r = fs_buf_fill(&b, fd, max, size);
 	if (r < 0) {
 		fs_buf_drop(&b);
 		return r;
@@ -176,15 +181,31 @@ int fs_read_fd_full(int fd, size_t max, unsigned flags, char **ret, size_t *ret_
 	return 0;
 }
 
+int fs_read_fd_full(int fd, size_t max, unsigned flags, char **ret, size_t *ret_len)
+{
+	struct stat st;
+
+	if (fd < 0 || !ret || max > FS_READ_MAX || (flags & ~(unsigned)FS_READ_SECURE))
+		return -EINVAL;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	return fs_read_stat(fd, &st, max, flags, ret, ret_len);
+}
+
 int fs_read_trusted(int dirfd, const char *path, const struct fs_trust *trust, size_t max,
 		    unsigned flags, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
-	int r = fs_open_trusted(dirfd, path, trust, &fd, NULL);
+	struct stat st;
+	int r;
 
+	if (!ret || max > FS_READ_MAX || (flags & ~(unsigned)FS_READ_SECURE))
+		return -EINVAL;
+	r = fs_open_trusted(dirfd, path, trust, &fd, &st);
 	if (r < 0)
 		return r;
-	return fs_read_fd_full(fd, max, flags, ret, ret_len);
+	/* The open's fstat is the one the read goes by: no second one. */
+	return fs_read_stat(fd, &st, max, flags, ret, ret_len);
 }
 
 int fs_read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)

@@ -397,6 +397,19 @@ static int advertised_tip(git_remote *remote, const char *ref, git_oid *ret)
 	return -ENOENT;
 }
 
+/* True when local_ref already names tip and the commit is in the object database. */
+static bool local_tip_is(git_repository *repo, const char *local_ref, const git_oid *tip)
+{
+	git_commit *commit = NULL;
+	git_oid have;
+
+	if (git_reference_name_to_id(&have, repo, local_ref) < 0 || !git_oid_equal(&have, tip) ||
+	    git_commit_lookup(&commit, repo, tip) < 0)
+		return false;
+	git_commit_free(commit);
+	return true;
+}
+
 static int fetch_into(git_repository *repo, struct fetch_ctx *ctx, const char *head_ref,
 		      const char *local_ref, struct gitrepo_fetch_result *res,
 		      struct gitrepo_error *err)
@@ -436,6 +449,12 @@ static int fetch_into(git_repository *repo, struct fetch_ctx *ctx, const char *h
 		gitrepo_error_set(err, GITREPO_FAIL_BRANCH, 0,
 				  "branch '%s' does not exist on the remote", o->branch);
 		r = -ENOENT;
+		goto out;
+	}
+	/* Tip unchanged: no fetch (a shallow one negotiates and gets a pack; issue 16). */
+	if (local_tip_is(repo, local_ref, &advertised)) {
+		git_oid_tostr(res->commit, sizeof(res->commit), &advertised);
+		r = 0;
 		goto out;
 	}
 	r = git_remote_fetch(remote, &refspecs, &fetch, NULL);

@@ -47,9 +47,23 @@ struct parser {
 	size_t n_logical;
 	size_t raw_start; /* offset of the pending logical line's first byte */
 	unsigned start_line;
+	struct ini_line *pool; /* the arena's lines: the current section has those past pool_used */
+	size_t pool_size, pool_used;
 	bool pending; /* inside a continuation */
 	bool failed;  /* err is filled */
 };
+
+/* The section lines now go to: the current one keeps what it has, the rest of the pool is s's. */
+static void parser_take_pool(struct parser *p, struct ini_section *s)
+{
+	if (p->section && p->section->lines_in_arena) {
+		p->pool_used += p->section->n_lines;
+		p->section->n_alloc = p->section->n_lines;
+	}
+	s->lines = p->pool + p->pool_used;
+	s->n_alloc = p->pool_size - p->pool_used;
+	s->lines_in_arena = true;
+}
 
 static bool is_control(unsigned char c)
 {
@@ -106,8 +120,9 @@ bool ini_key_chars_valid(const char *s, size_t n)
 	return true;
 }
 
-int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size)
+int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size, bool *in_arena)
 {
+	bool borrowed = in_arena && *in_arena;
 	size_t want;
 	void *p;
 
@@ -116,9 +131,13 @@ int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size)
 	want = *n_alloc ? *n_alloc * 2 : 8;
 	if (want > SIZE_MAX / size)
 		return -ENOMEM;
-	p = realloc(*array, want * size);
+	p = borrowed ? malloc(want * size) : realloc(*array, want * size);
 	if (!p)
 		return -ENOMEM;
+	if (borrowed && n)
+		memcpy(p, *array, n * size);
+	if (borrowed)
+		*in_arena = false;
 	*array = p;
 	*n_alloc = want;
 	return 0;
@@ -126,6 +145,8 @@ int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size)
 
 void ini_line_release(struct ini_line *l)
 {
+	if (l->in_arena)
+		return;
 	free(l->raw);
 	free(l->key);
 	free(l->value);
@@ -135,7 +156,10 @@ void ini_section_release(struct ini_section *s)
 {
 	for (size_t i = 0; i < s->n_lines; i++)
 		ini_line_release(&s->lines[i]);
-	free(s->lines);
+	if (!s->lines_in_arena)
+		free(s->lines);
+	if (s->in_arena)
+		return;
 	free(s->name);
 	free(s->raw);
 }
@@ -158,7 +182,9 @@ struct ini *ini_free(struct ini *ini)
 	ini_section_release(&ini->preamble);
 	for (size_t i = 0; i < ini->n_sections; i++)
 		ini_section_release(&ini->sections[i]);
-	free(ini->sections);
+	if (!ini->sections_in_arena)
+		free(ini->sections);
+	free(ini->arena);
 	free(ini);
 	return NULL;
 }
@@ -171,7 +197,8 @@ int ini_line_insert(struct ini *ini, struct ini_section *s, size_t pos, struct i
 	if (ini->n_lines >= INI_LINES_MAX ||
 	    (l->type == INI_LINE_ENTRY && ini->n_entries >= INI_ENTRIES_MAX))
 		return -E2BIG;
-	r = ini_array_grow((void **)&s->lines, &s->n_alloc, s->n_lines, sizeof(*s->lines));
+	r = ini_array_grow((void **)&s->lines, &s->n_alloc, s->n_lines, sizeof(*s->lines),
+			   &s->lines_in_arena);
 	if (r < 0)
 		return r;
 	memmove(&s->lines[pos + 1], &s->lines[pos], (s->n_lines - pos) * sizeof(*s->lines));
@@ -200,28 +227,69 @@ static int parse_fail_bound(struct parser *p, unsigned line)
 	return parse_fail(p, -E2BIG, line, "more than 8192 entries (INI_ENTRIES_MAX)");
 }
 
+/* The document's one block (issue 16: a malloc per line, key and value was most of check's time
+ * and memory): a section per line starting with '[' (one after blanks moves the array to the
+ * heap), a line per physical line, and per logical line its raw text, key and value (never
+ * longer than the raw text together) and their NULs; a header's name and raw text alike. */
+static int arena_init(struct parser *p)
+{
+	const char *buf = p->buf, *end = buf + p->size;
+	size_t lines = 1, sections = 1, strings;
+	struct ini *ini = p->ini;
+
+	for (const char *c = buf; (c = memchr(c, '\n', (size_t)(end - c))); c++) {
+		lines++;
+		sections += c + 1 < end && c[1] == '[';
+	}
+	p->pool_size = lines;
+	strings = 2 * p->size + 3 * lines;
+	ini->arena_used = sections * sizeof(struct ini_section) + lines * sizeof(struct ini_line);
+	ini->arena_size = ini->arena_used + strings;
+	ini->arena = malloc(ini->arena_size);
+	if (!ini->arena)
+		return -ENOMEM;
+	ini->sections = (struct ini_section *)(void *)ini->arena;
+	ini->n_alloc = sections;
+	ini->sections_in_arena = true;
+	p->pool = (struct ini_line *)(void *)(ini->arena + sections * sizeof(struct ini_section));
+	parser_take_pool(p, &ini->preamble);
+	return 0;
+}
+
+/* A NUL-terminated copy of s[0..n) in the document's arena, which arena_init() sized. */
+static char *parser_copy(struct parser *p, const char *s, size_t n)
+{
+	struct ini *ini = p->ini;
+	char *d;
+
+	if (n >= ini->arena_size - ini->arena_used)
+		return NULL;
+	d = ini->arena + ini->arena_used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	ini->arena_used += n + 1;
+	return d;
+}
+
 /* Store a blank, comment or entry line whose raw text runs from p->raw_start to raw_end. */
 static int parser_add(struct parser *p, enum ini_line_type type, size_t raw_end, const char *key,
 		      size_t n_key, const char *value, size_t n_value, bool open)
 {
-	struct ini_line l = {.type = type, .line = p->start_line, .open = open};
-	int r = -ENOMEM;
+	struct ini_line l = {.type = type, .line = p->start_line, .open = open, .in_arena = true};
+	int r;
 
-	l.raw = strndup(p->buf + p->raw_start, raw_end - p->raw_start);
+	l.raw = parser_copy(p, p->buf + p->raw_start, raw_end - p->raw_start);
 	if (!l.raw)
-		goto out;
+		return -ENOMEM;
 	if (type == INI_LINE_ENTRY) {
-		l.key = strndup(key, n_key);
-		l.value = strndup(value, n_value);
+		l.key = parser_copy(p, key, n_key);
+		l.value = parser_copy(p, value, n_value);
 		if (!l.key || !l.value)
-			goto out;
+			return -ENOMEM;
 	}
 	r = ini_line_insert(p->ini, p->section, p->section->n_lines, &l);
 	if (r == -E2BIG)
 		r = parse_fail_bound(p, p->start_line);
-out:
-	if (r < 0)
-		ini_line_release(&l);
 	return r;
 }
 
@@ -241,17 +309,18 @@ static int parser_header(struct parser *p, const char *s, size_t n, size_t raw_e
 		return parse_fail(p, -E2BIG, p->start_line,
 				  "more than 1024 sections (INI_SECTIONS_MAX)");
 	r = ini_array_grow((void **)&ini->sections, &ini->n_alloc, ini->n_sections,
-			   sizeof(*ini->sections));
+			   sizeof(*ini->sections), &ini->sections_in_arena);
 	if (r < 0)
 		return r;
+	if (p->section != &ini->preamble) /* the array may have moved */
+		p->section = &ini->sections[ini->n_sections - 1];
 	sec = &ini->sections[ini->n_sections];
-	*sec = (struct ini_section){.line = p->start_line, .open = open};
-	sec->name = strndup(s + 1, n - 2);
-	sec->raw = strndup(p->buf + p->raw_start, raw_end - p->raw_start);
-	if (!sec->name || !sec->raw) {
-		ini_section_release(sec);
+	*sec = (struct ini_section){.line = p->start_line, .open = open, .in_arena = true};
+	parser_take_pool(p, sec);
+	sec->name = parser_copy(p, s + 1, n - 2);
+	sec->raw = parser_copy(p, p->buf + p->raw_start, raw_end - p->raw_start);
+	if (!sec->name || !sec->raw)
 		return -ENOMEM;
-	}
 	ini->n_sections++;
 	p->section = sec;
 	return 0;
@@ -381,6 +450,9 @@ int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
 	      struct ini_error *err)
 {
 	struct parser p = {.err = err, .name = name, .buf = buf, .size = size};
+	/* A small file's logical line on the stack: musl mapped and unmapped a page a parse. */
+	char small_logical[4096];
+	char *heap_logical = NULL;
 	int r;
 
 	if (size > INI_FILE_MAX) {
@@ -390,15 +462,21 @@ int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
 	r = ini_new(&p.ini);
 	if (r < 0)
 		goto out;
+	r = arena_init(&p);
+	if (r < 0)
+		goto out;
 	p.section = &p.ini->preamble;
-	p.logical = malloc((size < INI_LINE_MAX ? size : INI_LINE_MAX) + 1);
+	if (size < sizeof(small_logical))
+		p.logical = small_logical;
+	else
+		p.logical = heap_logical = malloc((size < INI_LINE_MAX ? size : INI_LINE_MAX) + 1);
 	if (!p.logical) {
 		r = -ENOMEM;
 		goto out;
 	}
 	r = parser_run(&p);
 out:
-	free(p.logical);
+	free(heap_logical);
 	if (r < 0) {
 		if (err && !p.failed)
 			*err = (struct ini_error){.where = name};
@@ -496,7 +574,8 @@ int ini_get_all(const struct ini *ini, const char *section, const char *key, uns
 				n = 0;
 				continue;
 			}
-			if (ini_array_grow((void **)&values, &n_alloc, n, sizeof(*values)) < 0) {
+			if (ini_array_grow((void **)&values, &n_alloc, n, sizeof(*values), NULL) <
+			    0) {
 				free(values);
 				return -ENOMEM;
 			}

@@ -33,18 +33,21 @@ struct ini_line {
 	enum ini_line_type type;
 	unsigned line; /* first physical line in the source, 1-based; 0 if added by an edit */
 	char *raw;
-	char *key;   /* INI_LINE_ENTRY only: the key, whitespace trimmed */
-	char *value; /* INI_LINE_ENTRY only: the logical value, continuations joined, trimmed */
-	bool open;   /* the source ended inside this line's continuation */
+	char *key;     /* INI_LINE_ENTRY only: the key, whitespace trimmed */
+	char *value;   /* INI_LINE_ENTRY only: the logical value, continuations joined, trimmed */
+	bool open;     /* the source ended inside this line's continuation */
+	bool in_arena; /* raw, key and value live in the document's arena (parsed, not edited) */
 };
 
 /* A section header and the lines up to the next header. The preamble (lines before the first
  * header) has no name and no raw header. Sections with the same name stay separate, in order. */
 struct ini_section {
 	char *name;
-	unsigned line; /* line of the header, 0 if added by an edit or for the preamble */
-	char *raw;     /* the header's source text */
-	bool open;     /* as in struct ini_line */
+	unsigned line;	     /* line of the header, 0 if added by an edit or for the preamble */
+	char *raw;	     /* the header's source text */
+	bool open;	     /* as in struct ini_line */
+	bool in_arena;	     /* name and raw live in the document's arena */
+	bool lines_in_arena; /* lines is a slice of the arena: copied out before it grows */
 	struct ini_line *lines;
 	size_t n_lines;
 	size_t n_alloc;
@@ -58,6 +61,11 @@ struct ini {
 	size_t n_lines;	  /* logical lines in the whole document, for INI_LINES_MAX */
 	size_t n_entries; /* for INI_ENTRIES_MAX */
 	const char *eol;  /* "\n", or "\r\n" if the source's first line ended so: used by edits */
+	/* One block for every string the parse stores (issue 16: a malloc per line and key was most
+	 * of check's time and its memory); edits malloc their own. */
+	char *arena; /* sections, then every section's lines, then the strings */
+	size_t arena_used, arena_size;
+	bool sections_in_arena;
 };
 
 /* Where and why a parse failed: where is the name passed in, for "name:line: msg"; msg is ""

@@ -79,7 +79,7 @@ int ini_section_append(struct ini *ini, const char *name, struct ini_section **r
 	if (strlen(name) + 2 > INI_LINE_MAX || ini->n_sections >= INI_SECTIONS_MAX)
 		return -E2BIG;
 	r = ini_array_grow((void **)&ini->sections, &ini->n_alloc, ini->n_sections,
-			   sizeof(*ini->sections));
+			   sizeof(*ini->sections), &ini->sections_in_arena);
 	if (r < 0)
 		return r;
 	sec = &ini->sections[ini->n_sections];

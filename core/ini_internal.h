@@ -30,8 +30,9 @@ bool ini_section_name_valid(const char *s, size_t n);
 /* No control characters. */
 bool ini_key_chars_valid(const char *s, size_t n);
 
-/* Make room for element n of an array of n_alloc elements of size bytes, doubling from 8. */
-int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size);
+/* Make room for element n of an array of n_alloc elements of size bytes, doubling from 8. An array
+ * in the document's arena (*in_arena true; in_arena may be NULL) is copied to the heap first. */
+int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size, bool *in_arena);
 
 /* Free what a line or section owns; the struct itself belongs to its array. */
 void ini_line_release(struct ini_line *l);

@@ -272,17 +272,14 @@ static int record_parse(const char *name, const char *buf, size_t len, struct st
 
 int state_record_load(int dirfd, const char *name, struct state_record *ret)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	int r;
 
 	if (!name || !ret || !name_valid(name))
 		return -EINVAL;
-	r = fs_open_regular_at(dirfd, name, &fd);
-	if (r < 0)
-		return r;
-	r = fs_read_fd_bounded(fd, STATE_RECORD_MAX, &buf, &len);
+	/* One fstat for the open's type check and the read's size (issue 16). */
+	r = fs_read_bounded(dirfd, name, STATE_RECORD_MAX, &buf, &len);
 	if (r < 0)
 		return r;
 	return record_parse(name, buf, len, ret);
@@ -532,7 +529,6 @@ int state_quadsync_hash(const char *quadsync_state_dir, const char *name,
 			char ret_hex[STATE_HASH_HEX_SIZE])
 {
 	char path[PATH_MAX];
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t start = 0, len;
 	int r;
@@ -541,9 +537,7 @@ int state_quadsync_hash(const char *quadsync_state_dir, const char *name,
 		return -EINVAL;
 	r = quadsync_path(quadsync_state_dir, name, path);
 	if (r >= 0)
-		r = fs_open_regular_at(AT_FDCWD, path, &fd);
-	if (r >= 0)
-		r = fs_read_fd_bounded(fd, QUADSYNC_HASH_FILE_MAX, &buf, &len);
+		r = fs_read_bounded(AT_FDCWD, path, QUADSYNC_HASH_FILE_MAX, &buf, &len);
 	if (r < 0)
 		return r == -EFBIG ? -EBADMSG : r;
 	/* quadsync writes the bare hex (os.WriteFile); an admin's editor may add a newline. */

@@ -194,7 +194,8 @@ int userfs_home_open(const char *home, uid_t uid, int *ret_fd, struct userfs_err
 	if (!home || home[0] != '/' || !ret_fd)
 		return userfs_fail(err, -EINVAL, "home '%s' is not an absolute path",
 				   home ? home : "");
-	fd = open(home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* openat, not open: musl's open adds an fcntl(FD_CLOEXEC) for kernels older than 2.6.23. */
+	fd = openat(AT_FDCWD, home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return userfs_home_error(home, -errno, err);
 	if (fstat(fd, &st) < 0)
@@ -235,20 +236,24 @@ static int userfs_compare(int fd, const char *data, size_t size)
 	size_t off = 0;
 
 	for (;;) {
-		size_t want = size - off < sizeof(buf) ? size - off : sizeof(buf);
+		/* Ask for one byte more than is left: a file that grew since fstat is different,
+		 * and a short read that ends at size is the end (issue 16: one read a small file).
+		 */
+		size_t want = size - off < sizeof(buf) ? size - off + 1 : sizeof(buf);
 		ssize_t n;
 
-		/* At the end, ask for one byte more: a file that grew since fstat is different. */
-		n = read(fd, buf, want ? want : 1);
+		n = read(fd, buf, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
 		if (n == 0)
 			return off == size;
-		if (off == size || memcmp(buf, data + off, (size_t)n) != 0)
+		if ((size_t)n > size - off || memcmp(buf, data + off, (size_t)n) != 0)
 			return 0;
 		off += (size_t)n;
+		if (off == size && (size_t)n < want)
+			return 1;
 	}
 }
 
