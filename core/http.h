@@ -96,4 +96,8 @@ void http_response_release(struct http_response *resp);
 /* TLS handshakes done so far (a measure for keep-alive). */
 unsigned http_client_handshakes(const struct http_client *c);
 
+/* How many trust anchors the PEM bundle at path gives, parsed exactly as the client parses it
+ * (doctor's check that a bundle is usable): 0 with *ret_count, or -errno with err. */
+int http_ca_bundle_count(const char *path, size_t *ret_count, struct http_error *err);
+
 #endif

@@ -282,3 +282,14 @@ int http_anchors_load(const char *path, struct http_anchors *ret, struct http_er
 	}
 	return ca_finish(p, ret, err);
 }
+
+int http_ca_bundle_count(const char *path, size_t *ret_count, struct http_error *err)
+{
+	struct http_anchors anchors = {0};
+	int r = http_anchors_load(path, &anchors, err);
+
+	if (r >= 0)
+		*ret_count = anchors.n;
+	http_anchors_release(&anchors);
+	return r;
+}

@@ -56,7 +56,7 @@ static bool hex_valid(const char *s, size_t n, size_t want)
 	return true;
 }
 
-static bool hash_valid(const char *s)
+bool state_hash_valid(const char *s)
 {
 	return hex_valid(s, strlen(s), STATE_HASH_HEX_SIZE - 1);
 }
@@ -169,7 +169,7 @@ static int record_workload(const struct ini *ini, const char *name, struct state
 		return -EBADMSG;
 	snprintf(rec->name, sizeof(rec->name), "%s", v);
 	v = ini_get(ini, SEC_WORKLOAD, "Hash");
-	if (!v || !hash_valid(v))
+	if (!v || !state_hash_valid(v))
 		return -EBADMSG;
 	snprintf(rec->hash, sizeof(rec->hash), "%s", v);
 	v = ini_get(ini, SEC_WORKLOAD, "Commit");
@@ -289,7 +289,7 @@ int state_record_load(int dirfd, const char *name, struct state_record *ret)
 static int record_check(const struct state_record *rec)
 {
 	if (!field_terminated(rec->name, sizeof(rec->name)) || !name_valid(rec->name) ||
-	    !field_terminated(rec->hash, sizeof(rec->hash)) || !hash_valid(rec->hash) ||
+	    !field_terminated(rec->hash, sizeof(rec->hash)) || !state_hash_valid(rec->hash) ||
 	    !field_terminated(rec->commit, sizeof(rec->commit)) || !commit_valid(rec->commit) ||
 	    !field_terminated(rec->service, sizeof(rec->service)) || !service_valid(rec->service) ||
 	    rec->uid == (uid_t)-1 || rec->deployed_at < 0)

@@ -66,6 +66,9 @@ struct state_record {
 	struct state_file *files; /* in record order */
 	size_t n_files;
 	char **secrets; /* the Podman secrets sync created for it: names, never values */
+	/* With secrets, hash mixes in a keyed MAC of their values: this is the deployed files' own
+	 * desired_workload_hash, what doctor can recompute without the host identity; else "". */
+	char files_hash[STATE_HASH_HEX_SIZE];
 	size_t n_secrets;
 };
 
@@ -99,6 +102,7 @@ int state_record_secrets_check(const struct state_record *rec);
 int state_record_secrets_build(const struct state_record *rec, struct ini *ini);
 void state_record_secrets_release(struct state_record *rec);
 bool state_secret_name_valid(const char *s);
+bool state_hash_valid(const char *s); /* 64 lowercase hex digits */
 
 /* The names that have a record, sorted; temp files (".NAME.xxxx") and names that are not valid
  * workload names are left out; the file type is left to state_record_load(). *ret_names is one

@@ -6,7 +6,6 @@
 #include "fs.h"
 #include "gitrepo.h"
 #include "http.h"
-#include "http_internal.h"
 #include "known_hosts.h"
 
 #include <dirent.h>
@@ -164,8 +163,8 @@ static void check_known_hosts(struct doctor *d)
 static void check_ca_bundle(struct doctor *d)
 {
 	const char *path = d->config->ca_bundle;
-	struct http_anchors anchors = {0};
 	struct http_error err = {0};
+	size_t n = 0;
 	int r;
 
 	if (!path) {
@@ -174,14 +173,12 @@ static void check_ca_bundle(struct doctor *d)
 			   "no CA bundle found: https fetches and mint-key fail");
 		return;
 	}
-	r = http_anchors_load(path, &anchors, &err);
-	if (r < 0 || anchors.n == 0)
+	r = http_ca_bundle_count(path, &n, &err);
+	if (r < 0 || n == 0)
 		doctor_row(d, "ca-bundle", DOCTOR_FAIL, "reinstall the CA bundle", "%s: %s", path,
 			   r < 0 ? (err.msg[0] ? err.msg : strerror(-r)) : "no usable certificate");
 	else
-		doctor_row(d, "ca-bundle", DOCTOR_PASS, NULL, "%s: %zu certificates", path,
-			   anchors.n);
-	http_anchors_release(&anchors);
+		doctor_row(d, "ca-bundle", DOCTOR_PASS, NULL, "%s: %zu certificates", path, n);
 }
 
 void doctor_secrets(struct doctor *d)

@@ -25,6 +25,7 @@ struct sync_secrets {
 struct apply_plan {
 	const struct users_user *user; /* NULL when it does not exist yet (dry run) */
 	char hash[HASH_SHA256_HEX_SIZE];
+	char files_hash[HASH_SHA256_HEX_SIZE]; /* with secrets: hash before the MAC went in */
 	bool create_user, linger_off, manager_down, service_down;
 	bool mint_join, mint_leave; /* membership of the mint group to change */
 	bool content_changed;	    /* hash differs from the record, or no record */

@@ -103,8 +103,10 @@ int sync_secrets_prepare(const struct sync_ctx *ctx, const struct spec_workload 
 	}
 	if (r >= 0)
 		r = spec_secrets_mac(w, &id, ss->values, ss->lens, mac);
-	if (r >= 0)
+	if (r >= 0) {
+		memcpy(p->files_hash, p->hash, sizeof(p->files_hash));
 		mix_hash(p->hash, mac);
+	}
 	age_identity_wipe(&id);
 	if (r == -ENOMEM)
 		sync_outcome_fail(out, NULL, "out of memory");

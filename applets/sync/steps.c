@@ -202,6 +202,7 @@ static int store_record(struct sync_ctx *ctx, const struct spec_workload *w,
 		return -ENOMEM;
 	snprintf(rec.name, sizeof(rec.name), "%s", w->name);
 	snprintf(rec.hash, sizeof(rec.hash), "%s", p->hash);
+	snprintf(rec.files_hash, sizeof(rec.files_hash), "%s", p->files_hash);
 	snprintf(rec.commit, sizeof(rec.commit), "%s", ctx->desired->commit);
 	snprintf(rec.service, sizeof(rec.service), "%s", w->service);
 	for (size_t i = 0; i < w->n_units; i++) {

@@ -4,7 +4,8 @@
 # (tests/sandbox: a private mount namespace with its own /etc, /home, /run, /var and cgroup tree,
 # and stub useradd, userdel, loginctl and systemctl that record what they are asked to do), so
 # nothing on this machine changes. Four scenarios: the first sync deploys, the second is a no-op,
-# removing a spec removes its workload, an emptied repo is refused; then `tailpod gc --dry-run`.
+# a secret deployed as a Podman secret, removing a spec removes its workload, an emptied repo is
+# refused; then `tailpod gc --dry-run` and `tailpod doctor`.
 # Needs root (unshare).
 set -euo pipefail
 
@@ -67,21 +68,42 @@ say "2. second sync: everything converged, nothing runs"
 sync_run
 commands
 
-say "3. a spec removed from git: its workload, user and files go"
+say "3. a secret: encrypted on a laptop to the host's recipient, deployed as a Podman secret"
+# The host identity (root, 0600); its recipient is all a repo author needs to encrypt.
+chmod 1777 "$sb/run/tailpod-sandbox" && mkdir -m 1777 "$sb/run/tailpod-sandbox/secrets"
+(cd "$sb/run/tailpod-sandbox" && : >podman.runs && : >secret.argv && : >secret.stdin &&
+	chmod 0666 podman.runs secret.argv secret.stdin)
+echo "\$ tailpod secret keygen --output age.key"
+"$tailpod" secret keygen --output "$work/age.key" 2>&1 | sed 's/age1.*/age1.../; s/^/  /'
+echo "TAILPOD_AGE_KEY=$work/age.key" >>"$work/config.env"
+TAILPOD_AGE_KEY=$work/age.key "$tailpod" secret recipient >"$work/recipients"
+echo "\$ printf hunter2 | tailpod secret encrypt --name DB_PASSWORD   # appended to echo.container"
+line=$(printf hunter2 | TAILPOD_AGE_RECIPIENTS=$work/recipients "$tailpod" secret encrypt --name DB_PASSWORD)
+echo "  ${line:0:40}..."
+printf '\n[Secrets]\n%s\n' "$line" >>"$work/checkout/echo.container"
+commit "echo gets a secret"
+sync_run
+echo "what the deployed unit says, and how podman got the value:"
+grep -h '^Secret=' "$sb"/home/echo/.config/containers/systemd/echo.container | sed 's/^/  /'
+sed 's/^/  podman /' "$sb/run/tailpod-sandbox/secret.argv"
+echo "  (the value reached podman on stdin only: $(grep -c hunter2 "$sb/run/tailpod-sandbox/secret.argv") argv hits)"
+: >"$sb/run/tailpod-sandbox/calls"
+
+say "4. a spec removed from git: its workload, user and files go"
 git -C "$work/checkout" rm -q whoami.container
 commit "remove whoami"
 sync_run
 commands
 show_host
 
-say "4. the repo emptied: refused by the empty-state guard, nothing deleted"
+say "5. the repo emptied: refused by the empty-state guard, nothing deleted"
 git -C "$work/checkout" rm -q -r .
 commit "empty"
 sync_run
 commands
 show_host
 
-say "5. gc --dry-run: what no workload uses any more, removed by nothing"
+say "6. gc --dry-run: what no workload uses any more, removed by nothing"
 # An atomic write cut short two hours ago, and podman's stub answering as each workload user.
 echo partial >"$sb/state/.status.json.0123456789abcdef"
 touch -d '-2 hours' "$sb/state/.status.json.0123456789abcdef"
@@ -91,7 +113,7 @@ echo "\$ tailpod gc --dry-run"
 sandbox_tp "$sb" gc --config "$work/config.env" --dry-run 2>&1 | sed "s|$sb|SANDBOX|; s/^/  /" ||
 	echo "  (exit ${PIPESTATUS[0]})"
 
-say "6. tailpod doctor: the host's health and security posture, read-only"
+say "7. tailpod doctor: the host's health and security posture, read-only"
 echo "\$ tailpod doctor"
 status=0
 sandbox_tp "$sb" doctor --config "$work/config.env" 2>&1 | sed 's/^/  /' || status=${PIPESTATUS[0]}
