@@ -61,10 +61,12 @@ keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 # dependencies. The kernel needs an initramfs tool (the kernel's ext4 and virtio drivers are
 # modules); libpam-systemd registers logins with logind (user managers, lingering);
 # systemd-container gives machinectl and `systemctl -M user@`; kmod loads the 9p modules;
-# aardvark-dns answers container names on a Podman network (an app's containers find each other).
+# aardvark-dns answers container names on a Podman network (an app's containers find each other);
+# netavark programs a network's firewall with nft (kube play's pod network, an app's .network):
+# without nftables every container on a bridge network fails to start, as on no real host.
 packages=(
 	systemd systemd-sysv libpam-systemd dbus-user-session systemd-container
-	podman crun netavark aardvark-dns passt uidmap catatonit conmon
+	podman crun netavark aardvark-dns nftables passt uidmap catatonit conmon
 	busybox-static util-linux login passwd procps iproute2 kmod
 	"linux-image-$deb_arch" initramfs-tools zstd
 )
