@@ -133,7 +133,8 @@ static void ask_desired(struct gc_ctx *g, struct desired *d, struct diag_list *d
 		return;
 	}
 	if (desired_fetch(g->config, d, diags, &err) < 0) {
-		snprintf(g->desired_why, sizeof(g->desired_why), "the fetch failed: %.400s", err.msg);
+		snprintf(g->desired_why, sizeof(g->desired_why), "the fetch failed: %.400s",
+			 err.msg);
 		return;
 	}
 	if (!d->set) {
