@@ -37,6 +37,16 @@ static void check_settings(struct doctor *d)
 			   "settings migrated from %s at every run", c->source_path);
 	else
 		doctor_row(d, "quadsync", DOCTOR_PASS, NULL, "no quadsync migration in use");
+	/* A migration aid: plaintext in git is readable by everyone who can read the repository. */
+	if (c->allow_plaintext_secrets)
+		doctor_row(d, "plaintext-secrets", DOCTOR_WARN,
+			   "encrypt the values (tailpod secret rekey FILE...), then remove "
+			   "TAILPOD_ALLOW_PLAINTEXT_SECRETS",
+			   "TAILPOD_ALLOW_PLAINTEXT_SECRETS=yes: [Secrets] values may be plaintext "
+			   "in git");
+	else
+		doctor_row(d, "plaintext-secrets", DOCTOR_PASS, NULL,
+			   "[Secrets] values must be age-encrypted");
 }
 
 static void check_transforms(struct doctor *d)
