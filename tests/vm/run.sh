@@ -104,9 +104,12 @@ make_repo() {
 		[Install]
 		WantedBy=default.target
 	EOF
-	printf '[Container]\nImage=localhost/tpbox:latest\nPull=never\nRunInit=yes\nExec=%s\n' \
+	# The pod starts both members at once, and under TCG the first podman calls of one user can
+	# race each other (its pause process): a member that loses is started again, as a real
+	# deployment would have it.
+	printf '[Container]\nImage=localhost/tpbox:latest\nPull=never\nRunInit=yes\nExec=%s\n\n[Service]\nRestart=on-failure\nRestartSec=3\n' \
 		"httpd -f -p 8081 -h /www" >"$r/cache-a.container"
-	printf '[Container]\nImage=localhost/tpbox:latest\nPull=never\nRunInit=yes\nExec=%s\n' \
+	printf '[Container]\nImage=localhost/tpbox:latest\nPull=never\nRunInit=yes\nExec=%s\n\n[Service]\nRestart=on-failure\nRestartSec=3\n' \
 		"sleep 1000000" >"$r/cache-b.container"
 	make_repo_types "$r"
 	# --- Issue 22: an app directory, duo/ — two containers on the app's own network (in a

@@ -68,6 +68,9 @@ branch() { # use BRANCH of the test repository from now on
 http_get() { # PORT: what the workload's busybox httpd answers
 	busybox wget -q -T 5 -O - "http://127.0.0.1:$1/" 2>/dev/null
 }
+members_active() { # the cache pod's two containers, waited for (each shows why when it fails)
+	active_within 120 cache cache-a.service && active_within 120 cache cache-b.service
+}
 # Checks run some of these in `bash -c`: a child shell sees only exported functions.
 export -f status_of http_get
 # active_within SECONDS NAME UNIT: wait for the user unit; when it never comes up, show on the
@@ -163,7 +166,7 @@ phase1() {
 	check "first sync: quadlet generated web.service" test -e "/run/user/$(uid_of web)/systemd/generator/web.service"
 	check "first sync: web.service active" active_within 120 web web.service
 	check "first sync: cache-pod.service active" active_within 120 cache cache-pod.service
-	check "first sync: both pod members active" bash -c "systemctl --user -M cache@ is-active cache-a.service cache-b.service"
+	check "first sync: both pod members active" members_active
 	check "first sync: web answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18080/)" = tpvm ]'
 	check "first sync: the pod answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18081/)" = tpvm ]'
 	check "first sync: web is in the mint group" bash -c 'id -nG web | grep -qw tailpod-mint'
