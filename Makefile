@@ -72,7 +72,8 @@ $(BUILDINFO): FORCE
 	   echo '#define TAILPOD_BEARSSL_VERSION "$(BEARSSL_UPSTREAM_VERSION)"'; } > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
 
-$(OBJDIR)/applets/main.o: $(BUILDINFO)
+# Every object that includes it (grep -l buildinfo.h): a clean parallel build must make it first.
+$(OBJDIR)/applets/main.o $(OBJDIR)/applets/doctor/install.o: $(BUILDINFO)
 
 $(OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
