@@ -115,6 +115,8 @@ build/host/tests/unit/%.o: CFLAGS_UNIT += -Itests/unit
 build/host/test-fs_read: LDLIBS_UNIT += -Wl,--wrap=free
 # test-age inflates the zlib-compressed CCTV vectors.
 build/host/test-age: LDLIBS_UNIT += -lz
+# test-stream gzips through core/stream_gz.
+build/host/test-stream: LDLIBS_UNIT += -lz
 
 unit-tests: $(UNIT_BINS)
 
