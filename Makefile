@@ -120,6 +120,13 @@ build/host/test-stream: LDLIBS_UNIT += -lz
 
 unit-tests: $(UNIT_BINS)
 
+# tests/peers/tar.test drives core/tar and core/stream through this host program (the binary
+# carries no test applet).
+build/host/tar-tool: tests/peers/tar-tool.c build/host/libcore.a
+	@echo "  LINK    $@"
+	$(Q)$(HOST_CC) $(CFLAGS_UNIT) -Icore $< build/host/libcore.a $(LDLIBS_UNIT) -lz -o $@
+test: build/host/tar-tool
+
 # --- mbedTLS for the host unit tests -----------------------------------------------------------
 # Debian bookworm's libmbedtls-dev is 2.28, whose API differs from the pinned 3.6, so the modules
 # that call mbedTLS (sshkey) are unit-tested against the pinned source, unpacked and verified by
@@ -206,7 +213,7 @@ FUZZ_MBEDCRYPTO := $(FUZZ_MBEDTLS)/build/library/libmbedcrypto.a
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Icore -I/usr/include/bearssl -isystem $(FUZZ_MBEDTLS)/src/include
 FUZZ_NAMES := sshkey known_hosts ini envfile json_parse http_response transform spec kube_yaml \
-	age
+	age tar
 FUZZ_BINS := $(FUZZ_NAMES:%=build/fuzz/fuzz-%)
 # The harnesses `make test` replays: those that need no mbedTLS build of their own.
 FUZZ_REPLAY_BINS := $(filter-out build/fuzz/fuzz-sshkey build/fuzz/fuzz-known_hosts,$(FUZZ_BINS))
@@ -241,6 +248,7 @@ build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/
 	core/hash.c $(FUZZ_INI)
 build/fuzz/fuzz-kube_yaml: tests/fuzz/fuzz-kube_yaml.c core/kube_yaml.c $(FUZZ_BASE)
 build/fuzz/fuzz-age: tests/fuzz/fuzz-age.c core/age.c core/age_bech32.c
+build/fuzz/fuzz-tar: tests/fuzz/fuzz-tar.c core/tar.c core/tar_read.c core/tar_pax.c
 build/fuzz/fuzz-%: build/.deps.stamp
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ-CC $@"
