@@ -308,7 +308,8 @@ static char *field_text(const struct tar_reader *r, size_t at, size_t width)
 	return strndup((const char *)r->block + at, width);
 }
 
-/* Drops a leading "./" (repeated) and trailing "/"; "" becomes "." (the archive's root). */
+/* Drops a leading "./" (repeated) and trailing "/"; what was only "./" becomes "." (the
+ * archive's root); an empty path stays empty (and is refused). */
 static void path_normalise(char *path)
 {
 	size_t skip_len = 0, len;
@@ -319,7 +320,7 @@ static void path_normalise(char *path)
 	len = strlen(path);
 	while (len > 1 && path[len - 1] == '/')
 		path[--len] = '\0';
-	if (len == 0)
+	if (len == 0 && skip_len > 0)
 		strcpy(path, "."); /* room: the original had at least "./" */
 }
 

@@ -296,6 +296,12 @@ static void test_hostile_paths_and_types(void **state)
 	(void)state;
 	raw_file(&a, "/etc/passwd", "x");
 	expect_refusal(&a, NULL, -EPERM, "/etc/passwd: absolute path", 0);
+	raw_file(&a, "", "x");
+	expect_refusal(&a, NULL, -EPERM, "empty path", 0);
+	raw_file(&a, "a//b", "x");
+	expect_refusal(&a, NULL, -EPERM, "empty path component", 0);
+	raw_file(&a, "./", "x");
+	expect_refusal(&a, NULL, -EPERM, "the archive root is not a directory", 0);
 	raw_file(&a, "ok", "x");
 	raw_file(&a, "a/../../etc/passwd", "x");
 	expect_refusal(&a, NULL, -EPERM, "\"..\" in path", 1);
