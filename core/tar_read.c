@@ -350,21 +350,23 @@ static int member_type(struct tar_reader *r, char flag, const char *name)
 {
 	char show[NAME_SHOWN + 4];
 
+	static const struct {
+		char flag;
+		enum tar_type type;
+	} kinds[] = {
+		{'0', TAR_FILE},     {'\0', TAR_FILE},
+		{'7', TAR_FILE}, /* contiguous file: a regular file everywhere but a few old systems
+				  */
+		{'1', TAR_HARDLINK}, {'2', TAR_SYMLINK},
+		{'5', TAR_DIR},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (flag == kinds[i].flag) {
+			r->entry.type = kinds[i].type;
+			return 0;
+		}
 	switch (flag) {
-	case '0':
-	case '\0':
-	case '7': /* contiguous file: a regular file everywhere but a few old systems */
-		r->entry.type = TAR_FILE;
-		return 0;
-	case '1':
-		r->entry.type = TAR_HARDLINK;
-		return 0;
-	case '2':
-		r->entry.type = TAR_SYMLINK;
-		return 0;
-	case '5':
-		r->entry.type = TAR_DIR;
-		return 0;
 	case '3':
 	case '4':
 		return fail(r, -EPERM, "%s: device node", shown(name, show));
