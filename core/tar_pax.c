@@ -226,9 +226,8 @@ int tar_pax_parse(struct tar_pax *p, const char *data, size_t len, const struct 
 		if (space == NULL)
 			return -EINVAL;
 		digits = (size_t)(space - rec);
-		if (digits == 0 || (rec[0] == '0') ||
-		    parse_decimal(rec, digits, &rec_len) < 0 || rec_len > len - pos ||
-		    rec_len < digits + 4 || rec[rec_len - 1] != '\n')
+		if (digits == 0 || (rec[0] == '0') || parse_decimal(rec, digits, &rec_len) < 0 ||
+		    rec_len > len - pos || rec_len < digits + 4 || rec[rec_len - 1] != '\n')
 			return -EINVAL;
 		eq = memchr(space + 1, '=', rec_len - digits - 2);
 		if (eq == NULL || eq == space + 1)
