@@ -30,10 +30,7 @@ enum {
 	DESIRED_DIR_MODE = 0700, /* the state directory: root only */
 };
 
-/* The fetch process's directory beside the state directory, and what it keeps there. */
-#define DESIRED_FETCH_SUFFIX "-fetch"	/* STATE-fetch: /var/lib/tailpod-fetch */
-#define DESIRED_REPO_DIR     "repo.git" /* the bare repository */
-#define DESIRED_HOME_DIR     "home"	/* an empty $HOME for libgit2 */
+#define DESIRED_HOME_DIR "home" /* an empty $HOME for libgit2 */
 
 struct ssh_ctx {
 	const struct config *c;

@@ -22,6 +22,11 @@ enum {
 	DESIRED_HOST_MAX = 300,
 };
 
+/* The fetch process's directory beside the state directory, and the repository it keeps there
+ * (gc compacts it). */
+#define DESIRED_FETCH_SUFFIX "-fetch"	/* STATE-fetch: /var/lib/tailpod-fetch */
+#define DESIRED_REPO_DIR     "repo.git" /* the bare repository */
+
 struct desired {
 	char commit[GITREPO_OID_HEX_SIZE];
 	char previous[GITREPO_OID_HEX_SIZE]; /* "" on the first fetch */

@@ -15,6 +15,7 @@ const char *const gc_category_names[GC_CATEGORIES] = {
 	[GC_RECORDS] = "records",
 	[GC_FILES] = "files",
 	[GC_IMAGES] = "images",
+	[GC_REPOS] = "repos",
 };
 
 static const char *const kind_names[] = {
