@@ -288,7 +288,8 @@ static int repo_open_healthy(const char *dir, const char *ref, git_repository **
 		return -ENOENT;
 	if (r < 0)
 		return -EBADMSG;
-	if (git_reference_name_to_id(&oid, repo, ref) == 0 && gitrepo_tip_reads_back(repo, &oid) < 0) {
+	if (git_reference_name_to_id(&oid, repo, ref) == 0 &&
+	    gitrepo_tip_reads_back(repo, &oid) < 0) {
 		git_repository_free(repo);
 		return -EBADMSG;
 	}

@@ -29,8 +29,8 @@
 
 enum {
 	COMPACT_REF_MAX = GITREPO_BRANCH_MAX + 64,
-	COMPACT_DEPTH_MAX = 8,	   /* repo.git/objects/pack is three levels deep */
-	COMPACT_FILE_MODE = 0600,  /* the pack: the fetch user's alone, as its fetches write */
+	COMPACT_DEPTH_MAX = 8,	  /* repo.git/objects/pack is three levels deep */
+	COMPACT_FILE_MODE = 0600, /* the pack: the fetch user's alone, as its fetches write */
 };
 
 int gitrepo_no_host_config(const char *home_dir)

@@ -11,11 +11,8 @@
 #include <stdlib.h>
 
 const char *const gc_category_names[GC_CATEGORIES] = {
-	[GC_TEMP] = "temp",
-	[GC_RECORDS] = "records",
-	[GC_FILES] = "files",
-	[GC_IMAGES] = "images",
-	[GC_REPOS] = "repos",
+	[GC_TEMP] = "temp",	[GC_RECORDS] = "records", [GC_FILES] = "files",
+	[GC_IMAGES] = "images", [GC_REPOS] = "repos",
 };
 
 static const char *const kind_names[] = {

@@ -101,8 +101,7 @@ static int fetch_owner(struct gc_ctx *g, int fetch_fd, struct compact_job *job)
 			g->config->fetch_user);
 		return -ENOENT;
 	}
-	if (fstat(fetch_fd, &st) < 0 || st.st_uid != u->uid || st.st_gid != u->gid ||
-	    u->uid == 0) {
+	if (fstat(fetch_fd, &st) < 0 || st.st_uid != u->uid || st.st_gid != u->gid || u->uid == 0) {
 		gc_skip(g, GC_REPOS, "%s" DESIRED_FETCH_SUFFIX " is not the fetch user '%s''s",
 			g->config->state_dir, g->config->fetch_user);
 		return -EPERM;
@@ -127,8 +126,7 @@ static void compact(struct gc_ctx *g, struct compact_job *job, const char *what,
 	gc_note(g, GC_REPOS, GC_REMOVED, before > after ? (long long)(before - after) : 0, what,
 		"rebuilt holding tip %.12s only (%zu objects): %llu bytes, were %llu%s",
 		w.res.commit, w.res.objects, after, before,
-		w.res.old_left ? "; the old copy stayed as " DESIRED_REPO_DIR
-				 GITREPO_COMPACT_SUFFIX
+		w.res.old_left ? "; the old copy stayed as " DESIRED_REPO_DIR GITREPO_COMPACT_SUFFIX
 			       : "");
 }
 
@@ -161,7 +159,7 @@ void gc_sweep_repos(struct gc_ctx *g)
 		;
 	else if (g->dry_run)
 		gc_note(g, GC_REPOS, GC_WOULD, -1, what,
-			"would rebuild it holding the tip only: %llu bytes, over "
+			"rebuild holding the tip only: %llu bytes, over "
 			"TAILPOD_GC_REPO_MAX_MB=%u",
 			bytes, g->config->gc_repo_max_mb);
 	else
