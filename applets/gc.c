@@ -135,8 +135,10 @@ static void ask_desired(struct gc_ctx *g, struct desired *d, struct diag_list *d
 		snprintf(g->desired_why, sizeof(g->desired_why), "TAILPOD_GIT_URL is not set");
 		return;
 	}
-	if (desired_fetch(g->config, d, diags, &err) < 0) {
-		snprintf(g->desired_why, sizeof(g->desired_why), "the fetch failed: %.400s",
+	/* --dry-run changes nothing, repo.git included: it judges by the last fetched commit. */
+	if ((g->dry_run ? desired_read_last : desired_fetch)(g->config, d, diags, &err) < 0) {
+		snprintf(g->desired_why, sizeof(g->desired_why), "%s: %.400s",
+			 g->dry_run ? "the last fetched commit cannot be read" : "the fetch failed",
 			 err.msg);
 		return;
 	}

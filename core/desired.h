@@ -55,6 +55,12 @@ struct desired {
 int desired_fetch(const struct config *c, struct desired *d, struct diag_list *diags,
 		  struct gitrepo_error *err);
 
+/* The same from the commit the last fetch left, without fetching (no token, no deploy key, no
+ * network): what `gc --dry-run` judges by. -ENOENT (GITREPO_FAIL_LOCAL) when nothing was fetched
+ * yet. */
+int desired_read_last(const struct config *c, struct desired *d, struct diag_list *diags,
+		      struct gitrepo_error *err);
+
 void desired_release(struct desired *d);
 
 /* The content hash of a workload: SHA-256 over each deployed unit's name, size and bytes in

@@ -1,6 +1,8 @@
 /*
- * gitrepo_compact.c: libgit2 has no gc, and every fetch adds a pack: a force-pushed branch leaves
- * its old history unreachable in repo.git for good. Compaction packs what the tracked tip needs
+ * gitrepo_local.c: what gitrepo does with the local repository alone, never the network. The last
+ * fetched tip, for a reader that must not fetch (gc --dry-run). Compaction: libgit2 has no gc,
+ * and every fetch adds a pack: a force-pushed branch leaves its old history unreachable in
+ * repo.git for good. Compaction packs what the tracked tip needs
  * (its commit and tree, as a depth-1 fetch brings them) into a fresh bare repository beside the
  * old one, checks that the fresh one reads back, and only then swaps it in with one atomic
  * rename. Until the swap the old repository is never written. Core module: no printing.
@@ -115,6 +117,37 @@ static int verify(const char *fresh, const char *ref, const git_oid *tip, size_t
 	git_odb_free(odb);
 	git_repository_free(repo);
 	return r;
+}
+
+int gitrepo_last_tip(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_result *ret,
+		     struct gitrepo_error *err)
+{
+	char ref[COMPACT_REF_MAX];
+	git_repository *repo = NULL;
+	git_oid tip;
+	int r = 0;
+
+	*err = (struct gitrepo_error){0};
+	if (!opts->branch ||
+	    snprintf(ref, sizeof(ref), "refs/remotes/origin/%s", opts->branch) >= (int)sizeof(ref))
+		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, -EINVAL, "invalid branch");
+	if (gitrepo_runtime_init() < 0 || gitrepo_no_host_config(opts->home_dir) < 0)
+		return compact_fail(err, -EIO, "cannot initialise libgit2 for", opts->repo_dir);
+	if (git_repository_open_ext(&repo, opts->repo_dir,
+				    GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
+				    NULL) < 0)
+		return compact_fail(err, -ENOENT, "nothing fetched yet in", opts->repo_dir);
+	if (git_reference_name_to_id(&tip, repo, ref) < 0 || gitrepo_tip_reads_back(repo, &tip) < 0)
+		r = gitrepo_error_set(err, GITREPO_FAIL_LOCAL, -EBADMSG,
+				      "%s: no fetched tip of '%s' that reads back", opts->repo_dir,
+				      opts->branch);
+	git_repository_free(repo);
+	if (r < 0)
+		return r;
+	*ret = (struct gitrepo_fetch_result){0};
+	git_oid_tostr(ret->commit, sizeof(ret->commit), &tip);
+	memcpy(ret->previous, ret->commit, sizeof(ret->previous));
+	return 0;
 }
 
 /* Build fresh from old's tip and check it; fresh is removed again on failure. */
