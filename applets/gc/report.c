@@ -17,6 +17,7 @@ const char *const gc_category_names[GC_CATEGORIES] = {
 	[GC_FILES] = "files",
 	[GC_IMAGES] = "images",
 	[GC_REPOS] = "repos",
+	[GC_KEYS] = "keys",
 };
 /* clang-format on */
 

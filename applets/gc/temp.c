@@ -108,8 +108,15 @@ static void sweep_root_dir(struct gc_ctx *g, const char *path)
 void gc_remove_as_user(struct gc_ctx *g, enum gc_category cat, const struct gc_managed *m,
 		       int home_fd, const char *dir, const char *name, long long bytes)
 {
+	gc_remove_below(g, cat, m, home_fd, m->user->home, dir, name, bytes);
+}
+
+void gc_remove_below(struct gc_ctx *g, enum gc_category cat, const struct gc_managed *m,
+		     int root_fd, const char *root, const char *dir, const char *name,
+		     long long bytes)
+{
 	struct userfs_remove rm = {dir, name};
-	struct userfs_job job = {.home_fd = home_fd,
+	struct userfs_job job = {.home_fd = root_fd,
 				 .uid = m->user->uid,
 				 .gid = m->user->gid,
 				 .removes = &rm,
@@ -118,7 +125,7 @@ void gc_remove_as_user(struct gc_ctx *g, enum gc_category cat, const struct gc_m
 	struct userfs_error err = {0};
 	char what[GC_WHAT_MAX];
 
-	snprintf(what, sizeof(what), "%s/%s/%s", m->user->home, dir, name);
+	snprintf(what, sizeof(what), "%s/%s/%s", root, dir, name);
 	if (!g->dry_run && userfs_apply(&job, &err) < 0)
 		gc_note(g, cat, GC_FAILED, bytes, what, "%s", err.msg);
 	else
