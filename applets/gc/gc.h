@@ -97,6 +97,29 @@ void gc_remove_below(struct gc_ctx *g, enum gc_category cat, const struct gc_man
 		     int root_fd, const char *root, const char *dir, const char *name,
 		     long long bytes);
 
+/* What gc_scan_dir takes from a directory: names is_name accepts, regular files owned by owner
+ * ((uid_t)-1: anyone) last written more than age_s ago; others of those names are noted as kept
+ * under cat. */
+struct gc_scan {
+	enum gc_category cat;
+	bool (*is_name)(const char *name);
+	long age_s;
+	uid_t owner;
+};
+
+/* One file found: its name and size. */
+struct gc_found {
+	char name[256];
+	long long bytes;
+};
+
+enum { GC_SCAN_MAX = 1024 }; /* files taken from one directory per run */
+
+/* temp.c: the files of scan in the directory open as dirfd (which is closed); what is the
+ * directory for the report. 0 with *ret_n of them in out (GC_SCAN_MAX), or -errno. */
+int gc_scan_dir(struct gc_ctx *g, const struct gc_scan *scan, int dirfd, const char *what,
+		struct gc_found *out, size_t *ret_n);
+
 /* One category each: temp.c, records.c (records and files), images.c, repos.c, keys.c. */
 void gc_sweep_temp(struct gc_ctx *g);
 void gc_sweep_records(struct gc_ctx *g);

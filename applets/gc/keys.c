@@ -13,18 +13,13 @@
 #include "mint-key/mint-key.h"
 #include "userfs.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define KEYS_DIR "ts-authkeys" /* below /run/user/UID */
-
-enum { KEYS_SCAN_MAX = 1024 }; /* key files taken from one directory per run */
 
 /* "HOSTNAME.env" with HOSTNAME a DNS label, as mint-key names them. */
 static bool is_key_name(const char *name)
@@ -39,54 +34,10 @@ static bool is_key_name(const char *name)
 	return mint_hostname_valid(host);
 }
 
-/* One file that goes: its name and size. */
-struct key_file {
-	char name[MINT_HOSTNAME_MAX + 5];
-	long long bytes;
-};
-
-/* The expired key files in dirfd (closed here); others of the pattern that are not the user's
- * regular files are noted as kept. what is the directory, for the report. */
-static int scan_keys(struct gc_ctx *g, const struct gc_managed *m, int dirfd, const char *what,
-		     struct key_file *out, size_t *ret_n)
-{
-	time_t bound = time(NULL) - MINT_EXPIRY_MAX_S;
-	DIR *dir = fdopendir(dirfd);
-	struct dirent *de;
-	size_t n = 0;
-
-	if (!dir) {
-		int r = -errno;
-
-		close(dirfd);
-		return r;
-	}
-	while ((de = readdir(dir)) && n < KEYS_SCAN_MAX) {
-		char path[GC_WHAT_MAX];
-		struct stat st;
-
-		if (!is_key_name(de->d_name) ||
-		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		snprintf(path, sizeof(path), "%.3800s/%.255s", what, de->d_name);
-		if (!S_ISREG(st.st_mode) || st.st_uid != m->user->uid)
-			gc_note(g, GC_KEYS, GC_KEPT, -1, path, "%s",
-				S_ISREG(st.st_mode) ? "not the user's, left alone"
-						    : "not a regular file, left alone");
-		else if (st.st_mtime < bound) {
-			snprintf(out[n].name, sizeof(out[n].name), "%.*s", MINT_HOSTNAME_MAX + 4,
-				 de->d_name);
-			out[n++].bytes = st.st_size;
-		}
-	}
-	closedir(dir);
-	*ret_n = n;
-	return 0;
-}
-
 static void sweep_user_keys(struct gc_ctx *g, const struct gc_managed *m)
 {
-	static struct key_file found[KEYS_SCAN_MAX];
+	static struct gc_found found[GC_SCAN_MAX];
+	const struct gc_scan scan = {GC_KEYS, is_key_name, MINT_EXPIRY_MAX_S, m->user->uid};
 	struct userfs_error err = {0};
 	char run[64], what[GC_WHAT_MAX];
 	int run_fd, fd, r;
@@ -104,7 +55,7 @@ static void sweep_user_keys(struct gc_ctx *g, const struct gc_managed *m)
 	r = fs_open_beneath_how(run_fd, KEYS_DIR, O_RDONLY | O_DIRECTORY, 0, FS_BENEATH_NO_XDEV,
 				&fd);
 	if (r >= 0)
-		r = scan_keys(g, m, fd, what, found, &n);
+		r = gc_scan_dir(g, &scan, fd, what, found, &n);
 	if (r < 0 && r != -ENOENT)
 		gc_note(g, GC_KEYS, GC_FAILED, -1, what, "cannot list it: %s%s (skipped)",
 			strerror(-r), r == -ELOOP ? ", a symlink is in the way, not followed" : "");
