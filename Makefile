@@ -94,7 +94,7 @@ endif
 # --- Host unit tests of core: glibc, ASan + UBSan ----------------------------------------------
 # Core modules on libgit2 are tested black-box against the static binary (tests/peers): the host
 # has no libgit2 of the pinned version.
-HOST_EXCLUDE := core/gitrepo.c core/gitrepo_tree.c core/desired.c core/fetchjail.c
+HOST_EXCLUDE := core/gitrepo.c core/gitrepo_local.c core/gitrepo_tree.c core/desired.c core/fetchjail.c
 HOST_OBJS := $(patsubst %.c,build/host/%.o,$(filter-out $(HOST_EXCLUDE),$(CORE_SRCS)))
 UNIT_BINS := $(patsubst tests/unit/%.c,build/host/%,$(UNIT_SRCS))
 

@@ -32,6 +32,10 @@ static const char gc_summary[] =
 	"  records  state records of workloads neither desired nor present (no user)\n"
 	"  files    files a desired workload's record lists that it no longer wants\n"
 	"  images   podman images no container uses, per managed user, as that user\n"
+	"  repos    the fetched repository, rebuilt holding the tip only once it\n"
+	"           outgrows TAILPOD_GC_REPO_MAX_MB\n"
+	"  keys     minted key files (/run/user/UID/ts-authkeys/HOSTNAME.env) older\n"
+	"           than the longest a key lives (90 days), as the user\n"
 	"A question that fails or times out (passwd, state, fetch, systemctl, cgroups,\n"
 	"podman) skips its category; only a successful answer makes garbage. Never users,\n"
 	"homes or volumes. Exit 0 when every category ran clean, 1 when one was skipped\n"
@@ -43,7 +47,7 @@ static int gc_parse_args(struct gc_args *args, int argc, char **argv)
 		OPT_BOOL('n', "dry-run", &args->dry_run,
 			 "list what would be removed, remove nothing"),
 		OPT_STRING(0, "only", &args->only, "CATEGORY",
-			   "sweep this category only (temp, records,\nfiles, images)"),
+			   "sweep this category only (temp, records,\nfiles, images, repos, keys)"),
 		OPT_BOOL(0, "json", &args->json, "print the report as JSON"),
 		OPT_STRING(0, "config", &args->config, "FILE",
 			   "settings file (default " CONFIG_PATH ")"),
@@ -70,7 +74,8 @@ static int select_categories(struct gc_ctx *g, const char *only)
 		if (g->only[c])
 			return 0;
 	return log_error_status(
-		-EINVAL, "--only: unknown category '%s' (temp, records, files, images)", only);
+		-EINVAL,
+		"--only: unknown category '%s' (temp, records, files, images, repos, keys)", only);
 }
 
 const struct spec_workload *gc_desired_find(const struct gc_ctx *g, const char *name)
@@ -132,8 +137,10 @@ static void ask_desired(struct gc_ctx *g, struct desired *d, struct diag_list *d
 		snprintf(g->desired_why, sizeof(g->desired_why), "TAILPOD_GIT_URL is not set");
 		return;
 	}
-	if (desired_fetch(g->config, d, diags, &err) < 0) {
-		snprintf(g->desired_why, sizeof(g->desired_why), "the fetch failed: %.400s",
+	/* --dry-run changes nothing, repo.git included: it judges by the last fetched commit. */
+	if ((g->dry_run ? desired_read_last : desired_fetch)(g->config, d, diags, &err) < 0) {
+		snprintf(g->desired_why, sizeof(g->desired_why), "%s: %.400s",
+			 g->dry_run ? "the last fetched commit cannot be read" : "the fetch failed",
 			 err.msg);
 		return;
 	}
@@ -197,6 +204,10 @@ static int gc_run(struct gc_ctx *g, bool json)
 		gc_sweep_files(g);
 	if (g->only[GC_IMAGES])
 		gc_sweep_images(g);
+	if (g->only[GC_REPOS])
+		gc_sweep_repos(g);
+	if (g->only[GC_KEYS])
+		gc_sweep_keys(g);
 	status = gc_report(g, json);
 	desired_release(&d);
 	diag_list_release(&diags);

@@ -177,20 +177,22 @@ static int setup_config(const char *path, unsigned flags, struct config **ret)
 static int setup_lock(const struct config *c, struct lock *ret)
 {
 	char path[LOCK_PATH_MAX];
-	pid_t holder = 0;
+	struct lock_holder holder;
+	const char *who;
 	int r;
 
 	snprintf(path, sizeof(path), "%s/sync.lock", c->state_dir);
 	if (mkdir(c->state_dir, 0700) < 0 && errno != EEXIST)
 		return log_error_errno_status(
 			EXIT_FAIL, -errno, "cannot create the state directory '%s'", c->state_dir);
-	r = lock_acquire(path, ret, &holder);
-	if (r == 0 && holder > 0)
-		return log_error_status(EXIT_TEMPFAIL, "another %s (pid %d) holds %s",
-					applet_running->name, (int)holder, path);
+	r = lock_acquire_as(path, applet_running->name, ret, &holder);
+	/* The holder as its record names it (sync, gc, ...): not necessarily this applet. */
+	who = holder.name[0] ? holder.name : "tailpod run";
+	if (r == 0 && holder.pid > 0)
+		return log_error_status(EXIT_TEMPFAIL, "another %s (pid %d) holds %s", who,
+					(int)holder.pid, path);
 	if (r == 0)
-		return log_error_status(EXIT_TEMPFAIL, "another %s holds %s", applet_running->name,
-					path);
+		return log_error_status(EXIT_TEMPFAIL, "another %s holds %s", who, path);
 	if (r < 0)
 		return log_error_errno_status(EXIT_FAIL, r, "cannot take the lock '%s'", path);
 	return EXIT_OK;

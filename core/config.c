@@ -77,6 +77,8 @@ static const struct key_def keys[] = {
 	 .dflt = "90", .min = 1, .max = CONFIG_TIMEOUT_MAX, .unit = "seconds"},
 	{.name = "TAILPOD_FETCH_USER", .kind = KIND_NAME, .offset = F(fetch_user),
 	 .dflt = "tailpod-fetch"},
+	{.name = "TAILPOD_GC_REPO_MAX_MB", .kind = KIND_UINT, .offset = F(gc_repo_max_mb),
+	 .dflt = "64", .min = 1, .max = CONFIG_GC_REPO_MB_MAX, .unit = "MiB"},
 	{.name = "TAILPOD_GIT_BRANCH", .kind = KIND_BRANCH, .offset = F(git_branch), .dflt = "main",
 	 .quadsync = "QUADSYNC_GIT_BRANCH"},
 	{.name = "TAILPOD_GIT_MAX_BYTES", .kind = KIND_UINT, .offset = F(git_max_bytes),

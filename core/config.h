@@ -35,6 +35,7 @@ enum {
 	/* TAILPOD_MAX_WORKLOADS at most: a repo holds no more files (FILESET_FILES_MAX) */
 	CONFIG_WORKLOADS_MAX = 65536,
 	CONFIG_JOBS_MAX = 64, /* new workloads sync deploys at once */
+	CONFIG_GC_REPO_MB_MAX = 1024 * 1024, /* TAILPOD_GC_REPO_MAX_MB: 1 TiB */
 };
 
 /* Where the settings came from. */
@@ -69,6 +70,7 @@ struct config {
 	unsigned max_delete_percent; /* 0..100, default 50 */
 	unsigned max_workloads;	     /* 1..CONFIG_WORKLOADS_MAX, default 500 */
 	unsigned jobs;		     /* 1..CONFIG_JOBS_MAX, default 4 */
+	unsigned gc_repo_max_mb;     /* gc compacts repo.git above it: 1..CONFIG_GC_REPO_MB_MAX, 64 */
 	char *metrics_file;	     /* optional */
 	char *age_key;		     /* /etc/tailpod/secrets/age.key; may not exist */
 	/* [Secrets]: TAILPOD_AGE_RECIPIENTS, optional, a file of "age1…" lines to encrypt to;

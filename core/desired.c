@@ -30,10 +30,7 @@ enum {
 	DESIRED_DIR_MODE = 0700, /* the state directory: root only */
 };
 
-/* The fetch process's directory beside the state directory, and what it keeps there. */
-#define DESIRED_FETCH_SUFFIX "-fetch"	/* STATE-fetch: /var/lib/tailpod-fetch */
-#define DESIRED_REPO_DIR     "repo.git" /* the bare repository */
-#define DESIRED_HOME_DIR     "home"	/* an empty $HOME for libgit2 */
+#define DESIRED_HOME_DIR "home" /* an empty $HOME for libgit2 */
 
 struct ssh_ctx {
 	const struct config *c;
@@ -344,8 +341,8 @@ static int fetch_jailed(const struct config *c, struct fetchjail_opts *jail, str
 	return 0;
 }
 
-static int fetch_commit(const struct config *c, struct desired *d, struct diag_list *diags,
-			struct gitrepo_error *err)
+static int fetch_commit(const struct config *c, bool no_fetch, struct desired *d,
+			struct diag_list *diags, struct gitrepo_error *err)
 {
 	static struct fetchjail_hostkey new_hostkey; /* 16 KiB: not on the stack */
 	struct ssh_ctx ssh_ctx = {.c = c, .new_hostkey = &new_hostkey, .notes = &d->host_key_notes};
@@ -357,6 +354,7 @@ static int fetch_commit(const struct config *c, struct desired *d, struct diag_l
 		.home_dir = DESIRED_HOME_DIR,
 		.timeout_s = c->git_timeout_s,
 		.max_bytes = c->git_max_bytes,
+		.no_fetch = no_fetch,
 	};
 	struct fetchjail_opts jail = {
 		.fetch = &o, .new_hostkey = &new_hostkey, .notes = &d->host_key_notes};
@@ -374,9 +372,9 @@ static int fetch_commit(const struct config *c, struct desired *d, struct diag_l
 	}
 	if (r >= 0)
 		r = prepare_fetch_dir(c, &jail, &fetch_fd, err);
-	if (r >= 0)
+	if (r >= 0 && !no_fetch)
 		r = load_token(c, &token, err);
-	if (r >= 0 && gitrepo_url_is_ssh(c->git_url)) {
+	if (r >= 0 && !no_fetch && gitrepo_url_is_ssh(c->git_url)) {
 		r = load_ssh(c, &ssh_ctx, &ssh, err);
 		o.ssh = &ssh;
 	}
@@ -387,7 +385,7 @@ static int fetch_commit(const struct config *c, struct desired *d, struct diag_l
 	if (strncmp(c->git_url, "https://", 8) == 0)
 		jail.ca_bundle = c->ca_bundle;
 	r = fetch_jailed(c, &jail, d, diags, err);
-	if (r >= 0)
+	if (r >= 0 && !no_fetch)
 		remove_old_layout(c);
 out:
 	if (token) {
@@ -407,8 +405,8 @@ static int load_transforms(const struct config *c, struct desired *d, struct dia
 	return r == -ENOENT ? 0 : r; /* a host without transforms has none */
 }
 
-int desired_fetch(const struct config *c, struct desired *d, struct diag_list *diags,
-		  struct gitrepo_error *err)
+static int desired_get(const struct config *c, bool no_fetch, struct desired *d,
+		       struct diag_list *diags, struct gitrepo_error *err)
 {
 	struct desired out = {0};
 	struct spec_opts opts = {
@@ -420,7 +418,7 @@ int desired_fetch(const struct config *c, struct desired *d, struct diag_list *d
 	int r;
 
 	*err = (struct gitrepo_error){0};
-	r = fetch_commit(c, &out, diags, err);
+	r = fetch_commit(c, no_fetch, &out, diags, err);
 	d->host_key_notes = out.host_key_notes; /* for the log, also when the fetch failed */
 	if (r < 0)
 		return r;
@@ -439,6 +437,18 @@ int desired_fetch(const struct config *c, struct desired *d, struct diag_list *d
 		out.set = spec_set_free(out.set);
 	*d = out;
 	return 0;
+}
+
+int desired_fetch(const struct config *c, struct desired *d, struct diag_list *diags,
+		  struct gitrepo_error *err)
+{
+	return desired_get(c, false, d, diags, err);
+}
+
+int desired_read_last(const struct config *c, struct desired *d, struct diag_list *diags,
+		      struct gitrepo_error *err)
+{
+	return desired_get(c, true, d, diags, err);
 }
 
 void desired_release(struct desired *d)

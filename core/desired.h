@@ -22,6 +22,11 @@ enum {
 	DESIRED_HOST_MAX = 300,
 };
 
+/* The fetch process's directory beside the state directory, and the repository it keeps there
+ * (gc compacts it). */
+#define DESIRED_FETCH_SUFFIX "-fetch"	/* STATE-fetch: /var/lib/tailpod-fetch */
+#define DESIRED_REPO_DIR     "repo.git" /* the bare repository */
+
 struct desired {
 	char commit[GITREPO_OID_HEX_SIZE];
 	char previous[GITREPO_OID_HEX_SIZE]; /* "" on the first fetch */
@@ -49,6 +54,12 @@ struct desired {
  */
 int desired_fetch(const struct config *c, struct desired *d, struct diag_list *diags,
 		  struct gitrepo_error *err);
+
+/* The same from the commit the last fetch left, without fetching (no token, no deploy key, no
+ * network): what `gc --dry-run` judges by. -ENOENT (GITREPO_FAIL_LOCAL) when nothing was fetched
+ * yet. */
+int desired_read_last(const struct config *c, struct desired *d, struct diag_list *diags,
+		      struct gitrepo_error *err);
 
 void desired_release(struct desired *d);
 

@@ -261,7 +261,8 @@ static void child_work(const struct fetchjail_opts *o, struct wire_result *w)
 			gitrepo_error_set(&gerr, GITREPO_FAIL_LOCAL, -errno, "cannot create %s: %s",
 					  o->fetch->home_dir, strerror(errno));
 	if (w->fetch_r >= 0)
-		w->fetch_r = gitrepo_fetch(o->fetch, &res, &gerr);
+		w->fetch_r = o->fetch->no_fetch ? gitrepo_last_tip(o->fetch, &res, &gerr)
+						: gitrepo_fetch(o->fetch, &res, &gerr);
 	if (w->fetch_r < 0) {
 		w->failure = gerr.failure;
 		memcpy(w->message, gerr.msg, sizeof(w->message));

@@ -253,7 +253,7 @@ static int tip_of(git_repository *repo, const char *ref, char out[GITREPO_OID_HE
 
 /* The commit and its root tree read back, each parsed only once its header shows it within
  * bounds (an oversized one counts as unreadable: the repository is rebuilt, never parsed). */
-static int tip_reads_back(git_repository *repo, const git_oid *tip)
+int gitrepo_tip_reads_back(git_repository *repo, const git_oid *tip)
 {
 	git_odb *odb = NULL;
 	git_commit *commit = NULL;
@@ -288,7 +288,8 @@ static int repo_open_healthy(const char *dir, const char *ref, git_repository **
 		return -ENOENT;
 	if (r < 0)
 		return -EBADMSG;
-	if (git_reference_name_to_id(&oid, repo, ref) == 0 && tip_reads_back(repo, &oid) < 0) {
+	if (git_reference_name_to_id(&oid, repo, ref) == 0 &&
+	    gitrepo_tip_reads_back(repo, &oid) < 0) {
 		git_repository_free(repo);
 		return -EBADMSG;
 	}
@@ -306,7 +307,7 @@ static int repo_create(const char *dir, git_repository **ret)
 	return git_repository_init(ret, dir, 1) < 0 ? -EIO : 0;
 }
 
-static int remove_repo_dir(const char *path)
+int gitrepo_remove_dir(const char *path)
 {
 	_cleanup_close_ int fd = -1;
 	const char *base;
@@ -322,7 +323,7 @@ static int repo_swap_in(const char *fresh, const char *dir)
 {
 	if (syscall(SYS_renameat2, AT_FDCWD, fresh, AT_FDCWD, dir, RENAME_EXCHANGE) < 0)
 		return -errno;
-	return remove_repo_dir(fresh);
+	return gitrepo_remove_dir(fresh);
 }
 
 /* --- fetch ------------------------------------------------------------------------------------ */
@@ -331,17 +332,10 @@ static int repo_swap_in(const char *fresh, const char *dir)
 static int set_global_options(const struct gitrepo_fetch_opts *o, struct gitrepo_error *err)
 {
 	int connect_ms = (int)(o->timeout_s * 1000u);
-	int levels[] = {GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG, GIT_CONFIG_LEVEL_GLOBAL,
-			GIT_CONFIG_LEVEL_PROGRAMDATA};
-	int r = 0;
+	int r = gitrepo_no_host_config(o->home_dir);
 
 	if (connect_ms > GITREPO_CONNECT_TIMEOUT_MS_MAX)
 		connect_ms = GITREPO_CONNECT_TIMEOUT_MS_MAX;
-	/* No system, global or XDG git configuration, and a $HOME with nothing in it. */
-	for (size_t i = 0; i < ARRAY_SIZE(levels) && r >= 0; i++)
-		r = git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], "");
-	if (r >= 0 && o->home_dir)
-		r = git_libgit2_opts(GIT_OPT_SET_HOMEDIR, o->home_dir);
 	if (r >= 0)
 		r = git_libgit2_opts(GIT_OPT_SET_SERVER_CONNECT_TIMEOUT, connect_ms);
 	if (r >= 0)
@@ -526,7 +520,7 @@ static int fetch_rebuilt(struct fetch_ctx *ctx, const char *head_ref, const char
 
 	if (snprintf(fresh, sizeof(fresh), "%s.new", ctx->opts->repo_dir) >= (int)sizeof(fresh))
 		return -ENAMETOOLONG;
-	r = remove_repo_dir(fresh);
+	r = gitrepo_remove_dir(fresh);
 	if (r >= 0)
 		r = repo_create(fresh, &repo);
 	if (r < 0) {
@@ -536,7 +530,7 @@ static int fetch_rebuilt(struct fetch_ctx *ctx, const char *head_ref, const char
 	r = fetch_into(repo, ctx, head_ref, local_ref, res, err);
 	git_repository_free(repo);
 	if (r < 0) {
-		remove_repo_dir(fresh);
+		gitrepo_remove_dir(fresh);
 		return r;
 	}
 	replacing = dir_exists(ctx->opts->repo_dir);

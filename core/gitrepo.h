@@ -73,6 +73,7 @@ struct gitrepo_fetch_opts {
 	const struct gitrepo_ssh *ssh; /* required for ssh URLs */
 	unsigned timeout_s;	       /* the whole fetch, connect included */
 	size_t max_bytes; /* the transfer is aborted once the remote sent more (not 0) */
+	bool no_fetch;	  /* fetchjail: gitrepo_last_tip instead, never the network */
 };
 
 struct gitrepo_fetch_result {
@@ -98,6 +99,12 @@ int gitrepo_load_ca(const char *bundle, struct gitrepo_error *err);
 int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_result *ret_result,
 		  struct gitrepo_error *err);
 
+/* The tip of opts->branch the last fetch left in opts->repo_dir (previous = commit), without
+ * connecting: -ENOENT when nothing was fetched yet, -EBADMSG when it does not read back
+ * (gitrepo_local.c). Only branch, repo_dir and home_dir of opts are used. */
+int gitrepo_last_tip(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_result *ret,
+		     struct gitrepo_error *err);
+
 /* URL facts (gitrepo_url.c). Whether url is reached over ssh: ssh://, ssh+git://, git+ssh:// or
  * scp-like user@host:path. */
 bool gitrepo_url_is_ssh(const char *url);
@@ -121,5 +128,30 @@ struct diag_list;
  */
 int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *label,
 		      struct fileset **ret, struct diag_list *diags);
+
+/* Compaction (gitrepo_local.c): libgit2 has no gc, so a repository that grew (force-pushed
+ * history, unreachable objects, one pack per fetch) is rebuilt. */
+#define GITREPO_COMPACT_SUFFIX ".gc" /* the rebuilt repository beside repo_dir until the swap */
+
+struct gitrepo_compact_result {
+	char commit[GITREPO_OID_HEX_SIZE]; /* the tip the rebuilt repository holds */
+	size_t objects;			   /* objects it holds */
+	bool old_left;			   /* swapped in, but the old one (repo_dir.gc) stayed */
+};
+
+/*
+ * Rebuild the bare repository repo_dir holding only the tip of refs/remotes/origin/BRANCH: its
+ * commit (recorded as shallow, as a depth-1 fetch leaves it) and that commit's tree, packed
+ * into a fresh repository at repo_dir.gc, verified (the tip resolves and reads back, every object
+ * packed is there), then swapped in with one atomic rename and the old one removed. Any failure
+ * before the swap leaves repo_dir untouched and removes the fresh one. A repository that does
+ * not open or whose tip does not read back is refused (-EBADMSG): the next fetch rebuilds it.
+ */
+int gitrepo_compact(const char *repo_dir, const char *branch, struct gitrepo_compact_result *ret,
+		    struct gitrepo_error *err);
+
+/* The bytes of the regular files beneath name (below dirfd), never following a symlink nor
+ * leaving the file system; at most a few levels, as a repository has (-ELOOP beyond). */
+int gitrepo_dir_bytes(int dirfd, const char *name, unsigned long long *ret_bytes);
 
 #endif

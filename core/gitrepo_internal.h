@@ -12,4 +12,12 @@
 int gitrepo_object_fits(git_odb *odb, const git_oid *id, git_object_t want, size_t max,
 			size_t *ret_size);
 
+/* The commit tip and its root tree read back, each within its bound (gitrepo.c). */
+int gitrepo_tip_reads_back(git_repository *repo, const git_oid *tip);
+/* No system, global or XDG git configuration, and home_dir (a $HOME with nothing in it) unless
+ * NULL: libgit2's setting (gitrepo_local.c). <0 from git_libgit2_opts. */
+int gitrepo_no_host_config(const char *home_dir);
+/* Remove the directory tree at path, never following a symlink; a missing one is success. */
+int gitrepo_remove_dir(const char *path);
+
 #endif

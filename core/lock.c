@@ -9,6 +9,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,30 +18,50 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Parse "PID\n" (anything after the first newline is ignored: see lock_write_holder). */
-static pid_t lock_read_holder(int fd)
+/* An applet name as the holder wrote it: lowercase letters, digits and dashes. */
+static bool holder_name_valid(const char *s, size_t len)
 {
-	char buf[LOCK_HOLDER_MAX + 1];
+	if (len == 0 || len >= LOCK_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Parse "PID\n", then "NAME\n" when the holder named itself (see lock_write_holder); what does
+ * not parse stays unknown (pid 0, name ""). */
+static void lock_read_holder(int fd, struct lock_holder *h)
+{
+	char buf[LOCK_HOLDER_MAX + 1], *name;
 	ssize_t n = pread(fd, buf, LOCK_HOLDER_MAX, 0);
 	long pid = 0;
 	char *end;
 
+	*h = (struct lock_holder){0};
 	if (n <= 0)
-		return 0;
+		return;
 	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
+	name = buf + strcspn(buf, "\n");
+	if (*name)
+		*name++ = '\0';
 	errno = 0;
 	pid = strtol(buf, &end, 10);
 	if (errno != 0 || end == buf || *end != '\0' || pid <= 0 || (pid_t)pid != pid)
-		return 0;
-	return (pid_t)pid;
+		return;
+	h->pid = (pid_t)pid;
+	n = (ssize_t)strcspn(name, "\n");
+	if (name[n] == '\n' && holder_name_valid(name, (size_t)n))
+		memcpy(h->name, name, (size_t)n);
 }
 
 /* Write first, then cut: a reader never sees an empty file, only an old tail after our newline. */
-static int lock_write_holder(int fd)
+static int lock_write_holder(int fd, const char *name)
 {
 	char buf[LOCK_HOLDER_MAX];
-	int len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	int len = name && holder_name_valid(name, strlen(name))
+			  ? snprintf(buf, sizeof(buf), "%ld\n%s\n", (long)getpid(), name)
+			  : snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	ssize_t n;
 
 	do
@@ -76,6 +97,17 @@ static int lock_open(const char *path, int *ret_fd)
 
 int lock_acquire(const char *path, struct lock *ret_lock, pid_t *ret_holder)
 {
+	struct lock_holder h;
+	int r = lock_acquire_as(path, NULL, ret_lock, &h);
+
+	if (r >= 0 && ret_holder)
+		*ret_holder = h.pid;
+	return r;
+}
+
+int lock_acquire_as(const char *path, const char *name, struct lock *ret_lock,
+		    struct lock_holder *ret_holder)
+{
 	_cleanup_close_ int fd = -1;
 	int r;
 
@@ -90,15 +122,15 @@ int lock_acquire(const char *path, struct lock *ret_lock, pid_t *ret_holder)
 		return -errno;
 	if (r < 0) {
 		if (ret_holder)
-			*ret_holder = lock_read_holder(fd);
+			lock_read_holder(fd, ret_holder);
 		*ret_lock = LOCK_INIT;
 		return 0;
 	}
-	r = lock_write_holder(fd);
+	r = lock_write_holder(fd, name);
 	if (r < 0)
 		return r; /* closing fd drops the lock */
 	if (ret_holder)
-		*ret_holder = 0;
+		*ret_holder = (struct lock_holder){0};
 	ret_lock->fd = TAKE_FD(fd);
 	return 1;
 }

@@ -7,7 +7,14 @@
 #include <sys/types.h>
 
 enum {
-	LOCK_HOLDER_MAX = 32 /* bytes of the lock file read to find the holder's pid */
+	LOCK_HOLDER_MAX = 64, /* bytes of the lock file read to find the holder's pid and name */
+	LOCK_NAME_MAX = 32,   /* bytes of the holder's name (an applet), NUL included */
+};
+
+/* Who holds a lock, as its record says: pid 0 and name "" where it does not say. */
+struct lock_holder {
+	pid_t pid;
+	char name[LOCK_NAME_MAX];
 };
 
 /* fd is the open lock file while held, -1 otherwise. */
@@ -34,5 +41,10 @@ int lock_acquire(const char *path, struct lock *ret_lock, pid_t *ret_holder);
  * then lock an orphaned inode while a newcomer creates and locks a fresh file, and two syncs would
  * run at once. */
 void lock_release(struct lock *lock);
+
+/* lock_acquire, recording "PID\nNAME\n" (name: lowercase letters, digits and dashes, else
+ * left out; NULL: none), so that a caller finding it busy can say which applet holds it. */
+int lock_acquire_as(const char *path, const char *name, struct lock *ret_lock,
+		    struct lock_holder *ret_holder);
 
 #endif

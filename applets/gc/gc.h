@@ -25,7 +25,7 @@ enum {
 };
 
 /* The categories, in the order they run; gc_category_names[] spells them. */
-enum gc_category { GC_TEMP, GC_RECORDS, GC_FILES, GC_IMAGES, GC_CATEGORIES };
+enum gc_category { GC_TEMP, GC_RECORDS, GC_FILES, GC_IMAGES, GC_REPOS, GC_KEYS, GC_CATEGORIES };
 extern const char *const gc_category_names[GC_CATEGORIES];
 
 enum gc_kind {
@@ -91,11 +91,41 @@ const struct spec_workload *gc_desired_find(const struct gc_ctx *g, const char *
  * file per job, so one that cannot go does not stop the rest. */
 void gc_remove_as_user(struct gc_ctx *g, enum gc_category cat, const struct gc_managed *m,
 		       int home_fd, const char *dir, const char *name, long long bytes);
+/* The same below another directory of the user's, root_fd open on root (the path, for the
+ * report): /run/user/UID for the keys. */
+void gc_remove_below(struct gc_ctx *g, enum gc_category cat, const struct gc_managed *m,
+		     int root_fd, const char *root, const char *dir, const char *name,
+		     long long bytes);
 
-/* One category each: temp.c, records.c (records and files), images.c. */
+/* What gc_scan_dir takes from a directory: names is_name accepts, regular files owned by owner
+ * ((uid_t)-1: anyone) last written more than age_s ago; others of those names are noted as kept
+ * under cat. */
+struct gc_scan {
+	enum gc_category cat;
+	bool (*is_name)(const char *name);
+	long age_s;
+	uid_t owner;
+};
+
+/* One file found: its name and size. */
+struct gc_found {
+	char name[256];
+	long long bytes;
+};
+
+enum { GC_SCAN_MAX = 1024 }; /* files taken from one directory per run */
+
+/* temp.c: the files of scan in the directory open as dirfd (which is closed); what is the
+ * directory for the report. 0 with *ret_n of them in out (GC_SCAN_MAX), or -errno. */
+int gc_scan_dir(struct gc_ctx *g, const struct gc_scan *scan, int dirfd, const char *what,
+		struct gc_found *out, size_t *ret_n);
+
+/* One category each: temp.c, records.c (records and files), images.c, repos.c, keys.c. */
 void gc_sweep_temp(struct gc_ctx *g);
 void gc_sweep_records(struct gc_ctx *g);
 void gc_sweep_files(struct gc_ctx *g);
 void gc_sweep_images(struct gc_ctx *g);
+void gc_sweep_repos(struct gc_ctx *g);
+void gc_sweep_keys(struct gc_ctx *g);
 
 #endif

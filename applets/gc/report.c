@@ -10,12 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* clang-format off */
 const char *const gc_category_names[GC_CATEGORIES] = {
 	[GC_TEMP] = "temp",
 	[GC_RECORDS] = "records",
 	[GC_FILES] = "files",
 	[GC_IMAGES] = "images",
+	[GC_REPOS] = "repos",
+	[GC_KEYS] = "keys",
 };
+/* clang-format on */
 
 static const char *const kind_names[] = {
 	[GC_REMOVED] = "removed",

@@ -35,20 +35,10 @@ static bool is_temp_name(const char *name)
 	return true;
 }
 
-/* One temp file found: its name and size. */
-struct temp_file {
-	char name[NAME_MAX + 1];
-	long long bytes;
-};
-
-enum { TEMP_SCAN_MAX = 1024 }; /* temp files taken from one directory per run */
-
-/* The old regular temp files in the directory open as dirfd (which is closed); others with a
- * temp name are noted as kept, what is the directory for the report. */
-static int scan_dir(struct gc_ctx *g, int dirfd, const char *what, struct temp_file *out,
-		    size_t *ret_n)
+int gc_scan_dir(struct gc_ctx *g, const struct gc_scan *scan, int dirfd, const char *what,
+		struct gc_found *out, size_t *ret_n)
 {
-	time_t bound = time(NULL) - GC_TEMP_AGE_S;
+	time_t bound = time(NULL) - scan->age_s;
 	DIR *dir = fdopendir(dirfd);
 	struct dirent *de;
 	size_t n = 0;
@@ -59,16 +49,20 @@ static int scan_dir(struct gc_ctx *g, int dirfd, const char *what, struct temp_f
 		close(dirfd);
 		return r;
 	}
-	while ((de = readdir(dir)) && n < TEMP_SCAN_MAX) {
+	while ((de = readdir(dir)) && n < GC_SCAN_MAX) {
 		struct stat st;
 		char path[GC_WHAT_MAX];
+		bool mine;
 
-		if (!is_temp_name(de->d_name) ||
+		if (!scan->is_name(de->d_name) ||
 		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", what, de->d_name);
-		if (!S_ISREG(st.st_mode))
-			gc_note(g, GC_TEMP, GC_KEPT, -1, path, "not a regular file, left alone");
+		snprintf(path, sizeof(path), "%.3800s/%.255s", what, de->d_name);
+		mine = scan->owner == (uid_t)-1 || st.st_uid == scan->owner;
+		if (!S_ISREG(st.st_mode) || !mine)
+			gc_note(g, scan->cat, GC_KEPT, -1, path, "%s",
+				!S_ISREG(st.st_mode) ? "not a regular file, left alone"
+						     : "not the user's, left alone");
 		else if (st.st_mtime < bound) {
 			snprintf(out[n].name, sizeof(out[n].name), "%s", de->d_name);
 			out[n++].bytes = st.st_size;
@@ -79,14 +73,17 @@ static int scan_dir(struct gc_ctx *g, int dirfd, const char *what, struct temp_f
 	return 0;
 }
 
+static const struct gc_scan temp_scan = {GC_TEMP, is_temp_name, GC_TEMP_AGE_S, (uid_t)-1};
+
 /* A directory tailpod owns as root: the state directory, and its workloads/. */
 static void sweep_root_dir(struct gc_ctx *g, const char *path)
 {
-	static struct temp_file found[TEMP_SCAN_MAX];
+	static struct gc_found found[GC_SCAN_MAX];
 	size_t n = 0;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
 
-	r = fd < 0 ? -errno : scan_dir(g, fcntl(fd, F_DUPFD_CLOEXEC, 0), path, found, &n);
+	r = fd < 0 ? -errno
+		   : gc_scan_dir(g, &temp_scan, fcntl(fd, F_DUPFD_CLOEXEC, 0), path, found, &n);
 	if (r < 0 || fd < 0) {
 		gc_note(g, GC_TEMP, GC_FAILED, -1, path, "cannot list it: %s", strerror(-r));
 		if (fd >= 0)
@@ -108,8 +105,15 @@ static void sweep_root_dir(struct gc_ctx *g, const char *path)
 void gc_remove_as_user(struct gc_ctx *g, enum gc_category cat, const struct gc_managed *m,
 		       int home_fd, const char *dir, const char *name, long long bytes)
 {
+	gc_remove_below(g, cat, m, home_fd, m->user->home, dir, name, bytes);
+}
+
+void gc_remove_below(struct gc_ctx *g, enum gc_category cat, const struct gc_managed *m,
+		     int root_fd, const char *root, const char *dir, const char *name,
+		     long long bytes)
+{
 	struct userfs_remove rm = {dir, name};
-	struct userfs_job job = {.home_fd = home_fd,
+	struct userfs_job job = {.home_fd = root_fd,
 				 .uid = m->user->uid,
 				 .gid = m->user->gid,
 				 .removes = &rm,
@@ -118,7 +122,7 @@ void gc_remove_as_user(struct gc_ctx *g, enum gc_category cat, const struct gc_m
 	struct userfs_error err = {0};
 	char what[GC_WHAT_MAX];
 
-	snprintf(what, sizeof(what), "%s/%s/%s", m->user->home, dir, name);
+	snprintf(what, sizeof(what), "%s/%s/%s", root, dir, name);
 	if (!g->dry_run && userfs_apply(&job, &err) < 0)
 		gc_note(g, cat, GC_FAILED, bytes, what, "%s", err.msg);
 	else
@@ -128,7 +132,7 @@ void gc_remove_as_user(struct gc_ctx *g, enum gc_category cat, const struct gc_m
 static void sweep_user_dir(struct gc_ctx *g, const struct gc_managed *m, int home_fd,
 			   const char *dir)
 {
-	static struct temp_file found[TEMP_SCAN_MAX];
+	static struct gc_found found[GC_SCAN_MAX];
 	char what[GC_WHAT_MAX];
 	size_t n = 0;
 	int fd, r;
@@ -138,7 +142,7 @@ static void sweep_user_dir(struct gc_ctx *g, const struct gc_managed *m, int hom
 	if (r == -ENOENT)
 		return;
 	if (r >= 0)
-		r = scan_dir(g, fd, what, found, &n);
+		r = gc_scan_dir(g, &temp_scan, fd, what, found, &n);
 	if (r < 0) {
 		gc_note(g, GC_TEMP, GC_FAILED, -1, what, "cannot list it: %s%s", strerror(-r),
 			r == -ELOOP ? " (a symlink is in the way, not followed)" : "");

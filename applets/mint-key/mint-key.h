@@ -25,6 +25,9 @@ enum {
 	MINT_TIMEOUT_S_DEFAULT = 60, /* whole mint, retries included */
 	MINT_RATE_DEFAULT = 30,	     /* keys per uid per hour */
 	MINT_REQUEST_TIMEOUT_S = 10, /* the service's wait for a caller's request */
+	/* TS_KEY_EXPIRY_SECONDS at most (90 days): no minted key outlives its file by more, which
+	 * is how gc knows a key file is past its key's expiry */
+	MINT_EXPIRY_MAX_S = 90L * 86400,
 };
 
 /* caller.c: a caller's passwd entry and groups, NSS-free (core/users, /etc/passwd and

@@ -87,7 +87,7 @@ static int settings_numbers(struct mint_settings *s, bool trust_env, const char 
 	s->expiry_s = 3600;
 	if (v) {
 		s->expiry_s = strtol(v, &end, 10);
-		if (*end || s->expiry_s < 1 || s->expiry_s > 90L * 86400)
+		if (*end || s->expiry_s < 1 || s->expiry_s > MINT_EXPIRY_MAX_S)
 			return log_error("%s: TS_KEY_EXPIRY_SECONDS must be 1 to 7776000", path);
 	}
 	s->ephemeral = s->preauthorized = true;

@@ -235,6 +235,47 @@ static void test_holder_parse(void **state)
 	close(fd);
 }
 
+/* The holder's name: recorded by lock_acquire_as, read back by a busy caller; a name that is no
+ * applet name is neither written nor believed. */
+static void test_holder_name(void **state)
+{
+	struct fixture *fx = *state;
+	struct lock a = LOCK_INIT, b = LOCK_INIT;
+	struct lock_holder h;
+	char buf[64], want[64];
+	int fd;
+
+	assert_int_equal(lock_acquire_as(fx->path, "gc", &a, &h), 1);
+	assert_int_equal(h.pid, 0);
+	read_file(fx->path, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "%ld\ngc\n", (long)getpid());
+	assert_string_equal(buf, want);
+	assert_int_equal(lock_acquire_as(fx->path, "sync", &b, &h), 0);
+	assert_int_equal(h.pid, getpid());
+	assert_string_equal(h.name, "gc");
+	lock_release(&a);
+
+	assert_int_equal(lock_acquire_as(fx->path, "no/such name", &a, NULL), 1);
+	read_file(fx->path, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	assert_string_equal(buf, want);
+	lock_release(&a);
+
+	/* A forged name, or one without its newline (cut short), is not believed. */
+	fd = open(fx->path, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "42\nEvil\x1b[1m\n", 12), 12);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(lock_acquire_as(fx->path, "gc", &b, &h), 0);
+	assert_int_equal(h.pid, 42);
+	assert_string_equal(h.name, "");
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(pwrite(fd, "42\nsync", 7, 0), 7);
+	assert_int_equal(lock_acquire_as(fx->path, "gc", &b, &h), 0);
+	assert_string_equal(h.name, "");
+	close(fd);
+}
+
 static void test_bad_paths(void **state)
 {
 	struct fixture *fx = *state;
@@ -281,6 +322,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_busy_other_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freed_when_holder_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_holder_parse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_holder_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_paths, setup, teardown),
 	};
 
