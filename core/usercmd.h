@@ -49,7 +49,8 @@ struct usercmd {
  * the command wrote none, e.g. "Failed to connect to bus"); release res with
  * exec_result_release(). A negative errno when nothing ran: -EINVAL (bad options, a user name that
  * could be an option), -ENOENT (no runtime directory: the manager never ran), -EPERM (the runtime
- * directory is another user's), -ELOOP (a link in its place), or what creating a file or starting
+ * directory is another user's), -ENOTDIR (a link or a file in its place: never followed), or what
+ * creating a file or starting
  * systemd-run failed with. */
 int usercmd_run(const struct usercmd *c, struct exec_result *res);
 
