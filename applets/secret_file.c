@@ -8,6 +8,7 @@
 #include "core.h"
 #include "fs.h"
 #include "log.h"
+#include "spec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -69,32 +70,34 @@ int secret_value_encrypt(const struct secret_keys *k, const void *plain, size_t 
 	return 0;
 }
 
+/* value (len bytes, no NUL) as core's spec_secret_value() reads it for sync — plaintext as is
+ * (a File= value base64-decoded), an age value decrypted with k's identity — so the editor and
+ * rekey accept exactly what sync deploys. The copy is wiped: it may be plaintext. */
+static int value_plain(const struct secret_keys *k, const char *value, size_t len, bool is_file,
+		       uint8_t **plain, size_t *plain_len)
+{
+	struct spec_secret s = {.type = is_file ? SPEC_SECRET_MOUNT : SPEC_SECRET_ENV,
+				.plaintext = !secret_has_prefix(value, len, "age:")};
+	int r;
+
+	if (len > SECRET_FILE_MAX)
+		return -EFBIG;
+	s.value = malloc(len + 1);
+	if (s.value == NULL)
+		return -ENOMEM;
+	memcpy(s.value, value, len);
+	s.value[len] = '\0';
+	r = spec_secret_value(&s, k && k->have_id ? &k->id : NULL, plain, plain_len);
+	age_free_secret(s.value, len + 1);
+	return r;
+}
+
 int secret_value_decrypt(const struct secret_keys *k, const char *value, size_t len,
 			 uint8_t **plain, size_t *plain_len)
 {
-	const char *b64 = value + 4, *colon;
-	size_t b64_len, file_len;
-	uint8_t *file;
-	int r;
-
-	if (len < 4 || memcmp(value, "age:", 4) != 0)
+	if (!secret_has_prefix(value, len, "age:"))
 		return -EINVAL;
-	/* quadsync's "age:RECIPIENT:BASE64": base64 has no ':', so the form is unambiguous. */
-	colon = memchr(b64, ':', len - 4);
-	if (colon)
-		b64 = colon + 1;
-	b64_len = len - (size_t)(b64 - value);
-	if (!k->have_id)
-		return -ENOKEY;
-	file = malloc(b64_len / 4 * 3 + 3);
-	if (file == NULL)
-		return -ENOMEM;
-	if (sodium_base642bin(file, b64_len / 4 * 3 + 3, b64, b64_len, NULL, &file_len, NULL,
-			      B64_STD) != 0)
-		return free(file), -EINVAL;
-	r = age_decrypt(&k->id, file, file_len, plain, plain_len);
-	free(file);
-	return r;
+	return value_plain(k, value, len, false, plain, plain_len);
 }
 
 bool secret_has_prefix(const char *s, size_t len, const char *prefix)
@@ -151,25 +154,11 @@ size_t secret_value_len(const struct secret_line *v)
 	return n;
 }
 
-/* What a line shows in the editor, or, when it is already plaintext, its plaintext bytes (a
- * File= value is base64 of them). */
+/* A plaintext line's bytes (a File= value is base64 of them). */
 int secret_plain_of_text(const struct secret_line *v, uint8_t **plain, size_t *len)
 {
-	size_t n = secret_value_len(v);
-	const char *text = v->line + v->value_at;
-	uint8_t *buf = malloc(n + 1);
-
-	if (buf == NULL)
-		return -ENOMEM;
-	if (!v->is_file) {
-		memcpy(buf, text, n);
-		*len = n;
-	} else if (sodium_base642bin(buf, n + 1, text, n, NULL, len, NULL, B64_STD) != 0) {
-		age_free_secret(buf, n + 1);
-		return -EINVAL;
-	}
-	*plain = buf;
-	return 0;
+	return value_plain(NULL, v->line + v->value_at, secret_value_len(v), v->is_file, plain,
+			   len);
 }
 
 /* The line with its value replaced by a fresh encryption of plain. */

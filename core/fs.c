@@ -378,8 +378,7 @@ static uint64_t fs_temp_random(void)
 	return v;
 }
 
-/* Create ".NAME.<random>" with O_EXCL; the name is written to tmp (NAME_MAX + 1 bytes). */
-static int fs_temp_create(int dirfd, const char *name, char *tmp, int *ret_fd)
+int fs_temp_create(int dirfd, const char *name, char *tmp, int *ret_fd)
 {
 	for (int i = 0; i < FS_TEMP_TRIES; i++) {
 		int fd;

@@ -34,6 +34,11 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 int fs_write_atomic_owned(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  uid_t uid, gid_t gid);
 
+/* Create ".NAME.<random>" in dirfd with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, open for writing:
+ * a new file of ours whatever the directory's owner planted; its name goes to tmp (NAME_MAX + 1
+ * bytes). -EEXIST after FS_TEMP_TRIES names taken. */
+int fs_temp_create(int dirfd, const char *name, char *tmp, int *ret_fd);
+
 /* Write all len bytes of data to fd, retrying short writes and EINTR: 0, or -errno (-EIO when
  * nothing more can be written). On a socket with send(MSG_NOSIGNAL), so a peer that hung up is
  * -EPIPE rather than SIGPIPE; a pipe keeps write(2)'s SIGPIPE. */

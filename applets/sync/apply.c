@@ -3,7 +3,8 @@
  * (mintgroup.c), the files that differ, linger, manager, service — and decide the action; then
  * print the plan (--dry-run) or carry it out (steps.c) and record it only after all of that
  * worked. A workload whose content is unchanged is still checked (files on disk,
- * linger, manager, service from the cgroup tree, the home's mode, all without a child process)
+ * linger, manager, service from the cgroup tree, the home's mode, all without a child process;
+ * one with secrets, in its record or its spec, also asks its manager for `podman secret ls`)
  * and repaired where it drifted (review P1.7); the home is kept private, 0700 (issue 13). */
 #include "sync/apply.h"
 
@@ -345,10 +346,11 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 		r = open_home(&p, out);
 	if (r >= 0)
 		r = diff_files(w, cur, &p, out);
-	if (r >= 0)
-		r = sync_secrets_plan(ctx, w, cur, &p);
 	if (r >= 0) {
 		probe_liveness(ctx, w, &p);
+		r = sync_secrets_plan(ctx, w, cur, &p);
+	}
+	if (r >= 0) {
 		plan_mint_group(ctx, w, &p);
 		if (!p.user)
 			p.content_changed = p.record_stale = true, out->action = SYNC_CREATE;

@@ -13,6 +13,7 @@
 #include "exec.h"
 #include "fs.h"
 #include "log.h"
+#include "usercmd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,6 @@
 enum {
 	AGE_KEY_FILE_MAX = 4096, /* bytes of the identity file: one key line and comments */
 	LIST_OUT_MAX = SPEC_SECRETS_MAX * 2 * (SPEC_SECRET_NAME_MAX + 1), /* `secret ls` */
-	ENV_MAX = 4096 + 64, /* bytes of HOME=... or XDG_RUNTIME_DIR=... */
 };
 
 /* The host identity; -errno with why filled. */
@@ -113,32 +113,28 @@ int sync_secrets_prepare(const struct sync_ctx *ctx, const struct spec_workload 
 	return r;
 }
 
-/* Run `podman ARGS` as the workload's user in its session environment, stdin_data on its stdin;
- * 0 with *ret (free it, may be NULL), or -errno with err. */
+/* Run `podman ARGS` in the workload user's own manager, where its containers and its pause
+ * process live (core/usercmd: sync's unit may not make a user namespace), in on its stdin; 0
+ * with *ret (free it, may be NULL), or -errno with err. */
 static int podman_as_user(const struct sync_ctx *ctx, const struct users_user *u,
 			  const char *const *argv, const void *in, size_t in_len, char **ret,
 			  char *err, size_t err_size)
 {
-	char home[ENV_MAX], runtime[ENV_MAX], how[EXEC_DESCRIBE_MAX];
-	const char *envp[] = {"PATH=" EXEC_SAFE_PATH, "LANG=C.UTF-8", home, runtime, NULL};
-	const struct exec_ids ids = {.uid = u->uid, .gid = u->gid};
-	const struct exec_opts o = {.argv = argv,
-				    .envp = envp,
-				    .timeout_ms = ctx->config->command_timeout_s * 1000u,
-				    .stdin_data = in,
-				    .stdin_len = in_len,
-				    .out_max = ret ? LIST_OUT_MAX : 256, /* create prints an id */
-				    .err_max = 512,
-				    .cwd = u->home,
-				    .ids = &ids};
+	char how[EXEC_DESCRIBE_MAX];
+	const struct usercmd c = {.user = u->name,
+				  .uid = u->uid,
+				  .gid = u->gid,
+				  .run_user = ctx->cmds.run_user,
+				  .argv = argv,
+				  .stdin_data = in,
+				  .stdin_len = in_len,
+				  .out_max = ret ? LIST_OUT_MAX : 256, /* create prints an id */
+				  .timeout_ms = ctx->config->command_timeout_s * 1000u};
 	struct exec_result res = {0};
-	int r;
+	int r = usercmd_run(&c, &res);
 
-	snprintf(home, sizeof(home), "HOME=%s", u->home);
-	snprintf(runtime, sizeof(runtime), "XDG_RUNTIME_DIR=/run/user/%u", (unsigned)u->uid);
-	r = exec_run(&o, &res);
 	if (r < 0) {
-		snprintf(err, err_size, "cannot run: %s", strerror(-r));
+		snprintf(err, err_size, "cannot run in the user manager: %s", strerror(-r));
 		return r;
 	}
 	if (!exec_result_ok(&res) || (ret && res.out_truncated)) {
@@ -188,7 +184,10 @@ int sync_secrets_plan(const struct sync_ctx *ctx, const struct spec_workload *w,
 	for (size_t i = 0; i < n_rec; i++)
 		if (!wanted(w, cur->rec.secrets[i]))
 			ss->stale[ss->n_stale++] = cur->rec.secrets[i];
-	if (!p->user || p->create_user || (w->n_secrets == 0 && ss->n_stale == 0))
+	/* No secrets in the spec or the record: no child process. A manager that is down (started
+	 * later in this run) cannot answer: the list is unknown, as when it fails. */
+	if (!p->user || p->create_user || (w->n_secrets == 0 && ss->n_stale == 0) ||
+	    p->manager_down)
 		return 0;
 	/* A failed list is "unknown", never "empty": nothing is recreated on its word. */
 	if (podman_as_user(ctx, p->user, argv, NULL, 0, &list, err, sizeof(err)) < 0) {

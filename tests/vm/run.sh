@@ -75,6 +75,45 @@ make_repo_types() {
 }
 # --- end of issue 15's block -------------------------------------------------------------------
 
+# --- issue 17 (SECRETS): a workload with a [Secrets] value for the guest's host identity --------
+# The identity is made here with the binary under test (`secret keygen`; the guest installs it as
+# /etc/tailpod/secrets/age.key) and the values encrypted to it with `secret encrypt`: the guest has
+# no git to commit them itself. vault serves its TPVM_SECRET (a Podman secret sync pushed through
+# the user's manager) on 18091; the change branch gives it a new value.
+tp_host() { # the binary under test on this host (a foreign one through qemu-user)
+	if [ "$arch" = x86_64 ]; then "$tailpod" "$@"; else "qemu-$arch-static" "$tailpod" "$@"; fi
+}
+vault_spec() { # VALUE: vault.container with VALUE encrypted to the guest's identity
+	cat <<-'EOF'
+		[Unit]
+		Description=tpvm vault: serves the secret sync gave it
+
+		[Container]
+		Image=localhost/tpbox:latest
+		Pull=never
+		RunInit=yes
+		PublishPort=127.0.0.1:18091:8091
+		Exec=sh -c 'busybox mkdir -p /tmp/s && busybox env | busybox sed -n s/^TPVM_SECRET=//p >/tmp/s/index.html && exec httpd -f -p 8091 -h /tmp/s'
+
+		[Install]
+		WantedBy=default.target
+
+		[Secrets]
+	EOF
+	# (no $ in Exec=: systemd would expand it; busybox has no printenv)
+	printf %s "$1" | TAILPOD_AGE_KEY=$work/age.key tp_host secret encrypt --name TPVM_SECRET
+}
+make_repo_secrets() { # REPO VALUE
+	if [ ! -e "$work/age.key" ]; then
+		# A throwaway key: readable in the share (the guest runs as root over 9p), 0600 once
+		# installed; the host's copy stays 0600, as encrypt wants of an identity.
+		tp_host secret keygen --output "$work/age.key" >/dev/null &&
+			install -m 0644 "$work/age.key" "$work/share/age.key" || return 1
+	fi
+	vault_spec "$2" >"$1/vault.container.new" && mv "$1/vault.container.new" "$1/vault.container"
+}
+# --- end of issue 17's block -------------------------------------------------------------------
+
 make_repo() {
 	local r=$work/repo
 	mkdir -p "$r/mint"
@@ -112,6 +151,7 @@ make_repo() {
 	printf '[Container]\nImage=localhost/tpbox:latest\nPull=never\nRunInit=yes\nExec=%s\n\n[Service]\nRestart=on-failure\nRestartSec=3\n' \
 		"sleep 1000000" >"$r/cache-b.container"
 	make_repo_types "$r"
+	make_repo_secrets "$r" tpvm-secret-1 || return 1
 	# --- Issue 22: an app directory, duo/ — two containers on the app's own network (in a
 	# sub-directory), back serving a data tree beside its unit, front fetching it from back by
 	# name (aardvark-dns) and answering on 18084. No transform applies to an app, so each
@@ -161,6 +201,7 @@ make_repo() {
 	# --- end of issue 22's app
 	commit_branch main "the first workloads: two specs, the file types and an app" &&
 		sed -i 's/^Description=.*/Description=tpvm web, changed/' "$r/mint/web.container" &&
+		make_repo_secrets "$r" tpvm-secret-2 &&
 		commit_branch change "web changed" &&
 		git -C "$r" rm -q mint/web.container && commit_branch remove "web removed" &&
 		git -C "$r" rm -q -r . && commit_branch empty "nothing"
@@ -226,7 +267,7 @@ make_share() {
 # --- Boot and assert --------------------------------------------------------------------------------
 # The checks guest.sh runs (its loops included): a guest that stops early or skips a phase shows
 # as a count below the plan, one more failure. Change it with guest.sh.
-VM_GUEST_PLAN=59
+VM_GUEST_PLAN=64
 
 assert_log() {
 	local log=$1 p f line

@@ -122,6 +122,7 @@ provision() {
 	systemctl enable --now tailpod-mint-key.socket
 	systemctl enable tailpod-sync.timer # as Ignition does; started below
 	provision_types
+	provision_secrets
 }
 
 # --- issue 15 (TYPES): the image imgweb.image pulls, as an archive (no registry is reachable) ---
@@ -148,6 +149,29 @@ check_types() {
 }
 # --- end of issue 15's block -------------------------------------------------------------------
 
+# --- issue 17 (SECRETS): vault's [Secrets] value, pushed by sync through vault's own manager ----
+# The host identity run.sh made with `tailpod secret keygen` (its values are encrypted to it).
+provision_secrets() {
+	install -m 0600 "$share/age.key" /etc/tailpod/secrets/age.key
+}
+vault_podman_secrets() { # what `podman secret ls` says as vault, in its own session
+	runuser -u vault -- env -C / XDG_RUNTIME_DIR="/run/user/$(uid_of vault)" \
+		podman secret ls --format '{{.Name}}'
+}
+# The first sync created vault-tpvm-secret in vault's Podman; the container serves its value.
+check_secrets() {
+	check "secrets: vault created by the first sync" test "$(status_of vault)" = create/ok
+	check "secrets: vault.service active" active_within 180 vault vault.service
+	check "secrets: the secret reaches the container" wait_for 60 bash -c '[ "$(http_get 18091)" = tpvm-secret-1 ]'
+	check "secrets: podman secret ls as the user lists it" bash -c \
+		"$(declare -f uid_of vault_podman_secrets); vault_podman_secrets | grep -qx vault-tpvm-secret"
+}
+# The change branch re-encrypted another value: replaced in Podman, vault restarted with it.
+check_secrets_changed() {
+	check "secrets: the changed value is served" wait_for 180 bash -c '[ "$(http_get 18091)" = tpvm-secret-2 ]'
+}
+# --- end of issue 17's block -------------------------------------------------------------------
+
 phase1() {
 	provision
 	check "provision: tailpod installed" tailpod --version
@@ -171,6 +195,7 @@ phase1() {
 	check "first sync: the pod answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18081/)" = tpvm ]'
 	check "first sync: web is in the mint group" bash -c 'id -nG web | grep -qw tailpod-mint'
 	check_types
+	check_secrets
 	# --- Issue 22: the app duo/ — one user, its tree, two containers on its own network --------
 	check "app: duo is one workload, one user" bash -c 'getent passwd duo && [ "$(status_of duo)" = create/ok ]'
 	check "app: its tree deployed, data beside the units" test -f \
@@ -224,6 +249,7 @@ phase1() {
 	check "change: web updated" test "$(status_of web)" = update/ok
 	check "change: web restarted" test "$(started_at web web.service)" != "$web_t"
 	check "change: cache not restarted" test "$(started_at cache cache-pod.service)" = "$cache_t"
+	check_secrets_changed
 	branch remove
 	check "remove: sync exit 0" test "$(run_sync)" = 0
 	check "remove: user web gone" bash -c '! getent passwd web'
