@@ -119,6 +119,12 @@ void state_record_secrets_release(struct state_record *rec);
 void state_record_stamps_parse(const struct ini *ini, struct state_record *rec);
 int state_record_stamps_build(const struct state_record *rec, struct ini *ini);
 int state_record_restamp(int dirfd, const struct state_record *rec, const struct fs_stamp *stamps);
+/* The stamp of rec->files[i] when that is the file dir/name and rec was recorded for the desired
+ * bytes whose hash is hash (a stamp proves the file unchanged since it equalled those); else
+ * NULL. */
+const struct fs_stamp *state_record_stamp(const struct state_record *rec, size_t i,
+					  enum spec_unit_dir dir, const char *name,
+					  const char *hash);
 bool state_secret_name_valid(const char *s);
 bool state_hash_valid(const char *s); /* 64 lowercase hex digits */
 

@@ -126,3 +126,15 @@ int state_record_restamp(int dirfd, const struct state_record *rec, const struct
 	free(copy.files);
 	return r;
 }
+
+const struct fs_stamp *state_record_stamp(const struct state_record *rec, size_t i,
+					  enum spec_unit_dir dir, const char *name,
+					  const char *hash)
+{
+	const struct state_file *f = rec && i < rec->n_files ? &rec->files[i] : NULL;
+
+	if (!f || !f->stamp.set || f->dir != dir || strcmp(f->name, name) != 0 ||
+	    strcmp(rec->hash, hash) != 0)
+		return NULL;
+	return &f->stamp;
+}

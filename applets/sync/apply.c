@@ -130,21 +130,6 @@ static int check_subids(struct sync_ctx *ctx, const struct users_user *u, struct
 	return 0;
 }
 
-/* The recorded stamp of unit i, when the record is of these very bytes (issue 16). */
-static const struct fs_stamp *known_stamp(const struct spec_workload *w,
-					  const struct sync_current *cur,
-					  const struct apply_plan *p, size_t i)
-{
-	const struct state_file *f;
-
-	if (!cur || !cur->has_record || i >= cur->rec.n_files || strcmp(cur->rec.hash, p->hash))
-		return NULL;
-	f = &cur->rec.files[i];
-	if (!f->stamp.set || f->dir != w->units[i].dir || strcmp(f->name, w->units[i].name))
-		return NULL;
-	return &f->stamp;
-}
-
 /* Which desired files differ on disk, and which recorded ones are no longer desired. */
 static int diff_files(const struct spec_workload *w, const struct sync_current *cur,
 		      struct apply_plan *p, struct sync_outcome *out)
@@ -159,7 +144,10 @@ static int diff_files(const struct spec_workload *w, const struct sync_current *
 		return -ENOMEM;
 	for (size_t i = 0; i < w->n_units; i++) {
 		const struct spec_unit *su = &w->units[i];
-		const struct fs_stamp *known = known_stamp(w, cur, p, i);
+		const struct fs_stamp *known =
+			cur && cur->has_record
+				? state_record_stamp(&cur->rec, i, su->dir, su->name, p->hash)
+				: NULL;
 		struct userfs_stamp_seen seen = {.settle_ms = USERFS_STAMP_SETTLE_MS};
 		int r = p->home_fd < 0
 				? 0

@@ -757,6 +757,15 @@ static void test_stamps_round_trip(void **state)
 	for (size_t i = 0; i < again.n_files; i++)
 		assert_true(again.files[i].stamp.set == stamps[i].set &&
 			    (!stamps[i].set || fs_stamp_equal(&again.files[i].stamp, &stamps[i])));
+	/* A stamp is offered for the same file of a record of the same bytes only. */
+	assert_non_null(state_record_stamp(&again, 0, SPEC_UNIT_QUADLET, "web.container", H64));
+	assert_null(state_record_stamp(&again, 0, SPEC_UNIT_SYSTEMD, "web.container", H64));
+	assert_null(state_record_stamp(&again, 0, SPEC_UNIT_QUADLET, "web.pod", H64));
+	assert_null(state_record_stamp(
+		&again, 0, SPEC_UNIT_QUADLET, "web.container",
+		"0000000000000000000000000000000000000000000000000000000000000000"));
+	assert_null(state_record_stamp(&again, 1, SPEC_UNIT_SYSTEMD, "web-backup.timer", H64));
+	assert_null(state_record_stamp(&again, 3, SPEC_UNIT_QUADLET, "web.container", H64));
 	state_record_release(&again);
 	state_record_release(&got);
 }
