@@ -118,15 +118,22 @@ static void fs_path_join(const struct fs_path *p, size_t n, char *out)
 
 static int fs_scope_init(int rootfd, unsigned how, struct fs_scope *s)
 {
-	struct stat st;
-
 	if (how & ~(unsigned)FS_BENEATH_NO_XDEV)
 		return -EINVAL;
 	*s = (struct fs_scope){.rootfd = rootfd, .how = how};
-	if (!(how & FS_BENEATH_NO_XDEV))
+	return 0;
+}
+
+/* The root's device, which only the walk compares with: openat2's RESOLVE_NO_XDEV needs none, so
+ * the common path spends no fstat on it (issue 16). */
+static int fs_scope_root_dev(struct fs_scope *s)
+{
+	struct stat st;
+
+	if (!(s->how & FS_BENEATH_NO_XDEV))
 		return 0;
 	/* AT_EMPTY_PATH: rootfd itself, an O_PATH fd or AT_FDCWD alike. */
-	if (fstatat(rootfd, "", &st, AT_EMPTY_PATH) < 0)
+	if (fstatat(s->rootfd, "", &st, AT_EMPTY_PATH) < 0)
 		return -errno;
 	s->dev = st.st_dev;
 	return 0;
@@ -257,8 +264,13 @@ static int fs_open_path(const struct fs_scope *s, const struct fs_path *p, size_
 		if (r == -ENOSYS)
 			fs_openat2_off = true;
 	}
-	if (r == -ENOSYS || r == -EPERM || r == -EINVAL || r == -E2BIG)
-		r = fs_walk(s, p, n, flags, mode, &fd);
+	if (r == -ENOSYS || r == -EPERM || r == -EINVAL || r == -E2BIG) {
+		struct fs_scope walk = *s;
+
+		r = fs_scope_root_dev(&walk);
+		if (r >= 0)
+			r = fs_walk(&walk, p, n, flags, mode, &fd);
+	}
 	if (r < 0)
 		return r;
 	if (flags & O_PATH) {
@@ -311,6 +323,8 @@ int fs_mkdir_beneath_how(int rootfd, const char *relpath, mode_t mode, unsigned 
 	int r;
 
 	r = fs_beneath_start(rootfd, relpath, how, &p, &s);
+	if (r >= 0)
+		r = fs_scope_root_dev(&s); /* every step is a walk's */
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < p.n; i++) {

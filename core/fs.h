@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -19,6 +20,19 @@ enum {
 	FS_TEMP_SUFFIX_LEN = 18, /* ".<16 hex digits>" plus the leading "." of the temp name */
 	FS_READ_MAX = 256 * 1024 * 1024 /* largest max accepted by fs_read_bounded() */
 };
+
+/* What fstat says of a file that proves it unwritten since (issue 16): a write, truncate, chmod,
+ * link or rename sets ctime to the kernel's clock, which no user can set, so a file with all five
+ * fields equal to an earlier stamp is the inode seen then, not written since. set: the fields
+ * hold a stamp. */
+struct fs_stamp {
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+	bool set;
+};
+
+void fs_stamp_of(const struct stat *st, struct fs_stamp *ret);
+bool fs_stamp_equal(const struct fs_stamp *a, const struct fs_stamp *b);
 
 /* Replace name in dirfd (a directory fd, O_PATH is fine, or AT_FDCWD) with data, atomically: a
  * temp file ".NAME.<random>" is created with O_EXCL|O_NOFOLLOW, given mode (permission bits only,

@@ -222,3 +222,21 @@ int fs_read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len)
 {
 	return fs_read_fd_full(fd, max, 0, ret, ret_len);
 }
+
+void fs_stamp_of(const struct stat *st, struct fs_stamp *ret)
+{
+	*ret = (struct fs_stamp){
+		.dev = (uint64_t)st->st_dev,
+		.ino = (uint64_t)st->st_ino,
+		.size = (uint64_t)st->st_size,
+		.mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+		.ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
+		.set = true,
+	};
+}
+
+bool fs_stamp_equal(const struct fs_stamp *a, const struct fs_stamp *b)
+{
+	return a->set && b->set && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+}

@@ -261,6 +261,8 @@ static int record_parse(const char *name, const char *buf, size_t len, struct st
 		r = record_files(ini, &rec);
 	if (r >= 0)
 		r = state_record_secrets_parse(ini, &rec);
+	if (r >= 0)
+		state_record_stamps_parse(ini, &rec);
 	ini_free(ini);
 	if (r < 0) {
 		state_record_release(&rec);
@@ -358,6 +360,8 @@ int state_record_store(int dirfd, const struct state_record *rec)
 	r = record_build(rec, ini);
 	if (r >= 0)
 		r = state_record_secrets_build(rec, ini);
+	if (r >= 0)
+		r = state_record_stamps_build(rec, ini);
 	if (r >= 0)
 		r = ini_serialize(ini, &text, &len);
 	ini_free(ini);

@@ -24,6 +24,14 @@
  *   [Secrets]                    (core/state_secrets.c: the Podman secrets sync created)
  *   Podman=web-db-pass
  *
+ *   [Stamps]                     (core/state_stamps.c, issue 16: one line per [Files] entry, in
+ *   File=DEV INO SIZE MTIME CTIME its order, decimal, times in ns since the epoch; "File=-" for
+ *                                a file without one. The fstat of the file when sync last found
+ *                                it equal to the desired bytes of Hash=, taken once its ctime
+ *                                had settled: equal fields prove it unwritten since. A record
+ *                                without the section, or with a malformed one, has no stamps:
+ *                                every file is read.)
+ *
  * Hashes and commits are lowercase hex. Unknown [Workload] keys and unknown sections are ignored
  * (a newer tailpod may add them); every [Files] key must be Quadlet or Systemd, since a file of an
  * unknown kind could not be removed safely.
@@ -39,6 +47,7 @@
 #include <sys/types.h>
 
 #include "bounds.h"
+#include "fs.h"
 #include "spec.h"
 
 enum {
@@ -54,6 +63,7 @@ enum {
 struct state_file {
 	char name[STATE_PATH_MAX + 1]; /* "web.container", or an app's "web/conf/app.env" */
 	enum spec_unit_dir dir;
+	struct fs_stamp stamp; /* [Stamps]: when set, the file as last found equal (issue 16) */
 };
 
 struct state_record {
@@ -101,6 +111,20 @@ int state_record_secrets_parse(const struct ini *ini, struct state_record *rec);
 int state_record_secrets_check(const struct state_record *rec);
 int state_record_secrets_build(const struct state_record *rec, struct ini *ini);
 void state_record_secrets_release(struct state_record *rec);
+
+/* state_stamps.c: the [Stamps] of a record read (what does not parse leaves every file without
+ * a stamp: never an error) and written; and rec stored again with the stamps given (stamps[i]
+ * for rec->files[i]; n_files of them), every other field as read, so a no-op sync can keep the
+ * stamps it found without touching what was deployed when. */
+void state_record_stamps_parse(const struct ini *ini, struct state_record *rec);
+int state_record_stamps_build(const struct state_record *rec, struct ini *ini);
+int state_record_restamp(int dirfd, const struct state_record *rec, const struct fs_stamp *stamps);
+/* The stamp of rec->files[i] when that is the file dir/name and rec was recorded for the desired
+ * bytes whose hash is hash (a stamp proves the file unchanged since it equalled those); else
+ * NULL. */
+const struct fs_stamp *state_record_stamp(const struct state_record *rec, size_t i,
+					  enum spec_unit_dir dir, const char *name,
+					  const char *hash);
 bool state_secret_name_valid(const char *s);
 bool state_hash_valid(const char *s); /* 64 lowercase hex digits */
 

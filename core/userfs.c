@@ -188,6 +188,12 @@ static int userfs_home_error(const char *home, int r, struct userfs_error *err)
 
 int userfs_home_open(const char *home, uid_t uid, int *ret_fd, struct userfs_error *err)
 {
+	return userfs_home_open_private(home, uid, ret_fd, NULL, err);
+}
+
+int userfs_home_open_private(const char *home, uid_t uid, int *ret_fd, bool *ret_private,
+			     struct userfs_error *err)
+{
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
@@ -203,6 +209,8 @@ int userfs_home_open(const char *home, uid_t uid, int *ret_fd, struct userfs_err
 	if (st.st_uid != uid)
 		return userfs_fail(err, -EPERM, "home %s is owned by uid %" PRIu32 ", not %" PRIu32,
 				   home, (uint32_t)st.st_uid, (uint32_t)uid);
+	if (ret_private)
+		*ret_private = (st.st_mode & 077) == 0; /* the same fstat (issue 16) */
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
@@ -257,13 +265,37 @@ static int userfs_compare(int fd, const char *data, size_t size)
 	}
 }
 
+/* Whether a file fstat'ed as st had settled when seen: its ctime at least
+ * USERFS_STAMP_SETTLE_MS older than the clock, so a write from now on gets a later one. */
+static bool userfs_settled(const struct fs_stamp *st, unsigned settle_ms)
+{
+	struct timespec now;
+	int64_t now_ns;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return false;
+	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	return st->ctime_ns < now_ns - (int64_t)settle_ms * 1000000;
+}
+
 int userfs_file_matches(int home_fd, const char *dir, const char *name, const char *data,
 			size_t size, struct userfs_error *err)
 {
+	return userfs_file_matches_stamp(home_fd, dir, name, data, size, NULL, NULL, err);
+}
+
+int userfs_file_matches_stamp(int home_fd, const char *dir, const char *name, const char *data,
+			      size_t size, const struct fs_stamp *known,
+			      struct userfs_stamp_seen *seen, struct userfs_error *err)
+{
 	_cleanup_close_ int fd = -1;
 	char path[PATH_MAX];
+	struct fs_stamp now;
 	struct stat st;
 	int r;
+
+	if (seen)
+		seen->stamp = (struct fs_stamp){0};
 
 	r = userfs_data_check(dir, name, data, size, err);
 	if (r < 0)
@@ -286,9 +318,18 @@ int userfs_file_matches(int home_fd, const char *dir, const char *name, const ch
 		return userfs_fail_file(err, -EBADFD, dir, name);
 	if ((uint64_t)st.st_size != (uint64_t)size)
 		return 0;
+	fs_stamp_of(&st, &now);
+	/* The inode found equal then, not written since: no read (issue 16). */
+	if (known && fs_stamp_equal(known, &now)) {
+		if (seen)
+			seen->stamp = now;
+		return 1;
+	}
 	r = userfs_compare(fd, data, size);
 	if (r < 0)
 		return userfs_fail_file(err, r, dir, name);
+	if (r == 1 && seen && userfs_settled(&now, seen->settle_ms))
+		seen->stamp = now;
 	return r;
 }
 

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "fs.h"
 
 enum {
 	USERFS_TIMEOUT_MS = 30000,	   /* the writing child, all files together */
@@ -22,6 +23,9 @@ enum {
 	USERFS_HOME_MODE = 0700,	   /* the home, set by userfs_home_make_private() */
 	USERFS_DIR_MODE = 0700,		   /* directories the writer creates */
 	USERFS_FILE_MODE = 0600,	   /* files the writer replaces */
+	/* a stamp is recorded once the file's ctime is this old: past a coarse or 1 s timestamp
+	 * granularity, and past the kernel's writeback of dirty pages (30 s by default) */
+	USERFS_STAMP_SETTLE_MS = 120000,
 };
 
 /* One file to replace: dir is relative to the home (".config/containers/systemd"; no "..", at least
@@ -71,6 +75,11 @@ struct userfs_error {
  * or the open's errno. */
 int userfs_home_open(const char *home, uid_t uid, int *ret_fd, struct userfs_error *err);
 
+/* The same, and *ret_private (NULL: not wanted) says whether the home is private (no permission
+ * bit for group or others), from the one fstat the owner check made. */
+int userfs_home_open_private(const char *home, uid_t uid, int *ret_fd, bool *ret_private,
+			     struct userfs_error *err);
+
 /* 1 when the home open as home_fd is private (no permission bit for group or others), 0 when it
  * is not (useradd's HOME_MODE, or a chmod since), or fstat's negative errno. */
 int userfs_home_is_private(int home_fd);
@@ -88,6 +97,23 @@ int userfs_home_make_private(int home_fd, const char *home, struct userfs_error 
  * struct userfs_write forbids), -EFBIG (size larger than USERFS_FILE_MAX), other read errors. */
 int userfs_file_matches(int home_fd, const char *dir, const char *name, const char *data,
 			size_t size, struct userfs_error *err);
+
+/* The stamp userfs_file_matches_stamp() saw: set when the file matched and had settled — its
+ * ctime settle_ms or more before the clock, so any later write gives it another ctime, whatever
+ * the file system's timestamp granularity and however long a page dirtied through a shared
+ * mapping (a write that sets no time until written back) may stay dirty. */
+struct userfs_stamp_seen {
+	unsigned settle_ms; /* in: USERFS_STAMP_SETTLE_MS, tests less */
+	struct fs_stamp stamp;
+};
+
+/* userfs_file_matches() with a proof of no change (issue 16): when known (NULL: none; the stamp
+ * recorded when this file was last found equal to the same data) equals the file's fstat, 1 with
+ * no read; otherwise the file is read and compared. seen (NULL: not wanted) gets the stamp worth
+ * recording for the next run, or none. */
+int userfs_file_matches_stamp(int home_fd, const char *dir, const char *name, const char *data,
+			      size_t size, const struct fs_stamp *known,
+			      struct userfs_stamp_seen *seen, struct userfs_error *err);
 
 /* Run job's writes, then its removes, in a child that has become uid:gid. Stops at the first
  * failure (the files already replaced stay replaced: each write is atomic on its own). 0 when all

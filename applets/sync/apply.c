@@ -137,17 +137,27 @@ static int diff_files(const struct spec_workload *w, const struct sync_current *
 {
 	struct userfs_error err = {0};
 
+	p->stamps = calloc(w->n_units ? w->n_units : 1, sizeof(*p->stamps));
 	p->writes = calloc(w->n_units ? w->n_units : 1, sizeof(*p->writes));
 	p->down = calloc(w->n_units ? w->n_units : 1, sizeof(*p->down));
 	p->removes = calloc(cur && cur->has_record ? cur->rec.n_files + 1 : 1, sizeof(*p->removes));
-	if (!p->writes || !p->removes || !p->down)
+	if (!p->writes || !p->removes || !p->down || !p->stamps)
 		return -ENOMEM;
 	for (size_t i = 0; i < w->n_units; i++) {
 		const struct spec_unit *su = &w->units[i];
-		int r = p->home_fd < 0 ? 0
-				       : userfs_file_matches(p->home_fd, sync_unit_dir(su->dir),
-							     su->name, su->data, su->size, &err);
+		const struct fs_stamp *known =
+			cur && cur->has_record
+				? state_record_stamp(&cur->rec, i, su->dir, su->name, p->hash)
+				: NULL;
+		struct userfs_stamp_seen seen = {.settle_ms = USERFS_STAMP_SETTLE_MS};
+		int r = p->home_fd < 0
+				? 0
+				: userfs_file_matches_stamp(p->home_fd, sync_unit_dir(su->dir),
+							    su->name, su->data, su->size, known,
+							    &seen, &err);
 
+		p->stamps[i] = seen.stamp;
+		p->stamps_new |= seen.stamp.set && !(known && fs_stamp_equal(known, &seen.stamp));
 		if (r < 0) {
 			sync_outcome_fail(out, NULL, "%s", err.msg);
 			return r;
@@ -304,19 +314,31 @@ static void log_outcome(const struct spec_workload *w, const struct apply_plan *
 static int open_home(struct apply_plan *p, struct sync_outcome *out)
 {
 	struct userfs_error err = {0};
-	int r = userfs_home_open(p->user->home, p->user->uid, &p->home_fd, &err);
+	bool private = false;
+	int r = userfs_home_open_private(p->user->home, p->user->uid, &p->home_fd, &private, &err);
 
 	if (r < 0) {
 		sync_outcome_fail(out, NULL, "home: %s", err.msg);
 		return r;
 	}
-	r = userfs_home_is_private(p->home_fd);
-	if (r < 0) {
-		sync_outcome_fail(out, NULL, "home %s: %s", p->user->home, strerror(-r));
-		return r;
-	}
-	p->home_public = r == 0;
+	p->home_public = !private;
 	return 0;
+}
+
+/* A no-op keeps the stamps it found settled, so the next one compares by fstat alone. Only a
+ * spared read is lost when this fails. */
+static void restamp(struct sync_ctx *ctx, const struct spec_workload *w,
+		    const struct sync_current *cur, const struct apply_plan *p)
+{
+	int r;
+
+	if (!p->stamps_new || p->record_stale || !cur || !cur->has_record ||
+	    cur->rec.n_files != w->n_units)
+		return;
+	r = state_record_restamp(ctx->state_fd, &cur->rec, p->stamps);
+	if (r < 0)
+		log_warning_errno(r, "%s: cannot record the files' stamps in %s/workloads", w->name,
+				  ctx->config->state_dir);
 }
 
 static void plan_release(const struct spec_workload *w, struct apply_plan *p)
@@ -324,6 +346,7 @@ static void plan_release(const struct spec_workload *w, struct apply_plan *p)
 	sync_secrets_release(w, p);
 	if (p->home_fd >= 0)
 		close(p->home_fd);
+	free(p->stamps);
 	free(p->writes);
 	free(p->removes);
 	free(p->restarts);
@@ -366,7 +389,9 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 		else if (apply_plan_steps(ctx, w, &p, out) >= 0)
 			log_outcome(w, &p, out);
 	}
-	if (!ctx->dry_run && out->result == SYNC_OK && out->action == SYNC_NONE)
+	if (!ctx->dry_run && out->result == SYNC_OK && out->action == SYNC_NONE) {
 		out->up = true;
+		restamp(ctx, w, cur, &p);
+	}
 	plan_release(w, &p);
 }

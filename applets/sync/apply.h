@@ -34,6 +34,8 @@ struct apply_plan {
 	bool record_stale;
 	bool home_public; /* the home has a permission bit for group or others */
 	int home_fd;
+	struct fs_stamp *stamps; /* [w->n_units]: the files found equal, settled (issue 16) */
+	bool stamps_new;	 /* some differ from the record's: worth recording */
 	struct userfs_write *writes;
 	size_t n_writes;
 	struct userfs_remove *removes;

@@ -208,6 +208,7 @@ static int store_record(struct sync_ctx *ctx, const struct spec_workload *w,
 	for (size_t i = 0; i < w->n_units; i++) {
 		snprintf(rec.files[i].name, sizeof(rec.files[i].name), "%s", w->units[i].name);
 		rec.files[i].dir = w->units[i].dir;
+		rec.files[i].stamp = p->stamps ? p->stamps[i] : (struct fs_stamp){0};
 	}
 	rec.n_files = w->n_units;
 	rec.secrets = calloc(w->n_secrets + 1, sizeof(*rec.secrets));

@@ -43,12 +43,15 @@ def append(path, lines):
         f.writelines(lines)
 
 
-def record(name, uid, data):
+def record(name, uid, data, st):
+    """The record, with the stamp a no-op sync keeps once the file settled (issue 16)."""
     unit = name + '.container'
     h = hashlib.sha256(unit.encode() + b'\0' + str(len(data)).encode() + b'\0' + data).hexdigest()
     return ('# tailpod sync: what was deployed for this workload; do not edit\n\n[Workload]\n'
             'Name=%s\nHash=%s\nCommit=%s\nService=%s.service\nUID=%d\nDeployedAt=1796474713\n\n'
-            '[Files]\nQuadlet=%s\n' % (name, h, commit, name, uid, unit))
+            '[Files]\nQuadlet=%s\n\n[Stamps]\nFile=%d %d %d %d %d\n'
+            % (name, h, commit, name, uid, unit, st.st_dev, st.st_ino, st.st_size,
+               st.st_mtime_ns, st.st_ctime_ns))
 
 
 uids = range(1001, 1001 + n)
@@ -91,4 +94,4 @@ for i, (name, uid) in enumerate(zip(names, uids), 1):
             f.write('4242\n')
     path = os.path.join(sb, 'state/workloads', name)
     with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), 'w') as f:
-        f.write(record(name, uid, data))
+        f.write(record(name, uid, data, os.stat(unit)))

@@ -720,6 +720,87 @@ static void test_quadsync_hash_of(void **state)
 			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+/* [Stamps] (issue 16): written one line a file in [Files] order, "-" for a file without one, read
+ * back equal; state_record_restamp keeps every other field as read. */
+static void test_stamps_round_trip(void **state)
+{
+	struct fixture *fx = *state;
+	struct state_record rec = web_record(), got, again;
+	struct fs_stamp stamps[ARRAY_SIZE(web_files)] = {
+		{.dev = 2049,
+		 .ino = 77,
+		 .size = 12,
+		 .mtime_ns = 1,
+		 .ctime_ns = 1700000000123456789,
+		 .set = true},
+		{0},
+		{.dev = 1, .ino = 2, .size = 0, .mtime_ns = 3, .ctime_ns = 4, .set = true},
+	};
+	char *text;
+
+	assert_int_equal(state_record_store(fx->dirfd, &rec), 0);
+	text = slurp(fx->dirfd, "web");
+	assert_null(strstr(text, "[Stamps]")); /* none: no section */
+	free(text);
+	assert_int_equal(state_record_load(fx->dirfd, "web", &got), 0);
+	for (size_t i = 0; i < got.n_files; i++)
+		assert_false(got.files[i].stamp.set);
+	assert_int_equal(state_record_restamp(fx->dirfd, &got, stamps), 0);
+	text = slurp(fx->dirfd, "web");
+	assert_non_null(strstr(text, "DeployedAt=1700000000\n"));
+	assert_non_null(strstr(text, "\n[Stamps]\nFile=2049 77 12 1 1700000000123456789\n"
+				     "File=-\nFile=1 2 0 3 4\n"));
+	free(text);
+	assert_int_equal(state_record_load(fx->dirfd, "web", &again), 0);
+	assert_int_equal(again.deployed_at, 1700000000);
+	assert_string_equal(again.commit, C40);
+	for (size_t i = 0; i < again.n_files; i++)
+		assert_true(again.files[i].stamp.set == stamps[i].set &&
+			    (!stamps[i].set || fs_stamp_equal(&again.files[i].stamp, &stamps[i])));
+	/* A stamp is offered for the same file of a record of the same bytes only. */
+	assert_non_null(state_record_stamp(&again, 0, SPEC_UNIT_QUADLET, "web.container", H64));
+	assert_null(state_record_stamp(&again, 0, SPEC_UNIT_SYSTEMD, "web.container", H64));
+	assert_null(state_record_stamp(&again, 0, SPEC_UNIT_QUADLET, "web.pod", H64));
+	assert_null(state_record_stamp(
+		&again, 0, SPEC_UNIT_QUADLET, "web.container",
+		"0000000000000000000000000000000000000000000000000000000000000000"));
+	assert_null(state_record_stamp(&again, 1, SPEC_UNIT_SYSTEMD, "web-backup.timer", H64));
+	assert_null(state_record_stamp(&again, 3, SPEC_UNIT_QUADLET, "web.container", H64));
+	state_record_release(&again);
+	state_record_release(&got);
+}
+
+/* A [Stamps] that does not parse, or does not count the files, gives no stamp at all: the record
+ * still loads (a stamp only spares a read). */
+static void test_stamps_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"File=1 2 3 4 5\nFile=-\n",		    /* one short */
+		"File=1 2 3 4 5\nFile=-\nFile=-\nFile=-\n", /* one too many */
+		"File=1 2 3 4\nFile=-\nFile=-\n",	    /* a field short */
+		"File=1 2 3 4 5 6\nFile=-\nFile=-\n",	    /* a field more */
+		"File=1 2 3 4 -5\nFile=-\nFile=-\n",	    /* a sign */
+		"File=1 2 3 4 5x\nFile=-\nFile=-\n",	    /* a letter */
+		"Other=1 2 3 4 5\nFile=-\nFile=-\n",	    /* another key */
+	};
+	struct fixture *fx = *state;
+	char text[1024];
+	struct state_record got;
+
+	for (size_t k = 0; k < ARRAY_SIZE(bad); k++) {
+		snprintf(text, sizeof(text),
+			 "%s[Files]\nQuadlet=web.container\nSystemd=web-backup.timer\n"
+			 "Quadlet=web-data.volume\n[Stamps]\n%s",
+			 REC_HEAD REC_HASH REC_COMMIT REC_SVC REC_UID, bad[k]);
+		put(fx, "web", text);
+		assert_int_equal(state_record_load(fx->dirfd, "web", &got), 0);
+		assert_int_equal(got.n_files, 3);
+		for (size_t i = 0; i < got.n_files; i++)
+			assert_false(got.files[i].stamp.set);
+		state_record_release(&got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -741,6 +822,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quadsync_list_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quadsync_hash, setup, teardown),
 		cmocka_unit_test(test_quadsync_hash_of),
+		cmocka_unit_test_setup_teardown(test_stamps_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamps_malformed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -382,6 +383,83 @@ static void test_matches_plain(void **state)
 		1);
 	assert_int_equal(err.err, 1);
 	assert_string_equal(err.msg, "untouched");
+}
+
+/* A stamp (issue 16): the file as found equal, once settled; an equal fstat later is the proof,
+ * with no read — so other bytes of the same size still "match" — and a write behind sync's back
+ * with size and mtime put back still changes ctime, which sends the compare back to reading. */
+static void test_matches_stamp(void **state)
+{
+	struct fixture *fx = *state;
+	struct userfs_stamp_seen seen = {.settle_ms = 3600 * 1000};
+	struct fs_stamp known;
+	struct timespec times[2], pause = {0, 30 * 1000 * 1000};
+	struct stat st;
+	int fd;
+
+	mkdir_owned(fx->home_fd, UNITS, fx->uid);
+	put_file(fx->home_fd, UNITS "/web.container", "A=1\n", 4);
+	/* Just written: not settled, nothing to record. */
+	assert_int_equal(userfs_file_matches_stamp(fx->home_fd, UNITS, "web.container", "A=1\n", 4,
+						   NULL, &seen, NULL),
+			 1);
+	assert_false(seen.stamp.set);
+	seen.settle_ms = 0;
+	assert_int_equal(userfs_file_matches_stamp(fx->home_fd, UNITS, "web.container", "A=1\n", 4,
+						   NULL, &seen, NULL),
+			 1);
+	assert_true(seen.stamp.set);
+	assert_int_equal(seen.stamp.size, 4);
+	known = seen.stamp;
+	/* Different bytes, equal fstat: the stamp answers, the file is not read. */
+	assert_int_equal(userfs_file_matches_stamp(fx->home_fd, UNITS, "web.container", "B=2\n", 4,
+						   &known, &seen, NULL),
+			 1);
+	assert_true(fs_stamp_equal(&seen.stamp, &known));
+	/* A size that differs is never a match. */
+	assert_int_equal(userfs_file_matches_stamp(fx->home_fd, UNITS, "web.container", "A=12\n", 5,
+						   &known, NULL, NULL),
+			 0);
+	/* Rewritten in place, same size, mtime restored (touch -d): only ctime tells. */
+	assert_int_equal(fstatat(fx->home_fd, UNITS "/web.container", &st, 0), 0);
+	nanosleep(&pause, NULL); /* past a coarse clock's tick */
+	put_file(fx->home_fd, UNITS "/web.container", "B=2\n", 4);
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	assert_int_equal(utimensat(fx->home_fd, UNITS "/web.container", times, 0), 0);
+	fd = openat(fx->home_fd, UNITS "/web.container", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	assert_int_equal(st.st_size, 4);
+	assert_int_equal(st.st_ino, known.ino);
+	assert_int_equal((int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+			 known.mtime_ns);
+	assert_int_equal(userfs_file_matches_stamp(fx->home_fd, UNITS, "web.container", "A=1\n", 4,
+						   &known, &seen, NULL),
+			 0);
+	assert_false(seen.stamp.set);
+	assert_int_equal(userfs_file_matches_stamp(fx->home_fd, UNITS, "web.container", "B=2\n", 4,
+						   &known, &seen, NULL),
+			 1);
+	assert_true(seen.stamp.set && !fs_stamp_equal(&seen.stamp, &known));
+}
+
+/* The owner check's fstat also says whether the home is private. */
+static void test_home_open_private(void **state)
+{
+	struct fixture *fx = *state;
+	bool private = true;
+	int fd = -1;
+
+	assert_int_equal(userfs_home_open_private(fx->home, fx->uid, &fd, &private, NULL), 0);
+	assert_false(private); /* the fixture's 0755 */
+	close(fd);
+	assert_int_equal(chmod(fx->home, 0700), 0);
+	assert_int_equal(userfs_home_open_private(fx->home, fx->uid, &fd, &private, NULL), 0);
+	assert_true(private);
+	close(fd);
+	assert_int_equal(userfs_home_open_private(fx->home, 1001, &fd, &private, NULL), -EPERM);
 }
 
 static void test_matches_large(void **state)
@@ -810,7 +888,8 @@ int main(void)
 		ONCE(test_apply_as_user),     BOTH(test_apply_removes),
 		ONCE(test_apply_tree),	      ONCE(test_apply_order),
 		ONCE(test_apply_invalid),     ONCE(test_apply_timeout),
-		ONCE(test_apply_writer_died),
+		ONCE(test_apply_writer_died), BOTH(test_matches_stamp),
+		ONCE(test_home_open_private),
 	};
 
 	/* First, before a fixture opens a directory: an fd opened in the host's namespace would not
