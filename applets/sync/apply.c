@@ -226,7 +226,7 @@ static void plan_action(struct sync_ctx *ctx, const struct spec_workload *w,
 	if (p->adopt)
 		p->quadsync_same = quadsync_same(ctx, w);
 	p->record_stale = !recorded || p->content_changed || cur->rec.uid != p->user->uid ||
-			  !files_equal(w, &cur->rec);
+			  !files_equal(w, &cur->rec) || cur->rec.failed_hash[0];
 	if (p->create_user || (!recorded && !p->adopt && !cur))
 		out->action = SYNC_CREATE;
 	else if (p->adopt)
@@ -270,6 +270,10 @@ static void print_plan(const struct spec_workload *w, const struct apply_plan *p
 			       ? " (not running)"
 			       : "");
 	sync_secrets_print(w, p, act);
+	if (out->action == SYNC_CREATE || out->action == SYNC_UPDATE)
+		printf("%s %s: gate %s (healthy for %u s, within %u s), else %s\n", act, w->name,
+		       w->service, ctx->config->health_settle_s, ctx->config->health_timeout_s,
+		       out->action == SYNC_CREATE ? "stop it" : "roll back");
 	if (p->record_stale && out->action == SYNC_NONE)
 		printf("%s %s: update the record\n", act, w->name);
 }
@@ -329,16 +333,45 @@ static void plan_release(const struct spec_workload *w, struct apply_plan *p)
 	free(p->down);
 }
 
+/* Issue 21: while the desired files are those that failed the health gate, nothing runs for the
+ * workload (held); a rollback a killed run left pending is redone. --redeploy NAME retries. */
+static bool held(struct sync_ctx *ctx, const struct spec_workload *w, const struct apply_plan *p,
+		 struct sync_outcome *out)
+{
+	const struct state_record *rec = p->cur && p->cur->has_record ? &p->cur->rec : NULL;
+
+	if (!rec || !rec->failed_hash[0] || strcmp(rec->failed_hash, p->hash) != 0 ||
+	    (ctx->redeploy && strcmp(ctx->redeploy, w->name) == 0))
+		return false;
+	if (rec->rollback_pending && !ctx->dry_run) {
+		sync_gate_resume(ctx, w, p->cur, p->user, out);
+		return true;
+	}
+	snprintf(out->held_commit, sizeof(out->held_commit), "%s", rec->failed_commit);
+	out->up = !ctx->dry_run && systemd_unit_running(&ctx->cmds, rec->uid, rec->service) == 1;
+	if (ctx->dry_run)
+		printf("held %s: at %.12s (%.12s failed: %s)%s\n", w->name, rec->commit,
+		       rec->failed_commit, rec->failed_reason,
+		       rec->rollback_pending ? "; redo the rollback" : "");
+	sync_outcome_fail(out, NULL, "held at %.12s (%.12s failed: %s)", rec->commit,
+			  rec->failed_commit, rec->failed_reason);
+	return true;
+}
+
 void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 			 const struct sync_current *cur, struct sync_outcome *out)
 {
-	struct apply_plan p = {.home_fd = -1};
+	struct apply_plan p = {.home_fd = -1, .cur = cur};
 	int r;
 
 	desired_workload_hash(w, p.hash);
 	r = sync_secrets_prepare(ctx, w, &p, out);
 	if (r >= 0)
 		r = ensure_user(ctx, w->name, &p, out);
+	if (r >= 0 && p.user && held(ctx, w, &p, out)) {
+		plan_release(w, &p);
+		return;
+	}
 	if (r >= 0 && p.user)
 		r = check_subids(ctx, p.user, out);
 	if (r >= 0 && p.user)

@@ -46,6 +46,10 @@ struct sync_outcome {
 	unsigned n_written, n_removed;
 	bool up; /* its service runs after this run (metrics) */
 	long long duration_ms;
+	/* issue 21 (gate.c): rolled back to its good files in this run; held_commit: the commit
+	 * whose files failed the health gate, held (rolled back now or before), else "" */
+	bool rolled_back;
+	char held_commit[STATE_COMMIT_HEX_SIZE];
 };
 
 /* The command line, parsed into sync_main's frame (applets/sync.c). */
@@ -81,6 +85,7 @@ struct sync_ctx {
 	/* In a deploy process of jobs.c: the workload whose user the parent has just created, so
 	 * apply.c plans it as a creation. */
 	const char *created_user;
+	struct sync_gate *gate; /* gate.c: the workloads waiting for the health gate */
 };
 
 /* A workload sync knows was deployed: a tailpod record, or quadsync's hashes/NAME only. */
@@ -135,6 +140,14 @@ void sync_jobs_release(struct sync_jobs *jobs);
 /* apply.c: bring one desired workload in line; fills out. */
 void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 			 const struct sync_current *cur, struct sync_outcome *out);
+
+/* gate.c: the health gate, after every desired workload was applied: the records of those
+ * that passed, the rollbacks of those that failed (see gate.c); then its memory freed. */
+void sync_gate_run(struct sync_ctx *ctx);
+void sync_gate_free(struct sync_ctx *ctx);
+/* steps.c: store w's record (the good one: no failed deploy noted). */
+int sync_record_store(struct sync_ctx *ctx, const struct spec_workload *w, uid_t uid,
+		      const char *hash, const char *files_hash, struct sync_outcome *out);
 
 /* mintgroup.c: whether a unit of w runs `tailpod mint-key` before its start (an ExecStartPre=
  * whose binary is tailpod or its mint-key link and that dispatches to mint-key); such a
