@@ -272,7 +272,8 @@ static void print_plan(const struct spec_workload *w, const struct apply_plan *p
 	sync_secrets_print(w, p, act);
 	if (out->action == SYNC_CREATE || out->action == SYNC_UPDATE)
 		printf("%s %s: gate %s (healthy for %u s, within %u s), else %s\n", act, w->name,
-		       w->service, ctx->config->health_settle_s, ctx->config->health_timeout_s,
+		       w->kind == SPEC_KIND_APP ? "every service that runs" : w->service,
+		       ctx->config->health_settle_s, ctx->config->health_timeout_s,
 		       out->action == SYNC_CREATE ? "stop it" : "roll back");
 	if (p->record_stale && out->action == SYNC_NONE)
 		printf("%s %s: update the record\n", act, w->name);

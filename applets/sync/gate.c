@@ -103,7 +103,7 @@ void sync_gate_resume(struct sync_ctx *ctx, const struct spec_workload *w,
 	snprintf(it->reason, sizeof(it->reason), "%s", cur->rec.failed_reason);
 	snprintf(it->failed_commit, sizeof(it->failed_commit), "%s", cur->rec.failed_commit);
 	out->action = SYNC_UPDATE;
-	log_notice("%s: a rollback was interrupted, redoing it", w->name);
+	log_notice("%s: a rollback did not finish, redoing it", w->name);
 }
 
 /* Every unit of it that runs is up (the service, and an app's units that run), from the cgroups. */
@@ -134,7 +134,7 @@ static bool gate_poll(const struct sync_ctx *ctx, struct sync_gate *g, long long
 		      long long deadline)
 {
 	unsigned settle = ctx->config->health_settle_s;
-	bool waiting = false;
+	bool waiting = false, up;
 
 	for (size_t i = 0; i < g->n; i++) {
 		struct gate_item *it = &g->items[i];
@@ -142,8 +142,11 @@ static bool gate_poll(const struct sync_ctx *ctx, struct sync_gate *g, long long
 
 		if (it->state != GATE_WAIT)
 			continue;
-		if (!item_up(ctx, it))
+		up = item_up(ctx, it);
+		if (!up && it->active_since)
 			item_fail(it, "%s stopped within the settle time of %u s", unit, settle);
+		else if (!up)
+			item_fail(it, "%s is not running after its restart", unit, 0);
 		else if (!it->active_since)
 			it->active_since = now;
 		if (it->state == GATE_WAIT && now - it->active_since >= settle * 1000LL)
