@@ -217,7 +217,7 @@ static void plan_action(struct sync_ctx *ctx, const struct spec_workload *w,
 			struct sync_outcome *out)
 {
 	bool recorded = cur && cur->has_record;
-	bool redeploy = ctx->redeploy && strcmp(ctx->redeploy, w->name) == 0;
+	bool redeploy = sync_redeploy_named(ctx, w->name);
 
 	p->content_changed = !recorded || strcmp(cur->rec.hash, p->hash) != 0 || redeploy;
 	/* quadsync merged the same specs into different bytes: rewriting them must not restart a
@@ -342,7 +342,7 @@ static bool held(struct sync_ctx *ctx, const struct spec_workload *w, const stru
 	const struct state_record *rec = p->cur && p->cur->has_record ? &p->cur->rec : NULL;
 
 	if (!rec || !rec->failed_hash[0] || strcmp(rec->failed_hash, p->hash) != 0 ||
-	    (ctx->redeploy && strcmp(ctx->redeploy, w->name) == 0))
+	    sync_redeploy_named(ctx, w->name))
 		return false;
 	if (rec->rollback_pending && !ctx->dry_run) {
 		sync_gate_resume(ctx, w, p->cur, p->user, out);

@@ -353,6 +353,14 @@ void sync_gate_run(struct sync_ctx *ctx)
 	}
 }
 
+bool sync_redeploy_named(const struct sync_ctx *ctx, const char *name)
+{
+	for (unsigned i = 0; ctx->redeploy && i < ctx->redeploy->n; i++)
+		if (strcmp(ctx->redeploy->items[i], name) == 0)
+			return true;
+	return false;
+}
+
 void sync_gate_free(struct sync_ctx *ctx)
 {
 	if (!ctx->gate)

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "desired.h"
 #include "names.h"
+#include "opt.h"
 #include "state.h"
 #include "systemd.h"
 #include "users.h"
@@ -55,9 +56,9 @@ struct sync_outcome {
 /* The command line, parsed into sync_main's frame (applets/sync.c). */
 struct sync_args {
 	bool dry_run, fetch_only, json, allow_empty, allow_mass_delete;
-	const char *config;   /* --config FILE, or NULL for CONFIG_PATH */
-	const char *only;     /* --only NAME, or NULL */
-	const char *redeploy; /* --redeploy NAME, or NULL */
+	const char *config;	     /* --config FILE, or NULL for CONFIG_PATH */
+	const char *only;	     /* --only NAME, or NULL */
+	struct opt_strings redeploy; /* --redeploy NAME, repeatable */
 };
 
 /* The run. Pointers are borrowed from sync_main. */
@@ -77,9 +78,9 @@ struct sync_ctx {
 	int state_fd; /* STATE/workloads */
 	/* What the host uses, never a workload's name (core/names). */
 	struct names_host *names;
-	bool dry_run;	      /* args->dry_run */
-	const char *redeploy; /* args->redeploy */
-	long long started_ms; /* sync_now_ms() when the run began */
+	bool dry_run;			    /* args->dry_run */
+	const struct opt_strings *redeploy; /* &args->redeploy */
+	long long started_ms;		    /* sync_now_ms() when the run began */
 	struct sync_outcome *outcomes;
 	size_t n_outcomes;
 	/* In a deploy process of jobs.c: the workload whose user the parent has just created, so
@@ -173,6 +174,8 @@ int sync_report(const struct sync_ctx *ctx, const char *result, const char *mess
 void sync_print_summary(const struct sync_ctx *ctx);
 
 /* Helpers of the phases. */
+/* Whether --redeploy named name. */
+bool sync_redeploy_named(const struct sync_ctx *ctx, const char *name);
 void sync_outcome_fail(struct sync_outcome *out, const char *step, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 long long sync_now_ms(void);

@@ -75,6 +75,16 @@ make_repo_types() {
 }
 # --- end of issue 15's block -------------------------------------------------------------------
 
+# --- issue 21 (ROLLOUT): on top of "change", web pointed at a command that exits at once
+# (badweb), then fixed (fixweb) ------------------------------------------------------------------
+make_repo_rollout() {
+	local w=$1/mint/web.container
+	sed -i "s|^Exec=.*|Exec=sh -c 'exit 3'|" "$w" && commit_branch badweb "web exits at once" &&
+		sed -i 's|^Exec=.*|Exec=httpd -f -p 8080 -h /www|; s/^Description=.*/Description=tpvm web, fixed/' "$w" &&
+		commit_branch fixweb "web fixed"
+}
+# --- end of issue 21's block -------------------------------------------------------------------
+
 make_repo() {
 	local r=$work/repo
 	mkdir -p "$r/mint"
@@ -162,6 +172,7 @@ make_repo() {
 	commit_branch main "the first workloads: two specs, the file types and an app" &&
 		sed -i 's/^Description=.*/Description=tpvm web, changed/' "$r/mint/web.container" &&
 		commit_branch change "web changed" &&
+		make_repo_rollout "$r" &&
 		git -C "$r" rm -q mint/web.container && commit_branch remove "web removed" &&
 		git -C "$r" rm -q -r . && commit_branch empty "nothing"
 }
@@ -226,7 +237,7 @@ make_share() {
 # --- Boot and assert --------------------------------------------------------------------------------
 # The checks guest.sh runs (its loops included): a guest that stops early or skips a phase shows
 # as a count below the plan, one more failure. Change it with guest.sh.
-VM_GUEST_PLAN=59
+VM_GUEST_PLAN=67
 
 assert_log() {
 	local log=$1 p f line
