@@ -334,31 +334,6 @@ static void plan_release(const struct spec_workload *w, struct apply_plan *p)
 	free(p->down);
 }
 
-/* Issue 21: while the desired files are those that failed the health gate, nothing runs for the
- * workload (held); a rollback a killed run left pending is redone. --redeploy NAME retries. */
-static bool held(struct sync_ctx *ctx, const struct spec_workload *w, const struct apply_plan *p,
-		 struct sync_outcome *out)
-{
-	const struct state_record *rec = p->cur && p->cur->has_record ? &p->cur->rec : NULL;
-
-	if (!rec || !rec->failed_hash[0] || strcmp(rec->failed_hash, p->hash) != 0 ||
-	    sync_redeploy_named(ctx, w->name))
-		return false;
-	if (rec->rollback_pending && !ctx->dry_run) {
-		sync_gate_resume(ctx, w, p->cur, p->user, out);
-		return true;
-	}
-	snprintf(out->held_commit, sizeof(out->held_commit), "%s", rec->failed_commit);
-	out->up = !ctx->dry_run && systemd_unit_running(&ctx->cmds, rec->uid, rec->service) == 1;
-	if (ctx->dry_run)
-		printf("held %s: at %.12s (%.12s failed: %s)%s\n", w->name, rec->commit,
-		       rec->failed_commit, rec->failed_reason,
-		       rec->rollback_pending ? "; redo the rollback" : "");
-	sync_outcome_fail(out, NULL, "held at %.12s (%.12s failed: %s)", rec->commit,
-			  rec->failed_commit, rec->failed_reason);
-	return true;
-}
-
 void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 			 const struct sync_current *cur, struct sync_outcome *out)
 {
@@ -369,7 +344,7 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 	r = sync_secrets_prepare(ctx, w, &p, out);
 	if (r >= 0)
 		r = ensure_user(ctx, w->name, &p, out);
-	if (r >= 0 && p.user && held(ctx, w, &p, out)) {
+	if (r >= 0 && p.user && sync_held(ctx, w, &p, out)) {
 		plan_release(w, &p);
 		return;
 	}

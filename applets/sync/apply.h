@@ -67,6 +67,12 @@ void sync_gate_resume(struct sync_ctx *ctx, const struct spec_workload *w,
 		      const struct sync_current *cur, const struct users_user *u,
 		      struct sync_outcome *out);
 
+/* held.c: true (out filled) when w is held, nothing to run for it, or its pending rollback was
+ * handed to the gate; STATE/good opened (created 0700 where missing). */
+bool sync_held(struct sync_ctx *ctx, const struct spec_workload *w, const struct apply_plan *p,
+	       struct sync_outcome *out);
+int sync_good_dir_open(const struct sync_ctx *ctx, int *ret_fd);
+
 /* secrets.c: the values decrypted and their MAC mixed into p->hash, before anything changes
  * (a value that fails fails the workload, out filled); which Podman secrets are missing or
  * stale, once the user exists; whether that is drift; the plan's lines for --dry-run; the

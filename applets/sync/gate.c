@@ -173,11 +173,6 @@ static void gate_wait(const struct sync_ctx *ctx, struct sync_gate *g)
 	}
 }
 
-static int open_good_dir(const struct sync_ctx *ctx, int *ret_fd)
-{
-	return state_subdir_open(ctx->config->state_dir, STATE_GOOD_DIR, ret_fd);
-}
-
 /* Passed: the record, then the good copy of what now runs. */
 static void item_passed(struct sync_ctx *ctx, struct gate_item *it)
 {
@@ -190,7 +185,7 @@ static void item_passed(struct sync_ctx *ctx, struct gate_item *it)
 		return;
 	if (sync_record_store(ctx, it->w, it->uid, it->hash, it->files_hash, it->out) < 0)
 		return;
-	r = open_good_dir(ctx, &fd);
+	r = sync_good_dir_open(ctx, &fd);
 	if (r >= 0)
 		r = state_good_store(fd, it->w);
 	if (r < 0)
@@ -269,7 +264,7 @@ static int roll_back(struct sync_ctx *ctx, struct gate_item *it, char *msg, size
 	struct systemd_error err = {0};
 	_cleanup_close_ int fd = -1;
 	const char *name = it->w->name;
-	int r = open_good_dir(ctx, &fd);
+	int r = sync_good_dir_open(ctx, &fd);
 
 	if (r >= 0)
 		r = state_good_load(fd, name, &good);
@@ -351,14 +346,6 @@ void sync_gate_run(struct sync_ctx *ctx)
 				item_failed(ctx, it);
 		}
 	}
-}
-
-bool sync_redeploy_named(const struct sync_ctx *ctx, const char *name)
-{
-	for (unsigned i = 0; ctx->redeploy && i < ctx->redeploy->n; i++)
-		if (strcmp(ctx->redeploy->items[i], name) == 0)
-			return true;
-	return false;
 }
 
 void sync_gate_free(struct sync_ctx *ctx)

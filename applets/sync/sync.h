@@ -145,6 +145,8 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 /* gate.c: the health gate, after every desired workload was applied: the records of those
  * that passed, the rollbacks of those that failed (see gate.c); then its memory freed. */
 void sync_gate_run(struct sync_ctx *ctx);
+/* held.c: remove the good copy of a workload that goes (a missing one is success). */
+int sync_good_drop(const struct sync_ctx *ctx, const char *name);
 void sync_gate_free(struct sync_ctx *ctx);
 /* steps.c: store w's record (the good one: no failed deploy noted). */
 int sync_record_store(struct sync_ctx *ctx, const struct spec_workload *w, uid_t uid,
