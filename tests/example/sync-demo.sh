@@ -100,8 +100,8 @@ show_host
 say "4b. a change that does not come up: rolled back to its good files and held; a fix deploys"
 # The sandbox's systemctl fails the next restart of echo.service, as one whose process exits at once.
 echo "systemctl fail:1 1 *restart echo.service" >>"$sb/run/tailpod-sandbox/faults"
-cp "$work/checkout/echo.container" "$work/echo.good"
-echo "# a bad change: its image's process exits at once" >>"$work/checkout/echo.container"
+cp "$sb/home/echo/.config/containers/systemd/echo.container" "$work/echo.good"
+sed -i 's|^Image=.*|Image=docker.io/ealen/echo-server:broken|' "$work/checkout/echo.container"
 commit "break echo"
 sync_run
 commands
@@ -110,7 +110,7 @@ cmp -s "$work/echo.good" "$sb/home/echo/.config/containers/systemd/echo.containe
 echo "the next sync runs nothing for it, and still exits 1:"
 sync_run
 commands
-sed -i 's/^# a bad change.*/# fixed/' "$work/checkout/echo.container"
+sed -i 's|^Image=.*|Image=docker.io/ealen/echo-server:0.9.3|' "$work/checkout/echo.container"
 commit "fix echo"
 sync_run
 commands
