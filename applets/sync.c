@@ -44,8 +44,9 @@ static int sync_parse_args(struct sync_args *args, int argc, char **argv)
 			 "nothing"),
 		OPT_STRING(0, "only", &args->only, "NAME",
 			   "reconcile this workload only (no other\nremovals)"),
-		OPT_STRING(0, "redeploy", &args->redeploy, "NAME",
-			   "rewrite and restart this workload even if\nunchanged"),
+		OPT_STRINGS(0, "redeploy", &args->redeploy, "NAME",
+			    "rewrite and restart this workload even if\nunchanged or held "
+			    "(repeatable)"),
 		OPT_BOOL(0, "json", &args->json, "print the result (status.json) as JSON"),
 		OPT_STRING(0, "config", &args->config, "FILE",
 			   "settings file (default " CONFIG_PATH ")"),
@@ -222,7 +223,7 @@ static int sync_run(const struct sync_args *args, const struct config *c)
 		.config = c,
 		.state_fd = -1,
 		.dry_run = args->dry_run,
-		.redeploy = args->redeploy,
+		.redeploy = &args->redeploy,
 		.started_ms = sync_now_ms(),
 	};
 	struct diag_list diags = {0};
@@ -264,7 +265,7 @@ int sync_main(int argc, char **argv)
 
 	if (r != OPT_RESULT_RUN)
 		return opt_exit_status(r);
-	if (args.fetch_only && (args.dry_run || args.only || args.redeploy))
+	if (args.fetch_only && (args.dry_run || args.only || args.redeploy.n))
 		return log_error_status(
 			EXIT_USAGE,
 			"--fetch-only cannot be combined with --dry-run, --only or --redeploy");

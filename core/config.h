@@ -87,6 +87,11 @@ struct config {
 	struct diag_list diags;	  /* non-fatal problems, each message ending in ", ignoring" or
 				     saying what to change; the applet logs them as warnings */
 	char *protected_buf;	  /* private: storage of the configured protected names */
+
+	/* the health gate after a created or updated workload's restart (issue 21): up for
+	 * health_settle_s (0..CONFIG_TIMEOUT_MAX, default 10), within health_timeout_s
+	 * (1..CONFIG_TIMEOUT_MAX, default 120) */
+	unsigned health_settle_s, health_timeout_s;
 };
 
 /* Where config_load() looks; config_paths_init() fills the real ones. */

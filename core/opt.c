@@ -31,7 +31,7 @@ static const struct opt common_opts[] = {
 
 static bool opt_takes_value(const struct opt *o)
 {
-	return o->type == OPT_TYPE_STRING || o->type == OPT_TYPE_INT;
+	return o->type == OPT_TYPE_STRING || o->type == OPT_TYPE_INT || o->type == OPT_TYPE_STRINGS;
 }
 
 static const struct opt *find_in(const struct opt *table, char short_name, const char *long_name,
@@ -92,6 +92,17 @@ static int opt_apply(const struct applet_cli *cli, const struct opt *o, const ch
 		return 0;
 	case OPT_TYPE_INT:
 		return parse_long_value(cli, o, value);
+	case OPT_TYPE_STRINGS: {
+		struct opt_strings *list = o->dest;
+
+		if (list->n >= OPT_STRINGS_MAX) {
+			log_error("--%s given more than %d times; try 'tailpod %s --help'",
+				  o->long_name, OPT_STRINGS_MAX, cli->name);
+			return -EINVAL;
+		}
+		list->items[list->n++] = value;
+		return 0;
+	}
 	default:
 		return -EINVAL;
 	}

@@ -6,10 +6,18 @@
 
 enum opt_type {
 	OPT_TYPE_END = 0,
-	OPT_TYPE_BOOL,	 /* dest: bool *, set to true */
-	OPT_TYPE_STRING, /* dest: const char **, points into argv */
-	OPT_TYPE_INT,	 /* dest: long *, decimal, within [min, max] */
-	OPT_TYPE_COUNT,	 /* dest: int *, incremented per use */
+	OPT_TYPE_BOOL,	  /* dest: bool *, set to true */
+	OPT_TYPE_STRING,  /* dest: const char **, points into argv */
+	OPT_TYPE_INT,	  /* dest: long *, decimal, within [min, max] */
+	OPT_TYPE_COUNT,	  /* dest: int *, incremented per use */
+	OPT_TYPE_STRINGS, /* dest: struct opt_strings *, one more per use, pointing into argv */
+};
+
+enum { OPT_STRINGS_MAX = 64 }; /* values of one repeatable option */
+
+struct opt_strings {
+	const char *items[OPT_STRINGS_MAX];
+	unsigned n;
 };
 
 struct opt {
@@ -37,6 +45,10 @@ struct opt {
 #define OPT_COUNT(s, l, d, h)                                                                      \
 	{                                                                                          \
 		OPT_TYPE_COUNT, (s), (l), (d), NULL, (h), 0, 0                                     \
+	}
+#define OPT_STRINGS(s, l, d, a, h)                                                                 \
+	{                                                                                          \
+		OPT_TYPE_STRINGS, (s), (l), (d), (a), (h), 0, 0                                    \
 	}
 #define OPT_END                                                                                    \
 	{                                                                                          \

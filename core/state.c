@@ -98,6 +98,11 @@ static bool file_name_valid(const char *s, enum spec_unit_dir dir)
 	return true;
 }
 
+bool state_file_name_valid(const char *s, enum spec_unit_dir dir)
+{
+	return file_name_valid(s, dir);
+}
+
 /* A fixed-size field of a caller's struct: NUL-terminated within its size. */
 static bool field_terminated(const char *field, size_t size)
 {
@@ -143,6 +148,11 @@ static int open_dir_at(int dirfd, const char *name, int *ret_fd)
 
 int state_dir_open(const char *state_dir, int *ret_fd)
 {
+	return state_subdir_open(state_dir, WORKLOADS_DIR, ret_fd);
+}
+
+int state_subdir_open(const char *state_dir, const char *sub, int *ret_fd)
+{
 	_cleanup_close_ int top = -1;
 
 	if (!state_dir || !*state_dir || !ret_fd)
@@ -154,9 +164,9 @@ int state_dir_open(const char *state_dir, int *ret_fd)
 	top = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (top < 0)
 		return -errno;
-	if (mkdirat(top, WORKLOADS_DIR, STATE_DIR_MODE) < 0 && errno != EEXIST)
+	if (mkdirat(top, sub, STATE_DIR_MODE) < 0 && errno != EEXIST)
 		return -errno;
-	return open_dir_at(top, WORKLOADS_DIR, ret_fd);
+	return open_dir_at(top, sub, ret_fd);
 }
 
 static int record_workload(const struct ini *ini, const char *name, struct state_record *rec)
@@ -263,6 +273,8 @@ static int record_parse(const char *name, const char *buf, size_t len, struct st
 		r = state_record_secrets_parse(ini, &rec);
 	if (r >= 0)
 		state_record_stamps_parse(ini, &rec);
+	if (r >= 0)
+		r = state_record_rollout_parse(ini, &rec);
 	ini_free(ini);
 	if (r < 0) {
 		state_record_release(&rec);
@@ -300,7 +312,7 @@ static int record_check(const struct state_record *rec)
 		return -E2BIG;
 	if (rec->n_files > 0 && !rec->files)
 		return -EINVAL;
-	if (state_record_secrets_check(rec) < 0)
+	if (state_record_secrets_check(rec) < 0 || state_record_rollout_check(rec) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < rec->n_files; i++) {
 		const struct state_file *f = &rec->files[i];
@@ -362,6 +374,8 @@ int state_record_store(int dirfd, const struct state_record *rec)
 		r = state_record_secrets_build(rec, ini);
 	if (r >= 0)
 		r = state_record_stamps_build(rec, ini);
+	if (r >= 0)
+		r = state_record_rollout_build(rec, ini);
 	if (r >= 0)
 		r = ini_serialize(ini, &text, &len);
 	ini_free(ini);

@@ -58,6 +58,8 @@ enum {
 	STATE_FILES_MAX = 1024,		    /* files in one record */
 	STATE_RECORD_MAX = 1024 * 1024,	    /* bytes of one record file (= INI_FILE_MAX) */
 	STATE_WORKLOADS_MAX = 16384,	    /* records listed in one directory */
+	STATE_REASON_MAX = 400,		    /* bytes of a failed deploy's reason (issue 21) */
+	STATE_GOOD_MAX = 64 * 1024 * 1024,  /* bytes of one workload's good copy (issue 21) */
 };
 
 struct state_file {
@@ -80,6 +82,13 @@ struct state_record {
 	 * desired_workload_hash, what doctor can recompute without the host identity; else "". */
 	char files_hash[STATE_HASH_HEX_SIZE];
 	size_t n_secrets;
+	/* [Rollout] (core/state_rollout.c, issue 21): a deploy that failed the health gate. hash
+	 * and commit stay the good ones; failed_hash is the desired_workload_hash of the merged
+	 * files that failed ("" when none did), held until the desired files change. */
+	char failed_hash[STATE_HASH_HEX_SIZE];
+	char failed_commit[STATE_COMMIT_HEX_SIZE];
+	char failed_reason[STATE_REASON_MAX + 1]; /* printable ASCII, one line */
+	bool rollback_pending; /* the good files were being written back: redo that */
 };
 
 /* Open (creating with mode 0700 where missing) STATE_DIR/workloads and return its fd. STATE_DIR
@@ -127,6 +136,39 @@ const struct fs_stamp *state_record_stamp(const struct state_record *rec, size_t
 					  const char *hash);
 bool state_secret_name_valid(const char *s);
 bool state_hash_valid(const char *s); /* 64 lowercase hex digits */
+
+/* state_rollout.c, for state.c: the [Rollout] of a record read (-EBADMSG), checked before a
+ * store (-EINVAL), written. state_reason_set: reason made one line of printable ASCII. */
+int state_record_rollout_parse(const struct ini *ini, struct state_record *rec);
+int state_record_rollout_check(const struct state_record *rec);
+int state_record_rollout_build(const struct state_record *rec, struct ini *ini);
+void state_reason_set(char dst[STATE_REASON_MAX + 1], const char *reason);
+
+/* Open (creating with mode 0700 where missing) STATE_DIR/SUB, never through a symlink (-ELOOP). */
+int state_subdir_open(const char *state_dir, const char *sub, int *ret_fd);
+/* Whether s is a file name a record may hold for dir. */
+bool state_file_name_valid(const char *s, enum spec_unit_dir dir);
+
+/* The last good files of a workload (issue 21): STATE/good/NAME, root 0600, the exact bytes of
+ * every file a deploy that passed the health gate wrote, so that a later deploy that fails it
+ * can be rolled back byte for byte. Written atomically; read bounded by STATE_GOOD_MAX. */
+struct state_good_file {
+	enum spec_unit_dir dir;
+	const char *name; /* into buf */
+	const char *data; /* into buf, size bytes */
+	size_t size;
+};
+struct state_good {
+	char *buf;
+	struct state_good_file *files;
+	size_t n_files;
+};
+#define STATE_GOOD_DIR "good"
+int state_good_store(int dirfd, const struct spec_workload *w);
+/* -ENOENT when there is none, -EBADMSG when malformed, -EFBIG past STATE_GOOD_MAX. */
+int state_good_load(int dirfd, const char *name, struct state_good *ret);
+int state_good_remove(int dirfd, const char *name);
+void state_good_release(struct state_good *g);
 
 /* The names that have a record, sorted; temp files (".NAME.xxxx") and names that are not valid
  * workload names are left out; the file type is left to state_record_load(). *ret_names is one

@@ -131,6 +131,35 @@ static void check_services(struct doctor *d)
 			   d->n_workloads);
 }
 
+/* Issue 21: workloads whose desired files failed sync's health gate run their good files until
+ * the desired ones change; one whose rollback did not finish is not running them. */
+static void check_held(struct doctor *d)
+{
+	struct doctor_names held = {0}, pending = {0};
+	char item[USER_NAME_MAX + STATE_COMMIT_HEX_SIZE + STATE_REASON_MAX + 32];
+
+	for (size_t i = 0; i < d->n_workloads; i++) {
+		const struct state_record *rec = &d->workloads[i].rec;
+
+		if (!rec->failed_hash[0])
+			continue;
+		snprintf(item, sizeof(item), "%s (%.12s failed: %s)", rec->name, rec->failed_commit,
+			 rec->failed_reason);
+		doctor_names_add(rec->rollback_pending ? &pending : &held, item);
+	}
+	if (pending.n)
+		doctor_row(d, "held", DOCTOR_FAIL, "run tailpod sync: it finishes the rollback",
+			   "rollback not finished: %s", pending.text);
+	else if (held.n)
+		doctor_row(
+			d, "held", DOCTOR_WARN,
+			"fix the workload in git, or tailpod sync --redeploy NAME once the cause "
+			"is gone",
+			"held at the last good files: %s", held.text);
+	else
+		doctor_row(d, "held", DOCTOR_PASS, NULL, "no workload held by the health gate");
+}
+
 /* STATE/status.json: the last sync's result, message and commit, its age from the file's mtime
  * (sync replaces it after every run). */
 static void check_status(struct doctor *d)
@@ -204,6 +233,7 @@ void doctor_workloads(struct doctor *d)
 	check_records(d);
 	check_drift(d);
 	check_services(d);
+	check_held(d);
 	check_status(d);
 	check_repo(d);
 }

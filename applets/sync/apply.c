@@ -228,7 +228,7 @@ static void plan_action(struct sync_ctx *ctx, const struct spec_workload *w,
 			struct sync_outcome *out)
 {
 	bool recorded = cur && cur->has_record;
-	bool redeploy = ctx->redeploy && strcmp(ctx->redeploy, w->name) == 0;
+	bool redeploy = sync_redeploy_named(ctx, w->name);
 
 	p->content_changed = !recorded || strcmp(cur->rec.hash, p->hash) != 0 || redeploy;
 	/* quadsync merged the same specs into different bytes: rewriting them must not restart a
@@ -237,7 +237,7 @@ static void plan_action(struct sync_ctx *ctx, const struct spec_workload *w,
 	if (p->adopt)
 		p->quadsync_same = quadsync_same(ctx, w);
 	p->record_stale = !recorded || p->content_changed || cur->rec.uid != p->user->uid ||
-			  !files_equal(w, &cur->rec);
+			  !files_equal(w, &cur->rec) || cur->rec.failed_hash[0];
 	if (p->create_user || (!recorded && !p->adopt && !cur))
 		out->action = SYNC_CREATE;
 	else if (p->adopt)
@@ -281,6 +281,11 @@ static void print_plan(const struct spec_workload *w, const struct apply_plan *p
 			       ? " (not running)"
 			       : "");
 	sync_secrets_print(w, p, act);
+	if (out->action == SYNC_CREATE || out->action == SYNC_UPDATE)
+		printf("%s %s: gate %s (healthy for %u s, within %u s), else %s\n", act, w->name,
+		       w->kind == SPEC_KIND_APP ? "every service that runs" : w->service,
+		       ctx->config->health_settle_s, ctx->config->health_timeout_s,
+		       out->action == SYNC_CREATE ? "stop it" : "roll back");
 	if (p->record_stale && out->action == SYNC_NONE)
 		printf("%s %s: update the record\n", act, w->name);
 }
@@ -356,13 +361,17 @@ static void plan_release(const struct spec_workload *w, struct apply_plan *p)
 void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 			 const struct sync_current *cur, struct sync_outcome *out)
 {
-	struct apply_plan p = {.home_fd = -1};
+	struct apply_plan p = {.home_fd = -1, .cur = cur};
 	int r;
 
 	desired_workload_hash(w, p.hash);
 	r = sync_secrets_prepare(ctx, w, &p, out);
 	if (r >= 0)
 		r = ensure_user(ctx, w->name, &p, out);
+	if (r >= 0 && p.user && sync_held(ctx, w, &p, out)) {
+		plan_release(w, &p);
+		return;
+	}
 	if (r >= 0 && p.user)
 		r = check_subids(ctx, p.user, out);
 	if (r >= 0 && p.user)

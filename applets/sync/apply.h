@@ -23,7 +23,8 @@ struct sync_secrets {
 
 /* What one workload needs, found before anything changes. */
 struct apply_plan {
-	const struct users_user *user; /* NULL when it does not exist yet (dry run) */
+	const struct users_user *user;	/* NULL when it does not exist yet (dry run) */
+	const struct sync_current *cur; /* what was deployed, or NULL */
 	char hash[HASH_SHA256_HEX_SIZE];
 	char files_hash[HASH_SHA256_HEX_SIZE]; /* with secrets: hash before the MAC went in */
 	bool create_user, linger_off, manager_down, service_down;
@@ -59,6 +60,20 @@ int apply_plan_restarts(const struct spec_workload *w, struct apply_plan *p);
  * as it was, so the next run tries again. */
 int apply_plan_steps(struct sync_ctx *ctx, const struct spec_workload *w, struct apply_plan *p,
 		     struct sync_outcome *out);
+
+/* gate.c: p's workload waits for the health gate (out failed: it failed it already); a rollback
+ * that a killed run left pending (the record's Pending=yes) is redone. */
+void sync_gate_add(struct sync_ctx *ctx, const struct spec_workload *w, const struct apply_plan *p,
+		   struct sync_outcome *out);
+void sync_gate_resume(struct sync_ctx *ctx, const struct spec_workload *w,
+		      const struct sync_current *cur, const struct users_user *u,
+		      struct sync_outcome *out);
+
+/* held.c: true (out filled) when w is held, nothing to run for it, or its pending rollback was
+ * handed to the gate; STATE/good opened (created 0700 where missing). */
+bool sync_held(struct sync_ctx *ctx, const struct spec_workload *w, const struct apply_plan *p,
+	       struct sync_outcome *out);
+int sync_good_dir_open(const struct sync_ctx *ctx, int *ret_fd);
 
 /* secrets.c: the values decrypted and their MAC mixed into p->hash, before anything changes
  * (a value that fails fails the workload, out filled); which Podman secrets are missing or

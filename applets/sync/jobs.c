@@ -81,6 +81,7 @@ __attribute__((noreturn)) static void job_main(struct sync_ctx *ctx, const struc
 	snprintf(r->outcome.name, sizeof(r->outcome.name), "%s", j->w->name);
 	ctx->created_user = j->w->name;
 	sync_apply_workload(ctx, j->w, NULL, &r->outcome);
+	sync_gate_run(ctx); /* its health gate; the other deploy processes wait for theirs */
 	r->outcome.duration_ms = sync_now_ms() - t0;
 	if (log_fd >= 0)
 		n = pread(log_fd, j->buf + sizeof(*r), JOB_LOG_MAX, 0);

@@ -89,6 +89,8 @@ static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, 
 		o->duration_ms = sync_now_ms() - t0;
 	}
 	sync_jobs_release(&jobs);
+	sync_gate_run(ctx); /* every created or updated workload at once */
+	sync_gate_free(ctx);
 	for (size_t i = 0; i < n_cur; i++) {
 		struct sync_outcome *o;
 		long long t0 = sync_now_ms();

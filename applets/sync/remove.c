@@ -146,8 +146,15 @@ static int delete_user(struct sync_ctx *ctx, const struct users_user *u, struct 
 
 static void drop_record(struct sync_ctx *ctx, const char *name, struct sync_outcome *out)
 {
-	int r = state_record_remove(ctx->state_fd, name);
+	/* the good copy first: while the record stays, the next run removes what is left */
+	int r = sync_good_drop(ctx, name);
 
+	if (r < 0) {
+		sync_outcome_fail(out, "record", "cannot remove %s/" STATE_GOOD_DIR "/%s: %s",
+				  ctx->config->state_dir, name, strerror(-r));
+		return;
+	}
+	r = state_record_remove(ctx->state_fd, name);
 	if (r < 0)
 		sync_outcome_fail(out, "record", "cannot remove %s/workloads/%s: %s",
 				  ctx->config->state_dir, name, strerror(-r));

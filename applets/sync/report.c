@@ -65,6 +65,9 @@ static void json_outcome(struct json_writer *jw, const struct sync_ctx *ctx,
 	json_write_key(jw, "up");
 	json_write_bool(jw, o->up);
 	json_kv_int(jw, "duration_ms", o->duration_ms);
+	json_write_key(jw, "rolled_back");
+	json_write_bool(jw, o->rolled_back);
+	json_kv_string(jw, "held_commit", o->held_commit);
 	json_end_object(jw);
 }
 
@@ -122,6 +125,32 @@ static int append_metrics(char **buf, size_t *len, size_t *cap, const char *fmt,
 	return 0;
 }
 
+/* Issue 21: which workloads the health gate rolled back in this run, and which are held. */
+static int metrics_rollout(const struct sync_ctx *ctx, char **buf, size_t *len, size_t *cap)
+{
+	int r = append_metrics(buf, len, cap,
+			       "# HELP tailpod_workload_rolled_back 1 when the last sync rolled "
+			       "the workload back to its good files.\n# TYPE "
+			       "tailpod_workload_rolled_back gauge\n");
+
+	for (size_t i = 0; r >= 0 && i < ctx->n_outcomes; i++)
+		if (ctx->outcomes[i].action != SYNC_REMOVE)
+			r = append_metrics(buf, len, cap,
+					   "tailpod_workload_rolled_back{workload=\"%s\"} %d\n",
+					   ctx->outcomes[i].name, ctx->outcomes[i].rolled_back);
+	if (r >= 0)
+		r = append_metrics(buf, len, cap,
+				   "# HELP tailpod_workload_held 1 while the workload's desired "
+				   "files are those that failed the health gate.\n# TYPE "
+				   "tailpod_workload_held gauge\n");
+	for (size_t i = 0; r >= 0 && i < ctx->n_outcomes; i++)
+		if (ctx->outcomes[i].action != SYNC_REMOVE)
+			r = append_metrics(
+				buf, len, cap, "tailpod_workload_held{workload=\"%s\"} %d\n",
+				ctx->outcomes[i].name, ctx->outcomes[i].held_commit[0] != '\0');
+	return r;
+}
+
 static int metrics_text(const struct sync_ctx *ctx, bool success, char **ret, size_t *ret_len)
 {
 	char *buf = NULL;
@@ -164,6 +193,8 @@ static int metrics_text(const struct sync_ctx *ctx, bool success, char **ret, si
 		r = append_metrics(&buf, &len, &cap,
 				   "tailpod_workload_failed{workload=\"%s\"} %d\n",
 				   ctx->outcomes[i].name, ctx->outcomes[i].result != SYNC_OK);
+	if (r >= 0)
+		r = metrics_rollout(ctx, &buf, &len, &cap);
 	if (r < 0) {
 		free(buf);
 		return r;

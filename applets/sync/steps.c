@@ -191,18 +191,18 @@ static int start_timers(struct sync_ctx *ctx, const struct spec_workload *w,
 	return 0;
 }
 
-static int store_record(struct sync_ctx *ctx, const struct spec_workload *w,
-			const struct apply_plan *p, struct sync_outcome *out)
+int sync_record_store(struct sync_ctx *ctx, const struct spec_workload *w, uid_t uid,
+		      const char *hash, const char *files_hash, struct sync_outcome *out)
 {
-	struct state_record rec = {.uid = p->user->uid, .deployed_at = (long long)time(NULL)};
+	struct state_record rec = {.uid = uid, .deployed_at = (long long)time(NULL)};
 	int r;
 
 	rec.files = calloc(w->n_units ? w->n_units : 1, sizeof(*rec.files));
 	if (!rec.files)
 		return -ENOMEM;
 	snprintf(rec.name, sizeof(rec.name), "%s", w->name);
-	snprintf(rec.hash, sizeof(rec.hash), "%s", p->hash);
-	snprintf(rec.files_hash, sizeof(rec.files_hash), "%s", p->files_hash);
+	snprintf(rec.hash, sizeof(rec.hash), "%s", hash);
+	snprintf(rec.files_hash, sizeof(rec.files_hash), "%s", files_hash);
 	snprintf(rec.commit, sizeof(rec.commit), "%s", ctx->desired->commit);
 	snprintf(rec.service, sizeof(rec.service), "%s", w->service);
 	for (size_t i = 0; i < w->n_units; i++) {
@@ -248,7 +248,7 @@ int apply_plan_steps(struct sync_ctx *ctx, const struct spec_workload *w, struct
 		     struct sync_outcome *out)
 {
 	bool reload = p->create_user || p->n_writes || p->n_removes;
-	bool restart;
+	bool restart, gated;
 	int r = make_home_private(p, out);
 
 	if (r >= 0)
@@ -256,6 +256,8 @@ int apply_plan_steps(struct sync_ctx *ctx, const struct spec_workload *w, struct
 	if (r < 0)
 		return r;
 	restart = apply_plan_needs_restart(p); /* a restarted manager stopped the service */
+	/* a created or updated workload's record waits for the health gate (gate.c) */
+	gated = restart && (out->action == SYNC_CREATE || out->action == SYNC_UPDATE);
 	if (restart && !p->n_restarts && apply_plan_restarts(w, p) < 0) {
 		sync_outcome_fail(out, NULL, "out of memory");
 		return -ENOMEM;
@@ -272,12 +274,21 @@ int apply_plan_steps(struct sync_ctx *ctx, const struct spec_workload *w, struct
 	if (reload && (r = systemctl_user_verb(ctx, w->name, "daemon-reload", NULL, out)) < 0)
 		return r;
 	for (size_t i = 0; restart && i < p->n_restarts; i++)
-		if ((r = systemctl_user_verb(ctx, w->name, "restart", p->restarts[i], out)) < 0)
+		if ((r = systemctl_user_verb(ctx, w->name, "restart", p->restarts[i], out)) < 0) {
+			if (gated)
+				sync_gate_add(ctx, w, p, out);
 			return r;
+		}
 	if (out->action == SYNC_REPAIR && p->service_down && !p->manager_down)
 		note_repair(out, "service");
 	if (restart && (r = start_timers(ctx, w, out)) < 0)
 		return r;
+	if (gated) {
+		sync_gate_add(ctx, w, p, out);
+		return 0;
+	}
 	out->up = true;
-	return p->record_stale ? store_record(ctx, w, p, out) : 0;
+	return p->record_stale
+		       ? sync_record_store(ctx, w, p->user->uid, p->hash, p->files_hash, out)
+		       : 0;
 }

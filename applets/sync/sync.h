@@ -12,6 +12,7 @@
 #include "config.h"
 #include "desired.h"
 #include "names.h"
+#include "opt.h"
 #include "state.h"
 #include "systemd.h"
 #include "users.h"
@@ -46,14 +47,18 @@ struct sync_outcome {
 	unsigned n_written, n_removed;
 	bool up; /* its service runs after this run (metrics) */
 	long long duration_ms;
+	/* issue 21 (gate.c): rolled back to its good files in this run; held_commit: the commit
+	 * whose files failed the health gate, held (rolled back now or before), else "" */
+	bool rolled_back;
+	char held_commit[STATE_COMMIT_HEX_SIZE];
 };
 
 /* The command line, parsed into sync_main's frame (applets/sync.c). */
 struct sync_args {
 	bool dry_run, fetch_only, json, allow_empty, allow_mass_delete;
-	const char *config;   /* --config FILE, or NULL for CONFIG_PATH */
-	const char *only;     /* --only NAME, or NULL */
-	const char *redeploy; /* --redeploy NAME, or NULL */
+	const char *config;	     /* --config FILE, or NULL for CONFIG_PATH */
+	const char *only;	     /* --only NAME, or NULL */
+	struct opt_strings redeploy; /* --redeploy NAME, repeatable */
 };
 
 /* The run. Pointers are borrowed from sync_main. */
@@ -73,14 +78,15 @@ struct sync_ctx {
 	int state_fd; /* STATE/workloads */
 	/* What the host uses, never a workload's name (core/names). */
 	struct names_host *names;
-	bool dry_run;	      /* args->dry_run */
-	const char *redeploy; /* args->redeploy */
-	long long started_ms; /* sync_now_ms() when the run began */
+	bool dry_run;			    /* args->dry_run */
+	const struct opt_strings *redeploy; /* &args->redeploy */
+	long long started_ms;		    /* sync_now_ms() when the run began */
 	struct sync_outcome *outcomes;
 	size_t n_outcomes;
 	/* In a deploy process of jobs.c: the workload whose user the parent has just created, so
 	 * apply.c plans it as a creation. */
 	const char *created_user;
+	struct sync_gate *gate; /* gate.c: the workloads waiting for the health gate */
 };
 
 /* A workload sync knows was deployed: a tailpod record, or quadsync's hashes/NAME only. */
@@ -136,6 +142,16 @@ void sync_jobs_release(struct sync_jobs *jobs);
 void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 			 const struct sync_current *cur, struct sync_outcome *out);
 
+/* gate.c: the health gate, after every desired workload was applied: the records of those
+ * that passed, the rollbacks of those that failed (see gate.c); then its memory freed. */
+void sync_gate_run(struct sync_ctx *ctx);
+/* held.c: remove the good copy of a workload that goes (a missing one is success). */
+int sync_good_drop(const struct sync_ctx *ctx, const char *name);
+void sync_gate_free(struct sync_ctx *ctx);
+/* steps.c: store w's record (the good one: no failed deploy noted). */
+int sync_record_store(struct sync_ctx *ctx, const struct spec_workload *w, uid_t uid,
+		      const char *hash, const char *files_hash, struct sync_outcome *out);
+
 /* mintgroup.c: whether a unit of w runs `tailpod mint-key` before its start (an ExecStartPre=
  * whose binary is tailpod or its mint-key link and that dispatches to mint-key); such a
  * workload must be in the mint group. A command that merely mentions mint-key grants nothing. */
@@ -160,6 +176,8 @@ int sync_report(const struct sync_ctx *ctx, const char *result, const char *mess
 void sync_print_summary(const struct sync_ctx *ctx);
 
 /* Helpers of the phases. */
+/* Whether --redeploy named name. */
+bool sync_redeploy_named(const struct sync_ctx *ctx, const char *name);
 void sync_outcome_fail(struct sync_outcome *out, const char *step, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 long long sync_now_ms(void);

@@ -20,7 +20,7 @@ n=50
 sandbox_new "$work/sb"
 "$top/tests/bench/healthy-host.py" "$n" "$work" "$work/sb"
 mkdir -p "$work/sb/run/systemd/system" # systemd "runs": the service and manager rows are read too
-printf 'TAILPOD_GIT_URL=file://%s/origin.git\nTAILPOD_STATE_DIR=%s/sb/state\n' "$work" "$work" \
+printf 'TAILPOD_GIT_URL=file://%s/origin.git\nTAILPOD_STATE_DIR=%s/sb/state\nTAILPOD_HEALTH_SETTLE=0\n' "$work" "$work" \
 	>"$work/config.env"
 
 # median CMD...: the rusage line with the median wall time of 5 runs in the sandbox.

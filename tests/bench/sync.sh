@@ -23,6 +23,7 @@ config() {
 	cat >"$1/config.env" <<-CFG
 		TAILPOD_GIT_URL=file://$1/origin.git
 		TAILPOD_STATE_DIR=$1/sb/state
+		TAILPOD_HEALTH_SETTLE=0
 		TAILPOD_TRANSFORM_DIR=$1/none
 		TAILPOD_MAX_WORKLOADS=20000
 	CFG

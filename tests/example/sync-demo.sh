@@ -3,9 +3,9 @@
 # tests/example/repo (published as a file:// remote with the system git) inside the test sandbox
 # (tests/sandbox: a private mount namespace with its own /etc, /home, /run, /var and cgroup tree,
 # and stub useradd, userdel, loginctl and systemctl that record what they are asked to do), so
-# nothing on this machine changes. Four scenarios: the first sync deploys, the second is a no-op,
-# a secret deployed as a Podman secret, removing a spec removes its workload, an emptied repo is
-# refused; then `tailpod gc --dry-run` and `tailpod doctor`.
+# nothing on this machine changes. The scenarios: the first sync deploys, the second is a no-op,
+# a secret deployed as a Podman secret, removing a spec removes its workload, a change that fails
+# the health gate is rolled back and held until a fix, an emptied repo is refused; then `tailpod gc --dry-run` and `tailpod doctor`.
 # Needs root (unshare).
 set -euo pipefail
 
@@ -33,6 +33,7 @@ cat >"$work/config.env" <<CFG
 TAILPOD_GIT_URL=file://$work/origin.git
 TAILPOD_STATE_DIR=$sb/state
 TAILPOD_TRANSFORM_DIR=$top/tests/example/transforms
+TAILPOD_HEALTH_SETTLE=1
 CFG
 
 say() { printf '\n== %s\n' "$*"; }
@@ -95,6 +96,24 @@ commit "remove whoami"
 sync_run
 commands
 show_host
+
+say "4b. a change that does not come up: rolled back to its good files and held; a fix deploys"
+# The sandbox's systemctl fails the next restart of echo.service, as one whose process exits at once.
+echo "systemctl fail:1 1 *restart echo.service" >>"$sb/run/tailpod-sandbox/faults"
+cp "$sb/home/echo/.config/containers/systemd/echo.container" "$work/echo.good"
+sed -i 's|^Image=.*|Image=docker.io/ealen/echo-server:broken|' "$work/checkout/echo.container"
+commit "break echo"
+sync_run
+commands
+cmp -s "$work/echo.good" "$sb/home/echo/.config/containers/systemd/echo.container" &&
+	echo "echo.container on the host: the good one, byte for byte"
+echo "the next sync runs nothing for it, and still exits 1:"
+sync_run
+commands
+sed -i 's|^Image=.*|Image=docker.io/ealen/echo-server:0.9.3|' "$work/checkout/echo.container"
+commit "fix echo"
+sync_run
+commands
 
 say "5. the repo emptied: refused by the empty-state guard, nothing deleted"
 git -C "$work/checkout" rm -q -r .

@@ -113,6 +113,15 @@ make_repo_secrets() { # REPO VALUE
 	vault_spec "$2" >"$1/vault.container.new" && mv "$1/vault.container.new" "$1/vault.container"
 }
 # --- end of issue 17's block -------------------------------------------------------------------
+# --- issue 21 (ROLLOUT): on top of "change", web pointed at a command that exits at once
+# (badweb), then fixed (fixweb) ------------------------------------------------------------------
+make_repo_rollout() {
+	local w=$1/mint/web.container
+	sed -i "s|^Exec=.*|Exec=sh -c 'exit 3'|" "$w" && commit_branch badweb "web exits at once" &&
+		sed -i 's|^Exec=.*|Exec=httpd -f -p 8080 -h /www|; s/^Description=.*/Description=tpvm web, fixed/' "$w" &&
+		commit_branch fixweb "web fixed"
+}
+# --- end of issue 21's block -------------------------------------------------------------------
 
 make_repo() {
 	local r=$work/repo
@@ -203,6 +212,7 @@ make_repo() {
 		sed -i 's/^Description=.*/Description=tpvm web, changed/' "$r/mint/web.container" &&
 		make_repo_secrets "$r" tpvm-secret-2 &&
 		commit_branch change "web changed" &&
+		make_repo_rollout "$r" &&
 		git -C "$r" rm -q mint/web.container && commit_branch remove "web removed" &&
 		git -C "$r" rm -q -r . && commit_branch empty "nothing"
 }
@@ -267,7 +277,7 @@ make_share() {
 # --- Boot and assert --------------------------------------------------------------------------------
 # The checks guest.sh runs (its loops included): a guest that stops early or skips a phase shows
 # as a count below the plan, one more failure. Change it with guest.sh.
-VM_GUEST_PLAN=64
+VM_GUEST_PLAN=72
 
 assert_log() {
 	local log=$1 p f line

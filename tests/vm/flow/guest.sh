@@ -171,6 +171,26 @@ check_secrets_changed() {
 	check "secrets: the changed value is served" wait_for 180 bash -c '[ "$(http_get 18091)" = tpvm-secret-2 ]'
 }
 # --- end of issue 17's block -------------------------------------------------------------------
+# --- issue 21 (ROLLOUT): web pointed at a command that exits at once fails the health gate and is
+# rolled back to the serving version; the next run holds it (touches nothing); a fix deploys -----
+check_rollout() {
+	local web_t
+	branch badweb
+	check "rollout: a web that exits at once: sync exit 1" test "$(run_sync)" = 1
+	check "rollout: web reported rolled back" bash -c \
+		'[ "$(status_of web)" = update/failed ] && grep -q "\"name\":\"web\".*\"rolled_back\":true" /var/lib/tailpod/status.json'
+	check "rollout: web answers again" wait_for 60 bash -c '[ "$(http_get 18080)" = tpvm ]'
+	web_t=$(started_at web web.service)
+	check "rollout: the next run holds web: exit 1" test "$(run_sync)" = 1
+	check "rollout: held web not restarted" test "$(started_at web web.service)" = "$web_t"
+	check "rollout: the run says web is held" bash -c \
+		'journalctl -u tailpod-sync.service -o cat | grep -q "web: held at "'
+	branch fixweb
+	check "rollout: a fixed web: sync exit 0" test "$(run_sync)" = 0
+	check "rollout: fixed web updated and answers" bash -c \
+		'[ "$(status_of web)" = update/ok ] && [ "$(http_get 18080)" = tpvm ]'
+}
+# --- end of issue 21's block -------------------------------------------------------------------
 
 phase1() {
 	provision
@@ -250,6 +270,7 @@ phase1() {
 	check "change: web restarted" test "$(started_at web web.service)" != "$web_t"
 	check "change: cache not restarted" test "$(started_at cache cache-pod.service)" = "$cache_t"
 	check_secrets_changed
+	check_rollout
 	branch remove
 	check "remove: sync exit 0" test "$(run_sync)" = 0
 	check "remove: user web gone" bash -c '! getent passwd web'

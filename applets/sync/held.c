@@ -1,0 +1,58 @@
+/* held.c: what a run decides from a workload's record before it deploys it (issue 21) — held
+ * while its desired files are the ones that failed the health gate (nothing runs for it, exit 1),
+ * a rollback a killed or failed run left pending handed to the gate again, --redeploy NAME
+ * overriding both — and the good copy of a workload that goes. The gate itself is gate.c. */
+#include "sync/apply.h"
+
+#include "core.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Issue 21: while the desired files are those that failed the health gate, nothing runs for the
+ * workload (held); a rollback a killed run left pending is redone. --redeploy NAME retries. */
+bool sync_held(struct sync_ctx *ctx, const struct spec_workload *w, const struct apply_plan *p,
+	       struct sync_outcome *out)
+{
+	const struct state_record *rec = p->cur && p->cur->has_record ? &p->cur->rec : NULL;
+
+	if (!rec || !rec->failed_hash[0] || strcmp(rec->failed_hash, p->hash) != 0 ||
+	    sync_redeploy_named(ctx, w->name))
+		return false;
+	if (rec->rollback_pending && !ctx->dry_run) {
+		sync_gate_resume(ctx, w, p->cur, p->user, out);
+		return true;
+	}
+	snprintf(out->held_commit, sizeof(out->held_commit), "%s", rec->failed_commit);
+	out->up = !ctx->dry_run && systemd_unit_running(&ctx->cmds, rec->uid, rec->service) == 1;
+	if (ctx->dry_run)
+		printf("held %s: at %.12s (%.12s failed: %s)%s\n", w->name, rec->commit,
+		       rec->failed_commit, rec->failed_reason,
+		       rec->rollback_pending ? "; redo the rollback" : "");
+	sync_outcome_fail(out, NULL, "held at %.12s (%.12s failed: %s)", rec->commit,
+			  rec->failed_commit, rec->failed_reason);
+	return true;
+}
+
+int sync_good_dir_open(const struct sync_ctx *ctx, int *ret_fd)
+{
+	return state_subdir_open(ctx->config->state_dir, STATE_GOOD_DIR, ret_fd);
+}
+
+int sync_good_drop(const struct sync_ctx *ctx, const char *name)
+{
+	_cleanup_close_ int fd = -1;
+	int r = sync_good_dir_open(ctx, &fd);
+
+	return r < 0 ? r : state_good_remove(fd, name);
+}
+
+bool sync_redeploy_named(const struct sync_ctx *ctx, const char *name)
+{
+	for (unsigned i = 0; ctx->redeploy && i < ctx->redeploy->n; i++)
+		if (strcmp(ctx->redeploy->items[i], name) == 0)
+			return true;
+	return false;
+}
