@@ -6,9 +6,11 @@
  * payload (ChaCha20-Poly1305, 64 KiB chunks, 11-byte big-endian counter and a last-chunk flag as
  * the nonce) decrypted whole, all or nothing: a caller never sees plaintext of a file that does not
  * authenticate to its end. HKDF-SHA-256 (RFC 5869) is two HMAC-SHA-256 calls from libsodium, so
- * this module and its fuzz harness need no mbedTLS. Bech32 keys are in age_bech32.c.
+ * this module and its fuzz harness need no mbedTLS. Bech32 keys are in age_bech32.c, the streaming
+ * sink and source (same header code, one chunk in memory) in age_stream.c.
  */
 #include "age.h"
+#include "age_internal.h"
 
 #include "core.h"
 
@@ -17,50 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium/crypto_aead_chacha20poly1305.h>
 #include <sodium/crypto_auth_hmacsha256.h>
 #include <sodium/crypto_scalarmult_curve25519.h>
 #include <sodium/randombytes.h>
 #include <sodium/utils.h>
 
-#define VERSION_LINE  "age-encryption.org/v1\n"
-#define STANZA_PREFIX "-> "
-#define X25519_TYPE   "X25519"
-#define X25519_INFO   "age-encryption.org/v1/X25519"
-#define MAC_PREFIX    "--- "
-#define B64_VARIANT   sodium_base64_VARIANT_ORIGINAL_NO_PADDING
-
-enum {
-	FILE_KEY_LEN = 16,
-	TAG_LEN = crypto_aead_chacha20poly1305_ietf_ABYTES,
-	WRAPPED_LEN = FILE_KEY_LEN + TAG_LEN,
-	MAC_LEN = crypto_auth_hmacsha256_BYTES,
-	DERIVED_LEN = 32, /* HKDF output: wrapping, MAC and payload keys */
-	PAYLOAD_NONCE_LEN = 16,
-	CHUNK_NONCE_LEN = crypto_aead_chacha20poly1305_ietf_NPUBBYTES,
-	CHUNK = 64 * 1024,
-	SEALED_CHUNK = CHUNK + TAG_LEN,
-	B64_LINE = 64,				       /* columns of a full body line */
-	B64_LINE_BYTES = B64_LINE / 4 * 3,	       /* what one decodes to */
-	B64_32 = 43,				       /* unpadded base64 of 32 bytes */
-	STANZA_TEXT = 3 + 7 + B64_32 + 1 + B64_32 + 1, /* "-> X25519 SHARE\nBODY\n" */
-	MAC_LINE = 4 + B64_32,			       /* "--- MAC" */
-};
-
 static const uint8_t zero_nonce[CHUNK_NONCE_LEN];
-
-struct x25519_stanza {
-	uint8_t share[AGE_KEY_LEN];   /* the sender's ephemeral public key */
-	uint8_t wrapped[WRAPPED_LEN]; /* the sealed file key */
-};
-
-struct header {
-	struct x25519_stanza x25519[AGE_RECIPIENTS_MAX];
-	size_t n_x25519, n_stanzas;
-	size_t mac_input_len; /* bytes the MAC covers: the header through "---" */
-	uint8_t mac[MAC_LEN];
-	size_t payload_at; /* offset of the payload nonce */
-};
 
 struct cursor {
 	const uint8_t *buf;
@@ -68,8 +32,8 @@ struct cursor {
 };
 
 /* RFC 5869 with SHA-256, one output block (32 bytes is all age asks for). */
-static void hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
-			const char *info, uint8_t out[DERIVED_LEN])
+void age_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
+		     const char *info, uint8_t out[DERIVED_LEN])
 {
 	static const uint8_t counter = 1;
 	crypto_auth_hmacsha256_state st;
@@ -202,7 +166,7 @@ static int parse_stanza(struct cursor *c, const char *line, size_t line_len, str
 	return parse_body(c, s);
 }
 
-static int parse_header(const uint8_t *buf, size_t len, struct header *h)
+int age_header_parse(const uint8_t *buf, size_t len, struct header *h)
 {
 	struct cursor c = {.buf = buf, .len = len, .pos = strlen(VERSION_LINE)};
 	const char *line;
@@ -248,7 +212,7 @@ static int unwrap_x25519(const struct age_identity *id, const struct x25519_stan
 	} else {
 		memcpy(salt, s->share, AGE_KEY_LEN);
 		memcpy(salt + AGE_KEY_LEN, id->recipient.public_key, AGE_KEY_LEN);
-		hkdf_sha256(shared, sizeof(shared), salt, sizeof(salt), X25519_INFO, wrap_key);
+		age_hkdf_sha256(shared, sizeof(shared), salt, sizeof(salt), X25519_INFO, wrap_key);
 		if (crypto_aead_chacha20poly1305_ietf_decrypt(file_key, NULL, NULL, s->wrapped,
 							      WRAPPED_LEN, NULL, 0, zero_nonce,
 							      wrap_key) != 0)
@@ -259,7 +223,7 @@ static int unwrap_x25519(const struct age_identity *id, const struct x25519_stan
 	return rc;
 }
 
-static int unwrap_any(const struct age_identity *id, const struct header *h,
+int age_header_unwrap(const struct age_identity *id, const struct header *h,
 		      uint8_t file_key[FILE_KEY_LEN])
 {
 	for (size_t i = 0; i < h->n_x25519; i++) {
@@ -271,17 +235,17 @@ static int unwrap_any(const struct age_identity *id, const struct header *h,
 	return -ENOKEY;
 }
 
-static void header_mac(const uint8_t file_key[FILE_KEY_LEN], const uint8_t *header, size_t len,
-		       uint8_t mac[MAC_LEN])
+void age_header_mac(const uint8_t file_key[FILE_KEY_LEN], const uint8_t *header, size_t len,
+		    uint8_t mac[MAC_LEN])
 {
 	uint8_t mac_key[DERIVED_LEN];
 
-	hkdf_sha256(file_key, FILE_KEY_LEN, NULL, 0, "header", mac_key);
+	age_hkdf_sha256(file_key, FILE_KEY_LEN, NULL, 0, "header", mac_key);
 	crypto_auth_hmacsha256(mac, header, len, mac_key);
 	sodium_memzero(mac_key, sizeof(mac_key));
 }
 
-static void chunk_nonce(uint64_t counter, bool last, uint8_t nonce[CHUNK_NONCE_LEN])
+void age_chunk_nonce(uint64_t counter, bool last, uint8_t nonce[CHUNK_NONCE_LEN])
 {
 	memset(nonce, 0, CHUNK_NONCE_LEN);
 	for (size_t i = 0; i < sizeof(counter); i++)
@@ -309,7 +273,7 @@ static int decrypt_stream(const uint8_t key[DERIVED_LEN], const uint8_t *sealed,
 	for (size_t i = 0; i < n_chunks; i++) {
 		bool last = i + 1 == n_chunks;
 
-		chunk_nonce(i, last, nonce);
+		age_chunk_nonce(i, last, nonce);
 		if (crypto_aead_chacha20poly1305_ietf_decrypt(
 			    out + i * CHUNK, NULL, NULL, sealed + i * SEALED_CHUNK,
 			    last ? last_len : SEALED_CHUNK, NULL, 0, nonce, key) != 0) {
@@ -332,7 +296,7 @@ static int decrypt_payload(const uint8_t file_key[FILE_KEY_LEN], const uint8_t *
 	/* The nonce is read with the header: a file cut inside it is malformed, not tampered. */
 	if (len < PAYLOAD_NONCE_LEN)
 		return -EINVAL;
-	hkdf_sha256(file_key, FILE_KEY_LEN, payload, PAYLOAD_NONCE_LEN, "payload", key);
+	age_hkdf_sha256(file_key, FILE_KEY_LEN, payload, PAYLOAD_NONCE_LEN, "payload", key);
 	rc = decrypt_stream(key, payload + PAYLOAD_NONCE_LEN, len - PAYLOAD_NONCE_LEN, plain,
 			    plain_len);
 	sodium_memzero(key, sizeof(key));
@@ -350,11 +314,11 @@ int age_decrypt(const struct age_identity *id, const void *file, size_t len, uin
 	*plain_len = 0;
 	if (h == NULL)
 		return -ENOMEM;
-	rc = parse_header(file, len, h);
+	rc = age_header_parse(file, len, h);
 	if (rc == 0)
-		rc = unwrap_any(id, h, file_key);
+		rc = age_header_unwrap(id, h, file_key);
 	if (rc == 0) {
-		header_mac(file_key, file, h->mac_input_len, mac);
+		age_header_mac(file_key, file, h->mac_input_len, mac);
 		if (sodium_memcmp(mac, h->mac, MAC_LEN) != 0)
 			rc = -EBADMSG;
 	}
@@ -374,7 +338,7 @@ int age_count_stanzas(const void *file, size_t len, size_t *count)
 	*count = 0;
 	if (h == NULL)
 		return -ENOMEM;
-	rc = parse_header(file, len, h);
+	rc = age_header_parse(file, len, h);
 	if (rc == 0)
 		*count = h->n_x25519;
 	free(h);
@@ -396,7 +360,7 @@ static int wrap_x25519(const struct age_recipient *r, const uint8_t file_key[FIL
 	} else {
 		memcpy(salt, s->share, AGE_KEY_LEN);
 		memcpy(salt + AGE_KEY_LEN, r->public_key, AGE_KEY_LEN);
-		hkdf_sha256(shared, sizeof(shared), salt, sizeof(salt), X25519_INFO, wrap_key);
+		age_hkdf_sha256(shared, sizeof(shared), salt, sizeof(salt), X25519_INFO, wrap_key);
 		crypto_aead_chacha20poly1305_ietf_encrypt(s->wrapped, NULL, file_key, FILE_KEY_LEN,
 							  NULL, 0, NULL, zero_nonce, wrap_key);
 	}
@@ -421,8 +385,8 @@ static void put_b64_32(uint8_t *out, size_t *pos, const uint8_t bytes[32])
 }
 
 /* The header for n recipients, its MAC included, at out + *pos. */
-static int put_header(const struct age_recipient *recipients, size_t n,
-		      const uint8_t file_key[FILE_KEY_LEN], uint8_t *out, size_t *pos)
+int age_header_put(const struct age_recipient *recipients, size_t n,
+		   const uint8_t file_key[FILE_KEY_LEN], uint8_t *out, size_t *pos)
 {
 	struct x25519_stanza s;
 	uint8_t mac[MAC_LEN];
@@ -440,7 +404,7 @@ static int put_header(const struct age_recipient *recipients, size_t n,
 		put(out, pos, "\n", 1);
 	}
 	put(out, pos, MAC_PREFIX, strlen(MAC_PREFIX) - 1);
-	header_mac(file_key, out, *pos, mac);
+	age_header_mac(file_key, out, *pos, mac);
 	put(out, pos, " ", 1);
 	put_b64_32(out, pos, mac);
 	put(out, pos, "\n", 1);
@@ -454,11 +418,11 @@ static void put_payload(const uint8_t file_key[FILE_KEY_LEN], const uint8_t *pla
 
 	randombytes_buf(nonce, sizeof(nonce));
 	put(out, pos, nonce, sizeof(nonce));
-	hkdf_sha256(file_key, FILE_KEY_LEN, nonce, sizeof(nonce), "payload", key);
+	age_hkdf_sha256(file_key, FILE_KEY_LEN, nonce, sizeof(nonce), "payload", key);
 	for (size_t i = 0; i < n_chunks; i++) {
 		size_t chunk_len = len - i * CHUNK < CHUNK ? len - i * CHUNK : CHUNK;
 
-		chunk_nonce(i, i + 1 == n_chunks, chunk_n);
+		age_chunk_nonce(i, i + 1 == n_chunks, chunk_n);
 		crypto_aead_chacha20poly1305_ietf_encrypt(out + *pos, NULL, plain + i * CHUNK,
 							  chunk_len, NULL, 0, NULL, chunk_n, key);
 		*pos += chunk_len + TAG_LEN;
@@ -485,7 +449,7 @@ int age_encrypt(const struct age_recipient *recipients, size_t n, const void *pl
 	if (buf == NULL)
 		return -ENOMEM;
 	randombytes_buf(file_key, sizeof(file_key));
-	rc = put_header(recipients, n, file_key, buf, &pos);
+	rc = age_header_put(recipients, n, file_key, buf, &pos);
 	if (rc == 0)
 		put_payload(file_key, plain, len, n_chunks, buf, &pos);
 	sodium_memzero(file_key, sizeof(file_key));
