@@ -87,7 +87,6 @@ int backup_exclude_init(struct backup_exclude *x, const struct config *c)
 	} fixed[] = {
 		{BACKUP_SECRETS_DIR, "tailpod's secrets directory"},
 		{BACKUP_OAUTH_DEFAULT, "the OAuth client (mint-key)"},
-		{"/run", "a runtime directory"},
 		{c ? c->ssh_key : NULL, "the deploy key (TAILPOD_SSH_KEY)"},
 		{c ? c->git_token_file : NULL, "the git token (TAILPOD_GIT_TOKEN_FILE)"},
 		{c ? c->age_key : NULL, "the host's age identity (TAILPOD_AGE_KEY)"},
@@ -119,6 +118,8 @@ bool backup_exclude_match(const struct backup_exclude *x, const char *host_path,
 		    (st && x->rules[i].have_ino && st->st_dev == x->rules[i].dev &&
 		     st->st_ino == x->rules[i].ino && !S_ISDIR(st->st_mode)))
 			why = x->rules[i].reason;
+	if (!why && path_under(host_path, "/run"))
+		why = "a runtime directory (minted keys, sockets)";
 	for (size_t i = 0; !why && i < ARRAY_SIZE(secret_chains); i++)
 		if (path_has_chain(host_path, secret_chains[i].chain))
 			why = secret_chains[i].reason;
