@@ -83,8 +83,9 @@ static int check_verb(const struct backup_args *a)
 	bool list = strcmp(a->verb, "list") == 0, verify = strcmp(a->verb, "verify") == 0;
 
 	if (!create && !restore && !list && !verify)
-		return log_error_status(EXIT_USAGE, "unknown subcommand '%s' (create, list, verify, "
-						    "restore)",
+		return log_error_status(EXIT_USAGE,
+					"unknown subcommand '%s' (create, list, verify, "
+					"restore)",
 					a->verb);
 	if ((create && a->arg) || ((restore || verify) && !a->arg))
 		return log_error_status(EXIT_USAGE, "%s: %s", a->verb,
@@ -94,8 +95,9 @@ static int check_verb(const struct backup_args *a)
 	if (create && a->workload && a->all)
 		return log_error_status(EXIT_USAGE, "create: --workload or --all, not both");
 	if (!create && (a->all || a->host || a->live || a->output))
-		return log_error_status(EXIT_USAGE, "%s: --all, --host, --live and --output are "
-						    "create's",
+		return log_error_status(EXIT_USAGE,
+					"%s: --all, --host, --live and --output are "
+					"create's",
 					a->verb);
 	if (!restore && a->force)
 		return log_error_status(EXIT_USAGE, "%s: --force is restore's", a->verb);

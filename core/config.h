@@ -34,7 +34,7 @@ enum {
 
 	/* TAILPOD_MAX_WORKLOADS at most: a repo holds no more files (FILESET_FILES_MAX) */
 	CONFIG_WORKLOADS_MAX = 65536,
-	CONFIG_JOBS_MAX = 64, /* new workloads sync deploys at once */
+	CONFIG_JOBS_MAX = 64,		/* new workloads sync deploys at once */
 	CONFIG_BACKUP_KEEP_MAX = 10000, /* TAILPOD_BACKUP_KEEP: backups kept per NAME */
 	CONFIG_BACKUP_AGE_MAX = 36500,	/* TAILPOD_BACKUP_MAX_AGE_DAYS: a hundred years */
 };

@@ -20,7 +20,7 @@ TP_APT_PACKAGES=(
 	autoconf automake libtool
 	libsodium-dev openssh-client openssh-server clang
 	systemd cpio ignition qemu-system-x86 qemu-system-arm python3-yaml
-	git python3 strace age
+	git python3 strace age libarchive-tools
 	debootstrap qemu-utils
 )
 

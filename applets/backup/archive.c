@@ -140,8 +140,11 @@ static int spool_member(struct backup_out *o, const struct tar_entry *e, const c
 int backup_out_text(struct backup_out *o, const char *path, const char *text, size_t len,
 		    uint32_t mode, int64_t mtime)
 {
-	struct tar_entry e = {.path = (char *)path, .type = TAR_FILE, .mode = mode,
-			      .mtime_sec = mtime, .size = len};
+	struct tar_entry e = {.path = (char *)path,
+			      .type = TAR_FILE,
+			      .mode = mode,
+			      .mtime_sec = mtime,
+			      .size = len};
 	char sha[HASH_SHA256_HEX_SIZE];
 	struct hash_sha256 h;
 	int r = tar_write_header(o->tw, &e);
@@ -196,8 +199,9 @@ static int copy_data(struct backup_out *o, int fd, const struct tar_entry *e, ch
 			memset(buf, 0, want);
 			got = (ssize_t)want;
 			if (!shrank)
-				r = backup_out_note(o, "warning", e->path,
-						    "the file shrank while it was read, zero-padded");
+				r = backup_out_note(
+					o, "warning", e->path,
+					"the file shrank while it was read, zero-padded");
 			shrank = true;
 		}
 		hash_sha256_update(&h, buf, (size_t)got);
@@ -212,7 +216,8 @@ static int copy_data(struct backup_out *o, int fd, const struct tar_entry *e, ch
 int backup_out_entry(struct backup_out *o, const char *path, const char *host_path,
 		     const struct stat *st, int fd, const char *link_target)
 {
-	struct tar_entry e = {.path = (char *)path, .mode = st->st_mode & 07777,
+	struct tar_entry e = {.path = (char *)path,
+			      .mode = st->st_mode & 07777,
 			      .mtime_sec = st->st_mtim.tv_sec,
 			      .mtime_nsec = (uint32_t)st->st_mtim.tv_nsec};
 	char sha[HASH_SHA256_HEX_SIZE] = "-";
@@ -252,8 +257,8 @@ int backup_out_entry(struct backup_out *o, const char *path, const char *host_pa
 static int write_manifest(struct backup_out *o)
 {
 	static char buf[BACKUP_BUF];
-	struct tar_entry e = {.path = BACKUP_MANIFEST, .type = TAR_FILE, .mode = 0600,
-			      .mtime_sec = time(NULL)};
+	struct tar_entry e = {
+		.path = BACKUP_MANIFEST, .type = TAR_FILE, .mode = 0600, .mtime_sec = time(NULL)};
 	off_t end = lseek(o->spool_fd, 0, SEEK_END);
 	int r;
 
@@ -280,8 +285,8 @@ int backup_out_commit(struct backup_out *o)
 		r = tar_writer_finish(o->tw);
 	if (r == 0 && fsync(o->fd) < 0)
 		r = -errno;
-	if (r == 0 && syscall(SYS_renameat2, o->dirfd, o->tmp, o->dirfd, o->final,
-			      RENAME_NOREPLACE) < 0)
+	if (r == 0 &&
+	    syscall(SYS_renameat2, o->dirfd, o->tmp, o->dirfd, o->final, RENAME_NOREPLACE) < 0)
 		r = -errno;
 	if (r == 0 && fsync(o->dirfd) < 0)
 		r = -errno;

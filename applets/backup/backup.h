@@ -35,11 +35,11 @@
 #define VOLUMES_DIR ".local/share/containers/storage/volumes"
 
 enum {
-	BACKUP_DEPTH_MAX = 256,		    /* directory levels walked below a root */
-	BACKUP_BUF = 64 * 1024,		    /* the copy buffer */
-	BACKUP_INFO_MAX = 4096,		    /* bytes of the TAILPOD-BACKUP member */
+	BACKUP_DEPTH_MAX = 256,			       /* directory levels walked below a root */
+	BACKUP_BUF = 64 * 1024,			       /* the copy buffer */
+	BACKUP_INFO_MAX = 4096,			       /* bytes of the TAILPOD-BACKUP member */
 	BACKUP_MANIFEST_LINE_MAX = 6 * PATH_MAX + 512, /* bytes of one MANIFEST line */
-	BACKUP_LINKS_MAX = 1 << 20,	    /* hard-linked inodes remembered in one archive */
+	BACKUP_LINKS_MAX = 1 << 20,	      /* hard-linked inodes remembered in one archive */
 	BACKUP_NAME_MAX = USER_NAME_MAX + 32, /* NAME-YYYYmmddTHHMMSSZ.tar.gz.age */
 	BACKUP_GZIP_LEVEL = 6,
 	BACKUP_ROOTS_MAX = 1024 + 64, /* walk roots of a workload: its files, binds, volumes */
@@ -61,7 +61,7 @@ struct backup_out {
 	const struct backup_idmap *map; /* NULL: owners stored as they are (host scope) */
 	const struct backup_exclude *excl;
 	const char *home; /* the workload's home: its image storage and caches are skipped */
-	struct backup_links *links;	/* hard links seen: (dev, ino) -> first member */
+	struct backup_links *links; /* hard links seen: (dev, ino) -> first member */
 	uint64_t members, bytes, excluded, warnings;
 };
 
@@ -119,7 +119,8 @@ int backup_xattrs_write(int fd, const struct tar_xattr *x, size_t n);
 int backup_walk_beneath(struct backup_out *o, int base_fd, const char *base_path, const char *rel,
 			const char *prefix);
 
-/* manifest.c: percent-escape s (bytes <= ' ', >= 0x7f, '%') into buf; false when it does not fit. */
+/* manifest.c: percent-escape s (bytes <= ' ', >= 0x7f, '%') into buf; false when it does not fit.
+ */
 bool backup_escape(const char *s, char *buf, size_t size);
 bool backup_unescape(const char *s, char *buf, size_t size);
 /* The MANIFEST row of a member, newline-terminated: TYPE MODE UID GID SIZE SHA256|- PATH [LINK],
@@ -184,8 +185,8 @@ int backup_create_host(struct backup_create *bc);
 /* The home-relative directories rec's deployed .container files bind-mount (Volume=%h/X:... or
  * Volume=HOME/X:...), appended to roots (*n of BACKUP_ROOTS_MAX used). */
 struct state_record;
-void backup_bind_roots(int home_fd, const char *home, const struct state_record *rec,
-		       char **roots, size_t *n);
+void backup_bind_roots(int home_fd, const char *home, const struct state_record *rec, char **roots,
+		       size_t *n);
 /* mint-key.conf's OAuthFile= paths into x. */
 int backup_exclude_mint_policy(struct backup_exclude *x, const char *policy);
 
@@ -196,15 +197,14 @@ int backup_exclude_mint_policy(struct backup_exclude *x, const char *policy);
 struct backup_extract {
 	int tmp_fd;
 	const struct backup_idmap *map;
-	const char *file; /* for messages */
+	const char *file;	      /* for messages */
 	struct backup_dir_time *dirs; /* directories whose mtime is set last, deepest first */
 	size_t n_dirs, cap_dirs;
 	uint64_t warnings;
 };
 /* rel (below the temp dir) of member e, its data read from in; sha gets its data's SHA-256. */
-int backup_extract_member(struct backup_extract *x, struct backup_in *in,
-			  const struct tar_entry *e, const char *rel,
-			  char sha[HASH_SHA256_HEX_SIZE]);
+int backup_extract_member(struct backup_extract *x, struct backup_in *in, const struct tar_entry *e,
+			  const char *rel, char sha[HASH_SHA256_HEX_SIZE]);
 /* The directories' mtimes, then the list freed. */
 int backup_extract_finish(struct backup_extract *x);
 
@@ -214,8 +214,8 @@ bool backup_name_parse(const char *file, char name[USER_NAME_MAX + 1], char ts[1
 /* `backup list DIR`, `backup verify FILE`, `backup restore FILE`: exit statuses. */
 int backup_list(const char *dir, const struct backup_keys *k);
 int backup_verify_main(const char *file, const struct backup_keys *k);
-int backup_restore(const char *file, const char *workload, bool force,
-		   const struct backup_keys *k, const struct config *c);
+int backup_restore(const char *file, const char *workload, bool force, const struct backup_keys *k,
+		   const struct config *c);
 
 /* service.c: whether the service runs, stop it, start it again. */
 int backup_service_stop(const char *user, uid_t uid, const char *service, bool *ret_was_running);

@@ -49,8 +49,8 @@ static int info_member(struct backup_out *o, const struct backup_create *bc, con
 
 /* The home-relative directories the deployed .container files bind-mount (Volume=%h/X:... or
  * Volume=HOME/X:...), added to roots. */
-void backup_bind_roots(int home_fd, const char *home, const struct state_record *rec,
-		       char **roots, size_t *n)
+void backup_bind_roots(int home_fd, const char *home, const struct state_record *rec, char **roots,
+		       size_t *n)
 {
 	size_t home_len = strlen(home);
 
@@ -83,15 +83,16 @@ void backup_bind_roots(int home_fd, const char *home, const struct state_record 
 			colon = strchr(src, ':');
 			if (colon)
 				*colon = '\0';
-			if (strncmp(src, "%h/", 3) == 0)
-				src += 3;
-			else if (strncmp(src, home, home_len) == 0 && src[home_len] == '/')
-				src += home_len + 1;
+			if (strncmp(src, "%h", 2) == 0 && (src[2] == '/' || src[2] == '\0'))
+				src += 2;
+			else if (strncmp(src, home, home_len) == 0 &&
+				 (src[home_len] == '/' || src[home_len] == '\0'))
+				src += home_len;
 			else
 				continue;
 			while (*src == '/')
 				src++;
-			if (*src && !strstr(src, "..") && (roots[*n] = strdup(src)))
+			if (!strstr(src, "..") && (roots[*n] = strdup(src)))
 				(*n)++;
 		}
 	}
@@ -112,13 +113,27 @@ static size_t dedupe_roots(char **roots, size_t n)
 		size_t len = kept ? strlen(roots[kept - 1]) : 0;
 
 		if (kept && strncmp(roots[i], roots[kept - 1], len) == 0 &&
-		    (roots[i][len] == '/' || roots[i][len] == '\0')) {
+		    (len == 0 || roots[i][len] == '/' || roots[i][len] == '\0')) {
 			free(roots[i]);
 			continue;
 		}
 		roots[kept++] = roots[i];
 	}
 	return kept;
+}
+
+/* A spec that bind-mounts the whole home: the home itself from its (root's) parent. */
+static int walk_whole_home(struct backup_out *o, const char *home)
+{
+	_cleanup_close_ int dirfd = -1;
+	const char *base;
+	char dir[PATH_MAX];
+	int r = fs_open_parent(home, &dirfd, &base);
+
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot open its directory", home), r;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - home > 1 ? base - home - 1 : 1), home);
+	return backup_walk_beneath(o, dirfd, dir, base, "home");
 }
 
 static int archive_home(struct backup_out *o, int home_fd, const char *home,
@@ -142,8 +157,9 @@ static int archive_home(struct backup_out *o, int home_fd, const char *home,
 			r = -ENOMEM;
 	n = r < 0 ? n : dedupe_roots(roots, n);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		snprintf(prefix, sizeof(prefix), "home/%s", roots[i]);
-		r = backup_walk_beneath(o, home_fd, home, roots[i], prefix);
+		snprintf(prefix, sizeof(prefix), "home%s%s", *roots[i] ? "/" : "", roots[i]);
+		r = *roots[i] ? backup_walk_beneath(o, home_fd, home, roots[i], prefix)
+			      : walk_whole_home(o, home);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(roots[i]);
@@ -219,7 +235,8 @@ int backup_create_workload(struct backup_create *bc, const char *name)
 	int home_fd = -1, r = state_record_load(bc->state_fd, name, &rec), r2;
 
 	if (r < 0)
-		return log_error_errno(r, "%s: no state record (deploy it with sync first)", name), r;
+		return log_error_errno(r, "%s: no state record (deploy it with sync first)", name),
+		       r;
 	r = users_db_find_user(bc->db, name, &u);
 	if (r < 0) {
 		log_error_errno(r, "%s: no such user", name);
@@ -269,8 +286,7 @@ int backup_create_host(struct backup_create *bc)
 {
 	const struct config *c = bc->config;
 	_cleanup_free_ char *status = NULL;
-	const char *paths[6] = {c->source_path, c->transform_dir, MINT_POLICY,
-				c->ssh_known_hosts};
+	const char *paths[6] = {c->source_path, c->transform_dir, MINT_POLICY, c->ssh_known_hosts};
 	struct backup_out o;
 	int r;
 

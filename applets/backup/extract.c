@@ -105,8 +105,8 @@ static int write_file(struct backup_extract *x, struct backup_in *in, int pfd, c
 		      const struct tar_entry *e, char *sha)
 {
 	static unsigned char buf[BACKUP_BUF];
-	_cleanup_close_ int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-					0600);
+	_cleanup_close_ int fd =
+		openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	struct hash_sha256 h;
 	size_t got;
 	int r;
@@ -171,9 +171,8 @@ static int write_hardlink(struct backup_extract *x, int pfd, const char *base,
 	return linkat(spfd, sbase, pfd, base, 0) < 0 ? -errno : 0;
 }
 
-int backup_extract_member(struct backup_extract *x, struct backup_in *in,
-			  const struct tar_entry *e, const char *rel,
-			  char sha[HASH_SHA256_HEX_SIZE])
+int backup_extract_member(struct backup_extract *x, struct backup_in *in, const struct tar_entry *e,
+			  const char *rel, char sha[HASH_SHA256_HEX_SIZE])
 {
 	_cleanup_close_ int pfd = -1;
 	const char *base;
@@ -203,8 +202,9 @@ int backup_extract_finish(struct backup_extract *x)
 		const struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT}, x->dirs[i].mtime};
 		_cleanup_close_ int fd = -1;
 
-		if (r == 0 && fs_open_beneath(x->tmp_fd, x->dirs[i].rel, O_RDONLY | O_DIRECTORY, 0,
-					      &fd) == 0 &&
+		if (r == 0 &&
+		    fs_open_beneath(x->tmp_fd, x->dirs[i].rel, O_RDONLY | O_DIRECTORY, 0, &fd) ==
+			    0 &&
 		    futimens(fd, ts) < 0)
 			r = -errno;
 		free(x->dirs[i].rel);

@@ -31,8 +31,7 @@ static int add_recipient_lines(struct backup_keys *k, const char *path, const ch
 				       -E2BIG;
 			if (age_recipient_parse(text + pos, end - pos,
 						&k->recipients[k->n_recipients]) < 0)
-				return log_error("%s:%zu: not an age1... recipient", path,
-						 line_no),
+				return log_error("%s:%zu: not an age1... recipient", path, line_no),
 				       -EINVAL;
 			k->n_recipients++;
 		}

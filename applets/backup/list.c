@@ -90,8 +90,8 @@ int backup_list(const char *dir, const struct backup_keys *k)
 		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISREG(st.st_mode)) {
 			describe(dirfd, de->d_name, k, what, sizeof(what));
-			printf("%s\t%s\t%s\t%lld\t%s\n", de->d_name, name, ts, (long long)st.st_size,
-			       what);
+			printf("%s\t%s\t%s\t%lld\t%s\n", de->d_name, name, ts,
+			       (long long)st.st_size, what);
 		}
 	closedir(d);
 	return EXIT_OK;

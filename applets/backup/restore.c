@@ -97,8 +97,8 @@ static int extract_all(struct restore *rs, int fd, const struct backup_keys *k, 
 		if (strcmp(e->path, BACKUP_MANIFEST) == 0)
 			continue;
 		if (place < 0) {
-			log_error("%s: %s: outside a workload's volumes and data, refused", rs->file,
-				  e->path);
+			log_error("%s: %s: outside a workload's volumes and data, refused",
+				  rs->file, e->path);
 			r = place;
 		} else if (place == 1) {
 			r = backup_extract_member(&x, &in, e, rel, sha);
@@ -131,7 +131,8 @@ static int for_each_unit(struct restore *rs, int (*fn)(struct restore *, const c
 	for (size_t i = 0; r == 0 && i < rs->n_roots; i++)
 		if (faccessat(rs->tmp_fd, rs->roots[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			r = fn(rs, rs->roots[i]);
-	if (r == 0 && fs_open_beneath(rs->tmp_fd, VOLUMES_DIR, O_RDONLY | O_DIRECTORY, 0, &vfd) == 0) {
+	if (r == 0 &&
+	    fs_open_beneath(rs->tmp_fd, VOLUMES_DIR, O_RDONLY | O_DIRECTORY, 0, &vfd) == 0) {
 		DIR *d = fdopendir(dup(vfd));
 		struct dirent *de;
 		char rel[PATH_MAX];
@@ -197,7 +198,8 @@ static int swap_in(struct restore *rs, const char *rel)
 		r = slash ? fs_open_beneath(rs->tmp_fd, sdir, O_RDONLY | O_DIRECTORY, 0, &spfd)
 			  : ((spfd = fcntl(rs->tmp_fd, F_DUPFD_CLOEXEC, 3)) < 0 ? -errno : 0);
 	if (r == 0 && syscall(SYS_renameat2, spfd, base, dst, base, RENAME_EXCHANGE) < 0 &&
-	    (errno != ENOENT || syscall(SYS_renameat2, spfd, base, dst, base, RENAME_NOREPLACE) < 0))
+	    (errno != ENOENT ||
+	     syscall(SYS_renameat2, spfd, base, dst, base, RENAME_NOREPLACE) < 0))
 		r = -errno;
 	if (r < 0)
 		return log_error_errno(r, "%s/%s: cannot swap in", rs->user->home, rel), r;
@@ -263,7 +265,8 @@ static int find_destination(struct restore *rs, const struct config *c, struct u
 				       rs->name),
 		       r;
 	r = backup_idmap_load(rs->user, &rs->map);
-	if (r == 0 && (r = userfs_home_open(rs->user->home, rs->user->uid, &rs->home_fd, &uerr)) < 0)
+	if (r == 0 &&
+	    (r = userfs_home_open(rs->user->home, rs->user->uid, &rs->home_fd, &uerr)) < 0)
 		log_error_errno(r, "%s: %s", rs->name, uerr.msg);
 	if (r == 0)
 		backup_bind_roots(rs->home_fd, rs->user->home, rec, rs->roots, &rs->n_roots);
@@ -298,8 +301,8 @@ static int restore_run(struct restore *rs, int fd, const struct backup_keys *k,
 	return r;
 }
 
-int backup_restore(const char *file, const char *workload, bool force,
-		   const struct backup_keys *k, const struct config *c)
+int backup_restore(const char *file, const char *workload, bool force, const struct backup_keys *k,
+		   const struct config *c)
 {
 	_cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC);
 	struct restore rs = {.file = file, .home_fd = -1, .tmp_fd = -1, .force = force};

@@ -46,7 +46,8 @@ static int spool_manifest(struct backup_in *in, struct backup_check *c, int spoo
 			line[len++] = (char)chunk[i];
 			if (chunk[i] != '\n')
 				continue;
-			if (strncmp(line, "excluded\t", 9) == 0 || strncmp(line, "skipped\t", 8) == 0)
+			if (strncmp(line, "excluded\t", 9) == 0 ||
+			    strncmp(line, "skipped\t", 8) == 0)
 				c->excluded++;
 			else if (strncmp(line, "warning\t", 8) == 0)
 				c->warnings++;
@@ -91,8 +92,7 @@ static int check_member(struct backup_in *in, const struct tar_entry *e, struct 
 	if (strcmp(e->path, BACKUP_MANIFEST) == 0 && e->type == TAR_FILE) {
 		r = spool_manifest(in, c, manifest_spool);
 		if (r < 0)
-			return log_error_errno(r, "%s: " BACKUP_MANIFEST " does not read", file),
-			       r;
+			return log_error_errno(r, "%s: " BACKUP_MANIFEST " does not read", file), r;
 		r = tar_read_header(in->tr, &e);
 		c->manifest = true;
 		if (r == 1)
@@ -103,8 +103,7 @@ static int check_member(struct backup_in *in, const struct tar_entry *e, struct 
 	if (e->type == TAR_FILE)
 		r = backup_in_hash(in, sha, first ? c->info : NULL, BACKUP_INFO_MAX, &len);
 	if (r < 0)
-		return log_error_errno(r, "%s: %s: %s", file, e->path, tar_reader_error(in->tr)),
-		       r;
+		return log_error_errno(r, "%s: %s: %s", file, e->path, tar_reader_error(in->tr)), r;
 	if (first)
 		c->info[len] = '\0', parse_info(c);
 	r = backup_manifest_row(e, sha, row, sizeof(row));

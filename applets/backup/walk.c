@@ -26,9 +26,11 @@ struct walk {
 
 static const char *kind_of(mode_t m)
 {
-	return S_ISFIFO(m) ? "a fifo" : S_ISSOCK(m) ? "a socket" : S_ISCHR(m) ? "a character device"
-				    : S_ISBLK(m)    ? "a block device"
-						    : "a special file";
+	return S_ISFIFO(m)   ? "a fifo"
+	       : S_ISSOCK(m) ? "a socket"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+			     : "a special file";
 }
 
 /* Append "/name" to both paths; false (and a warning) when one would pass PATH_MAX. */
