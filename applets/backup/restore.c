@@ -39,8 +39,24 @@ struct restore {
 	char tmp[64];
 	char *roots[BACKUP_ROOTS_MAX]; /* where data may go: VOLUMES_DIR/X and the binds */
 	size_t n_roots;
+	bool whole_home; /* a spec bind-mounts the home: each top-level entry is a root */
 	bool force;
+	size_t conflicts;
 };
+
+static const char *const tool_dirs[] = {".local", ".config", ".cache"};
+
+/* rel's first component is Podman's, systemd's or a cache's: never restored as data. */
+static bool in_tool_dir(const char *rel)
+{
+	for (size_t t = 0; t < ARRAY_SIZE(tool_dirs); t++) {
+		size_t n = strlen(tool_dirs[t]);
+
+		if (strncmp(rel, tool_dirs[t], n) == 0 && (rel[n] == '/' || rel[n] == '\0'))
+			return true;
+	}
+	return false;
+}
 
 /* The root rel lies at or beneath: its index, or -1. VOLUMES_DIR itself is a root's parent. */
 static int root_of(const struct restore *rs, const char *rel)
@@ -64,6 +80,8 @@ static int member_place(const struct restore *rs, const char *path, const char *
 	for (size_t i = 0; i < ARRAY_SIZE(left); i++)
 		if (strcmp(path, left[i]) == 0)
 			return 0;
+	if (strcmp(path, "home") == 0)
+		return 0; /* the home itself, a spec bind-mounting it whole: it is there */
 	if (strncmp(path, "home/", 5) != 0)
 		return -EPERM;
 	*rel = path + 5;
@@ -72,7 +90,9 @@ static int member_place(const struct restore *rs, const char *path, const char *
 		return 0;
 	if (strncmp(*rel, VOLUMES_DIR "/", sizeof(VOLUMES_DIR)) == 0)
 		return 1;
-	return root_of(rs, *rel) >= 0 ? 1 : -EPERM;
+	if (rs->whole_home && in_tool_dir(*rel))
+		return 0;
+	return rs->whole_home || root_of(rs, *rel) >= 0 ? 1 : -EPERM;
 }
 
 static int next_row(FILE *rows, char *buf, size_t size)
@@ -122,13 +142,32 @@ static int extract_all(struct restore *rs, int fd, const struct backup_keys *k, 
 	return r;
 }
 
+/* With the whole home bind-mounted: each top-level entry the archive brought but the tools'. */
+static int for_each_top(struct restore *rs, int (*fn)(struct restore *, const char *))
+{
+	DIR *d = fdopendir(fcntl(rs->tmp_fd, F_DUPFD_CLOEXEC, 3));
+	struct dirent *de;
+	int r = d ? 0 : -errno;
+
+	if (d) /* the dup shares its offset with tmp_fd: an earlier pass left it at the end */
+		rewinddir(d);
+	while (d && r == 0 && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && !in_tool_dir(de->d_name))
+			r = fn(rs, de->d_name);
+	if (d)
+		closedir(d);
+	return r;
+}
+
 /* The restore's units: each volume and each bind root that the archive brought. */
 static int for_each_unit(struct restore *rs, int (*fn)(struct restore *, const char *))
 {
 	_cleanup_close_ int vfd = -1;
 	int r = 0;
 
-	for (size_t i = 0; r == 0 && i < rs->n_roots; i++)
+	if (rs->whole_home)
+		r = for_each_top(rs, fn);
+	for (size_t i = 0; !rs->whole_home && r == 0 && i < rs->n_roots; i++)
 		if (faccessat(rs->tmp_fd, rs->roots[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			r = fn(rs, rs->roots[i]);
 	if (r == 0 &&
@@ -148,13 +187,15 @@ static int for_each_unit(struct restore *rs, int (*fn)(struct restore *, const c
 	return r;
 }
 
+/* Each unit whose target exists is named (all of them), and with one the restore stops. */
 static int refuse_existing(struct restore *rs, const char *rel)
 {
 	if (faccessat(rs->home_fd, rel, F_OK, AT_SYMLINK_NOFOLLOW) != 0 || rs->force)
 		return 0;
 	log_error("%s: %s/%s exists (restore --force replaces it), nothing changed", rs->file,
 		  rs->user->home, rel);
-	return -EEXIST;
+	rs->conflicts++;
+	return 0;
 }
 
 /* The target's parent beneath the home, each missing directory made 0700 and given to the
@@ -220,23 +261,16 @@ static int make_tmp(struct restore *rs)
 	return rs->tmp_fd < 0 ? -errno : 0;
 }
 
-/* A bind root that holds (or lies in) Podman's storage, the units or caches is no data root. */
+/* A bind root that holds (or lies in) Podman's storage, the units or caches is no data root;
+ * the home itself (a spec bind-mounts it whole) makes each top-level entry one. */
 static void drop_tool_roots(struct restore *rs)
 {
-	static const char *const tool[] = {".local/share/containers", ".config", ".cache"};
 	size_t kept = 0;
 
 	for (size_t i = 0; i < rs->n_roots; i++) {
-		bool bad = false;
-
-		for (size_t t = 0; t < ARRAY_SIZE(tool); t++) {
-			size_t a = strlen(rs->roots[i]), b = strlen(tool[t]);
-			size_t n = a < b ? a : b;
-
-			bad |= strncmp(rs->roots[i], tool[t], n) == 0 &&
-			       (a == b || (a < b ? tool[t][a] : rs->roots[i][b]) == '/');
-		}
-		if (bad)
+		if (!*rs->roots[i])
+			rs->whole_home = true;
+		if (!*rs->roots[i] || in_tool_dir(rs->roots[i]))
 			free(rs->roots[i]);
 		else
 			rs->roots[kept++] = rs->roots[i];
@@ -290,6 +324,8 @@ static int restore_run(struct restore *rs, int fd, const struct backup_keys *k,
 	fclose(rows);
 	if (r == 0)
 		r = for_each_unit(rs, refuse_existing);
+	if (r == 0 && rs->conflicts)
+		r = -EEXIST;
 	if (r == 0)
 		r = backup_service_stop(rs->name, rs->user->uid, rec->service, &was_running);
 	if (r == 0)

@@ -9,6 +9,8 @@
 #                    SECRET-... marker (what the invariant greps the archive bytes for)
 #   bk ARGS...       tailpod ARGS --config $T/cfg.env in the sandbox; $T shown as T
 #   bk_snap DIR      names, sizes, modes, owners, mtimes and link targets below sb/DIR
+#   bk_same DIR      the same without directory mtimes (a restore's temp directory, made and
+#                    removed in the home, changes the home's): what "nothing changed" compares
 . "$TP_TOP/tests/peers/lib.sh"
 
 bk_host() {
@@ -34,8 +36,9 @@ bk_data() {
 	printf 'volume data\n' >"$v/file" && head -c 200000 /dev/urandom >"$v/big.bin"
 	ln "$v/file" "$v/hard" && ln -s file "$v/link" && ln -s /etc/shadow "$v/abs-link"
 	printf 'x' >"$v/sub/x" && chmod 0640 "$v/sub/x" && chmod 0750 "$v/sub"
+	mkdir -p sb/home/web/data && printf 'notes\n' >sb/home/web/data/notes.txt
 	printf 'db data\n' >"$d/deep/er/f" && printf 'v\n' >sb/home/db/.local/share/containers/storage/volumes/db-vol/_data/v
-	chown -R 1002:1002 sb/home/web/.local && chown -R 1001:1001 sb/home/db/data sb/home/db/.local
+	chown -R 1002:1002 sb/home/web/.local sb/home/web/data && chown -R 1001:1001 sb/home/db/data sb/home/db/.local
 	chown -h 231072:231072 "$v/file" "$v/link" && chown 232072:232073 "$v/sub/x"
 	xattr "$v/file" user.tailpod "kept"
 	touch -h -d '2021-03-04 05:06:07.123456789' "$v/file" "$v/link" "$v/sub"
@@ -73,4 +76,8 @@ bk() {
 bk_snap() {
 	(cd "sb/$1" && find . -printf '%p %s %m %U %G %T@ %l\n' | sort)
 }
-export -f bk_host xattr bk_data bk_secrets bk bk_snap
+
+bk_same() {
+	(cd "sb/$1" && find . \( -type d -printf '%p %m %U %G\n' \) -o -printf '%p %s %m %U %G %T@ %l\n' | sort)
+}
+export -f bk_host xattr bk_data bk_secrets bk bk_snap bk_same
