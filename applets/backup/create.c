@@ -25,6 +25,21 @@
 
 enum { POLICY_MAX = 1024 * 1024 };
 
+/* The archive committed (r 0) and reported on stdout, or removed (r < 0). */
+static int finish(struct backup_out *o, const char *dir, int r)
+{
+	if (r < 0) {
+		backup_out_abort(o);
+		return r;
+	}
+	r = backup_out_commit(o);
+	if (r == 0)
+		printf("%s/%s\t%llu members\t%llu excluded\t%llu warnings\n", dir, o->final,
+		       (unsigned long long)o->members, (unsigned long long)o->excluded,
+		       (unsigned long long)o->warnings);
+	return r;
+}
+
 static int info_member(struct backup_out *o, const struct backup_create *bc, const char *scope,
 		       const char *workload, const struct backup_idmap *map)
 {
@@ -213,16 +228,7 @@ static int copy_workload(struct backup_create *bc, const struct users_user *u,
 	if (r == 0 && bc->live)
 		r = backup_out_note(&o, "warning", rec->name,
 				    "--live: copied while the service ran");
-	if (r < 0) {
-		backup_out_abort(&o);
-		return r;
-	}
-	r = backup_out_commit(&o);
-	if (r == 0)
-		printf("%s/%s\t%llu members\t%llu excluded\t%llu warnings\n", bc->dir, o.final,
-		       (unsigned long long)o.members, (unsigned long long)o.excluded,
-		       (unsigned long long)o.warnings);
-	return r;
+	return finish(&o, bc->dir, r);
 }
 
 int backup_create_workload(struct backup_create *bc, const char *name)
@@ -303,16 +309,7 @@ int backup_create_host(struct backup_create *bc)
 					    bc->excl.rules[i].reason);
 	for (size_t i = 0; r == 0 && paths[i]; i++)
 		r = archive_host_path(&o, paths[i]);
-	if (r < 0) {
-		backup_out_abort(&o);
-		return r;
-	}
-	r = backup_out_commit(&o);
-	if (r == 0)
-		printf("%s/%s\t%llu members\t%llu excluded\t%llu warnings\n", bc->dir, o.final,
-		       (unsigned long long)o.members, (unsigned long long)o.excluded,
-		       (unsigned long long)o.warnings);
-	return r;
+	return finish(&o, bc->dir, r);
 }
 
 int backup_exclude_mint_policy(struct backup_exclude *x, const char *policy)
