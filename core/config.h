@@ -34,7 +34,9 @@ enum {
 
 	/* TAILPOD_MAX_WORKLOADS at most: a repo holds no more files (FILESET_FILES_MAX) */
 	CONFIG_WORKLOADS_MAX = 65536,
-	CONFIG_JOBS_MAX = 64, /* new workloads sync deploys at once */
+	CONFIG_JOBS_MAX = 64,		     /* new workloads sync deploys at once */
+	CONFIG_BACKUP_KEEP_MAX = 10000,	     /* TAILPOD_BACKUP_KEEP: backups kept per NAME */
+	CONFIG_BACKUP_AGE_MAX = 36500,	     /* TAILPOD_BACKUP_MAX_AGE_DAYS: a hundred years */
 	CONFIG_GC_REPO_MB_MAX = 1024 * 1024, /* TAILPOD_GC_REPO_MAX_MB: 1 TiB */
 };
 
@@ -70,9 +72,9 @@ struct config {
 	unsigned max_delete_percent; /* 0..100, default 50 */
 	unsigned max_workloads;	     /* 1..CONFIG_WORKLOADS_MAX, default 500 */
 	unsigned jobs;		     /* 1..CONFIG_JOBS_MAX, default 4 */
-	unsigned gc_repo_max_mb;     /* gc compacts repo.git above it: 1..CONFIG_GC_REPO_MB_MAX, 64 */
-	char *metrics_file;	     /* optional */
-	char *age_key;		     /* /etc/tailpod/secrets/age.key; may not exist */
+	unsigned gc_repo_max_mb; /* gc compacts repo.git above it: 1..CONFIG_GC_REPO_MB_MAX, 64 */
+	char *metrics_file;	 /* optional */
+	char *age_key;		 /* /etc/tailpod/secrets/age.key; may not exist */
 	/* [Secrets]: TAILPOD_AGE_RECIPIENTS, optional, a file of "age1…" lines to encrypt to;
 	 * TAILPOD_ALLOW_PLAINTEXT_SECRETS, default no: values must be age-encrypted */
 	char *age_recipients;
@@ -80,6 +82,12 @@ struct config {
 	/* TAILPOD_PODMAN_VERSION: the Podman whose quadlet keys check and sync accept; {0} when
 	 * not set (check: any version's keys; sync: the installed podman's) */
 	struct podman_version podman_version;
+	/* Backups (issue 20): TAILPOD_BACKUP_DIR (/var/lib/tailpod/backups) where `backup create`
+	 * writes; gc keeps TAILPOD_BACKUP_KEEP (7) newest per NAME and drops those older than
+	 * TAILPOD_BACKUP_MAX_AGE_DAYS (30), never the newest good one. */
+	char *backup_dir;
+	unsigned backup_keep;
+	unsigned backup_max_age_days;
 	enum config_source source;
 	char *source_path;	  /* the file read; for CONFIG_SOURCE_DEFAULTS the missing one */
 	char *quadsync_state_dir; /* migrated: quadsync's state directory (sync imports its

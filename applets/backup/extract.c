@@ -1,0 +1,215 @@
+/* extract.c: one archive member written beneath restore's temp directory (backup.h). Root writes
+ * here, so every path is reached through core/fs beneath the temp directory's fd with no symlink
+ * followed in any component — a symlink member planted earlier cannot redirect a later one — and
+ * files are created O_EXCL: nothing existing is ever written through. */
+#include "backup.h"
+
+#include "core.h"
+#include "fs.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct backup_dir_time {
+	char *rel;
+	struct timespec mtime;
+};
+
+/* Owners on this host: the archive's container-relative ids through the user's ranges; an id
+ * beyond them becomes the user's own, with a warning. */
+static void map_ids(struct backup_extract *x, const struct tar_entry *e, uid_t *uid, gid_t *gid)
+{
+	uint64_t u, g;
+
+	if (!backup_idmap_to_host(x->map, false, e->uid, &u) ||
+	    !backup_idmap_to_host(x->map, true, e->gid, &g)) {
+		log_warning("%s: %s: owner %llu:%llu is beyond the user's ids here, given to the "
+			    "user",
+			    x->file, e->path, (unsigned long long)e->uid,
+			    (unsigned long long)e->gid);
+		x->warnings++;
+		u = x->map->uid, g = x->map->gid;
+	}
+	*uid = (uid_t)u, *gid = (gid_t)g;
+}
+
+static mode_t safe_mode(struct backup_extract *x, const struct tar_entry *e)
+{
+	if (e->mode & (S_ISUID | S_ISGID)) {
+		log_warning("%s: %s: setuid/setgid bit stripped", x->file, e->path);
+		x->warnings++;
+	}
+	return e->mode & 01777;
+}
+
+/* The parent of rel beneath the temp dir, created (0700, root) where missing; *base its name. */
+static int open_parent(struct backup_extract *x, const char *rel, int *ret_fd, const char **base)
+{
+	const char *slash = strrchr(rel, '/');
+	char dir[PATH_MAX];
+	int r;
+
+	*base = slash ? slash + 1 : rel;
+	if (!slash)
+		return (*ret_fd = fcntl(x->tmp_fd, F_DUPFD_CLOEXEC, 3)) < 0 ? -errno : 0;
+	if ((size_t)(slash - rel) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, rel, (size_t)(slash - rel));
+	dir[slash - rel] = '\0';
+	r = fs_mkdir_beneath(x->tmp_fd, dir, 0700);
+	if (r < 0)
+		return r;
+	return fs_open_beneath(x->tmp_fd, dir, O_RDONLY | O_DIRECTORY, 0, ret_fd);
+}
+
+static int remember_dir(struct backup_extract *x, const char *rel, const struct tar_entry *e)
+{
+	if (x->n_dirs == x->cap_dirs) {
+		size_t cap = x->cap_dirs ? x->cap_dirs * 2 : 64;
+		struct backup_dir_time *d = realloc(x->dirs, cap * sizeof(*d));
+
+		if (!d)
+			return -ENOMEM;
+		x->dirs = d, x->cap_dirs = cap;
+	}
+	x->dirs[x->n_dirs].rel = strdup(rel);
+	if (!x->dirs[x->n_dirs].rel)
+		return -ENOMEM;
+	x->dirs[x->n_dirs++].mtime =
+		(struct timespec){.tv_sec = e->mtime_sec, .tv_nsec = e->mtime_nsec};
+	return 0;
+}
+
+/* Owner, mode, xattrs and (but for a directory, whose turn comes last) mtime of fd. */
+static int finish_fd(struct backup_extract *x, int fd, const struct tar_entry *e, bool times)
+{
+	const struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT},
+				       {.tv_sec = e->mtime_sec, .tv_nsec = e->mtime_nsec}};
+	uid_t uid;
+	gid_t gid;
+
+	map_ids(x, e, &uid, &gid);
+	if (fchown(fd, uid, gid) < 0 || fchmod(fd, safe_mode(x, e)) < 0)
+		return -errno;
+	if (backup_xattrs_write(fd, e->xattrs, e->n_xattrs) < 0)
+		return -errno;
+	return times && futimens(fd, ts) < 0 ? -errno : 0;
+}
+
+static int write_file(struct backup_extract *x, struct backup_in *in, int pfd, const char *base,
+		      const struct tar_entry *e, char *sha)
+{
+	static unsigned char buf[BACKUP_BUF];
+	_cleanup_close_ int fd =
+		openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	struct hash_sha256 h;
+	size_t got;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	hash_sha256_init(&h);
+	while ((r = tar_read_data(in->tr, buf, sizeof(buf), &got)) == 0 && got > 0) {
+		hash_sha256_update(&h, buf, got);
+		r = fs_write_all(fd, buf, got);
+		if (r < 0)
+			return r;
+	}
+	hash_sha256_final_hex(&h, sha);
+	return r < 0 ? r : finish_fd(x, fd, e, true);
+}
+
+static int write_dir(struct backup_extract *x, int pfd, const char *base, const char *rel,
+		     const struct tar_entry *e)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (mkdirat(pfd, base, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = finish_fd(x, fd, e, false);
+
+	return r < 0 ? r : remember_dir(x, rel, e);
+}
+
+static int write_symlink(struct backup_extract *x, int pfd, const char *base,
+			 const struct tar_entry *e)
+{
+	const struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT},
+				       {.tv_sec = e->mtime_sec, .tv_nsec = e->mtime_nsec}};
+	uid_t uid;
+	gid_t gid;
+
+	map_ids(x, e, &uid, &gid);
+	if (symlinkat(e->link, pfd, base) < 0 ||
+	    fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A hard link to an earlier member below home/: never to anything outside the temp dir. */
+static int write_hardlink(struct backup_extract *x, int pfd, const char *base,
+			  const struct tar_entry *e)
+{
+	_cleanup_close_ int spfd = -1;
+	const char *sbase;
+	int r;
+
+	if (strncmp(e->link, "home/", 5) != 0)
+		return -EPERM;
+	r = open_parent(x, e->link + 5, &spfd, &sbase);
+	if (r < 0)
+		return r;
+	return linkat(spfd, sbase, pfd, base, 0) < 0 ? -errno : 0;
+}
+
+int backup_extract_member(struct backup_extract *x, struct backup_in *in, const struct tar_entry *e,
+			  const char *rel, char sha[HASH_SHA256_HEX_SIZE])
+{
+	_cleanup_close_ int pfd = -1;
+	const char *base;
+	int r = open_parent(x, rel, &pfd, &base);
+
+	strcpy(sha, "-");
+	if (r < 0)
+		return r;
+	switch (e->type) {
+	case TAR_FILE:
+		return write_file(x, in, pfd, base, e, sha);
+	case TAR_DIR:
+		return write_dir(x, pfd, base, rel, e);
+	case TAR_SYMLINK:
+		return write_symlink(x, pfd, base, e);
+	case TAR_HARDLINK:
+		return write_hardlink(x, pfd, base, e);
+	}
+	return -EINVAL;
+}
+
+int backup_extract_finish(struct backup_extract *x)
+{
+	int r = 0;
+
+	for (size_t i = x->n_dirs; i-- > 0;) {
+		const struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT}, x->dirs[i].mtime};
+		_cleanup_close_ int fd = -1;
+
+		if (r == 0 &&
+		    fs_open_beneath(x->tmp_fd, x->dirs[i].rel, O_RDONLY | O_DIRECTORY, 0, &fd) ==
+			    0 &&
+		    futimens(fd, ts) < 0)
+			r = -errno;
+		free(x->dirs[i].rel);
+	}
+	free(x->dirs);
+	x->dirs = NULL, x->n_dirs = x->cap_dirs = 0;
+	return r;
+}
