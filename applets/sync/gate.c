@@ -183,7 +183,7 @@ static void item_passed(struct sync_ctx *ctx, struct gate_item *it)
 	it->out->up = true;
 	if (it->rollback)
 		return;
-	if (sync_record_store(ctx, it->w, it->uid, it->hash, it->files_hash, it->out) < 0)
+	if (sync_record_store(ctx, it->w, it->uid, it->hash, it->files_hash, NULL, it->out) < 0)
 		return;
 	r = sync_good_dir_open(ctx, &fd);
 	if (r >= 0)

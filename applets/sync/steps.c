@@ -192,7 +192,8 @@ static int start_timers(struct sync_ctx *ctx, const struct spec_workload *w,
 }
 
 int sync_record_store(struct sync_ctx *ctx, const struct spec_workload *w, uid_t uid,
-		      const char *hash, const char *files_hash, struct sync_outcome *out)
+		      const char *hash, const char *files_hash, const struct fs_stamp *stamps,
+		      struct sync_outcome *out)
 {
 	struct state_record rec = {.uid = uid, .deployed_at = (long long)time(NULL)};
 	int r;
@@ -208,7 +209,7 @@ int sync_record_store(struct sync_ctx *ctx, const struct spec_workload *w, uid_t
 	for (size_t i = 0; i < w->n_units; i++) {
 		snprintf(rec.files[i].name, sizeof(rec.files[i].name), "%s", w->units[i].name);
 		rec.files[i].dir = w->units[i].dir;
-		rec.files[i].stamp = p->stamps ? p->stamps[i] : (struct fs_stamp){0};
+		rec.files[i].stamp = stamps ? stamps[i] : (struct fs_stamp){0};
 	}
 	rec.n_files = w->n_units;
 	rec.secrets = calloc(w->n_secrets + 1, sizeof(*rec.secrets));
@@ -288,7 +289,7 @@ int apply_plan_steps(struct sync_ctx *ctx, const struct spec_workload *w, struct
 		return 0;
 	}
 	out->up = true;
-	return p->record_stale
-		       ? sync_record_store(ctx, w, p->user->uid, p->hash, p->files_hash, out)
-		       : 0;
+	return p->record_stale ? sync_record_store(ctx, w, p->user->uid, p->hash, p->files_hash,
+						   p->stamps, out)
+			       : 0;
 }

@@ -148,9 +148,11 @@ void sync_gate_run(struct sync_ctx *ctx);
 /* held.c: remove the good copy of a workload that goes (a missing one is success). */
 int sync_good_drop(const struct sync_ctx *ctx, const char *name);
 void sync_gate_free(struct sync_ctx *ctx);
-/* steps.c: store w's record (the good one: no failed deploy noted). */
+/* steps.c: store w's record (the good one: no failed deploy noted), with the stamps of its files
+ * when they are known to be settled (NULL: none, the next no-op reads the files). */
 int sync_record_store(struct sync_ctx *ctx, const struct spec_workload *w, uid_t uid,
-		      const char *hash, const char *files_hash, struct sync_outcome *out);
+		      const char *hash, const char *files_hash, const struct fs_stamp *stamps,
+		      struct sync_outcome *out);
 
 /* mintgroup.c: whether a unit of w runs `tailpod mint-key` before its start (an ExecStartPre=
  * whose binary is tailpod or its mint-key link and that dispatches to mint-key); such a
