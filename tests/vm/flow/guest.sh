@@ -198,9 +198,12 @@ phase1() {
 
 	# 2. The timer's first sync deploys both workloads.
 	systemctl start tailpod-sync.timer
-	wait_for 240 test -s /var/lib/tailpod/status.json
-	wait_for 240 bash -c '[ "$(systemctl show -P ActiveState tailpod-sync.service)" = inactive ]'
-	check "first sync: exit 0" test "$(systemctl show -P ExecMainStatus tailpod-sync.service)" = 0
+	# status.json is written when a run ends: the timer's run is over once it exists and the
+	# service is inactive again. Under TCG on a busy host the first run (every user, every image
+	# import, every health gate) can take many minutes; a check made while it still ran would read
+	# ExecMainStatus 0 and judge a host half deployed.
+	wait_for 1200 bash -c '[ -s /var/lib/tailpod/status.json ] && [ "$(systemctl show -P ActiveState tailpod-sync.service)" = inactive ]'
+	check "first sync: exit 0" bash -c '[ -s /var/lib/tailpod/status.json ] && [ "$(systemctl show -P ActiveState tailpod-sync.service)" = inactive ] && [ "$(systemctl show -P ExecMainStatus tailpod-sync.service)" = 0 ]'
 	[ "$failures" -eq 0 ] || dump_journal
 	for u in cache web; do
 		check "first sync: user $u with subuid and subgid" bash -c "grep -q '^$u:' /etc/subuid && grep -q '^$u:' /etc/subgid"
