@@ -4,8 +4,9 @@
  * changed. The deploy hash takes in a keyed MAC of the values (core/spec_secrets), never a value
  * or a plain hash of one. Once the user exists, `podman secret ls` as the user says which are
  * missing (drift, recreated); before the daemon-reload and restart every wanted secret is pushed
- * with `podman secret create --replace NAME -`, its value on stdin, when the content changed, and
- * the missing ones otherwise; those the record lists and the spec no longer wants are removed. */
+ * with `podman secret create --replace NAME /proc/self/fd/0`, its value on stdin, when the
+ * content changed, and the missing ones otherwise; those the record lists and the spec no longer
+ * wants are removed. */
 #include "sync/apply.h"
 
 #include "age.h"
@@ -234,7 +235,13 @@ int sync_secrets_apply(const struct sync_ctx *ctx, const struct spec_workload *w
 		       const struct apply_plan *p, struct sync_outcome *out)
 {
 	const struct sync_secrets *ss = &p->secrets;
-	const char *create[] = {"podman", "secret", "create", "--replace", NULL, "-", NULL};
+	/* The value is podman's stdin (a file in the user's runtime dir: see core/usercmd), read
+	 * through /proc/self/fd/0 — `podman secret create NAME -` refuses a stdin that is not a
+	 * pipe
+	 * ("if `-` is used, data must be passed into stdin"), and systemd-run cannot hand a pipe to
+	 * a unit of a user's manager; any other path podman opens as a file. */
+	const char *create[] = {"podman", "secret",	     "create", "--replace",
+				NULL,	  "/proc/self/fd/0", NULL};
 	const char *rm[] = {"podman", "secret", "rm", NULL, NULL};
 	char err[SYNC_ERROR_MAX];
 	int r = 0;
