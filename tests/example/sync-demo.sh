@@ -5,7 +5,8 @@
 # and stub useradd, userdel, loginctl and systemctl that record what they are asked to do), so
 # nothing on this machine changes. The scenarios: the first sync deploys, the second is a no-op,
 # a secret deployed as a Podman secret, removing a spec removes its workload, a change that fails
-# the health gate is rolled back and held until a fix, an emptied repo is refused; then `tailpod gc --dry-run` and `tailpod doctor`.
+# the health gate is rolled back and held until a fix, an emptied repo is refused, a workload backed up and restored onto
+# another uid and subuid range; then `tailpod gc --dry-run` and `tailpod doctor`.
 # Needs root (unshare).
 set -euo pipefail
 
@@ -121,6 +122,41 @@ commit "empty"
 sync_run
 commands
 show_host
+
+say "5b. backup: echo's data to a pax tar.gz, restored onto echo with another uid and subuid range"
+# echo's bind-mounted logs: files of its own uid and of a container uid (its subuid start + 99).
+read -r uid sub < <(awk -F: '$1 == "echo" { print $3 }' "$sb/etc/passwd" | tr '\n' ' '
+	awk -F: '$1 == "echo" { print $2 }' "$sb/etc/subuid")
+mkdir -p "$sb/home/echo/logs/app" && echo "GET / 200" >"$sb/home/echo/logs/access.log"
+echo "started" >"$sb/home/echo/logs/app/server.log" && ln -s access.log "$sb/home/echo/logs/latest"
+chown -R "$uid:$uid" "$sb/home/echo/logs" && chown "$((sub + 99)):$((sub + 99))" "$sb/home/echo/logs/app/server.log"
+owners() { (cd "$sb/home/echo/logs" && find . -mindepth 1 -printf '  %U:%G %M %p\n' | sort -k3); }
+echo "echo is uid $uid, subuids from $sub; its logs (owner, mode, path):"
+owners
+bk_run() {
+	local status=0
+	echo "\$ tailpod backup $*" | sed 's/[0-9]\{8\}T[0-9]\{6\}Z/TS/g'
+	sandbox_tp "$sb" backup "$1" --config "$work/config.env" "${@:2}" 2>&1 | sed 's/[0-9]\{8\}T[0-9]\{6\}Z/TS/g; s/^/  /' ||
+		status=${PIPESTATUS[0]}
+	[ "$status" = 0 ] || echo "  (exit $status)"
+}
+mkdir -p -m 0700 "$sb/var/lib/tailpod/backups" # the image makes it (initramfs); the sandbox does not
+bk_run create --workload echo
+archive=$(cd "$sb/var/lib/tailpod/backups" && ls echo-*.tar.gz)
+bk_run list
+bk_run verify "/var/lib/tailpod/backups/$archive"
+echo "in the archive, owners container-relative (echo's uid as 0, subuid start+k as k+1):"
+tar -tvzf "$sb/var/lib/tailpod/backups/$archive" | grep ' home/logs/.' | awk '{ print "  " $2, $1, $6, $7, $8 }' | sed 's/ *$//' | sort -k3
+# As another host has echo: another uid and subuid start, its data gone.
+sed -i "s/^echo:x:$uid:$uid:/echo:x:2000:2000:/" "$sb/etc/passwd"
+sed -i "s/^echo:x:$uid:/echo:x:2000:/" "$sb/etc/group"
+sed -i 's/^echo:.*/echo:400000:65536/' "$sb/etc/subuid" "$sb/etc/subgid"
+sed -i "s/^UID=$uid\$/UID=2000/" "$sb/state/workloads/echo"
+rm -rf "$sb/home/echo/logs" && chown -R 2000:2000 "$sb/home/echo"
+echo "echo moved to uid 2000, subuids from 400000 (as on another host); its logs gone"
+bk_run restore "/var/lib/tailpod/backups/${archive}"
+echo "echo's logs restored, owners mapped (uid -> 2000, subuid start+99 -> 400099):"
+owners
 
 say "6. gc --dry-run: what no workload uses any more, removed by nothing"
 # An atomic write cut short two hours ago, and podman's stub answering as each workload user.
