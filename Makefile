@@ -276,6 +276,7 @@ bench: build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage build/host/bench-flo
 	@tests/bench/mint-key.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
 	@tests/bench/sync.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
 	@tests/bench/doctor.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage build/host/bench-floor
+	@tests/bench/backup.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage build/host/bench-floor
 
 build/host/bench-rusage: tests/bench/rusage.c
 	@mkdir -p $(dir $@)
