@@ -32,7 +32,7 @@ git -C "$work/repo" init -q -b main && git -C "$work/repo" add -A &&
 printf 'TAILPOD_GIT_URL=file://%s/origin.git\nTAILPOD_STATE_DIR=%s/state\nTAILPOD_HEALTH_SETTLE=0\n' \
 	"$work" "$sb" >"$work/config.env"
 sandbox_tp "$sb" sync --config "$work/config.env" >/dev/null 2>&1
-mkdir -p -m 0700 "$sb/var/lib/tailpod/backups"
+mkdir -p "$sb/var/lib/tailpod/backups" && chmod 0700 "$sb/var/lib/tailpod/backups"
 
 uid=$(awk -F: '$1 == "bench" { print $3 }' "$sb/etc/passwd")
 sub=$(awk -F: '$1 == "bench" { print $2 }' "$sb/etc/subuid")

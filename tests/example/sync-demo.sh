@@ -140,7 +140,7 @@ bk_run() {
 		status=${PIPESTATUS[0]}
 	[ "$status" = 0 ] || echo "  (exit $status)"
 }
-mkdir -p -m 0700 "$sb/var/lib/tailpod/backups" # the image makes it (initramfs); the sandbox does not
+mkdir -p "$sb/var/lib/tailpod/backups" && chmod 0700 "$sb/var/lib/tailpod/backups" # create needs it to exist
 bk_run create --workload echo
 archive=$(cd "$sb/var/lib/tailpod/backups" && ls echo-*.tar.gz)
 bk_run list
