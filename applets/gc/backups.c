@@ -33,6 +33,7 @@ struct archive {
 	const struct gc_found *f;
 	char name[USER_NAME_MAX + 1];
 	char ts[17];
+	bool age;    /* an .age name */
 	time_t when; /* the newer of the name's time and the mtime */
 };
 
@@ -90,9 +91,10 @@ static int archive_order(const void *pa, const void *pb)
 	return c ? c : -strcmp(a->ts, b->ts);
 }
 
-/* 0 when fd's first member is our TAILPOD-BACKUP; -ENOKEY when it is encrypted and cannot be
- * opened here; -EBADMSG when it is not ours. Quiet: the report says why. */
-static int prove_ours(int fd, const struct backup_keys *k)
+/* 0 when fd's first member is our TAILPOD-BACKUP; -ENOKEY when it is encrypted (an .age name, or
+ * age's header) and cannot be opened here; -EBADMSG when it is not ours. Quiet: the report says
+ * why. */
+static int prove_ours(int fd, bool age, const struct backup_keys *k)
 {
 	static const char head[] = "# tailpod backup: ", format[] = "\nFormat=" BACKUP_FORMAT "\n";
 	char info[BACKUP_INFO_MAX + 1], sha[HASH_SHA256_HEX_SIZE];
@@ -105,10 +107,12 @@ static int prove_ours(int fd, const struct backup_keys *k)
 	r = backup_in_open(&in, fd, k, "archive");
 	log_set_max_level(lvl);
 	if (r < 0)
-		return r == -ENOKEY ? r : in.encrypted ? -ENOKEY : -EBADMSG;
-	if (tar_read_header(in.tr, &e) != 0 || e->type != TAR_FILE ||
-	    strcmp(e->path, BACKUP_INFO) != 0 ||
-	    backup_in_hash(&in, sha, info, BACKUP_INFO_MAX, &len))
+		return r == -ENOKEY || age ? -ENOKEY : -EBADMSG;
+	r = tar_read_header(in.tr, &e);
+	if (r < 0 && in.encrypted) /* the identity's stanza did not unwrap, or age's MAC failed */
+		r = -ENOKEY;
+	else if (r != 0 || e->type != TAR_FILE || strcmp(e->path, BACKUP_INFO) != 0 ||
+		 backup_in_hash(&in, sha, info, BACKUP_INFO_MAX, &len))
 		r = -EBADMSG;
 	info[len] = '\0';
 	if (r == 0 && (strncmp(info, head, sizeof(head) - 1) != 0 || !strstr(info, format)))
@@ -170,7 +174,7 @@ static void judge(struct gc_ctx *g, const struct retention *rt, const struct arc
 		return;
 	}
 	fd = openat(rt->dirfd, a->f->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	r = fd < 0 ? -errno : prove_ours(fd, rt->keys);
+	r = fd < 0 ? -errno : prove_ours(fd, a->age, rt->keys);
 	if (r == -ENOKEY)
 		gc_note(g, GC_BACKUPS, GC_KEPT, -1, what,
 			"encrypted, and the host identity does not open it: not proven ours");
@@ -244,7 +248,7 @@ static struct archive *rank(int dirfd, const struct gc_found *found, size_t n)
 		time_t named;
 
 		a[i].f = &found[i];
-		backup_name_parse(found[i].name, a[i].name, a[i].ts, NULL);
+		backup_name_parse(found[i].name, a[i].name, a[i].ts, &a[i].age);
 		named = name_time(a[i].ts);
 		/* The newer of the two: old only when both say so. */
 		a[i].when = fstatat(dirfd, found[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
