@@ -36,6 +36,10 @@ static const char gc_summary[] =
 	"           outgrows TAILPOD_GC_REPO_MAX_MB\n"
 	"  keys     minted key files (/run/user/UID/ts-authkeys/HOSTNAME.env) older\n"
 	"           than the longest a key lives (90 days), as the user\n"
+	"  backups  archives in TAILPOD_BACKUP_DIR beyond the TAILPOD_BACKUP_KEEP newest\n"
+	"           per NAME and older than TAILPOD_BACKUP_MAX_AGE_DAYS, proven tailpod's\n"
+	"           by their first member, never a NAME's newest that verifies; temp\n"
+	"           files of an interrupted backup older than an hour\n"
 	"A question that fails or times out (passwd, state, fetch, systemctl, cgroups,\n"
 	"podman) skips its category; only a successful answer makes garbage. Never users,\n"
 	"homes or volumes. Exit 0 when every category ran clean, 1 when one was skipped\n"
@@ -47,7 +51,8 @@ static int gc_parse_args(struct gc_args *args, int argc, char **argv)
 		OPT_BOOL('n', "dry-run", &args->dry_run,
 			 "list what would be removed, remove nothing"),
 		OPT_STRING(0, "only", &args->only, "CATEGORY",
-			   "sweep this category only (temp, records,\nfiles, images, repos, keys)"),
+			   "sweep this category only (temp, records,\nfiles, images, repos, keys, "
+			   "backups)"),
 		OPT_BOOL(0, "json", &args->json, "print the report as JSON"),
 		OPT_STRING(0, "config", &args->config, "FILE",
 			   "settings file (default " CONFIG_PATH ")"),
@@ -73,9 +78,10 @@ static int select_categories(struct gc_ctx *g, const char *only)
 	for (int c = 0; c < GC_CATEGORIES; c++)
 		if (g->only[c])
 			return 0;
-	return log_error_status(
-		-EINVAL,
-		"--only: unknown category '%s' (temp, records, files, images, repos, keys)", only);
+	return log_error_status(-EINVAL,
+				"--only: unknown category '%s' (temp, records, files, images, "
+				"repos, keys, backups)",
+				only);
 }
 
 const struct spec_workload *gc_desired_find(const struct gc_ctx *g, const char *name)
@@ -208,6 +214,8 @@ static int gc_run(struct gc_ctx *g, bool json)
 		gc_sweep_repos(g);
 	if (g->only[GC_KEYS])
 		gc_sweep_keys(g);
+	if (g->only[GC_BACKUPS])
+		gc_sweep_backups(g);
 	status = gc_report(g, json);
 	desired_release(&d);
 	diag_list_release(&diags);

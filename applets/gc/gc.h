@@ -25,7 +25,16 @@ enum {
 };
 
 /* The categories, in the order they run; gc_category_names[] spells them. */
-enum gc_category { GC_TEMP, GC_RECORDS, GC_FILES, GC_IMAGES, GC_REPOS, GC_KEYS, GC_CATEGORIES };
+enum gc_category {
+	GC_TEMP,
+	GC_RECORDS,
+	GC_FILES,
+	GC_IMAGES,
+	GC_REPOS,
+	GC_KEYS,
+	GC_BACKUPS,
+	GC_CATEGORIES
+};
 extern const char *const gc_category_names[GC_CATEGORIES];
 
 enum gc_kind {
@@ -120,12 +129,14 @@ enum { GC_SCAN_MAX = 1024 }; /* files taken from one directory per run */
 int gc_scan_dir(struct gc_ctx *g, const struct gc_scan *scan, int dirfd, const char *what,
 		struct gc_found *out, size_t *ret_n);
 
-/* One category each: temp.c, records.c (records and files), images.c, repos.c, keys.c. */
+/* One category each: temp.c, records.c (records and files), images.c, repos.c, keys.c,
+ * backups.c. */
 void gc_sweep_temp(struct gc_ctx *g);
 void gc_sweep_records(struct gc_ctx *g);
 void gc_sweep_files(struct gc_ctx *g);
 void gc_sweep_images(struct gc_ctx *g);
 void gc_sweep_repos(struct gc_ctx *g);
 void gc_sweep_keys(struct gc_ctx *g);
+void gc_sweep_backups(struct gc_ctx *g);
 
 #endif

@@ -18,6 +18,7 @@ const char *const gc_category_names[GC_CATEGORIES] = {
 	[GC_IMAGES] = "images",
 	[GC_REPOS] = "repos",
 	[GC_KEYS] = "keys",
+	[GC_BACKUPS] = "backups",
 };
 /* clang-format on */
 
