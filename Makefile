@@ -237,7 +237,7 @@ build/fuzz/fuzz-known_hosts: tests/fuzz/fuzz-known_hosts.c core/known_hosts.c co
 build/fuzz/fuzz-ini: tests/fuzz/fuzz-ini.c $(FUZZ_INI)
 build/fuzz/fuzz-envfile: tests/fuzz/fuzz-envfile.c core/envfile.c $(FUZZ_BASE)
 build/fuzz/fuzz-json_parse: tests/fuzz/fuzz-json_parse.c core/json_parse.c $(FUZZ_BASE)
-build/fuzz/fuzz-http_response: tests/fuzz/fuzz-http_response.c core/http_response.c core/http.c \
+build/fuzz/fuzz-http_response: tests/fuzz/fuzz-http_response.c core/http_response.c core/http.c core/http_sock.c \
 	core/http_ca.c core/clock.c $(FUZZ_BASE)
 build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/fileset.c core/diag.c \
 	$(FUZZ_INI)

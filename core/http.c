@@ -56,120 +56,6 @@ struct http_client {
 	struct http_conn conn;
 };
 
-/* --- Sockets ----------------------------------------------------------------------------- */
-
-static int wait_fd(int fd, short events, uint64_t deadline_ms)
-{
-	for (;;) {
-		uint64_t now = clock_now_ms(), left;
-		struct pollfd p = {.fd = fd, .events = events};
-		int n;
-
-		if (now >= deadline_ms)
-			return -ETIMEDOUT;
-		left = deadline_ms - now;
-		n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n > 0)
-			return 0;
-	}
-}
-
-/* One read (POLLIN) or send (POLLOUT) of up to len bytes, waiting for the socket until
- * deadline_ms: > 0 bytes, 0 at end of stream, or -errno. */
-static ssize_t sock_io(int fd, short events, void *buf, size_t len, uint64_t deadline_ms)
-{
-	for (;;) {
-		ssize_t n =
-			events == POLLIN ? read(fd, buf, len) : send(fd, buf, len, MSG_NOSIGNAL);
-		int r;
-
-		if (n >= 0)
-			return n;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -errno;
-		r = wait_fd(fd, events, deadline_ms);
-		if (r < 0)
-			return r;
-	}
-}
-
-static ssize_t sock_read(int fd, void *buf, size_t len, uint64_t deadline_ms)
-{
-	return sock_io(fd, POLLIN, buf, len, deadline_ms);
-}
-
-/* send() only reads buf; sock_io's one pointer type serves both directions. */
-static ssize_t sock_write(int fd, const void *buf, size_t len, uint64_t deadline_ms)
-{
-	return sock_io(fd, POLLOUT, (void *)buf, len, deadline_ms);
-}
-
-static int sock_write_all(int fd, const char *buf, size_t len, uint64_t deadline_ms)
-{
-	while (len > 0) {
-		ssize_t n = sock_write(fd, buf, len, deadline_ms);
-		if (n < 0)
-			return (int)n;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int connect_one(const struct addrinfo *ai, uint64_t deadline_ms, int *ret_fd)
-{
-	_cleanup_close_ int fd = -1;
-	int soerr = 0, one = 1, r;
-	socklen_t sl = sizeof(soerr);
-
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-		if (errno != EINPROGRESS)
-			return -errno;
-		r = wait_fd(fd, POLLOUT, deadline_ms);
-		if (r < 0)
-			return r;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-			return -errno;
-		if (soerr)
-			return -soerr;
-	}
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}
-
-static int tcp_connect(const char *host, unsigned port, uint64_t deadline_ms, int *ret_fd,
-		       struct http_error *err)
-{
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-	struct addrinfo *res = NULL;
-	char service[8];
-	int r = -EHOSTUNREACH;
-
-	snprintf(service, sizeof(service), "%u", port);
-	/* The resolver has its own timeouts (resolv.conf); it cannot take our deadline. */
-	if (getaddrinfo(host, service, &hints, &res) != 0 || !res)
-		return http_fail(err, -EHOSTUNREACH, "cannot resolve the host name");
-	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-		r = connect_one(ai, deadline_ms, ret_fd);
-		if (r >= 0 || r == -ETIMEDOUT)
-			break;
-	}
-	freeaddrinfo(res);
-	if (r == -ETIMEDOUT)
-		return http_fail(err, r, "connect timed out");
-	return r < 0 ? http_fail(err, r, "cannot connect") : 0;
-}
-
 /* --- Proxy tunnel ------------------------------------------------------------------------ */
 
 struct plain_src {
@@ -180,7 +66,7 @@ struct plain_src {
 static int plain_fill(void *ctx, unsigned char *buf, size_t len, const char **msg)
 {
 	struct plain_src *s = ctx;
-	ssize_t n = sock_read(s->fd, buf, len, s->deadline_ms);
+	ssize_t n = http_sock_read(s->fd, buf, len, s->deadline_ms);
 
 	if (n == -ETIMEDOUT)
 		*msg = "timed out waiting for the proxy";
@@ -201,7 +87,7 @@ static int proxy_connect(const char *host, unsigned port, int fd, uint64_t deadl
 	snprintf(req, sizeof(req), "CONNECT %s%s%s:%u HTTP/1.1\r\nHost: %s%s%s:%u\r\n\r\n",
 		 v6 ? "[" : "", host, v6 ? "]" : "", port, v6 ? "[" : "", host, v6 ? "]" : "",
 		 port);
-	r = sock_write_all(fd, req, strlen(req), deadline_ms);
+	r = http_sock_write_all(fd, req, strlen(req), deadline_ms);
 	if (r < 0)
 		return http_fail(err, r, "cannot send CONNECT to the proxy");
 	rd->fill = plain_fill;
@@ -219,7 +105,7 @@ static int proxy_connect(const char *host, unsigned port, int fd, uint64_t deadl
 static int tls_low_read(void *ctx, unsigned char *buf, size_t len)
 {
 	struct http_conn *c = ctx;
-	ssize_t n = sock_read(c->fd, buf, len, c->deadline_ms);
+	ssize_t n = http_sock_read(c->fd, buf, len, c->deadline_ms);
 
 	if (n > 0)
 		return (int)n;
@@ -231,7 +117,7 @@ static int tls_low_read(void *ctx, unsigned char *buf, size_t len)
 static int tls_low_write(void *ctx, const unsigned char *buf, size_t len)
 {
 	struct http_conn *c = ctx;
-	ssize_t n = sock_write(c->fd, buf, len, c->deadline_ms);
+	ssize_t n = http_sock_write(c->fd, buf, len, c->deadline_ms);
 
 	if (n > 0)
 		return (int)n;
@@ -364,9 +250,9 @@ static int conn_open(struct http_client *cl, const struct http_url *u, uint64_t 
 	if (connect_deadline > deadline_ms)
 		connect_deadline = deadline_ms;
 	if (cl->has_proxy)
-		r = tcp_connect(cl->proxy.host, cl->proxy.port, connect_deadline, &c->fd, err);
+		r = http_tcp_connect(cl->proxy.host, cl->proxy.port, connect_deadline, &c->fd, err);
 	else
-		r = tcp_connect(u->host, u->port, connect_deadline, &c->fd, err);
+		r = http_tcp_connect(u->host, u->port, connect_deadline, &c->fd, err);
 	if (r >= 0 && cl->has_proxy)
 		r = proxy_connect(u->host, u->port, c->fd, deadline_ms, err);
 	if (r < 0) {

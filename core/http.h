@@ -100,4 +100,13 @@ unsigned http_client_handshakes(const struct http_client *c);
  * (doctor's check that a bundle is usable): 0 with *ret_count, or -errno with err. */
 int http_ca_bundle_count(const char *path, size_t *ret_count, struct http_error *err);
 
+/* The loopback health probe (http_probe.c; sync's `[X-Tailpod] HealthURL=`). A URL it accepts is
+ * http://HOST[:PORT][/PATH] with HOST in 127.0.0.0/8, [::1] or localhost (connected to as
+ * 127.0.0.1, never resolved); anything else is -EINVAL with the reason in err. */
+int http_loopback_url_parse(const char *url, struct http_url *ret, struct http_error *err);
+
+/* One GET of such a URL by deadline_ms (absolute, clock_now_ms()): the final status in
+ * *ret_status, the body never read. Errors as http_client_request's. */
+int http_probe(const char *url, uint64_t deadline_ms, int *ret_status, struct http_error *err);
+
 #endif

@@ -9,6 +9,8 @@
 #include <bearssl.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 struct http_anchors {
 	br_x509_trust_anchor *v; /* each v[i].dn.data is one allocation holding its key too */
@@ -43,5 +45,16 @@ int http_response_read(struct http_reader *r, bool head_only, size_t body_max,
 /* The status line and headers of a proxy's answer to CONNECT; only the status is kept. Bytes
  * after the blank line are -EBADMSG: the server speaks only after our TLS hello. */
 int http_proxy_response_read(struct http_reader *r, int *ret_status, struct http_error *err);
+
+/* Sockets (http_sock.c): one read or send of up to len bytes, waiting until deadline_ms
+ * (absolute, clock_now_ms()): > 0 bytes, 0 at end of stream, or -errno (-ETIMEDOUT). */
+ssize_t http_sock_read(int fd, void *buf, size_t len, uint64_t deadline_ms);
+ssize_t http_sock_write(int fd, const void *buf, size_t len, uint64_t deadline_ms);
+int http_sock_write_all(int fd, const char *buf, size_t len, uint64_t deadline_ms);
+
+/* A non-blocking TCP connection to host:port (resolved with getaddrinfo, every address tried)
+ * by deadline_ms; *ret_fd on success, -errno with err's message otherwise. */
+int http_tcp_connect(const char *host, unsigned port, uint64_t deadline_ms, int *ret_fd,
+		     struct http_error *err);
 
 #endif
