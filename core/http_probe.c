@@ -113,6 +113,6 @@ int http_probe(const char *url, uint64_t deadline_ms, int *ret_status, struct ht
 	if (r < 0)
 		return r;
 	*ret_status = resp.status;
-	http_response_release(&resp);
+	free(resp.body); /* head only: the empty body */
 	return 0;
 }

@@ -99,6 +99,9 @@ enum spec_kind {
 	SPEC_KIND_APP, /* a directory: every file below it, tree kept (core/spec_app.c) */
 };
 
+/* tailpod's own section in a spec (quadlet and systemd ignore X- sections). */
+#define SPEC_TAILPOD_SECTION "X-Tailpod"
+
 struct spec_workload {
 	char *name;    /* the Linux user; also the spec's name */
 	char *service; /* the unit sync restarts: "web.service", "webapp-pod.service" */
@@ -115,6 +118,8 @@ struct spec_workload {
 	/* The [Secrets] of its .container files, sorted by name, names unique. */
 	struct spec_secret *secrets;
 	size_t n_secrets, n_secrets_alloc;
+	/* [X-Tailpod] HealthURL=: a loopback http:// URL the health gate probes, or NULL. */
+	char *health_url;
 };
 
 struct spec_set {

@@ -179,6 +179,11 @@ int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const s
 		     const char *name, char **ret, size_t *ret_size);
 char *spec_copy_data(const struct fileset_file *f);
 
+/* tailpod's own section of a workload's main file ([X-Tailpod]: HealthURL=), read from the merged
+ * doc into the workload (spec_health.c); in a pod member it is an error. */
+int spec_health_take(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
+		     size_t widx, bool pod_member);
+
 /* spec_secrets.c: the [Secrets] sections of a .container spec doc (stem its container) taken
  * out, checked, added to workload widx, and the Secret= lines put in its [Container]. 0 or
  * -ENOMEM; problems are diagnostics. */

@@ -40,6 +40,7 @@ static void workload_release(struct spec_workload *w)
 	free(w->service);
 	free(w->target);
 	free(w->source);
+	free(w->health_url);
 }
 
 struct spec_set *spec_set_free(struct spec_set *set)

@@ -203,6 +203,8 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 	if (src.transforms[0] || src.transforms[1])
 		spec_check_doc(&chk, doc);
 	r = spec_refs_foreach(doc, ref_collect, &rc);
+	if (r >= 0)
+		r = spec_health_take(b, &src, doc, widx, cf->pod != SPEC_NONE);
 	if (r >= 0 && cf->pod == SPEC_NONE)
 		r = set_service(b, widx, &src, doc, cf->stem, k);
 	if (r >= 0)
