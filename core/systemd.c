@@ -36,6 +36,7 @@ void systemd_cmds_init(struct systemd_cmds *c)
 		.usermod = "usermod",
 		.loginctl = "loginctl",
 		.systemctl = "systemctl",
+		.journalctl = "journalctl",
 		.cgroup_root = "/sys/fs/cgroup",
 		.run_user = "/run/user",
 		.linger_dir = "/var/lib/systemd/linger",

@@ -31,6 +31,7 @@ struct systemd_cmds {
 	const char *usermod;	   /* "usermod" */
 	const char *loginctl;	   /* "loginctl" */
 	const char *systemctl;	   /* "systemctl" */
+	const char *journalctl;	   /* "journalctl": a failed gate's last lines (NULL: none) */
 	const char *cgroup_root;   /* "/sys/fs/cgroup" */
 	const char *run_user;	   /* "/run/user" */
 	const char *linger_dir;	   /* "/var/lib/systemd/linger": logind's flag files */
@@ -96,6 +97,18 @@ int systemd_linger_enabled(const struct systemd_cmds *c, const char *name);
  * (user.slice/user-UID.slice/user@UID.service) is populated and RUN_USER/UID/bus is a socket.
  * 1 yes, 0 no, negative errno when a file cannot be read. No child process. */
 int systemd_manager_running(const struct systemd_cmds *c, uid_t uid);
+
+/* Why a unit is not healthy (systemd_status.c), for a failed health gate's reason:
+ * "failed, result exit-code, exit status 1" from `systemctl --user -M NAME@ show` into buf ("" for
+ * an active unit whose result is success: nothing to add); and
+ * the last lines (at most `lines`) the journal holds since since_s (epoch seconds) for unit of
+ * uid — what it printed and what its user manager said about it — joined with " | " into buf,
+ * "" when none. 0, -EINVAL (a bad name), -ENOENT (no such program), -ETIMEDOUT, -EPROTO (it
+ * failed), -EBADMSG (an answer without a state). Nothing of a failure is printed. */
+int systemd_unit_result(const struct systemd_cmds *c, const char *name, const char *unit, char *buf,
+			size_t size);
+int systemd_user_journal(const struct systemd_cmds *c, uid_t uid, const char *unit,
+			 long long since_s, unsigned lines, char *buf, size_t size);
 
 /* True for a unit name tailpod passes on: 1..SYSTEMD_UNIT_MAX bytes of [A-Za-z0-9:_.@-], not
  * starting with '-' or '.', with a '.' (a type suffix). */

@@ -88,5 +88,28 @@ void sync_secrets_print(const struct spec_workload *w, const struct apply_plan *
 int sync_secrets_apply(const struct sync_ctx *ctx, const struct spec_workload *w,
 		       const struct apply_plan *p, struct sync_outcome *out);
 void sync_secrets_release(const struct spec_workload *w, struct apply_plan *p);
+/* secrets.c: every value of w's [Secrets] (each of its lines of 4 bytes or more) overwritten with
+ * '*' in text; -errno when the values cannot be read (then text must not be shown). */
+int sync_secrets_mask(const struct sync_ctx *ctx, const struct spec_workload *w, char *text);
+
+/* held.c: a rollback's good files written back as the user into home, w's files that the good
+ * version lacks removed. */
+int sync_good_write(const struct spec_workload *w, uid_t uid, gid_t gid, const char *home,
+		    const struct state_good *good, struct userfs_error *err);
+
+/* gate_health.c: a HealthURL probed at most once a second (p->next, on the sync_now_ms() clock),
+ * each probe bounded by a second and deadline: p->ok when it answered 2xx or 3xx, else why not in
+ * p->msg. */
+struct sync_probe {
+	long long next;
+	bool ok;
+	char msg[160];
+};
+void sync_gate_probe(const char *url, struct sync_probe *p, long long now, long long deadline);
+
+/* gate_health.c: append to a failed gate's reason the unit's state and result and its last
+ * journal lines since since_s (epoch seconds), secrets masked; nothing when neither is known. */
+void sync_gate_explain(const struct sync_ctx *ctx, const struct spec_workload *w, uid_t uid,
+		       const char *unit, long long since_s, char reason[STATE_REASON_MAX + 1]);
 
 #endif

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,9 @@
 #include <unistd.h>
 
 enum {
-	GATE_POLL_MS = 200, /* between two looks at the cgroups */
+	GATE_POLL_MS = 200,	  /* between two looks at the cgroups */
+	GATE_PROBE_MS = 1000,	  /* between two probes of a HealthURL, and each one's bound */
+	GATE_PROBE_MSG_MAX = 160, /* bytes of why the last probe failed */
 };
 
 enum gate_state { GATE_WAIT, GATE_PASSED, GATE_FAILED, GATE_DONE };
@@ -35,8 +38,13 @@ struct gate_item {
 	char home[PATH_MAX];
 	char hash[HASH_SHA256_HEX_SIZE], files_hash[HASH_SHA256_HEX_SIZE];
 	enum gate_state state;
-	bool rollback; /* this gate is the rollback's */
+	bool rollback;	/* this gate is the rollback's */
+	bool explained; /* the reason has its unit's result and journal lines (or never gets them)
+			 */
 	long long active_since;
+	long long since_s;	 /* wall clock when the deploy was gated: its journal lines begin */
+	const char *bad_unit;	 /* the unit that failed the gate */
+	struct sync_probe probe; /* of its HealthURL */
 	char reason[STATE_REASON_MAX + 1];	  /* why it failed (then why its rollback did) */
 	char failed_reason[STATE_REASON_MAX + 1]; /* why the deploy failed */
 	char failed_commit[STATE_COMMIT_HEX_SIZE];
@@ -65,7 +73,8 @@ static struct gate_item *gate_item_new(struct sync_ctx *ctx, const struct spec_w
 		sync_outcome_fail(out, NULL, "out of memory for the health gate");
 		return NULL;
 	}
-	g->items[g->n] = (struct gate_item){.w = w, .out = out};
+	g->items[g->n] = (struct gate_item){
+		.w = w, .out = out, .since_s = (long long)time(NULL) - 1, .bad_unit = w->service};
 	return &g->items[g->n++];
 }
 
@@ -102,6 +111,7 @@ void sync_gate_resume(struct sync_ctx *ctx, const struct spec_workload *w,
 	it->state = GATE_FAILED;
 	snprintf(it->reason, sizeof(it->reason), "%s", cur->rec.failed_reason);
 	snprintf(it->failed_commit, sizeof(it->failed_commit), "%s", cur->rec.failed_commit);
+	it->explained = true; /* the reason is the record's, from the run that failed */
 	out->action = SYNC_UPDATE;
 	log_notice("%s: a rollback did not finish, redoing it", w->name);
 }
@@ -120,20 +130,33 @@ static bool item_up(const struct sync_ctx *ctx, const struct gate_item *it)
 	return true;
 }
 
-static void item_fail(struct gate_item *it, const char *fmt, const char *unit, unsigned s)
+/* The HealthURL of a deploy's gate (a rollback's has none: the good version's is not kept). */
+static const char *item_url(const struct gate_item *it)
+{
+	return it->rollback ? NULL : it->w->health_url;
+}
+
+static void item_fail(struct gate_item *it, const char *unit, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void item_fail(struct gate_item *it, const char *unit, const char *fmt, ...)
 {
 	char reason[STATE_REASON_MAX + 1];
+	va_list ap;
 
-	snprintf(reason, sizeof(reason), fmt, unit, s);
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
 	state_reason_set(it->reason, reason);
 	it->state = GATE_FAILED;
+	it->bad_unit = unit;
 }
 
 /* One look at each waiting item; true while some still wait. */
 static bool gate_poll(const struct sync_ctx *ctx, struct sync_gate *g, long long now,
 		      long long deadline)
 {
-	unsigned settle = ctx->config->health_settle_s;
+	unsigned settle = ctx->config->health_settle_s, timeout = ctx->config->health_timeout_s;
 	bool waiting = false, up;
 
 	for (size_t i = 0; i < g->n; i++) {
@@ -148,17 +171,28 @@ static bool gate_poll(const struct sync_ctx *ctx, struct sync_gate *g, long long
 		 * start may import its image. Only the deadline, or a stop once it was up, fails
 		 * the gate. */
 		if (!up && it->active_since)
-			item_fail(it, "%s stopped within the settle time of %u s", unit, settle);
+			item_fail(it, unit, "%s stopped within the settle time of %u s", unit,
+				  settle);
 		else if (!up && now >= deadline)
-			item_fail(it, "%s is not running within TAILPOD_HEALTH_TIMEOUT=%u s", unit,
-				  ctx->config->health_timeout_s);
+			item_fail(it, unit, "%s is not running within TAILPOD_HEALTH_TIMEOUT=%u s",
+				  unit, timeout);
 		else if (up && !it->active_since)
 			it->active_since = now;
-		if (it->state == GATE_WAIT && up && now - it->active_since >= settle * 1000LL)
+		if (it->state == GATE_WAIT && up && item_url(it) && now < deadline)
+			sync_gate_probe(item_url(it), &it->probe, now, deadline);
+		/* Healthy: up for the settle time, and the HealthURL's last answer was good. */
+		if (it->state == GATE_WAIT && up && now - it->active_since >= settle * 1000LL &&
+		    (!item_url(it) || it->probe.ok))
 			it->state = GATE_PASSED;
+		else if (it->state == GATE_WAIT && up && now >= deadline && item_url(it) &&
+			 !it->probe.ok)
+			item_fail(it, unit,
+				  "%s runs but HealthURL=%.120s %.120s within "
+				  "TAILPOD_HEALTH_TIMEOUT=%u s",
+				  unit, item_url(it), it->probe.msg, timeout);
 		else if (it->state == GATE_WAIT && up && now >= deadline)
-			item_fail(it, "%s not healthy within TAILPOD_HEALTH_TIMEOUT=%u s", unit,
-				  ctx->config->health_timeout_s);
+			item_fail(it, unit, "%s not healthy within TAILPOD_HEALTH_TIMEOUT=%u s",
+				  unit, timeout);
 		waiting |= it->state == GATE_WAIT;
 	}
 	return waiting;
@@ -169,8 +203,10 @@ static void gate_wait(const struct sync_ctx *ctx, struct sync_gate *g)
 {
 	long long deadline = sync_now_ms() + ctx->config->health_timeout_s * 1000LL;
 
-	for (size_t i = 0; i < g->n; i++)
+	for (size_t i = 0; i < g->n; i++) {
 		g->items[i].active_since = 0;
+		g->items[i].probe = (struct sync_probe){0};
+	}
 	while (gate_poll(ctx, g, sync_now_ms(), deadline)) {
 		struct timespec ts = {0, GATE_POLL_MS * 1000000L};
 
@@ -229,38 +265,6 @@ static void stop_new(struct sync_ctx *ctx, struct gate_item *it)
 			    err.msg);
 }
 
-/* The good files written back as the user, the desired ones it lacks removed. */
-static int write_good(const struct gate_item *it, const struct state_good *good,
-		      struct userfs_error *err)
-{
-	_cleanup_close_ int home_fd = -1;
-	_cleanup_free_ struct userfs_write *writes = calloc(good->n_files + 1, sizeof(*writes));
-	_cleanup_free_ struct userfs_remove *removes = calloc(it->w->n_units + 1, sizeof(*removes));
-	struct userfs_job job = {.uid = it->uid, .gid = it->gid, .writes = writes};
-	int r;
-
-	if (!writes || !removes)
-		return -ENOMEM;
-	for (size_t i = 0; i < good->n_files; i++, job.n_writes++)
-		writes[i] = (struct userfs_write){sync_unit_dir(good->files[i].dir),
-						  good->files[i].name, good->files[i].data,
-						  good->files[i].size};
-	for (size_t i = 0; i < it->w->n_units; i++) {
-		bool kept = false;
-
-		for (size_t j = 0; j < good->n_files && !kept; j++)
-			kept = good->files[j].dir == it->w->units[i].dir &&
-			       strcmp(good->files[j].name, it->w->units[i].name) == 0;
-		if (!kept)
-			removes[job.n_removes++] = (struct userfs_remove){
-				sync_unit_dir(it->w->units[i].dir), it->w->units[i].name};
-	}
-	job.removes = removes;
-	r = userfs_home_open(it->home, it->uid, &home_fd, err);
-	job.home_fd = home_fd;
-	return r < 0 ? r : userfs_apply(&job, err);
-}
-
 /* Write the good files back, daemon-reload, restart: the rollback before its own gate. */
 static int roll_back(struct sync_ctx *ctx, struct gate_item *it, char *msg, size_t size)
 {
@@ -278,7 +282,7 @@ static int roll_back(struct sync_ctx *ctx, struct gate_item *it, char *msg, size
 		return r;
 	}
 	r = store_held(ctx, it, true);
-	if (r >= 0 && (r = write_good(it, &good, &uerr)) < 0)
+	if (r >= 0 && (r = sync_good_write(it->w, it->uid, it->gid, it->home, &good, &uerr)) < 0)
 		snprintf(msg, size, "write failed: %.400s", uerr.msg);
 	state_good_release(&good);
 	if (r >= 0 && (r = systemd_user_unit(&ctx->cmds, name, "daemon-reload", NULL, &err)) < 0)
@@ -317,6 +321,8 @@ static void item_failed(struct sync_ctx *ctx, struct gate_item *it)
 		return;
 	}
 	it->rollback = true;
+	it->explained = false;
+	it->since_s = (long long)time(NULL) - 1;
 	it->state = GATE_WAIT;
 }
 
@@ -330,6 +336,15 @@ static void rollback_passed(struct sync_ctx *ctx, struct gate_item *it)
 	snprintf(it->out->held_commit, sizeof(it->out->held_commit), "%s", it->failed_commit);
 	sync_outcome_fail(it->out, NULL, "rolled back to %.12s (%.12s failed: %s)",
 			  it->good->commit, it->failed_commit, it->failed_reason);
+}
+
+/* A failed gate's reason gets its unit's result and journal lines, once per gate. */
+static struct gate_item *explain(const struct sync_ctx *ctx, struct gate_item *it)
+{
+	if (!it->explained)
+		sync_gate_explain(ctx, it->w, it->uid, it->bad_unit, it->since_s, it->reason);
+	it->explained = true;
+	return it;
 }
 
 void sync_gate_run(struct sync_ctx *ctx)
@@ -348,7 +363,7 @@ void sync_gate_run(struct sync_ctx *ctx)
 			else if (it->state == GATE_PASSED)
 				item_passed(ctx, it);
 			else if (it->state == GATE_FAILED)
-				item_failed(ctx, it);
+				item_failed(ctx, explain(ctx, it));
 		}
 	}
 }

@@ -1,13 +1,15 @@
 /* held.c: what a run decides from a workload's record before it deploys it (issue 21) — held
  * while its desired files are the ones that failed the health gate (nothing runs for it, exit 1),
  * a rollback a killed or failed run left pending handed to the gate again, --redeploy NAME
- * overriding both — and the good copy of a workload that goes. The gate itself is gate.c. */
+ * overriding both — the good copy of a workload that goes, and the good files written back for a
+ * rollback. The gate itself is gate.c. */
 #include "sync/apply.h"
 
 #include "core.h"
 #include "log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -55,4 +57,36 @@ bool sync_redeploy_named(const struct sync_ctx *ctx, const char *name)
 		if (strcmp(ctx->redeploy->items[i], name) == 0)
 			return true;
 	return false;
+}
+
+/* The good files written back as the user, the desired ones it lacks removed. */
+int sync_good_write(const struct spec_workload *w, uid_t uid, gid_t gid, const char *home,
+		    const struct state_good *good, struct userfs_error *err)
+{
+	_cleanup_close_ int home_fd = -1;
+	_cleanup_free_ struct userfs_write *writes = calloc(good->n_files + 1, sizeof(*writes));
+	_cleanup_free_ struct userfs_remove *removes = calloc(w->n_units + 1, sizeof(*removes));
+	struct userfs_job job = {.uid = uid, .gid = gid, .writes = writes};
+	int r;
+
+	if (!writes || !removes)
+		return -ENOMEM;
+	for (size_t i = 0; i < good->n_files; i++, job.n_writes++)
+		writes[i] = (struct userfs_write){sync_unit_dir(good->files[i].dir),
+						  good->files[i].name, good->files[i].data,
+						  good->files[i].size};
+	for (size_t i = 0; i < w->n_units; i++) {
+		bool kept = false;
+
+		for (size_t j = 0; j < good->n_files && !kept; j++)
+			kept = good->files[j].dir == w->units[i].dir &&
+			       strcmp(good->files[j].name, w->units[i].name) == 0;
+		if (!kept)
+			removes[job.n_removes++] = (struct userfs_remove){
+				sync_unit_dir(w->units[i].dir), w->units[i].name};
+	}
+	job.removes = removes;
+	r = userfs_home_open(home, uid, &home_fd, err);
+	job.home_fd = home_fd;
+	return r < 0 ? r : userfs_apply(&job, err);
 }

@@ -7,6 +7,7 @@
  * with `podman secret create --replace NAME /proc/self/fd/0`, its value on stdin, when the
  * content changed, and the missing ones otherwise; those the record lists and the spec no longer
  * wants are removed. */
+#define _GNU_SOURCE 1 /* memmem */
 #include "sync/apply.h"
 
 #include "age.h"
@@ -26,6 +27,7 @@
 enum {
 	AGE_KEY_FILE_MAX = 4096, /* bytes of the identity file: one key line and comments */
 	LIST_OUT_MAX = SPEC_SECRETS_MAX * 2 * (SPEC_SECRET_NAME_MAX + 1), /* `secret ls` */
+	SECRET_MASK_MIN = 4, /* bytes of a value (or a line of one) masked in a reason's text */
 };
 
 /* The host identity; -errno with why filled. */
@@ -276,4 +278,42 @@ void sync_secrets_release(const struct spec_workload *w, struct apply_plan *p)
 	free(ss->present);
 	free(ss->stale);
 	*ss = (struct sync_secrets){0};
+}
+
+/* Overwrite every occurrence of the n bytes at v in text with '*'. */
+static void mask_bytes(char *text, const uint8_t *v, size_t n)
+{
+	for (char *p = text; (p = memmem(p, strlen(p), v, n)); p += n)
+		memset(p, '*', n);
+}
+
+int sync_secrets_mask(const struct sync_ctx *ctx, const struct spec_workload *w, char *text)
+{
+	struct age_identity id;
+	const char *why;
+	int r;
+
+	if (w->n_secrets == 0 || !*text)
+		return 0;
+	r = load_identity(ctx, &id, &why);
+	for (size_t i = 0; r >= 0 && i < w->n_secrets; i++) {
+		uint8_t *v = NULL;
+		size_t len = 0;
+
+		r = spec_secret_value(&w->secrets[i], &id, &v, &len);
+		/* Each line alone too: the journal's lines are joined with " | ". */
+		for (size_t at = 0; r >= 0 && at < len;) {
+			const uint8_t *nl = memchr(v + at, '\n', len - at);
+			size_t k = nl ? (size_t)(nl - (v + at)) : len - at;
+
+			if (k >= SECRET_MASK_MIN)
+				mask_bytes(text, v + at, k);
+			at += k + 1;
+		}
+		if (r >= 0 && len >= SECRET_MASK_MIN)
+			mask_bytes(text, v, len);
+		age_free_secret(v, len);
+	}
+	age_identity_wipe(&id);
+	return r;
 }
