@@ -99,8 +99,17 @@ commands
 show_host
 
 say "4b. a change that does not come up: rolled back to its good files and held; a fix deploys"
-# The sandbox's systemctl fails the next restart of echo.service, as one whose process exits at once.
+# The sandbox's systemctl fails the next restart of echo.service, as one whose process exits at once:
+# the unit down with result exit-code, its journal (the journalctl stub's file) saying why.
 echo "systemctl fail:1 1 *restart echo.service" >>"$sb/run/tailpod-sandbox/faults"
+echo_uid=$(awk -F: '$1 == "echo" { print $3 }' "$sb/etc/passwd")
+rm -rf "$sb/cgroup/user.slice/user-$echo_uid.slice/user@$echo_uid.service/app.slice/echo.service"
+mkdir -p "$sb/run/tailpod-sandbox/result/echo" "$sb/run/tailpod-sandbox/journal/$echo_uid"
+echo "exit-code 125" >"$sb/run/tailpod-sandbox/result/echo/echo.service"
+printf '%s\n' "Trying to pull docker.io/ealen/echo-server:broken..." \
+	"Error: docker.io/ealen/echo-server:broken: manifest unknown" \
+	"echo.service: Main process exited, code=exited, status=125/n/a" \
+	>"$sb/run/tailpod-sandbox/journal/$echo_uid/echo.service"
 cp "$sb/home/echo/.config/containers/systemd/echo.container" "$work/echo.good"
 sed -i 's|^Image=.*|Image=docker.io/ealen/echo-server:broken|' "$work/checkout/echo.container"
 commit "break echo"

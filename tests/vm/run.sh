@@ -141,6 +141,9 @@ make_repo() {
 
 		[Install]
 		WantedBy=default.target
+
+		[X-Tailpod]
+		HealthURL=http://127.0.0.1:18080/
 	EOF
 	cat >"$r/cache.pod" <<-'EOF'
 		[Unit]
@@ -277,7 +280,7 @@ make_share() {
 # --- Boot and assert --------------------------------------------------------------------------------
 # The checks guest.sh runs (its loops included): a guest that stops early or skips a phase shows
 # as a count below the plan, one more failure. Change it with guest.sh.
-VM_GUEST_PLAN=72
+VM_GUEST_PLAN=73
 
 assert_log() {
 	local log=$1 p f line

@@ -185,7 +185,8 @@ check_secrets_changed() {
 }
 # --- end of issue 17's block -------------------------------------------------------------------
 # --- issue 21 (ROLLOUT): web pointed at a command that exits at once fails the health gate and is
-# rolled back to the serving version; the next run holds it (touches nothing); a fix deploys -----
+# rolled back to the serving version, the reason quoting its journal; the next run holds it
+# (touches nothing); a fix deploys (its HealthURL answering, as the first sync's did) ----------
 check_rollout() {
 	local web_t
 	branch badweb
@@ -193,6 +194,10 @@ check_rollout() {
 	check "rollout: web reported rolled back" bash -c \
 		'[ "$(status_of web)" = update/failed ] && grep -q "\"name\":\"web\".*\"rolled_back\":true" /var/lib/tailpod/status.json'
 	check "rollout: web answers again" wait_for 60 bash -c '[ "$(http_get 18080)" = tpvm ]'
+	# The reason carries what the real journal holds for the unit (issue 21: journalctl matched on
+	# the user's uid and the unit, as root in the hardened service).
+	check "rollout: the reason quotes web.service's journal" bash -c \
+		'grep -o "{\"name\":\"web\",[^}]*}" /var/lib/tailpod/status.json | grep -q "(web.service: .*journal: "'
 	web_t=$(started_at web web.service)
 	check "rollout: the next run holds web: exit 1" test "$(run_sync)" = 1
 	check "rollout: held web not restarted" test "$(started_at web web.service)" = "$web_t"
