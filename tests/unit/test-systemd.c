@@ -407,6 +407,54 @@ static void test_unit_name_valid(void **state)
 	assert_false(systemd_unit_name_valid(""));
 }
 
+/* systemd_unit_result and systemd_user_journal read what the programs print. */
+static void test_unit_result_and_journal(void **state)
+{
+	struct fixture *fx = *state;
+	char show[256], journal[256], buf[512], small[8];
+
+	snprintf(show, sizeof(show), "%s/show", fx->dir);
+	write_file(show,
+		   "#!/bin/sh\necho \"$*\" >>\"${0%/*}/log\"\n"
+		   "printf 'Result=exit-code\\nExecMainStatus=3\\nActiveState=failed\\n'\n",
+		   0755);
+	fx->cmds.systemctl = show;
+	assert_int_equal(systemd_unit_result(&fx->cmds, "web", "web.service", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "failed, result exit-code, exit status 3");
+	assert_int_equal(systemd_unit_result(&fx->cmds, "web", "-x", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(systemd_unit_result(&fx->cmds, "../web", "web.service", buf, sizeof(buf)),
+			 -EINVAL);
+	write_file(show, "#!/bin/sh\nprintf 'ActiveState=active\\nResult=success\\n'\n", 0755);
+	assert_int_equal(systemd_unit_result(&fx->cmds, "web", "web.service", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	write_file(show, "#!/bin/sh\necho nothing\n", 0755);
+	assert_int_equal(systemd_unit_result(&fx->cmds, "web", "web.service", buf, sizeof(buf)),
+			 -EBADMSG);
+
+	snprintf(journal, sizeof(journal), "%s/journal", fx->dir);
+	write_file(journal,
+		   "#!/bin/sh\necho \"$*\" >\"${0%/*}/jargs\"\nprintf 'one\\n\\ntwo\\nthree'\n",
+		   0755);
+	fx->cmds.journalctl = journal;
+	assert_int_equal(systemd_user_journal(&fx->cmds, 1001, "web.service", 1700000000, 3, buf,
+					      sizeof(buf)),
+			 0);
+	assert_string_equal(buf, "one | two | three");
+	assert_int_equal(
+		systemd_user_journal(&fx->cmds, 1001, "web.service", 1, 3, small, sizeof(small)),
+		0);
+	assert_string_equal(small, "one | t"); /* cut at the buffer, NUL-terminated */
+	assert_int_equal(
+		systemd_user_journal(&fx->cmds, 1001, "a b.service", 1, 3, buf, sizeof(buf)),
+		-EINVAL);
+	write_file(journal, "#!/bin/sh\nexit 1\n", 0755);
+	assert_int_equal(systemd_user_journal(&fx->cmds, 1, "web.service", 1, 3, buf, sizeof(buf)),
+			 -EPROTO);
+	fx->cmds.journalctl = "/nonexistent/journalctl";
+	assert_int_equal(systemd_user_journal(&fx->cmds, 1, "web.service", 1, 3, buf, sizeof(buf)),
+			 -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +466,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeout_and_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manager_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_unit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unit_result_and_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unit_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manager_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linger_enabled, setup, teardown),
