@@ -58,26 +58,11 @@ struct http_client {
 
 /* --- Proxy tunnel ------------------------------------------------------------------------ */
 
-struct plain_src {
-	int fd;
-	uint64_t deadline_ms;
-};
-
-static int plain_fill(void *ctx, unsigned char *buf, size_t len, const char **msg)
-{
-	struct plain_src *s = ctx;
-	ssize_t n = http_sock_read(s->fd, buf, len, s->deadline_ms);
-
-	if (n == -ETIMEDOUT)
-		*msg = "timed out waiting for the proxy";
-	return (int)n;
-}
-
 static int proxy_connect(const char *host, unsigned port, int fd, uint64_t deadline_ms,
 			 struct http_error *err)
 {
 	_cleanup_free_ struct http_reader *rd = calloc(1, sizeof(*rd));
-	struct plain_src src = {.fd = fd, .deadline_ms = deadline_ms};
+	struct http_sock_src src = {fd, deadline_ms, "timed out waiting for the proxy"};
 	char req[2 * HTTP_HOST_MAX + 64];
 	bool v6 = strchr(host, ':') != NULL;
 	int status, r;
@@ -90,7 +75,7 @@ static int proxy_connect(const char *host, unsigned port, int fd, uint64_t deadl
 	r = http_sock_write_all(fd, req, strlen(req), deadline_ms);
 	if (r < 0)
 		return http_fail(err, r, "cannot send CONNECT to the proxy");
-	rd->fill = plain_fill;
+	rd->fill = http_sock_fill;
 	rd->ctx = &src;
 	r = http_proxy_response_read(rd, &status, err);
 	if (r < 0)

@@ -52,6 +52,15 @@ ssize_t http_sock_read(int fd, void *buf, size_t len, uint64_t deadline_ms);
 ssize_t http_sock_write(int fd, const void *buf, size_t len, uint64_t deadline_ms);
 int http_sock_write_all(int fd, const char *buf, size_t len, uint64_t deadline_ms);
 
+/* A plain socket as the byte source of a struct http_reader (fill = http_sock_fill, ctx = the
+ * source): reads until deadline_ms; a timeout's message is timeout_msg. */
+struct http_sock_src {
+	int fd;
+	uint64_t deadline_ms;
+	const char *timeout_msg;
+};
+int http_sock_fill(void *ctx, unsigned char *buf, size_t len, const char **msg);
+
 /* A non-blocking TCP connection to host:port (resolved with getaddrinfo, every address tried)
  * by deadline_ms; *ret_fd on success, -errno with err's message otherwise. */
 int http_tcp_connect(const char *host, unsigned port, uint64_t deadline_ms, int *ret_fd,

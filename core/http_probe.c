@@ -51,21 +51,6 @@ int http_loopback_url_parse(const char *url, struct http_url *ret, struct http_e
 	return 0;
 }
 
-struct probe_src {
-	int fd;
-	uint64_t deadline_ms;
-};
-
-static int probe_fill(void *ctx, unsigned char *buf, size_t len, const char **msg)
-{
-	struct probe_src *s = ctx;
-	ssize_t n = http_sock_read(s->fd, buf, len, s->deadline_ms);
-
-	if (n == -ETIMEDOUT)
-		*msg = "timed out waiting for the answer";
-	return (int)n;
-}
-
 static int probe_request(const struct http_url *u, char *buf, size_t size, size_t *ret_len)
 {
 	bool v6 = strchr(u->host, ':') != NULL;
@@ -87,7 +72,7 @@ int http_probe(const char *url, uint64_t deadline_ms, int *ret_status, struct ht
 	_cleanup_close_ int fd = -1;
 	struct http_response resp = {0};
 	struct http_error dummy;
-	struct probe_src src;
+	struct http_sock_src src;
 	struct http_url u;
 	size_t len = 0;
 	bool keep;
@@ -106,8 +91,8 @@ int http_probe(const char *url, uint64_t deadline_ms, int *ret_status, struct ht
 		r = http_fail(err, r, "cannot send the request");
 	if (r < 0)
 		return r;
-	src = (struct probe_src){.fd = fd, .deadline_ms = deadline_ms};
-	rd->fill = probe_fill;
+	src = (struct http_sock_src){fd, deadline_ms, "timed out waiting for the answer"};
+	rd->fill = http_sock_fill;
 	rd->ctx = &src;
 	r = http_response_read(rd, true, 1, &resp, &keep, err);
 	if (r < 0)

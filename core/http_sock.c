@@ -129,3 +129,13 @@ int http_tcp_connect(const char *host, unsigned port, uint64_t deadline_ms, int 
 		return http_fail(err, r, "connect timed out");
 	return r < 0 ? http_fail(err, r, "cannot connect") : 0;
 }
+
+int http_sock_fill(void *ctx, unsigned char *buf, size_t len, const char **msg)
+{
+	struct http_sock_src *s = ctx;
+	ssize_t n = http_sock_read(s->fd, buf, len, s->deadline_ms);
+
+	if (n == -ETIMEDOUT)
+		*msg = s->timeout_msg;
+	return (int)n;
+}
