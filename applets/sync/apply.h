@@ -96,6 +96,10 @@ int sync_secrets_mask(const struct sync_ctx *ctx, const struct spec_workload *w,
  * version lacks removed. */
 int sync_good_write(const struct spec_workload *w, uid_t uid, gid_t gid, const char *home,
 		    const struct state_good *good, struct userfs_error *err);
+/* held.c: the timers of w that the good files lack (added by the failed deploy, which started
+ * them) stopped and disabled; failures only logged. */
+void sync_good_stop_added_timers(struct sync_ctx *ctx, const struct spec_workload *w,
+				 const struct state_good *good);
 
 /* gate_health.c: a HealthURL probed at most once a second (p->next, on the sync_now_ms() clock),
  * each probe bounded by a second and deadline: p->ok when it answered 2xx or 3xx, else why not in

@@ -282,6 +282,8 @@ static int roll_back(struct sync_ctx *ctx, struct gate_item *it, char *msg, size
 		return r;
 	}
 	r = store_held(ctx, it, true);
+	if (r >= 0)
+		sync_good_stop_added_timers(ctx, it->w, &good);
 	if (r >= 0 && (r = sync_good_write(it->w, it->uid, it->gid, it->home, &good, &uerr)) < 0)
 		snprintf(msg, size, "write failed: %.400s", uerr.msg);
 	state_good_release(&good);

@@ -59,6 +59,35 @@ bool sync_redeploy_named(const struct sync_ctx *ctx, const char *name)
 	return false;
 }
 
+/* Whether the good files hold u. */
+static bool good_has(const struct state_good *good, const struct spec_unit *u)
+{
+	for (size_t j = 0; j < good->n_files; j++)
+		if (good->files[j].dir == u->dir && strcmp(good->files[j].name, u->name) == 0)
+			return true;
+	return false;
+}
+
+/* A timer the failed deploy added was enabled and started by it: stopped and disabled before its
+ * file goes, or it would go on firing its service from the manager's memory. */
+void sync_good_stop_added_timers(struct sync_ctx *ctx, const struct spec_workload *w,
+				 const struct state_good *good)
+{
+	static const char *const verbs[] = {"stop", "disable"};
+	struct systemd_error err = {0};
+
+	for (size_t i = 0; i < w->n_units; i++) {
+		const struct spec_unit *u = &w->units[i];
+
+		if (u->dir != SPEC_UNIT_SYSTEMD || !sync_is_timer(u->name) || good_has(good, u))
+			continue;
+		for (size_t v = 0; v < ARRAY_SIZE(verbs); v++)
+			if (systemd_user_unit(&ctx->cmds, w->name, verbs[v], u->name, &err) < 0)
+				log_warning("%s: %s %s failed: %s, ignoring", w->name, verbs[v],
+					    u->name, err.msg);
+	}
+}
+
 /* The good files written back as the user, the desired ones it lacks removed. */
 int sync_good_write(const struct spec_workload *w, uid_t uid, gid_t gid, const char *home,
 		    const struct state_good *good, struct userfs_error *err)
@@ -75,16 +104,10 @@ int sync_good_write(const struct spec_workload *w, uid_t uid, gid_t gid, const c
 		writes[i] = (struct userfs_write){sync_unit_dir(good->files[i].dir),
 						  good->files[i].name, good->files[i].data,
 						  good->files[i].size};
-	for (size_t i = 0; i < w->n_units; i++) {
-		bool kept = false;
-
-		for (size_t j = 0; j < good->n_files && !kept; j++)
-			kept = good->files[j].dir == w->units[i].dir &&
-			       strcmp(good->files[j].name, w->units[i].name) == 0;
-		if (!kept)
+	for (size_t i = 0; i < w->n_units; i++)
+		if (!good_has(good, &w->units[i]))
 			removes[job.n_removes++] = (struct userfs_remove){
 				sync_unit_dir(w->units[i].dir), w->units[i].name};
-	}
 	job.removes = removes;
 	r = userfs_home_open(home, uid, &home_fd, err);
 	job.home_fd = home_fd;
