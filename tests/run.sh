@@ -106,7 +106,7 @@ run_fuzz_replay() {
 # "counts P F" line. No plan, or a plan other than what ran, is one more failure.
 # run_applet_tests ARCH [WRAPPER]: WRAPPER runs each file's bash (tests/sandbox/installed-host).
 run_applet_tests() {
-	local arch=$1 wrap=${2:-} label=applets qemu="" file out p f planned ran
+	local arch=$1 wrap=${2:-} label=applets qemu="" file out p f planned ran t0
 	[ -z "$wrap" ] || label=installed
 	local bin="$top/build/$arch/tailpod"
 	if [ "$arch" = aarch64 ]; then qemu=qemu-aarch64-static; fi
@@ -119,6 +119,7 @@ run_applet_tests() {
 		# sandbox.test proves the sandbox against the real host, and builds an installed host
 		# of its own for that (its "on an installed host" test): it is not rerun inside one.
 		if [ -n "$wrap" ] && [ "${file##*/}" = sandbox.test ]; then continue; fi
+		t0=$SECONDS
 		out=$(TP_ARCH=$arch TP_BIN=$bin TP_QEMU=$qemu TP_TOP=$top \
 			$wrap bash -c '. "$TP_TOP/tests/applets/lib.sh"
 				case $1 in */peers/*) . "$TP_TOP/tests/peers/lib.sh" ;; esac
@@ -133,8 +134,9 @@ run_applet_tests() {
 			echo "  $(basename "$file"): planned ${planned:-no plan}, ran ${ran:-?} checks"
 			f=$((f + 1))
 		fi
-		printf '%-8s %-8s %-16s %3d passed, %d failed (of %s)\n' "$label" "$arch" "$(basename "$file")" \
-			"$p" "$f" "${planned:-?}"
+		# The seconds each suite took: CI has a 90-minute limit (figures, never a verdict).
+		printf '%-8s %-8s %-16s %3d passed, %d failed (of %s) %5ds\n' "$label" "$arch" \
+			"$(basename "$file")" "$p" "$f" "${planned:-?}" $((SECONDS - t0))
 		passed=$((passed + p)) failed=$((failed + f))
 	done
 }
@@ -152,6 +154,7 @@ run_vm_test() {
 	if [ "$(uname -m)" != x86_64 ] || [ ! -x "$bin" ]; then
 		skip_suite vm "needs an x86_64 host and build/x86_64/tailpod"; return
 	fi
+	local t0=$SECONDS
 	out=$("$top/tests/vm/run.sh" "$bin" x86_64 2>&1)
 	if grep -q '^SKIP: ' <<<"$out"; then
 		skip_suite vm "$(sed -n 's/^SKIP: //p' <<<"$out" | head -n1)"; return
@@ -160,7 +163,8 @@ run_vm_test() {
 	f=$(sed -n 's/^counts [0-9]* \([0-9]*\)$/\1/p' <<<"$out")
 	if [ -z "$p" ]; then p=0 f=1; fi
 	grep -v '^counts \|^PASS: ' <<<"$out" | sed "s|^|  |"
-	printf 'vm       x86_64   %-16s %3d passed, %d failed\n' "guest flow" "$p" "$f"
+	printf 'vm       x86_64   %-16s %3d passed, %d failed %5ds\n' "guest flow" "$p" "$f" \
+		$((SECONDS - t0))
 	passed=$((passed + p)) failed=$((failed + f))
 }
 
@@ -177,6 +181,7 @@ else
 	failed=$((failed + 1))
 fi
 
+echo "run.sh: ${SECONDS}s in all"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$unasked" -eq 0 ] || echo "run.sh: $unasked suites skipped without being asked for (TP_ALLOW_SKIP)"
 [ "$failed" -eq 0 ] && [ "$unasked" -eq 0 ] && [ "$passed" -gt 0 ]
