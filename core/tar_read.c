@@ -5,8 +5,10 @@
  * "/" (what GNU tar and bsdtar write) and must then be canonical and relative. Device nodes,
  * fifos, sockets and sparse files are refused, as are a hardlink to a path no earlier member had
  * and a path beneath an earlier symlink member (an extractor would write through the link). The
- * paths seen so far live in a SipHash-keyed set (random key: crafted collisions cannot make it
- * quadratic). A refusal is sticky: the reader stays failed and tar_reader_error() says why.
+ * paths seen so far live in a set of 125-bit digests (two SipHash-2-4 runs under random keys:
+ * crafted collisions can neither make it quadratic nor, but by chance, alias two paths), 16 bytes
+ * a path instead of its copy: memory grows by at most 32 bytes per member. A refusal is sticky: the
+ * reader stays failed and tar_reader_error() says why.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* asprintf on glibc (host unit tests); musl has it anyway */
@@ -26,9 +28,9 @@
 
 enum { ERROR_MAX = 192, NAME_SHOWN = 96, SKIP_BUF = 16 * 1024, SEEN_MIN = 64, META_RUN_MAX = 8 };
 
+/* A path's digest: h[0] whole, h[1] with its low 3 bits holding the type + 1 (0 0 = empty). */
 struct seen_slot {
-	char *path; /* NULL = empty slot */
-	enum tar_type type;
+	uint64_t h[2];
 };
 
 struct tar_reader {
@@ -43,7 +45,7 @@ struct tar_reader {
 	char error[ERROR_MAX];
 	struct seen_slot *seen;
 	size_t seen_cap, seen_n;
-	unsigned char seen_key[crypto_shorthash_KEYBYTES];
+	unsigned char seen_key[2][crypto_shorthash_KEYBYTES];
 	unsigned char block[TAR_BLOCK];
 	unsigned char scratch[SKIP_BUF];
 };
@@ -98,27 +100,46 @@ static int skip(struct tar_reader *r, uint64_t n, const char *what)
 	return 0;
 }
 
-static size_t seen_index(const struct tar_reader *r, const char *path, size_t len)
-{
-	uint64_t h;
+enum { SEEN_TYPE_BITS = 3 };
 
-	crypto_shorthash((unsigned char *)&h, (const unsigned char *)path, len, r->seen_key);
-	return (size_t)h & (r->seen_cap - 1);
+static struct seen_slot seen_digest(const struct tar_reader *r, const char *path, size_t len)
+{
+	struct seen_slot d;
+
+	crypto_shorthash((unsigned char *)&d.h[0], (const unsigned char *)path, len,
+			 r->seen_key[0]);
+	crypto_shorthash((unsigned char *)&d.h[1], (const unsigned char *)path, len,
+			 r->seen_key[1]);
+	d.h[1] &= ~(uint64_t)((1u << SEEN_TYPE_BITS) - 1);
+	return d;
 }
 
-/* The slot of path[0..len) (its own, or the empty one it would take). */
-static struct seen_slot *seen_slot(const struct tar_reader *r, const char *path, size_t len)
+static enum tar_type seen_type(const struct seen_slot *s)
 {
-	for (size_t i = seen_index(r, path, len);; i = (i + 1) & (r->seen_cap - 1)) {
+	return (enum tar_type)((s->h[1] & ((1u << SEEN_TYPE_BITS) - 1)) - 1);
+}
+
+static bool seen_empty(const struct seen_slot *s)
+{
+	return s->h[0] == 0 && s->h[1] == 0;
+}
+
+/* The slot of digest d (its own, or the empty one it would take). */
+static struct seen_slot *seen_slot(const struct tar_reader *r, const struct seen_slot *d)
+{
+	const uint64_t type_mask = (1u << SEEN_TYPE_BITS) - 1;
+
+	for (size_t i = (size_t)d->h[0] & (r->seen_cap - 1);; i = (i + 1) & (r->seen_cap - 1)) {
 		struct seen_slot *s = &r->seen[i];
 
-		if (s->path == NULL || (strncmp(s->path, path, len) == 0 && s->path[len] == '\0'))
+		if (seen_empty(s) || (s->h[0] == d->h[0] && (s->h[1] & ~type_mask) == d->h[1]))
 			return s;
 	}
 }
 
 static int seen_grow(struct tar_reader *r)
 {
+	const uint64_t type_mask = (1u << SEEN_TYPE_BITS) - 1;
 	struct seen_slot *old = r->seen;
 	size_t old_cap = r->seen_cap, cap = old_cap ? old_cap * 2 : SEEN_MIN;
 
@@ -129,34 +150,39 @@ static int seen_grow(struct tar_reader *r)
 	}
 	r->seen_cap = cap;
 	for (size_t i = 0; i < old_cap; i++)
-		if (old[i].path != NULL)
-			*seen_slot(r, old[i].path, strlen(old[i].path)) = old[i];
+		if (!seen_empty(&old[i])) {
+			struct seen_slot d = {{old[i].h[0], old[i].h[1] & ~type_mask}};
+
+			*seen_slot(r, &d) = old[i];
+		}
 	free(old);
 	return 0;
 }
 
 static int seen_put(struct tar_reader *r, const char *path, enum tar_type type)
 {
-	struct seen_slot *s;
+	struct seen_slot d = seen_digest(r, path, strlen(path)), *s;
 
 	if ((r->seen_n + 1) * 2 > r->seen_cap && seen_grow(r) < 0)
 		return -ENOMEM;
-	s = seen_slot(r, path, strlen(path));
-	if (s->path == NULL) {
-		s->path = strdup(path);
-		if (s->path == NULL)
-			return -ENOMEM;
+	s = seen_slot(r, &d);
+	if (seen_empty(s))
 		r->seen_n++;
-	}
-	s->type = type;
+	s->h[0] = d.h[0];
+	s->h[1] = d.h[1] | ((uint64_t)type + 1);
 	return 0;
 }
 
 static const struct seen_slot *seen_get(const struct tar_reader *r, const char *path, size_t len)
 {
-	const struct seen_slot *s = r->seen_cap ? seen_slot(r, path, len) : NULL;
+	struct seen_slot d;
+	const struct seen_slot *s;
 
-	return s != NULL && s->path != NULL ? s : NULL;
+	if (r->seen_cap == 0)
+		return NULL;
+	d = seen_digest(r, path, len);
+	s = seen_slot(r, &d);
+	return seen_empty(s) ? NULL : s;
 }
 
 int tar_reader_new(struct source *in, const struct tar_limits *lim, struct tar_reader **ret)
@@ -197,8 +223,6 @@ void tar_reader_free(struct tar_reader *r)
 	if (r == NULL)
 		return;
 	member_release(r);
-	for (size_t i = 0; i < r->seen_cap; i++)
-		free(r->seen[i].path);
 	free(r->seen);
 	free(r);
 }
@@ -455,7 +479,7 @@ static int member_policy(struct tar_reader *r, const char *show)
 	for (const char *slash = strchr(e->path, '/'); slash; slash = strchr(slash + 1, '/')) {
 		const struct seen_slot *s = seen_get(r, e->path, (size_t)(slash - e->path));
 
-		if (s != NULL && s->type == TAR_SYMLINK)
+		if (s != NULL && seen_type(s) == TAR_SYMLINK)
 			return fail(r, -EPERM, "%s: beneath an earlier symlink member", show);
 	}
 	if (e->type != TAR_HARDLINK)
@@ -463,7 +487,7 @@ static int member_policy(struct tar_reader *r, const char *show)
 	target = seen_get(r, e->link, strlen(e->link));
 	if (target == NULL)
 		return fail(r, -EPERM, "%s: hardlink to a path not earlier in the archive", show);
-	if (target->type == TAR_DIR)
+	if (seen_type(target) == TAR_DIR)
 		return fail(r, -EPERM, "%s: hardlink to a directory", show);
 	return 0;
 }

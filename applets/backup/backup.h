@@ -139,15 +139,22 @@ struct backup_in {
 	bool encrypted;
 };
 
-/* What verify found (verify.c); rows_fd holds each member's MANIFEST row as recomputed, in
- * order, for restore's second pass to compare with. */
+/* What verify found (verify.c). rows and listed: running SHA-256s of the members' rows as
+ * recomputed and of the MANIFEST's member rows, in order. member (restore's hook, NULL for
+ * verify): called for each member between the first and MANIFEST, its data read from in, sha
+ * set to its data's SHA-256 ("-" but for a file); a -errno it returns (logged by it) stops. */
+struct backup_check;
+typedef int backup_member_fn(void *ctx, const struct backup_check *c, struct backup_in *in,
+			     const struct tar_entry *e, char sha[HASH_SHA256_HEX_SIZE]);
 struct backup_check {
 	char info[BACKUP_INFO_MAX + 1];
 	char scope[16];
 	char workload[USER_NAME_MAX + 1];
 	bool live, manifest;
 	uint64_t members, bytes, excluded, warnings;
-	int rows_fd;
+	struct hash_sha256 rows, listed;
+	backup_member_fn *member;
+	void *ctx;
 };
 
 /* reader.c: the archive file fd (read from its start) opened for its members; an age file needs
@@ -157,13 +164,12 @@ void backup_in_close(struct backup_in *in);
 /* All of a member's data into its hash (and buf, up to cap bytes, when buf is not NULL). */
 int backup_in_hash(struct backup_in *in, char sha[HASH_SHA256_HEX_SIZE], char *buf, size_t cap,
 		   size_t *ret_len);
-/* An unnamed temp file for a spool (TMPDIR, /var/tmp, /tmp). */
-int backup_spool_open(void);
 
 /* verify.c: structure (first member TAILPOD-BACKUP, last MANIFEST, the reader's checks), the
  * MANIFEST against every member's recomputed row and SHA-256. 0, -EBADMSG (logged: what differs)
- * or the reader's -errno (logged with its reason). */
+ * or the reader's -errno (logged with its reason). backup_check_run keeps c's member and ctx. */
 int backup_verify(int fd, const char *file, const struct backup_keys *k, struct backup_check *ret);
+int backup_check_run(int fd, const char *file, const struct backup_keys *k, struct backup_check *c);
 void backup_check_release(struct backup_check *c);
 
 /* The settings of one `backup create` run (create.c). */

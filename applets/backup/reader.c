@@ -70,18 +70,3 @@ int backup_in_hash(struct backup_in *in, char sha[HASH_SHA256_HEX_SIZE], char *b
 		*ret_len = len;
 	return r;
 }
-
-int backup_spool_open(void)
-{
-	const char *dirs[] = {getenv("TMPDIR"), "/var/tmp", "/tmp"};
-
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		int fd = dirs[i] && *dirs[i] == '/'
-				 ? open(dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)
-				 : -1;
-
-		if (fd >= 0)
-			return fd;
-	}
-	return -errno;
-}

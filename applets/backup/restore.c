@@ -1,9 +1,14 @@
-/* restore.c: `backup restore FILE` — a workload archive verified whole first (nothing changes
- * when it is hostile or damaged), then its volumes and bind-mounted data extracted as root into a
- * temp directory in the user's home (extract.c: beneath an fd, no link followed, owners mapped
- * onto this host's uid and subuid ranges), each member's row compared again with the verified
- * one, and swapped into place with the service stopped: an existing volume or data directory is
- * replaced only with --force. Unit files and the state record stay sync's: not restored. */
+/* restore.c: `backup restore FILE` — a workload archive read once (verify.c's pass with a hook):
+ * its volumes and bind-mounted data extracted as root into a temp directory in the user's home
+ * while each member is hashed (extract.c: beneath an fd, no link followed, owners mapped onto
+ * this host's uid and subuid ranges). Only when the whole archive has checked out against its
+ * MANIFEST (the last member) is the temp directory flushed to disk (one syncfs) and swapped into
+ * place with the service stopped; a hostile or damaged archive removes the temp directory and
+ * changes nothing. An existing volume or data directory is replaced only with --force. Unit
+ * files and the state record stay sync's: not restored. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* syncfs */
+#endif
 #include "backup.h"
 
 #include "core.h"
@@ -32,7 +37,13 @@
 #endif
 
 struct restore {
-	const char *file, *name;
+	const char *file, *name, *want; /* want: --workload */
+	const struct config *config;
+	struct users_db *db;
+	struct state_record *rec;
+	struct backup_extract x;
+	bool ready;	 /* the destination found and the temp dir made */
+	bool hook_error; /* a failure restore_member logged: not the archive's check */
 	const struct users_user *user;
 	struct backup_idmap map;
 	int home_fd, tmp_fd;
@@ -93,53 +104,6 @@ static int member_place(const struct restore *rs, const char *path, const char *
 	if (rs->whole_home && in_tool_dir(*rel))
 		return 0;
 	return rs->whole_home || root_of(rs, *rel) >= 0 ? 1 : -EPERM;
-}
-
-static int next_row(FILE *rows, char *buf, size_t size)
-{
-	return fgets(buf, (int)size, rows) ? 0 : -EBADMSG;
-}
-
-/* Pass two: every member again, its row equal to the verified one, data into the temp dir. */
-static int extract_all(struct restore *rs, int fd, const struct backup_keys *k, FILE *rows)
-{
-	static char row[BACKUP_MANIFEST_LINE_MAX], want[BACKUP_MANIFEST_LINE_MAX];
-	struct backup_extract x = {.tmp_fd = rs->tmp_fd, .map = &rs->map, .file = rs->file};
-	const struct tar_entry *e;
-	struct backup_in in;
-	int r = backup_in_open(&in, fd, k, rs->file);
-
-	while (r == 0 && (r = tar_read_header(in.tr, &e)) == 0) {
-		char sha[HASH_SHA256_HEX_SIZE] = "-";
-		const char *rel = NULL;
-		int place = member_place(rs, e->path, &rel);
-
-		if (strcmp(e->path, BACKUP_MANIFEST) == 0)
-			continue;
-		if (place < 0) {
-			log_error("%s: %s: outside a workload's volumes and data, refused",
-				  rs->file, e->path);
-			r = place;
-		} else if (place == 1) {
-			r = backup_extract_member(&x, &in, e, rel, sha);
-			if (r < 0)
-				log_error_errno(r, "%s: %s: cannot extract", rs->file, e->path);
-		} else if (e->type == TAR_FILE) {
-			r = backup_in_hash(&in, sha, NULL, 0, NULL);
-		}
-		if (r == 0)
-			r = backup_manifest_row(e, sha, row, sizeof(row));
-		if (r == 0 && (next_row(rows, want, sizeof(want)) < 0 || strcmp(row, want) != 0)) {
-			log_error("%s: %s: changed since it was verified", rs->file, e->path);
-			r = -EBADMSG;
-		}
-	}
-	backup_in_close(&in);
-	if (r == 1)
-		r = backup_extract_finish(&x);
-	else
-		backup_extract_finish(&x);
-	return r;
 }
 
 /* With the whole home bind-mounted: each top-level entry the archive brought but the tools'. */
@@ -308,32 +272,83 @@ static int find_destination(struct restore *rs, const struct config *c, struct u
 	return r;
 }
 
-static int restore_run(struct restore *rs, int fd, const struct backup_keys *k,
-		       const struct backup_check *chk, const struct state_record *rec)
+/* What the archive holds decides where it goes: a workload's archive (the one asked for) onto
+ * its user here, extracted into a fresh temp dir in the home. */
+static int restore_prepare(struct restore *rs, const struct backup_check *c)
 {
-	FILE *rows = fdopen(dup(chk->rows_fd), "r");
-	bool was_running = false;
-	int r = rows ? make_tmp(rs) : -ENOMEM, r2;
+	int r;
 
-	if (r < 0) {
-		if (rows)
-			fclose(rows);
-		return log_error_errno(r, "%s: cannot make a temp directory", rs->user->home), r;
+	rs->name = c->workload;
+	if (strcmp(c->scope, "workload") != 0)
+		return log_error("%s: a %s archive: extract its files by hand (tar -xzf), nothing "
+				 "changed",
+				 rs->file, c->scope),
+		       -EINVAL;
+	if (rs->want && strcmp(rs->want, c->workload) != 0)
+		return log_error("%s: holds workload %s, not %s", rs->file, c->workload, rs->want),
+		       -EINVAL;
+	r = users_db_load(NULL, USERS_SOURCE_ETC, &rs->db);
+	if (r < 0)
+		return log_error_errno(r, "cannot read /etc/passwd and /etc/group"), r;
+	r = find_destination(rs, rs->config, rs->db, rs->rec);
+	if (r == 0 && (r = make_tmp(rs)) < 0)
+		log_error_errno(r, "%s: cannot make a temp directory", rs->user->home);
+	rs->x = (struct backup_extract){.tmp_fd = rs->tmp_fd, .map = &rs->map, .file = rs->file};
+	rs->ready = r == 0;
+	return r;
+}
+
+/* verify.c's hook: each member after TAILPOD-BACKUP, its data into the temp dir (data) or only
+ * hashed (unit files, the state record), or refused (anything else). */
+static int restore_member(void *ctx, const struct backup_check *c, struct backup_in *in,
+			  const struct tar_entry *e, char sha[HASH_SHA256_HEX_SIZE])
+{
+	struct restore *rs = ctx;
+	const char *rel = NULL;
+	int r = rs->ready ? 0 : restore_prepare(rs, c), place;
+
+	if (r < 0)
+		return rs->hook_error = true, r;
+	place = member_place(rs, e->path, &rel);
+	if (place < 0) {
+		log_error("%s: %s: outside a workload's volumes and data, refused", rs->file,
+			  e->path);
+		return rs->hook_error = true, place;
 	}
-	r = extract_all(rs, fd, k, rows);
-	fclose(rows);
-	if (r == 0)
-		r = for_each_unit(rs, refuse_existing);
+	if (place == 0)
+		return e->type == TAR_FILE ? backup_in_hash(in, sha, NULL, 0, NULL) : 0;
+	r = backup_extract_member(&rs->x, in, e, rel, sha);
+	if (r < 0 && !*tar_reader_error(in->tr)) /* the reader's refusal: verify.c says it */
+		log_error_errno(r, "%s: %s: cannot extract", rs->file, e->path),
+			rs->hook_error = true;
+	return r;
+}
+
+/* The checked archive's units swapped in, durable first: syncfs flushes every file, directory
+ * and owner written beneath the temp dir (one filesystem: renameat2 needs it) before the first
+ * rename, so no crash can leave a swapped-in unit whose contents are not on disk; the second
+ * makes the renames themselves durable before "restored" is said. */
+static int restore_swap(struct restore *rs)
+{
+	bool was_running = false;
+	int r = backup_extract_finish(&rs->x), r2;
+
+	if (r == 0 && syncfs(rs->tmp_fd) < 0)
+		r = -errno;
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot flush the extracted files", rs->user->home),
+		       r;
+	r = for_each_unit(rs, refuse_existing);
 	if (r == 0 && rs->conflicts)
 		r = -EEXIST;
 	if (r == 0)
-		r = backup_service_stop(rs->name, rs->user->uid, rec->service, &was_running);
+		r = backup_service_stop(rs->name, rs->user->uid, rs->rec->service, &was_running);
 	if (r == 0)
 		r = for_each_unit(rs, swap_in);
-	if (was_running && (r2 = backup_service_start(rs->name, rec->service)) < 0 && r == 0)
+	if (r == 0 && syncfs(rs->home_fd) < 0)
+		r = log_error_errno(-errno, "%s: cannot flush the swap", rs->user->home);
+	if (was_running && (r2 = backup_service_start(rs->name, rs->rec->service)) < 0 && r == 0)
 		r = r2;
-	close(rs->tmp_fd);
-	fs_remove_tree(rs->home_fd, rs->tmp);
 	return r;
 }
 
@@ -341,41 +356,40 @@ int backup_restore(const char *file, const char *workload, bool force, const str
 		   const struct config *c)
 {
 	_cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC);
-	struct restore rs = {.file = file, .home_fd = -1, .tmp_fd = -1, .force = force};
-	struct backup_check chk = {.rows_fd = -1};
 	struct state_record rec = {0};
-	struct users_db *db = NULL;
+	struct restore rs = {.file = file,
+			     .want = workload,
+			     .config = c,
+			     .rec = &rec,
+			     .home_fd = -1,
+			     .tmp_fd = -1,
+			     .force = force};
+	struct backup_check chk = {.member = restore_member, .ctx = &rs};
 	int r;
 
 	if (fd < 0)
 		return log_error_errno(-errno, "%s: cannot open", file), EXIT_FAIL;
-	r = backup_verify(fd, file, k, &chk);
-	if (r < 0) {
+	r = backup_check_run(fd, file, k, &chk);
+	if (r == 0 && !rs.ready) /* no member but the two bookkeeping ones */
+		r = restore_prepare(&rs, &chk);
+	else if (r < 0 && !rs.hook_error)
 		log_error("%s: refused, nothing changed", file);
-	} else if (strcmp(chk.scope, "workload") != 0) {
-		log_error("%s: a %s archive: extract its files by hand (tar -xzf), nothing changed",
-			  file, chk.scope);
-		r = -EINVAL;
-	} else if (workload && strcmp(workload, chk.workload) != 0) {
-		log_error("%s: holds workload %s, not %s", file, chk.workload, workload);
-		r = -EINVAL;
-	}
-	rs.name = chk.workload;
-	if (r == 0 && (r = users_db_load(NULL, USERS_SOURCE_ETC, &db)) < 0)
-		log_error_errno(r, "cannot read /etc/passwd and /etc/group");
 	if (r == 0)
-		r = find_destination(&rs, c, db, &rec);
-	if (r == 0)
-		r = restore_run(&rs, fd, k, &chk, &rec);
+		r = restore_swap(&rs);
+	else
+		backup_extract_finish(&rs.x);
 	if (r == 0)
 		printf("%s: restored %s onto %s (uid %u)\n", file, rs.name, rs.user->home,
 		       (unsigned)rs.user->uid);
+	if (rs.tmp_fd >= 0) {
+		close(rs.tmp_fd);
+		fs_remove_tree(rs.home_fd, rs.tmp);
+	}
 	for (size_t i = 0; i < rs.n_roots; i++)
 		free(rs.roots[i]);
 	if (rs.home_fd >= 0)
 		close(rs.home_fd);
 	state_record_release(&rec);
-	users_db_free(db);
-	backup_check_release(&chk);
+	users_db_free(rs.db);
 	return r == 0 ? EXIT_OK : EXIT_FAIL;
 }

@@ -1,7 +1,9 @@
-/* verify.c: `backup verify FILE` and restore's first pass — the whole archive read once: the
+/* verify.c: `backup verify FILE` and restore's one pass — the whole archive read once: the
  * reader's structural checks, TAILPOD-BACKUP first, MANIFEST last, and every member's row (type,
- * mode, owner, size, SHA-256 of its data, path, link) recomputed and compared, row by row, with
- * the MANIFEST's. Both sides are spooled to unnamed files: memory does not grow with the data. */
+ * mode, owner, size, SHA-256 of its data, path, link) recomputed. The rows in order and the
+ * MANIFEST's member rows in order each go into a running SHA-256, compared at the end: equal
+ * digests are equal lists, and memory grows neither with the data nor with the member count.
+ * Restore's hook writes each member out while its hash is taken. */
 #include "backup.h"
 
 #include "core.h"
@@ -31,8 +33,8 @@ static void parse_info(struct backup_check *c)
 	}
 }
 
-/* The MANIFEST's member rows into spool; its excluded/skipped/warning rows counted. */
-static int spool_manifest(struct backup_in *in, struct backup_check *c, int spool)
+/* The MANIFEST's member rows into c->listed; its excluded/skipped/warning rows counted. */
+static int hash_manifest(struct backup_in *in, struct backup_check *c)
 {
 	static char line[BACKUP_MANIFEST_LINE_MAX + 1];
 	static unsigned char chunk[BACKUP_BUF];
@@ -51,34 +53,25 @@ static int spool_manifest(struct backup_in *in, struct backup_check *c, int spoo
 				c->excluded++;
 			else if (strncmp(line, "warning\t", 8) == 0)
 				c->warnings++;
-			else if ((r = fs_write_all(spool, line, len)) < 0)
-				return r;
+			else
+				hash_sha256_update(&c->listed, line, len);
 			len = 0;
 		}
 	return r < 0 ? r : len ? -EBADMSG : 0;
 }
 
-static int same_files(int a, int b)
+/* One member's data: restore's hook (written out while hashed) or only hashed. */
+static int member_data(struct backup_in *in, const struct tar_entry *e, struct backup_check *c,
+		       char sha[HASH_SHA256_HEX_SIZE])
 {
-	static char x[BACKUP_BUF], y[BACKUP_BUF];
-	off_t na = lseek(a, 0, SEEK_END), nb = lseek(b, 0, SEEK_END);
-
-	if (na < 0 || nb < 0 || na != nb || lseek(a, 0, SEEK_SET) < 0 || lseek(b, 0, SEEK_SET) < 0)
-		return 0;
-	for (off_t left = na; left > 0;) {
-		size_t want = left < (off_t)sizeof(x) ? (size_t)left : sizeof(x);
-
-		if (read(a, x, want) != (ssize_t)want || read(b, y, want) != (ssize_t)want ||
-		    memcmp(x, y, want) != 0)
-			return 0;
-		left -= (off_t)want;
-	}
-	return 1;
+	if (c->member)
+		return c->member(c->ctx, c, in, e, sha);
+	return e->type == TAR_FILE ? backup_in_hash(in, sha, NULL, 0, NULL) : 0;
 }
 
-/* One member: its recomputed row spooled; TAILPOD-BACKUP kept; MANIFEST must be last. */
+/* One member: its recomputed row hashed; TAILPOD-BACKUP kept; MANIFEST must be last. */
 static int check_member(struct backup_in *in, const struct tar_entry *e, struct backup_check *c,
-			int manifest_spool, const char *file)
+			const char *file)
 {
 	static char row[BACKUP_MANIFEST_LINE_MAX];
 	char sha[HASH_SHA256_HEX_SIZE] = "-";
@@ -90,7 +83,7 @@ static int check_member(struct backup_in *in, const struct tar_entry *e, struct 
 		return log_error("%s: %s: the first member must be " BACKUP_INFO, file, e->path),
 		       -EBADMSG;
 	if (strcmp(e->path, BACKUP_MANIFEST) == 0 && e->type == TAR_FILE) {
-		r = spool_manifest(in, c, manifest_spool);
+		r = hash_manifest(in, c);
 		if (r < 0)
 			return log_error_errno(r, "%s: " BACKUP_MANIFEST " does not read", file), r;
 		r = tar_read_header(in->tr, &e);
@@ -100,33 +93,36 @@ static int check_member(struct backup_in *in, const struct tar_entry *e, struct 
 		return log_error("%s: " BACKUP_MANIFEST " is not the last member", file),
 		       r < 0 ? r : -EBADMSG;
 	}
-	if (e->type == TAR_FILE)
-		r = backup_in_hash(in, sha, first ? c->info : NULL, BACKUP_INFO_MAX, &len);
-	if (r < 0)
+	if (first)
+		r = backup_in_hash(in, sha, c->info, BACKUP_INFO_MAX, &len);
+	else
+		r = member_data(in, e, c, sha);
+	if (r < 0 && (first || !c->member))
 		return log_error_errno(r, "%s: %s: %s", file, e->path, tar_reader_error(in->tr)), r;
+	if (r < 0)
+		return r; /* the hook said why */
 	if (first)
 		c->info[len] = '\0', parse_info(c);
 	r = backup_manifest_row(e, sha, row, sizeof(row));
 	if (r == 0)
-		r = fs_write_all(c->rows_fd, row, strlen(row));
+		hash_sha256_update(&c->rows, row, strlen(row));
 	c->members++;
 	c->bytes += e->size;
 	return r;
 }
 
-int backup_verify(int fd, const char *file, const struct backup_keys *k, struct backup_check *ret)
+int backup_check_run(int fd, const char *file, const struct backup_keys *k, struct backup_check *c)
 {
-	_cleanup_close_ int manifest_spool = backup_spool_open();
+	char rows[HASH_SHA256_HEX_SIZE], listed[HASH_SHA256_HEX_SIZE];
 	struct backup_in in;
 	const struct tar_entry *e;
 	int r;
 
-	*ret = (struct backup_check){.rows_fd = backup_spool_open()};
-	if (ret->rows_fd < 0 || manifest_spool < 0)
-		return log_error_errno(-ENOSPC, "cannot make a spool file"), -ENOSPC;
+	hash_sha256_init(&c->rows);
+	hash_sha256_init(&c->listed);
 	r = backup_in_open(&in, fd, k, file);
 	while (r == 0 && (r = tar_read_header(in.tr, &e)) == 0)
-		r = check_member(&in, e, ret, manifest_spool, file);
+		r = check_member(&in, e, c, file);
 	if (r < 0 && in.tr && *tar_reader_error(in.tr))
 		log_error("%s: refused: %s", file, tar_reader_error(in.tr));
 	if (in.tr)
@@ -134,22 +130,28 @@ int backup_verify(int fd, const char *file, const struct backup_keys *k, struct 
 	if (r != 1)
 		return r == 0 ? -EBADMSG : r;
 	/* 1: the end, right after MANIFEST (check_member) or without it (tar_read_header). */
-	if (!ret->manifest)
+	hash_sha256_final_hex(&c->rows, rows);
+	hash_sha256_final_hex(&c->listed, listed);
+	if (!c->manifest)
 		log_error("%s: the last member must be " BACKUP_MANIFEST, file);
-	else if (!*ret->scope)
+	else if (!*c->scope)
 		log_error("%s: " BACKUP_INFO " names no scope", file);
-	else if (!same_files(ret->rows_fd, manifest_spool))
+	else if (strcmp(rows, listed) != 0)
 		log_error("%s: the members differ from " BACKUP_MANIFEST
 			  " (a hash, size, mode, owner or path)",
 			  file);
-	else if (lseek(ret->rows_fd, 0, SEEK_SET) == 0)
+	else
 		return 0;
 	return -EBADMSG;
 }
 
+int backup_verify(int fd, const char *file, const struct backup_keys *k, struct backup_check *ret)
+{
+	*ret = (struct backup_check){0};
+	return backup_check_run(fd, file, k, ret);
+}
+
 void backup_check_release(struct backup_check *c)
 {
-	if (c->rows_fd >= 0)
-		close(c->rows_fd);
-	c->rows_fd = -1;
+	(void)c; /* nothing held since the rows are hashed, not spooled; kept for the callers */
 }

@@ -64,13 +64,17 @@ def forge(case):
         pax = {"comment": "x" * (200 * 1024)}
     elif case == "no-manifest":
         pass
+    elif case == "mismatch-midway":  # 300 files and 4 MiB, the 150th spoiled: found mid-extraction
+        ms += [member("file", VOL + "/m%03d" % i, b"%d\n" % i * 50) for i in range(300)]
+        ms.append(member("file", VOL + "/big", bytes(range(256)) * 16384))
+        tamper = VOL + "/m150"
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
         rows = ""
         for ti, data in ms:
             rows += row(ti, data)
             if ti.name == tamper:
-                data = b"OK\n"
+                data = bytes([data[0] ^ 0x20]) + data[1:]  # same size, another byte
             if pax and ti.name == VOL + "/ok":
                 ti.pax_headers = pax
             tar.addfile(ti, io.BytesIO(data) if ti.type == tarfile.REGTYPE else None)
