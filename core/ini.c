@@ -95,11 +95,27 @@ static bool is_blank(const char *s, size_t n)
 /* systemd scans for backslashes pairwise: only the last of an odd run escapes the line end. */
 bool ini_ends_escaped(const char *s, size_t n)
 {
-	bool escaped = false;
+	size_t run = 0;
 
-	for (size_t i = 0; i < n; i++)
-		escaped = !escaped && s[i] == '\\';
-	return escaped;
+	/* Pairwise from the start equals the parity of the final run: counted from the end. */
+	while (run < n && s[n - 1 - run] == '\\')
+		run++;
+	return run % 2 == 1;
+}
+
+/* The characters a section name may not hold besides controls; a switch, not strchr per byte. */
+static bool is_section_quote(char c)
+{
+	switch (c) {
+	case '"':
+	case '\'':
+	case '\\':
+	case '[':
+	case ']':
+		return true;
+	default:
+		return false;
+	}
 }
 
 bool ini_section_name_valid(const char *s, size_t n)
@@ -107,7 +123,7 @@ bool ini_section_name_valid(const char *s, size_t n)
 	if (n == 0 || !utf8_is_valid(s, n))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (is_control((unsigned char)s[i]) || strchr("\"'\\[]", s[i]))
+		if (is_control((unsigned char)s[i]) || is_section_quote(s[i]))
 			return false;
 	return true;
 }

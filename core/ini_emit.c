@@ -19,13 +19,16 @@ struct emitter {
 	bool open;
 };
 
-static void put(struct emitter *e, const char *s)
+static void put_n(struct emitter *e, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	if (e->out)
 		memcpy(e->out + e->n, s, n);
 	e->n += n;
+}
+
+static void put(struct emitter *e, const char *s)
+{
+	put_n(e, s, strlen(s));
 }
 
 /* An open continuation followed by more text would swallow it, so such a chunk is written in
@@ -64,7 +67,7 @@ static void flush(struct emitter *e, bool followed)
 	if (followed && e->open)
 		put_open(e);
 	else {
-		put(e, e->raw);
+		put_n(e, e->raw, n);
 		if (followed && e->raw[n - 1] != '\n')
 			put(e, e->eol);
 	}
