@@ -3,12 +3,14 @@
  * mmap/munmap pair per few specs and a TLB shootdown per munmap (a fifth of check's time on a
  * 2-core VM). This one keeps freed blocks on a free list per size class and never unmaps them;
  * blocks above the largest class are mmap'ed one by one. Only the static binary links it
- * (applets/ is not in the host unit or fuzz builds, which keep ASan's allocator). tailpod is
- * single-threaded (TAILPOD_JOBS forks), so there is no lock. A bad or twice-freed pointer aborts.
- */
+ * (applets/ is not in the host unit or fuzz builds, which keep ASan's allocator). tailpod starts
+ * no thread, but libgit2 does in the fetch child (its pack builder searches deltas in threads), so
+ * the free lists are behind a spin lock: one atomic exchange when uncontended. A bad or
+ * twice-freed pointer aborts. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <malloc.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,18 @@ struct free_block {
 
 static struct free_block *free_lists[N_CLASSES];
 static char *chunk_next, *chunk_end;
+static int heap_busy;
+
+static void heap_lock(void)
+{
+	while (__atomic_exchange_n(&heap_busy, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+static void heap_unlock(void)
+{
+	__atomic_store_n(&heap_busy, 0, __ATOMIC_RELEASE);
+}
 
 static size_t class_block_size(unsigned idx)
 {
@@ -142,7 +156,14 @@ void *malloc(size_t n)
 		errno = ENOMEM;
 		return NULL;
 	}
-	void *p = n + HEADER <= LARGEST_BLOCK ? small_alloc(class_of(n + HEADER)) : large_alloc(n);
+	void *p;
+
+	if (n + HEADER <= LARGEST_BLOCK) {
+		heap_lock();
+		p = small_alloc(class_of(n + HEADER));
+		heap_unlock();
+	} else
+		p = large_alloc(n);
 
 	if (!p)
 		errno = ENOMEM;
@@ -159,9 +180,11 @@ void free(void *p)
 	case KIND_SMALL:
 		if (h->detail >= N_CLASSES)
 			heap_corrupt();
+		heap_lock();
 		h->kind = KIND_FREE;
 		((struct free_block *)p)->next = free_lists[h->detail];
 		free_lists[h->detail] = p;
+		heap_unlock();
 		return;
 	case KIND_LARGE:
 		munmap(h, h->usable + HEADER);
