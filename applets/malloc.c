@@ -139,8 +139,14 @@ static void *large_alloc(size_t n)
 /* mremap moves the pages, so a large block leaves no copy of its bytes behind. */
 static void *large_resize(struct block_header *h, size_t n)
 {
-	size_t len = (n + HEADER + PAGE - 1) & ~(size_t)(PAGE - 1);
-	struct block_header *moved = mremap(h, h->usable + HEADER, len, MREMAP_MAYMOVE);
+	size_t old_len = h->usable + HEADER, len = n + HEADER;
+
+	/* A buffer grown a little at a time grows by half its size: one mremap per step, not per
+	 * page. */
+	if (len > old_len && len < old_len + old_len / 2)
+		len = old_len + old_len / 2;
+	len = (len + PAGE - 1) & ~(size_t)(PAGE - 1);
+	struct block_header *moved = mremap(h, old_len, len, MREMAP_MAYMOVE);
 
 	if (moved == MAP_FAILED) {
 		errno = ENOMEM;
@@ -222,10 +228,10 @@ void *realloc(void *p, size_t n)
 	struct block_header *h = header_of(p);
 	size_t old = malloc_usable_size(p);
 
-	if (h->kind == KIND_LARGE && n + HEADER > LARGEST_BLOCK && n <= SIZE_MAX / 2)
-		return large_resize(h, n);
 	if (n <= old && (h->kind != KIND_LARGE || n > old / 2))
 		return p;
+	if (h->kind == KIND_LARGE && n + HEADER > LARGEST_BLOCK && n <= SIZE_MAX / 4)
+		return large_resize(h, n);
 	void *q = malloc(n);
 
 	if (!q)
