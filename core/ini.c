@@ -92,30 +92,10 @@ static bool is_blank(const char *s, size_t n)
 	return n == 0;
 }
 
-/* systemd scans for backslashes pairwise: only the last of an odd run escapes the line end. */
-bool ini_ends_escaped(const char *s, size_t n)
-{
-	size_t run = 0;
-
-	/* Pairwise from the start equals the parity of the final run: counted from the end. */
-	while (run < n && s[n - 1 - run] == '\\')
-		run++;
-	return run % 2 == 1;
-}
-
-/* The characters a section name may not hold besides controls; a switch, not strchr per byte. */
+/* What a section name may not hold besides controls (compared, not strchr'ed, per byte). */
 static bool is_section_quote(char c)
 {
-	switch (c) {
-	case '"':
-	case '\'':
-	case '\\':
-	case '[':
-	case ']':
-		return true;
-	default:
-		return false;
-	}
+	return c == '"' || c == '\'' || c == '\\' || c == '[' || c == ']';
 }
 
 bool ini_section_name_valid(const char *s, size_t n)

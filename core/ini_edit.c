@@ -28,17 +28,6 @@ static bool value_valid(const char *value, size_t n)
 	return n == 0 || (!ini_char_is_blank(value[0]) && !ini_char_is_blank(value[n - 1]));
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 static char *join(const char *a, const char *b, const char *c, const char *d)
 {
 	size_t na = strlen(a), nb = strlen(b), nc = strlen(c), nd = strlen(d);
@@ -68,8 +57,8 @@ static int entry_make(const struct ini *ini, const char *key, const char *value,
 	if (nk + 1 + nv > INI_LINE_MAX)
 		return -E2BIG;
 	l.raw = join(key, "=", value, ini->eol);
-	l.key = dup_n(key, nk);
-	l.value = dup_n(value, nv);
+	l.key = strndup(key, nk);
+	l.value = strndup(value, nv);
 	if (!l.raw || !l.key || !l.value) {
 		ini_line_release(&l);
 		return -ENOMEM;

@@ -8,6 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* systemd scans for backslashes pairwise: only the last of an odd run escapes the line end, so
+ * the parity of the final run answers, counted from the end (here, not in ini.c, beside the
+ * emitter that uses it most). */
+bool ini_ends_escaped(const char *s, size_t n)
+{
+	size_t run = 0;
+
+	while (run < n && s[n - 1 - run] == '\\')
+		run++;
+	return run % 2 == 1;
+}
+
 /* Serialization runs twice over the document: once to measure (out == NULL), once to write. */
 struct emitter {
 	char *out;
