@@ -101,7 +101,7 @@ static void *small_alloc(unsigned idx)
 {
 	struct block_header *h;
 
-	/* A free block of the next class up serves too (a fifth to half again as large): memory
+	/* A free block of the next class up serves too (a third or a half again as large): memory
 	 * freed by one phase of the work is reused by the next, whose sizes differ a little. */
 	for (unsigned up = idx; up < N_CLASSES && up <= idx + 1; up++)
 		if (free_lists[up]) {
