@@ -16,17 +16,32 @@ static bool label_empty(const char *label)
 	return !label || !*label || strcmp(label, ".") == 0;
 }
 
+/* Appends src to buf (holding *len bytes) up to PATH_MAX - 1 bytes, as snprintf would cut. */
+static void path_append(char *buf, size_t *len, const char *src)
+{
+	size_t n = strnlen(src, PATH_MAX - 1 - *len);
+
+	memcpy(buf + *len, src, n);
+	*len += n;
+	buf[*len] = '\0';
+}
+
 char *diag_path_join(const char *label, const char *relpath)
 {
 	char buf[PATH_MAX];
+	size_t len = 0;
 
+	buf[0] = '\0';
 	if (label_empty(label))
-		snprintf(buf, sizeof(buf), "%s", relpath ? relpath : "");
+		path_append(buf, &len, relpath ? relpath : "");
 	else if (!relpath || !*relpath)
-		snprintf(buf, sizeof(buf), "%s", label);
-	else
-		snprintf(buf, sizeof(buf), "%s%s%s", label,
-			 label[strlen(label) - 1] == '/' ? "" : "/", relpath);
+		path_append(buf, &len, label);
+	else {
+		path_append(buf, &len, label);
+		if (label[strlen(label) - 1] != '/')
+			path_append(buf, &len, "/");
+		path_append(buf, &len, relpath);
+	}
 	return strdup(buf);
 }
 

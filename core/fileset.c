@@ -151,23 +151,32 @@ int fileset_add(struct fileset *set, const char *path, const char *data, size_t 
 	return r;
 }
 
+static bool has_dir_from(const char *s)
+{
+	return strchr(s, '/') != NULL;
+}
+
+/* One pass to where the paths part, then only the rest is looked at: the sort's hot loop. */
 static int path_cmp(const char *a, const char *b)
 {
-	size_t da = fileset_dir_len(a), db = fileset_dir_len(b);
-	int c;
+	size_t i = 0;
+	unsigned char ca, cb;
+	bool dir_a, dir_b;
 
+	while (a[i] && a[i] == b[i] && a[i] != '/')
+		i++;
+	if (a[i] == '/' && b[i] == '/')
+		return strcmp(a + i + 1, b + i + 1);
+	dir_a = has_dir_from(a + i);
+	dir_b = has_dir_from(b + i);
 	/* The root's files ("" directory) first, then each directory's run. */
-	if (da == 0 || db == 0) {
-		if (da != db)
-			return da == 0 ? -1 : 1;
-		return strcmp(a, b);
-	}
-	c = strncmp(a, b, da < db ? da : db);
-	if (c)
-		return c;
-	if (da != db)
-		return da < db ? -1 : 1;
-	return strcmp(a + da + 1, b + db + 1);
+	if (dir_a != dir_b)
+		return dir_a ? 1 : -1;
+	if (dir_a && (a[i] == '/' || b[i] == '/'))
+		return a[i] == '/' ? -1 : 1; /* one directory's name is a prefix of the other's */
+	ca = (unsigned char)a[i];
+	cb = (unsigned char)b[i];
+	return (ca > cb) - (ca < cb);
 }
 
 static int file_cmp(const void *a, const void *b)

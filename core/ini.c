@@ -92,14 +92,10 @@ static bool is_blank(const char *s, size_t n)
 	return n == 0;
 }
 
-/* systemd scans for backslashes pairwise: only the last of an odd run escapes the line end. */
-bool ini_ends_escaped(const char *s, size_t n)
+/* What a section name may not hold besides controls (compared, not strchr'ed, per byte). */
+static bool is_section_quote(char c)
 {
-	bool escaped = false;
-
-	for (size_t i = 0; i < n; i++)
-		escaped = !escaped && s[i] == '\\';
-	return escaped;
+	return c == '"' || c == '\'' || c == '\\' || c == '[' || c == ']';
 }
 
 bool ini_section_name_valid(const char *s, size_t n)
@@ -107,7 +103,7 @@ bool ini_section_name_valid(const char *s, size_t n)
 	if (n == 0 || !utf8_is_valid(s, n))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (is_control((unsigned char)s[i]) || strchr("\"'\\[]", s[i]))
+		if (is_control((unsigned char)s[i]) || is_section_quote(s[i]))
 			return false;
 	return true;
 }

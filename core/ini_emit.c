@@ -8,6 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* systemd scans for backslashes pairwise: only the last of an odd run escapes the line end, so
+ * the parity of the final run answers, counted from the end (here, not in ini.c, beside the
+ * emitter that uses it most). */
+bool ini_ends_escaped(const char *s, size_t n)
+{
+	size_t run = 0;
+
+	while (run < n && s[n - 1 - run] == '\\')
+		run++;
+	return run % 2 == 1;
+}
+
 /* Serialization runs twice over the document: once to measure (out == NULL), once to write. */
 struct emitter {
 	char *out;
@@ -19,13 +31,16 @@ struct emitter {
 	bool open;
 };
 
-static void put(struct emitter *e, const char *s)
+static void put_n(struct emitter *e, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	if (e->out)
 		memcpy(e->out + e->n, s, n);
 	e->n += n;
+}
+
+static void put(struct emitter *e, const char *s)
+{
+	put_n(e, s, strlen(s));
 }
 
 /* An open continuation followed by more text would swallow it, so such a chunk is written in
@@ -64,7 +79,7 @@ static void flush(struct emitter *e, bool followed)
 	if (followed && e->open)
 		put_open(e);
 	else {
-		put(e, e->raw);
+		put_n(e, e->raw, n);
 		if (followed && e->raw[n - 1] != '\n')
 			put(e, e->eol);
 	}

@@ -21,7 +21,8 @@ const struct quadlet_section *quadlet_section_find(const char *section)
 	if (!section)
 		return NULL;
 	for (size_t i = 0; i < QUADLET_SECTION_COUNT; i++)
-		if (strcmp(quadlet_sections[i].name, section) == 0)
+		if (quadlet_sections[i].name[0] == section[0] &&
+		    strcmp(quadlet_sections[i].name, section) == 0)
 			return &quadlet_sections[i];
 	return NULL;
 }
@@ -52,7 +53,7 @@ const char *quadlet_section_for_ext(const char *ext)
 	return NULL;
 }
 
-static const struct quadlet_key *key_find(const struct quadlet_section *s, const char *key)
+const struct quadlet_key *quadlet_key_find(const struct quadlet_section *s, const char *key)
 {
 	size_t lo = 0, hi = s->n_keys;
 
@@ -74,7 +75,7 @@ const struct quadlet_key *quadlet_key_lookup(const char *section, const char *ke
 {
 	const struct quadlet_section *s = quadlet_section_find(section);
 
-	return s && key ? key_find(s, key) : NULL;
+	return s && key ? quadlet_key_find(s, key) : NULL;
 }
 
 bool quadlet_key_supported(const char *section, const char *key)
@@ -112,7 +113,7 @@ int quadlet_key_flags(const char *section, const char *key)
 	s = quadlet_section_find(section);
 	if (!s)
 		return -ENOENT;
-	k = key_find(s, key);
+	k = quadlet_key_find(s, key);
 	if (!k)
 		return -ENOENT;
 	return (int)k->flags;

@@ -92,6 +92,9 @@ const char *quadlet_section_suggest(const char *section);
  * flags; NULL for NULL arguments, unknown or passthrough sections and unknown keys. */
 const struct quadlet_key *quadlet_key_lookup(const char *section, const char *key);
 
+/* The same, in a section already found (key not NULL): the spec check's per-key loop. */
+const struct quadlet_key *quadlet_key_find(const struct quadlet_section *s, const char *key);
+
 /* Where [since, until] stands with target; NULL target (none set): every known version passes. */
 enum quadlet_availability quadlet_availability(const struct podman_version *since,
 					       const struct podman_version *until,

@@ -290,8 +290,8 @@ static int build_workloads(struct spec_builder *b)
 		if (c->pod == SPEC_NONE)
 			r = new_workload(b, c, SPEC_KIND_CONTAINER);
 		widx = c->pod == SPEC_NONE ? c->workload : sc->pods[c->pod].workload;
-		snprintf(pod_file, sizeof(pod_file), "%s.pod",
-			 c->pod == SPEC_NONE ? "" : sc->pods[c->pod].stem);
+		spec_join_buf(pod_file, sizeof(pod_file),
+			      c->pod == SPEC_NONE ? "" : sc->pods[c->pod].stem, ".pod", "");
 		if (r >= 0)
 			r = spec_build_main(b, c, widx, c->pod == SPEC_NONE ? NULL : pod_file);
 		if (r >= 0)

@@ -142,10 +142,10 @@ static void check_version(const struct spec_check *c, const struct ini_section *
 }
 
 static void check_key(const struct spec_check *c, const struct ini_section *s,
-		      const struct ini_line *l)
+		      const struct quadlet_section *sec, const struct ini_line *l)
 {
 	const char *key = c->transform && l->key[0] == '+' ? l->key + 1 : l->key;
-	const struct quadlet_key *known = quadlet_key_lookup(s->name, key);
+	const struct quadlet_key *known = quadlet_key_find(sec, key);
 	const char *hint;
 
 	if (known) {
@@ -191,7 +191,7 @@ static void check_section(const struct spec_check *c, const struct ini_section *
 	}
 	for (size_t j = 0; j < s->n_lines; j++)
 		if (s->lines[j].type == INI_LINE_ENTRY)
-			check_key(c, s, &s->lines[j]);
+			check_key(c, s, sec, &s->lines[j]);
 }
 
 /* value equals name once every "{{.Name}}" in it is replaced by name. */

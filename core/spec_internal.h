@@ -70,6 +70,11 @@ int spec_refs_foreach(const struct ini *doc, spec_ref_fn fn, void *ctx);
 /* Room for one more element in *array (n used of *n_alloc, elements of size bytes): doubles. */
 int spec_array_grow(void **array, size_t *n_alloc, size_t n, size_t size);
 
+/* a, b and c joined: into buf (size > 0 bytes, cut to fit like snprintf; returns the length), or
+ * into a new string (NULL when out of memory). */
+size_t spec_join_buf(char *buf, size_t size, const char *a, const char *b, const char *c);
+char *spec_join(const char *a, const char *b, const char *c);
+
 /* The set under construction (spec_set.c). spec_unit_add takes data (malloc'd) on success only;
  * spec_set_finish sorts, reports names used twice and keeps the first of each. */
 int spec_set_new(struct spec_set **ret);

@@ -54,6 +54,40 @@ struct spec_set *spec_set_free(struct spec_set *set)
 	return NULL;
 }
 
+/* Copies s into buf from *len, cut at size - 1 bytes as snprintf cuts (the hot names of a build:
+ * musl's printf costs more than the rest of a short join). */
+static void join_part(char *buf, size_t size, size_t *len, const char *s)
+{
+	size_t n = strnlen(s, size - 1 - *len);
+
+	memcpy(buf + *len, s, n);
+	*len += n;
+}
+
+size_t spec_join_buf(char *buf, size_t size, const char *a, const char *b, const char *c)
+{
+	size_t len = 0;
+
+	join_part(buf, size, &len, a);
+	join_part(buf, size, &len, b);
+	join_part(buf, size, &len, c);
+	buf[len] = '\0';
+	return len;
+}
+
+char *spec_join(const char *a, const char *b, const char *c)
+{
+	size_t na = strlen(a), nb = strlen(b), nc = strlen(c);
+	char *s = malloc(na + nb + nc + 1);
+
+	if (!s)
+		return NULL;
+	memcpy(s, a, na);
+	memcpy(s + na, b, nb);
+	memcpy(s + na + nb, c, nc + 1);
+	return s;
+}
+
 int spec_array_grow(void **array, size_t *n_alloc, size_t n, size_t size)
 {
 	size_t a;

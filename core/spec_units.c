@@ -88,13 +88,11 @@ static int set_service(struct spec_builder *b, size_t widx, const struct spec_sr
 			return -ENOMEM;
 	}
 	if (l && !why)
-		r = asprintf(&w->service, "%s.service", v);
+		w->service = spec_join(v, ".service", "");
 	else
-		r = asprintf(&w->service, "%s%s.service", name, pod ? "-pod" : "");
-	if (r < 0) {
-		w->service = NULL;
+		w->service = spec_join(name, pod ? "-pod" : "", ".service");
+	if (!w->service)
 		return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -209,7 +207,7 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 		r = set_service(b, widx, &src, doc, cf->stem, k);
 	if (r >= 0)
 		r = spec_finish_text(b, &src, doc, cf->stem, &text, &size);
-	snprintf(fname, sizeof(fname), "%s.%s", cf->stem, cf->ext);
+	spec_join_buf(fname, sizeof(fname), cf->stem, ".", cf->ext);
 	if (r >= 0 && text)
 		r = add_text_unit(b, widx, fname, b->label, cf->f->path, text, size,
 				  SPEC_UNIT_QUADLET);
