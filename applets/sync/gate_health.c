@@ -23,6 +23,11 @@ enum {
 	EXPLAIN_MAX = 2048,	   /* bytes of detail gathered before the reason's bound */
 };
 
+/* The journal's lines are cut at EXPLAIN_MAX, where a secret's value may be cut too and escape
+ * the mask; the reason keeps only its first STATE_REASON_MAX bytes, so such a cut never reaches
+ * it. */
+_Static_assert(EXPLAIN_MAX > STATE_REASON_MAX, "a cut journal line must lie beyond the reason");
+
 void sync_gate_probe(const char *url, struct sync_probe *p, long long now, long long deadline)
 {
 	struct http_error err = {0};
