@@ -26,7 +26,8 @@ enum {
 /* The journal's lines are cut at EXPLAIN_MAX, where a secret's value may be cut too and escape
  * the mask; the reason keeps only its first STATE_REASON_MAX bytes, so such a cut never reaches
  * it. */
-_Static_assert(EXPLAIN_MAX > STATE_REASON_MAX, "a cut journal line must lie beyond the reason");
+_Static_assert((int)EXPLAIN_MAX > (int)STATE_REASON_MAX,
+	       "a cut journal line must lie beyond the reason");
 
 void sync_gate_probe(const char *url, struct sync_probe *p, long long now, long long deadline)
 {
