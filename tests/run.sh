@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run.sh: the test driver behind `make test`. Runs the core unit tests (host build, ASan+UBSan),
 # replays the fuzzers' seed corpora (tests/fuzz/corpus), then the black-box applet tests once per
-# architecture against the static binary (aarch64 under qemu-user), then the VM test of tests/vm (a
-# real systemd + Podman guest under qemu), and ends with one line "N passed, N failed, N skipped".
+# architecture against the static binary (aarch64 under qemu-user) and once on a host that looks
+# installed, these passes side by side, and beside them the VM test of tests/vm (a real systemd +
+# Podman guest under qemu); it ends with one line "N passed, N failed, N skipped".
 # Every suite says how many checks it expected and how many ran; a difference is a failure, and so
 # is a failure of the harness itself (a mock that did not start, a boot that did not happen).
 # A skip fails the run unless asked for by name: TP_VM=no leaves the VM test out, and
@@ -43,7 +44,7 @@ skip_suite() {
 # Issue 23: the tests' scratch trees go to a TMPDIR of the run's own, and the run ends by checking
 # that the host looks as it did before (tests/sandbox/host-listing).
 TMPDIR=$(mktemp -d /tmp/tailpod-run.XXXXXX) && chmod 0711 "$TMPDIR" && export TMPDIR || exit 2
-trap 'rm -rf "$TMPDIR" "$TMPDIR.before"' EXIT
+trap '[ -z "${vm_pid:-}" ] || kill "$vm_pid" 2>/dev/null; rm -rf "$TMPDIR" "$TMPDIR.before"' EXIT
 trap 'exit 130' INT TERM
 "$top/tests/sandbox/host-listing" >"$TMPDIR.before"
 
@@ -144,18 +145,29 @@ run_applet_tests() {
 # The VM test (tests/vm/run.sh): x86_64 only, when the native binary is x86_64. It prints PASS/FAIL
 # lines and "counts P F", or one "SKIP: reason" line (no qemu or guest image here), which counts as
 # skipped, never as passed, and fails the run unless TP_ALLOW_SKIP names vm.
-# TP_VM=no leaves it out (reported as skipped, asked for).
+# TP_VM=no leaves it out (reported as skipped, asked for). It starts first and runs beside the
+# other suites (its guest is a qemu of its own, under TCG mostly waiting on itself), so CI's
+# 90-minute limit pays for the longer of the two, not their sum; run_vm_test collects it.
+vm_pid="" vm_out=$TMPDIR/vm.out vm_t0=0
+start_vm_test() {
+	local bin="$top/build/x86_64/tailpod"
+	[ "${TP_VM:-yes}" != no ] && [ "$(uname -m)" = x86_64 ] && [ -x "$bin" ] || return 0
+	vm_t0=$SECONDS
+	"$top/tests/vm/run.sh" "$bin" x86_64 >"$vm_out" 2>&1 &
+	vm_pid=$!
+}
+
 run_vm_test() {
-	local bin="$top/build/x86_64/tailpod" out p f
+	local out p f
 	if [ "${TP_VM:-yes}" = no ]; then
 		echo "vm       skipped: TP_VM=no"
 		skipped=$((skipped + 1)); return
 	fi
-	if [ "$(uname -m)" != x86_64 ] || [ ! -x "$bin" ]; then
+	if [ -z "$vm_pid" ]; then
 		skip_suite vm "needs an x86_64 host and build/x86_64/tailpod"; return
 	fi
-	local t0=$SECONDS
-	out=$("$top/tests/vm/run.sh" "$bin" x86_64 2>&1)
+	wait "$vm_pid"
+	out=$(cat "$vm_out")
 	if grep -q '^SKIP: ' <<<"$out"; then
 		skip_suite vm "$(sed -n 's/^SKIP: //p' <<<"$out" | head -n1)"; return
 	fi
@@ -164,15 +176,54 @@ run_vm_test() {
 	if [ -z "$p" ]; then p=0 f=1; fi
 	grep -v '^counts \|^PASS: ' <<<"$out" | sed "s|^|  |"
 	printf 'vm       x86_64   %-16s %3d passed, %d failed %5ds\n' "guest flow" "$p" "$f" \
-		$((SECONDS - t0))
+		$((SECONDS - vm_t0))
 	passed=$((passed + p)) failed=$((failed + f))
 }
 
+# run_pass_beside NAME ARGS...: run_applet_tests ARGS in the background, its lines and its totals
+# kept in $TMPDIR/pass.NAME until collect_passes prints and counts them, in the order started.
+# Each suite is one bash mostly waiting on its sandbox's processes, so the passes share two
+# cores well; each suite has its own scratch tree and mount namespace, so they cannot meet.
+passes=()
+run_pass_beside() {
+	local name=$1
+	shift
+	(
+		passed=0 failed=0
+		run_applet_tests "$@"
+		echo "pass-total $passed $failed"
+	) >"$TMPDIR/pass.$name" 2>&1 &
+	passes+=("$!:$name")
+}
+collect_passes() {
+	local entry out p f
+	for entry in "${passes[@]}"; do
+		wait "${entry%%:*}"
+		out=$TMPDIR/pass.${entry#*:}
+		grep -v '^pass-total ' "$out"
+		read -r _ p f < <(grep '^pass-total ' "$out") || true
+		if [ -z "${p:-}" ]; then
+			echo "applets ${entry#*:}: the pass ended without its totals"
+			p=0 f=1
+		fi
+		passed=$((passed + p)) failed=$((failed + f))
+	done
+}
+
+start_vm_test
 for bin in $unit_bins; do run_unit "$bin"; done
 for bin in $fuzz_bins; do run_fuzz_replay "$bin"; done
-for arch in $arches; do run_applet_tests "$arch"; done
+# The first architecture in the foreground, the others and the installed host's pass beside it.
+first=${arches%% *}
+for arch in $arches; do
+	[ "$arch" = "$first" ] || run_pass_beside "$arch" "$arch"
+done
 # The same suites on a host that looks installed (tests/sandbox/installed-host): x86_64 is enough.
-case " $arches " in *" x86_64 "*) run_applet_tests x86_64 "$top/tests/sandbox/installed-host" ;; esac
+case " $arches " in
+*" x86_64 "*) run_pass_beside installed x86_64 "$top/tests/sandbox/installed-host" ;;
+esac
+[ -z "$first" ] || run_applet_tests "$first"
+collect_passes
 run_vm_test
 
 if "$top/tests/sandbox/host-listing" --compare "$TMPDIR.before" "$TMPDIR"; then
