@@ -316,7 +316,7 @@ start_mock || harness_fail "the Tailscale API mock did not start"
 make_share || harness_fail "cannot prepare the share"
 image=$("$top/tests/vm/mkimage.sh" "$arch" | tail -n 1) || skip "the guest image cannot be built here"
 log=${TPVM_LOG:-$work/console.log}
-limit=${TPVM_TIMEOUT:-$([ "$arch" = x86_64 ] && echo 2700 || echo 3600)}
+limit=${TPVM_TIMEOUT:-$([ "$arch" = x86_64 ] && echo 3300 || echo 3600)}
 "$top/tests/vm/boot.sh" --arch "$arch" --image "$image" --share "$work/share" --log "$log" \
 	--allow-reboot --timeout "$limit" >"$work/boot.out" 2>&1
 status=$?

@@ -320,7 +320,9 @@ phase1() {
 # 8. After the reboot the timer syncs again (no fixed delay) and the workload comes back.
 phase2() {
 	check "reboot: timer enabled" systemctl is-enabled --quiet tailpod-sync.timer
-	check "reboot: a sync ran after boot" wait_for 240 bash -c \
+	# Under TCG beside the other test passes (tests/run.sh runs them together), boot, the timer's
+	# first tick and its sync took longer than 240 s once: the wait is generous, the check strict.
+	check "reboot: a sync ran after boot" wait_for 900 bash -c \
 		'[ -s /var/lib/tailpod/status.json ] && [ "$(systemctl show -P ActiveState tailpod-sync.service)" = inactive ] && [ -n "$(journalctl -b -u tailpod-sync.service -o cat | grep "commit ")" ]'
 	check "reboot: cache-pod.service active" active_within 120 cache cache-pod.service
 	check "reboot: the pod answers" wait_for 60 bash -c '[ "$(busybox wget -q -T 5 -O - http://127.0.0.1:18081/)" = tpvm ]'
