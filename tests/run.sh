@@ -168,6 +168,7 @@ run_vm_test() {
 	fi
 	wait "$vm_pid"
 	out=$(cat "$vm_out")
+	rm -f "$vm_out" # TMPDIR must be empty at the end (host-listing)
 	if grep -q '^SKIP: ' <<<"$out"; then
 		skip_suite vm "$(sed -n 's/^SKIP: //p' <<<"$out" | head -n1)"; return
 	fi
@@ -202,6 +203,7 @@ collect_passes() {
 		out=$TMPDIR/pass.${entry#*:}
 		grep -v '^pass-total ' "$out"
 		read -r _ p f < <(grep '^pass-total ' "$out") || true
+		rm -f "$out" # TMPDIR must be empty at the end (host-listing)
 		if [ -z "${p:-}" ]; then
 			echo "applets ${entry#*:}: the pass ended without its totals"
 			p=0 f=1
