@@ -33,8 +33,9 @@ static int run_capture(const struct systemd_cmds *c, const char *const *argv, si
 	if (r < 0)
 		return r;
 	if (!exec_result_ok(res)) {
+		r = res->timed_out ? -ETIMEDOUT : -EPROTO; /* before the release zeroes it */
 		exec_result_release(res);
-		return res->timed_out ? -ETIMEDOUT : -EPROTO;
+		return r;
 	}
 	return 0;
 }

@@ -447,6 +447,11 @@ static void test_unit_result_and_journal(void **state)
 	assert_int_equal(
 		systemd_user_journal(&fx->cmds, 1001, "a b.service", 1, 3, buf, sizeof(buf)),
 		-EINVAL);
+	write_file(journal, "#!/bin/sh\nexec sleep 30\n", 0755);
+	fx->cmds.timeout_ms = 300;
+	assert_int_equal(systemd_user_journal(&fx->cmds, 1, "web.service", 1, 3, buf, sizeof(buf)),
+			 -ETIMEDOUT);
+	fx->cmds.timeout_ms = 5000;
 	write_file(journal, "#!/bin/sh\nexit 1\n", 0755);
 	assert_int_equal(systemd_user_journal(&fx->cmds, 1, "web.service", 1, 3, buf, sizeof(buf)),
 			 -EPROTO);
