@@ -79,7 +79,9 @@ make_repo_types() {
 # The identity is made here with the binary under test (`secret keygen`; the guest installs it as
 # /etc/tailpod/secrets/age.key) and the values encrypted to it with `secret encrypt`: the guest has
 # no git to commit them itself. vault serves its TPVM_SECRET (a Podman secret sync pushed through
-# the user's manager) on 18091; the change branch gives it a new value.
+# the user's manager) on 18091; the change branch gives it a new value. Issue 20: it also serves
+# its named volume vault-data on 18092 (first content written at start when missing), which the
+# guest backs up and restores.
 tp_host() { # the binary under test on this host (a foreign one through qemu-user)
 	if [ "$arch" = x86_64 ]; then "$tailpod" "$@"; else "qemu-$arch-static" "$tailpod" "$@"; fi
 }
@@ -93,7 +95,9 @@ vault_spec() { # VALUE: vault.container with VALUE encrypted to the guest's iden
 		Pull=never
 		RunInit=yes
 		PublishPort=127.0.0.1:18091:8091
-		Exec=sh -c 'busybox mkdir -p /tmp/s && busybox env | busybox sed -n s/^TPVM_SECRET=//p >/tmp/s/index.html && exec httpd -f -p 8091 -h /tmp/s'
+		PublishPort=127.0.0.1:18092:8092
+		Volume=vault-data:/data
+		Exec=sh -c 'busybox mkdir -p /tmp/s && busybox env | busybox sed -n s/^TPVM_SECRET=//p >/tmp/s/index.html && { busybox test -e /data/index.html || echo tpvm-data-1 >/data/index.html; } && busybox httpd -p 8092 -h /data && exec httpd -f -p 8091 -h /tmp/s'
 
 		[Install]
 		WantedBy=default.target
@@ -280,7 +284,7 @@ make_share() {
 # --- Boot and assert --------------------------------------------------------------------------------
 # The checks guest.sh runs (its loops included): a guest that stops early or skips a phase shows
 # as a count below the plan, one more failure. Change it with guest.sh.
-VM_GUEST_PLAN=73
+VM_GUEST_PLAN=77
 
 assert_log() {
 	local log=$1 p f line
