@@ -194,6 +194,18 @@ restored_served() { # ARCHIVE: restored with --force, then the first content ser
 	tailpod backup restore -q --force "$1" >/dev/null &&
 		wait_for 120 bash -c '[ "$(http_get 18092)" = tpvm-data-1 ]'
 }
+archived_no_secret() { # ARCHIVE: the backup unit's run wrote it, with the volume, without the secret
+	local status
+	status=$(systemctl show -P ExecMainStatus tailpod-backup.service)
+	[ "$status" = 0 ] || { echo "tailpod-backup.service exit $status"; return 1; }
+	[ -s "$1" ] || { echo "no archive '$1'"; return 1; }
+	# Members are named from the home: home/... (README "backup"). No grep -q in these pipes:
+	# under pipefail its early exit would fail them on the writer's SIGPIPE.
+	tar -tzf "$1" | grep -x 'home/.local/share/containers/storage/volumes/vault-data/_data/index.html' >/dev/null ||
+		{ echo "no volume member in: $(tar -tzf "$1" | head -n 20 | tr '\n' ' ')"; return 1; }
+	gzip -dc "$1" | grep -a "Podman's secret store" >/dev/null || { echo "MANIFEST lists no secret store"; return 1; }
+	! gzip -dc "$1" | grep -a tpvm-secret-1 >/dev/null || { echo "the secret's value is in the archive"; return 1; }
+}
 check_backup() {
 	local vol archive
 	vol=$(getent passwd vault | cut -d: -f6)/.local/share/containers/storage/volumes/vault-data/_data
@@ -204,10 +216,7 @@ check_backup() {
 	systemctl daemon-reload
 	systemctl start tailpod-backup.service
 	archive=$(ls -t /var/lib/tailpod/backups/vault-*.tar.gz 2>/dev/null | head -n 1)
-	check "backup: the unit archived vault's volume, none of its secret" bash -c "
-		[ \"\$(systemctl show -P ExecMainStatus tailpod-backup.service)\" = 0 ] && [ -s '$archive' ] &&
-		tar -tzf '$archive' | grep -q '^home/vault/.local/share/containers/storage/volumes/vault-data/_data/index.html\$' &&
-		gzip -dc '$archive' | grep -aq \"Podman's secret store\" && ! gzip -dc '$archive' | grep -aq tpvm-secret-1"
+	check "backup: the unit archived vault's volume, none of its secret" archived_no_secret "$archive"
 	echo tpvm-data-2 >"$vol/index.html" # into the existing file: its owner stays the user's
 	check "backup: vault started again after the copy, serving the changed data" \
 		wait_for 120 bash -c '[ "$(http_get 18092)" = tpvm-data-2 ]'
