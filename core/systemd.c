@@ -287,7 +287,6 @@ int systemd_manager_running(const struct systemd_cmds *c, uid_t uid)
 {
 	char path[PATH_MAX];
 	uint32_t u = (uint32_t)uid;
-	struct stat st;
 	int n, r;
 
 	n = snprintf(path, sizeof(path),
@@ -298,7 +297,15 @@ int systemd_manager_running(const struct systemd_cmds *c, uid_t uid)
 	r = cgroup_populated(path);
 	if (r <= 0)
 		return r;
-	n = snprintf(path, sizeof(path), "%s/%" PRIu32 "/bus", c->run_user, u);
+	return systemd_manager_bus_up(c, uid);
+}
+
+int systemd_manager_bus_up(const struct systemd_cmds *c, uid_t uid)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int n = snprintf(path, sizeof(path), "%s/%" PRIu32 "/bus", c->run_user, (uint32_t)uid);
+
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
 	if (lstat(path, &st) < 0)

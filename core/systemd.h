@@ -97,6 +97,9 @@ int systemd_linger_enabled(const struct systemd_cmds *c, const char *name);
  * (user.slice/user-UID.slice/user@UID.service) is populated and RUN_USER/UID/bus is a socket.
  * 1 yes, 0 no, negative errno when a file cannot be read. No child process. */
 int systemd_manager_running(const struct systemd_cmds *c, uid_t uid);
+/* The second half of that: RUN_USER/UID/bus is a socket. For a caller that already found a unit
+ * of uid running, whose cgroup lies below the manager's (so the manager's is populated too). */
+int systemd_manager_bus_up(const struct systemd_cmds *c, uid_t uid);
 
 /* Why a unit is not healthy (systemd_status.c), for a failed health gate's reason:
  * "failed, result exit-code, exit status 1" from `systemctl --user -M NAME@ show` into buf ("" for

@@ -140,14 +140,15 @@ static int diff_files(const struct spec_workload *w, const struct sync_current *
 	p->stamps = calloc(w->n_units ? w->n_units : 1, sizeof(*p->stamps));
 	p->writes = calloc(w->n_units ? w->n_units : 1, sizeof(*p->writes));
 	p->down = calloc(w->n_units ? w->n_units : 1, sizeof(*p->down));
-	p->removes = calloc(cur && cur->has_record ? cur->rec.n_files + 1 : 1, sizeof(*p->removes));
+	p->removes =
+		calloc(cur && cur->has_record ? cur->rec->n_files + 1 : 1, sizeof(*p->removes));
 	if (!p->writes || !p->removes || !p->down || !p->stamps)
 		return -ENOMEM;
 	for (size_t i = 0; i < w->n_units; i++) {
 		const struct spec_unit *su = &w->units[i];
 		const struct fs_stamp *known =
 			cur && cur->has_record
-				? state_record_stamp(&cur->rec, i, su->dir, su->name, p->hash)
+				? state_record_stamp(cur->rec, i, su->dir, su->name, p->hash)
 				: NULL;
 		struct userfs_stamp_seen seen = {.settle_ms = USERFS_STAMP_SETTLE_MS};
 		int r = p->home_fd < 0
@@ -166,8 +167,8 @@ static int diff_files(const struct spec_workload *w, const struct sync_current *
 			p->writes[p->n_writes++] = (struct userfs_write){
 				sync_unit_dir(su->dir), su->name, su->data, su->size};
 	}
-	for (size_t i = 0; cur && cur->has_record && i < cur->rec.n_files; i++) {
-		const struct state_file *f = &cur->rec.files[i];
+	for (size_t i = 0; cur && cur->has_record && i < cur->rec->n_files; i++) {
+		const struct state_file *f = &cur->rec->files[i];
 		bool desired = false;
 
 		for (size_t j = 0; j < w->n_units && !desired; j++)
@@ -196,14 +197,19 @@ static bool files_equal(const struct spec_workload *w, const struct state_record
 static void probe_liveness(struct sync_ctx *ctx, const struct spec_workload *w,
 			   struct apply_plan *p)
 {
+	int service;
+
 	if (!p->user || p->create_user) {
 		p->linger_off = p->manager_down = p->service_down = true;
 		return;
 	}
+	service = systemd_unit_running(&ctx->cmds, p->user->uid, w->service);
 	p->linger_off = systemd_linger_enabled(&ctx->cmds, w->name) != 1;
-	p->manager_down = systemd_manager_running(&ctx->cmds, p->user->uid) != 1;
-	p->service_down =
-		p->manager_down || systemd_unit_running(&ctx->cmds, p->user->uid, w->service) != 1;
+	/* A running service's cgroup lies below the manager's, which is then populated too: only
+	 * the bus is left to ask (issue 16: one cgroup.events a healthy workload). */
+	p->manager_down = (service == 1 ? systemd_manager_bus_up(&ctx->cmds, p->user->uid)
+					: systemd_manager_running(&ctx->cmds, p->user->uid)) != 1;
+	p->service_down = p->manager_down || service != 1;
 	/* An app is up when every unit of it that runs is (issue 22). */
 	for (size_t i = 0; !p->manager_down && p->down && i < w->n_units; i++)
 		if (w->units[i].runs &&
@@ -230,14 +236,14 @@ static void plan_action(struct sync_ctx *ctx, const struct spec_workload *w,
 	bool recorded = cur && cur->has_record;
 	bool redeploy = sync_redeploy_named(ctx, w->name);
 
-	p->content_changed = !recorded || strcmp(cur->rec.hash, p->hash) != 0 || redeploy;
+	p->content_changed = !recorded || strcmp(cur->rec->hash, p->hash) != 0 || redeploy;
 	/* quadsync merged the same specs into different bytes: rewriting them must not restart a
 	 * running service, or moving a host to tailpod would restart every workload. */
 	p->adopt = !recorded && cur && cur->from_quadsync && !p->service_down && !redeploy;
 	if (p->adopt)
 		p->quadsync_same = quadsync_same(ctx, w);
-	p->record_stale = !recorded || p->content_changed || cur->rec.uid != p->user->uid ||
-			  !files_equal(w, &cur->rec) || cur->rec.failed_hash[0];
+	p->record_stale = !recorded || p->content_changed || cur->rec->uid != p->user->uid ||
+			  !files_equal(w, cur->rec) || cur->rec->failed_hash[0];
 	if (p->create_user || (!recorded && !p->adopt && !cur))
 		out->action = SYNC_CREATE;
 	else if (p->adopt)
@@ -338,9 +344,9 @@ static void restamp(struct sync_ctx *ctx, const struct spec_workload *w,
 	int r;
 
 	if (!p->stamps_new || p->record_stale || !cur || !cur->has_record ||
-	    cur->rec.n_files != w->n_units)
+	    cur->rec->n_files != w->n_units)
 		return;
-	r = state_record_restamp(ctx->state_fd, &cur->rec, p->stamps);
+	r = state_record_restamp(ctx->state_fd, cur->rec, p->stamps);
 	if (r < 0)
 		log_warning_errno(r, "%s: cannot record the files' stamps in %s/workloads", w->name,
 				  ctx->config->state_dir);

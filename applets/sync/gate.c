@@ -85,7 +85,7 @@ void sync_gate_add(struct sync_ctx *ctx, const struct spec_workload *w, const st
 
 	if (!it)
 		return;
-	it->good = p->cur && p->cur->has_record ? &p->cur->rec : NULL;
+	it->good = p->cur && p->cur->has_record ? p->cur->rec : NULL;
 	it->uid = p->user->uid;
 	it->gid = p->user->gid;
 	snprintf(it->home, sizeof(it->home), "%s", p->user->home);
@@ -103,14 +103,14 @@ void sync_gate_resume(struct sync_ctx *ctx, const struct spec_workload *w,
 
 	if (!it)
 		return;
-	it->good = &cur->rec;
+	it->good = cur->rec;
 	it->uid = u->uid;
 	it->gid = u->gid;
 	snprintf(it->home, sizeof(it->home), "%s", u->home);
-	snprintf(it->hash, sizeof(it->hash), "%s", cur->rec.failed_hash);
+	snprintf(it->hash, sizeof(it->hash), "%s", cur->rec->failed_hash);
 	it->state = GATE_FAILED;
-	snprintf(it->reason, sizeof(it->reason), "%s", cur->rec.failed_reason);
-	snprintf(it->failed_commit, sizeof(it->failed_commit), "%s", cur->rec.failed_commit);
+	snprintf(it->reason, sizeof(it->reason), "%s", cur->rec->failed_reason);
+	snprintf(it->failed_commit, sizeof(it->failed_commit), "%s", cur->rec->failed_commit);
 	it->explained = true; /* the reason is the record's, from the run that failed */
 	out->action = SYNC_UPDATE;
 	log_notice("%s: a rollback did not finish, redoing it", w->name);

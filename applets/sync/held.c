@@ -18,7 +18,7 @@
 bool sync_held(struct sync_ctx *ctx, const struct spec_workload *w, const struct apply_plan *p,
 	       struct sync_outcome *out)
 {
-	const struct state_record *rec = p->cur && p->cur->has_record ? &p->cur->rec : NULL;
+	const struct state_record *rec = p->cur && p->cur->has_record ? p->cur->rec : NULL;
 
 	if (!rec || !rec->failed_hash[0] || strcmp(rec->failed_hash, p->hash) != 0 ||
 	    sync_redeploy_named(ctx, w->name))

@@ -73,12 +73,44 @@ int sync_users_reload(struct sync_ctx *ctx)
 	return 0;
 }
 
+void sync_current_close(struct sync_current *cur)
+{
+	if (cur->rec)
+		state_record_release(cur->rec);
+	free(cur->rec);
+	cur->rec = NULL;
+	cur->has_record = false;
+}
+
 void sync_current_free(struct sync_current *cur, size_t n)
 {
 	for (size_t i = 0; cur && i < n; i++)
-		if (cur[i].has_record)
-			state_record_release(&cur[i].rec);
+		sync_current_close(&cur[i]);
 	free(cur);
+}
+
+int sync_current_open(const struct sync_ctx *ctx, struct sync_current *cur)
+{
+	struct state_record *rec;
+	int r;
+
+	if (!cur->unread)
+		return 0;
+	rec = calloc(1, sizeof(*rec));
+	r = rec ? state_record_load(ctx->state_fd, cur->name, rec) : -ENOMEM;
+	if (r < 0)
+		free(rec);
+	if (r == -ENOMEM)
+		return r; /* still unread: its turn fails, nothing is decided without it */
+	cur->unread = false;
+	cur->has_record = r == 0;
+	cur->rec = r == 0 ? rec : NULL;
+	if (r < 0)
+		log_warning_errno(r,
+				  "%s: the record in %s/workloads is unreadable, treating it as "
+				  "deployed without a file list",
+				  cur->name, ctx->config->state_dir);
+	return 0;
 }
 
 static int by_name(const void *a, const void *b)
@@ -98,25 +130,13 @@ const struct sync_current *sync_current_find(const struct sync_current *cur, siz
 	return bsearch(&key, cur, n, sizeof(*cur), by_name);
 }
 
-/* One entry per tailpod record; a record that cannot be read still marks its workload as
- * deployed (it may be removed, and is redeployed when desired), without its file list. */
-static int load_records(const struct sync_ctx *ctx, struct sync_current *cur, char **names,
-			size_t n)
+/* One entry per tailpod record, read later (sync_current_open). */
+static void list_records(struct sync_current *cur, char **names, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int r = state_record_load(ctx->state_fd, names[i], &cur[i].rec);
-
 		snprintf(cur[i].name, sizeof(cur[i].name), "%s", names[i]);
-		cur[i].has_record = r == 0;
-		if (r == -ENOMEM)
-			return r;
-		if (r < 0)
-			log_warning_errno(r,
-					  "%s: the record in %s/workloads is unreadable, "
-					  "treating it as deployed without a file list",
-					  names[i], ctx->config->state_dir);
+		cur[i].unread = true;
 	}
-	return 0;
 }
 
 /* Workloads quadsync deployed that tailpod has not recorded yet. */
@@ -167,10 +187,9 @@ int sync_current_load(const struct sync_ctx *ctx, struct sync_current **ret, siz
 	cur = calloc(n ? n : 1, sizeof(*cur));
 	if (!cur)
 		return log_error_errno(-ENOMEM, "cannot list the deployed workloads");
-	r = load_records(ctx, cur, names, n);
+	list_records(cur, names, n);
 	qsort(cur, n, sizeof(*cur), by_name); /* add_quadsync looks names up */
-	if (r >= 0)
-		r = add_quadsync(ctx, &cur, &n);
+	r = add_quadsync(ctx, &cur, &n);
 	if (r < 0) {
 		sync_current_free(cur, n);
 		return r;

@@ -65,9 +65,29 @@ static struct sync_outcome *outcome_new(struct sync_ctx *ctx, const char *name)
 	return o;
 }
 
+/* The deployed entry of name, its record read; NULL when there is none. */
+static struct sync_current *current_opened(struct sync_ctx *ctx, struct sync_current *cur,
+					   size_t n_cur, const char *name, struct sync_outcome *o)
+{
+	const struct sync_current *found = sync_current_find(cur, n_cur, name);
+	struct sync_current *c = found ? &cur[found - cur] : NULL;
+
+	if (c && sync_current_open(ctx, c) < 0)
+		sync_outcome_fail(o, NULL, "out of memory reading its record");
+	return c;
+}
+
+/* Only the gate reads a record after its workload's turn, and only a created or updated one's
+ * (steps.c, held.c): the others go now, so a no-op holds one record at a time. */
+static void current_done(struct sync_current *c, const struct sync_outcome *o)
+{
+	if (c && o->action != SYNC_CREATE && o->action != SYNC_UPDATE)
+		sync_current_close(c);
+}
+
 /* Each desired workload, then each deployed one no longer desired; a failure in one never stops
  * the others (review P1.1). */
-static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, size_t n_cur)
+static void reconcile_all(struct sync_ctx *ctx, struct sync_current *cur, size_t n_cur)
 {
 	const struct spec_set *set = ctx->desired->set;
 	struct sync_jobs jobs;
@@ -75,7 +95,7 @@ static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, 
 	sync_jobs_deploy_new(ctx, cur, n_cur, &jobs); /* a first boot's, concurrently */
 	for (size_t i = 0; i < set->n_workloads; i++) {
 		const struct spec_workload *w = &set->workloads[i];
-		const struct sync_current *c = sync_current_find(cur, n_cur, w->name);
+		struct sync_current *c;
 		struct sync_outcome *o;
 		long long t0 = sync_now_ms();
 
@@ -84,8 +104,10 @@ static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, 
 		o = outcome_new(ctx, w->name);
 		if (sync_jobs_take(&jobs, w->name, o))
 			continue;
-		if (!sync_name_refused(ctx, w, c != NULL, o))
+		c = current_opened(ctx, cur, n_cur, w->name, o);
+		if (o->result == SYNC_OK && !sync_name_refused(ctx, w, c != NULL, o))
 			sync_apply_workload(ctx, w, c, o);
+		current_done(c, o);
 		o->duration_ms = sync_now_ms() - t0;
 	}
 	sync_jobs_release(&jobs);
@@ -98,7 +120,11 @@ static void reconcile_all(struct sync_ctx *ctx, const struct sync_current *cur, 
 		if (!selected_by_only(ctx, cur[i].name) || spec_set_find(set, cur[i].name))
 			continue;
 		o = outcome_new(ctx, cur[i].name);
-		sync_remove_workload(ctx, &cur[i], o);
+		if (sync_current_open(ctx, &cur[i]) < 0)
+			sync_outcome_fail(o, NULL, "out of memory reading its record");
+		else
+			sync_remove_workload(ctx, &cur[i], o);
+		sync_current_close(&cur[i]);
 		o->duration_ms = sync_now_ms() - t0;
 	}
 }

@@ -42,9 +42,9 @@ static int check_removable(struct sync_ctx *ctx, const struct sync_current *cur,
 		snprintf(buf, sizeof(buf), "its uid %u is below UID_MIN %u", (unsigned)u->uid,
 			 (unsigned)ctx->defs.uid_min);
 		why = buf;
-	} else if (cur->has_record && cur->rec.uid != u->uid) {
+	} else if (cur->has_record && cur->rec->uid != u->uid) {
 		snprintf(buf, sizeof(buf), "its uid %u is not the recorded %u: another user",
-			 (unsigned)u->uid, (unsigned)cur->rec.uid);
+			 (unsigned)u->uid, (unsigned)cur->rec->uid);
 		why = buf;
 	}
 	if (!why)
@@ -57,13 +57,13 @@ static int check_removable(struct sync_ctx *ctx, const struct sync_current *cur,
 
 static void print_plan(const struct sync_current *cur, const struct users_user *u)
 {
-	const char *service = cur->has_record ? cur->rec.service : NULL;
+	const char *service = cur->has_record ? cur->rec->service : NULL;
 
 	if (service)
 		printf("remove %s: stop %s\n", cur->name, service);
-	for (size_t i = 0; cur->has_record && i < cur->rec.n_files; i++)
+	for (size_t i = 0; cur->has_record && i < cur->rec->n_files; i++)
 		printf("remove %s: remove ~/%s/%s\n", cur->name,
-		       sync_unit_dir(cur->rec.files[i].dir), cur->rec.files[i].name);
+		       sync_unit_dir(cur->rec->files[i].dir), cur->rec->files[i].name);
 	printf("remove %s: disable linger, delete user %s (uid %u) and its home %s\n", cur->name,
 	       u->name, (unsigned)u->uid, u->home);
 }
@@ -77,25 +77,25 @@ static void stop_units(struct sync_ctx *ctx, const struct sync_current *cur,
 
 	if (systemd_manager_running(&ctx->cmds, u->uid) != 1)
 		return;
-	for (size_t i = 0; cur->has_record && i < cur->rec.n_files; i++) {
-		const char *name = cur->rec.files[i].name;
+	for (size_t i = 0; cur->has_record && i < cur->rec->n_files; i++) {
+		const char *name = cur->rec->files[i].name;
 
 		if (sync_is_timer(name) &&
 		    systemd_user_unit(&ctx->cmds, u->name, "disable", name, &err) < 0)
 			log_warning("%s: disable %s failed: %s, ignoring", u->name, name, err.msg);
 	}
 	/* An app's target takes the units that are part of it down with it (issue 22). */
-	for (size_t i = 0; cur->has_record && i < cur->rec.n_files; i++) {
-		const char *name = cur->rec.files[i].name;
+	for (size_t i = 0; cur->has_record && i < cur->rec->n_files; i++) {
+		const char *name = cur->rec->files[i].name;
 		size_t n = strlen(name);
 
-		if (cur->rec.files[i].dir == SPEC_UNIT_SYSTEMD && n > 7 &&
+		if (cur->rec->files[i].dir == SPEC_UNIT_SYSTEMD && n > 7 &&
 		    strcmp(name + n - 7, ".target") == 0 &&
 		    systemd_user_unit(&ctx->cmds, u->name, "stop", name, &err) < 0)
 			log_warning("%s: stop %s failed: %s, ignoring", u->name, name, err.msg);
 	}
 	if (cur->has_record)
-		snprintf(service, sizeof(service), "%s", cur->rec.service);
+		snprintf(service, sizeof(service), "%s", cur->rec->service);
 	else
 		snprintf(service, sizeof(service), "%s.service", u->name);
 	if (systemd_user_unit(&ctx->cmds, u->name, "stop", service, &err) < 0)
@@ -109,15 +109,15 @@ static void remove_files(const struct sync_current *cur, const struct users_user
 	struct userfs_job job = {.uid = u->uid, .gid = u->gid, .removes = removes};
 	int r;
 
-	if (!cur->has_record || cur->rec.n_files == 0)
+	if (!cur->has_record || cur->rec->n_files == 0)
 		return;
 	if (userfs_home_open(u->home, u->uid, &job.home_fd, &err) < 0) {
 		log_warning("%s: home: %s, ignoring", u->name, err.msg);
 		return;
 	}
-	for (size_t i = 0; i < cur->rec.n_files && i < STATE_FILES_MAX; i++)
+	for (size_t i = 0; i < cur->rec->n_files && i < STATE_FILES_MAX; i++)
 		removes[job.n_removes++] = (struct userfs_remove){
-			sync_unit_dir(cur->rec.files[i].dir), cur->rec.files[i].name};
+			sync_unit_dir(cur->rec->files[i].dir), cur->rec->files[i].name};
 	r = userfs_apply(&job, &err);
 	if (r < 0)
 		log_warning("%s: removing its files failed: %s, ignoring", u->name, err.msg);

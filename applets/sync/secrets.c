@@ -179,14 +179,14 @@ int sync_secrets_plan(const struct sync_ctx *ctx, const struct spec_workload *w,
 	struct sync_secrets *ss = &p->secrets;
 	_cleanup_free_ char *list = NULL;
 	char err[SYNC_ERROR_MAX];
-	size_t n_rec = cur && cur->has_record ? cur->rec.n_secrets : 0;
+	size_t n_rec = cur && cur->has_record ? cur->rec->n_secrets : 0;
 
 	ss->stale = calloc(n_rec + 1, sizeof(*ss->stale));
 	if (!ss->stale)
 		return -ENOMEM;
 	for (size_t i = 0; i < n_rec; i++)
-		if (!wanted(w, cur->rec.secrets[i]))
-			ss->stale[ss->n_stale++] = cur->rec.secrets[i];
+		if (!wanted(w, cur->rec->secrets[i]))
+			ss->stale[ss->n_stale++] = cur->rec->secrets[i];
 	/* No secrets in the spec or the record: no child process. A manager that is down (started
 	 * later in this run) cannot answer: the list is unknown, as when it fails. */
 	if (!p->user || p->create_user || (w->n_secrets == 0 && ss->n_stale == 0) ||

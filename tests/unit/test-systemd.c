@@ -337,12 +337,17 @@ static void test_manager_running(void **state)
 	snprintf(path, sizeof(path), "%s/1001/bus", fx->run_user);
 	write_file(path, "", 0644); /* a regular file is not a bus */
 	assert_int_equal(systemd_manager_running(&fx->cmds, 1001), 0);
+	assert_int_equal(systemd_manager_bus_up(&fx->cmds, 1001), 0);
 	assert_int_equal(unlink(path), 0);
+	assert_int_equal(systemd_manager_bus_up(&fx->cmds, 1001), 0); /* none */
 	make_socket(path);
 	assert_int_equal(systemd_manager_running(&fx->cmds, 1001), 1);
+	assert_int_equal(systemd_manager_bus_up(&fx->cmds, 1001), 1);
 	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
 	write_file(path, "populated 0\n", 0644); /* the manager exited, its bus is stale */
 	assert_int_equal(systemd_manager_running(&fx->cmds, 1001), 0);
+	/* the bus alone: for a caller that found a unit of the manager running (sync's no-op) */
+	assert_int_equal(systemd_manager_bus_up(&fx->cmds, 1001), 1);
 	assert_log(fx, ""); /* no child process */
 }
 
