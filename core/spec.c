@@ -471,8 +471,11 @@ int spec_build(const struct fileset *repo, const struct fileset *transforms,
 	b.ts = ts;
 	if (r >= 0)
 		r = spec_set_new(&b.set);
-	if (r >= 0)
+	if (r >= 0) {
+		b.set->content_of = opts ? opts->content_of : NULL;
 		r = build_all(&b, repo);
+		b.set->content_of = NULL;
+	}
 	if (r >= 0 && diags->error)
 		r = diags->error;
 	diag_list_sort(diags);
