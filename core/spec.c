@@ -22,6 +22,11 @@ static int cfile_cmp(const void *a, const void *b)
 	return strcmp(((const struct spec_cfile *)a)->stem, ((const struct spec_cfile *)b)->stem);
 }
 
+static int other_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct spec_other *)a)->base, ((const struct spec_other *)b)->base);
+}
+
 static size_t cfile_find(const struct spec_cfile *v, size_t n, const char *stem, size_t len)
 {
 	size_t lo = 0, hi = n;
@@ -160,6 +165,7 @@ static int scope_classify(struct spec_builder *b, const struct fileset_file *fil
 	qsort(sc->containers, sc->n_containers, sizeof(*sc->containers), cfile_cmp);
 	qsort(sc->pods, sc->n_pods, sizeof(*sc->pods), cfile_cmp);
 	qsort(sc->kubes, sc->n_kubes, sizeof(*sc->kubes), cfile_cmp);
+	qsort(sc->others, sc->n_others, sizeof(*sc->others), other_cmp);
 	return r;
 }
 

@@ -412,12 +412,18 @@ static int check_other(struct spec_builder *b, struct spec_other *o)
 	return 0;
 }
 
+static int other_key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct spec_other *)elem)->base);
+}
+
+/* sc->others is sorted by name (spec.c): a binary search, as a scope of thousands of
+ * pods has thousands of volumes and every member refers to one (issue 16). */
 static struct spec_other *other_find(struct spec_scope *sc, const char *name)
 {
-	for (size_t i = 0; i < sc->n_others; i++)
-		if (strcmp(sc->others[i].base, name) == 0)
-			return &sc->others[i];
-	return NULL;
+	if (sc->n_others == 0)
+		return NULL;
+	return bsearch(name, sc->others, sc->n_others, sizeof(*sc->others), other_key_cmp);
 }
 
 /* A .volume .network .image .build or .artifact in workload widx; a .build with its context. */
