@@ -126,6 +126,8 @@ build/host/tar-tool: tests/peers/tar-tool.c build/host/libcore.a
 	@echo "  LINK    $@"
 	$(Q)$(HOST_CC) $(CFLAGS_UNIT) -Icore $< build/host/libcore.a $(LDLIBS_UNIT) -lz -o $@
 test: build/host/tar-tool
+# tests/applets/check-scale.test measures check's peak RSS with it.
+test: build/host/bench-rusage
 
 # --- mbedTLS for the host unit tests -----------------------------------------------------------
 # Debian bookworm's libmbedtls-dev is 2.28, whose API differs from the pinned 3.6, so the modules

@@ -337,6 +337,7 @@ static int check_repo(const struct check_args *args, const char *repo_dir, const
 		.transform_label = args->transforms ? args->transforms : cfg->transform_dir,
 		.podman = check_target(args, cfg),
 		.allow_plaintext_secrets = cfg->allow_plaintext_secrets,
+		.content_of = args->render ? args->render : "", /* only --render shows contents */
 	};
 	struct diag_list diags = {0};
 	struct fileset *repo = NULL, *transforms = NULL;

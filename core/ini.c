@@ -144,6 +144,8 @@ void ini_line_release(struct ini_line *l)
 	if (l->in_arena)
 		return;
 	free(l->raw);
+	if (l->one_block)
+		return;
 	free(l->key);
 	free(l->value);
 }

@@ -33,10 +33,11 @@ struct ini_line {
 	enum ini_line_type type;
 	unsigned line; /* first physical line in the source, 1-based; 0 if added by an edit */
 	char *raw;
-	char *key;     /* INI_LINE_ENTRY only: the key, whitespace trimmed */
-	char *value;   /* INI_LINE_ENTRY only: the logical value, continuations joined, trimmed */
-	bool open;     /* the source ended inside this line's continuation */
-	bool in_arena; /* raw, key and value live in the document's arena (parsed, not edited) */
+	char *key;	/* INI_LINE_ENTRY only: the key, whitespace trimmed */
+	char *value;	/* INI_LINE_ENTRY only: the logical value, continuations joined, trimmed */
+	bool open;	/* the source ended inside this line's continuation */
+	bool in_arena;	/* raw, key and value live in the document's arena (parsed, not edited) */
+	bool one_block; /* raw, key and value are one allocation at raw (an edit's entry) */
 };
 
 /* A section header and the lines up to the next header. The preamble (lines before the first

@@ -42,12 +42,13 @@ static char *join(const char *a, const char *b, const char *c, const char *d)
 	return s;
 }
 
-/* Build an entry line for an edit; it re-parses to exactly (key, value). */
+/* Build an entry line for an edit; it re-parses to exactly (key, value). Raw "Key=Value EOL",
+ * the key and the value are one allocation (issue 16: the transform merge makes thousands). */
 static int entry_make(const struct ini *ini, const char *key, const char *value,
 		      struct ini_line *ret)
 {
-	struct ini_line l = {.type = INI_LINE_ENTRY};
-	size_t nk = strlen(key), nv = strlen(value);
+	size_t nk = strlen(key), nv = strlen(value), ne = strlen(ini->eol);
+	char *p;
 
 	if (!key_valid(key, nk) || !value_valid(value, nv))
 		return -EINVAL;
@@ -56,14 +57,20 @@ static int entry_make(const struct ini *ini, const char *key, const char *value,
 		return -EINVAL;
 	if (nk + 1 + nv > INI_LINE_MAX)
 		return -E2BIG;
-	l.raw = join(key, "=", value, ini->eol);
-	l.key = strndup(key, nk);
-	l.value = strndup(value, nv);
-	if (!l.raw || !l.key || !l.value) {
-		ini_line_release(&l);
+	p = malloc(nk + 1 + nv + ne + 1 + nk + 1 + nv + 1);
+	if (!p)
 		return -ENOMEM;
-	}
-	*ret = l;
+	*ret = (struct ini_line){.type = INI_LINE_ENTRY, .raw = p, .one_block = true};
+	memcpy(p, key, nk);
+	p[nk] = '=';
+	memcpy(p + nk + 1, value, nv);
+	memcpy(p + nk + 1 + nv, ini->eol, ne + 1);
+	ret->key = p + nk + 1 + nv + ne + 1;
+	memcpy(ret->key, key, nk);
+	ret->key[nk] = '\0';
+	ret->value = ret->key + nk + 1;
+	memcpy(ret->value, value, nv);
+	ret->value[nv] = '\0';
 	return 0;
 }
 

@@ -22,6 +22,11 @@ static int cfile_cmp(const void *a, const void *b)
 	return strcmp(((const struct spec_cfile *)a)->stem, ((const struct spec_cfile *)b)->stem);
 }
 
+static int other_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct spec_other *)a)->base, ((const struct spec_other *)b)->base);
+}
+
 static size_t cfile_find(const struct spec_cfile *v, size_t n, const char *stem, size_t len)
 {
 	size_t lo = 0, hi = n;
@@ -160,6 +165,7 @@ static int scope_classify(struct spec_builder *b, const struct fileset_file *fil
 	qsort(sc->containers, sc->n_containers, sizeof(*sc->containers), cfile_cmp);
 	qsort(sc->pods, sc->n_pods, sizeof(*sc->pods), cfile_cmp);
 	qsort(sc->kubes, sc->n_kubes, sizeof(*sc->kubes), cfile_cmp);
+	qsort(sc->others, sc->n_others, sizeof(*sc->others), other_cmp);
 	return r;
 }
 
@@ -263,44 +269,51 @@ static int new_workload(struct spec_builder *b, struct spec_cfile *cf, enum spec
 	return spec_workload_add(b->set, cf->stem, kind, source, &cf->workload);
 }
 
-static int build_workloads(struct spec_builder *b)
+/* A pod or kube: parsed, named and built, its document freed before the next spec is read. */
+static int build_alone(struct spec_builder *b, struct spec_cfile *cf, enum spec_kind kind)
+{
+	int r = scope_parse(b, cf);
+
+	if (r >= 0)
+		r = check_name(b, cf);
+	if (r < 0 || !cf->raw)
+		return r;
+	r = new_workload(b, cf, kind);
+	return r < 0 ? r : spec_build_main(b, cf, cf->workload, NULL);
+}
+
+/* A container: on its own, or a member built into its pod's workload (built first). */
+static int build_container(struct spec_builder *b, struct spec_cfile *c)
 {
 	struct spec_scope *sc = b->sc;
 	char pod_file[FILESET_NAME_MAX + 8];
-	int r = 0;
+	size_t widx;
+	int r = scope_parse(b, c);
 
-	for (size_t i = 0; r >= 0 && i < sc->n_pods; i++)
-		if (sc->pods[i].raw) {
-			r = new_workload(b, &sc->pods[i], SPEC_KIND_POD);
-			if (r >= 0)
-				r = spec_build_main(b, &sc->pods[i], sc->pods[i].workload, NULL);
-		}
-	for (size_t i = 0; r >= 0 && i < sc->n_kubes; i++)
-		if (sc->kubes[i].raw) {
-			r = new_workload(b, &sc->kubes[i], SPEC_KIND_KUBE);
-			if (r >= 0)
-				r = spec_build_main(b, &sc->kubes[i], sc->kubes[i].workload, NULL);
-		}
-	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++) {
-		struct spec_cfile *c = &sc->containers[i];
-		size_t widx;
-
-		if (!c->raw)
-			continue;
-		if (c->pod == SPEC_NONE)
-			r = new_workload(b, c, SPEC_KIND_CONTAINER);
-		widx = c->pod == SPEC_NONE ? c->workload : sc->pods[c->pod].workload;
-		spec_join_buf(pod_file, sizeof(pod_file),
-			      c->pod == SPEC_NONE ? "" : sc->pods[c->pod].stem, ".pod", "");
-		if (r >= 0)
-			r = spec_build_main(b, c, widx, c->pod == SPEC_NONE ? NULL : pod_file);
-		if (r >= 0)
-			r = spec_build_companions(b, c, widx,
-						  c->pod == SPEC_NONE ? NULL : pod_file);
-	}
+	if (r >= 0 && c->raw)
+		r = match_pod(b, c);
+	if (r >= 0)
+		r = check_name(b, c);
+	/* Members of a pod that cannot be built go with it, quietly: the pod is diagnosed. */
+	if (c->raw && c->pod != SPEC_NONE && sc->pods[c->pod].workload == SPEC_NONE)
+		c->raw = ini_free(c->raw);
+	if (r < 0 || !c->raw)
+		return r;
+	if (c->pod == SPEC_NONE)
+		r = new_workload(b, c, SPEC_KIND_CONTAINER);
+	widx = c->pod == SPEC_NONE ? c->workload : sc->pods[c->pod].workload;
+	spec_join_buf(pod_file, sizeof(pod_file), c->pod == SPEC_NONE ? "" : sc->pods[c->pod].stem,
+		      ".pod", "");
+	if (r >= 0)
+		r = spec_build_main(b, c, widx, c->pod == SPEC_NONE ? NULL : pod_file);
+	if (r >= 0)
+		r = spec_build_companions(b, c, widx, c->pod == SPEC_NONE ? NULL : pod_file);
 	return r;
 }
 
+/* One spec at a time (issue 16: memory flat in the number of specs): pods and kubes first, so
+ * that a member finds its pod's workload; the pod relation is decided from the file names and
+ * the member's own Pod= key. */
 static int scope_run(struct spec_builder *b)
 {
 	struct spec_scope *sc = b->sc;
@@ -313,29 +326,11 @@ static int scope_run(struct spec_builder *b)
 		sc->dirt[k] = *sc->dir ? transform_set_find(b->ts, sc->dir, exts[k]) : NULL;
 	}
 	for (size_t i = 0; r >= 0 && i < sc->n_pods; i++)
-		r = scope_parse(b, &sc->pods[i]);
+		r = build_alone(b, &sc->pods[i], SPEC_KIND_POD);
 	for (size_t i = 0; r >= 0 && i < sc->n_kubes; i++)
-		r = scope_parse(b, &sc->kubes[i]);
+		r = build_alone(b, &sc->kubes[i], SPEC_KIND_KUBE);
 	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
-		r = scope_parse(b, &sc->containers[i]);
-	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
-		if (sc->containers[i].raw)
-			r = match_pod(b, &sc->containers[i]);
-	for (size_t i = 0; r >= 0 && i < sc->n_pods; i++)
-		r = check_name(b, &sc->pods[i]);
-	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
-		r = check_name(b, &sc->containers[i]);
-	for (size_t i = 0; r >= 0 && i < sc->n_kubes; i++)
-		r = check_name(b, &sc->kubes[i]);
-	/* Members of a pod that cannot be built go with it, quietly: the pod is diagnosed. */
-	for (size_t i = 0; i < sc->n_containers; i++) {
-		struct spec_cfile *c = &sc->containers[i];
-
-		if (c->raw && c->pod != SPEC_NONE && !sc->pods[c->pod].raw)
-			c->raw = ini_free(c->raw);
-	}
-	if (r >= 0)
-		r = build_workloads(b);
+		r = build_container(b, &sc->containers[i]);
 	if (r >= 0)
 		r = spec_scope_finish(b);
 	return r;
@@ -482,8 +477,11 @@ int spec_build(const struct fileset *repo, const struct fileset *transforms,
 	b.ts = ts;
 	if (r >= 0)
 		r = spec_set_new(&b.set);
-	if (r >= 0)
+	if (r >= 0) {
+		b.set->content_of = opts ? opts->content_of : NULL;
 		r = build_all(&b, repo);
+		b.set->content_of = NULL;
+	}
 	if (r >= 0 && diags->error)
 		r = diags->error;
 	diag_list_sort(diags);

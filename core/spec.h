@@ -120,12 +120,14 @@ struct spec_workload {
 	size_t n_secrets, n_secrets_alloc;
 	/* [X-Tailpod] HealthURL=: a loopback http:// URL the health gate probes, or NULL. */
 	char *health_url;
+	bool no_content; /* built without its files' contents: each spec_unit.data is NULL */
 };
 
 struct spec_set {
 	struct spec_workload *workloads; /* sorted by name, names unique */
 	size_t n_workloads;
 	size_t n_alloc;
+	const char *content_of; /* spec_opts.content_of, while the set is built */
 };
 
 struct spec_opts {
@@ -135,6 +137,11 @@ struct spec_opts {
 	const struct podman_version *podman;
 	size_t data_bytes_max;	      /* SPEC_DATA_BYTES_MAX when 0 (tests set less) */
 	bool allow_plaintext_secrets; /* TAILPOD_ALLOW_PLAINTEXT_SECRETS=yes */
+	/* What check reports needs of the files' contents: when set, only the workload of this
+	 * name keeps them ("" none; the others get no_content, each unit's .size still its
+	 * content's), so that memory does not grow with the repository's bytes. NULL (sync): every
+	 * workload keeps its contents. */
+	const char *content_of;
 };
 
 /* Build the workloads of repo with the transforms (a repo read with FILESET_LOAD_FLAT |

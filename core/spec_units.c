@@ -96,6 +96,19 @@ static int set_service(struct spec_builder *b, size_t widx, const struct spec_sr
 	return 0;
 }
 
+/* Whether "{{.Name}}" replaced by name leaves every line of a document that parsed parsing the
+ * same way: name is letters, digits, '_' and '-' only — no line break, blank, '=', '[', '#', ';',
+ * backslash, control or non-ASCII byte, so no line changes its kind, key, section name, escape or
+ * UTF-8 validity — and no line can pass INI_LINE_MAX: the name is not longer than the token, or
+ * the whole text (size bytes, INI_FILE_MAX already checked) is within the line bound. */
+static bool name_is_inert(const char *name, size_t size)
+{
+	size_t n = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+
+	return n > 0 && name[n] == '\0' &&
+	       (n <= strlen(TRANSFORM_NAME_VAR) || size <= INI_LINE_MAX);
+}
+
 /* The deployable text: doc serialized, "{{.Name}}" replaced, and parsed once more, since the
  * substitution may pass a bound. *ret stays NULL when that fails (diagnosed). */
 int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
@@ -117,8 +130,8 @@ int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const s
 		return r;
 	/* Unchanged by the substitution, it is the serialisation of a document every edit of which
 	 * was checked to read back, within the parser's bounds: parsing it again proves nothing
-	 * (issue 16: a second parse of every spec). A name put in is what the check is for. */
-	if (*ret_size == n && memcmp(*ret, text, n) == 0)
+	 * (issue 16: a second parse of every spec). Nor does an inert name put in. */
+	if ((*ret_size == n && memcmp(*ret, text, n) == 0) || name_is_inert(name, *ret_size))
 		return 0;
 	r = ini_parse(src->path, *ret, *ret_size, &check, &err);
 	ini_free(check);
@@ -399,12 +412,18 @@ static int check_other(struct spec_builder *b, struct spec_other *o)
 	return 0;
 }
 
+static int other_key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct spec_other *)elem)->base);
+}
+
+/* sc->others is sorted by name (spec.c): a binary search, as a scope of thousands of
+ * pods has thousands of volumes and every member refers to one (issue 16). */
 static struct spec_other *other_find(struct spec_scope *sc, const char *name)
 {
-	for (size_t i = 0; i < sc->n_others; i++)
-		if (strcmp(sc->others[i].base, name) == 0)
-			return &sc->others[i];
-	return NULL;
+	if (sc->n_others == 0)
+		return NULL;
+	return bsearch(name, sc->others, sc->n_others, sizeof(*sc->others), other_key_cmp);
 }
 
 /* A .volume .network .image .build or .artifact in workload widx; a .build with its context. */

@@ -699,6 +699,46 @@ static void test_data_bound(void **state)
 	fileset_free(repo);
 }
 
+/* spec_opts.content_of (check without --render): only the named workload keeps its files'
+ * contents; the others keep their files' names, sources and sizes, and the diagnostics are the
+ * same. */
+static void test_content_of(void **state)
+{
+	const struct file specs[] = {
+		{"web.pod", "[Pod]\n"},
+		{"web-app.container", IMG "Volume=web-data.volume:/d\n"},
+		{"web-data.volume", "[Volume]\n"},
+		{"solo.container", IMG},
+		{"solo-job.timer", "[Timer]\nOnCalendar=daily\n"},
+		{"bad.container", "[Container]\n"},
+		END,
+	};
+	struct spec_opts only = {.repo_label = "R", .content_of = "solo"};
+	struct fileset *repo = make_repo(specs);
+	struct diag_list diags = {0};
+	struct spec_set *set = NULL;
+	const struct spec_workload *web;
+
+	(void)state;
+	assert_int_equal(spec_build(repo, NULL, &only, &set, &diags), 0);
+	assert_string_equal(diags_text(&diags),
+			    "R/bad.container:1: missing Image= in [Container]\n");
+	assert_string_equal(unit_names(set, "web"), "web-app.container web-data.volume web.pod");
+	web = spec_set_find(set, "web");
+	assert_true(web->no_content);
+	for (size_t i = 0; i < web->n_units; i++)
+		assert_null(web->units[i].data);
+	assert_int_equal(unit(set, "web", "web-data.volume")->size, strlen("[Volume]\n"));
+	assert_string_equal(unit(set, "web", "web.pod")->source, "R/web.pod");
+	assert_false(spec_set_find(set, "solo")->no_content);
+	assert_string_equal(unit(set, "solo", "solo-job.timer")->data,
+			    "[Timer]\nOnCalendar=daily\n");
+	assert_string_equal(unit(set, "solo", "solo.container")->data, IMG);
+	diag_list_release(&diags);
+	spec_set_free(set);
+	fileset_free(repo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -721,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_images_and_builds),
 		cmocka_unit_test(test_build_context),
 		cmocka_unit_test(test_data_bound),
+		cmocka_unit_test(test_content_of),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
