@@ -72,7 +72,24 @@ printf 'backup %5d MiB  archives: ours %d MiB, tar -czf %d MiB\n' "$mib" \
 	$(($(stat -c %s "$archive") >> 20)) $(($(stat -c %s "$work/gnu.tar.gz") >> 20))
 row "floor (cp -a of the data)" "$(run cp -a "$data" "$work/copy")"
 rm -rf "$work/copy"
-row "tailpod backup restore --force" \
-	"$(run "$tailpod" backup restore --config "$work/config.env" --force "/var/lib/tailpod/backups/${archive##*/}")"
+# Two cases, each beside GNU tar doing the same: onto a host where the volume does not exist
+# (tar into an empty directory), and --force over the existing volume (tar over the existing
+# tree, which it unlinks and rewrites member by member). The ratio is of wall times.
+wall() { sed -n 's/^wall \([0-9.]*\) s.*/\1/p' <<<"$1"; }
+pair() {
+	row "$1" "$2"
+	row "$3" "$4"
+	printf 'backup %5d MiB  ratio %-28s %s\n' "$mib" "($5)" \
+		"$(awk -v a="$(wall "$2")" -v b="$(wall "$4")" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')"
+}
+rel=/var/lib/tailpod/backups/${archive##*/}
 mkdir "$work/x"
-row "tar -xzf" "$(run tar -C "$work/x" --numeric-owner -xzpf "$work/gnu.tar.gz")"
+gnu_fresh=$(run tar -C "$work/x" --numeric-owner -xzpf "$work/gnu.tar.gz")
+rm -rf "$vols/bench-data"
+ours_fresh=$(run "$tailpod" backup restore --config "$work/config.env" "$rel")
+pair "tailpod backup restore (no volume)" "$ours_fresh" "tar -xzf (into an empty dir)" \
+	"$gnu_fresh" "fresh host"
+gnu_force=$(run tar -C "$work/x" --numeric-owner -xzpf "$work/gnu.tar.gz")
+ours_force=$(run "$tailpod" backup restore --config "$work/config.env" --force "$rel")
+pair "tailpod backup restore --force" "$ours_force" "tar -xzf (over the existing tree)" \
+	"$gnu_force" "--force, over a volume"
