@@ -134,7 +134,7 @@ void backup_keys_release(struct backup_keys *k);
 
 /* An archive being read (reader.c): fd [-> age] -> gunzip -> tar. */
 struct backup_in {
-	struct source *fd_src, *age_src, *gz_src;
+	struct source *fd_src, *age_src, *gz_src, *thread_src;
 	struct tar_reader *tr;
 	bool encrypted;
 };
