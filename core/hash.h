@@ -3,6 +3,7 @@
 #define TAILPOD_HASH_H
 
 #include <bearssl_hash.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 enum {
@@ -19,6 +20,10 @@ void hash_sha256_init(struct hash_sha256 *h);
 void hash_sha256_update(struct hash_sha256 *h, const void *data, size_t len);
 void hash_sha256_final(struct hash_sha256 *h, unsigned char out[HASH_SHA256_SIZE]);
 void hash_sha256_final_hex(struct hash_sha256 *h, char out[HASH_SHA256_HEX_SIZE]);
+
+/* Use the CPU's SHA instructions when it has them (the default) or BearSSL's portable rounds
+ * (a test's hook: both paths checked on one machine); returns whether the instructions are used. */
+int hash_sha256_set_hw(bool want);
 
 /* Write the lowercase hex of len bytes; out must hold 2 * len + 1 bytes. */
 void hash_to_hex(const unsigned char *bin, size_t len, char *out);

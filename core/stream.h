@@ -67,6 +67,11 @@ int source_gunzip_new(struct source *next, struct source **out);
  * truncation (a file cut at a chunk boundary lacks the last-chunk flag and is refused). */
 int source_age_new(struct source *next, const struct age_identity *id, struct source **out);
 
+/* next read on a thread of its own (stream_thread.c) into a ring of fixed buffers, so that the
+ * stages below run beside the caller; their end and errors are returned as they were. Freeing it
+ * stops and joins the thread (free it before next). -ENOMEM, or pthread_create's -errno. */
+int source_thread_new(struct source *next, struct source **out);
+
 /* first_bytes starts with the age v1 version line "age-encryption.org/v1\n". */
 bool source_is_age(const void *first_bytes, size_t len);
 

@@ -134,7 +134,7 @@ void backup_keys_release(struct backup_keys *k);
 
 /* An archive being read (reader.c): fd [-> age] -> gunzip -> tar. */
 struct backup_in {
-	struct source *fd_src, *age_src, *gz_src;
+	struct source *fd_src, *age_src, *gz_src, *thread_src;
 	struct tar_reader *tr;
 	bool encrypted;
 };
@@ -222,6 +222,15 @@ int backup_list(const char *dir, const struct backup_keys *k);
 int backup_verify_main(const char *file, const struct backup_keys *k);
 int backup_restore(const char *file, const char *workload, bool force, const struct backup_keys *k,
 		   const struct config *c);
+
+/* tmpdir.c: restore's temp dir. backup_tmp_make: BACKUP_TMP_PREFIX and 16 random hex digits in
+ * name (cap bytes), made 0700 below home_fd, opened into *ret_fd and flock'ed (gc reaps only an
+ * unlocked one); -errno. backup_tmp_remove: the dir removed without following a link and fd
+ * closed; in_background (after a swap: it holds the replaced trees) by a child that keeps the
+ * flock, the exit waiting for it only about a second. */
+#define BACKUP_TMP_PREFIX ".tailpod-restore."
+int backup_tmp_make(int home_fd, char *name, size_t cap, int *ret_fd);
+void backup_tmp_remove(int home_fd, const char *name, int fd, bool in_background);
 
 /* service.c: whether the service runs, stop it, start it again. */
 int backup_service_stop(const char *user, uid_t uid, const char *service, bool *ret_was_running);

@@ -1,5 +1,6 @@
 /* reader.c: an archive file opened for reading — an age file (its version line) is decrypted
- * with the identity, then gunzip, then core/tar's strict reader with its default bounds. */
+ * with the identity, then gunzip, both on a thread of their own (core/stream_thread), then
+ * core/tar's strict reader with its default bounds. */
 #include "backup.h"
 
 #include "log.h"
@@ -33,8 +34,10 @@ int backup_in_open(struct backup_in *in, int fd, const struct backup_keys *k, co
 	}
 	if (r == 0)
 		r = source_gunzip_new(below, &in->gz_src);
+	if (r == 0) /* inflate (and decrypt, read) beside parsing, hashing and writing */
+		r = source_thread_new(in->gz_src, &in->thread_src);
 	if (r == 0)
-		r = tar_reader_new(in->gz_src, NULL, &in->tr);
+		r = tar_reader_new(in->thread_src, NULL, &in->tr);
 	if (r < 0) {
 		backup_in_close(in);
 		return log_error_errno(r, "%s: cannot open the archive", file), r;
@@ -45,6 +48,7 @@ int backup_in_open(struct backup_in *in, int fd, const struct backup_keys *k, co
 void backup_in_close(struct backup_in *in)
 {
 	tar_reader_free(in->tr);
+	source_free(in->thread_src); /* the thread stopped before what it reads goes */
 	source_free(in->gz_src);
 	source_free(in->age_src);
 	source_free(in->fd_src);

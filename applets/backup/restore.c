@@ -5,7 +5,9 @@
  * MANIFEST (the last member) is the temp directory flushed to disk (one syncfs) and swapped into
  * place with the service stopped; a hostile or damaged archive removes the temp directory and
  * changes nothing. An existing volume or data directory is replaced only with --force. Unit
- * files and the state record stay sync's: not restored. */
+ * files and the state record stay sync's: not restored. The temp dir is flock'ed while it lives
+ * (gc reaps only one nobody holds); the replaced trees it holds after the swap are removed once
+ * the service is started, by a child the exit waits for only briefly. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* syncfs */
 #endif
@@ -20,11 +22,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -214,15 +214,7 @@ static int swap_in(struct restore *rs, const char *rel)
 
 static int make_tmp(struct restore *rs)
 {
-	uint64_t rnd = 0;
-
-	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
-		rnd = (uint64_t)getpid();
-	snprintf(rs->tmp, sizeof(rs->tmp), ".tailpod-restore.%016" PRIx64, rnd);
-	if (mkdirat(rs->home_fd, rs->tmp, 0700) < 0)
-		return -errno;
-	rs->tmp_fd = openat(rs->home_fd, rs->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return rs->tmp_fd < 0 ? -errno : 0;
+	return backup_tmp_make(rs->home_fd, rs->tmp, sizeof(rs->tmp), &rs->tmp_fd);
 }
 
 /* A bind root that holds (or lies in) Podman's storage, the units or caches is no data root;
@@ -381,10 +373,8 @@ int backup_restore(const char *file, const char *workload, bool force, const str
 	if (r == 0)
 		printf("%s: restored %s onto %s (uid %u)\n", file, rs.name, rs.user->home,
 		       (unsigned)rs.user->uid);
-	if (rs.tmp_fd >= 0) {
-		close(rs.tmp_fd);
-		fs_remove_tree(rs.home_fd, rs.tmp);
-	}
+	if (rs.tmp_fd >= 0)
+		backup_tmp_remove(rs.home_fd, rs.tmp, rs.tmp_fd, r == 0);
 	for (size_t i = 0; i < rs.n_roots; i++)
 		free(rs.roots[i]);
 	if (rs.home_fd >= 0)

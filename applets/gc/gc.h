@@ -129,6 +129,10 @@ enum { GC_SCAN_MAX = 1024 }; /* files taken from one directory per run */
 int gc_scan_dir(struct gc_ctx *g, const struct gc_scan *scan, int dirfd, const char *what,
 		struct gc_found *out, size_t *ret_n);
 
+/* restores.c, part of the temp category: restore's temp directories in m's home (open as
+ * home_fd) that no restore holds any more. */
+void gc_sweep_restores(struct gc_ctx *g, const struct gc_managed *m, int home_fd);
+
 /* One category each: temp.c, records.c (records and files), images.c, repos.c, keys.c,
  * backups.c. */
 void gc_sweep_temp(struct gc_ctx *g);

@@ -174,6 +174,7 @@ void gc_sweep_temp(struct gc_ctx *g)
 		}
 		sweep_user_dir(g, m, home_fd, sync_unit_dir(SPEC_UNIT_QUADLET));
 		sweep_user_dir(g, m, home_fd, sync_unit_dir(SPEC_UNIT_SYSTEMD));
+		gc_sweep_restores(g, m, home_fd);
 		close(home_fd);
 	}
 }

@@ -3,10 +3,13 @@
 # named volume holds MiB (default 256; TAILPOD_BENCH_BACKUP_MIB=1024 is the issue's 1 GiB) as
 # many small files (a quarter of the bytes, 1-8 KiB each, half of each compressible text) and 3
 # large ones (half random, half text), owned by the workload's uid and a subuid. Wall time, CPU
-# time and peak RSS of `backup create` and `backup restore --force` (in the test sandbox) beside
-# GNU tar's `tar -czf` and `tar -xzf` of the same directory, and beside the floor: reading every
-# byte (tests/bench/floor.c) and, for restore, `cp -a` of the data. One run each, the page cache
-# warm. Figures, not pass/fail.
+# time and peak RSS of `backup create` and `backup restore` (in the test sandbox) beside GNU
+# tar's `tar -czf` and `tar -xzf` of the same directory — restore onto no volume beside tar into
+# an empty directory, and --force over the volume beside tar over the existing tree — and beside
+# the floor: reading every byte (tests/bench/floor.c) and, for restore, `cp -a` of the data. One
+# run each, the page cache warm. --force's replaced tree is removed in the background after the
+# exit (restore waits for it at most a second): the time until it is gone is printed too.
+# Figures, not pass/fail.
 set -euo pipefail
 
 tailpod=$(realpath "$1")
@@ -72,7 +75,28 @@ printf 'backup %5d MiB  archives: ours %d MiB, tar -czf %d MiB\n' "$mib" \
 	$(($(stat -c %s "$archive") >> 20)) $(($(stat -c %s "$work/gnu.tar.gz") >> 20))
 row "floor (cp -a of the data)" "$(run cp -a "$data" "$work/copy")"
 rm -rf "$work/copy"
-row "tailpod backup restore --force" \
-	"$(run "$tailpod" backup restore --config "$work/config.env" --force "/var/lib/tailpod/backups/${archive##*/}")"
+# Two cases, each beside GNU tar doing the same: onto a host where the volume does not exist
+# (tar into an empty directory), and --force over the existing volume (tar over the existing
+# tree, which it unlinks and rewrites member by member). The ratio is of wall times.
+wall() { sed -n 's/^wall \([0-9.]*\) s.*/\1/p' <<<"$1"; }
+pair() {
+	row "$1" "$2"
+	row "$3" "$4"
+	printf 'backup %5d MiB  ratio %-28s %s\n' "$mib" "($5)" \
+		"$(awk -v a="$(wall "$2")" -v b="$(wall "$4")" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')"
+}
+rel=/var/lib/tailpod/backups/${archive##*/}
 mkdir "$work/x"
-row "tar -xzf" "$(run tar -C "$work/x" --numeric-owner -xzpf "$work/gnu.tar.gz")"
+gnu_fresh=$(run tar -C "$work/x" --numeric-owner -xzpf "$work/gnu.tar.gz")
+rm -rf "$vols/bench-data"
+ours_fresh=$(run "$tailpod" backup restore --config "$work/config.env" "$rel")
+pair "tailpod backup restore (no volume)" "$ours_fresh" "tar -xzf (into an empty dir)" \
+	"$gnu_fresh" "fresh host"
+gnu_force=$(run tar -C "$work/x" --numeric-owner -xzpf "$work/gnu.tar.gz")
+ours_force=$(run "$tailpod" backup restore --config "$work/config.env" --force "$rel")
+pair "tailpod backup restore --force" "$ours_force" "tar -xzf (over the existing tree)" \
+	"$gnu_force" "--force, over a volume"
+gone=$(date +%s%N)
+while ls -A "$sb/home/bench" | grep -q '^\.tailpod-restore\.'; do sleep 0.1; done
+printf 'backup %5d MiB  the replaced tree gone %.1f s after restore --force exited\n' "$mib" \
+	"$(awk -v a="$gone" -v b="$(date +%s%N)" 'BEGIN { print (b - a) / 1e9 }')"

@@ -1,4 +1,6 @@
-/* test-hash.c: SHA-256 against the NIST FIPS 180-2 example vectors, streamed and from files. */
+/* test-hash.c: SHA-256 against the NIST FIPS 180-2 example vectors, streamed and from files, on
+ * both paths (the CPU's SHA instructions where it has them, BearSSL's portable rounds by the
+ * hook), and the two paths against each other on random lengths and split points. */
 #include "hash.h"
 
 #include <errno.h>
@@ -88,6 +90,55 @@ static void test_nist_million_a_streamed(void **state)
 			    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+/* Every vector above again with the portable rounds forced, then the instructions back. */
+static void test_nist_portable_path(void **state)
+{
+	assert_int_equal(hash_sha256_set_hw(false), 0);
+	test_nist_abc(state);
+	test_nist_empty(state);
+	test_nist_448_bits(state);
+	test_nist_896_bits(state);
+	test_nist_million_a_streamed(state);
+	hash_sha256_set_hw(true);
+}
+
+static void digest_split(const unsigned char *msg, size_t len, size_t split,
+			 unsigned char out[HASH_SHA256_SIZE])
+{
+	struct hash_sha256 h;
+
+	hash_sha256_init(&h);
+	hash_sha256_update(&h, msg, split);
+	hash_sha256_update(&h, msg + split, len - split);
+	hash_sha256_final(&h, out);
+}
+
+/* Random lengths 0..4096 split at a random point (so a partial block meets whole ones): the
+ * instructions' digest equals the portable one. Says which path this CPU took. */
+static void test_hw_matches_portable(void **state)
+{
+	static unsigned char msg[4096];
+	unsigned char hw[HASH_SHA256_SIZE], sw[HASH_SHA256_SIZE];
+	int has_hw = hash_sha256_set_hw(true);
+
+	(void)state;
+	print_message("SHA-256 on the CPU's instructions: %s\n", has_hw ? "yes" : "no");
+	srand(20);
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (unsigned char)rand();
+	for (int round = 0; round < 3000; round++) {
+		size_t len = round < 300 ? (size_t)round : (size_t)rand() % (sizeof(msg) + 1);
+		size_t split = len ? (size_t)rand() % (len + 1) : 0;
+
+		hash_sha256_set_hw(true);
+		digest_split(msg, len, split, hw);
+		hash_sha256_set_hw(false);
+		digest_split(msg, len, split, sw);
+		assert_memory_equal(hw, sw, sizeof(hw));
+	}
+	hash_sha256_set_hw(true);
+}
+
 static char tmpdir[] = "/tmp/test-hash.XXXXXX";
 
 static int setup(void **state)
@@ -157,6 +208,8 @@ int main(void)
 		cmocka_unit_test(test_nist_448_bits),
 		cmocka_unit_test(test_nist_896_bits),
 		cmocka_unit_test(test_nist_million_a_streamed),
+		cmocka_unit_test(test_nist_portable_path),
+		cmocka_unit_test(test_hw_matches_portable),
 		cmocka_unit_test(test_file_larger_than_chunk),
 		cmocka_unit_test(test_file_refuses_symlink_and_dir),
 	};

@@ -1,6 +1,8 @@
 /* test-stream.c: core/stream (fd, SHA-256), core/stream_gz (gzip) and core/age_stream (age)
  * pipeline stages: round trips across sizes and chunk boundaries, short reads, every way a gzip
- * or age stream can end wrong (-EBADMSG), and interchange with core/age's one-shot functions. */
+ * or age stream can end wrong (-EBADMSG), and interchange with core/age's one-shot functions;
+ * the gzip cases again with gunzip on core/stream_thread's thread, which also keeps its end and
+ * errors and stops when freed early. */
 #include "age.h"
 #include "memstream.h"
 #include "stream.h"
@@ -52,16 +54,28 @@ static void gzip_bytes(const unsigned char *data, size_t len, struct mem_sink *o
 	sink_free(gz);
 }
 
+static bool gunzip_on_thread; /* gunzip_bytes reads through source_thread_new */
+
 static int gunzip_bytes(const unsigned char *file, size_t len, size_t step, unsigned char **plain,
 			size_t *plain_len)
 {
 	struct mem_source src;
-	struct source *gz;
+	struct source *gz, *th = NULL;
 	int rc;
 
 	mem_source_init(&src, file, len, step);
 	assert_int_equal(source_gunzip_new(&src.source, &gz), 0);
-	rc = drain(gz, plain, plain_len);
+	if (gunzip_on_thread)
+		assert_int_equal(source_thread_new(gz, &th), 0);
+	rc = drain(th ? th : gz, plain, plain_len);
+	if (th) { /* the end or error is said again */
+		unsigned char again[1];
+		size_t got = 1;
+
+		assert_int_equal(th->read(th, again, sizeof(again), &got), rc);
+		assert_int_equal(got, 0);
+	}
+	source_free(th);
 	source_free(gz);
 	return rc;
 }
@@ -126,6 +140,35 @@ static void test_gzip_bad_ends(void **state)
 	free(back);
 	assert_int_equal(gunzip_bytes(data, 0, 0, &back, &back_len), -EBADMSG);
 	free(back);
+	free(gz.buf);
+	free(data);
+}
+
+static void test_gzip_round_trips(void **state);
+
+/* The gzip cases through the thread stage; then one freed after a single read of a large
+ * stream (the thread waiting for a free slot) stops and joins. */
+static void test_thread_stage(void **state)
+{
+	unsigned char *data = make_data(3 * 1024 * 1024, 0), buf[100];
+	struct mem_source src;
+	struct mem_sink gz;
+	struct source *gunzip, *th;
+	size_t got;
+
+	gunzip_on_thread = true;
+	test_gzip_round_trips(state);
+	test_gzip_bad_ends(state);
+	gunzip_on_thread = false;
+	gzip_bytes(data, 3 * 1024 * 1024, &gz);
+	mem_source_init(&src, gz.buf, gz.len, 0);
+	assert_int_equal(source_gunzip_new(&src.source, &gunzip), 0);
+	assert_int_equal(source_thread_new(gunzip, &th), 0);
+	assert_int_equal(th->read(th, buf, sizeof(buf), &got), 0);
+	assert_int_equal(got, sizeof(buf));
+	assert_memory_equal(buf, data, sizeof(buf));
+	source_free(th);
+	source_free(gunzip);
 	free(gz.buf);
 	free(data);
 }
@@ -324,6 +367,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gzip_round_trips),
 		cmocka_unit_test(test_gzip_bad_ends),
+		cmocka_unit_test(test_thread_stage),
 		cmocka_unit_test(test_age_round_trips_and_one_shot),
 		cmocka_unit_test(test_age_tamper_and_truncation),
 		cmocka_unit_test(test_age_exact_multiple_truncated),
