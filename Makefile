@@ -247,7 +247,7 @@ build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/
 	core/spec_units.c core/spec_kube.c core/kube_yaml.c core/spec_app.c core/spec_app_paths.c \
 	core/quadlet_keys.c core/quadlet_keys_table.c core/podman_version.c core/suggest.c \
 	core/transform.c core/fileset.c core/diag.c core/spec_secrets.c core/age.c core/age_bech32.c \
-	core/hash.c core/spec_health.c core/http_probe.c core/http_sock.c core/http_response.c \
+	core/hash.c core/sha256_hw.c core/spec_health.c core/http_probe.c core/http_sock.c core/http_response.c \
 	core/clock.c $(FUZZ_INI)
 build/fuzz/fuzz-kube_yaml: tests/fuzz/fuzz-kube_yaml.c core/kube_yaml.c $(FUZZ_BASE)
 build/fuzz/fuzz-age: tests/fuzz/fuzz-age.c core/age.c core/age_bech32.c
