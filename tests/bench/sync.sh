@@ -4,7 +4,8 @@
 # concurrent (the default), with stubs that take 0.2 s per `systemctl start`: wall time and the
 # speedup. Then no-op syncs of healthy hosts of 300, 1 000 and 10 000 workloads (written once per
 # run by healthy-host.py, its records with the stamps a no-op keeps): wall time (median of 5),
-# the fetch alone (--fetch-only) and the no-op less it, peak RSS, the processes the run started
+# the fetch and the build of the desired state (--fetch-only, which builds every spec) and the
+# no-op less it (the reconcile), peak RSS, the processes the run started
 # beside the fetch child, and syscalls per workload (strace -f). TP_BENCH_SYNC="first noop"
 # (the default) names the parts to run. Figures, not pass/fail; needs root (unshare) and strace.
 set -euo pipefail
@@ -84,9 +85,9 @@ noop() {
 	fetch=$(median_run "$dir/sb" sync --fetch-only --config "$dir/config.env")
 	printf 'sync   %5d workloads, healthy, no-op: %s%s\n' "$n" "$total" "${note:-}"
 	# The fetch runs in its jailed child by design; the reconcile is the rest (issue 16).
-	printf 'sync   %5d workloads, the fetch alone (sync --fetch-only): %s\n' "$n" "$fetch"
+	printf 'sync   %5d workloads, fetch and build (sync --fetch-only): %s\n' "$n" "$fetch"
 	awk -v n="$n" -v t="$total" -v f="$fetch" 'BEGIN { split(t, a, " "); split(f, b, " ")
-		printf "sync   %5d workloads, healthy, no-op without the fetch: wall %.3f s  cpu %.3f s\n",
+		printf "sync   %5d workloads, healthy, no-op less fetch and build: wall %.3f s  cpu %.3f s\n",
 			n, a[2] - b[2], a[5] - b[5] }'
 	sandbox_run "$dir/sb" strace -f -qq -o "$dir/trace" "$tailpod" sync -q --config "$dir/config.env" >/dev/null 2>&1
 	calls=$(grep -c -v -E '^[0-9]+ +(\+\+\+|---)' "$dir/trace" || true)
