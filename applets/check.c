@@ -11,7 +11,7 @@
 #include "config.h"
 #include "core.h"
 #include "diag.h"
-#include "json.h"
+#include "check_json.h"
 #include "check_secrets.h"
 #include "log.h"
 #include "names.h"
@@ -98,73 +98,6 @@ static void print_unit(const struct spec_unit *u, bool first)
 		putchar('\n');
 }
 
-static void json_diags(struct json_writer *w, const struct diag_list *diags)
-{
-	json_write_key(w, "errors");
-	json_write_uint(w, diag_list_count(diags));
-	json_write_key(w, "diagnostics");
-	json_begin_array(w);
-	for (size_t i = 0; i < diags->n; i++) {
-		json_begin_object(w);
-		json_write_key(w, "path");
-		json_write_string(w, diags->items[i].path);
-		json_write_key(w, "line");
-		json_write_uint(w, diags->items[i].line);
-		json_write_key(w, "severity");
-		json_write_string(w, "error");
-		json_write_key(w, "message");
-		json_write_string(w, diags->items[i].msg);
-		json_end_object(w);
-	}
-	json_end_array(w);
-}
-
-static void json_workload(struct json_writer *w, const struct spec_workload *wl, bool content)
-{
-	json_begin_object(w);
-	json_write_key(w, "name");
-	json_write_string(w, wl->name);
-	json_write_key(w, "kind");
-	json_write_string(w, wl->kind == SPEC_KIND_APP	  ? "app"
-			     : wl->kind == SPEC_KIND_POD  ? "pod"
-			     : wl->kind == SPEC_KIND_KUBE ? "kube"
-							  : "container");
-	json_write_key(w, "service");
-	json_write_string(w, wl->service);
-	json_write_key(w, "source");
-	json_write_string(w, wl->source);
-	json_write_key(w, "files");
-	json_begin_array(w);
-	for (size_t i = 0; i < wl->n_units; i++) {
-		json_begin_object(w);
-		json_write_key(w, "name");
-		json_write_string(w, wl->units[i].name);
-		json_write_key(w, "dir");
-		json_write_string(w, wl->units[i].dir == SPEC_UNIT_SYSTEMD ? "systemd" : "quadlet");
-		json_write_key(w, "source");
-		json_write_string(w, wl->units[i].source);
-		if (wl->units[i].service) {
-			json_write_key(w, "service");
-			json_write_string(w, wl->units[i].service);
-		}
-		if (content) {
-			json_write_key(w, "content");
-			json_write_string_len(w, wl->units[i].data, wl->units[i].size);
-		}
-		json_end_object(w);
-	}
-	json_end_array(w);
-	check_json_secrets(w, wl);
-	if (wl->kind == SPEC_KIND_APP) {
-		json_write_key(w, "host_paths");
-		json_begin_array(w);
-		for (size_t i = 0; i < wl->n_host_paths; i++)
-			json_write_string(w, wl->host_paths[i]);
-		json_end_array(w);
-	}
-	json_end_object(w);
-}
-
 /* What the apps' units name on the host (%h/..., /etc/...): listed once, not errors. */
 static void log_host_paths(const struct spec_set *set)
 {
@@ -172,36 +105,6 @@ static void log_host_paths(const struct spec_set *set)
 		for (size_t j = 0; j < set->workloads[i].n_host_paths; j++)
 			log_info("%s: the host must provide %s", set->workloads[i].name,
 				 set->workloads[i].host_paths[j]);
-}
-
-/* One document: the diagnostics and either every workload (none when set is NULL) or the
- * rendered one with its contents. */
-static int print_json(const struct spec_set *set, const struct spec_workload *render,
-		      const struct diag_list *diags)
-{
-	_cleanup_free_ char *out = NULL;
-	struct json_writer w;
-	int r;
-
-	json_writer_init(&w, 0, JSON_LOSSY);
-	json_begin_object(&w);
-	json_diags(&w, diags);
-	json_write_key(&w, render ? "workload" : "workloads");
-	if (render)
-		json_workload(&w, render, true);
-	else {
-		json_begin_array(&w);
-		for (size_t i = 0; set && i < set->n_workloads; i++)
-			json_workload(&w, &set->workloads[i], false);
-		json_end_array(&w);
-	}
-	json_end_object(&w);
-	r = json_writer_finish(&w, &out, NULL);
-	json_writer_release(&w);
-	if (r < 0)
-		return log_error_errno(r, "cannot write the JSON result");
-	puts(out);
-	return 0;
 }
 
 /* --- the checks ---------------------------------------------------------------------------- */
@@ -300,7 +203,7 @@ static int report_result(const struct check_args *args, const struct spec_set *s
 		log_error("no workload named '%s'", args->render);
 		return EXIT_USAGE;
 	}
-	if (args->json && print_json(set, render, diags) < 0)
+	if (args->json && check_print_json(set, render, diags) < 0)
 		return EXIT_FAIL;
 	if (!args->json && render) {
 		print_diags(diags, stderr);
@@ -358,7 +261,7 @@ static int check_repo(const struct check_args *args, const char *repo_dir, const
 	if (r == -E2BIG) { /* a bound of a whole tree: named in diags, nothing checked */
 		diag_list_sort(&diags);
 		if (args->json)
-			print_json(NULL, NULL, &diags);
+			check_print_json(NULL, NULL, &diags);
 		else
 			print_diags(&diags, args->render ? stderr : stdout);
 		goto out;
