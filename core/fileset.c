@@ -127,7 +127,8 @@ static int repo_add_owned(struct fileset *set, const char *path, char *data, siz
 	p = strdup(path);
 	if (!p)
 		return -ENOMEM;
-	set->files[set->n_files++] = (struct fileset_file){.path = p, .data = data, .size = size};
+	set->files[set->n_files++] = (struct fileset_file){
+		.path = p, .data = data, .size = size, .dir_len = fileset_dir_len(p)};
 	set->total += size;
 	set->sorted = false;
 	return 0;
@@ -179,10 +180,23 @@ static int path_cmp(const char *a, const char *b)
 	return (ca > cb) - (ca < cb);
 }
 
+/* path_cmp()'s order from each file's directory length, found when it was added (issue 16: the
+ * search for '/' in every comparison was most of the sort): the root's files first, then the
+ * directories by name (a name that is a prefix of another first), then the rest of the path. */
 static int file_cmp(const void *a, const void *b)
 {
-	return path_cmp(((const struct fileset_file *)a)->path,
-			((const struct fileset_file *)b)->path);
+	const struct fileset_file *fa = a, *fb = b;
+	size_t n = fa->dir_len < fb->dir_len ? fa->dir_len : fb->dir_len;
+	int c;
+
+	if ((fa->dir_len == 0) != (fb->dir_len == 0))
+		return fa->dir_len == 0 ? -1 : 1;
+	c = memcmp(fa->path, fb->path, n);
+	if (c != 0)
+		return c;
+	if (fa->dir_len != fb->dir_len)
+		return fa->dir_len < fb->dir_len ? -1 : 1;
+	return strcmp(fa->path + n, fb->path + n);
 }
 
 int fileset_sort(struct fileset *set)

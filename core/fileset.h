@@ -38,6 +38,7 @@ struct fileset_file {
 		     * "./", no "." or ".." component, at most FILESET_DEPTH_MAX components */
 	char *data; /* the bytes, NUL-terminated (data[size] == 0) */
 	size_t size;
+	size_t dir_len; /* fileset_dir_len(path), found once: the sort compares it, not the path */
 };
 
 /* Files sorted by top-level directory ("" for the root, first), then by the rest of the path, both
