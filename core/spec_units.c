@@ -109,6 +109,12 @@ static bool name_is_inert(const char *name, size_t size)
 	       (n <= strlen(TRANSFORM_NAME_VAR) || size <= INI_LINE_MAX);
 }
 
+static int merged_too_big(struct spec_builder *b, const struct spec_src *src)
+{
+	return diag_add(b->diags, src->label, src->path, 1,
+			"merged file larger than 1048576 bytes (INI_FILE_MAX)");
+}
+
 /* The deployable text: doc serialized, "{{.Name}}" replaced, and parsed once more, since the
  * substitution may pass a bound. *ret stays NULL when that fails (diagnosed). */
 int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
@@ -122,16 +128,23 @@ int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const s
 
 	if (r < 0)
 		return r;
+	/* Without the token it is the serialisation of a document every edit of which was checked
+	 * to read back, within the parser's bounds: the text itself is the result, and parsing it
+	 * again proves nothing (issue 16: a copy, a comparison and a parse of every spec). */
+	if (!memmem(text, n, TRANSFORM_NAME_VAR, strlen(TRANSFORM_NAME_VAR))) {
+		if (n > INI_FILE_MAX)
+			return merged_too_big(b, src);
+		*ret = TAKE_PTR(text);
+		*ret_size = n;
+		return 0;
+	}
 	r = transform_substitute_name(text, n, name, INI_FILE_MAX, ret, ret_size);
 	if (r == -E2BIG)
-		return diag_add(b->diags, src->label, src->path, 1,
-				"merged file larger than 1048576 bytes (INI_FILE_MAX)");
+		return merged_too_big(b, src);
 	if (r < 0)
 		return r;
-	/* Unchanged by the substitution, it is the serialisation of a document every edit of which
-	 * was checked to read back, within the parser's bounds: parsing it again proves nothing
-	 * (issue 16: a second parse of every spec). Nor does an inert name put in. */
-	if ((*ret_size == n && memcmp(*ret, text, n) == 0) || name_is_inert(name, *ret_size))
+	/* Nor does an inert name put in. */
+	if (name_is_inert(name, *ret_size))
 		return 0;
 	r = ini_parse(src->path, *ret, *ret_size, &check, &err);
 	ini_free(check);
