@@ -135,6 +135,36 @@ static void test_stray_continuation(void **state)
 	INVALID("\xc3\xa9\xa9"); /* one continuation byte too many */
 }
 
+/* Each sequence at every offset in ASCII, before and after an 8-byte boundary, with ASCII after it
+ * or not: the scan that skips ASCII a word at a time must still look at every other byte. */
+static void test_every_offset(void **state)
+{
+	static const char *const valid[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+	static const char *const invalid[] = {"\x80", "\xff", "\xc0\xaf", "\xed\xa0\x80",
+					      "\xe2\x82"};
+	char buf[40];
+
+	(void)state;
+	for (size_t off = 0; off < 18; off++)
+		for (size_t tail = 0; tail < 10; tail++) {
+			for (size_t i = 0; i < 3; i++) {
+				size_t n = strlen(valid[i]);
+
+				memset(buf, 'a', sizeof(buf));
+				memcpy(buf + off, valid[i], n);
+				assert_true(check(buf, off + n + tail));
+			}
+			for (size_t i = 0; i < 5; i++) {
+				size_t n = strlen(invalid[i]);
+
+				memset(buf, 'a', sizeof(buf));
+				memcpy(buf + off, invalid[i], n);
+				/* "\xe2\x82" followed by ASCII is as cut off as at the end */
+				assert_false(check(buf, off + n + tail));
+			}
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_past_max),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_stray_continuation),
+		cmocka_unit_test(test_every_offset),
 	};
 
 	return cmocka_run_group_tests_name("utf8", tests, NULL, NULL);
