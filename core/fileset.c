@@ -1,20 +1,11 @@
-/* fileset.c: the in-memory desired state and its directory loader (module boundary: core, libc, fs,
- * diag). The loader walks the tree down to FILESET_DEPTH_MAX, each entry's type from getdents
- * (fstatat(AT_SYMLINK_NOFOLLOW) where the file system gives none), and opens files through
- * fs_open_beneath(), so a symlink planted anywhere in the tree, or swapped in between the look and
- * the open, is never read through (and reported where a unit could be). */
+/* fileset.c: the in-memory desired state — paths checked and bounded, the sort, the lookups
+ * (module boundary: core, libc; the directory loader is fileset_load.c). */
 #include "fileset.h"
 #include "core.h"
-#include "fs.h"
-#include "utf8.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static const char *const unit_exts[] = {
 	".container", ".pod",	  ".volume", ".network", ".kube",   ".image", ".build",
@@ -103,8 +94,7 @@ static int path_check(const char *path)
 	}
 }
 
-/* Takes data (malloc'd, NUL at data[size]) on success only. */
-static int repo_add_owned(struct fileset *set, const char *path, char *data, size_t size)
+int fileset_add_owned(struct fileset *set, const char *path, char *data, size_t size)
 {
 	int r = path_check(path);
 	char *p;
@@ -146,7 +136,7 @@ int fileset_add(struct fileset *set, const char *path, const char *data, size_t 
 		return -ENOMEM;
 	memcpy(copy, data, size);
 	copy[size] = '\0';
-	r = repo_add_owned(set, path, copy, size);
+	r = fileset_add_owned(set, path, copy, size);
 	if (r < 0)
 		free(copy);
 	return r;
@@ -220,202 +210,4 @@ const struct fileset_file *fileset_find(const struct fileset *set, const char *p
 	if (!set->sorted || set->n_files == 0)
 		return NULL;
 	return bsearch(path, set->files, set->n_files, sizeof(*set->files), key_cmp);
-}
-
-/* --- the directory loader ------------------------------------------------------------------ */
-
-struct loader {
-	int rootfd;
-	const char *label;
-	unsigned flags;
-	struct fileset *set;
-	struct diag_list *diags;
-	size_t n_entries;
-};
-
-static bool name_printable(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!utf8_is_valid(name, n))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			return false;
-	return true;
-}
-
-/* A bound of the whole tree: reported on the root. */
-static int bound_hit(struct loader *l, const char *what)
-{
-	diag_add(l->diags, l->label, NULL, 1, "more than %s; nothing is read", what);
-	return -E2BIG;
-}
-
-/* strict: a unit file (or a FILESET_LOAD_ALL tree), whose problems are diagnostics; any other file
- * that cannot be kept is left out. */
-static int load_file(struct loader *l, const char *relpath, bool strict)
-{
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *data = NULL;
-	size_t size;
-	int r;
-
-	r = fs_open_beneath(l->rootfd, relpath, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &fd);
-	if (r >= 0)
-		r = fs_read_fd_bounded(fd, FILESET_FILE_MAX, &data, &size);
-	if (r < 0 && r != -ENOMEM && !strict)
-		return 0;
-	if (r == -ELOOP)
-		return diag_add(l->diags, l->label, relpath, 1, "symlink not followed");
-	if (r == -EFBIG)
-		return diag_add(l->diags, l->label, relpath, 1,
-				"file larger than %d bytes (FILESET_FILE_MAX)", FILESET_FILE_MAX);
-	if (r == -EINVAL || r == -EISDIR)
-		return diag_add(l->diags, l->label, relpath, 1, "not a regular file");
-	if (r < 0)
-		return diag_add(l->diags, l->label, relpath, 1, "cannot read: %s", strerror(-r));
-	r = repo_add_owned(l->set, relpath, data, size);
-	if (r == -E2BIG)
-		return bound_hit(l, l->set->n_files >= FILESET_FILES_MAX
-					    ? "65536 files (FILESET_FILES_MAX)"
-					    : "268435456 bytes in all (FILESET_TOTAL_MAX)");
-	if (r < 0)
-		return r;
-	data = NULL; /* the set owns it now */
-	return 0;
-}
-
-static int load_tree(struct loader *l, int dirfd, const char *dir, unsigned depth);
-
-/* The entry's type from getdents (issue 16: no fstatat a file), or from fstatat where the file
- * system does not say; the open and read that follow check the file again either way. */
-static int entry_mode(int dirfd, const struct dirent *de, mode_t *ret)
-{
-	static const struct {
-		unsigned char d_type;
-		mode_t mode;
-	} types[] = {{DT_REG, S_IFREG},	  {DT_DIR, S_IFDIR}, {DT_LNK, S_IFLNK}, {DT_FIFO, S_IFIFO},
-		     {DT_SOCK, S_IFSOCK}, {DT_CHR, S_IFCHR}, {DT_BLK, S_IFBLK}};
-	struct stat st;
-
-	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
-		if (de->d_type == types[i].d_type) {
-			*ret = types[i].mode;
-			return 0;
-		}
-	if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	*ret = st.st_mode;
-	return 0;
-}
-
-/* "dir/name" (or name at the root) into buf; false when it does not fit. Not snprintf: this
- * runs for every entry of the tree, and snprintf was a third of the walk's instructions. */
-static bool path_join(char *buf, size_t size, const char *dir, const char *name)
-{
-	size_t n_dir = strlen(dir), n_name = strlen(name), sep = n_dir > 0;
-
-	if (n_dir + sep + n_name >= size)
-		return false;
-	memcpy(buf, dir, n_dir);
-	buf[n_dir] = '/';
-	memcpy(buf + n_dir + sep, name, n_name + 1);
-	return true;
-}
-
-static int load_entry(struct loader *l, int dirfd, const char *dir, unsigned depth,
-		      const struct dirent *de)
-{
-	const char *name = de->d_name;
-	char relpath[FILESET_PATH_MAX + 1];
-	mode_t mode;
-	bool strict;
-	int r;
-
-	if (name[0] == '.')
-		return 0; /* ".", "..", and hidden entries such as .git */
-	if (!path_join(relpath, sizeof(relpath), dir, name))
-		return 0; /* deeper than any unit is read: not part of the desired state */
-	r = entry_mode(dirfd, de, &mode);
-	if (r < 0)
-		return r == -ENOENT ? 0
-				    : diag_add(l->diags, l->label, relpath, 1, "cannot stat: %s",
-					       strerror(-r));
-	if (S_ISDIR(mode)) {
-		if ((l->flags & FILESET_LOAD_FLAT) || depth + 1 >= FILESET_DEPTH_MAX)
-			return 0; /* a transform directory is its root; deeper is not ours */
-		return load_tree(l, dirfd, relpath, depth + 1);
-	}
-	strict = (l->flags & FILESET_LOAD_ALL) || fileset_is_unit_name(name);
-	/* A symlink at the root without an extension may stand for a directory of specs. */
-	if (S_ISLNK(mode) && (strict || (!*dir && !strchr(name, '.'))))
-		return diag_add(l->diags, l->label, relpath, 1, "symlink not followed");
-	if (S_ISLNK(mode))
-		return 0;
-	if (!name_printable(name))
-		return strict ? diag_add(l->diags, l->label, relpath, 1,
-					 "file name is not UTF-8 or has control characters")
-			      : 0;
-	if (!S_ISREG(mode))
-		return strict ? diag_add(l->diags, l->label, relpath, 1, "not a regular file") : 0;
-	return load_file(l, relpath, strict);
-}
-
-static int load_tree(struct loader *l, int parentfd, const char *dir, unsigned depth)
-{
-	_cleanup_close_ int fd = -1;
-	struct dirent *de;
-	DIR *d;
-	int r = 0;
-
-	if (!*dir)
-		fd = fcntl(parentfd, F_DUPFD_CLOEXEC, 3);
-	else {
-		r = fs_open_beneath(l->rootfd, dir, O_RDONLY | O_DIRECTORY, 0, &fd);
-		if (r < 0)
-			return diag_add(l->diags, l->label, dir, 1, "cannot open directory: %s",
-					strerror(-r));
-	}
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d)
-		return -errno;
-	fd = -1; /* the DIR owns it */
-	while (r >= 0 && (errno = 0, de = readdir(d))) {
-		if (++l->n_entries > FILESET_ENTRIES_MAX)
-			r = bound_hit(l, "1048576 directory entries (FILESET_ENTRIES_MAX)");
-		else
-			r = load_entry(l, dirfd(d), dir, depth, de);
-	}
-	if (r >= 0 && errno)
-		r = diag_add(l->diags, l->label, dir, 1, "cannot read directory: %s",
-			     strerror(errno));
-	closedir(d);
-	return r;
-}
-
-int fileset_load_dir(const char *path, const char *label, unsigned flags, struct fileset **ret,
-		     struct diag_list *diags)
-{
-	_cleanup_close_ int rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct loader l = {.rootfd = rootfd, .label = label, .flags = flags, .diags = diags};
-	int r;
-
-	if (rootfd < 0)
-		return -errno;
-	r = fileset_new(&l.set);
-	if (r < 0)
-		return r;
-	r = load_tree(&l, rootfd, "", 0);
-	if (r >= 0 && diags->error)
-		r = diags->error;
-	if (r < 0) {
-		fileset_free(l.set);
-		return r;
-	}
-	(void)fileset_sort(l.set); /* names in one directory are unique */
-	*ret = l.set;
-	return 0;
 }

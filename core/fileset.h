@@ -70,6 +70,10 @@ bool fileset_is_unit_name(const char *name);
  * until fileset_sort(), which also finds a path added twice. */
 int fileset_add(struct fileset *set, const char *path, const char *data, size_t size);
 
+/* As fileset_add(), but the set takes data itself (malloc'd, NUL at data[size]), on success only:
+ * the directory loader's read buffer becomes the file's, not copied. */
+int fileset_add_owned(struct fileset *set, const char *path, char *data, size_t size);
+
 /* Sort (see struct fileset); fileset_find() and the spec code need it. -EEXIST when a path is there
  * twice (the set is sorted all the same). */
 int fileset_sort(struct fileset *set);
