@@ -257,7 +257,7 @@ static int cgroup_populated(const char *path)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int r = fs_read_bounded(AT_FDCWD, path, EVENTS_MAX, &buf, &len);
+	int r = fs_read_small(AT_FDCWD, path, EVENTS_MAX, &buf, &len); /* the kernel's tree */
 
 	if (r == -ENOENT || r == -ENOTDIR)
 		return 0;
