@@ -12,10 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The users, login.defs and state a reconcile reads; the records in ctx->state_fd. */
+/* The users (ctx->db when sync_run loaded them), login.defs and state a reconcile reads; the
+ * records in ctx->state_fd. */
 static int ctx_open(struct sync_ctx *ctx)
 {
-	int r = users_db_load(NULL, USERS_SOURCE_ETC, &ctx->db);
+	int r = ctx->db ? 0 : users_db_load(NULL, USERS_SOURCE_ETC, &ctx->db);
 
 	if (r < 0)
 		return log_error_errno(r, "cannot read %s and %s", USERS_PASSWD, USERS_GROUP);
@@ -40,7 +41,7 @@ static int ctx_open(struct sync_ctx *ctx)
 
 static void ctx_close(struct sync_ctx *ctx)
 {
-	users_db_free(ctx->db);
+	ctx->db = users_db_free(ctx->db);
 	users_db_free(ctx->alt_db);
 	names_host_free(ctx->names);
 	for (size_t i = 0; i < ARRAY_SIZE(ctx->subids); i++)
