@@ -36,6 +36,7 @@ static int ctx_open(struct sync_ctx *ctx)
 	r = state_dir_open(ctx->config->state_dir, &ctx->state_fd);
 	if (r < 0)
 		return log_error_errno(r, "cannot open %s/workloads", ctx->config->state_dir);
+	systemd_cmds_open_dirs(&ctx->cmds);
 	return 0;
 }
 
@@ -48,6 +49,7 @@ static void ctx_close(struct sync_ctx *ctx)
 		users_subids_free(ctx->subids[i]);
 	if (ctx->state_fd >= 0)
 		close(ctx->state_fd);
+	systemd_cmds_close_dirs(&ctx->cmds);
 	free(ctx->outcomes);
 }
 
