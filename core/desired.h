@@ -16,6 +16,7 @@
 #include "hash.h"
 #include "known_hosts.h"
 #include "spec.h"
+#include "users.h"
 
 enum {
 	DESIRED_TOKEN_MAX = 4096, /* bytes in TAILPOD_GIT_TOKEN_FILE */
@@ -40,6 +41,9 @@ struct desired {
 	struct fileset *repo;
 	struct fileset *transforms; /* NULL when the host has no transform directory */
 	struct spec_set *set;	    /* NULL when validation found errors */
+	/* In: the host's /etc/passwd and /etc/group when the caller loaded them already (sync's
+	 * reconcile uses the same, issue 16: parsed once), for the fetch user; NULL loads them. */
+	const struct users_db *etc_users;
 };
 
 /* desired_fetch fails with a struct gitrepo_error: a fetch failure keeps gitrepo's class (NETWORK

@@ -18,7 +18,8 @@ enum {
 	FS_DEPTH_MAX = 128,	 /* components in a path handled beneath a root */
 	FS_TEMP_TRIES = 16,	 /* temp names tried before giving up with EEXIST */
 	FS_TEMP_SUFFIX_LEN = 18, /* ".<16 hex digits>" plus the leading "." of the temp name */
-	FS_READ_MAX = 256 * 1024 * 1024 /* largest max accepted by fs_read_bounded() */
+	FS_READ_MAX = 256 * 1024 * 1024, /* largest max accepted by fs_read_bounded() */
+	FS_READ_SMALL = 4096,		 /* fs_read_small()'s first read, on the stack */
 };
 
 /* What fstat says of a file that proves it unwritten since (issue 16): a write, truncate, chmod,
@@ -165,6 +166,14 @@ void fs_free_wiped(char *buf, size_t len);
 int fs_read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len);
 int fs_open_regular_at(int dirfd, const char *path, int *ret_fd);
 int fs_read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
+
+/* fs_read_bounded() for a small file in a tree only root can change (tailpod's records, the
+ * kernel's cgroupfs), in open, read, close: a first read of up to FS_READ_SMALL bytes that
+ * returns fewer is the whole file and needs no fstat (issue 16: the no-op's two files a workload).
+ * An empty read, a full one or one past max is decided as fs_read_bounded() does (type, size), so
+ * a directory, a symlink, a device or an empty FIFO is refused with the same errno; a FIFO or a
+ * device that gives a short read is not, and in those trees only root could put one. */
+int fs_read_small(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
 
 /* Test hook: true makes the *_beneath functions skip openat2 and always walk, false restores
  * normal behaviour (and forgets an earlier ENOSYS). */

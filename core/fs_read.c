@@ -208,6 +208,54 @@ int fs_read_trusted(int dirfd, const char *path, const struct fs_trust *trust, s
 	return fs_read_stat(fd, &st, max, flags, ret, ret_len);
 }
 
+/* len bytes of data into a malloc'd NUL-terminated copy. */
+static int fs_copy_out(const char *data, size_t len, char **ret, size_t *ret_len)
+{
+	char *copy = malloc(len + 1);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	*ret = copy;
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int fs_read_small(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	char first[FS_READ_SMALL];
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	if (!path || !*path || !ret || max > FS_READ_MAX)
+		return -EINVAL;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, first, sizeof(first));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno != EAGAIN)
+		return -errno; /* -EISDIR for a directory, as the type check says it */
+	/* Some bytes, fewer than asked: a regular file (or a kernel file) read whole. */
+	if (n > 0 && (size_t)n < sizeof(first) && (size_t)n <= max)
+		return fs_copy_out(first, (size_t)n, ret, ret_len);
+	/* Empty (or a FIFO), as large as the buffer, or over max: the type check and the bounded
+	 * read decide, from the start. */
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	r = fs_check_type(&st);
+	if (r < 0)
+		return r;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	return fs_read_stat(fd, &st, max, 0, ret, ret_len);
+}
+
 int fs_read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
 {
 	return fs_read_trusted(dirfd, name, NULL, max, 0, ret, ret_len);

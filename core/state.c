@@ -292,8 +292,8 @@ int state_record_load(int dirfd, const char *name, struct state_record *ret)
 
 	if (!name || !ret || !name_valid(name))
 		return -EINVAL;
-	/* One fstat for the open's type check and the read's size (issue 16). */
-	r = fs_read_bounded(dirfd, name, STATE_RECORD_MAX, &buf, &len);
+	/* The records' directory is root's alone: open, read, close (issue 16). */
+	r = fs_read_small(dirfd, name, STATE_RECORD_MAX, &buf, &len);
 	if (r < 0)
 		return r;
 	return record_parse(name, buf, len, ret);

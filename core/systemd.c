@@ -47,6 +47,43 @@ void systemd_cmds_init(struct systemd_cmds *c)
 	};
 }
 
+static int open_dir(const char *path)
+{
+	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+void systemd_cmds_open_dirs(struct systemd_cmds *c)
+{
+	c->linger_fd = open_dir(c->linger_dir);
+	c->run_user_fd = open_dir(c->run_user);
+	c->dirs_open = true;
+}
+
+void systemd_cmds_close_dirs(struct systemd_cmds *c)
+{
+	if (!c->dirs_open)
+		return;
+	if (c->linger_fd >= 0)
+		close(c->linger_fd);
+	if (c->run_user_fd >= 0)
+		close(c->run_user_fd);
+	c->dirs_open = false;
+}
+
+/* lstat of name in dir, through dirfd when it is open, else by the path dir/name. */
+static int lstat_in(const char *dir, int dirfd, const char *name, struct stat *st)
+{
+	char path[PATH_MAX];
+	int n;
+
+	if (dirfd >= 0)
+		return fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	return lstat(path, st) < 0 ? -errno : 0;
+}
+
 bool systemd_unit_name_valid(const char *unit)
 {
 	size_t n = strlen(unit);
@@ -257,7 +294,7 @@ static int cgroup_populated(const char *path)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int r = fs_read_bounded(AT_FDCWD, path, EVENTS_MAX, &buf, &len);
+	int r = fs_read_small(AT_FDCWD, path, EVENTS_MAX, &buf, &len); /* the kernel's tree */
 
 	if (r == -ENOENT || r == -ENOTDIR)
 		return 0;
@@ -302,29 +339,26 @@ int systemd_manager_running(const struct systemd_cmds *c, uid_t uid)
 
 int systemd_manager_bus_up(const struct systemd_cmds *c, uid_t uid)
 {
-	char path[PATH_MAX];
+	char name[32];
 	struct stat st;
-	int n = snprintf(path, sizeof(path), "%s/%" PRIu32 "/bus", c->run_user, (uint32_t)uid);
+	int r;
 
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	snprintf(name, sizeof(name), "%" PRIu32 "/bus", (uint32_t)uid);
+	r = lstat_in(c->run_user, c->dirs_open ? c->run_user_fd : -1, name, &st);
+	if (r < 0)
+		return r == -ENOENT || r == -ENOTDIR ? 0 : r;
 	return S_ISSOCK(st.st_mode) ? 1 : 0;
 }
 
 int systemd_linger_enabled(const struct systemd_cmds *c, const char *name)
 {
-	char path[PATH_MAX];
 	struct stat st;
-	int n;
+	int r;
 
 	if (!users_name_valid(name))
 		return -EINVAL;
-	n = snprintf(path, sizeof(path), "%s/%s", c->linger_dir, name);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	r = lstat_in(c->linger_dir, c->dirs_open ? c->linger_fd : -1, name, &st);
+	if (r < 0)
+		return r == -ENOENT || r == -ENOTDIR ? 0 : r;
 	return 1;
 }

@@ -43,6 +43,11 @@ struct systemd_cmds {
 	 * while it runs, so that processes deploying workloads at once (sync's TAILPOD_JOBS) never
 	 * edit /etc/passwd and /etc/group together */
 	int shadow_lock_fd;
+	/* systemd_cmds_open_dirs(): linger_dir and run_user opened once, so the checks of many
+	 * workloads look a name up in them, not a whole path each (issue 16); an fd < 0, or
+	 * dirs_open false (the default), takes the path. */
+	bool dirs_open;
+	int linger_fd, run_user_fd;
 };
 
 /* Why a command failed: msg reads "useradd: exited with status 9: useradd: user 'web' already
@@ -54,6 +59,11 @@ struct systemd_error {
 };
 
 void systemd_cmds_init(struct systemd_cmds *c);
+/* Open c's linger_dir and run_user for systemd_linger_enabled() and systemd_manager_bus_up();
+ * one missing is looked up by path as before. Both directories live as long as the host runs
+ * (logind never removes its linger directory). Close them with systemd_cmds_close_dirs(). */
+void systemd_cmds_open_dirs(struct systemd_cmds *c);
+void systemd_cmds_close_dirs(struct systemd_cmds *c);
 
 /* Every command function returns 0 on success; -EINVAL for an invalid user, group or unit name
  * (checked before anything runs: no name can become an option); -ENOENT when the program is not

@@ -12,10 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The users, login.defs and state a reconcile reads; the records in ctx->state_fd. */
+/* The users (ctx->db when sync_run loaded them), login.defs and state a reconcile reads; the
+ * records in ctx->state_fd. */
 static int ctx_open(struct sync_ctx *ctx)
 {
-	int r = users_db_load(NULL, USERS_SOURCE_ETC, &ctx->db);
+	int r = ctx->db ? 0 : users_db_load(NULL, USERS_SOURCE_ETC, &ctx->db);
 
 	if (r < 0)
 		return log_error_errno(r, "cannot read %s and %s", USERS_PASSWD, USERS_GROUP);
@@ -35,18 +36,20 @@ static int ctx_open(struct sync_ctx *ctx)
 	r = state_dir_open(ctx->config->state_dir, &ctx->state_fd);
 	if (r < 0)
 		return log_error_errno(r, "cannot open %s/workloads", ctx->config->state_dir);
+	systemd_cmds_open_dirs(&ctx->cmds);
 	return 0;
 }
 
 static void ctx_close(struct sync_ctx *ctx)
 {
-	users_db_free(ctx->db);
+	ctx->db = users_db_free(ctx->db);
 	users_db_free(ctx->alt_db);
 	names_host_free(ctx->names);
 	for (size_t i = 0; i < ARRAY_SIZE(ctx->subids); i++)
 		users_subids_free(ctx->subids[i]);
 	if (ctx->state_fd >= 0)
 		close(ctx->state_fd);
+	systemd_cmds_close_dirs(&ctx->cmds);
 	free(ctx->outcomes);
 }
 

@@ -3,7 +3,7 @@
  * (chown in a scratch directory: the tests run as root), too big and exactly max, bad arguments;
  * and FS_READ_SECURE: every block it frees, growing or failing or in fs_free_wiped(), is wiped
  * first. free is wrapped at link time (-Wl,--wrap=free, Makefile) to look at each block before it
- * goes. */
+ * goes. And fs_read_small(), the same contract in one read for small files. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
@@ -263,6 +263,64 @@ static void test_wrapper_sees_dirty_blocks(void **state)
 	assert_int_equal(freed_dirty, 1);
 }
 
+static int read_small(const char *name, size_t max, size_t *ret_len)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r = fs_read_small(fx.dirfd, name, max, &buf, &len);
+
+	assert_true(r == 0 ? buf != NULL && strlen(buf) == len : buf == NULL);
+	free(buf);
+	if (ret_len)
+		*ret_len = len;
+	return r;
+}
+
+/* A file of n bytes of 'x'. */
+static void put_n(const char *name, size_t n)
+{
+	char *content = malloc(n + 1);
+
+	assert_non_null(content);
+	memset(content, 'x', n);
+	content[n] = '\0';
+	put(name, content, 0600, 0);
+	free(content);
+}
+
+/* fs_read_small: fs_read_bounded's errno contract; the short read, the empty file, one that fills
+ * the first read and one larger are all read whole, from the start. */
+static void test_small(void **state)
+{
+	size_t len = 0;
+
+	(void)state;
+	put("f", "hello", 0600, 0);
+	put("empty", "", 0600, 0);
+	put_n("full", FS_READ_SMALL);
+	put_n("large", 3 * FS_READ_SMALL + 7);
+	assert_int_equal(symlinkat("f", fx.dirfd, "link"), 0);
+	assert_int_equal(mkfifoat(fx.dirfd, "fifo", 0600), 0);
+	assert_int_equal(mkdirat(fx.dirfd, "d", 0700), 0);
+
+	assert_int_equal(read_small("f", 100, &len), 0);
+	assert_int_equal(len, 5);
+	assert_int_equal(read_small("f", 5, &len), 0);
+	assert_int_equal(read_small("f", 4, NULL), -EFBIG);
+	assert_int_equal(read_small("empty", 100, &len), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(read_small("full", FS_READ_SMALL, &len), 0);
+	assert_int_equal(len, FS_READ_SMALL);
+	assert_int_equal(read_small("full", FS_READ_SMALL - 1, NULL), -EFBIG);
+	assert_int_equal(read_small("large", 4 * FS_READ_SMALL, &len), 0);
+	assert_int_equal(len, 3 * FS_READ_SMALL + 7);
+	assert_int_equal(read_small("link", 100, NULL), -ELOOP);
+	assert_int_equal(read_small("fifo", 100, NULL), -EBADFD);
+	assert_int_equal(read_small("d", 100, NULL), -EISDIR);
+	assert_int_equal(read_small("none", 100, NULL), -ENOENT);
+	assert_int_equal(fs_read_small(fx.dirfd, "", 100, &(char *){NULL}, NULL), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +331,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secure_wipes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrapper_sees_dirty_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -465,6 +465,44 @@ static void test_unit_result_and_journal(void **state)
 			 -ENOENT);
 }
 
+/* With the directories open (sync's no-op): the same answers, and a directory missing when they
+ * were opened is still found by path once it exists. */
+static void test_dirs_open(void **state)
+{
+	struct fixture *fx = *state;
+	char dir[256], path[300];
+
+	snprintf(dir, sizeof(dir), "%s/linger", fx->dir);
+	fx->cmds.linger_dir = dir;
+	mkdirs(fx->run_user);
+	systemd_cmds_open_dirs(&fx->cmds);
+	assert_true(fx->cmds.linger_fd < 0 && fx->cmds.run_user_fd >= 0);
+	mkdirs(dir);
+	snprintf(path, sizeof(path), "%s/web", dir);
+	write_file(path, "", 0644);
+	assert_int_equal(systemd_linger_enabled(&fx->cmds, "web"), 1);
+	assert_int_equal(systemd_linger_enabled(&fx->cmds, "api"), 0);
+	assert_int_equal(systemd_manager_bus_up(&fx->cmds, 1001), 0);
+	snprintf(path, sizeof(path), "%s/1001", fx->run_user);
+	mkdirs(path);
+	snprintf(path, sizeof(path), "%s/1001/bus", fx->run_user);
+	write_file(path, "", 0644); /* a regular file is not a bus */
+	assert_int_equal(systemd_manager_bus_up(&fx->cmds, 1001), 0);
+	assert_int_equal(unlink(path), 0);
+	make_socket(path);
+	assert_int_equal(systemd_manager_bus_up(&fx->cmds, 1001), 1);
+	systemd_cmds_close_dirs(&fx->cmds);
+	systemd_cmds_open_dirs(&fx->cmds);
+	assert_true(fx->cmds.linger_fd >= 0);
+	assert_int_equal(systemd_linger_enabled(&fx->cmds, "web"), 1);
+	assert_int_equal(systemd_linger_enabled(&fx->cmds, "api"), 0);
+	assert_int_equal(systemd_linger_enabled(&fx->cmds, "../web"), -EINVAL);
+	assert_int_equal(systemd_manager_bus_up(&fx->cmds, 1001), 1);
+	systemd_cmds_close_dirs(&fx->cmds);
+	assert_false(fx->cmds.dirs_open);
+	assert_log(fx, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +518,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unit_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manager_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linger_enabled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dirs_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manager_restart, setup, teardown),
 		cmocka_unit_test(test_unit_name_valid),
