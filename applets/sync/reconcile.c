@@ -47,6 +47,8 @@ static void ctx_close(struct sync_ctx *ctx)
 		users_subids_free(ctx->subids[i]);
 	if (ctx->state_fd >= 0)
 		close(ctx->state_fd);
+	for (size_t i = 0; i < ctx->n_outcomes; i++)
+		sync_outcome_release(&ctx->outcomes[i]);
 	free(ctx->outcomes);
 }
 
