@@ -37,9 +37,11 @@ struct desired {
 	/* Lines of TAILPOD_SSH_KNOWN_HOSTS the host-key check could not use, for the caller to log
 	 * as "file:line: what"; filled when desired_fetch fails too, since they may be why. */
 	struct known_hosts_notes host_key_notes;
+	/* The commit's files and the transforms (NULL when the host has none), kept only when
+	 * validation found errors: a valid set owns copies of what it needs of them. */
 	struct fileset *repo;
-	struct fileset *transforms; /* NULL when the host has no transform directory */
-	struct spec_set *set;	    /* NULL when validation found errors */
+	struct fileset *transforms;
+	struct spec_set *set; /* NULL when validation found errors */
 };
 
 /* desired_fetch fails with a struct gitrepo_error: a fetch failure keeps gitrepo's class (NETWORK
