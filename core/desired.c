@@ -441,8 +441,12 @@ static int desired_get(const struct config *c, bool no_fetch, struct desired *d,
 					 out.commit, strerror(-r));
 	}
 	diag_list_sort(diags);
-	if (diag_list_count(diags))
+	if (diag_list_count(diags)) {
 		out.set = spec_set_free(out.set);
+	} else { /* the set owns copies of what it needs of the files: a sync keeps it alone */
+		out.repo = fileset_free(out.repo);
+		out.transforms = fileset_free(out.transforms);
+	}
 	*d = out;
 	return 0;
 }

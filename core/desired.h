@@ -38,9 +38,11 @@ struct desired {
 	/* Lines of TAILPOD_SSH_KNOWN_HOSTS the host-key check could not use, for the caller to log
 	 * as "file:line: what"; filled when desired_fetch fails too, since they may be why. */
 	struct known_hosts_notes host_key_notes;
+	/* The commit's files and the transforms (NULL when the host has none), kept only when
+	 * validation found errors: a valid set owns copies of what it needs of them. */
 	struct fileset *repo;
-	struct fileset *transforms; /* NULL when the host has no transform directory */
-	struct spec_set *set;	    /* NULL when validation found errors */
+	struct fileset *transforms;
+	struct spec_set *set; /* NULL when validation found errors */
 	/* In: the host's /etc/passwd and /etc/group when the caller loaded them already (sync's
 	 * reconcile uses the same, issue 16: parsed once), for the fetch user; NULL loads them. */
 	const struct users_db *etc_users;

@@ -462,7 +462,7 @@ static int fs_temp_fill(int fd, const void *data, size_t len, mode_t mode, uid_t
 }
 
 /* dirfd may be O_PATH (no fsync on it), so open the directory itself. */
-static int fs_fsync_dir(int dirfd)
+int fs_fsync_dir(int dirfd)
 {
 	_cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 

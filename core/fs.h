@@ -8,6 +8,7 @@
 #ifndef TAILPOD_FS_H
 #define TAILPOD_FS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +68,24 @@ int fs_open_parent(const char *path, int *ret_dirfd, const char **ret_base);
 
 /* fs_write_atomic() of path's last component in the directory fs_open_parent() opens. */
 int fs_write_atomic_path(const char *path, const void *data, size_t len, mode_t mode);
+
+/* fsync the directory dirfd (O_PATH is fine: the directory is opened again for it). */
+int fs_fsync_dir(int dirfd);
+
+/* core/fs_atomic.c: fs_write_atomic_path() with the data written in pieces. begin creates the temp
+ * file beside path (fs_temp_create) with mode; write appends; commit fsyncs it, renames it over
+ * path and fsyncs the directory (whose failure is returned although the new content is in
+ * place); abort, or a failed begin or commit, removes the temp and leaves the old file untouched.
+ * Each ends with f released. */
+struct fs_atomic_file {
+	int dirfd, fd;
+	char tmp[NAME_MAX + 1];	 /* the temp's name; "" once renamed */
+	char name[NAME_MAX + 1]; /* path's last component */
+};
+int fs_atomic_begin(const char *path, mode_t mode, struct fs_atomic_file *f);
+int fs_atomic_write(struct fs_atomic_file *f, const void *data, size_t len);
+int fs_atomic_commit(struct fs_atomic_file *f);
+void fs_atomic_abort(struct fs_atomic_file *f);
 
 /* Open relpath beneath rootfd (or AT_FDCWD) with open(2) flags (O_CLOEXEC is always added, mode is
  * used with O_CREAT) never following a symlink in any component, the last included: -ELOOP. An

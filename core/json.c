@@ -39,7 +39,7 @@ static int put(struct json_writer *w, const char *s, size_t n)
 {
 	if (w->error)
 		return w->error;
-	if (n > w->max - w->len)
+	if (n > w->max - w->flushed - w->len)
 		return json_fail(w, -E2BIG);
 	if (w->len + n + 1 > w->alloc) {
 		size_t a = w->alloc ? w->alloc : 256;
@@ -277,6 +277,23 @@ int json_write_bool(struct json_writer *w, bool v)
 int json_write_null(struct json_writer *w)
 {
 	return write_raw(w, "null");
+}
+
+int json_writer_flush(struct json_writer *w, json_sink_fn *sink, void *payload)
+{
+	int r;
+
+	if (w->error)
+		return w->error;
+	if (w->len == 0)
+		return 0;
+	r = sink(payload, w->buf, w->len);
+	if (r < 0)
+		return json_fail(w, r);
+	w->flushed += w->len;
+	w->len = 0;
+	w->buf[0] = '\0';
+	return 0;
 }
 
 int json_writer_finish(struct json_writer *w, char **ret, size_t *ret_len)

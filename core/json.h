@@ -24,6 +24,7 @@ struct json_writer {
 	char *buf;
 	size_t len, alloc;
 	size_t max;			    /* output bound in bytes: -E2BIG past it */
+	size_t flushed;			    /* bytes handed out by json_writer_flush */
 	unsigned flags;			    /* enum json_flags */
 	unsigned depth;			    /* open containers */
 	char stack[JSON_DEPTH_MAX];	    /* '{' or '[' per open container */
@@ -57,6 +58,15 @@ int json_write_null(struct json_writer *w);
 /* The finished document (NUL-terminated, no final newline) handed to the caller, who frees it;
  * the writer is left empty. -EINVAL when the document is incomplete, or the sticky error. */
 int json_writer_finish(struct json_writer *w, char **ret, size_t *ret_len);
+
+/* Where json_writer_flush hands text: 0, or a negative errno. */
+typedef int json_sink_fn(void *payload, const char *text, size_t len);
+
+/* Hand the text written so far to sink (its payload, the bytes) and empty the buffer, the
+ * document's structure kept: a long document goes out in pieces and is never whole in memory; the
+ * bound max counts every byte, flushed or not, and json_writer_finish returns the rest. sink's
+ * negative return is returned, and sticky like any error. */
+int json_writer_flush(struct json_writer *w, json_sink_fn *sink, void *payload);
 
 /* Free what the writer holds (after an error, or instead of finishing). */
 void json_writer_release(struct json_writer *w);

@@ -303,7 +303,7 @@ static void log_outcome(const struct spec_workload *w, const struct apply_plan *
 	case SYNC_NONE:
 		return;
 	case SYNC_REPAIR:
-		log_notice("%s: repaired (%s)", w->name, out->repairs);
+		log_notice("%s: repaired (%s)", w->name, sync_outcome_text(out->repairs));
 		return;
 	case SYNC_ADOPT:
 		log_notice("%s: adopted from quadsync, %s (%u files rewritten, not restarted)",

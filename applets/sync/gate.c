@@ -92,7 +92,7 @@ void sync_gate_add(struct sync_ctx *ctx, const struct spec_workload *w, const st
 	snprintf(it->hash, sizeof(it->hash), "%s", p->hash);
 	snprintf(it->files_hash, sizeof(it->files_hash), "%s", p->files_hash);
 	it->state = out->result == SYNC_OK ? GATE_WAIT : GATE_FAILED;
-	state_reason_set(it->reason, out->error);
+	state_reason_set(it->reason, sync_outcome_text(out->error));
 }
 
 void sync_gate_resume(struct sync_ctx *ctx, const struct spec_workload *w,
@@ -335,7 +335,7 @@ static void rollback_passed(struct sync_ctx *ctx, struct gate_item *it)
 	if (store_held(ctx, it, false) < 0)
 		return;
 	it->out->rolled_back = true;
-	snprintf(it->out->held_commit, sizeof(it->out->held_commit), "%s", it->failed_commit);
+	sync_outcome_set_held(it->out, it->failed_commit);
 	sync_outcome_fail(it->out, NULL, "rolled back to %.12s (%.12s failed: %s)",
 			  it->good->commit, it->failed_commit, it->failed_reason);
 }

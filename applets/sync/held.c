@@ -27,7 +27,7 @@ bool sync_held(struct sync_ctx *ctx, const struct spec_workload *w, const struct
 		sync_gate_resume(ctx, w, p->cur, p->user, out);
 		return true;
 	}
-	snprintf(out->held_commit, sizeof(out->held_commit), "%s", rec->failed_commit);
+	sync_outcome_set_held(out, rec->failed_commit);
 	out->up = !ctx->dry_run && systemd_unit_running(&ctx->cmds, rec->uid, rec->service) == 1;
 	if (ctx->dry_run)
 		printf("held %s: at %.12s (%.12s failed: %s)%s\n", w->name, rec->commit,

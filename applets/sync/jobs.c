@@ -32,11 +32,24 @@ enum {
 	JOB_MAGIC = 0x74706a62,	 /* "tpjb": a whole report, not a torn one */
 };
 
+/* A struct sync_outcome as it crosses the pipe: its texts in arrays of their bounds. */
+struct wire_outcome {
+	char name[USER_NAME_MAX + 1];
+	enum sync_action action;
+	enum sync_result result;
+	unsigned n_written, n_removed;
+	bool up, rolled_back;
+	long long duration_ms;
+	char error[SYNC_ERROR_MAX];
+	char repairs[SYNC_REPAIRS_MAX];
+	char held_commit[STATE_COMMIT_HEX_SIZE];
+};
+
 /* What a deploy process sends back: this, then log_len bytes of its log lines. */
 struct job_report {
 	uint32_t magic;
 	uint32_t log_len;
-	struct sync_outcome outcome;
+	struct wire_outcome outcome;
 };
 
 enum { JOB_REPORT_MAX = sizeof(struct job_report) + JOB_LOG_MAX };
@@ -65,6 +78,51 @@ static bool is_new(const struct sync_ctx *ctx, const struct spec_workload *w,
 	       (!ctx->alt_db || users_db_find_user(ctx->alt_db, w->name, &u) == -ENOENT);
 }
 
+static void outcome_pack(const struct sync_outcome *o, struct wire_outcome *wire)
+{
+	*wire = (struct wire_outcome){
+		.action = o->action,
+		.result = o->result,
+		.n_written = o->n_written,
+		.n_removed = o->n_removed,
+		.up = o->up,
+		.rolled_back = o->rolled_back,
+		.duration_ms = o->duration_ms,
+	};
+	snprintf(wire->name, sizeof(wire->name), "%s", o->name);
+	snprintf(wire->error, sizeof(wire->error), "%s", sync_outcome_text(o->error));
+	snprintf(wire->repairs, sizeof(wire->repairs), "%s", sync_outcome_text(o->repairs));
+	snprintf(wire->held_commit, sizeof(wire->held_commit), "%s",
+		 sync_outcome_text(o->held_commit));
+}
+
+/* The texts a process sent, cut at their last byte if they were not. */
+static void wire_terminate(struct wire_outcome *wire)
+{
+	wire->name[sizeof(wire->name) - 1] = '\0';
+	wire->error[sizeof(wire->error) - 1] = '\0';
+	wire->repairs[sizeof(wire->repairs) - 1] = '\0';
+	wire->held_commit[sizeof(wire->held_commit) - 1] = '\0';
+}
+
+/* Into out, a fresh outcome of the same name. */
+static void outcome_unpack(const struct wire_outcome *wire, struct sync_outcome *out)
+{
+	out->action = wire->action;
+	out->result = wire->result;
+	out->n_written = wire->n_written;
+	out->n_removed = wire->n_removed;
+	out->up = wire->up;
+	out->rolled_back = wire->rolled_back;
+	out->duration_ms = wire->duration_ms;
+	if (wire->error[0])
+		sync_outcome_set_error(out, "%s", wire->error);
+	if (wire->repairs[0])
+		sync_outcome_add_repair(out, wire->repairs);
+	if (wire->held_commit[0])
+		sync_outcome_set_held(out, wire->held_commit);
+}
+
 /* In the child: today's steps for j's workload, in order, its log lines (fd 2) kept in a memory
  * file; then the report, whole, through out_fd. */
 __attribute__((noreturn)) static void job_main(struct sync_ctx *ctx, const struct job *j,
@@ -73,16 +131,18 @@ __attribute__((noreturn)) static void job_main(struct sync_ctx *ctx, const struc
 	struct job_report *r = (struct job_report *)j->buf;
 	int log_fd = memfd_create("tailpod-job-log", MFD_CLOEXEC);
 	long long t0 = sync_now_ms();
+	struct sync_outcome o = {0};
 	ssize_t n = 0;
 
 	if (log_fd >= 0)
 		(void)dup2(log_fd, STDERR_FILENO);
-	*r = (struct job_report){.magic = JOB_MAGIC};
-	snprintf(r->outcome.name, sizeof(r->outcome.name), "%s", j->w->name);
+	snprintf(o.name, sizeof(o.name), "%s", j->w->name);
 	ctx->created_user = j->w->name;
-	sync_apply_workload(ctx, j->w, NULL, &r->outcome);
+	sync_apply_workload(ctx, j->w, NULL, &o);
 	sync_gate_run(ctx); /* its health gate; the other deploy processes wait for theirs */
-	r->outcome.duration_ms = sync_now_ms() - t0;
+	o.duration_ms = sync_now_ms() - t0;
+	*r = (struct job_report){.magic = JOB_MAGIC};
+	outcome_pack(&o, &r->outcome);
 	if (log_fd >= 0)
 		n = pread(log_fd, j->buf + sizeof(*r), JOB_LOG_MAX, 0);
 	r->log_len = n > 0 ? (uint32_t)n : 0;
@@ -142,10 +202,11 @@ static void job_outcome(const struct job *j, struct sync_outcome *out)
 	}
 	if (j->got >= sizeof(r))
 		memcpy(&r, j->buf, sizeof(r));
+	wire_terminate(&r.outcome);
 	if (r.magic == JOB_MAGIC && r.log_len <= JOB_LOG_MAX && j->got == sizeof(r) + r.log_len &&
 	    WIFEXITED(j->status) && WEXITSTATUS(j->status) == 0 &&
 	    strcmp(r.outcome.name, j->w->name) == 0) {
-		*out = r.outcome;
+		outcome_unpack(&r.outcome, out);
 		fwrite(j->buf + sizeof(r), 1, r.log_len, stderr);
 		return;
 	}

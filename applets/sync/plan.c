@@ -10,7 +10,6 @@
 #include "log.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,22 +30,6 @@ bool sync_is_timer(const char *unit)
 long long sync_now_ms(void)
 {
 	return (long long)clock_now_ms();
-}
-
-void sync_outcome_fail(struct sync_outcome *out, const char *step, const char *fmt, ...)
-{
-	size_t len = 0;
-	va_list ap;
-	int n = step ? snprintf(out->error, sizeof(out->error), "%s failed: ", step) : 0;
-
-	if (n > 0)
-		len = (size_t)n < sizeof(out->error) ? (size_t)n : sizeof(out->error) - 1;
-	va_start(ap, fmt);
-	vsnprintf(out->error + len, sizeof(out->error) - len, fmt, ap);
-	va_end(ap);
-	if (out->result == SYNC_OK)
-		out->result = SYNC_FAILED;
-	log_error("%s: %s", out->name, out->error);
 }
 
 const char *const sync_subid_files[2] = {USERS_SUBUID, USERS_SUBGID};
@@ -284,9 +267,7 @@ bool sync_name_refused(const struct sync_ctx *ctx, const struct spec_workload *w
 	out->action = deployed ? SYNC_UPDATE : SYNC_CREATE;
 	out->result = SYNC_REFUSED;
 	/* Cut to SYNC_ERROR_MAX when a unit's path makes the reason long. */
-	if (snprintf(out->error, sizeof(out->error), "refused: '%s' %s (%s)", w->name, why,
-		     w->source) < 0)
-		snprintf(out->error, sizeof(out->error), "refused: reserved name");
+	sync_outcome_set_error(out, "refused: '%s' %s (%s)", w->name, why, w->source);
 	log_error("%s: %s", out->name, out->error);
 	if (ctx->dry_run)
 		printf("refuse %s: '%s' %s\n", w->name, w->name, why);

@@ -50,6 +50,8 @@ static void ctx_close(struct sync_ctx *ctx)
 	if (ctx->state_fd >= 0)
 		close(ctx->state_fd);
 	systemd_cmds_close_dirs(&ctx->cmds);
+	for (size_t i = 0; i < ctx->n_outcomes; i++)
+		sync_outcome_release(&ctx->outcomes[i]);
 	free(ctx->outcomes);
 }
 

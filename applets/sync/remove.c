@@ -50,7 +50,7 @@ static int check_removable(struct sync_ctx *ctx, const struct sync_current *cur,
 	if (!why)
 		return 0;
 	out->result = SYNC_REFUSED;
-	snprintf(out->error, sizeof(out->error), "not removed: %s", why);
+	sync_outcome_set_error(out, "not removed: %s", why);
 	log_error("%s: user '%s' %s", out->name, u->name, out->error);
 	return -EPERM;
 }

@@ -19,7 +19,17 @@
 #include <time.h>
 
 enum {
-	REPORT_METRIC_LINE = 160, /* bytes of one metrics line, the workload name included */
+	REPORT_METRIC_LINE = 160,	/* bytes of one metrics line, the workload name included */
+	REPORT_FLUSH_BYTES = 64 * 1024, /* of status.json held before they are written out */
+};
+
+/* Where status.json goes as it is written, a piece at a time (issue 16: whole, the document of
+ * 10 000 workloads held 2 MiB and more): the temp file that replaces STATE/status.json when it is
+ * complete (not in a dry run), and stdout with --json. */
+struct status_sink {
+	struct fs_atomic_file file;
+	bool to_file, to_stdout;
+	int file_error; /* why the file was given up, 0 if it was not */
 };
 
 static const char *const action_names[] = {
@@ -57,8 +67,8 @@ static void json_outcome(struct json_writer *jw, const struct sync_ctx *ctx,
 	json_kv_string(jw, "name", o->name);
 	json_kv_string(jw, "action", action_names[o->action]);
 	json_kv_string(jw, "result", result_names[o->result]);
-	json_kv_string(jw, "error", o->error);
-	json_kv_string(jw, "repairs", o->repairs);
+	json_kv_string(jw, "error", sync_outcome_text(o->error));
+	json_kv_string(jw, "repairs", sync_outcome_text(o->repairs));
 	json_kv_string(jw, "commit", ctx->desired ? ctx->desired->commit : "");
 	json_kv_int(jw, "files_written", o->n_written);
 	json_kv_int(jw, "files_removed", o->n_removed);
@@ -67,14 +77,35 @@ static void json_outcome(struct json_writer *jw, const struct sync_ctx *ctx,
 	json_kv_int(jw, "duration_ms", o->duration_ms);
 	json_write_key(jw, "rolled_back");
 	json_write_bool(jw, o->rolled_back);
-	json_kv_string(jw, "held_commit", o->held_commit);
+	json_kv_string(jw, "held_commit", sync_outcome_text(o->held_commit));
 	json_end_object(jw);
 }
 
-static int status_document(const struct sync_ctx *ctx, const char *result, const char *message,
-			   char **ret)
+/* A write to the file that fails gives up the file alone: stdout still gets the document. */
+static int status_sink_write(void *payload, const char *text, size_t len)
 {
+	struct status_sink *sink = payload;
+	int r;
+
+	if (sink->to_stdout)
+		(void)fwrite(text, 1, len, stdout);
+	if (!sink->to_file)
+		return 0;
+	r = fs_atomic_write(&sink->file, text, len);
+	if (r < 0) {
+		fs_atomic_abort(&sink->file);
+		sink->to_file = false;
+		sink->file_error = r;
+	}
+	return 0;
+}
+
+static int status_document(const struct sync_ctx *ctx, const char *result, const char *message,
+			   struct status_sink *sink)
+{
+	_cleanup_free_ char *rest = NULL;
 	struct json_writer jw;
+	size_t rest_len = 0;
 	int r;
 
 	json_writer_init(&jw, 0, JSON_LOSSY);
@@ -89,12 +120,17 @@ static int status_document(const struct sync_ctx *ctx, const char *result, const
 	json_kv_int(&jw, "duration_ms", sync_now_ms() - ctx->started_ms);
 	json_write_key(&jw, "workloads");
 	json_begin_array(&jw);
-	for (size_t i = 0; i < ctx->n_outcomes; i++)
+	for (size_t i = 0; i < ctx->n_outcomes; i++) {
 		json_outcome(&jw, ctx, &ctx->outcomes[i]);
+		if (jw.len >= REPORT_FLUSH_BYTES)
+			(void)json_writer_flush(&jw, status_sink_write, sink); /* errors: sticky */
+	}
 	json_end_array(&jw);
 	json_end_object(&jw);
-	r = json_writer_finish(&jw, ret, NULL);
+	r = json_writer_finish(&jw, &rest, &rest_len);
 	json_writer_release(&jw);
+	if (r >= 0)
+		r = status_sink_write(sink, rest, rest_len);
 	return r;
 }
 
@@ -147,7 +183,8 @@ static int metrics_rollout(const struct sync_ctx *ctx, char **buf, size_t *len, 
 		if (ctx->outcomes[i].action != SYNC_REMOVE)
 			r = append_metrics(
 				buf, len, cap, "tailpod_workload_held{workload=\"%s\"} %d\n",
-				ctx->outcomes[i].name, ctx->outcomes[i].held_commit[0] != '\0');
+				ctx->outcomes[i].name,
+				sync_outcome_text(ctx->outcomes[i].held_commit)[0] != '\0');
 	return r;
 }
 
@@ -222,18 +259,26 @@ static void write_metrics(const struct sync_ctx *ctx, bool success)
 
 int sync_report(const struct sync_ctx *ctx, const char *result, const char *message, bool json)
 {
-	_cleanup_free_ char *doc = NULL;
+	struct status_sink sink = {.to_stdout = json};
 	char path[PATH_MAX];
-	int r = status_document(ctx, result, message, &doc);
+	int r;
 
-	if (r < 0)
+	snprintf(path, sizeof(path), "%s/status.json", ctx->config->state_dir);
+	if (!ctx->dry_run) {
+		sink.file_error = fs_atomic_begin(path, 0644, &sink.file);
+		sink.to_file = sink.file_error >= 0;
+	}
+	r = status_document(ctx, result, message, &sink);
+	if (r < 0) {
+		if (sink.to_file)
+			fs_atomic_abort(&sink.file);
 		return log_error_errno(r, "cannot build status.json");
+	}
 	if (json)
-		puts(doc);
+		putchar('\n');
 	if (ctx->dry_run)
 		return 0;
-	snprintf(path, sizeof(path), "%s/status.json", ctx->config->state_dir);
-	r = fs_write_atomic_path(path, doc, strlen(doc), 0644);
+	r = sink.to_file ? fs_atomic_commit(&sink.file) : sink.file_error;
 	if (r < 0)
 		log_error_errno(r, "cannot write %s", path);
 	write_metrics(ctx, strcmp(result, "ok") == 0);

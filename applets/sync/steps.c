@@ -66,13 +66,6 @@ int apply_plan_restarts(const struct spec_workload *w, struct apply_plan *p)
 	return 0;
 }
 
-static void note_repair(struct sync_outcome *out, const char *what)
-{
-	size_t len = strlen(out->repairs);
-
-	snprintf(out->repairs + len, sizeof(out->repairs) - len, "%s%s", len ? ", " : "", what);
-}
-
 static int systemctl_user_verb(struct sync_ctx *ctx, const char *name, const char *verb,
 			       const char *unit, struct sync_outcome *out)
 {
@@ -100,7 +93,8 @@ static int change_mint_group(struct sync_ctx *ctx, const struct spec_workload *w
 		return r;
 	}
 	if (!p->create_user)
-		note_repair(out, p->mint_join ? "joined the mint group" : "left the mint group");
+		sync_outcome_add_repair(out, p->mint_join ? "joined the mint group"
+							  : "left the mint group");
 	if (p->manager_down)
 		return 0;
 	r = systemd_manager_restart(&ctx->cmds, p->user->uid, &err);
@@ -126,7 +120,7 @@ static int start_manager(struct sync_ctx *ctx, const struct spec_workload *w, st
 			return r;
 		}
 		if (!p->create_user)
-			note_repair(out, "linger");
+			sync_outcome_add_repair(out, "linger");
 	}
 	if (p->manager_down) {
 		r = systemd_manager_start(&ctx->cmds, p->user->uid, &err);
@@ -135,7 +129,7 @@ static int start_manager(struct sync_ctx *ctx, const struct spec_workload *w, st
 			return r;
 		}
 		if (!p->create_user)
-			note_repair(out, "user manager");
+			sync_outcome_add_repair(out, "user manager");
 	}
 	return 0;
 }
@@ -239,7 +233,7 @@ static int make_home_private(const struct apply_plan *p, struct sync_outcome *ou
 		return r;
 	}
 	if (!p->create_user)
-		note_repair(out, "home mode");
+		sync_outcome_add_repair(out, "home mode");
 	return 0;
 }
 
@@ -267,11 +261,11 @@ int apply_plan_steps(struct sync_ctx *ctx, const struct spec_workload *w, struct
 	if ((p->n_writes || p->n_removes) && (r = write_files(p, out)) < 0)
 		return r;
 	if (out->action == SYNC_REPAIR && p->n_writes)
-		note_repair(out, "files");
+		sync_outcome_add_repair(out, "files");
 	if ((r = sync_secrets_apply(ctx, w, p, out)) < 0)
 		return r;
 	if (out->action == SYNC_REPAIR && sync_secrets_drift(p))
-		note_repair(out, "secrets");
+		sync_outcome_add_repair(out, "secrets");
 	if (reload && (r = systemctl_user_verb(ctx, w->name, "daemon-reload", NULL, out)) < 0)
 		return r;
 	for (size_t i = 0; restart && i < p->n_restarts; i++)
@@ -281,7 +275,7 @@ int apply_plan_steps(struct sync_ctx *ctx, const struct spec_workload *w, struct
 			return r;
 		}
 	if (out->action == SYNC_REPAIR && p->service_down && !p->manager_down)
-		note_repair(out, "service");
+		sync_outcome_add_repair(out, "service");
 	if (restart && (r = start_timers(ctx, w, out)) < 0)
 		return r;
 	if (gated) {

@@ -42,15 +42,18 @@ struct sync_outcome {
 	char name[USER_NAME_MAX + 1];
 	enum sync_action action;
 	enum sync_result result;
-	char error[SYNC_ERROR_MAX];	/* "restart failed: systemctl: exited with status 1: ..." */
-	char repairs[SYNC_REPAIRS_MAX]; /* "files, service" for SYNC_REPAIR */
 	unsigned n_written, n_removed;
 	bool up; /* its service runs after this run (metrics) */
-	long long duration_ms;
-	/* issue 21 (gate.c): rolled back to its good files in this run; held_commit: the commit
-	 * whose files failed the health gate, held (rolled back now or before), else "" */
+	/* issue 21 (gate.c): rolled back to its good files in this run */
 	bool rolled_back;
-	char held_commit[STATE_COMMIT_HEX_SIZE];
+	long long duration_ms;
+	/* Texts, NULL when empty (outcome.c sets them; read them through sync_outcome_text):
+	 * error: "restart failed: systemctl: exited with status 1: ..."; repairs: "files, service"
+	 * for SYNC_REPAIR; held_commit: the commit whose files failed the health gate, held (rolled
+	 * back now or before). */
+	char *error;
+	char *repairs;
+	char *held_commit;
 };
 
 /* The command line, parsed into sync_main's frame (applets/sync.c). */
@@ -189,8 +192,20 @@ void sync_print_summary(const struct sync_ctx *ctx);
 /* Helpers of the phases. */
 /* Whether --redeploy named name. */
 bool sync_redeploy_named(const struct sync_ctx *ctx, const char *name);
+/* outcome.c. Fail out (a refused one stays refused), its error "STEP failed: " (when step is not
+ * NULL) and fmt's text; logged. */
 void sync_outcome_fail(struct sync_outcome *out, const char *step, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Set out's error alone (result untouched, nothing logged). */
+void sync_outcome_set_error(struct sync_outcome *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Append what to out's list of repairs, ", " between two. */
+void sync_outcome_add_repair(struct sync_outcome *out, const char *what);
+void sync_outcome_set_held(struct sync_outcome *out, const char *commit);
+/* A text of an outcome: "" for NULL. */
+const char *sync_outcome_text(const char *text);
+/* Free out's texts (out itself is the caller's). */
+void sync_outcome_release(struct sync_outcome *out);
 long long sync_now_ms(void);
 /* Where a file of kind dir lives, relative to the home: ".config/containers/systemd" or
  * ".config/systemd/user". */

@@ -111,6 +111,10 @@ static void test_fetch_validate_and_merge(void **state)
 	assert_int_equal(d.set->n_workloads, 1);
 	/* The host's transform is merged into what sync will deploy. */
 	assert_non_null(strstr(unit_of(&d, "web", "web.container")->data, "Label=host=test"));
+	/* The set owns its files' contents: the commit's files and the transforms are not kept
+	 * beside it through the run (issue 16). */
+	assert_null(d.repo);
+	assert_null(d.transforms);
 	desired_release(&d);
 
 	origin_sh(f->o, "printf '[Container]\\nImage=docker.io/library/nginx:2\\n' >web.container");

@@ -656,6 +656,41 @@ static void test_write_atomic_path(void **state)
 	close(cwd);
 }
 
+/* fs_atomic_*: the content given in pieces; until the commit the old file stays, and an abort
+ * leaves nothing behind. */
+static void test_atomic_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct fs_atomic_file f;
+	char path[192];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/status.json", fx->root);
+	assert_int_equal(fs_write_atomic_path(path, "old", 3, 0600), 0);
+	assert_int_equal(fs_atomic_begin(path, 0644, &f), 0);
+	assert_int_equal(fs_atomic_write(&f, "{\"a\":", 5), 0);
+	assert_int_equal(fs_atomic_write(&f, "1}", 2), 0);
+	assert_file(fx->rootfd, "status.json", "old");
+	assert_int_equal(count_entries(fx->rootfd), 2); /* and the temp */
+	assert_int_equal(fs_atomic_commit(&f), 0);
+	assert_file(fx->rootfd, "status.json", "{\"a\":1}");
+	assert_int_equal(fstatat(fx->rootfd, "status.json", &st, 0), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_int_equal(count_entries(fx->rootfd), 1);
+	assert_int_equal(f.fd, -1);
+	assert_int_equal(f.dirfd, -1);
+
+	assert_int_equal(fs_atomic_begin(path, 0644, &f), 0);
+	assert_int_equal(fs_atomic_write(&f, "half", 4), 0);
+	fs_atomic_abort(&f);
+	assert_file(fx->rootfd, "status.json", "{\"a\":1}");
+	assert_int_equal(count_entries(fx->rootfd), 1);
+
+	assert_int_equal(fs_atomic_begin(path, 04644, &f), -EINVAL);
+	assert_int_equal(fs_atomic_begin("/nonexistent-dir/x", 0644, &f), -ENOENT);
+	assert_int_equal(fs_atomic_write(&f, "x", 1), -EBADF);
+}
+
 static void test_write_atomic_owned(void **state)
 {
 	struct fixture *fx = *state;
@@ -757,6 +792,7 @@ int main(void)
 		ONCE(test_write_atomic_dirfds),
 		ONCE(test_write_atomic_owned),
 		ONCE(test_write_atomic_path),
+		ONCE(test_atomic_file),
 		ONCE(test_write_all),
 		ONCE(test_read_bounded),
 		ONCE(test_read_bounded_unknown_size),

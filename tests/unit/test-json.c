@@ -1,6 +1,6 @@
 /* test-json.c: unit tests of core/json — structure (commas, keys, nesting, one top-level value),
  * the escaping of every control character, refusal or replacement of text that is not UTF-8, and
- * the depth and size bounds. */
+ * the depth and size bounds, and a document flushed out in pieces. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -231,6 +231,74 @@ static void test_large_document(void **state)
 	assert_int_equal(strlen(out), 2 + 10000 * 13 - 1);
 }
 
+/* What json_writer_flush handed out, appended; fails with -EIO once told to. */
+struct sink {
+	char text[256];
+	size_t len;
+	unsigned calls;
+	bool fail;
+};
+
+static int sink_append(void *payload, const char *text, size_t len)
+{
+	struct sink *s = payload;
+
+	if (s->fail)
+		return -EIO;
+	assert_true(len < sizeof(s->text) - s->len);
+	memcpy(s->text + s->len, text, len);
+	s->len += len;
+	s->calls++;
+	return 0;
+}
+
+/* Pieces flushed as it is written and the rest finish returns: byte for byte the whole
+ * document; the structure (commas, depth) carries over a flush, the bound counts every byte. */
+static void test_flush(void **state)
+{
+	struct json_writer w;
+	struct sink s = {0};
+	char *rest = NULL;
+	size_t rest_len = 0;
+
+	(void)state;
+	json_writer_init(&w, 24, 0);
+	json_begin_array(&w);
+	json_write_int(&w, 1);
+	assert_int_equal(json_writer_flush(&w, sink_append, &s), 0);
+	assert_int_equal(json_writer_flush(&w, sink_append, &s), 0); /* nothing new: no call */
+	assert_int_equal(s.calls, 1);
+	json_begin_object(&w);
+	json_write_key(&w, "a");
+	assert_int_equal(json_writer_flush(&w, sink_append, &s), 0);
+	json_write_string(&w, "b");
+	json_end_object(&w);
+	json_end_array(&w);
+	assert_int_equal(json_writer_finish(&w, &rest, &rest_len), 0);
+	memcpy(s.text + s.len, rest, rest_len + 1);
+	free(rest);
+	assert_string_equal(s.text, "[1,{\"a\":\"b\"}]");
+	assert_int_equal(s.calls, 2);
+
+	/* 24 bytes in all: flushed ones count. */
+	s = (struct sink){0};
+	json_writer_init(&w, 24, 0);
+	json_begin_array(&w);
+	json_write_string(&w, "0123456789");
+	assert_int_equal(json_writer_flush(&w, sink_append, &s), 0);
+	assert_int_equal(json_write_string(&w, "0123456789"), -E2BIG);
+	json_writer_release(&w);
+
+	/* A sink's error is sticky. */
+	s = (struct sink){.fail = true};
+	json_writer_init(&w, 0, 0);
+	json_begin_array(&w);
+	assert_int_equal(json_writer_flush(&w, sink_append, &s), -EIO);
+	assert_int_equal(json_end_array(&w), -EIO);
+	assert_int_equal(json_writer_finish(&w, &rest, &rest_len), -EIO);
+	json_writer_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_depth_bound),
 		cmocka_unit_test(test_size_bound),
 		cmocka_unit_test(test_large_document),
+		cmocka_unit_test(test_flush),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
