@@ -25,7 +25,6 @@
 
 #define DEFAULT_AGE_KEY	     "/etc/tailpod/secrets/age.key"
 #define REPO_RECIPIENTS	     ".tailpod/recipients"
-#define IDENTITY_FILE_MAX    4096
 #define RECIPIENTS_MAX_BYTES (AGE_RECIPIENTS_MAX * 256)
 
 struct secret_args {
@@ -127,26 +126,21 @@ static int load_identity(const struct config *c, struct secret_keys *k)
 	const struct fs_trust trust = {
 		.owner = geteuid(), .or_root = true, .deny_mode = FS_DENY_SHARED};
 	const char *env = getenv("TAILPOD_AGE_KEY");
-	char *text = NULL;
-	size_t len = 0;
 	int r;
 
 	k->key_path = env && *env ? env : c && c->age_key ? c->age_key : DEFAULT_AGE_KEY;
-	r = fs_read_trusted(AT_FDCWD, k->key_path, &trust, IDENTITY_FILE_MAX, FS_READ_SECURE, &text,
-			    &len);
+	r = age_identity_load(k->key_path, &trust, &k->id);
 	if (r == -ENOENT)
 		return 0;
+	if (r == -EBADMSG)
+		return log_error("%s: not an age identity (one AGE-SECRET-KEY-1... line)",
+				 k->key_path),
+		       r;
 	if (r < 0)
 		return log_error_errno(r,
 				       "%s: refusing the age identity (it must be a regular file "
 				       "owned by you or root, mode 0600)",
 				       k->key_path),
-		       r;
-	r = age_identity_parse(text, len, &k->id);
-	fs_free_wiped(text, len);
-	if (r < 0)
-		return log_error("%s: not an age identity (one AGE-SECRET-KEY-1... line)",
-				 k->key_path),
 		       r;
 	k->have_id = true;
 	return 0;

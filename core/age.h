@@ -17,13 +17,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct fs_trust;
+
 enum {
 	AGE_KEY_LEN = 32,
-	AGE_RECIPIENT_TEXT_MAX = 96,	   /* "age1" + bech32 of 32 bytes + checksum, with room */
-	AGE_IDENTITY_TEXT_MAX = 96,	   /* "AGE-SECRET-KEY-1" + bech32 of 32 bytes + checksum */
-	AGE_RECIPIENTS_MAX = 64,	   /* stanzas written or accepted in one header */
-	AGE_HEADER_MAX = 64 * 1024,	   /* bytes of header read before giving up */
-	AGE_PAYLOAD_MAX = 64 * 1024 * 1024 /* plaintext held in memory by age_decrypt() */
+	AGE_RECIPIENT_TEXT_MAX = 96,	    /* "age1" + bech32 of 32 bytes + checksum, with room */
+	AGE_IDENTITY_TEXT_MAX = 96,	    /* "AGE-SECRET-KEY-1" + bech32 of 32 bytes + checksum */
+	AGE_RECIPIENTS_MAX = 64,	    /* stanzas written or accepted in one header */
+	AGE_HEADER_MAX = 64 * 1024,	    /* bytes of header read before giving up */
+	AGE_PAYLOAD_MAX = 64 * 1024 * 1024, /* plaintext held in memory by age_decrypt() */
+	AGE_IDENTITY_FILE_MAX = 64 * 1024,  /* bytes of an identity file: a key line and comments */
 };
 
 struct age_recipient {
@@ -43,6 +46,12 @@ void age_recipient_format(const struct age_recipient *r, char out[AGE_RECIPIENT_
 /* An identity file's text: lines, '#' comments and blank lines ignored, exactly one
  * "AGE-SECRET-KEY-1…" line (upper case) → id. */
 int age_identity_parse(const char *text, size_t len, struct age_identity *id);
+/* The identity in the file at path, which must be as trust (core/fs.h) says: a regular file, no
+ * link followed, its owner and mode checked; read into wiped memory (age_keyfile.c). -ENOENT
+ * when there is none; -EPERM (owner), -EACCES (mode), -EBADFD/-EISDIR (not a regular file),
+ * -ELOOP (a link), -EFBIG (over AGE_IDENTITY_FILE_MAX) as the read says; -EBADMSG when it holds
+ * no single identity. On failure id holds no key. */
+int age_identity_load(const char *path, const struct fs_trust *trust, struct age_identity *id);
 /* A fresh identity from the system's random source. */
 int age_identity_generate(struct age_identity *id);
 /* id → NUL-terminated "AGE-SECRET-KEY-1…" in out (caller wipes out). */

@@ -205,4 +205,12 @@ void fs_beneath_force_walk(bool force);
  */
 int fs_remove_tree(int dirfd, const char *name);
 
+/*
+ * The bytes of the regular files beneath the directory name (a single component below dirfd,
+ * or "." for dirfd itself) into *ret_bytes: what removing the tree frees, a file with several
+ * links counted once per link. No symlink followed, no other file system entered, depth bounded
+ * by FS_DEPTH_MAX (-ELOOP beyond); -ENOTDIR when name is not a directory. In fs_tree.c.
+ */
+int fs_tree_bytes(int dirfd, const char *name, unsigned long long *ret_bytes);
+
 #endif

@@ -37,6 +37,7 @@
 enum {
 	BACKUP_DEPTH_MAX = 256,			       /* directory levels walked below a root */
 	BACKUP_BUF = 64 * 1024,			       /* the copy buffer */
+	BACKUP_WRITEBACK_CHUNK = 8 << 20,	       /* restored bytes per writeback start */
 	BACKUP_INFO_MAX = 4096,			       /* bytes of the TAILPOD-BACKUP member */
 	BACKUP_MANIFEST_LINE_MAX = 6 * PATH_MAX + 512, /* bytes of one MANIFEST line */
 	BACKUP_LINKS_MAX = 1 << 20,	      /* hard-linked inodes remembered in one archive */

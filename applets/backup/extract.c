@@ -2,6 +2,9 @@
  * here, so every path is reached through core/fs beneath the temp directory's fd with no symlink
  * followed in any component — a symlink member planted earlier cannot redirect a later one — and
  * files are created O_EXCL: nothing existing is ever written through. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* sync_file_range */
+#endif
 #include "backup.h"
 
 #include "core.h"
@@ -101,6 +104,17 @@ static int finish_fd(struct backup_extract *x, int fd, const struct tar_entry *e
 	return times && futimens(fd, ts) < 0 ? -errno : 0;
 }
 
+/* Start writing fd's bytes from *from to end out to disk, without waiting for it: restore's
+ * syncfs before the swap (restore.c) is the durability point, and what was started here while
+ * the rest was being extracted is what it no longer has to wait for. Only a hint: the kernel
+ * may refuse it (a filesystem without it), and syncfs then writes the data all the same. */
+static void start_writeback(int fd, off_t *from, off_t end)
+{
+	if (end > *from)
+		(void)sync_file_range(fd, *from, end - *from, SYNC_FILE_RANGE_WRITE);
+	*from = end;
+}
+
 static int write_file(struct backup_extract *x, struct backup_in *in, int pfd, const char *base,
 		      const struct tar_entry *e, char *sha)
 {
@@ -108,6 +122,7 @@ static int write_file(struct backup_extract *x, struct backup_in *in, int pfd, c
 	_cleanup_close_ int fd =
 		openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	struct hash_sha256 h;
+	off_t written = 0, started = 0;
 	size_t got;
 	int r;
 
@@ -119,9 +134,16 @@ static int write_file(struct backup_extract *x, struct backup_in *in, int pfd, c
 		r = fs_write_all(fd, buf, got);
 		if (r < 0)
 			return r;
+		written += (off_t)got;
+		if (written - started >= BACKUP_WRITEBACK_CHUNK)
+			start_writeback(fd, &started, written);
 	}
 	hash_sha256_final_hex(&h, sha);
-	return r < 0 ? r : finish_fd(x, fd, e, true);
+	if (r < 0)
+		return r;
+	if (started > 0) /* a large file's tail; a small file's one call costs more than it saves */
+		start_writeback(fd, &started, written);
+	return finish_fd(x, fd, e, true);
 }
 
 static int write_dir(struct backup_extract *x, int pfd, const char *base, const char *rel,

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { RECIPIENTS_FILE_MAX = 64 * 1024, IDENTITY_FILE_MAX = 64 * 1024 };
+enum { RECIPIENTS_FILE_MAX = 64 * 1024 };
 
 static int add_recipient_lines(struct backup_keys *k, const char *path, const char *text,
 			       size_t len)
@@ -43,20 +43,15 @@ static int add_recipient_lines(struct backup_keys *k, const char *path, const ch
 static int load_identity(const char *path, bool must_exist, struct backup_keys *k)
 {
 	const struct fs_trust trust = {.owner = 0, .deny_mode = FS_DENY_SHARED};
-	char *text = NULL;
-	size_t len = 0;
-	int r = fs_read_trusted(AT_FDCWD, path, &trust, IDENTITY_FILE_MAX, FS_READ_SECURE, &text,
-				&len);
+	int r = age_identity_load(path, &trust, &k->id);
 
 	if (r == -ENOENT && !must_exist)
 		return 0;
+	if (r == -EBADMSG)
+		return log_error("%s: not an age identity", path), r;
 	if (r < 0)
 		return log_error_errno(r, "%s: refusing the age identity (a root 0600 file)", path),
 		       r;
-	r = age_identity_parse(text, len, &k->id);
-	fs_free_wiped(text, len);
-	if (r < 0)
-		return log_error("%s: not an age identity", path), r;
 	k->have_id = true;
 	return 0;
 }

@@ -5,7 +5,7 @@
  * running restore or removal holds it, so gc never takes a live one. Removed as root, as restore
  * removes it (fs_remove_tree: no link followed): its files belong to subuids, not to the user.
  * The entries are removed through the directory that was locked, and the directory itself only
- * while its name still points at it. */
+ * while its name still points at it; the bytes they free are counted through it first. */
 #include "gc/gc.h"
 
 #include "backup/backup.h"
@@ -57,6 +57,8 @@ static int remove_locked(int home_fd, const char *name, int fd)
 static void reap_one(struct gc_ctx *g, const struct gc_managed *m, int home_fd, const char *name)
 {
 	char what[GC_WHAT_MAX];
+	unsigned long long size;
+	long long bytes;
 	struct stat st;
 	int fd, r;
 
@@ -83,11 +85,12 @@ static void reap_one(struct gc_ctx *g, const struct gc_managed *m, int home_fd, 
 			close(fd);
 		return;
 	}
+	bytes = fs_tree_bytes(fd, ".", &size) == 0 ? (long long)size : -1;
 	r = g->dry_run ? 0 : remove_locked(home_fd, name, fd);
 	if (r < 0)
-		gc_note(g, GC_TEMP, GC_FAILED, -1, what, "%s", strerror(-r));
+		gc_note(g, GC_TEMP, GC_FAILED, bytes, what, "%s", strerror(-r));
 	else
-		gc_note(g, GC_TEMP, gc_removal(g), -1, what, "%s", "an interrupted restore's");
+		gc_note(g, GC_TEMP, gc_removal(g), bytes, what, "%s", "an interrupted restore's");
 	close(fd);
 }
 

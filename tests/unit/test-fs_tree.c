@@ -1,4 +1,5 @@
-/* test-fs_tree.c: fs_remove_tree removes whole trees and never follows a symlink out of them. */
+/* test-fs_tree.c: fs_remove_tree removes whole trees and never follows a symlink out of them;
+ * fs_tree_bytes counts a tree's bytes the same way. */
 #include "fs.h"
 
 #include <errno.h>
@@ -116,6 +117,61 @@ static void test_depth_bound(void **state)
 	assert_true(exists("d"));
 }
 
+static void write_bytes(const char *path, size_t n)
+{
+	static const char zeros[4096];
+	int fd = openat(rootfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0 && n <= sizeof(zeros));
+	assert_int_equal(write(fd, zeros, n), (ssize_t)n);
+	close(fd);
+}
+
+/* Regular files at every level count; a symlink counts nothing and is not followed. */
+static void test_bytes_of_tree(void **state)
+{
+	unsigned long long bytes = 0;
+	int fd;
+
+	(void)state;
+	assert_int_equal(mkdirat(rootfd, "sz", 0755), 0);
+	assert_int_equal(mkdirat(rootfd, "sz/a", 0755), 0);
+	assert_int_equal(mkdirat(rootfd, "sz/a/b", 0700), 0);
+	assert_int_equal(mkdirat(rootfd, "big", 0755), 0);
+	write_bytes("big/outside", 4000);
+	write_bytes("sz/f", 100);
+	write_bytes("sz/a/g", 20);
+	write_bytes("sz/a/b/h", 3);
+	assert_int_equal(symlinkat("../big", rootfd, "sz/a/escape"), 0);
+	assert_int_equal(fs_tree_bytes(rootfd, "sz", &bytes), 0);
+	assert_int_equal(bytes, 123);
+	fd = openat(rootfd, "sz/a", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fs_tree_bytes(fd, ".", &bytes), 0);
+	assert_int_equal(bytes, 23);
+	close(fd);
+}
+
+static void test_bytes_refusals(void **state)
+{
+	unsigned long long bytes = 7;
+	char path[4 * (FS_DEPTH_MAX + 8)];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(symlinkat("big", rootfd, "biglink"), 0);
+	assert_int_equal(fs_tree_bytes(rootfd, "biglink", &bytes), -ENOTDIR);
+	assert_int_equal(fs_tree_bytes(rootfd, "nothing-here", &bytes), -ENOENT);
+	assert_int_equal(fs_tree_bytes(rootfd, "a/b", &bytes), -EINVAL);
+	assert_int_equal(fs_tree_bytes(rootfd, "..", &bytes), -EINVAL);
+	for (int i = 0; i < FS_DEPTH_MAX + 4; i++) {
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "%sdb", i ? "/" : "");
+		assert_int_equal(mkdirat(rootfd, path, 0755), 0);
+	}
+	assert_int_equal(fs_tree_bytes(rootfd, "db", &bytes), -ELOOP);
+	assert_int_equal(bytes, 7); /* set only on success */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +180,8 @@ int main(void)
 		cmocka_unit_test(test_top_symlink_unlinked),
 		cmocka_unit_test(test_missing_and_invalid_names),
 		cmocka_unit_test(test_depth_bound),
+		cmocka_unit_test(test_bytes_of_tree),
+		cmocka_unit_test(test_bytes_refusals),
 	};
 
 	return cmocka_run_group_tests_name("fs_tree", tests, setup, teardown);
