@@ -25,7 +25,6 @@
 #include <string.h>
 
 enum {
-	AGE_KEY_FILE_MAX = 4096, /* bytes of the identity file: one key line and comments */
 	LIST_OUT_MAX = SPEC_SECRETS_MAX * 2 * (SPEC_SECRET_NAME_MAX + 1), /* `secret ls` */
 	SECRET_MASK_MIN = 4, /* bytes of a value (or a line of one) masked in a reason's text */
 };
@@ -34,19 +33,12 @@ enum {
 static int load_identity(const struct sync_ctx *ctx, struct age_identity *id, const char **why)
 {
 	const struct fs_trust trust = {.owner = 0, .deny_mode = FS_DENY_SHARED};
-	char *text = NULL;
-	size_t len = 0;
-	int r = fs_read_trusted(AT_FDCWD, ctx->config->age_key, &trust, AGE_KEY_FILE_MAX,
-				FS_READ_SECURE, &text, &len);
+	int r = age_identity_load(ctx->config->age_key, &trust, id);
 
 	*why = r == -ENOENT		     ? "missing (tailpod secret keygen makes one)"
 	       : r == -EPERM || r == -EACCES ? "not root's with mode 0600"
+	       : r == -EBADMSG		     ? "not an age identity (AGE-SECRET-KEY-1...)"
 					     : "unreadable";
-	if (r >= 0) {
-		r = age_identity_parse(text, len, id);
-		*why = "not an age identity (AGE-SECRET-KEY-1...)";
-	}
-	fs_free_wiped(text, len);
 	return r;
 }
 
