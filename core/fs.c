@@ -424,11 +424,8 @@ static ssize_t fs_write_some(int fd, const char *p, size_t len, bool *not_socket
 	return write(fd, p, len);
 }
 
-int fs_write_all(int fd, const void *data, size_t len)
+static int write_loop(int fd, const char *p, size_t len, bool not_socket)
 {
-	const char *p = data;
-	bool not_socket = false;
-
 	while (len > 0) {
 		ssize_t n = fs_write_some(fd, p, len, &not_socket);
 
@@ -442,6 +439,16 @@ int fs_write_all(int fd, const void *data, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int fs_write_all(int fd, const void *data, size_t len)
+{
+	return write_loop(fd, data, len, false);
+}
+
+int fs_write_all_file(int fd, const void *data, size_t len)
+{
+	return write_loop(fd, data, len, true);
 }
 
 /* Owner and mode before the data, so the content is never readable with the wrong ones. */

@@ -59,6 +59,9 @@ int fs_temp_create(int dirfd, const char *name, char *tmp, int *ret_fd);
  * nothing more can be written). On a socket with send(MSG_NOSIGNAL), so a peer that hung up is
  * -EPIPE rather than SIGPIPE; a pipe keeps write(2)'s SIGPIPE. */
 int fs_write_all(int fd, const void *data, size_t len);
+/* fs_write_all for an fd known to be no socket (a file the caller created): write(2) only, not
+ * the send() fs_write_all tries first — one failed syscall a call saved where there are many. */
+int fs_write_all_file(int fd, const void *data, size_t len);
 
 /* Open the directory that holds path (a path of the caller's, trusted up to its last component)
  * and point *ret_base at that last component inside path: "." for a path without '/', "/" for

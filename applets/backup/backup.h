@@ -208,6 +208,8 @@ struct backup_extract {
 	struct backup_dir_time *dirs; /* directories whose mtime is set last, deepest first */
 	size_t n_dirs, cap_dirs;
 	uint64_t warnings;
+	int parent_fd;		   /* the last member's directory, open; -1 when none */
+	char parent_dir[PATH_MAX]; /* its path below the temp dir ("" the temp dir itself) */
 };
 /* rel (below the temp dir) of member e, its data read from in; sha gets its data's SHA-256. */
 int backup_extract_member(struct backup_extract *x, struct backup_in *in, const struct tar_entry *e,

@@ -285,7 +285,8 @@ static int restore_prepare(struct restore *rs, const struct backup_check *c)
 	r = find_destination(rs, rs->config, rs->db, rs->rec);
 	if (r == 0 && (r = make_tmp(rs)) < 0)
 		log_error_errno(r, "%s: cannot make a temp directory", rs->user->home);
-	rs->x = (struct backup_extract){.tmp_fd = rs->tmp_fd, .map = &rs->map, .file = rs->file};
+	rs->x = (struct backup_extract){
+		.tmp_fd = rs->tmp_fd, .map = &rs->map, .file = rs->file, .parent_fd = -1};
 	rs->ready = r == 0;
 	return r;
 }
@@ -355,6 +356,7 @@ int backup_restore(const char *file, const char *workload, bool force, const str
 			     .rec = &rec,
 			     .home_fd = -1,
 			     .tmp_fd = -1,
+			     .x = {.parent_fd = -1},
 			     .force = force};
 	struct backup_check chk = {.member = restore_member, .ctx = &rs};
 	int r;
