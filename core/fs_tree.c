@@ -17,8 +17,9 @@
 
 static int remove_tree_at(int dirfd, const char *name, unsigned depth);
 
-/* Remove every entry of the open directory fd, then nothing else. */
-static int remove_entries(int fd, unsigned depth)
+/* fn(dirfd, name, arg) for each entry of the open directory fd but "." and "..", until one
+ * fails; takes fd. */
+static int each_entry(int fd, int (*fn)(int dirfd, const char *name, void *arg), void *arg)
 {
 	DIR *dir = fdopendir(fd);
 	struct dirent *de;
@@ -36,12 +37,17 @@ static int remove_entries(int fd, unsigned depth)
 			r = errno ? -errno : 0;
 			break;
 		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		r = remove_tree_at(dirfd(dir), de->d_name, depth + 1);
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			r = fn(dirfd(dir), de->d_name, arg);
 	}
 	closedir(dir);
 	return r;
+}
+
+/* An entry of a directory at depth *arg, removed with all beneath it. */
+static int remove_entry(int dirfd, const char *name, void *arg)
+{
+	return remove_tree_at(dirfd, name, *(const unsigned *)arg + 1);
 }
 
 static int remove_tree_at(int dirfd, const char *name, unsigned depth)
@@ -59,7 +65,7 @@ static int remove_tree_at(int dirfd, const char *name, unsigned depth)
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = remove_entries(fd, depth); /* takes fd */
+	r = each_entry(fd, remove_entry, &depth); /* takes fd */
 	if (r < 0)
 		return r;
 	return unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -errno : 0;
@@ -73,49 +79,45 @@ int fs_remove_tree(int dirfd, const char *name)
 	return remove_tree_at(dirfd, name, 0);
 }
 
-/* Add the sizes of the regular files beneath name (below dirfd) to *sum; directories on
- * another file system than dev are not entered. */
-static int tree_bytes_at(int dirfd, const char *name, dev_t dev, unsigned depth,
-			 unsigned long long *sum)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r = 0;
-	struct dirent *de;
-	struct stat st;
-	DIR *dir;
+struct tree_bytes {
+	dev_t dev;	/* the file system counted: directories on another are not entered */
+	unsigned depth; /* of the directory whose entries are being counted */
+	unsigned long long sum;
+};
 
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	while (r == 0) {
-		errno = 0;
-		de = readdir(dir);
-		if (!de) {
-			r = errno ? -errno : 0;
-			break;
-		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			r = errno == ENOENT ? 0 : -errno; /* removed while we looked: no bytes */
-		else if (S_ISREG(st.st_mode))
-			*sum += (unsigned long long)st.st_size;
-		else if (S_ISDIR(st.st_mode) && st.st_dev == dev)
-			r = depth + 1 > FS_DEPTH_MAX
-				    ? -ELOOP
-				    : tree_bytes_at(fd, de->d_name, dev, depth + 1, sum);
-	}
-	closedir(dir);
+static int count_entry(int dirfd, const char *name, void *arg);
+
+/* Add the sizes of the regular files beneath name (below dirfd, at depth t->depth) to t->sum. */
+static int tree_bytes_at(int dirfd, const char *name, struct tree_bytes *t)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return fd < 0 ? -errno : each_entry(fd, count_entry, t);
+}
+
+static int count_entry(int dirfd, const char *name, void *arg)
+{
+	struct tree_bytes *t = arg;
+	struct stat st;
+	int r;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno; /* removed while we looked: no bytes */
+	if (S_ISREG(st.st_mode))
+		t->sum += (unsigned long long)st.st_size;
+	if (!S_ISDIR(st.st_mode) || st.st_dev != t->dev)
+		return 0;
+	if (t->depth + 1 > FS_DEPTH_MAX)
+		return -ELOOP;
+	t->depth++;
+	r = tree_bytes_at(dirfd, name, t);
+	t->depth--;
 	return r;
 }
 
 int fs_tree_bytes(int dirfd, const char *name, unsigned long long *ret_bytes)
 {
-	unsigned long long sum = 0;
+	struct tree_bytes t = {0};
 	struct stat st;
 	int r;
 
@@ -125,8 +127,9 @@ int fs_tree_bytes(int dirfd, const char *name, unsigned long long *ret_bytes)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	r = tree_bytes_at(dirfd, name, st.st_dev, 0, &sum);
+	t.dev = st.st_dev;
+	r = tree_bytes_at(dirfd, name, &t);
 	if (r == 0)
-		*ret_bytes = sum;
+		*ret_bytes = t.sum;
 	return r;
 }
