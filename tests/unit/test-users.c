@@ -441,6 +441,22 @@ static void test_subid(void **state)
 	assert_int_equal(users_subid_find(fx->root, USERS_SUBUID, "new", 1003, &r, NULL), -ENOENT);
 	assert_int_equal(users_subid_find(fx->root, USERS_SUBGID, "web", 1001, &r, NULL), -ENOENT);
 	assert_int_equal(users_subid_find(fx->root, USERS_SUBUID, "1001", 1001, &r, NULL), -EINVAL);
+	/* Leading zeros name the same uid and the same numbers; the first line of either owner
+	 * wins, by uid or by name. */
+	puts_(fx, USERS_SUBGID,
+	      "01003:000300000:0065536\n"
+	      "ops:5:6\n"
+	      "0:7:8\n"
+	      "1004:9:10\n");
+	assert_int_equal(users_subid_find(fx->root, USERS_SUBGID, "new", 1003, &r, NULL), 0);
+	assert_int_equal(r.start, 300000);
+	assert_int_equal(r.count, 65536);
+	assert_int_equal(users_subid_find(fx->root, USERS_SUBGID, "ops", 1003, &r, NULL), 0);
+	assert_int_equal(r.start, 300000);
+	assert_int_equal(users_subid_find(fx->root, USERS_SUBGID, "ops", 1004, &r, NULL), 0);
+	assert_int_equal(r.start, 5);
+	assert_int_equal(users_subid_find(fx->root, USERS_SUBGID, "root", 0, &r, NULL), 0);
+	assert_int_equal(r.count, 8);
 }
 
 int main(void)
