@@ -95,7 +95,7 @@ int spec_array_grow(void **array, size_t *n_alloc, size_t n, size_t size)
 
 	if (n < *n_alloc)
 		return 0;
-	a = *n_alloc ? *n_alloc * 2 : 2;
+	a = *n_alloc ? *n_alloc * 2 : 1; /* most workloads have one unit, one secret or none */
 	p = reallocarray(*array, a, size);
 	if (!p)
 		return -ENOMEM;
