@@ -136,7 +136,7 @@ __attribute__((noreturn)) static void job_main(struct sync_ctx *ctx, const struc
 
 	if (log_fd >= 0)
 		(void)dup2(log_fd, STDERR_FILENO);
-	snprintf(o.name, sizeof(o.name), "%s", j->w->name);
+	o.name = j->w->name;
 	ctx->created_user = j->w->name;
 	sync_apply_workload(ctx, j->w, NULL, &o);
 	sync_gate_run(ctx); /* its health gate; the other deploy processes wait for theirs */

@@ -65,8 +65,7 @@ static struct sync_outcome *outcome_new(struct sync_ctx *ctx, const char *name)
 {
 	struct sync_outcome *o = &ctx->outcomes[ctx->n_outcomes++];
 
-	*o = (struct sync_outcome){0};
-	snprintf(o->name, sizeof(o->name), "%s", name);
+	*o = (struct sync_outcome){.name = name}; /* name outlives the report: see sync.h */
 	return o;
 }
 
@@ -181,13 +180,13 @@ static int run_reconcile(struct sync_ctx *ctx)
 		return log_error_errno_status(EXIT_FAIL, -ENOMEM, "cannot plan the run");
 	}
 	reconcile_all(ctx, cur, n_cur);
-	sync_current_free(cur, n_cur);
 	for (size_t i = 0; i < ctx->n_outcomes; i++)
 		failed |= ctx->outcomes[i].result != SYNC_OK;
 	sync_report(ctx, failed ? "failed" : "ok",
 		    failed ? "some workloads failed or were refused" : NULL, args->json);
 	if (!args->json)
 		sync_print_summary(ctx);
+	sync_current_free(cur, n_cur); /* after the report: the outcomes of removals borrow names */
 	return failed ? EXIT_FAIL : EXIT_OK;
 }
 

@@ -39,7 +39,10 @@ enum sync_result {
 };
 
 struct sync_outcome {
-	char name[USER_NAME_MAX + 1];
+	/* Borrowed: the desired workload's name, or the deployed one's (struct sync_current), both
+	 * kept until the report is written; not a copy, which made an outcome 88 bytes, not 64
+	 * (issue 16: a no-op of 10 000 workloads keeps 10 000 of them). */
+	const char *name;
 	enum sync_action action;
 	enum sync_result result;
 	unsigned n_written, n_removed;
