@@ -396,6 +396,8 @@ int users_db_load(const char *root, enum users_source source, struct users_db **
 	r = passwd_load(db, passwd);
 	if (r >= 0)
 		r = group_load(db, group);
+	if (r >= 0)
+		r = users_db_compact(db);
 	if (r < 0) {
 		users_db_free(db);
 		return r;

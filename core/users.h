@@ -66,8 +66,9 @@ struct users_db {
 	struct users_group *groups;
 	size_t n_groups;
 	struct diag_list diags; /* skipped lines, each ending in ", ignoring" */
-	char *passwd_buf;	/* private */
-	char *group_buf;	/* private */
+	/* private: the file while it is parsed, then only the strings kept (users_compact.c) */
+	char *passwd_buf;
+	char *group_buf;
 	/* private: users and groups by name, and the members of each group of at least
 	 * MEMBERS_SCAN_MAX members (users_index.h; one per group, unused for short lists) */
 	struct users_index user_index, group_index, *member_index;

@@ -50,5 +50,7 @@ char *users_lines_next(struct lines *l);
 bool users_split_fields(char *s, char **f, size_t n);
 /* A decimal id, 0..2^32-2, digits only. */
 bool users_parse_id(const char *s, uint32_t *ret);
+/* users_compact.c: db's strings into buffers of their own size, the files' buffers freed. */
+int users_db_compact(struct users_db *db);
 
 #endif
