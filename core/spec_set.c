@@ -19,10 +19,12 @@ int spec_set_new(struct spec_set **ret)
 	return 0;
 }
 
-static void unit_release(struct spec_unit *u)
+/* A unit made from the workload's own spec shares its source string (spec_unit_add). */
+static void unit_release(const struct spec_workload *w, struct spec_unit *u)
 {
 	free(u->name);
-	free(u->source);
+	if (u->source != w->source)
+		free(u->source);
 	free(u->data);
 	free(u->service);
 }
@@ -30,7 +32,7 @@ static void unit_release(struct spec_unit *u)
 static void workload_release(struct spec_workload *w)
 {
 	for (size_t i = 0; i < w->n_units; i++)
-		unit_release(&w->units[i]);
+		unit_release(w, &w->units[i]);
 	free(w->units);
 	for (size_t i = 0; i < w->n_host_paths; i++)
 		free(w->host_paths[i]);
@@ -136,11 +138,17 @@ int spec_unit_add(struct spec_workload *w, const char *name, const char *source,
 	if (r < 0)
 		return r;
 	u = &w->units[w->n_units];
-	*u = (struct spec_unit){
-		.name = strdup(name), .source = strdup(source), .size = size, .dir = dir};
+	/* Most units are made from the workload's spec: its source, shared, not copied (issue 16:
+	 * 32 bytes a workload the sync keeps). */
+	*u = (struct spec_unit){.name = strdup(name),
+				.source =
+					strcmp(source, w->source) == 0 ? w->source : strdup(source),
+				.size = size,
+				.dir = dir};
 	if (!u->name || !u->source) {
 		free(u->name);
-		free(u->source);
+		if (u->source != w->source)
+			free(u->source);
 		return -ENOMEM;
 	}
 	if (w->no_content) { /* check's report does not show it: memory flat in the bytes */
@@ -220,7 +228,7 @@ static void workload_finish(struct spec_workload *w, struct diag_list *diags)
 			diag_add(diags, "", u->source, 1,
 				 "%s of workload '%s' is also made from %s", u->name, w->name,
 				 w->units[out - 1].source);
-			unit_release(u);
+			unit_release(w, u);
 			continue;
 		}
 		w->units[out++] = *u;
