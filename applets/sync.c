@@ -233,11 +233,8 @@ static int sync_run(const struct sync_args *args, const struct config *c)
 
 	systemd_cmds_init(&ctx.cmds);
 	ctx.cmds.timeout_ms = c->command_timeout_s * 1000u;
-	/* Parsed once for the fetch user and the reconcile (issue 16); a failure is the
-	 * reconcile's to report, when it loads them itself. */
-	if (users_db_load(NULL, USERS_SOURCE_ETC, &ctx.db) < 0)
-		ctx.db = NULL;
-	d.etc_users = ctx.db;
+	/* The users are the reconcile's to load, after the build: desired_fetch finds the fetch
+	 * user with a scan, so no db is held while the desired state is built (issue 16). */
 	r = desired_fetch(c, &d, &diags, &err);
 	log_host_key_notes(c, &d);
 	if (r < 0) {
@@ -259,7 +256,6 @@ static int sync_run(const struct sync_args *args, const struct config *c)
 	}
 	desired_release(&d);
 	diag_list_release(&diags);
-	users_db_free(ctx.db); /* when the reconcile did not run */
 	return status;
 }
 

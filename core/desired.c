@@ -243,29 +243,12 @@ static int record_new_host(const struct config *c, const struct fetchjail_hostke
 	return 0;
 }
 
-/* name in the users of source: etc when the caller loaded it, else loaded for this lookup. */
-static int find_user(const struct users_db *etc, enum users_source source, const char *name,
-		     uid_t *ret_uid, gid_t *ret_gid)
+/* The fetch user's ids; when tailpod does not run as root there is nothing to drop. One scan of
+ * each passwd file, no db: none is held while the desired state is built (issue 16). */
+static int fetch_user(const struct config *c, struct fetchjail_opts *jail,
+		      struct gitrepo_error *err)
 {
-	struct users_db *db = NULL;
-	const struct users_user *u;
-	int r = source == USERS_SOURCE_ETC && etc ? 0 : users_db_load(NULL, source, &db);
-
-	if (r >= 0)
-		r = users_db_find_user(db ? db : etc, name, &u);
-	if (r >= 0) {
-		*ret_uid = u->uid;
-		*ret_gid = u->gid;
-	}
-	users_db_free(db);
-	return r;
-}
-
-/* The fetch user's ids; when tailpod does not run as root there is nothing to drop. */
-static int fetch_user(const struct config *c, const struct users_db *etc,
-		      struct fetchjail_opts *jail, struct gitrepo_error *err)
-{
-	enum users_source sources[] = {USERS_SOURCE_ETC, USERS_SOURCE_ALTFILES};
+	const char *sources[] = {USERS_PASSWD, USERS_ALT_PASSWD};
 	int r = -ENOENT;
 
 	jail->uid = geteuid();
@@ -274,7 +257,7 @@ static int fetch_user(const struct config *c, const struct users_db *etc,
 	if (!jail->drop)
 		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(sources) && r < 0; i++)
-		r = find_user(etc, sources[i], c->fetch_user, &jail->uid, &jail->gid);
+		r = users_passwd_find_user(NULL, sources[i], c->fetch_user, &jail->uid, &jail->gid);
 	if (r < 0)
 		return gitrepo_error_set(
 			err, GITREPO_FAIL_CONFIG, r,
@@ -370,7 +353,7 @@ static int fetch_commit(const struct config *c, bool no_fetch, struct desired *d
 	char *token = NULL;
 	int r;
 
-	r = fetch_user(c, d->etc_users, &jail, err);
+	r = fetch_user(c, &jail, err);
 	if (r >= 0) {
 		r = ensure_dir(c->state_dir);
 		if (r < 0)
@@ -416,7 +399,7 @@ static int load_transforms(const struct config *c, struct desired *d, struct dia
 static int desired_get(const struct config *c, bool no_fetch, struct desired *d,
 		       struct diag_list *diags, struct gitrepo_error *err)
 {
-	struct desired out = {.etc_users = d->etc_users};
+	struct desired out = {0};
 	struct spec_opts opts = {
 		.repo_label = "",
 		.transform_label = c->transform_dir,

@@ -43,9 +43,6 @@ struct desired {
 	struct fileset *repo;
 	struct fileset *transforms;
 	struct spec_set *set; /* NULL when validation found errors */
-	/* In: the host's /etc/passwd and /etc/group when the caller loaded them already (sync's
-	 * reconcile uses the same, issue 16: parsed once), for the fetch user; NULL loads them. */
-	const struct users_db *etc_users;
 };
 
 /* desired_fetch fails with a struct gitrepo_error: a fetch failure keeps gitrepo's class (NETWORK

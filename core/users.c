@@ -194,8 +194,8 @@ static bool group_lists(const struct users_db *db, const struct users_group *g, 
 }
 
 /* A passwd line into *u; false (with a diagnostic) when it is not kept. */
-static bool passwd_parse_line(struct lines *l, const struct users_db *db, char *s,
-			      struct users_user *u)
+bool users_passwd_parse_line(struct lines *l, const struct users_db *db, char *s,
+			     struct users_user *u)
 {
 	char *f[PASSWD_FIELDS];
 	uint32_t uid, gid;
@@ -307,7 +307,7 @@ static int passwd_load(struct users_db *db, const char *path)
 	while ((s = users_lines_next(&l))) {
 		struct users_user u;
 
-		if (!passwd_parse_line(&l, db, s, &u))
+		if (!users_passwd_parse_line(&l, db, s, &u))
 			continue;
 		r = grow((void **)&db->users, db->n_users, sizeof(*db->users));
 		if (r < 0)
@@ -485,44 +485,4 @@ int users_db_user_in_group(const struct users_db *db, const char *user, const ch
 	if (r < 0)
 		return r;
 	return u->gid == g->gid || group_lists(db, g, user);
-}
-
-/* The name and uid fields of a passwd line, cut in place; false when it has no third field or
- * that field is not a uid. The other fields are not looked at (see users_passwd_has_uid()). */
-static bool passwd_line_uid(char *s, const char **ret_name, uint32_t *ret_uid)
-{
-	char *c1 = strchr(s, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *c3;
-
-	if (!c2)
-		return false;
-	c3 = strchr(c2 + 1, ':');
-	if (c3)
-		*c3 = '\0';
-	*c1 = '\0';
-	*ret_name = s;
-	return users_parse_id(c2 + 1, ret_uid);
-}
-
-int users_passwd_has_uid(const char *root, const char *path, uid_t uid,
-			 char ret_name[USER_NAME_MAX + 1])
-{
-	char full[PATH_MAX];
-	_cleanup_free_ char *buf = NULL;
-	struct lines l = {.path = path};
-	const char *name;
-	uint32_t line_uid;
-	char *s;
-	int r = users_lines_open(root, path, full, &buf, &l);
-
-	if (r < 0)
-		return r;
-	while ((s = users_lines_next(&l))) {
-		if (!passwd_line_uid(s, &name, &line_uid) || line_uid != uid)
-			continue;
-		if (ret_name)
-			snprintf(ret_name, USER_NAME_MAX + 1, "%s",
-				 users_name_valid(name) ? name : "");
-		return 1;
-	}
-	return 0;
 }

@@ -128,6 +128,12 @@ int users_db_user_in_group(const struct users_db *db, const char *user, const ch
 int users_passwd_has_uid(const char *root, const char *path, uid_t uid,
 			 char ret_name[USER_NAME_MAX + 1]);
 
+/* The ids of user name in the passwd-format file path below root, as users_db_load() and
+ * users_db_find_user() would give them, without keeping a db: 0, -ENOENT when no valid line has
+ * that name (or the file is missing), other errors as users_db_load(). */
+int users_passwd_find_user(const char *root, const char *path, const char *name, uid_t *ret_uid,
+			   gid_t *ret_gid);
+
 /* Read login.defs below root into *ret. A missing file gives the defaults (and 0). Lines that are
  * not "KEY VALUE" with a known key and a valid number are skipped; a malformed value of a key
  * this module uses gets a diagnostic in diags (which may be NULL). An inconsistent result

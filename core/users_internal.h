@@ -50,6 +50,10 @@ char *users_lines_next(struct lines *l);
 bool users_split_fields(char *s, char **f, size_t n);
 /* A decimal id, 0..2^32-2, digits only. */
 bool users_parse_id(const char *s, uint32_t *ret);
+/* users.c: one passwd line into *u when users_db_load() would keep it (a name db has already
+ * is a duplicate); false, reported in l->diags when set, when not. */
+bool users_passwd_parse_line(struct lines *l, const struct users_db *db, char *s,
+			     struct users_user *u);
 /* users_compact.c: db's strings into buffers of their own size, the files' buffers freed. */
 int users_db_compact(struct users_db *db);
 

@@ -344,6 +344,28 @@ static void test_passwd_has_uid(void **state)
 	assert_string_equal(name, "tailpod-mint-key");
 }
 
+/* The fetch user's lookup without a db: the line users_db_find_user() would give. */
+static void test_passwd_find_user(void **state)
+{
+	const struct fixture *fx = *state;
+	uid_t uid = 0;
+	gid_t gid = 0;
+
+	assert_int_equal(users_passwd_find_user(fx->root, USERS_PASSWD, "f", &uid, &gid), -ENOENT);
+	puts_(fx, USERS_PASSWD,
+	      "f:x:1:1::home:/bin/false\n"     /* a relative home: not kept */
+	      "f:x:+2:2::/:/bin/false\n"       /* a bad uid */
+	      "fetch:x:3:3::/:/bin/false\n"    /* a longer name */
+	      "f:x:61190:61191::/var/lib/f:\n" /* the first valid line of "f" */
+	      "f:x:5:5::/:/bin/false\n");
+	assert_int_equal(users_passwd_find_user(fx->root, USERS_PASSWD, "f", &uid, &gid), 0);
+	assert_int_equal(uid, 61190);
+	assert_int_equal(gid, 61191);
+	assert_int_equal(users_passwd_find_user(fx->root, USERS_PASSWD, "fetch", &uid, &gid), 0);
+	assert_int_equal(uid, 3);
+	assert_int_equal(users_passwd_find_user(fx->root, USERS_PASSWD, "fe", &uid, &gid), -ENOENT);
+}
+
 static void test_name_valid(void **state)
 {
 	(void)state;
@@ -473,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_name_valid),
 		cmocka_unit_test_setup_teardown(test_defs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passwd_find_user, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
