@@ -1,14 +1,12 @@
 /*
  * desired.c: one call from configuration to a validated desired state. As root it prepares what
- * the fetch needs from tailpod's own files — the https token (root-only file, wiped after use),
- * the ssh deploy key (root-only, parsed here, signed with in-process, core/sshkey), the text of
- * tailpod's known_hosts, the fetch user's ids and directory — then hands the fetch and the read
- * of the commit's tree to a process that has become the fetch user (core/fetchjail), records a
- * host key that process accepted on first use (only with TAILPOD_SSH_ACCEPT_NEW, only for the
- * configured host, never over an existing entry), and runs the same validation as `tailpod check`
- * on the files it sent back.
+ * the fetch needs — the credentials from tailpod's own files (desired_creds.c), the fetch user's
+ * ids and directory — then hands the fetch and the read of the commit's tree to a process that
+ * has become the fetch user (core/fetchjail), records a host key that process accepted on first
+ * use (desired_creds.c), and runs the same validation as `tailpod check` on the files it sent
+ * back.
  */
-#include "desired.h"
+#include "desired_internal.h"
 
 #include "bounds.h"
 #include "core.h"
@@ -32,15 +30,6 @@ enum {
 
 #define DESIRED_HOME_DIR "home" /* an empty $HOME for libgit2 */
 
-struct ssh_ctx {
-	const struct config *c;
-	struct sshkey *key;
-	char *known_hosts; /* the file's text, read as root before the fetch; NULL when missing */
-	size_t known_hosts_len;
-	struct fetchjail_hostkey *new_hostkey; /* accepted on first use: the parent records it */
-	struct known_hosts_notes *notes;       /* lines of known_hosts it could not use */
-};
-
 static int ensure_dir(const char *path)
 {
 	struct stat st;
@@ -50,197 +39,6 @@ static int ensure_dir(const char *path)
 	if (lstat(path, &st) < 0)
 		return -errno;
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-}
-
-static int load_token(const struct config *c, char **ret, struct gitrepo_error *err)
-{
-	char *token = NULL;
-	size_t len = 0;
-	int r;
-
-	if (!c->git_token_file) {
-		*ret = NULL;
-		return 0;
-	}
-	/* A secret: owned by root, no access for group or others. */
-	r = fs_read_trusted(AT_FDCWD, c->git_token_file,
-			    &(const struct fs_trust){.owner = 0, .deny_mode = FS_DENY_SHARED},
-			    DESIRED_TOKEN_MAX, FS_READ_SECURE, &token, &len);
-	if (r == -EPERM || r == -EACCES)
-		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, r,
-					 "%s: must be owned by root with mode 0600 "
-					 "or stricter",
-					 c->git_token_file);
-	if (r < 0)
-		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, r,
-					 "%s: cannot read the token: %s", c->git_token_file,
-					 strerror(-r));
-	while (len > 0 && (token[len - 1] == '\n' || token[len - 1] == '\r'))
-		token[--len] = '\0';
-	if (len == 0 || memchr(token, '\n', len) || strlen(token) != len) {
-		explicit_bzero(token, len);
-		free(token);
-		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, -EINVAL,
-					 "%s: the token must be one line", c->git_token_file);
-	}
-	*ret = token;
-	return 0;
-}
-
-static int ssh_sign(unsigned char **ret_sig, size_t *ret_len, const unsigned char *data, size_t len,
-		    void *payload)
-{
-	struct ssh_ctx *ctx = payload;
-
-	return sshkey_sign_userauth(ctx->key, data, len, ret_sig, ret_len);
-}
-
-/* In the fetch process: an unknown host is accepted only with TAILPOD_SSH_ACCEPT_NEW, and its
- * key goes back to the parent, which alone can write known_hosts. */
-static int accept_new_host(struct ssh_ctx *ctx, const char *host, unsigned port,
-			   const unsigned char *key, size_t len, char *msg, size_t msg_size)
-{
-	struct fetchjail_hostkey *hk = ctx->new_hostkey;
-
-	if (!ctx->c->ssh_accept_new) {
-		char port_opt[16] = "";
-
-		if (port != SSH_PORT)
-			snprintf(port_opt, sizeof(port_opt), "-p %u ", port);
-		/* Short: gitrepo keeps ERROR_MSG_MAX / 2 bytes of it. */
-		snprintf(msg, msg_size,
-			 "host '%s' is not in %s and TAILPOD_SSH_ACCEPT_NEW=no: add its keys as "
-			 "'ssh-keyscan %s-t ecdsa,rsa %s' prints them, fingerprints checked",
-			 host, ctx->c->ssh_known_hosts, port_opt, host);
-		return -EPERM;
-	}
-	if (strlen(host) >= sizeof(hk->host) || len > sizeof(hk->key)) {
-		snprintf(msg, msg_size, "host key of '%s' is too large to record", host);
-		return -E2BIG;
-	}
-	snprintf(hk->host, sizeof(hk->host), "%s", host);
-	memcpy(hk->key, key, len);
-	hk->key_len = len;
-	hk->port = port;
-	return 0;
-}
-
-/* In the fetch process, against the known_hosts text root read for it. */
-static int check_hostkey(const char *host, unsigned port, const unsigned char *key, size_t len,
-			 char *msg, size_t msg_size, void *payload)
-{
-	struct ssh_ctx *ctx = payload;
-	const char *file = ctx->c->ssh_known_hosts;
-	int r = KNOWN_HOSTS_UNKNOWN;
-
-	if (ctx->known_hosts)
-		r = known_hosts_lookup(ctx->known_hosts, ctx->known_hosts_len, host, port, key, len,
-				       known_hosts_notes_add, ctx->notes);
-	switch (r) {
-	case KNOWN_HOSTS_MATCH:
-		return 0;
-	case KNOWN_HOSTS_UNKNOWN:
-		return accept_new_host(ctx, host, port, key, len, msg, msg_size);
-	case KNOWN_HOSTS_MISMATCH:
-		snprintf(msg, msg_size,
-			 "host key of '%s' CHANGED: refusing to connect (if the "
-			 "change is expected, replace its entry in %s)",
-			 host, file);
-		return -EPERM;
-	case KNOWN_HOSTS_OTHER_TYPE:
-		snprintf(msg, msg_size,
-			 "'%s' offers a key of a type %s has no entry for; "
-			 "refusing (add it with ssh-keyscan if expected)",
-			 host, file);
-		return -EPERM;
-	case KNOWN_HOSTS_REVOKED:
-		snprintf(msg, msg_size, "host key of '%s' is marked @revoked in %s", host, file);
-		return -EPERM;
-	default:
-		snprintf(msg, msg_size, "cannot read %s: %s", file, known_hosts_strerror(r));
-		return r < 0 ? r : -EIO;
-	}
-}
-
-static int read_known_hosts(struct ssh_ctx *ctx, struct gitrepo_error *err)
-{
-	const char *file = ctx->c->ssh_known_hosts;
-	int r = fs_read_bounded(AT_FDCWD, file, KNOWN_HOSTS_FILE_MAX, &ctx->known_hosts,
-				&ctx->known_hosts_len);
-
-	if (r == -ENOENT)
-		return 0; /* every host is new */
-	if (r < 0)
-		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, r, "cannot read %s: %s", file,
-					 known_hosts_strerror(r));
-	return 0;
-}
-
-static int load_ssh(const struct config *c, struct ssh_ctx *ctx, struct gitrepo_ssh *ssh,
-		    struct gitrepo_error *err)
-{
-	int r = sshkey_load(AT_FDCWD, c->ssh_key, 0, &ctx->key);
-
-	if (r < 0)
-		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, r,
-					 "%s: cannot use the deploy key: %s", c->ssh_key,
-					 sshkey_strerror(r));
-	ssh->public_key = sshkey_public_blob(ctx->key, &ssh->public_key_len);
-	ssh->sign = ssh_sign;
-	ssh->check_hostkey = check_hostkey;
-	ssh->payload = ctx;
-	return read_known_hosts(ctx, err);
-}
-
-/* Whether host is the host part of url ("user@HOST:path", "ssh://user@HOST:port/path"). */
-static bool url_names_host(const char *url, const char *host)
-{
-	size_t n = strlen(host);
-
-	for (const char *p = strstr(url, host); p; p = strstr(p + 1, host)) {
-		bool starts = p == url || p[-1] == '@' || p[-1] == '/' || p[-1] == '[';
-		char after = p[n];
-
-		if (starts && (after == ':' || after == '/' || after == ']' || after == '\0'))
-			return true;
-	}
-	return false;
-}
-
-/*
- * Root records what the fetch process accepted on first use, after checking that it may: the
- * setting allows it, the host is the one of TAILPOD_GIT_URL, and it is still unknown (a fetch
- * process cannot overwrite or add to what an operator pinned).
- */
-static int record_new_host(const struct config *c, const struct fetchjail_hostkey *hk,
-			   struct desired *d, struct gitrepo_error *err)
-{
-	const char *file = c->ssh_known_hosts, *name;
-	_cleanup_close_ int dirfd = -1;
-	int r;
-
-	if (!c->ssh_accept_new || !url_names_host(c->git_url, hk->host))
-		return gitrepo_error_set(
-			err, GITREPO_FAIL_HOSTKEY, -EPERM,
-			"the fetch process asked to record a host key for '%s', refusing",
-			hk->host);
-	r = fs_open_parent(file, &dirfd, &name);
-	if (r < 0)
-		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, r,
-					 "cannot open the directory of %s: %s", file, strerror(-r));
-	r = known_hosts_lookup_file(dirfd, name, hk->host, hk->port, hk->key, hk->key_len, NULL,
-				    NULL);
-	if (r == KNOWN_HOSTS_UNKNOWN)
-		r = known_hosts_append(dirfd, name, hk->host, hk->port, hk->key, hk->key_len,
-				       false);
-	else if (r >= 0)
-		r = -EEXIST;
-	if (r < 0)
-		return gitrepo_error_set(err, GITREPO_FAIL_CONFIG, r,
-					 "cannot record the host key of '%s' in %s: %s", hk->host,
-					 file, known_hosts_strerror(r));
-	snprintf(d->host_key_recorded, sizeof(d->host_key_recorded), "%s", hk->host);
-	return 0;
 }
 
 /* The fetch user's ids; when tailpod does not run as root there is nothing to drop. One scan of
@@ -318,7 +116,7 @@ static int fetch_jailed(const struct config *c, struct fetchjail_opts *jail, str
 	if (r < 0)
 		return gitrepo_error_set(err, gerr.failure, r, "%s", gerr.msg);
 	if (jail->new_hostkey->host[0]) {
-		r = record_new_host(c, jail->new_hostkey, d, err);
+		r = desired_record_new_host(c, jail->new_hostkey, d, err);
 		if (r < 0) {
 			fileset_free(res.repo);
 			return r;
@@ -336,7 +134,8 @@ static int fetch_commit(const struct config *c, bool no_fetch, struct desired *d
 			struct diag_list *diags, struct gitrepo_error *err)
 {
 	static struct fetchjail_hostkey new_hostkey; /* 16 KiB: not on the stack */
-	struct ssh_ctx ssh_ctx = {.c = c, .new_hostkey = &new_hostkey, .notes = &d->host_key_notes};
+	struct desired_ssh ssh_ctx = {
+		.c = c, .new_hostkey = &new_hostkey, .notes = &d->host_key_notes};
 	struct gitrepo_ssh ssh = {0};
 	struct gitrepo_fetch_opts o = {
 		.url = c->git_url,
@@ -364,9 +163,9 @@ static int fetch_commit(const struct config *c, bool no_fetch, struct desired *d
 	if (r >= 0)
 		r = prepare_fetch_dir(c, &jail, &fetch_fd, err);
 	if (r >= 0 && !no_fetch)
-		r = load_token(c, &token, err);
+		r = desired_load_token(c, &token, err);
 	if (r >= 0 && !no_fetch && gitrepo_url_is_ssh(c->git_url)) {
-		r = load_ssh(c, &ssh_ctx, &ssh, err);
+		r = desired_load_ssh(c, &ssh_ctx, &ssh, err);
 		o.ssh = &ssh;
 	}
 	if (r < 0)
