@@ -273,11 +273,13 @@ demo: build/$(NATIVE_ARCH)/tailpod
 # 1 000 specs over file:// and ssh, one mint through the socket service, a sync of 200 workloads
 # in the sandbox (first deploy, then a healthy no-op and its child processes).
 .PHONY: bench
-bench: build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage build/host/bench-floor
+bench: build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage build/host/bench-floor \
+	build/host/bench-floor-noop
 	@tests/bench/check.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage build/host/bench-floor
 	@tests/bench/fetch.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
 	@tests/bench/mint-key.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
-	@tests/bench/sync.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage
+	@tests/bench/sync.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage \
+		build/host/bench-floor-noop
 	@tests/bench/doctor.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage build/host/bench-floor
 	@tests/bench/backup.sh build/$(NATIVE_ARCH)/tailpod build/host/bench-rusage build/host/bench-floor
 
@@ -287,6 +289,10 @@ build/host/bench-rusage: tests/bench/rusage.c
 
 # Static, as tailpod is: the floor pays no dynamic loader.
 build/host/bench-floor: tests/bench/floor.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) -std=gnu11 -O2 -static $(WARNINGS) $< -o $@
+
+build/host/bench-floor-noop: tests/bench/floor-noop.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) -std=gnu11 -O2 -static $(WARNINGS) $< -o $@
 

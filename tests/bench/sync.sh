@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# sync.sh TAILPOD RUSAGE: `make bench` for the reconcile, in the test sandbox (tests/sandbox: stub
+# sync.sh TAILPOD RUSAGE [FLOOR]: `make bench` for the reconcile, in the test sandbox (tests/sandbox: stub
 # useradd, loginctl, systemctl). The first sync of 200 new workloads, serial (TAILPOD_JOBS=1) and
 # concurrent (the default), with stubs that take 0.2 s per `systemctl start`: wall time and the
 # speedup. Then no-op syncs of healthy hosts of 300, 1 000 and 10 000 workloads (written once per
 # run by healthy-host.py, its records with the stamps a no-op keeps): wall time (median of 5),
 # the fetch and the build of the desired state (--fetch-only, which builds every spec) and the
 # no-op less it (the reconcile), peak RSS, the processes the run started
-# beside the fetch child, and syscalls per workload (strace -f). TP_BENCH_SYNC="first noop"
+# beside the fetch child, and syscalls per workload (strace -f); with FLOOR
+# (tests/bench/floor-noop.c), the floor of the reconcile beside it: the calls a healthy workload's
+# check cannot do without, in the same sandbox. TP_BENCH_SYNC="first noop"
 # (the default) names the parts to run. Figures, not pass/fail; needs root (unshare) and strace.
 set -euo pipefail
 
 tailpod=$(realpath "$1")
 rusage=$(realpath "$2")
+floor=${3:+$(realpath "$3")}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/tailpod-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -91,6 +94,17 @@ noop() {
 			n, a[2] - b[2], a[5] - b[5] }'
 	sandbox_run "$dir/sb" strace -f -qq -o "$dir/trace" "$tailpod" sync -q --config "$dir/config.env" >/dev/null 2>&1
 	calls=$(grep -c -v -E '^[0-9]+ +(\+\+\+|---)' "$dir/trace" || true)
+	if [ -n "$floor" ]; then
+		floor_result=$(for _ in 1 2 3 4 5; do
+			sandbox_run "$dir/sb" "$rusage" "$floor" "$dir/sb/state"
+		done | sort -t' ' -k2,2n | sed -n 3p)
+		printf 'sync   %5d workloads, floor of the checks (record, files, cgroup.events, linger): %s\n' \
+			"$n" "$floor_result"
+		awk -v n="$n" -v t="$total" -v f="$fetch" -v l="$floor_result" 'BEGIN {
+			split(t, a, " "); split(f, b, " "); split(l, c, " ")
+			if (c[2] > 0) printf "sync   %5d workloads, no-op less fetch and build: %.2fx the floor (wall)\n",
+				n, (a[2] - b[2]) / c[2] }'
+	fi
 	printf 'sync   %5d workloads, healthy, no-op: %d processes started beside the fetch child, %d syscalls (%.1f a workload)\n' \
 		"$n" "$(($(grep -c -E '^[0-9]+ +(clone|clone3|fork|vfork)\(' "$dir/trace" || true) - 1))" \
 		"$calls" "$(echo "$calls / $n" | bc -l)"
