@@ -1,7 +1,7 @@
-/* systemd.c: loginctl and systemctl through core/exec (useradd and friends: shadow.c), and
- * user-service liveness from the cgroup tree (see systemd.h). Names are validated before an argv is
- * built, so nothing a repository names can turn into an option; a failure keeps the first line of
- * the program's stderr for the log. */
+/* systemd.c: loginctl and systemctl through core/exec (useradd and friends: shadow.c); the
+ * liveness read without a child process is systemd_live.c's (see systemd.h). Names are validated
+ * before an argv is built, so nothing a repository names can turn into an option; a failure keeps
+ * the first line of the program's stderr for the log. */
 #define _GNU_SOURCE 1
 
 #include "systemd.h"
@@ -22,7 +22,6 @@
 
 enum {
 	ERR_CAPTURE = 4096,  /* stderr bytes kept for the message */
-	EVENTS_MAX = 4096,   /* bytes of a cgroup.events file */
 	UID_STR_MAX = 16,    /* "4294967295" and room */
 	NAME_QUOTE_MAX = 64, /* bytes of a rejected name or unit quoted in a message */
 	VERB_QUOTE_MAX = 32, /* bytes of a rejected systemctl verb quoted in a message */
@@ -45,43 +44,6 @@ void systemd_cmds_init(struct systemd_cmds *c)
 		.userdel_tries = SYSTEMD_USERDEL_TRIES,
 		.userdel_retry_ms = SYSTEMD_USERDEL_RETRY_MS,
 	};
-}
-
-static int open_dir(const char *path)
-{
-	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-}
-
-void systemd_cmds_open_dirs(struct systemd_cmds *c)
-{
-	c->linger_fd = open_dir(c->linger_dir);
-	c->run_user_fd = open_dir(c->run_user);
-	c->dirs_open = true;
-}
-
-void systemd_cmds_close_dirs(struct systemd_cmds *c)
-{
-	if (!c->dirs_open)
-		return;
-	if (c->linger_fd >= 0)
-		close(c->linger_fd);
-	if (c->run_user_fd >= 0)
-		close(c->run_user_fd);
-	c->dirs_open = false;
-}
-
-/* lstat of name in dir, through dirfd when it is open, else by the path dir/name. */
-static int lstat_in(const char *dir, int dirfd, const char *name, struct stat *st)
-{
-	char path[PATH_MAX];
-	int n;
-
-	if (dirfd >= 0)
-		return fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
-	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	return lstat(path, st) < 0 ? -errno : 0;
 }
 
 bool systemd_unit_name_valid(const char *unit)
@@ -275,90 +237,4 @@ int systemd_user_unit(const struct systemd_cmds *c, const char *name, const char
 	}
 	snprintf(machine, sizeof(machine), "%s@", name);
 	return systemd_command_run(c, argv, err);
-}
-
-/* "populated 1" as a line of a cgroup.events file. */
-static bool events_populated(const char *s)
-{
-	for (const char *p = s; p; p = strchr(p, '\n')) {
-		if (*p == '\n')
-			p++;
-		if (strncmp(p, "populated ", 10) == 0)
-			return p[10] == '1';
-	}
-	return false;
-}
-
-/* 1 when the cgroup.events file at path says populated, 0 when it is missing or not. */
-static int cgroup_populated(const char *path)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	int r = fs_read_small(AT_FDCWD, path, EVENTS_MAX, &buf, &len); /* the kernel's tree */
-
-	if (r == -ENOENT || r == -ENOTDIR)
-		return 0;
-	if (r < 0)
-		return r;
-	return events_populated(buf) ? 1 : 0;
-}
-
-int systemd_unit_running(const struct systemd_cmds *c, uid_t uid, const char *unit)
-{
-	char path[PATH_MAX];
-	uint32_t u = (uint32_t)uid;
-	int n;
-
-	if (!systemd_unit_name_valid(unit))
-		return -EINVAL;
-	n = snprintf(path, sizeof(path),
-		     "%s/user.slice/user-%" PRIu32 ".slice/user@%" PRIu32
-		     ".service/app.slice/%s/cgroup.events",
-		     c->cgroup_root, u, u, unit);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	return cgroup_populated(path);
-}
-
-int systemd_manager_running(const struct systemd_cmds *c, uid_t uid)
-{
-	char path[PATH_MAX];
-	uint32_t u = (uint32_t)uid;
-	int n, r;
-
-	n = snprintf(path, sizeof(path),
-		     "%s/user.slice/user-%" PRIu32 ".slice/user@%" PRIu32 ".service/cgroup.events",
-		     c->cgroup_root, u, u);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	r = cgroup_populated(path);
-	if (r <= 0)
-		return r;
-	return systemd_manager_bus_up(c, uid);
-}
-
-int systemd_manager_bus_up(const struct systemd_cmds *c, uid_t uid)
-{
-	char name[32];
-	struct stat st;
-	int r;
-
-	snprintf(name, sizeof(name), "%" PRIu32 "/bus", (uint32_t)uid);
-	r = lstat_in(c->run_user, c->dirs_open ? c->run_user_fd : -1, name, &st);
-	if (r < 0)
-		return r == -ENOENT || r == -ENOTDIR ? 0 : r;
-	return S_ISSOCK(st.st_mode) ? 1 : 0;
-}
-
-int systemd_linger_enabled(const struct systemd_cmds *c, const char *name)
-{
-	struct stat st;
-	int r;
-
-	if (!users_name_valid(name))
-		return -EINVAL;
-	r = lstat_in(c->linger_dir, c->dirs_open ? c->linger_fd : -1, name, &st);
-	if (r < 0)
-		return r == -ENOENT || r == -ENOTDIR ? 0 : r;
-	return 1;
 }

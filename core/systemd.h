@@ -43,11 +43,14 @@ struct systemd_cmds {
 	 * while it runs, so that processes deploying workloads at once (sync's TAILPOD_JOBS) never
 	 * edit /etc/passwd and /etc/group together */
 	int shadow_lock_fd;
-	/* systemd_cmds_open_dirs(): linger_dir and run_user opened once, so the checks of many
-	 * workloads look a name up in them, not a whole path each (issue 16); an fd < 0, or
-	 * dirs_open false (the default), takes the path. */
+	/* systemd_cmds_open_dirs(): linger_dir, run_user and CGROUP_ROOT/user.slice opened once,
+	 * and linger_dir's names listed, so the checks of many workloads look a name up, not a
+	 * whole path each (issue 16); an fd < 0, or dirs_open false (the default), takes the path.
+	 */
 	bool dirs_open;
-	int linger_fd, run_user_fd;
+	int linger_fd, run_user_fd, cgroup_user_fd;
+	char **linger_names; /* sorted, one allocation; NULL: ask each name by path */
+	size_t n_linger;
 };
 
 /* Why a command failed: msg reads "useradd: exited with status 9: useradd: user 'web' already
@@ -59,9 +62,12 @@ struct systemd_error {
 };
 
 void systemd_cmds_init(struct systemd_cmds *c);
-/* Open c's linger_dir and run_user for systemd_linger_enabled() and systemd_manager_bus_up();
- * one missing is looked up by path as before. Both directories live as long as the host runs
- * (logind never removes its linger directory). Close them with systemd_cmds_close_dirs(). */
+/* Open c's linger_dir, run_user and CGROUP_ROOT/user.slice for the liveness checks below, and
+ * list linger_dir's names; one missing is looked up by path as before. An answer through them
+ * that says "no" is asked again by path, so what tailpod enables or starts during the run is seen;
+ * a "yes" from the linger names is the flag as it was when they were listed (tailpod disables
+ * linger only for a workload it removes, never asked about again in that run). Close them with
+ * systemd_cmds_close_dirs(). */
 void systemd_cmds_open_dirs(struct systemd_cmds *c);
 void systemd_cmds_close_dirs(struct systemd_cmds *c);
 
@@ -93,10 +99,10 @@ int systemd_manager_restart(const struct systemd_cmds *c, uid_t uid, struct syst
 int systemd_user_unit(const struct systemd_cmds *c, const char *name, const char *verb,
 		      const char *unit, struct systemd_error *err);
 
-/* Whether unit runs in the manager of uid, read from CGROUP_ROOT/user.slice/user-UID.slice/
- * user@UID.service/app.slice/UNIT/cgroup.events ("populated 1"), so a healthy workload costs no
- * child process. 1 running, 0 not (no such cgroup, or nothing in it), -EINVAL for a bad unit
- * name, other negative errnos when the file cannot be read. */
+/* systemd_live.c. Whether unit runs in the manager of uid, read from
+ * CGROUP_ROOT/user.slice/user-UID.slice/ user@UID.service/app.slice/UNIT/cgroup.events ("populated
+ * 1"), so a healthy workload costs no child process. 1 running, 0 not (no such cgroup, or nothing
+ * in it), -EINVAL for a bad unit name, other negative errnos when the file cannot be read. */
 int systemd_unit_running(const struct systemd_cmds *c, uid_t uid, const char *unit);
 
 /* Whether logind lingers name: LINGER_DIR/NAME exists (what `loginctl enable-linger` creates).

@@ -288,6 +288,28 @@ int userfs_file_matches_stamp(int home_fd, const char *dir, const char *name, co
 			      size_t size, const struct fs_stamp *known,
 			      struct userfs_stamp_seen *seen, struct userfs_error *err)
 {
+	return userfs_file_matches_stamp_at(home_fd, NULL, dir, name, data, size, known, seen, err);
+}
+
+/* "BASE/DIR/NAME", or "DIR/NAME" for base NULL, into path (PATH_MAX bytes). */
+static int userfs_join_at(const char *base, const char *dir, const char *name, char *path)
+{
+	char rel[PATH_MAX];
+	int n;
+
+	if (!base) {
+		userfs_join(dir, name, path);
+		return 0;
+	}
+	userfs_join(dir, name, rel);
+	n = snprintf(path, PATH_MAX, "%s/%s", base, rel);
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+int userfs_file_matches_stamp_at(int dirfd, const char *base, const char *dir, const char *name,
+				 const char *data, size_t size, const struct fs_stamp *known,
+				 struct userfs_stamp_seen *seen, struct userfs_error *err)
+{
 	_cleanup_close_ int fd = -1;
 	char path[PATH_MAX];
 	struct fs_stamp now;
@@ -298,12 +320,13 @@ int userfs_file_matches_stamp(int home_fd, const char *dir, const char *name, co
 		seen->stamp = (struct fs_stamp){0};
 
 	r = userfs_data_check(dir, name, data, size, err);
+	if (r >= 0)
+		r = userfs_join_at(base, dir, name, path);
 	if (r < 0)
-		return r;
-	userfs_join(dir, name, path);
+		return r == -ENAMETOOLONG ? userfs_fail_file(err, r, dir, name) : r;
 	/* O_NONBLOCK: a FIFO planted there must not hang us before the type check. */
 	/* Never onto another mount: a FUSE file system the user mounted there could stall root. */
-	r = fs_open_beneath_how(home_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0,
+	r = fs_open_beneath_how(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0,
 				FS_BENEATH_NO_XDEV, &fd);
 	if (r == -ENOENT || r == -ENOTDIR)
 		return 0;

@@ -9,6 +9,7 @@
 #ifndef TAILPOD_USERFS_H
 #define TAILPOD_USERFS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -114,6 +115,29 @@ struct userfs_stamp_seen {
 int userfs_file_matches_stamp(int home_fd, const char *dir, const char *name, const char *data,
 			      size_t size, const struct fs_stamp *known,
 			      struct userfs_stamp_seen *seen, struct userfs_error *err);
+
+/* userfs_file_matches_stamp() for the files of a home reached by its name base in dirfd, the
+ * parent userfs_home_check_at() vouched for (base NULL: dirfd is the home itself). */
+int userfs_file_matches_stamp_at(int dirfd, const char *base, const char *dir, const char *name,
+				 const char *data, size_t size, const struct fs_stamp *known,
+				 struct userfs_stamp_seen *seen, struct userfs_error *err);
+
+/* userfs_home.c: the parent directory of the homes checked last, open for a run (issue 16). */
+struct userfs_homes {
+	int fd;		    /* < 0: none usable */
+	char dir[PATH_MAX]; /* its path, "" for none */
+};
+
+void userfs_homes_init(struct userfs_homes *h);
+void userfs_homes_close(struct userfs_homes *h);
+
+/* 1 when home is a directory owned by uid that is no mount root, in a parent (opened into h,
+ * kept for the next home in it) that only root can change: *ret_private says whether it is
+ * private, *ret_base is home's last component, for userfs_file_matches_stamp_at(h->fd, base, ...).
+ * 0 in every other case, or on any error: open the home with userfs_home_open(), which says what
+ * is wrong. One statx for a home in the parent already open. */
+int userfs_home_check_at(struct userfs_homes *h, const char *home, uid_t uid, bool *ret_private,
+			 const char **ret_base);
 
 /* Run job's writes, then its removes, in a child that has become uid:gid. Stops at the first
  * failure (the files already replaced stay replaced: each write is atomic on its own). 0 when all

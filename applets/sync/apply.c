@@ -151,11 +151,10 @@ static int diff_files(const struct spec_workload *w, const struct sync_current *
 				? state_record_stamp(cur->rec, i, su->dir, su->name, p->hash)
 				: NULL;
 		struct userfs_stamp_seen seen = {.settle_ms = USERFS_STAMP_SETTLE_MS};
-		int r = p->home_fd < 0
-				? 0
-				: userfs_file_matches_stamp(p->home_fd, sync_unit_dir(su->dir),
-							    su->name, su->data, su->size, known,
-							    &seen, &err);
+		int r = p->files_fd < 0 ? 0
+					: userfs_file_matches_stamp_at(
+						  p->files_fd, p->home_base, sync_unit_dir(su->dir),
+						  su->name, su->data, su->size, known, &seen, &err);
 
 		p->stamps[i] = seen.stamp;
 		p->stamps_new |= seen.stamp.set && !(known && fs_stamp_equal(known, &seen.stamp));
@@ -321,7 +320,7 @@ static void log_outcome(const struct spec_workload *w, const struct apply_plan *
 	}
 }
 
-/* The home, checked to be the user's, and whether it is private; no child process. */
+/* The home opened, checked to be the user's, and whether it is private; no child process. */
 static int open_home(struct apply_plan *p, struct sync_outcome *out)
 {
 	struct userfs_error err = {0};
@@ -333,7 +332,33 @@ static int open_home(struct apply_plan *p, struct sync_outcome *out)
 		return r;
 	}
 	p->home_public = !private;
+	p->files_fd = p->home_fd;
+	p->home_base = NULL;
 	return 0;
+}
+
+/* The same checks by the home's name in its parent, open for the run, when it qualifies
+ * (userfs_home_check_at): one statx, and the files looked at beneath the parent; the home is
+ * opened only for a workload that has something to change (issue 16). */
+static int check_home(struct sync_ctx *ctx, struct apply_plan *p, struct sync_outcome *out)
+{
+	bool private = false;
+
+	if (userfs_home_check_at(&ctx->homes, p->user->home, p->user->uid, &private,
+				 &p->home_base) != 1)
+		return open_home(p, out);
+	p->home_public = !private;
+	p->files_fd = ctx->homes.fd;
+	return 0;
+}
+
+/* The changes go through the home's fd (its files written, its mode set): opened now when
+ * check_home() spared it. A no-op changes nothing there. */
+static int home_for_steps(struct apply_plan *p, struct sync_outcome *out)
+{
+	if (out->action == SYNC_NONE || p->home_fd >= 0)
+		return 0;
+	return open_home(p, out);
 }
 
 /* A no-op keeps the stamps it found settled, so the next one compares by fstat alone. Only a
@@ -367,7 +392,7 @@ static void plan_release(const struct spec_workload *w, struct apply_plan *p)
 void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 			 const struct sync_current *cur, struct sync_outcome *out)
 {
-	struct apply_plan p = {.home_fd = -1, .cur = cur};
+	struct apply_plan p = {.home_fd = -1, .files_fd = -1, .cur = cur};
 	int r;
 
 	desired_workload_hash(w, p.hash);
@@ -381,7 +406,7 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 	if (r >= 0 && p.user)
 		r = check_subids(ctx, p.user, out);
 	if (r >= 0 && p.user)
-		r = open_home(&p, out);
+		r = check_home(ctx, &p, out);
 	if (r >= 0)
 		r = diff_files(w, cur, &p, out);
 	if (r >= 0) {
@@ -401,7 +426,7 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 	if (r >= 0) {
 		if (ctx->dry_run)
 			print_plan(w, &p, ctx, out);
-		else if (apply_plan_steps(ctx, w, &p, out) >= 0)
+		else if (home_for_steps(&p, out) >= 0 && apply_plan_steps(ctx, w, &p, out) >= 0)
 			log_outcome(w, &p, out);
 	}
 	if (!ctx->dry_run && out->result == SYNC_OK && out->action == SYNC_NONE) {

@@ -34,7 +34,9 @@ struct apply_plan {
 	bool quadsync_same;	    /* quadsync's recorded hash is that of tailpod's bytes */
 	bool record_stale;
 	bool home_public; /* the home has a permission bit for group or others */
-	int home_fd;
+	int home_fd;	  /* opened for the steps only; a no-op checks the home by its name: */
+	int files_fd;	  /* the files are looked at beneath it: home_fd, or the homes' parent */
+	const char *home_base;	 /* the home's name in files_fd; NULL when files_fd is home_fd */
 	struct fs_stamp *stamps; /* [w->n_units]: the files found equal, settled (issue 16) */
 	bool stamps_new;	 /* some differ from the record's: worth recording */
 	struct userfs_write *writes;

@@ -56,11 +56,35 @@ int sync_users_reload(struct sync_ctx *ctx)
 	return 0;
 }
 
+/* The record a no-op released last, kept for the next workload's: a state_record is ~1.3 KiB,
+ * and musl's allocator unmaps the lone group it sits in when it is freed, then maps it again for
+ * the next (a munmap and an mmap a workload, issue 16). */
+static struct state_record *spare_record;
+
+static struct state_record *record_take(void)
+{
+	struct state_record *rec = spare_record;
+
+	spare_record = NULL;
+	if (!rec)
+		return calloc(1, sizeof(*rec));
+	*rec = (struct state_record){0};
+	return rec;
+}
+
+static void record_put(struct state_record *rec)
+{
+	if (!rec)
+		return;
+	free(spare_record);
+	spare_record = rec;
+}
+
 void sync_current_close(struct sync_current *cur)
 {
 	if (cur->rec)
 		state_record_release(cur->rec);
-	free(cur->rec);
+	record_put(cur->rec);
 	cur->rec = NULL;
 	cur->has_record = false;
 }
@@ -70,6 +94,8 @@ void sync_current_free(struct sync_current *cur, size_t n)
 	for (size_t i = 0; cur && i < n; i++)
 		sync_current_close(&cur[i]);
 	free(cur);
+	free(spare_record);
+	spare_record = NULL;
 }
 
 int sync_current_open(const struct sync_ctx *ctx, struct sync_current *cur)
@@ -79,10 +105,10 @@ int sync_current_open(const struct sync_ctx *ctx, struct sync_current *cur)
 
 	if (!cur->unread)
 		return 0;
-	rec = calloc(1, sizeof(*rec));
+	rec = record_take();
 	r = rec ? state_record_load(ctx->state_fd, cur->name, rec) : -ENOMEM;
 	if (r < 0)
-		free(rec);
+		record_put(rec);
 	if (r == -ENOMEM)
 		return r; /* still unread: its turn fails, nothing is decided without it */
 	cur->unread = false;

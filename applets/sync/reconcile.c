@@ -18,6 +18,7 @@ static int ctx_open(struct sync_ctx *ctx)
 {
 	int r = ctx->db ? 0 : users_db_load(NULL, USERS_SOURCE_ETC, &ctx->db);
 
+	userfs_homes_init(&ctx->homes);
 	if (r < 0)
 		return log_error_errno(r, "cannot read %s and %s", USERS_PASSWD, USERS_GROUP);
 	for (size_t i = 0; i < ctx->db->diags.n; i++)
@@ -50,6 +51,7 @@ static void ctx_close(struct sync_ctx *ctx)
 	if (ctx->state_fd >= 0)
 		close(ctx->state_fd);
 	systemd_cmds_close_dirs(&ctx->cmds);
+	userfs_homes_close(&ctx->homes);
 	for (size_t i = 0; i < ctx->n_outcomes; i++)
 		sync_outcome_release(&ctx->outcomes[i]);
 	free(ctx->outcomes);

@@ -16,6 +16,7 @@
 #include "state.h"
 #include "systemd.h"
 #include "users.h"
+#include "userfs.h"
 
 enum {
 	SYNC_ERROR_MAX = 512,  /* bytes of one workload's error */
@@ -83,6 +84,8 @@ struct sync_ctx {
 	struct users_subids *subids[2];
 	int subids_error[2];
 	int state_fd; /* STATE/workloads */
+	/* The homes' parent, open for the run: a healthy home checked by its name (issue 16) */
+	struct userfs_homes homes;
 	/* What the host uses, never a workload's name (core/names). */
 	struct names_host *names;
 	bool dry_run;			    /* args->dry_run */
