@@ -50,6 +50,21 @@ struct apply_plan {
 	struct sync_secrets secrets;
 };
 
+/* observe.c: w's files on disk against the desired bytes (p->writes, p->removes, p->stamps);
+ * -errno with out failed. */
+int apply_observe_files(const struct spec_workload *w, const struct sync_current *cur,
+			struct apply_plan *p, struct sync_outcome *out);
+/* observe.c: linger, the user manager and the services (p->linger_off, manager_down,
+ * service_down, down). */
+void apply_observe_liveness(struct sync_ctx *ctx, const struct spec_workload *w,
+			    struct apply_plan *p);
+/* observe.c: the home checked to be the user's (p->home_public, files_fd, home_base; home_fd
+ * when it had to be opened); -errno with out failed. */
+int apply_observe_home(struct sync_ctx *ctx, struct apply_plan *p, struct sync_outcome *out);
+/* observe.c: the home's fd for the steps, opened now when apply_observe_home() spared it; 0
+ * for a no-op, which changes nothing there. */
+int apply_home_for_steps(struct apply_plan *p, struct sync_outcome *out);
+
 /* A restart of the service is due: new or changed content, or a service found down. */
 bool apply_plan_needs_restart(const struct apply_plan *p);
 
