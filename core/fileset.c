@@ -2,6 +2,7 @@
  * (module boundary: core, libc; the directory loader is fileset_load.c). */
 #include "fileset.h"
 #include "core.h"
+#include "sort.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -191,8 +192,8 @@ static int file_cmp(const void *a, const void *b)
 
 int fileset_sort(struct fileset *set)
 {
-	if (set->n_files > 1)
-		qsort(set->files, set->n_files, sizeof(*set->files), file_cmp);
+	/* Paths are unique but for the duplicate reported below, which is an error either way. */
+	sort_stable(set->files, set->n_files, sizeof(*set->files), file_cmp);
 	set->sorted = true;
 	for (size_t i = 1; i < set->n_files; i++)
 		if (strcmp(set->files[i - 1].path, set->files[i].path) == 0)

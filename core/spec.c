@@ -9,6 +9,7 @@
 #include "spec.h"
 #include "spec_internal.h"
 #include "core.h"
+#include "sort.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -162,10 +163,11 @@ static int scope_classify(struct spec_builder *b, const struct fileset_file *fil
 		else
 			r = classify_one(b, &files[i]);
 	}
-	qsort(sc->containers, sc->n_containers, sizeof(*sc->containers), cfile_cmp);
-	qsort(sc->pods, sc->n_pods, sizeof(*sc->pods), cfile_cmp);
-	qsort(sc->kubes, sc->n_kubes, sizeof(*sc->kubes), cfile_cmp);
-	qsort(sc->others, sc->n_others, sizeof(*sc->others), other_cmp);
+	/* Stems and names are unique: files of one directory and one extension. */
+	sort_stable(sc->containers, sc->n_containers, sizeof(*sc->containers), cfile_cmp);
+	sort_stable(sc->pods, sc->n_pods, sizeof(*sc->pods), cfile_cmp);
+	sort_stable(sc->kubes, sc->n_kubes, sizeof(*sc->kubes), cfile_cmp);
+	sort_stable(sc->others, sc->n_others, sizeof(*sc->others), other_cmp);
 	return r;
 }
 

@@ -4,6 +4,7 @@
  * other's source, as quadsync did not (review P1.11: one silently replaced the other). */
 #include "spec_internal.h"
 #include "core.h"
+#include "sort.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -240,8 +241,8 @@ int spec_set_finish(struct spec_set *set, struct diag_list *diags)
 {
 	size_t out = 0;
 
-	if (set->n_workloads > 1)
-		qsort(set->workloads, set->n_workloads, sizeof(*set->workloads), workload_cmp);
+	/* (name, source) is unique: a spec file makes one workload. */
+	sort_stable(set->workloads, set->n_workloads, sizeof(*set->workloads), workload_cmp);
 	for (size_t i = 0; i < set->n_workloads; i++) {
 		struct spec_workload *w = &set->workloads[i];
 
