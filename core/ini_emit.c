@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,10 +21,17 @@ bool ini_ends_escaped(const char *s, size_t n)
 	return run % 2 == 1;
 }
 
-/* Serialization runs twice over the document: once to measure (out == NULL), once to write. */
+enum {
+	/* Bytes ini_serialize() writes on its stack first: a unit file fits, so it is emitted
+	 * once and copied, not measured and then emitted again (issue 16: half the work). */
+	EMIT_STACK = 4096,
+};
+
+/* Writes up to cap bytes at out and counts all of them: n > cap means run again with more room. */
 struct emitter {
 	char *out;
 	size_t n;
+	size_t cap;
 	const char *eol;
 	const char *raw; /* the held chunk: written once we know whether anything follows it */
 	const char *name;
@@ -33,7 +41,7 @@ struct emitter {
 
 static void put_n(struct emitter *e, const char *s, size_t n)
 {
-	if (e->out)
+	if (e->n <= e->cap && n <= e->cap - e->n)
 		memcpy(e->out + e->n, s, n);
 	e->n += n;
 }
@@ -104,9 +112,9 @@ static void emit_section(struct emitter *e, const struct ini_section *s)
 	}
 }
 
-static size_t emit(const struct ini *ini, char *out)
+static size_t emit(const struct ini *ini, char *out, size_t cap)
 {
-	struct emitter e = {.out = out, .eol = ini->eol};
+	struct emitter e = {.out = out, .cap = cap, .eol = ini->eol};
 
 	emit_section(&e, &ini->preamble);
 	for (size_t i = 0; i < ini->n_sections; i++)
@@ -117,12 +125,16 @@ static size_t emit(const struct ini *ini, char *out)
 
 int ini_serialize(const struct ini *ini, char **ret, size_t *ret_size)
 {
-	size_t n = emit(ini, NULL);
-	char *out = malloc(n + 1);
+	char stack[EMIT_STACK];
+	size_t n = emit(ini, stack, sizeof(stack));
+	char *out = n < SIZE_MAX ? malloc(n + 1) : NULL;
 
 	if (!out)
 		return -ENOMEM;
-	emit(ini, out);
+	if (n <= sizeof(stack))
+		memcpy(out, stack, n);
+	else
+		emit(ini, out, n);
 	out[n] = '\0';
 	*ret = out;
 	*ret_size = n;

@@ -417,6 +417,57 @@ static void test_bound_file_size(void **state)
 	free(buf);
 }
 
+/* A document of exactly size bytes (size >= 16): "[S]\n", then "K=vvv" entries of 64 bytes, the
+ * last one 9 to 72, ending on "\\" so the source ends inside its continuation when open is set. */
+static char *entries_of_size(size_t size, bool open)
+{
+	char *buf = malloc(size + 1);
+	size_t off = 4;
+
+	assert_non_null(buf);
+	memcpy(buf, "[S]\n", 4);
+	while (off < size) {
+		size_t n = size - off > 72 ? 64 : size - off;
+
+		memset(buf + off, 'v', n);
+		buf[off] = 'K';
+		buf[off + 1] = '=';
+		buf[off + n - 1] = '\n';
+		off += n;
+	}
+	if (open)
+		buf[size - 1] = '\\';
+	buf[size] = '\0';
+	return buf;
+}
+
+/* ini_serialize writes on its stack up to 4 KiB, then emits again into the heap: every size on
+ * both sides of that comes back byte for byte, and an edit after an open last line still closes it.
+ */
+static void test_serialize_around_stack(void **state)
+{
+	(void)state;
+	for (size_t size = 4096 - 130; size <= 4096 + 130; size++) {
+		for (int open = 0; open <= 1; open++) {
+			char *buf = entries_of_size(size, open);
+			struct ini *ini;
+			char *out;
+
+			assert_roundtrip_n(buf, size);
+			ini = parse_n(buf, size);
+			assert_int_equal(ini_entry_append(ini, "S", "Added", "1"), 0);
+			out = serialize(ini);
+			/* an open last line followed by more is written in its closed one-line form
+			 */
+			assert_memory_equal(out, buf, size - (size_t)open);
+			assert_string_equal(out + strlen(out) - 8, "Added=1\n");
+			free(out);
+			ini_free(ini);
+			free(buf);
+		}
+	}
+}
+
 static char *entry_with_value(size_t n_value, const char *prefix)
 {
 	size_t n_prefix = strlen(prefix);
@@ -1106,6 +1157,7 @@ int main(void)
 		cmocka_unit_test(test_bom),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_bound_file_size),
+		cmocka_unit_test(test_serialize_around_stack),
 		cmocka_unit_test(test_bound_line_length),
 		cmocka_unit_test(test_bound_continued_line),
 		cmocka_unit_test(test_bound_counts),
