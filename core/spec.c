@@ -196,17 +196,20 @@ const struct ini_line *spec_last_entry(const struct ini *doc, const char *sectio
 {
 	const struct ini_line *found = NULL;
 
-	for (size_t i = 0; i < doc->n_sections; i++)
-		for (size_t j = 0;
-		     strcmp(doc->sections[i].name, section) == 0 && j < doc->sections[i].n_lines;
-		     j++) {
-			const struct ini_line *l = &doc->sections[i].lines[j];
+	for (size_t i = 0; i < doc->n_sections; i++) {
+		const struct ini_section *s = &doc->sections[i];
+
+		if (strcmp(s->name, section) != 0)
+			continue;
+		for (size_t j = 0; j < s->n_lines; j++) {
+			const struct ini_line *l = &s->lines[j];
 
 			if (l->type == INI_LINE_ENTRY && strcmp(l->key, key) == 0) {
 				found = l;
-				*ret_s = &doc->sections[i];
+				*ret_s = s;
 			}
 		}
+	}
 	return found;
 }
 

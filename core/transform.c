@@ -208,7 +208,8 @@ static const struct ini_line *entry_next(struct entry_walk *w)
 	for (; w->i < w->n; w->i++, w->j = 0) {
 		const struct ini_section *s = &w->doc->sections[w->i];
 
-		if (strcmp(s->name, w->section) != 0)
+		/* j > 0: this section's name matched when the walk entered it. */
+		if (w->j == 0 && strcmp(s->name, w->section) != 0)
 			continue;
 		while (w->j < s->n_lines) {
 			const struct ini_line *l = &s->lines[w->j++];
