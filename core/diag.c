@@ -16,33 +16,47 @@ static bool label_empty(const char *label)
 	return !label || !*label || strcmp(label, ".") == 0;
 }
 
-/* Appends src to buf (holding *len bytes) up to PATH_MAX - 1 bytes, as snprintf would cut. */
-static void path_append(char *buf, size_t *len, const char *src)
+/* The n pieces one after the other, cut at PATH_MAX - 1 bytes as snprintf would cut them, in
+ * one allocation of their length (issue 16: a PATH_MAX buffer filled, then strdup'ed, for every
+ * unit check builds). */
+static char *join_cut(const char *const pieces[3], size_t n)
 {
-	size_t n = strnlen(src, PATH_MAX - 1 - *len);
+	size_t len[3], total = 0; /* n <= 3 */
+	char *out, *p;
 
-	memcpy(buf + *len, src, n);
-	*len += n;
-	buf[*len] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		size_t room = PATH_MAX - 1 - total;
+
+		len[i] = strlen(pieces[i]);
+		if (len[i] > room)
+			len[i] = room;
+		total += len[i];
+	}
+	out = malloc(total + 1);
+	if (!out)
+		return NULL;
+	p = out;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p, pieces[i], len[i]);
+		p += len[i];
+	}
+	*p = '\0';
+	return out;
 }
 
 char *diag_path_join(const char *label, const char *relpath)
 {
-	char buf[PATH_MAX];
-	size_t len = 0;
+	const char *pieces[3] = {label, "/", relpath};
 
-	buf[0] = '\0';
-	if (label_empty(label))
-		path_append(buf, &len, relpath ? relpath : "");
-	else if (!relpath || !*relpath)
-		path_append(buf, &len, label);
-	else {
-		path_append(buf, &len, label);
-		if (label[strlen(label) - 1] != '/')
-			path_append(buf, &len, "/");
-		path_append(buf, &len, relpath);
+	if (label_empty(label)) {
+		pieces[0] = relpath ? relpath : "";
+		return join_cut(pieces, 1);
 	}
-	return strdup(buf);
+	if (!relpath || !*relpath)
+		return join_cut(pieces, 1);
+	if (label[strlen(label) - 1] == '/')
+		pieces[1] = "";
+	return join_cut(pieces, 3);
 }
 
 static int diag_fail(struct diag_list *list, int r)
