@@ -48,7 +48,8 @@ const char *quadlet_section_for_ext(const char *ext)
 	if (ext[0] == '.')
 		ext++;
 	for (size_t i = 0; i < QUADLET_SECTION_COUNT; i++)
-		if (quadlet_sections[i].ext && strcmp(quadlet_sections[i].ext + 1, ext) == 0)
+		if (quadlet_sections[i].ext && quadlet_sections[i].ext[1] == ext[0] &&
+		    strcmp(quadlet_sections[i].ext + 1, ext) == 0)
 			return quadlet_sections[i].name;
 	return NULL;
 }

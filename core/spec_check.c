@@ -322,12 +322,12 @@ static int ref_line(spec_ref_fn fn, void *ctx, const struct ini_section *s,
 {
 	static const char *const vol[] = {".volume", NULL}, *const net[] = {".network", NULL},
 				 *const img[] = {".image", ".build", NULL};
-	size_t first = strcspn(l->value, ":");
 
+	/* The value's first field is measured only for the keys that name a unit there. */
 	if (strcmp(l->key, "Volume") == 0)
-		return ref_emit(fn, ctx, s, l, l->value, first, vol);
+		return ref_emit(fn, ctx, s, l, l->value, strcspn(l->value, ":"), vol);
 	if (strcmp(l->key, "Network") == 0)
-		return ref_emit(fn, ctx, s, l, l->value, first, net);
+		return ref_emit(fn, ctx, s, l, l->value, strcspn(l->value, ":"), net);
 	if (strcmp(l->key, "Mount") == 0)
 		return ref_mount(fn, ctx, s, l);
 	if (strcmp(l->key, "Image") == 0 && strcmp(s->name, "Container") == 0)
