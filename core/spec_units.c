@@ -131,7 +131,7 @@ int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const s
 	/* Without the token it is the serialisation of a document every edit of which was checked
 	 * to read back, within the parser's bounds: the text itself is the result, and parsing it
 	 * again proves nothing (issue 16: a copy, a comparison and a parse of every spec). */
-	if (!memmem(text, n, TRANSFORM_NAME_VAR, strlen(TRANSFORM_NAME_VAR))) {
+	if (!transform_find_name_var(text, n)) {
 		if (n > INI_FILE_MAX)
 			return merged_too_big(b, src);
 		*ret = TAKE_PTR(text);

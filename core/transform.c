@@ -1,10 +1,6 @@
 /* transform.c: loading a transform directory and merging transforms into specs (module
  * boundary: core; uses ini, repo, diag). The merge is built from core/ini's edits only, so the
  * merged document keeps every byte of the spec it started from and the same bounds hold. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1 /* memmem */
-#endif
-
 #include "transform.h"
 #include "core.h"
 
@@ -372,6 +368,22 @@ unsigned transform_find_line(const struct ini *t, const char *section, const cha
 	return 0;
 }
 
+const char *transform_find_name_var(const char *text, size_t size)
+{
+	const size_t var = strlen(TRANSFORM_NAME_VAR);
+	const char *p = text, *end = text + size;
+
+	while ((size_t)(end - p) >= var &&
+	       (p = memchr(p, TRANSFORM_NAME_VAR[0], (size_t)(end - p)))) {
+		if ((size_t)(end - p) < var)
+			return NULL;
+		if (memcmp(p, TRANSFORM_NAME_VAR, var) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
 int transform_substitute_name(const char *text, size_t size, const char *name, size_t max,
 			      char **ret, size_t *ret_size)
 {
@@ -380,15 +392,14 @@ int transform_substitute_name(const char *text, size_t size, const char *name, s
 	const char *p, *end = text + size, *hit;
 	char *buf;
 
-	for (p = text; (hit = memmem(p, (size_t)(end - p), TRANSFORM_NAME_VAR, var)); p = hit + var)
+	for (p = text; (hit = transform_find_name_var(p, (size_t)(end - p))); p = hit + var)
 		n++;
 	if (size - n * var > max || (nl && n > (max - (size - n * var)) / nl))
 		return -E2BIG;
 	buf = malloc(size - n * var + n * nl + 1);
 	if (!buf)
 		return -ENOMEM;
-	for (p = text; (hit = memmem(p, (size_t)(end - p), TRANSFORM_NAME_VAR, var));
-	     p = hit + var) {
+	for (p = text; (hit = transform_find_name_var(p, (size_t)(end - p))); p = hit + var) {
 		memcpy(buf + out, p, (size_t)(hit - p));
 		out += (size_t)(hit - p);
 		memcpy(buf + out, name, nl);

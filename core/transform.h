@@ -69,6 +69,11 @@ int transform_merge(struct ini *doc, const struct ini *t);
 unsigned transform_find_line(const struct ini *t, const char *section, const char *key,
 			     const char *value);
 
+/* The first "{{.Name}}" in text[0..size), or NULL: memchr for its '{' and a memcmp, not memmem
+ * (issue 16: musl's memmem sets up a two-way search at every call, and a merge calls it per
+ * occurrence). */
+const char *transform_find_name_var(const char *text, size_t size);
+
 /* Replace every "{{.Name}}" in text[0..size) with name, into a new NUL-terminated buffer of at
  * most max bytes (-E2BIG beyond). Lines keep their numbers, since name has no line break. */
 int transform_substitute_name(const char *text, size_t size, const char *name, size_t max,

@@ -3,6 +3,8 @@
  * EnvironmentFile case, chained transforms, duplicate sections, the spec's bytes kept), the
  * "{{.Name}}" substitution and its bound, origin lookup, and loading a transform directory. */
 
+#define _GNU_SOURCE /* memmem, the reference for transform_find_name_var */
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -192,6 +194,33 @@ static void test_substitute(void **state)
 	free(out);
 }
 
+/* The token is found where memmem would find it, and never past size. */
+static void test_find_name_var(void **state)
+{
+	static const char *const texts[] = {
+		"",
+		"{",
+		"{{.Name}",
+		"{{.Name}}",
+		"x{{.Name}}",
+		"{{{.Name}}",
+		"{{.Name{{.Name}}",
+		"Image=a\nName={{.name}}\n{{ .Name }}",
+		"a{{.Name}}b{{.Name}}",
+		"{{.Name}}}}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		size_t len = strlen(texts[i]);
+
+		for (size_t size = 0; size <= len; size++)
+			assert_ptr_equal(transform_find_name_var(texts[i], size),
+					 memmem(texts[i], size, TRANSFORM_NAME_VAR,
+						strlen(TRANSFORM_NAME_VAR)));
+	}
+}
+
 static void test_find_line(void **state)
 {
 	struct ini *t = parse("# c\n[Container]\n+Label=a\nPull=never\n\n[Service]\nX=1\n");
@@ -288,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_sections),
 		cmocka_unit_test(test_spec_bytes_kept),
 		cmocka_unit_test(test_substitute),
+		cmocka_unit_test(test_find_name_var),
 		cmocka_unit_test(test_find_line),
 		cmocka_unit_test(test_merge_refused),
 		cmocka_unit_test(test_set_load),
