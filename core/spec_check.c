@@ -141,6 +141,12 @@ static void check_version(const struct spec_check *c, const struct ini_section *
 			     podman_version_format(until, v, sizeof(v)), host);
 }
 
+/* A line of the document's own that the check before the merge has seen (see merged). */
+static bool checked_before(const struct spec_check *c, const struct ini_line *l)
+{
+	return c->merged && l->line != 0;
+}
+
 static void check_key(const struct spec_check *c, const struct ini_section *s,
 		      const struct quadlet_section *sec, const struct ini_line *l)
 {
@@ -190,7 +196,7 @@ static void check_section(const struct spec_check *c, const struct ini_section *
 		return;
 	}
 	for (size_t j = 0; j < s->n_lines; j++)
-		if (s->lines[j].type == INI_LINE_ENTRY)
+		if (s->lines[j].type == INI_LINE_ENTRY && !checked_before(c, &s->lines[j]))
 			check_key(c, s, sec, &s->lines[j]);
 }
 
@@ -215,7 +221,7 @@ static void check_container_values(const struct spec_check *c, const struct ini 
 		for (size_t j = 0; j < s->n_lines; j++) {
 			const struct ini_line *l = &s->lines[j];
 
-			if (l->type != INI_LINE_ENTRY)
+			if (l->type != INI_LINE_ENTRY || checked_before(c, l))
 				continue;
 			if (strcmp(l->key, "ContainerName") == 0 &&
 			    !equals_with_name(l->value, c->name))

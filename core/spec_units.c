@@ -224,6 +224,7 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 	if (r != 0)
 		goto out;
 	chk.src = &src;
+	chk.merged = true;
 	if (src.transforms[0] || src.transforms[1])
 		spec_check_doc(&chk, doc);
 	r = spec_refs_foreach(doc, ref_collect, &rc);
