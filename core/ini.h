@@ -86,8 +86,11 @@ int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
 int ini_parse_fd(const char *name, int fd, struct ini **ret, struct ini_error *err);
 int ini_parse_path(const char *path, struct ini **ret, struct ini_error *err);
 
-/* The document as text, NUL-terminated; *ret_size excludes the NUL. */
+/* The document as text, NUL-terminated; *ret_size excludes the NUL. ini_serialize_to writes the
+ * same into out, which holds ini_serialize_size() + 1 bytes: a buffer the caller reuses. */
 int ini_serialize(const struct ini *ini, char **ret, size_t *ret_size);
+size_t ini_serialize_size(const struct ini *ini);
+void ini_serialize_to(const struct ini *ini, char *out);
 
 /* Lookups compare names and keys exactly (case-sensitive, as systemd) and look through every
  * section of that name. ini_get gives the last value (NULL if none), as systemd reads a key set

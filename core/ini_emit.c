@@ -115,15 +115,24 @@ static size_t emit(const struct ini *ini, char *out)
 	return e.n;
 }
 
+size_t ini_serialize_size(const struct ini *ini)
+{
+	return emit(ini, NULL);
+}
+
+void ini_serialize_to(const struct ini *ini, char *out)
+{
+	out[emit(ini, out)] = '\0';
+}
+
 int ini_serialize(const struct ini *ini, char **ret, size_t *ret_size)
 {
-	size_t n = emit(ini, NULL);
+	size_t n = ini_serialize_size(ini);
 	char *out = malloc(n + 1);
 
 	if (!out)
 		return -ENOMEM;
-	emit(ini, out);
-	out[n] = '\0';
+	ini_serialize_to(ini, out);
 	*ret = out;
 	*ret_size = n;
 	return 0;
