@@ -119,9 +119,8 @@ int spec_workload_add(struct spec_set *set, const char *name, enum spec_kind kin
 	if (r < 0)
 		return r;
 	w = &set->workloads[set->n_workloads];
-	*w = (struct spec_workload){.kind = kind,
-				    .no_content =
-					    set->content_of && strcmp(set->content_of, name) != 0};
+	*w = (struct spec_workload){
+		.kind = kind, .no_content = set->content_of && strcmp(set->content_of, name) != 0};
 	/* The name and the source in one block (issue 16: a malloc fewer for each workload). */
 	w->name = malloc(nn + 1 + ns + 1);
 	if (!w->name)
