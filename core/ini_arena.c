@@ -64,19 +64,18 @@ static void chunk_free(struct ini_chunk *c)
 	free(c);
 }
 
-/* A cached chunk of at least n bytes, or NULL. */
+/* A cached chunk of at least n bytes, or NULL. Each slot is emptied before its chunk is looked
+ * at, so no other thread can free the chunk meanwhile; one too small goes back. */
 static struct ini_chunk *cache_take(size_t n)
 {
 	for (size_t i = 0; i < INI_CACHE_CHUNKS; i++) {
-		struct ini_chunk *c = __atomic_load_n(&cache[i], __ATOMIC_RELAXED);
+		struct ini_chunk *c = __atomic_exchange_n(&cache[i], NULL, __ATOMIC_ACQUIRE);
 
-		if (!c || c->size < n)
+		if (!c)
 			continue;
-		c = __atomic_exchange_n(&cache[i], NULL, __ATOMIC_ACQUIRE);
-		if (c && c->size >= n)
+		if (c->size >= n)
 			return c;
-		if (c) /* another thread swapped in a smaller one: put it back or let it go */
-			chunk_free(c);
+		chunk_free(c);
 	}
 	return NULL;
 }
