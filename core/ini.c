@@ -25,6 +25,7 @@
  *    depend on those differences are read the systemd way here. */
 
 #include <errno.h>
+#include <stdalign.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
@@ -53,16 +54,16 @@ struct parser {
 	bool failed;  /* err is filled */
 };
 
-/* The section lines now go to: the current one keeps what it has, the rest of the pool is s's. */
+/* The section lines now go to: the current one keeps what it has, the rest of the pool is s's.
+ * (A line per physical line: a section never outgrows the pool while the file is parsed.) */
 static void parser_take_pool(struct parser *p, struct ini_section *s)
 {
-	if (p->section && p->section->lines_in_arena) {
+	if (p->section && p->section->lines == p->pool + p->pool_used) {
 		p->pool_used += p->section->n_lines;
 		p->section->n_alloc = p->section->n_lines;
 	}
 	s->lines = p->pool + p->pool_used;
 	s->n_alloc = p->pool_size - p->pool_used;
-	s->lines_in_arena = true;
 }
 
 static bool is_control(unsigned char c)
@@ -116,78 +117,49 @@ bool ini_key_chars_valid(const char *s, size_t n)
 	return true;
 }
 
-int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size, bool *in_arena)
+/* The next size of an array that holds n_alloc elements of size bytes: doubled, from 8. */
+static int grown(size_t n_alloc, size_t size, size_t *ret)
 {
-	bool borrowed = in_arena && *in_arena;
+	size_t want = n_alloc ? n_alloc * 2 : 8;
+
+	if (want > SIZE_MAX / size)
+		return -ENOMEM;
+	*ret = want;
+	return 0;
+}
+
+int ini_array_grow(struct ini *ini, void **array, size_t *n_alloc, size_t n, size_t size,
+		   size_t align)
+{
 	size_t want;
 	void *p;
 
 	if (n < *n_alloc)
 		return 0;
-	want = *n_alloc ? *n_alloc * 2 : 8;
-	if (want > SIZE_MAX / size)
+	if (grown(*n_alloc, size, &want) < 0)
 		return -ENOMEM;
-	p = borrowed ? malloc(want * size) : realloc(*array, want * size);
+	p = ini_arena_alloc(ini, want * size, align);
 	if (!p)
 		return -ENOMEM;
-	if (borrowed && n)
+	if (n)
 		memcpy(p, *array, n * size);
-	if (borrowed)
-		*in_arena = false;
 	*array = p;
 	*n_alloc = want;
 	return 0;
 }
 
-void ini_line_release(struct ini_line *l)
-{
-	if (l->in_arena)
-		return;
-	free(l->raw);
-	if (l->one_block)
-		return;
-	free(l->key);
-	free(l->value);
-}
-
-void ini_section_release(struct ini_section *s)
-{
-	for (size_t i = 0; i < s->n_lines; i++)
-		ini_line_release(&s->lines[i]);
-	if (!s->lines_in_arena)
-		free(s->lines);
-	if (s->in_arena)
-		return;
-	free(s->name);
-	free(s->raw);
-}
-
 int ini_new(struct ini **ret)
 {
-	struct ini *ini = calloc(1, sizeof(*ini));
-
-	if (!ini)
-		return -ENOMEM;
-	ini->eol = "\n";
-	*ret = ini;
-	return 0;
+	return ini_arena_new(0, ret);
 }
 
 struct ini *ini_free(struct ini *ini)
 {
-	if (!ini)
-		return NULL;
-	ini_section_release(&ini->preamble);
-	for (size_t i = 0; i < ini->n_sections; i++)
-		ini_section_release(&ini->sections[i]);
-	if (!ini->sections_in_arena)
-		free(ini->sections);
-	free(ini->arena);
-	free(ini);
+	if (ini)
+		ini_arena_free(ini);
 	return NULL;
 }
 
-/* Takes the contents of *l on success; on failure the caller still owns them. */
 int ini_line_insert(struct ini *ini, struct ini_section *s, size_t pos, struct ini_line *l)
 {
 	int r;
@@ -195,8 +167,8 @@ int ini_line_insert(struct ini *ini, struct ini_section *s, size_t pos, struct i
 	if (ini->n_lines >= INI_LINES_MAX ||
 	    (l->type == INI_LINE_ENTRY && ini->n_entries >= INI_ENTRIES_MAX))
 		return -E2BIG;
-	r = ini_array_grow((void **)&s->lines, &s->n_alloc, s->n_lines, sizeof(*s->lines),
-			   &s->lines_in_arena);
+	r = ini_array_grow(ini, (void **)&s->lines, &s->n_alloc, s->n_lines, sizeof(*s->lines),
+			   alignof(struct ini_line));
 	if (r < 0)
 		return r;
 	memmove(&s->lines[pos + 1], &s->lines[pos], (s->n_lines - pos) * sizeof(*s->lines));
@@ -225,15 +197,17 @@ static int parse_fail_bound(struct parser *p, unsigned line)
 	return parse_fail(p, -E2BIG, line, "more than 8192 entries (INI_ENTRIES_MAX)");
 }
 
-/* The document's one block (issue 16: a malloc per line, key and value was most of check's time
- * and memory): a section per line starting with '[' (one after blanks moves the array to the
- * heap), a line per physical line, and per logical line its raw text, key and value (never
- * longer than the raw text together) and their NULs; a header's name and raw text alike. */
+/* The document's first chunk, sized to hold the whole parse (issue 16: a malloc per line, key
+ * and value was most of check's time and memory): a section per line starting with '[' (one
+ * after blanks moves the array on in the arena), a line per physical line, and per logical line
+ * its raw text, key and value (never longer than the raw text together) and their NULs; a
+ * header's name and raw text alike. */
 static int arena_init(struct parser *p)
 {
 	const char *buf = p->buf, *end = buf + p->size;
-	size_t lines = 1, sections = 1, strings;
-	struct ini *ini = p->ini;
+	size_t lines = 1, sections = 1, strings, need;
+	struct ini *ini;
+	int r;
 
 	for (const char *c = buf; (c = memchr(c, '\n', (size_t)(end - c))); c++) {
 		lines++;
@@ -241,39 +215,32 @@ static int arena_init(struct parser *p)
 	}
 	p->pool_size = lines;
 	strings = 2 * p->size + 3 * lines;
-	ini->arena_used = sections * sizeof(struct ini_section) + lines * sizeof(struct ini_line);
-	ini->arena_size = ini->arena_used + strings;
-	ini->arena = malloc(ini->arena_size);
-	if (!ini->arena)
+	need = sections * sizeof(struct ini_section) + lines * sizeof(struct ini_line) + strings;
+	r = ini_arena_new(need + 2 * alignof(max_align_t), &p->ini);
+	if (r < 0)
+		return r;
+	ini = p->ini;
+	ini->sections = ini_arena_alloc(ini, sections * sizeof(struct ini_section),
+					alignof(struct ini_section));
+	p->pool = ini_arena_alloc(ini, lines * sizeof(struct ini_line), alignof(struct ini_line));
+	if (!ini->sections || !p->pool)
 		return -ENOMEM;
-	ini->sections = (struct ini_section *)(void *)ini->arena;
 	ini->n_alloc = sections;
-	ini->sections_in_arena = true;
-	p->pool = (struct ini_line *)(void *)(ini->arena + sections * sizeof(struct ini_section));
 	parser_take_pool(p, &ini->preamble);
 	return 0;
 }
 
-/* A NUL-terminated copy of s[0..n) in the document's arena, which arena_init() sized. */
+/* A NUL-terminated copy of s[0..n) in the document's arena. */
 static char *parser_copy(struct parser *p, const char *s, size_t n)
 {
-	struct ini *ini = p->ini;
-	char *d;
-
-	if (n >= ini->arena_size - ini->arena_used)
-		return NULL;
-	d = ini->arena + ini->arena_used;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	ini->arena_used += n + 1;
-	return d;
+	return ini_arena_strndup(p->ini, s, n);
 }
 
 /* Store a blank, comment or entry line whose raw text runs from p->raw_start to raw_end. */
 static int parser_add(struct parser *p, enum ini_line_type type, size_t raw_end, const char *key,
 		      size_t n_key, const char *value, size_t n_value, bool open)
 {
-	struct ini_line l = {.type = type, .line = p->start_line, .open = open, .in_arena = true};
+	struct ini_line l = {.type = type, .line = p->start_line, .open = open};
 	int r;
 
 	l.raw = parser_copy(p, p->buf + p->raw_start, raw_end - p->raw_start);
@@ -306,14 +273,14 @@ static int parser_header(struct parser *p, const char *s, size_t n, size_t raw_e
 	if (ini->n_sections >= INI_SECTIONS_MAX)
 		return parse_fail(p, -E2BIG, p->start_line,
 				  "more than 1024 sections (INI_SECTIONS_MAX)");
-	r = ini_array_grow((void **)&ini->sections, &ini->n_alloc, ini->n_sections,
-			   sizeof(*ini->sections), &ini->sections_in_arena);
+	r = ini_array_grow(ini, (void **)&ini->sections, &ini->n_alloc, ini->n_sections,
+			   sizeof(*ini->sections), alignof(struct ini_section));
 	if (r < 0)
 		return r;
 	if (p->section != &ini->preamble) /* the array may have moved */
 		p->section = &ini->sections[ini->n_sections - 1];
 	sec = &ini->sections[ini->n_sections];
-	*sec = (struct ini_section){.line = p->start_line, .open = open, .in_arena = true};
+	*sec = (struct ini_section){.line = p->start_line, .open = open};
 	parser_take_pool(p, sec);
 	sec->name = parser_copy(p, s + 1, n - 2);
 	sec->raw = parser_copy(p, p->buf + p->raw_start, raw_end - p->raw_start);
@@ -457,9 +424,6 @@ int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
 		r = parse_fail(&p, -EFBIG, 0, "file larger than 1048576 bytes (INI_FILE_MAX)");
 		goto out;
 	}
-	r = ini_new(&p.ini);
-	if (r < 0)
-		goto out;
 	r = arena_init(&p);
 	if (r < 0)
 		goto out;
@@ -554,6 +518,24 @@ const char *ini_get(const struct ini *ini, const char *section, const char *key)
 	return l ? l->value : NULL;
 }
 
+/* ini_get_all's result is the caller's: on the heap, not in the document. */
+static int values_grow(const char ***values, size_t *n_alloc, size_t n)
+{
+	const char **p;
+	size_t want;
+
+	if (n < *n_alloc)
+		return 0;
+	if (grown(*n_alloc, sizeof(**values), &want) < 0)
+		return -ENOMEM;
+	p = realloc(*values, want * sizeof(**values));
+	if (!p)
+		return -ENOMEM;
+	*values = p;
+	*n_alloc = want;
+	return 0;
+}
+
 int ini_get_all(const struct ini *ini, const char *section, const char *key, unsigned flags,
 		const char ***ret_values, size_t *ret_n)
 {
@@ -572,8 +554,7 @@ int ini_get_all(const struct ini *ini, const char *section, const char *key, uns
 				n = 0;
 				continue;
 			}
-			if (ini_array_grow((void **)&values, &n_alloc, n, sizeof(*values), NULL) <
-			    0) {
+			if (values_grow(&values, &n_alloc, n) < 0) {
 				free(values);
 				return -ENOMEM;
 			}

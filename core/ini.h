@@ -33,22 +33,18 @@ struct ini_line {
 	enum ini_line_type type;
 	unsigned line; /* first physical line in the source, 1-based; 0 if added by an edit */
 	char *raw;
-	char *key;	/* INI_LINE_ENTRY only: the key, whitespace trimmed */
-	char *value;	/* INI_LINE_ENTRY only: the logical value, continuations joined, trimmed */
-	bool open;	/* the source ended inside this line's continuation */
-	bool in_arena;	/* raw, key and value live in the document's arena (parsed, not edited) */
-	bool one_block; /* raw, key and value are one allocation at raw (an edit's entry) */
+	char *key;   /* INI_LINE_ENTRY only: the key, whitespace trimmed */
+	char *value; /* INI_LINE_ENTRY only: the logical value, continuations joined, trimmed */
+	bool open;   /* the source ended inside this line's continuation */
 };
 
 /* A section header and the lines up to the next header. The preamble (lines before the first
  * header) has no name and no raw header. Sections with the same name stay separate, in order. */
 struct ini_section {
 	char *name;
-	unsigned line;	     /* line of the header, 0 if added by an edit or for the preamble */
-	char *raw;	     /* the header's source text */
-	bool open;	     /* as in struct ini_line */
-	bool in_arena;	     /* name and raw live in the document's arena */
-	bool lines_in_arena; /* lines is a slice of the arena: copied out before it grows */
+	unsigned line; /* line of the header, 0 if added by an edit or for the preamble */
+	char *raw;     /* the header's source text */
+	bool open;     /* as in struct ini_line */
 	struct ini_line *lines;
 	size_t n_lines;
 	size_t n_alloc;
@@ -62,11 +58,9 @@ struct ini {
 	size_t n_lines;	  /* logical lines in the whole document, for INI_LINES_MAX */
 	size_t n_entries; /* for INI_ENTRIES_MAX */
 	const char *eol;  /* "\n", or "\r\n" if the source's first line ended so: used by edits */
-	/* One block for every string the parse stores (issue 16: a malloc per line and key was most
-	 * of check's time and its memory); edits malloc their own. */
-	char *arena; /* sections, then every section's lines, then the strings */
-	size_t arena_used, arena_size;
-	bool sections_in_arena;
+	/* Where all of the above lives, this struct too, freed only with the document
+	 * (core/ini_arena.c; issue 16: a malloc per line, key and edit cost check most). */
+	struct ini_chunk *chunks;
 };
 
 /* Where and why a parse failed: where is the name passed in, for "name:line: msg"; msg is ""
@@ -92,8 +86,11 @@ int ini_parse(const char *name, const char *buf, size_t size, struct ini **ret,
 int ini_parse_fd(const char *name, int fd, struct ini **ret, struct ini_error *err);
 int ini_parse_path(const char *path, struct ini **ret, struct ini_error *err);
 
-/* The document as text, NUL-terminated; *ret_size excludes the NUL. */
+/* The document as text, NUL-terminated; *ret_size excludes the NUL. ini_serialize_into writes the
+ * same into out, a buffer of cap bytes the caller reuses, and returns the text's length: when that
+ * is not below cap, out holds no whole text; call again with at least the length + 1. */
 int ini_serialize(const struct ini *ini, char **ret, size_t *ret_size);
+size_t ini_serialize_into(const struct ini *ini, char *out, size_t cap);
 
 /* Lookups compare names and keys exactly (case-sensitive, as systemd) and look through every
  * section of that name. ini_get gives the last value (NULL if none), as systemd reads a key set
@@ -109,8 +106,9 @@ int ini_get_all(const struct ini *ini, const char *section, const char *key, uns
  * the document's line end. Keys and values must read back unchanged, else -EINVAL: keys without
  * control characters, '=' or surrounding blanks, not starting with '#', ';' or '['; values without
  * line breaks, surrounding blanks or a trailing unpaired backslash; both valid UTF-8. Bounds give
- * -E2BIG. An edit may move ini->sections and section->lines, so find pointers again after it, and
- * do not pass a key that points into lines ini_remove is removing. */
+ * -E2BIG. An edit may move ini->sections and section->lines, so find pointers again after it.
+ * What an edit adds lives in the document's memory, and what it replaces or removes stays there
+ * until ini_free(): a document is edited a bounded number of times, then freed. */
 
 /* Index just after the section's last entry (0 if none), so that an appended entry lands before
  * the comments and blank lines that lead into the next section. */

@@ -5,6 +5,7 @@
  * the same line and entry bounds as parsing. */
 
 #include <errno.h>
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +29,11 @@ static bool value_valid(const char *value, size_t n)
 	return n == 0 || (!ini_char_is_blank(value[0]) && !ini_char_is_blank(value[n - 1]));
 }
 
-static char *join(const char *a, const char *b, const char *c, const char *d)
+/* a b c d joined in the document's arena. */
+static char *join(struct ini *ini, const char *a, const char *b, const char *c, const char *d)
 {
 	size_t na = strlen(a), nb = strlen(b), nc = strlen(c), nd = strlen(d);
-	char *s = malloc(na + nb + nc + nd + 1);
+	char *s = ini_arena_alloc(ini, na + nb + nc + nd + 1, 1);
 
 	if (!s)
 		return NULL;
@@ -43,9 +45,9 @@ static char *join(const char *a, const char *b, const char *c, const char *d)
 }
 
 /* Build an entry line for an edit; it re-parses to exactly (key, value). Raw "Key=Value EOL",
- * the key and the value are one allocation (issue 16: the transform merge makes thousands). */
-static int entry_make(const struct ini *ini, const char *key, const char *value,
-		      struct ini_line *ret)
+ * the key and the value are one piece of the document's arena (issue 16: the transform merge
+ * makes thousands; a malloc each, freed a spec later, made musl map and unmap). */
+static int entry_make(struct ini *ini, const char *key, const char *value, struct ini_line *ret)
 {
 	size_t nk = strlen(key), nv = strlen(value), ne = strlen(ini->eol);
 	char *p;
@@ -57,10 +59,10 @@ static int entry_make(const struct ini *ini, const char *key, const char *value,
 		return -EINVAL;
 	if (nk + 1 + nv > INI_LINE_MAX)
 		return -E2BIG;
-	p = malloc(nk + 1 + nv + ne + 1 + nk + 1 + nv + 1);
+	p = ini_arena_alloc(ini, nk + 1 + nv + ne + 1 + nk + 1 + nv + 1, 1);
 	if (!p)
 		return -ENOMEM;
-	*ret = (struct ini_line){.type = INI_LINE_ENTRY, .raw = p, .one_block = true};
+	*ret = (struct ini_line){.type = INI_LINE_ENTRY, .raw = p};
 	memcpy(p, key, nk);
 	p[nk] = '=';
 	memcpy(p + nk + 1, value, nv);
@@ -83,18 +85,16 @@ int ini_section_append(struct ini *ini, const char *name, struct ini_section **r
 		return -EINVAL;
 	if (strlen(name) + 2 > INI_LINE_MAX || ini->n_sections >= INI_SECTIONS_MAX)
 		return -E2BIG;
-	r = ini_array_grow((void **)&ini->sections, &ini->n_alloc, ini->n_sections,
-			   sizeof(*ini->sections), &ini->sections_in_arena);
+	r = ini_array_grow(ini, (void **)&ini->sections, &ini->n_alloc, ini->n_sections,
+			   sizeof(*ini->sections), alignof(struct ini_section));
 	if (r < 0)
 		return r;
 	sec = &ini->sections[ini->n_sections];
 	*sec = (struct ini_section){0};
-	sec->name = strdup(name);
-	sec->raw = join("[", name, "]", ini->eol);
-	if (!sec->name || !sec->raw) {
-		ini_section_release(sec);
+	sec->name = ini_arena_strndup(ini, name, strlen(name));
+	sec->raw = join(ini, "[", name, "]", ini->eol);
+	if (!sec->name || !sec->raw)
 		return -ENOMEM;
-	}
 	ini->n_sections++;
 	if (ret)
 		*ret = sec;
@@ -112,10 +112,7 @@ int ini_entry_insert(struct ini *ini, struct ini_section *section, size_t pos, c
 	r = entry_make(ini, key, value, &l);
 	if (r < 0)
 		return r;
-	r = ini_line_insert(ini, section, pos, &l);
-	if (r < 0)
-		ini_line_release(&l);
-	return r;
+	return ini_line_insert(ini, section, pos, &l);
 }
 
 int ini_entry_append(struct ini *ini, const char *section, const char *key, const char *value)
@@ -135,11 +132,9 @@ int ini_entry_append(struct ini *ini, const char *section, const char *key, cons
 		created = true;
 	}
 	r = ini_line_insert(ini, s, ini_section_end(s), &l);
-	if (r < 0 && created)
-		ini_section_release(&ini->sections[--ini->n_sections]);
+	if (r < 0 && created) /* its name and header stay in the arena, unused */
+		ini->n_sections--;
 out:
-	if (r < 0)
-		ini_line_release(&l);
 	return r;
 }
 
@@ -155,20 +150,16 @@ static bool starts_with_bom(const struct ini *ini)
 int ini_blank_insert(struct ini *ini, struct ini_section *section, size_t pos)
 {
 	struct ini_line l = {.type = INI_LINE_BLANK};
-	int r;
 
 	if (pos > section->n_lines)
 		return -EINVAL;
 	/* A byte-order mark is only skipped on line 1: keep it there. */
 	if (section == &ini->preamble && pos == 0 && starts_with_bom(ini))
 		return -EINVAL;
-	l.raw = strdup(ini->eol);
+	l.raw = ini_arena_strndup(ini, ini->eol, strlen(ini->eol));
 	if (!l.raw)
 		return -ENOMEM;
-	r = ini_line_insert(ini, section, pos, &l);
-	if (r < 0)
-		ini_line_release(&l);
-	return r;
+	return ini_line_insert(ini, section, pos, &l);
 }
 
 int ini_set(struct ini *ini, const char *section, const char *key, const char *value)
@@ -182,8 +173,7 @@ int ini_set(struct ini *ini, const char *section, const char *key, const char *v
 	r = entry_make(ini, key, value, &l);
 	if (r < 0)
 		return r;
-	l.line = old->line;
-	ini_line_release(old);
+	l.line = old->line; /* the old text stays in the arena until the document is freed */
 	*old = l;
 	return 0;
 }
@@ -195,7 +185,6 @@ int ini_line_remove(struct ini *ini, struct ini_section *section, size_t pos)
 	if (section->lines[pos].type == INI_LINE_ENTRY)
 		ini->n_entries--;
 	ini->n_lines--;
-	ini_line_release(&section->lines[pos]);
 	memmove(&section->lines[pos], &section->lines[pos + 1],
 		(section->n_lines - pos - 1) * sizeof(*section->lines));
 	section->n_lines--;
@@ -231,7 +220,6 @@ int ini_section_remove(struct ini *ini, size_t index)
 		if (s->lines[i].type == INI_LINE_ENTRY)
 			ini->n_entries--;
 	ini->n_lines -= s->n_lines;
-	ini_section_release(s);
 	memmove(s, s + 1, (ini->n_sections - index - 1) * sizeof(*s));
 	ini->n_sections--;
 	return 0;

@@ -123,19 +123,27 @@ static size_t emit(const struct ini *ini, char *out, size_t cap)
 	return e.n;
 }
 
+size_t ini_serialize_into(const struct ini *ini, char *out, size_t cap)
+{
+	size_t n = emit(ini, out, cap);
+
+	if (n < cap)
+		out[n] = '\0';
+	return n;
+}
+
 int ini_serialize(const struct ini *ini, char **ret, size_t *ret_size)
 {
 	char stack[EMIT_STACK];
-	size_t n = emit(ini, stack, sizeof(stack));
+	size_t n = ini_serialize_into(ini, stack, sizeof(stack));
 	char *out = n < SIZE_MAX ? malloc(n + 1) : NULL;
 
 	if (!out)
 		return -ENOMEM;
-	if (n <= sizeof(stack))
-		memcpy(out, stack, n);
+	if (n < sizeof(stack))
+		memcpy(out, stack, n + 1);
 	else
-		emit(ini, out, n);
-	out[n] = '\0';
+		ini_serialize_into(ini, out, n + 1);
 	*ret = out;
 	*ret_size = n;
 	return 0;

@@ -30,16 +30,22 @@ bool ini_section_name_valid(const char *s, size_t n);
 /* No control characters. */
 bool ini_key_chars_valid(const char *s, size_t n);
 
-/* Make room for element n of an array of n_alloc elements of size bytes, doubling from 8. An array
- * in the document's arena (*in_arena true; in_arena may be NULL) is copied to the heap first. */
-int ini_array_grow(void **array, size_t *n_alloc, size_t n, size_t size, bool *in_arena);
+/* The document's memory (ini_arena.c). ini_arena_new makes a document whose first chunk has
+ * room for n more bytes; ini_arena_alloc gives n bytes aligned to align (a power of two) that
+ * live as long as the document, NULL when out of memory; ini_arena_free gives back every chunk,
+ * the struct ini with them. */
+int ini_arena_new(size_t n, struct ini **ret);
+void *ini_arena_alloc(struct ini *ini, size_t n, size_t align);
+char *ini_arena_strndup(struct ini *ini, const char *s, size_t n);
+void ini_arena_free(struct ini *ini);
 
-/* Free what a line or section owns; the struct itself belongs to its array. */
-void ini_line_release(struct ini_line *l);
-void ini_section_release(struct ini_section *s);
+/* Make room for element n of a document's array of n_alloc elements of size bytes, doubling from
+ * 8 into the arena (the old array stays there, unused: geometric growth bounds that to the size
+ * of the final array). */
+int ini_array_grow(struct ini *ini, void **array, size_t *n_alloc, size_t n, size_t size,
+		   size_t align);
 
-/* Insert *l at lines[pos] of s, enforcing INI_LINES_MAX and INI_ENTRIES_MAX (-E2BIG). Takes the
- * contents of *l on success; on failure the caller still owns them. */
+/* Insert *l at lines[pos] of s, enforcing INI_LINES_MAX and INI_ENTRIES_MAX (-E2BIG). */
 int ini_line_insert(struct ini *ini, struct ini_section *s, size_t pos, struct ini_line *l);
 
 /* The last entry for key across every section named section, as systemd reads duplicates. */

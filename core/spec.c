@@ -492,6 +492,7 @@ int spec_build(const struct fileset *repo, const struct fileset *transforms,
 	diag_list_sort(diags);
 	transform_set_free(ts);
 	fileset_free(empty);
+	free(b.scratch);
 	if (r < 0) {
 		spec_set_free(b.set);
 		return r;

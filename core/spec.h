@@ -105,7 +105,7 @@ enum spec_kind {
 struct spec_workload {
 	char *name;    /* the Linux user; also the spec's name */
 	char *service; /* the unit sync restarts: "web.service", "webapp-pod.service" */
-	char *source;  /* label/path of the .container or .pod */
+	char *source;  /* label/path of the .container or .pod (in the block name points to) */
 	enum spec_kind kind;
 	struct spec_unit *units; /* sorted by name */
 	size_t n_units;

@@ -359,7 +359,8 @@ static int app_quadlet_text(struct app *a, const struct spec_src *src, const str
 		*ret_size = a->cur->size;
 		return *ret ? 0 : -ENOMEM;
 	}
-	return spec_finish_text(a->b, src, doc, stem, ret, ret_size);
+	*ret = NULL;
+	return spec_finish_text(a->b, src, doc, stem, true, ret, ret_size) < 0 ? -ENOMEM : 0;
 }
 
 static int app_quadlet_unit(struct app *a, const struct fileset_file *f, const char *stem,

@@ -146,6 +146,10 @@ struct spec_builder {
 	struct diag_list *diags;
 	struct spec_set *set;
 	struct spec_scope *sc;
+	/* Where a spec's merged text is written and checked, spec after spec (spec_finish_text):
+	 * one buffer for the build, freed with it, so that a text check keeps no allocation. */
+	char *scratch;
+	size_t scratch_size;
 };
 
 /* The target Podman of the build, for struct spec_check; NULL when none. */
@@ -182,11 +186,12 @@ int spec_build_companions(struct spec_builder *b, const struct spec_cfile *cf, s
 			  const char *pod_file);
 int spec_scope_finish(struct spec_builder *b);
 /* spec_units.c, shared with spec_app.c: the transforms of src merged into doc (1: the merge
- * failed, diagnosed); doc serialized with "{{.Name}}" replaced (*ret NULL: diagnosed); a copy. */
+ * failed, diagnosed); doc serialized with "{{.Name}}" replaced (1: refused, diagnosed), its copy
+ * in *ret when keep, else only its size (a workload built without contents); a copy. */
 int spec_merge_all(struct spec_builder *b, const struct spec_src *src, struct ini *doc,
 		   const char *pod_file);
 int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
-		     const char *name, char **ret, size_t *ret_size);
+		     const char *name, bool keep, char **ret, size_t *ret_size);
 char *spec_copy_data(const struct fileset_file *f);
 
 /* tailpod's own section of a workload's main file ([X-Tailpod]: HealthURL=), read from the merged

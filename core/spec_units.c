@@ -115,49 +115,89 @@ static int merged_too_big(struct spec_builder *b, const struct spec_src *src)
 			"merged file larger than 1048576 bytes (INI_FILE_MAX)");
 }
 
-/* The deployable text: doc serialized, "{{.Name}}" replaced, and parsed once more, since the
- * substitution may pass a bound. *ret stays NULL when that fails (diagnosed). */
-int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
-		     const char *name, char **ret, size_t *ret_size)
+/* Room for n bytes in the builder's scratch buffer, its contents kept; grown by doubling. */
+static char *scratch_reserve(struct spec_builder *b, size_t n)
 {
-	_cleanup_free_ char *text = NULL;
+	size_t size = b->scratch_size ? b->scratch_size : 4096;
+	char *p;
+
+	if (n > SIZE_MAX / 2)
+		return NULL;
+	while (size < n)
+		size *= 2;
+	if (size == b->scratch_size)
+		return b->scratch;
+	p = realloc(b->scratch, size);
+	if (!p)
+		return NULL;
+	b->scratch = p;
+	b->scratch_size = size;
+	return p;
+}
+
+/* The finished text: a copy for the workload when it keeps its contents, else only its size. */
+static int finish_result(const char *text, size_t n, bool keep, char **ret, size_t *ret_size)
+{
+	*ret_size = n;
+	*ret = NULL;
+	if (!keep)
+		return 0;
+	*ret = malloc(n + 1);
+	if (!*ret)
+		return -ENOMEM;
+	memcpy(*ret, text, n + 1);
+	return 0;
+}
+
+/* The deployable text: doc serialized, "{{.Name}}" replaced, and parsed once more, since the
+ * substitution may pass a bound. Both are written into the builder's scratch buffer (issue 16:
+ * a malloc for each, freed a spec later, made musl map and unmap for a check that keeps none). */
+int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
+		     const char *name, bool keep, char **ret, size_t *ret_size)
+{
+	size_t n = ini_serialize_into(doc, b->scratch, b->scratch_size), m;
 	struct ini_error err = {0};
 	struct ini *check = NULL;
-	size_t n;
-	int r = ini_serialize(doc, &text, &n);
+	char *text = b->scratch;
+	int r;
 
-	if (r < 0)
-		return r;
+	/* Written once where the text fits the buffer, as nearly every spec's does. */
+	if (n >= b->scratch_size) {
+		text = n < SIZE_MAX ? scratch_reserve(b, n + 1) : NULL;
+		if (!text)
+			return -ENOMEM;
+		ini_serialize_into(doc, text, n + 1);
+	}
 	/* Without the token it is the serialisation of a document every edit of which was checked
 	 * to read back, within the parser's bounds: the text itself is the result, and parsing it
 	 * again proves nothing (issue 16: a copy, a comparison and a parse of every spec). */
 	if (!transform_find_name_var(text, n)) {
 		if (n > INI_FILE_MAX)
-			return merged_too_big(b, src);
-		*ret = TAKE_PTR(text);
-		*ret_size = n;
-		return 0;
+			return merged_too_big(b, src) < 0 ? -ENOMEM : 1;
+		return finish_result(text, n, keep, ret, ret_size);
 	}
-	r = transform_substitute_name(text, n, name, INI_FILE_MAX, ret, ret_size);
+	r = transform_substitute_size(text, n, name, INI_FILE_MAX, &m);
 	if (r == -E2BIG)
-		return merged_too_big(b, src);
-	if (r < 0)
-		return r;
+		return merged_too_big(b, src) < 0 ? -ENOMEM : 1;
+	text = r < 0 || n + 1 > SIZE_MAX - m - 1 ? NULL : scratch_reserve(b, n + 1 + m + 1);
+	if (!text)
+		return -ENOMEM;
+	transform_substitute_to(text, n, name, text + n + 1);
+	text += n + 1;
 	/* Nor does an inert name put in. */
-	if (name_is_inert(name, *ret_size))
-		return 0;
-	r = ini_parse(src->path, *ret, *ret_size, &check, &err);
+	if (name_is_inert(name, m))
+		return finish_result(text, m, keep, ret, ret_size);
+	r = ini_parse(src->path, text, m, &check, &err);
 	ini_free(check);
 	if (r == -ENOMEM)
 		return r;
-	if (r < 0) {
-		free(*ret);
-		*ret = NULL;
+	if (r < 0)
 		return diag_add(b->diags, src->label, src->path, 1,
 				"merged file does not parse (line %u: %s)", err.line,
-				err.msg[0] ? err.msg : "error");
-	}
-	return 0;
+				err.msg[0] ? err.msg : "error") < 0
+			       ? -ENOMEM
+			       : 1;
+	return finish_result(text, m, keep, ret, ret_size);
 }
 
 static int add_text_unit(struct spec_builder *b, size_t widx, const char *fname, const char *label,
@@ -233,9 +273,10 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 	if (r >= 0 && cf->pod == SPEC_NONE)
 		r = set_service(b, widx, &src, doc, cf->stem, k);
 	if (r >= 0)
-		r = spec_finish_text(b, &src, doc, cf->stem, &text, &size);
+		r = spec_finish_text(b, &src, doc, cf->stem, !b->set->workloads[widx].no_content,
+				     &text, &size);
 	spec_join_buf(fname, sizeof(fname), cf->stem, ".", cf->ext);
-	if (r >= 0 && text)
+	if (r == 0)
 		r = add_text_unit(b, widx, fname, b->label, cf->f->path, text, size,
 				  SPEC_UNIT_QUADLET);
 	if (r >= 0 && k == 2)

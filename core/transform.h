@@ -78,5 +78,11 @@ const char *transform_find_name_var(const char *text, size_t size);
  * most max bytes (-E2BIG beyond). Lines keep their numbers, since name has no line break. */
 int transform_substitute_name(const char *text, size_t size, const char *name, size_t max,
 			      char **ret, size_t *ret_size);
+/* The same in two steps, into a buffer the caller reuses: the size the result will have (not
+ * counting its NUL; -E2BIG beyond max), then the result written into out, which holds that
+ * size + 1 bytes. */
+int transform_substitute_size(const char *text, size_t size, const char *name, size_t max,
+			      size_t *ret_size);
+void transform_substitute_to(const char *text, size_t size, const char *name, char *out);
 
 #endif
