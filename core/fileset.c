@@ -41,6 +41,7 @@ static struct fileset_chunk *chunk_new(size_t cap)
 static char *chunk_alloc(struct fileset *set, size_t n)
 {
 	struct fileset_chunk *head = set->chunks, *c;
+	char *p;
 
 	if (n >= CHUNK_OWN_MIN || !head || head->cap - head->used < n) {
 		c = chunk_new(n >= CHUNK_OWN_MIN ? n : CHUNK_BYTES - sizeof(*c));
@@ -55,8 +56,9 @@ static char *chunk_alloc(struct fileset *set, size_t n)
 		}
 	} else
 		c = head;
+	p = c->bytes + c->used;
 	c->used += n;
-	return c->bytes + c->used - n;
+	return p;
 }
 
 int fileset_new(struct fileset **ret)

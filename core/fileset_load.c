@@ -30,8 +30,7 @@ enum {
 	FILESET_READ_ONCE = 64 * 1024,	/* a file shorter than this is read in one read, no fstat */
 };
 
-/* What getdents64 writes (the kernel's struct linux_dirent64; libc's dirent differs across libcs).
- */
+/* A record getdents64 writes: the kernel's struct linux_dirent64 (libcs name it differently). */
 struct dirent64_kernel {
 	uint64_t d_ino;
 	int64_t d_off;
@@ -200,6 +199,8 @@ static int load_entry(struct loader *l, int dirfd, const char *dir, unsigned dep
 	return load_file(l, relpath, strict);
 }
 
+enum { NAME_AT = offsetof(struct dirent64_kernel, d_name) };
+
 /* Each entry of the directory listed in buf (n bytes from getdents64), until an error. */
 static int load_entries(struct loader *l, int fd, const char *dir, unsigned depth, const char *buf,
 			size_t n)
@@ -209,12 +210,11 @@ static int load_entries(struct loader *l, int fd, const char *dir, unsigned dept
 
 	while (r >= 0 && off < n) {
 		const struct dirent64_kernel *de = (const void *)(buf + off);
-		size_t reclen = de->d_reclen;
+		size_t reclen = n - off > NAME_AT ? de->d_reclen : 0;
 
-		/* The kernel's records: each NUL-terminated within its length, 8-aligned. */
-		if (reclen <= offsetof(struct dirent64_kernel, d_name) || reclen > n - off ||
-		    reclen % 8 != 0 ||
-		    !memchr(de->d_name, '\0', reclen - offsetof(struct dirent64_kernel, d_name)))
+		/* The kernel's records: 8-aligned, each name NUL-terminated within its record. */
+		if (reclen <= NAME_AT || reclen > n - off || reclen % 8 != 0 ||
+		    !memchr(de->d_name, '\0', reclen - NAME_AT))
 			return diag_add(l->diags, l->label, dir, 1, "cannot read directory: %s",
 					strerror(EIO));
 		off += reclen;
