@@ -1,5 +1,5 @@
-/* fileset.c: the in-memory desired state — paths checked and bounded, the sort, the lookups
- * (module boundary: core, libc; the directory loader is fileset_load.c). */
+/* fileset.c: the in-memory desired state — paths checked and bounded, the files' memory, the sort,
+ * the lookups (module boundary: core, libc; the directory loader is fileset_load.c). */
 #include "fileset.h"
 #include "core.h"
 #include "sort.h"
@@ -12,6 +12,55 @@ static const char *const unit_exts[] = {
 	".container", ".pod",	  ".volume", ".network", ".kube",   ".image", ".build",
 	".artifact",  ".service", ".timer",  ".target",	 ".socket", ".path",
 };
+
+/* Paths and bytes are packed into chunks the set owns (issue 16): one malloc a file cost the load
+ * thousands of small allocations and fileset_free() an munmap a few dozen files, and an munmap is
+ * a cross-CPU TLB flush. A file too large for a chunk's tail to be worth keeping gets a block of
+ * its own, linked the same way, so no chunk wastes more than a quarter of itself. */
+enum {
+	CHUNK_BYTES = 256 * 1024 - 64, /* with malloc's header, 64 pages mapped */
+	CHUNK_OWN_MIN = CHUNK_BYTES / 4,
+};
+
+struct fileset_chunk {
+	struct fileset_chunk *next;
+	size_t used, cap;
+	char bytes[];
+};
+
+static struct fileset_chunk *chunk_new(size_t cap)
+{
+	struct fileset_chunk *c = malloc(sizeof(*c) + cap);
+
+	if (c)
+		*c = (struct fileset_chunk){.cap = cap};
+	return c;
+}
+
+/* n bytes (unaligned: paths and file bytes) that live as long as the set. The head of the list is
+ * the chunk being filled; a block of its own goes behind it. */
+static char *chunk_alloc(struct fileset *set, size_t n)
+{
+	struct fileset_chunk *head = set->chunks, *c;
+	char *p;
+
+	if (n >= CHUNK_OWN_MIN || !head || head->cap - head->used < n) {
+		c = chunk_new(n >= CHUNK_OWN_MIN ? n : CHUNK_BYTES - sizeof(*c));
+		if (!c)
+			return NULL;
+		if (n >= CHUNK_OWN_MIN && head) {
+			c->next = head->next;
+			head->next = c;
+		} else {
+			c->next = head;
+			set->chunks = c;
+		}
+	} else
+		c = head;
+	p = c->bytes + c->used;
+	c->used += n;
+	return p;
+}
 
 int fileset_new(struct fileset **ret)
 {
@@ -28,9 +77,9 @@ struct fileset *fileset_free(struct fileset *set)
 {
 	if (!set)
 		return NULL;
-	for (size_t i = 0; i < set->n_files; i++) {
-		free(set->files[i].path);
-		free(set->files[i].data);
+	for (struct fileset_chunk *c = set->chunks, *next; c; c = next) {
+		next = c->next;
+		free(c);
 	}
 	free(set->files);
 	free(set);
@@ -95,52 +144,47 @@ static int path_check(const char *path)
 	}
 }
 
-int fileset_add_owned(struct fileset *set, const char *path, char *data, size_t size)
+static int files_grow(struct fileset *set)
 {
-	int r = path_check(path);
-	char *p;
+	size_t n = set->n_alloc ? set->n_alloc * 2 : 64;
+	struct fileset_file *f = reallocarray(set->files, n, sizeof(*f));
 
-	if (r < 0)
-		return r;
-	if (size > FILESET_FILE_MAX)
-		return -EFBIG;
-	if (set->n_files >= FILESET_FILES_MAX || size > FILESET_TOTAL_MAX - set->total)
-		return -E2BIG;
-	if (set->n_files == set->n_alloc) {
-		size_t n = set->n_alloc ? set->n_alloc * 2 : 64;
-		struct fileset_file *f = reallocarray(set->files, n, sizeof(*f));
-
-		if (!f)
-			return -ENOMEM;
-		set->files = f;
-		set->n_alloc = n;
-	}
-	p = strdup(path);
-	if (!p)
+	if (!f)
 		return -ENOMEM;
-	set->files[set->n_files++] = (struct fileset_file){
-		.path = p, .data = data, .size = size, .dir_len = fileset_dir_len(p)};
-	set->total += size;
-	set->sorted = false;
+	set->files = f;
+	set->n_alloc = n;
 	return 0;
 }
 
 int fileset_add(struct fileset *set, const char *path, const char *data, size_t size)
 {
-	char *copy;
+	size_t path_size;
+	char *mem;
 	int r;
 
 	if (size > FILESET_FILE_MAX)
 		return -EFBIG;
-	copy = malloc(size + 1);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, data, size);
-	copy[size] = '\0';
-	r = fileset_add_owned(set, path, copy, size);
+	r = path_check(path);
 	if (r < 0)
-		free(copy);
-	return r;
+		return r;
+	if (set->n_files >= FILESET_FILES_MAX || size > FILESET_TOTAL_MAX - set->total)
+		return -E2BIG;
+	if (set->n_files == set->n_alloc && (r = files_grow(set)) < 0)
+		return r;
+	path_size = strlen(path) + 1; /* path_check() bounded it */
+	mem = chunk_alloc(set, path_size + size + 1);
+	if (!mem)
+		return -ENOMEM;
+	memcpy(mem, path, path_size);
+	memcpy(mem + path_size, data, size);
+	mem[path_size + size] = '\0';
+	set->files[set->n_files++] = (struct fileset_file){.path = mem,
+							   .data = mem + path_size,
+							   .size = size,
+							   .dir_len = fileset_dir_len(mem)};
+	set->total += size;
+	set->sorted = false;
+	return 0;
 }
 
 static bool has_dir_from(const char *s)

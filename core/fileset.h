@@ -33,6 +33,7 @@ enum fileset_load_flags {
 	FILESET_LOAD_ALL = 1 << 1,  /* every regular non-hidden file, whatever its extension */
 };
 
+/* A file's path and bytes live in its set's chunks (fileset.c): freed with the set, never alone. */
 struct fileset_file {
 	char *path; /* "web.container", "apps/web.container", "immich/conf/app.env": no leading
 		     * "./", no "." or ".." component, at most FILESET_DEPTH_MAX components */
@@ -41,13 +42,16 @@ struct fileset_file {
 	size_t dir_len; /* fileset_dir_len(path), found once: the sort compares it, not the path */
 };
 
+struct fileset_chunk;
+
 /* Files sorted by top-level directory ("" for the root, first), then by the rest of the path, both
  * by strcmp(): each top-level directory, with everything below it, is one contiguous run. */
 struct fileset {
 	struct fileset_file *files;
 	size_t n_files;
 	size_t n_alloc;
-	size_t total; /* sum of the sizes, for FILESET_TOTAL_MAX */
+	size_t total;		      /* sum of the sizes, for FILESET_TOTAL_MAX */
+	struct fileset_chunk *chunks; /* the files' paths and bytes (fileset.c), freed together */
 	bool sorted;
 };
 
@@ -69,10 +73,6 @@ bool fileset_is_unit_name(const char *name);
  * FILESET_FILE_MAX, -E2BIG past FILESET_FILES_MAX or FILESET_TOTAL_MAX. The set is no longer sorted
  * until fileset_sort(), which also finds a path added twice. */
 int fileset_add(struct fileset *set, const char *path, const char *data, size_t size);
-
-/* As fileset_add(), but the set takes data itself (malloc'd, NUL at data[size]), on success only:
- * the directory loader's read buffer becomes the file's, not copied. */
-int fileset_add_owned(struct fileset *set, const char *path, char *data, size_t size);
 
 /* Sort (see struct fileset); fileset_find() and the spec code need it. -EEXIST when a path is there
  * twice (the set is sorted all the same). */

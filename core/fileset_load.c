@@ -2,7 +2,12 @@
  * libc, fs, diag). The walk goes down to FILESET_DEPTH_MAX, each entry's type from getdents
  * (fstatat(AT_SYMLINK_NOFOLLOW) where the file system gives none), and opens files through
  * fs_open_beneath(), so a symlink planted anywhere in the tree, or swapped in between the look and
- * the open, is never read through (and reported where a unit could be). */
+ * the open, is never read through (and reported where a unit could be). Directories are listed
+ * with getdents64 in 32 KiB, files read with one read where it sees the end (issue 16). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* syscall() */
+#endif
+
 #include "fileset.h"
 #include "core.h"
 #include "fs.h"
@@ -11,10 +16,28 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+enum {
+	FILESET_DIRENT_BUF = 32 * 1024, /* getdents64's buffer, on the stack of each depth */
+	FILESET_READ_ONCE = 64 * 1024,	/* a file shorter than this is read in one read, no fstat */
+};
+
+/* A record getdents64 writes: the kernel's struct linux_dirent64 (libcs name it differently). */
+struct dirent64_kernel {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
 
 struct loader {
 	int rootfd;
@@ -44,18 +67,43 @@ static int bound_hit(struct loader *l, const char *what)
 	return -E2BIG;
 }
 
-/* strict: a unit file (or a FILESET_LOAD_ALL tree), whose problems are diagnostics; any other file
- * that cannot be kept is left out. */
-static int load_file(struct loader *l, const char *relpath, bool strict)
+/* Read the regular file at relpath (getdents said DT_REG, or fstatat did) into *ret / *ret_len:
+ * in buf with one read and no fstat when it is shorter than buf (issue 16), else malloc'd in
+ * *heap through the fstat, the type check and the bounded read (FILESET_FILE_MAX exact).
+ * Skipping the fstat is safe: the open refuses a symlink anywhere on the path (openat2, no
+ * symlinks) and a socket (ENXIO), cannot block on a FIFO nor take a terminal (O_NONBLOCK,
+ * O_NOCTTY), and a read of a directory fails (EISDIR); an empty read (an empty file, a FIFO with
+ * no writer or no data), a full one, or EAGAIN (a terminal) goes the fstat way and refuses what is
+ * not a regular file. What passes unchecked is a FIFO swapped in whose writer has written a few
+ * bytes, or a device that gives a short read: bytes whoever can write the tree could have put in
+ * a file there (git, the fetch's source, holds no FIFO nor device; a device needs CAP_MKNOD), and
+ * never more than buf holds. */
+static int read_file(struct loader *l, const char *relpath, char *buf, size_t size, char **heap,
+		     const char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *data = NULL;
-	size_t size;
 	int r;
 
 	r = fs_open_beneath(l->rootfd, relpath, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &fd);
 	if (r >= 0)
-		r = fs_read_fd_bounded(fd, FILESET_FILE_MAX, &data, &size);
+		r = fs_read_fd_once(fd, buf, size, FILESET_FILE_MAX, heap, ret_len);
+	if (r < 0)
+		return r;
+	*ret = *heap ? *heap : buf;
+	return 0;
+}
+
+/* strict: a unit file (or a FILESET_LOAD_ALL tree), whose problems are diagnostics; any other file
+ * that cannot be kept is left out. */
+static int load_file(struct loader *l, const char *relpath, bool strict)
+{
+	char buf[FILESET_READ_ONCE];
+	_cleanup_free_ char *heap = NULL;
+	const char *data = NULL;
+	size_t size = 0;
+	int r;
+
+	r = read_file(l, relpath, buf, sizeof(buf), &heap, &data, &size);
 	if (r < 0 && r != -ENOMEM && !strict)
 		return 0;
 	if (r == -ELOOP)
@@ -67,22 +115,19 @@ static int load_file(struct loader *l, const char *relpath, bool strict)
 		return diag_add(l->diags, l->label, relpath, 1, "not a regular file");
 	if (r < 0)
 		return diag_add(l->diags, l->label, relpath, 1, "cannot read: %s", strerror(-r));
-	r = fileset_add_owned(l->set, relpath, data, size);
+	r = fileset_add(l->set, relpath, data, size);
 	if (r == -E2BIG)
 		return bound_hit(l, l->set->n_files >= FILESET_FILES_MAX
 					    ? "65536 files (FILESET_FILES_MAX)"
 					    : "268435456 bytes in all (FILESET_TOTAL_MAX)");
-	if (r < 0)
-		return r;
-	data = NULL; /* the set owns it now */
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 static int load_tree(struct loader *l, int dirfd, const char *dir, unsigned depth);
 
 /* The entry's type from getdents (issue 16: no fstatat a file), or from fstatat where the file
  * system does not say; the open and read that follow check the file again either way. */
-static int entry_mode(int dirfd, const struct dirent *de, mode_t *ret)
+static int entry_mode(int dirfd, const struct dirent64_kernel *de, mode_t *ret)
 {
 	static const struct {
 		unsigned char d_type;
@@ -117,7 +162,7 @@ static bool path_join(char *buf, size_t size, const char *dir, const char *name)
 }
 
 static int load_entry(struct loader *l, int dirfd, const char *dir, unsigned depth,
-		      const struct dirent *de)
+		      const struct dirent64_kernel *de)
 {
 	const char *name = de->d_name;
 	char relpath[FILESET_PATH_MAX + 1];
@@ -154,11 +199,39 @@ static int load_entry(struct loader *l, int dirfd, const char *dir, unsigned dep
 	return load_file(l, relpath, strict);
 }
 
+enum { NAME_AT = offsetof(struct dirent64_kernel, d_name) };
+
+/* Each entry of the directory listed in buf (n bytes from getdents64), until an error. */
+static int load_entries(struct loader *l, int fd, const char *dir, unsigned depth, const char *buf,
+			size_t n)
+{
+	size_t off = 0;
+	int r = 0;
+
+	while (r >= 0 && off < n) {
+		const struct dirent64_kernel *de = (const void *)(buf + off);
+		size_t reclen = n - off > NAME_AT ? de->d_reclen : 0;
+
+		/* The kernel's records: 8-aligned, each name NUL-terminated within its record. */
+		if (reclen <= NAME_AT || reclen > n - off || reclen % 8 != 0 ||
+		    !memchr(de->d_name, '\0', reclen - NAME_AT))
+			return diag_add(l->diags, l->label, dir, 1, "cannot read directory: %s",
+					strerror(EIO));
+		off += reclen;
+		if (++l->n_entries > FILESET_ENTRIES_MAX)
+			return bound_hit(l, "1048576 directory entries (FILESET_ENTRIES_MAX)");
+		r = load_entry(l, fd, dir, depth, de);
+	}
+	return r;
+}
+
+/* The directory listed with getdents64 into a buffer on this frame's stack (FILESET_DIRENT_BUF:
+ * a few calls a directory, not one per 2 KiB as readdir's; issue 16), one per depth of the walk:
+ * the entries of a directory are read while its subdirectories are walked. */
 static int load_tree(struct loader *l, int parentfd, const char *dir, unsigned depth)
 {
+	_Alignas(8) char buf[FILESET_DIRENT_BUF];
 	_cleanup_close_ int fd = -1;
-	struct dirent *de;
-	DIR *d;
 	int r = 0;
 
 	if (!*dir)
@@ -171,20 +244,18 @@ static int load_tree(struct loader *l, int parentfd, const char *dir, unsigned d
 	}
 	if (fd < 0)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d)
-		return -errno;
-	fd = -1; /* the DIR owns it */
-	while (r >= 0 && (errno = 0, de = readdir(d))) {
-		if (++l->n_entries > FILESET_ENTRIES_MAX)
-			r = bound_hit(l, "1048576 directory entries (FILESET_ENTRIES_MAX)");
-		else
-			r = load_entry(l, dirfd(d), dir, depth, de);
+	while (r >= 0) {
+		long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return diag_add(l->diags, l->label, dir, 1, "cannot read directory: %s",
+					strerror(errno));
+		if (n == 0)
+			break;
+		r = load_entries(l, fd, dir, depth, buf, (size_t)n);
 	}
-	if (r >= 0 && errno)
-		r = diag_add(l->diags, l->label, dir, 1, "cannot read directory: %s",
-			     strerror(errno));
-	closedir(d);
 	return r;
 }
 

@@ -197,6 +197,13 @@ int fs_read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
  * device that gives a short read is not, and in those trees only root could put one. */
 int fs_read_small(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
 
+/* The file open on fd (at offset 0, opened O_NONBLOCK) read whole in one read into buf when it is
+ * shorter than size bytes and at most max: 0, *ret NULL and the length in *ret_len, no fstat
+ * (issue 16). Otherwise (empty, a FIFO, as large as buf, past max) it is decided and read from the
+ * start as fs_read_fd_bounded() does: 0 with a malloc'd NUL-terminated *ret, or its errno. A FIFO
+ * or a device that gives a short read passes unchecked: the caller argues why none can be there. */
+int fs_read_fd_once(int fd, char *buf, size_t size, size_t max, char **ret, size_t *ret_len);
+
 /* Test hook: true makes the *_beneath functions skip openat2 and always walk, false restores
  * normal behaviour (and forgets an earlier ENOSYS). */
 void fs_beneath_force_walk(bool force);

@@ -223,27 +223,25 @@ static int fs_copy_out(const char *data, size_t len, char **ret, size_t *ret_len
 	return 0;
 }
 
-int fs_read_small(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+int fs_read_fd_once(int fd, char *buf, size_t size, size_t max, char **ret, size_t *ret_len)
 {
-	char first[FS_READ_SMALL];
-	_cleanup_close_ int fd = -1;
 	struct stat st;
 	ssize_t n;
 	int r;
 
-	if (!path || !*path || !ret || max > FS_READ_MAX)
+	if (fd < 0 || !buf || size == 0 || !ret || !ret_len || max > FS_READ_MAX)
 		return -EINVAL;
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
 	do
-		n = read(fd, first, sizeof(first));
+		n = read(fd, buf, size);
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno != EAGAIN)
 		return -errno; /* -EISDIR for a directory, as the type check says it */
 	/* Some bytes, fewer than asked: a regular file (or a kernel file) read whole. */
-	if (n > 0 && (size_t)n < sizeof(first) && (size_t)n <= max)
-		return fs_copy_out(first, (size_t)n, ret, ret_len);
+	if (n > 0 && (size_t)n < size && (size_t)n <= max) {
+		*ret = NULL;
+		*ret_len = (size_t)n;
+		return 0;
+	}
 	/* Empty (or a FIFO), as large as the buffer, or over max: the type check and the bounded
 	 * read decide, from the start. */
 	if (fstat(fd, &st) < 0)
@@ -254,6 +252,28 @@ int fs_read_small(int dirfd, const char *path, size_t max, char **ret, size_t *r
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return -errno;
 	return fs_read_stat(fd, &st, max, 0, ret, ret_len);
+}
+
+int fs_read_small(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	char first[FS_READ_SMALL];
+	_cleanup_close_ int fd = -1;
+	size_t len;
+	int r;
+
+	if (!path || !*path || !ret || max > FS_READ_MAX)
+		return -EINVAL;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	r = fs_read_fd_once(fd, first, sizeof(first), max, ret, &len);
+	if (r < 0)
+		return r;
+	if (!*ret)
+		return fs_copy_out(first, len, ret, ret_len);
+	if (ret_len)
+		*ret_len = len;
+	return 0;
 }
 
 int fs_read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)

@@ -281,6 +281,147 @@ static void test_load_dir(void **state)
 	assert_int_equal(diags.n, 0);
 }
 
+/* A file of n bytes, byte i = (i * 7 + seed) % 251 (NULs included), written at rel. */
+static void put_bytes(const char *rel, size_t n, unsigned seed, char *buf)
+{
+	char path[4096];
+	FILE *f;
+
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)((i * 7 + seed) % 251);
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Every size around the loader's one-read buffer (64 KiB) and the bound, byte for byte: the short
+ * read, the full one that goes the fstat way, exactly FILESET_FILE_MAX loaded, one byte more
+ * refused; an empty file kept. */
+static void test_load_sizes(void **state)
+{
+	static const size_t sizes[] = {0,
+				       1,
+				       4095,
+				       4096,
+				       65535,
+				       65536,
+				       65537,
+				       256 * 1024,
+				       FILESET_FILE_MAX - 1,
+				       FILESET_FILE_MAX};
+	struct diag_list diags = {0};
+	struct fileset *repo = NULL;
+	char *buf = malloc(FILESET_FILE_MAX + 1), *want = malloc(FILESET_FILE_MAX + 1);
+	char name[64];
+
+	(void)state;
+	assert_non_null(buf);
+	assert_non_null(want);
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		snprintf(name, sizeof(name), "s%02zu.container", i);
+		put_bytes(name, sizes[i], (unsigned)i, buf);
+	}
+	put_bytes("over.container", FILESET_FILE_MAX + 1, 0, buf);
+	put_bytes("over.env", FILESET_FILE_MAX + 1, 0, buf);
+	assert_int_equal(fileset_load_dir(root, "L", 0, &repo, &diags), 0);
+	assert_int_equal(repo->n_files, ARRAY_SIZE(sizes));
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		const struct fileset_file *f;
+
+		snprintf(name, sizeof(name), "s%02zu.container", i);
+		f = fileset_find(repo, name);
+		assert_non_null(f);
+		assert_int_equal(f->size, sizes[i]);
+		for (size_t j = 0; j < sizes[i]; j++)
+			want[j] = (char)((j * 7 + i) % 251);
+		if (sizes[i] > 0)
+			assert_memory_equal(f->data, want, sizes[i]);
+		assert_int_equal(f->data[f->size], '\0');
+	}
+	assert_int_equal(diags.n, 1);
+	assert_string_equal(
+		diag_text(&diags, 0),
+		"L/over.container:1: file larger than 1048576 bytes (FILESET_FILE_MAX)");
+	fileset_free(repo);
+	diag_list_release(&diags);
+	free(buf);
+	free(want);
+}
+
+/* A directory whose entries take several getdents64 buffers (32 KiB): 400 names of 200 bytes
+ * (over 80 KiB of records) all read, each with its own bytes. */
+static void test_load_long_listing(void **state)
+{
+	enum { N_LONG = 400, LONG_LEN = 200 };
+	struct diag_list diags = {0};
+	struct fileset *repo = NULL;
+	char name[LONG_LEN + 16], text[32];
+
+	(void)state;
+	put_dir("many");
+	for (int i = 0; i < N_LONG; i++) {
+		snprintf(name, sizeof(name), "many/%0*d.container", LONG_LEN - 10, i);
+		snprintf(text, sizeof(text), "[Unit]\n# %d\n", i);
+		put_file(name, text);
+	}
+	assert_int_equal(fileset_load_dir(root, "L", 0, &repo, &diags), 0);
+	assert_int_equal(diags.n, 0);
+	assert_int_equal(repo->n_files, N_LONG);
+	for (int i = 0; i < N_LONG; i++) {
+		const struct fileset_file *f;
+
+		snprintf(name, sizeof(name), "many/%0*d.container", LONG_LEN - 10, i);
+		snprintf(text, sizeof(text), "[Unit]\n# %d\n", i);
+		f = fileset_find(repo, name);
+		assert_non_null(f);
+		assert_string_equal(f->data, text);
+		assert_int_equal(f->size, strlen(text));
+	}
+	fileset_free(repo);
+}
+
+/* fs_read_fd_once() on what the loader's open may meet: a FIFO with no data is refused as not a
+ * regular file (the fstat way), a directory with EISDIR; a regular file read from the start even
+ * when the first read filled the buffer. */
+static void test_read_once(void **state)
+{
+	char buf[32], *heap = NULL, path[4096];
+	size_t len = 0;
+	int fds[2];
+	_cleanup_close_ int dirfd = -1, fd = -1;
+
+	(void)state;
+	assert_int_equal(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+	assert_int_equal(fs_read_fd_once(fds[0], buf, 16, 100, &heap, &len), -EBADFD);
+	assert_null(heap);
+	close(fds[0]);
+	close(fds[1]);
+
+	dirfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dirfd >= 0);
+	assert_int_equal(fs_read_fd_once(dirfd, buf, 16, 100, &heap, &len), -EISDIR);
+
+	put_file("f", "0123456789abcdefXYZ");
+	snprintf(path, sizeof(path), "%s/f", root);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	assert_true(fd >= 0);
+	assert_int_equal(fs_read_fd_once(fd, buf, 16, 100, &heap, &len), 0);
+	assert_non_null(heap);
+	assert_int_equal(len, 19);
+	assert_string_equal(heap, "0123456789abcdefXYZ");
+	free(heap);
+	heap = NULL;
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(fs_read_fd_once(fd, buf, 16, 18, &heap, &len), -EFBIG);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(fs_read_fd_once(fd, buf, sizeof(buf), 100, &heap, &len), 0);
+	assert_null(heap);
+	assert_int_equal(len, 19);
+	assert_memory_equal(buf, "0123456789abcdefXYZ", 19);
+}
+
 static void test_diag(void **state)
 {
 	struct diag_list d = {0};
@@ -324,6 +465,9 @@ int main(void)
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_sort_order),
 		cmocka_unit_test_setup_teardown(test_load_dir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_sizes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_long_listing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_once, setup, teardown),
 		cmocka_unit_test(test_diag),
 	};
 
