@@ -93,7 +93,7 @@ int spec_unit_set_service(struct spec_workload *w, const char *service);
 int spec_workload_add_host_path(struct spec_workload *w, const char *path);
 int spec_set_finish(struct spec_set *set, struct diag_list *diags);
 
-/* --- the model's working state, shared by spec.c and spec_units.c ------------------------- */
+/* --- the model's working state, shared by spec.c, spec_units.c, spec_text.c, spec_others.c -- */
 
 #define SPEC_NONE SIZE_MAX /* no index */
 
@@ -178,16 +178,31 @@ size_t spec_cfile_owner(const struct spec_cfile *v, size_t n, const char *name);
 const struct ini_line *spec_last_entry(const struct ini *doc, const char *section, const char *key,
 				       const struct ini_section **ret_s);
 
-/* spec_units.c: a spec merged into its workload (pod_file: "POD.pod" for a member, else NULL),
- * its companions, and the scope's sidecars and references once all specs are made. */
+/* spec_units.c: a spec merged into its workload (pod_file: "POD.pod" for a member, else NULL);
+ * spec_others.c: its companions, and the scope's sidecars and references once all specs are
+ * made. */
 int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 		    const char *pod_file);
 int spec_build_companions(struct spec_builder *b, const struct spec_cfile *cf, size_t widx,
 			  const char *pod_file);
 int spec_scope_finish(struct spec_builder *b);
-/* spec_units.c, shared with spec_app.c: the transforms of src merged into doc (1: the merge
- * failed, diagnosed); doc serialized with "{{.Name}}" replaced (1: refused, diagnosed), its copy
- * in *ret when keep, else only its size (a workload built without contents); a copy. */
+/* spec_units.c, shared with spec_others.c: a reference of a document (a spec_ref_fn, ctx a
+ * struct spec_ref_ctx) kept in the scope to be resolved by spec_scope_finish; text (malloc'd,
+ * freed on failure) added to workload widx as fname, its source label/path. */
+struct spec_ref_ctx {
+	struct spec_builder *b;
+	const struct spec_src *src;
+	size_t workload;
+	const char *name; /* for "{{.Name}}" in the reference */
+};
+int spec_ref_collect(void *ctx, const struct ini_section *s, const struct ini_line *l,
+		     const char *ref);
+int spec_add_text_unit(struct spec_builder *b, size_t widx, const char *fname, const char *label,
+		       const char *path, char *text, size_t size, enum spec_unit_dir dir);
+/* Shared with spec_app.c: the transforms of src merged into doc (1: the merge failed,
+ * diagnosed; spec_units.c); doc serialized with "{{.Name}}" replaced (1: refused, diagnosed),
+ * its copy in *ret when keep, else only its size (a workload built without contents;
+ * spec_text.c); a copy (spec_others.c). */
 int spec_merge_all(struct spec_builder *b, const struct spec_src *src, struct ini *doc,
 		   const char *pod_file);
 int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
