@@ -10,6 +10,7 @@
 
 #include "fileset.h"
 #include "core.h"
+#include "fileset_read.h"
 #include "fs.h"
 #include "utf8.h"
 
@@ -27,7 +28,6 @@
 
 enum {
 	FILESET_DIRENT_BUF = 32 * 1024, /* getdents64's buffer, on the stack of each depth */
-	FILESET_READ_ONCE = 64 * 1024,	/* a file shorter than this is read in one read, no fstat */
 };
 
 /* A record getdents64 writes: the kernel's struct linux_dirent64 (libcs name it differently). */
@@ -46,6 +46,7 @@ struct loader {
 	struct fileset *set;
 	struct diag_list *diags;
 	size_t n_entries;
+	struct fileset_readq *queue; /* the files found, read a batch at a time (fileset_read.h) */
 };
 
 static bool name_printable(const char *name)
@@ -93,17 +94,12 @@ static int read_file(struct loader *l, const char *relpath, char *buf, size_t si
 	return 0;
 }
 
-/* strict: a unit file (or a FILESET_LOAD_ALL tree), whose problems are diagnostics; any other file
- * that cannot be kept is left out. */
-static int load_file(struct loader *l, const char *relpath, bool strict)
+/* What a read of relpath gave (r, and data/size when r is 0) made part of the set. strict: a unit
+ * file (or a FILESET_LOAD_ALL tree), whose problems are diagnostics; any other file that cannot be
+ * kept is left out. */
+static int keep_file(struct loader *l, const char *relpath, bool strict, int r, const char *data,
+		     size_t size)
 {
-	char buf[FILESET_READ_ONCE];
-	_cleanup_free_ char *heap = NULL;
-	const char *data = NULL;
-	size_t size = 0;
-	int r;
-
-	r = read_file(l, relpath, buf, sizeof(buf), &heap, &data, &size);
 	if (r < 0 && r != -ENOMEM && !strict)
 		return 0;
 	if (r == -ELOOP)
@@ -121,6 +117,47 @@ static int load_file(struct loader *l, const char *relpath, bool strict)
 					    ? "65536 files (FILESET_FILES_MAX)"
 					    : "268435456 bytes in all (FILESET_TOTAL_MAX)");
 	return r < 0 ? r : 0;
+}
+
+/* The file read on this thread and kept. */
+static int load_file_here(struct loader *l, const char *relpath, bool strict)
+{
+	char buf[FILESET_READ_ONCE];
+	_cleanup_free_ char *heap = NULL;
+	const char *data = NULL;
+	size_t size = 0;
+	int r;
+
+	r = read_file(l, relpath, buf, sizeof(buf), &heap, &data, &size);
+	return keep_file(l, relpath, strict, r, data, size);
+}
+
+/* The queued files read (on threads) and kept in the walk's order, the ones the readers left
+ * read here; stops at the first failure, as the walk does. */
+static int load_queued(struct loader *l)
+{
+	struct fileset_readq *q = l->queue;
+	int r = 0;
+
+	fileset_readq_read(q, l->rootfd);
+	for (size_t i = 0; r >= 0 && i < q->n; i++) {
+		const struct fileset_readq_item *it = &q->items[i];
+		const char *relpath = fileset_readq_path(q, i);
+
+		r = it->deferred ? load_file_here(l, relpath, it->strict)
+				 : keep_file(l, relpath, it->strict, it->err, it->data, it->size);
+	}
+	fileset_readq_clear(q);
+	return r;
+}
+
+static int load_file(struct loader *l, const char *relpath, bool strict)
+{
+	int r = fileset_readq_add(l->queue, relpath, strict);
+
+	if (r < 0)
+		return r;
+	return fileset_readq_full(l->queue) ? load_queued(l) : 0;
 }
 
 static int load_tree(struct loader *l, int dirfd, const char *dir, unsigned depth);
@@ -271,7 +308,17 @@ int fileset_load_dir(const char *path, const char *label, unsigned flags, struct
 	r = fileset_new(&l.set);
 	if (r < 0)
 		return r;
+	l.queue = malloc(sizeof(*l.queue));
+	if (!l.queue) {
+		fileset_free(l.set);
+		return -ENOMEM;
+	}
+	fileset_readq_init(l.queue);
 	r = load_tree(&l, rootfd, "", 0);
+	if (r >= 0)
+		r = load_queued(&l);
+	fileset_readq_release(l.queue);
+	free(l.queue);
 	if (r >= 0 && diags->error)
 		r = diags->error;
 	if (r < 0) {

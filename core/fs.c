@@ -55,12 +55,13 @@ struct fs_scope {
 	dev_t dev;
 };
 
-/* Set by the test hook, or once openat2 answered ENOSYS: then only walk. */
+/* Set by the test hook, or once openat2 answered ENOSYS: then only walk. Atomic: directory
+ * loads open files on several threads (core/fileset_read.c). */
 static bool fs_openat2_off;
 
 void fs_beneath_force_walk(bool force)
 {
-	fs_openat2_off = force;
+	__atomic_store_n(&fs_openat2_off, force, __ATOMIC_RELAXED);
 }
 
 static bool fs_name_ok(const char *name)
@@ -259,10 +260,10 @@ static int fs_open_path(const struct fs_scope *s, const struct fs_path *p, size_
 	_cleanup_close_ int fd = -1;
 	int r = -ENOSYS;
 
-	if (!fs_openat2_off) {
+	if (!__atomic_load_n(&fs_openat2_off, __ATOMIC_RELAXED)) {
 		r = fs_openat2(s, p, n, flags, mode, &fd);
 		if (r == -ENOSYS)
-			fs_openat2_off = true;
+			__atomic_store_n(&fs_openat2_off, true, __ATOMIC_RELAXED);
 	}
 	if (r == -ENOSYS || r == -EPERM || r == -EINVAL || r == -E2BIG) {
 		struct fs_scope walk = *s;

@@ -1,0 +1,168 @@
+/* fileset_read.c: a directory load's batch of files read on a few threads (module boundary: core,
+ * libc, pthreads, fs). Items are claimed one at a time through an atomic index, so a slow file
+ * holds up one reader, not a share of the batch; each reader writes only its claimed items and its
+ * own region. Every thread started is joined before fileset_readq_read() returns, on every path:
+ * no thread outlives a load (sync forks its fetch child and jobs). The threads start with every
+ * signal blocked, so signals stay the caller's thread's. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include "fileset_read.h"
+#include "core.h"
+#include "fileset.h"
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct reader {
+	struct fileset_readq *q;
+	int rootfd;
+	size_t *next; /* shared, atomic: the next item to claim */
+	char *region;
+	size_t used;
+};
+
+void fileset_readq_init(struct fileset_readq *q)
+{
+	cpu_set_t cpus;
+	int n = 1;
+
+	*q = (struct fileset_readq){0};
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
+		n = CPU_COUNT(&cpus);
+	q->readers = n < 1 ? 1 : n > FILESET_READ_THREADS ? FILESET_READ_THREADS : (unsigned)n;
+}
+
+void fileset_readq_release(struct fileset_readq *q)
+{
+	free(q->paths);
+	free(q->regions);
+	*q = (struct fileset_readq){0};
+}
+
+int fileset_readq_add(struct fileset_readq *q, const char *relpath, bool strict)
+{
+	size_t len = strlen(relpath) + 1;
+
+	if (q->n >= FILESET_READQ_ITEMS)
+		return -E2BIG;
+	if (len > q->paths_size - q->paths_used) {
+		size_t size = q->paths_size ? q->paths_size * 2 : 64 * 1024;
+		char *p;
+
+		while (size - q->paths_used < len)
+			size *= 2;
+		p = realloc(q->paths, size);
+		if (!p)
+			return -ENOMEM;
+		q->paths = p;
+		q->paths_size = size;
+	}
+	memcpy(q->paths + q->paths_used, relpath, len);
+	q->items[q->n++] = (struct fileset_readq_item){.path_at = q->paths_used, .strict = strict};
+	q->paths_used += len;
+	return 0;
+}
+
+bool fileset_readq_full(const struct fileset_readq *q)
+{
+	return q->n >= FILESET_READQ_ITEMS;
+}
+
+const char *fileset_readq_path(const struct fileset_readq *q, size_t i)
+{
+	return q->paths + q->items[i].path_at;
+}
+
+void fileset_readq_clear(struct fileset_readq *q)
+{
+	q->n = 0;
+	q->paths_used = 0;
+}
+
+/* What the loader's one read would take (fs_read_fd_once's short read), else deferred to it; an
+ * error of the open or the read is the item's, as the loader's read would give it. */
+static void read_item(struct reader *rd, struct fileset_readq_item *it)
+{
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	int r;
+
+	if (FILESET_READQ_REGION - rd->used < FILESET_READ_ONCE) {
+		it->deferred = true;
+		return;
+	}
+	r = fs_open_beneath(rd->rootfd, fileset_readq_path(rd->q, (size_t)(it - rd->q->items)),
+			    O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &fd);
+	if (r < 0) {
+		it->err = r;
+		return;
+	}
+	do
+		n = read(fd, rd->region + rd->used, FILESET_READ_ONCE);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno != EAGAIN)
+		it->err = -errno;
+	else if (n > 0 && n < FILESET_READ_ONCE) {
+		it->data = rd->region + rd->used;
+		it->size = (size_t)n;
+		rd->used += (size_t)n;
+	} else
+		it->deferred = true;
+}
+
+static void *read_items(void *arg)
+{
+	struct reader *rd = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(rd->next, 1, __ATOMIC_RELAXED)) < rd->q->n)
+		read_item(rd, &rd->q->items[i]);
+	return NULL;
+}
+
+/* A thread for readers[1..], as many as start; the caller's thread is readers[0]. */
+static unsigned start_readers(struct reader *readers, unsigned n, pthread_t *threads)
+{
+	sigset_t all, old;
+	unsigned started = 1;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old); /* each thread starts with this mask */
+	while (started < n &&
+	       pthread_create(&threads[started], NULL, read_items, &readers[started]) == 0)
+		started++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return started;
+}
+
+void fileset_readq_read(struct fileset_readq *q, int rootfd)
+{
+	struct reader readers[FILESET_READ_THREADS];
+	pthread_t threads[FILESET_READ_THREADS];
+	unsigned started;
+	size_t next = 0;
+
+	/* A few files, or no memory for the regions: the loader reads every file itself. */
+	if (q->n < FILESET_READQ_PARALLEL_MIN || q->readers < 2 ||
+	    (!q->regions && !(q->regions = malloc((size_t)q->readers * FILESET_READQ_REGION)))) {
+		for (size_t i = 0; i < q->n; i++)
+			q->items[i].deferred = true;
+		return;
+	}
+	for (unsigned i = 0; i < q->readers; i++)
+		readers[i] =
+			(struct reader){.q = q,
+					.rootfd = rootfd,
+					.next = &next,
+					.region = q->regions + (size_t)i * FILESET_READQ_REGION};
+	started = start_readers(readers, q->readers, threads);
+	read_items(&readers[0]);
+	for (unsigned i = 1; i < started; i++)
+		pthread_join(threads[i], NULL);
+}
