@@ -122,6 +122,28 @@ int ini_entry_insert(struct ini *ini, struct ini_section *section, size_t pos, c
 int ini_entry_append(struct ini *ini, const char *section, const char *key, const char *value);
 /* Insert a blank line; not before a byte-order mark on line 1. */
 int ini_blank_insert(struct ini *ini, struct ini_section *section, size_t pos);
+/* The same edits with lines made once and inserted into many documents (issue 16: the transform
+ * merge made and checked the same lines again for every spec). ini_entry_make and
+ * ini_section_make build an entry or a header ending in eol ("\n" or "\r\n") in owner's memory,
+ * refused as the edits above refuse them; ini_entry_insert_made and ini_section_append_made put
+ * one into ini, whose line end must be the one it was made with (-EINVAL otherwise). The document
+ * then borrows the made text: owner must outlive it, and neither may change the text. */
+struct ini_made_entry {
+	struct ini_line line;
+	bool crlf; /* made with "\r\n" */
+};
+struct ini_made_header {
+	char *name, *raw;
+	bool crlf;
+};
+int ini_entry_make(struct ini *owner, const char *key, const char *value, const char *eol,
+		   struct ini_made_entry *ret);
+int ini_section_make(struct ini *owner, const char *name, const char *eol,
+		     struct ini_made_header *ret);
+int ini_entry_insert_made(struct ini *ini, struct ini_section *section, size_t pos,
+			  const struct ini_made_entry *made);
+int ini_section_append_made(struct ini *ini, const struct ini_made_header *made,
+			    struct ini_section **ret);
 /* The next three have no caller in the tree yet: issue 17's `secret edit` changes one [Secrets]
  * value in place (ini_set) and its deploy removes [Secrets] (ini_remove, ini_line_remove). */
 /* Replace the last entry for key in place (earlier ones stay, as in Podman's Set), or append. */

@@ -44,12 +44,13 @@ static char *join(struct ini *ini, const char *a, const char *b, const char *c, 
 	return s;
 }
 
-/* Build an entry line for an edit; it re-parses to exactly (key, value). Raw "Key=Value EOL",
- * the key and the value are one piece of the document's arena (issue 16: the transform merge
+/* Build an entry line ending in eol in ini's arena; it re-parses to exactly (key, value). Raw
+ * "Key=Value EOL", the key and the value are one piece of the arena (issue 16: the transform merge
  * makes thousands; a malloc each, freed a spec later, made musl map and unmap). */
-static int entry_make(struct ini *ini, const char *key, const char *value, struct ini_line *ret)
+static int entry_make(struct ini *ini, const char *key, const char *value, const char *eol,
+		      struct ini_line *ret)
 {
-	size_t nk = strlen(key), nv = strlen(value), ne = strlen(ini->eol);
+	size_t nk = strlen(key), nv = strlen(value), ne = strlen(eol);
 	char *p;
 
 	if (!key_valid(key, nk) || !value_valid(value, nv))
@@ -66,7 +67,7 @@ static int entry_make(struct ini *ini, const char *key, const char *value, struc
 	memcpy(p, key, nk);
 	p[nk] = '=';
 	memcpy(p + nk + 1, value, nv);
-	memcpy(p + nk + 1 + nv, ini->eol, ne + 1);
+	memcpy(p + nk + 1 + nv, eol, ne + 1);
 	ret->key = p + nk + 1 + nv + ne + 1;
 	memcpy(ret->key, key, nk);
 	ret->key[nk] = '\0';
@@ -76,29 +77,94 @@ static int entry_make(struct ini *ini, const char *key, const char *value, struc
 	return 0;
 }
 
-int ini_section_append(struct ini *ini, const char *name, struct ini_section **ret)
+/* "\n" or "\r\n", the line ends a document may have: whether it is the second. */
+static int eol_is_crlf(const char *eol)
+{
+	if (strcmp(eol, "\r\n") == 0)
+		return 1;
+	return strcmp(eol, "\n") == 0 ? 0 : -EINVAL;
+}
+
+int ini_entry_make(struct ini *owner, const char *key, const char *value, const char *eol,
+		   struct ini_made_entry *ret)
+{
+	int crlf = eol_is_crlf(eol);
+
+	if (crlf < 0)
+		return crlf;
+	ret->crlf = crlf;
+	return entry_make(owner, key, value, eol, &ret->line);
+}
+
+int ini_entry_insert_made(struct ini *ini, struct ini_section *section, size_t pos,
+			  const struct ini_made_entry *made)
+{
+	struct ini_line l = made->line;
+
+	if (section == &ini->preamble || pos > section->n_lines || l.type != INI_LINE_ENTRY ||
+	    made->crlf != (eol_is_crlf(ini->eol) == 1))
+		return -EINVAL;
+	l.line = 0;
+	return ini_line_insert(ini, section, pos, &l);
+}
+
+int ini_section_make(struct ini *owner, const char *name, const char *eol,
+		     struct ini_made_header *ret)
+{
+	size_t n = strlen(name);
+	int crlf = eol_is_crlf(eol);
+
+	if (!ini_section_name_valid(name, n) || crlf < 0)
+		return -EINVAL;
+	if (n + 2 > INI_LINE_MAX)
+		return -E2BIG;
+	ret->crlf = crlf;
+	ret->name = ini_arena_strndup(owner, name, n);
+	ret->raw = join(owner, "[", name, "]", eol);
+	return ret->name && ret->raw ? 0 : -ENOMEM;
+}
+
+/* A new last section whose header is name and raw, stored as given. */
+static int section_push(struct ini *ini, char *name, char *raw, struct ini_section **ret)
 {
 	struct ini_section *sec;
 	int r;
 
-	if (!ini_section_name_valid(name, strlen(name)))
-		return -EINVAL;
-	if (strlen(name) + 2 > INI_LINE_MAX || ini->n_sections >= INI_SECTIONS_MAX)
+	if (ini->n_sections >= INI_SECTIONS_MAX)
 		return -E2BIG;
 	r = ini_array_grow(ini, (void **)&ini->sections, &ini->n_alloc, ini->n_sections,
 			   sizeof(*ini->sections), alignof(struct ini_section));
 	if (r < 0)
 		return r;
-	sec = &ini->sections[ini->n_sections];
-	*sec = (struct ini_section){0};
-	sec->name = ini_arena_strndup(ini, name, strlen(name));
-	sec->raw = join(ini, "[", name, "]", ini->eol);
-	if (!sec->name || !sec->raw)
-		return -ENOMEM;
-	ini->n_sections++;
+	sec = &ini->sections[ini->n_sections++];
+	*sec = (struct ini_section){.name = name, .raw = raw};
 	if (ret)
 		*ret = sec;
 	return 0;
+}
+
+int ini_section_append_made(struct ini *ini, const struct ini_made_header *made,
+			    struct ini_section **ret)
+{
+	if (!made->name || !made->raw || made->crlf != (eol_is_crlf(ini->eol) == 1))
+		return -EINVAL;
+	return section_push(ini, made->name, made->raw, ret);
+}
+
+int ini_section_append(struct ini *ini, const char *name, struct ini_section **ret)
+{
+	size_t n = strlen(name);
+	char *copy, *raw;
+
+	if (!ini_section_name_valid(name, n))
+		return -EINVAL;
+	if (n + 2 > INI_LINE_MAX || ini->n_sections >= INI_SECTIONS_MAX)
+		return -E2BIG;
+	copy = ini_arena_strndup(ini, name, n);
+	raw = join(ini, "[", name, "]", ini->eol);
+	if (!copy || !raw)
+		return -ENOMEM;
+	return section_push(ini, copy, raw, ret);
 }
 
 int ini_entry_insert(struct ini *ini, struct ini_section *section, size_t pos, const char *key,
@@ -109,7 +175,7 @@ int ini_entry_insert(struct ini *ini, struct ini_section *section, size_t pos, c
 
 	if (section == &ini->preamble || pos > section->n_lines)
 		return -EINVAL;
-	r = entry_make(ini, key, value, &l);
+	r = entry_make(ini, key, value, ini->eol, &l);
 	if (r < 0)
 		return r;
 	return ini_line_insert(ini, section, pos, &l);
@@ -122,7 +188,7 @@ int ini_entry_append(struct ini *ini, const char *section, const char *key, cons
 	bool created = false;
 	int r;
 
-	r = entry_make(ini, key, value, &l);
+	r = entry_make(ini, key, value, ini->eol, &l);
 	if (r < 0)
 		return r;
 	if (!s) {
@@ -170,7 +236,7 @@ int ini_set(struct ini *ini, const char *section, const char *key, const char *v
 
 	if (!old)
 		return ini_entry_append(ini, section, key, value);
-	r = entry_make(ini, key, value, &l);
+	r = entry_make(ini, key, value, ini->eol, &l);
 	if (r < 0)
 		return r;
 	l.line = old->line; /* the old text stays in the arena until the document is freed */

@@ -107,7 +107,8 @@ int spec_merge_all(struct spec_builder *b, const struct spec_src *src, struct in
 
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(src->transforms); i++)
 		if (src->transforms[i])
-			r = transform_merge(doc, src->transforms[i]->ini);
+			r = transform_merge_made(doc, src->transforms[i]->ini,
+						 src->transforms[i]->made);
 	if (r >= 0 && pod_file && !ini_get(doc, "Container", "Pod"))
 		r = ini_entry_append(doc, "Container", "Pod", pod_file);
 	if (r == -ENOMEM)

@@ -20,12 +20,15 @@
 #define TRANSFORM_BASE	   "_base"
 #define TRANSFORM_NAME_VAR "{{.Name}}"
 
+struct transform_made;
+
 /* One transform file, by the name it is looked up with. */
 struct transform_file {
-	char *name;	  /* "_base" or the directory name */
-	const char *ext;  /* "container", "pod" or "kube" (static) */
-	const char *path; /* its path in the transform repo, for diagnostics */
-	struct ini *ini;  /* NULL when it did not parse (already diagnosed) */
+	char *name;		     /* "_base" or the directory name */
+	const char *ext;	     /* "container", "pod" or "kube" (static) */
+	const char *path;	     /* its path in the transform repo, for diagnostics */
+	struct ini *ini;	     /* NULL when it did not parse (already diagnosed) */
+	struct transform_made *made; /* its lines made for the merge, with ini */
 };
 
 /* A companion template, _base-SUFFIX.EXT. */
@@ -62,6 +65,12 @@ const struct transform_file *transform_set_find(const struct transform_set *set,
  * when the result passes an ini bound, -EINVAL when an entry of t cannot be written back (a key
  * or value ini refuses), -ENOMEM. On failure doc may be half-merged: throw it away. */
 int transform_merge(struct ini *doc, const struct ini *t);
+/* The same merge with t's entries and headers made once (issue 16): transform_made_new makes
+ * them in t's memory, for documents whose lines end in "\n" (others are merged as above). The
+ * merged document borrows that text: t must outlive it. The result is transform_merge's. */
+int transform_made_new(struct ini *t, struct transform_made **ret);
+struct transform_made *transform_made_free(struct transform_made *made);
+int transform_merge_made(struct ini *doc, const struct ini *t, const struct transform_made *made);
 
 /* Where a line that a merge added to a document came from: the line in t of the entry with this
  * section, key (with or without the '+') and value, or 0. For a section header (key NULL): the

@@ -33,22 +33,37 @@ static struct ini *parse(const char *text)
 	return ini;
 }
 
-/* Merge the transforms (NULL-terminated) into spec and compare the text with want. */
-static void assert_merge(const char *spec, const char *const *transforms, const char *want)
+/* Merge the transforms (NULL-terminated) into spec, their lines made per insert or made once
+ * (transform_merge_made), and compare the text with want. */
+static void assert_merge_as(const char *spec, const char *const *transforms, const char *want,
+			    bool made_once)
 {
-	struct ini *doc = parse(spec);
+	struct ini *doc = parse(spec), *ts[8] = {0};
+	struct transform_made *made[8] = {0};
 	_cleanup_free_ char *out = NULL;
-	size_t n;
+	size_t n, k = 0;
 
-	for (; *transforms; transforms++) {
-		struct ini *t = parse(*transforms);
-
-		assert_int_equal(transform_merge(doc, t), 0);
-		ini_free(t);
+	for (; *transforms; transforms++, k++) {
+		assert_true(k < ARRAY_SIZE(ts));
+		ts[k] = parse(*transforms);
+		if (made_once)
+			assert_int_equal(transform_made_new(ts[k], &made[k]), 0);
+		assert_int_equal(transform_merge_made(doc, ts[k], made[k]), 0);
 	}
 	assert_int_equal(ini_serialize(doc, &out, &n), 0);
 	assert_string_equal(out, want);
+	/* The merged document borrows the made lines: the transforms go after it. */
 	ini_free(doc);
+	for (size_t i = 0; i < k; i++) {
+		transform_made_free(made[i]);
+		ini_free(ts[i]);
+	}
+}
+
+static void assert_merge(const char *spec, const char *const *transforms, const char *want)
+{
+	assert_merge_as(spec, transforms, want, false);
+	assert_merge_as(spec, transforms, want, true);
 }
 
 static void assert_merge1(const char *spec, const char *t, const char *want)
@@ -242,16 +257,66 @@ static void test_find_line(void **state)
 	ini_free(t);
 }
 
+/* The merge's result with t's lines made per insert and made once: the same code. */
+static int merge_both(const char *spec, const char *transform)
+{
+	struct ini *a = parse(spec), *b = parse(spec), *t = parse(transform);
+	struct transform_made *made = NULL;
+	int r = transform_merge(a, t), r_made;
+
+	assert_int_equal(transform_made_new(t, &made), 0);
+	r_made = transform_merge_made(b, t, made);
+	assert_int_equal(r_made, r);
+	ini_free(a);
+	ini_free(b);
+	transform_made_free(made);
+	ini_free(t);
+	return r;
+}
+
 static void test_merge_refused(void **state)
 {
-	struct ini *doc = parse("[Container]\nImage=x\n");
-	struct ini *t = parse("[Container]\n+#x=1\n");
+	(void)state;
+	/* "+#x" is a key, "#x" would read back as a comment: refused, not written; so is a prepend
+	 * that leaves a blank first, or one that reads back as a header. */
+	assert_int_equal(merge_both("[Container]\nImage=x\n", "[Container]\n+#x=1\n"), -EINVAL);
+	assert_int_equal(merge_both("[Container]\nImage=x\n", "[Container]\n+ x=1\n"), -EINVAL);
+	assert_int_equal(merge_both("[Container]\nImage=x\n", "[Container]\n+[x=1\n"), -EINVAL);
+	/* In an appended section too, and with CRLF documents (merged without the made lines). */
+	assert_int_equal(merge_both("[Container]\nImage=x\n", "[Service]\n+;x=1\n"), -EINVAL);
+	assert_int_equal(merge_both("[Container]\r\nImage=x\r\n", "[Service]\n+;x=1\n"), -EINVAL);
+	/* A value that would continue onto the next line. */
+	assert_int_equal(merge_both("[Container]\nImage=x\n", "[Container]\nA=b\\\\\\\n\n"), 0);
+	assert_int_equal(merge_both("[Container]\nImage=x\n", "[Unit]\nA=1\nB=ok\n"), 0);
+}
+
+/* A made line goes only into a document with the line end it was made with. */
+static void test_made_line_end(void **state)
+{
+	struct ini *lf = parse("[A]\nx=1\n"), *crlf = parse("[A]\r\nx=1\r\n");
+	struct ini *owner = parse("");
+	struct ini_made_entry line;
+	struct ini_made_header header;
 
 	(void)state;
-	/* "+#x" is a key, "#x" would read back as a comment: refused, not written. */
-	assert_int_equal(transform_merge(doc, t), -EINVAL);
-	ini_free(doc);
-	ini_free(t);
+	assert_int_equal(ini_entry_make(owner, "K", "v", "\n", &line), 0);
+	assert_string_equal(line.line.raw, "K=v\n");
+	assert_int_equal(ini_entry_insert_made(crlf, &crlf->sections[0], 0, &line), -EINVAL);
+	assert_int_equal(ini_entry_insert_made(lf, &lf->sections[0], 0, &line), 0);
+	assert_int_equal(ini_entry_insert_made(lf, &lf->preamble, 0, &line), -EINVAL);
+	assert_int_equal(ini_section_make(owner, "B", "\r\n", &header), 0);
+	assert_string_equal(header.raw, "[B]\r\n");
+	assert_int_equal(ini_section_append_made(lf, &header, NULL), -EINVAL);
+	assert_int_equal(ini_section_append_made(crlf, &header, NULL), 0);
+	assert_int_equal(ini_entry_make(owner, "K", "v", "\r", &line), -EINVAL);
+	assert_int_equal(ini_entry_make(owner, "K=", "v", "\n", &line), -EINVAL);
+	assert_int_equal(ini_section_make(owner, "a]b", "\n", &header), -EINVAL);
+	assert_string_equal(ini_get(lf, "A", "K"), "v");
+	assert_int_equal(lf->n_entries, 2);
+	assert_int_equal(crlf->n_sections, 2);
+	ini_free(lf);
+	ini_free(crlf);
+	ini_free(owner);
 }
 
 static void test_set_load(void **state)
@@ -320,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_find_name_var),
 		cmocka_unit_test(test_find_line),
 		cmocka_unit_test(test_merge_refused),
+		cmocka_unit_test(test_made_line_end),
 		cmocka_unit_test(test_set_load),
 	};
 
