@@ -321,7 +321,7 @@ static int build_container(struct spec_builder *b, struct spec_cfile *c)
 }
 
 /* The scope's specs in the order scope_run() parses them, for spec_ahead. */
-static int ahead_start(struct spec_builder *b, const struct fileset_file ***ret)
+static int ahead_begin(struct spec_builder *b, const struct fileset_file ***ret)
 {
 	struct spec_scope *sc = b->sc;
 	struct spec_cfile *const lists[] = {sc->pods, sc->kubes, sc->containers};
@@ -338,7 +338,8 @@ static int ahead_start(struct spec_builder *b, const struct fileset_file ***ret)
 			order[n++] = lists[l][i].f;
 		}
 	*ret = order;
-	return spec_ahead_start(order, n, &b->ahead);
+	spec_ahead_begin(b->ahead, order, n);
+	return 0;
 }
 
 /* One spec at a time (issue 16: memory flat in the number of specs): pods and kubes first, so
@@ -356,15 +357,15 @@ static int scope_run(struct spec_builder *b)
 		sc->base[k] = transform_set_find(b->ts, TRANSFORM_BASE, exts[k]);
 		sc->dirt[k] = *sc->dir ? transform_set_find(b->ts, sc->dir, exts[k]) : NULL;
 	}
-	r = ahead_start(b, &order);
+	r = ahead_begin(b, &order);
 	for (size_t i = 0; r >= 0 && i < sc->n_pods; i++)
 		r = build_alone(b, &sc->pods[i], SPEC_KIND_POD);
 	for (size_t i = 0; r >= 0 && i < sc->n_kubes; i++)
 		r = build_alone(b, &sc->kubes[i], SPEC_KIND_KUBE);
 	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
 		r = build_container(b, &sc->containers[i]);
-	spec_ahead_stop(b->ahead);
-	b->ahead = NULL;
+	if (order)
+		spec_ahead_end(b->ahead);
 	if (r >= 0)
 		r = spec_scope_finish(b);
 	return r;
@@ -510,6 +511,8 @@ int spec_build(const struct fileset *repo, const struct fileset *transforms,
 		r = transform_set_load(transforms ? transforms : empty, b.tlabel, &ts, diags);
 	b.ts = ts;
 	if (r >= 0)
+		r = spec_ahead_new(&b.ahead);
+	if (r >= 0)
 		r = spec_set_new(&b.set);
 	if (r >= 0) {
 		b.set->content_of = opts ? opts->content_of : NULL;
@@ -519,6 +522,7 @@ int spec_build(const struct fileset *repo, const struct fileset *transforms,
 	if (r >= 0 && diags->error)
 		r = diags->error;
 	diag_list_sort(diags);
+	spec_ahead_free(b.ahead);
 	transform_set_free(ts);
 	fileset_free(empty);
 	free(b.scratch);

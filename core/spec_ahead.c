@@ -1,12 +1,14 @@
-/* spec_ahead.c: a scope's specs parsed on a second thread ahead of the build (module boundary:
- * core, libc, pthreads, ini). One lock guards two counters: done (files parsed, in order) and
- * taken (the build's next file). Slots [taken, done) hold finished parses that only the build
- * touches; the parser writes slot done alone, which no parse the build may still take shares,
- * since done - taken < SPEC_AHEAD_WINDOW whenever it parses. When the window is full the parser
- * sleeps until half of it is free again, so it is woken once per half window, not once per spec
- * (a wakeup is two syscalls). The thread starts with every signal blocked, so signals stay the
- * caller's, and spec_ahead_stop() joins it: no thread outlives the scope (sync forks after the
- * build). */
+/* spec_ahead.c: a build's specs parsed on a second thread ahead of it (module boundary: core, libc,
+ * pthreads, ini). One lock guards the scope's state and two counters: done (files parsed, in
+ * order) and taken (the build's next file). Slots [taken, done) hold finished parses that only
+ * the build touches; the parser writes slot done alone, outside the lock ("busy"), and no parse
+ * the build may still take shares that slot, since done - taken < SPEC_AHEAD_WINDOW whenever it
+ * parses. When the window fills, the parser sleeps until half of it is free again, so it is woken
+ * once per half window, not once per spec (a wakeup is two syscalls). The parser reads the scope
+ * (files, n, taken) only while the scope is active, and spec_ahead_end() waits until it is no
+ * longer busy before the build changes them. The thread starts with every signal blocked, so
+ * signals stay the caller's; spec_ahead_free() joins it: no thread outlives the build (sync forks
+ * after it). */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "spec_ahead.h"
 
@@ -25,17 +27,26 @@ struct parsed {
 };
 
 struct spec_ahead {
+	pthread_t thread;
+	bool started, start_failed, quit;
+	pthread_mutex_t lock;
+	pthread_cond_t work_cv; /* the parser waits for work or room */
+	pthread_cond_t done_cv; /* the build waits for a parse, or for the parser to be idle */
+	/* The scope: */
 	const struct fileset_file *const *files;
 	size_t n;
-	bool threaded; /* else spec_ahead_take() parses */
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t parsed_cv; /* the build waits for a parse */
-	pthread_cond_t room_cv;	  /* the parser waits for room in the window */
+	bool threaded; /* this scope's parses are the thread's (else spec_ahead_take() parses) */
+	bool active;   /* the parser may work on it */
 	size_t done, taken;
-	bool stop, build_waits, parser_waits;
+	bool full; /* the window filled: the parser waits until half of it is free */
+	bool busy, parser_waits, build_waits;
 	struct parsed *slots; /* SPEC_AHEAD_WINDOW of them: file i's in slots[i % window] */
 };
+
+static struct parsed *slot(struct spec_ahead *a, size_t i)
+{
+	return &a->slots[i % SPEC_AHEAD_WINDOW];
+}
 
 static void parse_into(const struct fileset_file *f, struct parsed *p)
 {
@@ -46,15 +57,24 @@ static void parse_into(const struct fileset_file *f, struct parsed *p)
 	p->r = ini_parse(f->path, f->data, f->size, &p->doc, &p->err);
 }
 
-static struct parsed *slot(struct spec_ahead *a, size_t i)
+/* The parser's test, under the lock. */
+static bool can_parse(struct spec_ahead *a)
 {
-	return &a->slots[i % SPEC_AHEAD_WINDOW];
+	if (!a->active || a->done >= a->n)
+		return false;
+	if (a->done - a->taken >= SPEC_AHEAD_WINDOW)
+		a->full = true;
+	else if (a->done - a->taken <= SPEC_AHEAD_WINDOW / 2)
+		a->full = false;
+	return !a->full;
 }
 
-static void wake_parser_if_room(struct spec_ahead *a)
+/* The build's side of can_parse(), under the lock: wake a waiting parser once it has work. */
+static void wake_parser(struct spec_ahead *a)
 {
-	if (a->parser_waits && a->done - a->taken <= SPEC_AHEAD_WINDOW / 2)
-		pthread_cond_signal(&a->room_cv);
+	if (a->parser_waits && a->active && a->done < a->n &&
+	    a->done - a->taken <= SPEC_AHEAD_WINDOW / 2)
+		pthread_cond_signal(&a->work_cv);
 }
 
 static void *parse_ahead(void *arg)
@@ -63,25 +83,38 @@ static void *parse_ahead(void *arg)
 	size_t i;
 
 	pthread_mutex_lock(&a->lock);
-	for (;;) {
-		if (a->done - a->taken >= SPEC_AHEAD_WINDOW)
-			while (!a->stop && a->done - a->taken > SPEC_AHEAD_WINDOW / 2) {
-				a->parser_waits = true;
-				pthread_cond_wait(&a->room_cv, &a->lock);
-				a->parser_waits = false;
-			}
-		if (a->stop || a->done == a->n)
-			break;
+	while (!a->quit) {
+		if (!can_parse(a)) {
+			a->parser_waits = true;
+			pthread_cond_wait(&a->work_cv, &a->lock);
+			a->parser_waits = false;
+			continue;
+		}
 		i = a->done;
+		a->busy = true;
 		pthread_mutex_unlock(&a->lock);
 		parse_into(a->files[i], slot(a, i));
 		pthread_mutex_lock(&a->lock);
+		a->busy = false;
 		a->done = i + 1;
 		if (a->build_waits)
-			pthread_cond_signal(&a->parsed_cv);
+			pthread_cond_signal(&a->done_cv);
 	}
 	pthread_mutex_unlock(&a->lock);
 	return NULL;
+}
+
+int spec_ahead_new(struct spec_ahead **ret)
+{
+	struct spec_ahead *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return -ENOMEM;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->work_cv, NULL);
+	pthread_cond_init(&a->done_cv, NULL);
+	*ret = a;
+	return 0;
 }
 
 static unsigned cpus_usable(void)
@@ -91,39 +124,38 @@ static unsigned cpus_usable(void)
 	return sched_getaffinity(0, sizeof(set), &set) == 0 ? (unsigned)CPU_COUNT(&set) : 1;
 }
 
-static bool start_parser(struct spec_ahead *a)
+/* The thread, started once, at the first scope that wants it; false if it cannot run. */
+static bool parser_running(struct spec_ahead *a)
 {
 	sigset_t all, old;
-	int r;
 
-	a->slots = calloc(SPEC_AHEAD_WINDOW, sizeof(*a->slots));
-	if (!a->slots)
+	if (a->started || a->start_failed)
+		return a->started;
+	a->start_failed = true;
+	if (cpus_usable() < 2 || !(a->slots = calloc(SPEC_AHEAD_WINDOW, sizeof(*a->slots))))
 		return false;
-	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->parsed_cv, NULL);
-	pthread_cond_init(&a->room_cv, NULL);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread starts with this mask */
-	r = pthread_create(&a->thread, NULL, parse_ahead, a);
+	a->started = pthread_create(&a->thread, NULL, parse_ahead, a) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r == 0)
-		return true;
-	free(a->slots);
-	a->slots = NULL;
-	return false;
+	a->start_failed = !a->started;
+	return a->started;
 }
 
-int spec_ahead_start(const struct fileset_file *const *files, size_t n, struct spec_ahead **ret)
+void spec_ahead_begin(struct spec_ahead *a, const struct fileset_file *const *files, size_t n)
 {
-	struct spec_ahead *a = calloc(1, sizeof(*a));
+	bool threaded = n >= SPEC_AHEAD_MIN && parser_running(a);
 
-	if (!a)
-		return -ENOMEM;
+	pthread_mutex_lock(&a->lock);
 	a->files = files;
 	a->n = n;
-	a->threaded = n >= SPEC_AHEAD_MIN && cpus_usable() > 1 && start_parser(a);
-	*ret = a;
-	return 0;
+	a->done = a->taken = 0;
+	a->full = false;
+	a->threaded = threaded;
+	a->active = threaded;
+	if (a->parser_waits && threaded)
+		pthread_cond_signal(&a->work_cv);
+	pthread_mutex_unlock(&a->lock);
 }
 
 /* Free the parses the build passed over on its way to file i, then wait for file i's. */
@@ -134,15 +166,16 @@ static void wait_for(struct spec_ahead *a, size_t i)
 			ini_free(slot(a, a->taken)->doc);
 			slot(a, a->taken++)->doc = NULL;
 		}
-		wake_parser_if_room(a);
+		wake_parser(a);
 		if (a->done > i)
 			return;
 		a->build_waits = true;
-		pthread_cond_wait(&a->parsed_cv, &a->lock);
+		pthread_cond_wait(&a->done_cv, &a->lock);
 		a->build_waits = false;
 	}
 }
 
+/* Only the build writes files, n, threaded and taken; the parser reads taken under the lock. */
 int spec_ahead_take(struct spec_ahead *a, size_t i, struct ini **ret, struct ini_error *err)
 {
 	struct parsed *p;
@@ -163,27 +196,45 @@ int spec_ahead_take(struct spec_ahead *a, size_t i, struct ini **ret, struct ini
 		*err = p->err;
 	p->doc = NULL;
 	a->taken = i + 1;
-	wake_parser_if_room(a);
+	wake_parser(a);
 	pthread_mutex_unlock(&a->lock);
 	return r;
 }
 
-void spec_ahead_stop(struct spec_ahead *a)
+void spec_ahead_end(struct spec_ahead *a)
+{
+	pthread_mutex_lock(&a->lock);
+	a->active = false;
+	while (a->busy) {
+		a->build_waits = true;
+		pthread_cond_wait(&a->done_cv, &a->lock);
+		a->build_waits = false;
+	}
+	for (size_t k = a->taken; a->threaded && k < a->done; k++) {
+		ini_free(slot(a, k)->doc);
+		slot(a, k)->doc = NULL;
+	}
+	a->files = NULL;
+	a->n = a->done = a->taken = 0;
+	a->threaded = false;
+	pthread_mutex_unlock(&a->lock);
+}
+
+void spec_ahead_free(struct spec_ahead *a)
 {
 	if (!a)
 		return;
-	if (a->threaded) {
+	spec_ahead_end(a);
+	if (a->started) {
 		pthread_mutex_lock(&a->lock);
-		a->stop = true;
-		pthread_cond_signal(&a->room_cv);
+		a->quit = true;
+		pthread_cond_signal(&a->work_cv);
 		pthread_mutex_unlock(&a->lock);
 		pthread_join(a->thread, NULL);
-		for (size_t k = a->taken; k < a->done; k++)
-			ini_free(slot(a, k)->doc);
-		pthread_cond_destroy(&a->room_cv);
-		pthread_cond_destroy(&a->parsed_cv);
-		pthread_mutex_destroy(&a->lock);
-		free(a->slots);
 	}
+	pthread_cond_destroy(&a->done_cv);
+	pthread_cond_destroy(&a->work_cv);
+	pthread_mutex_destroy(&a->lock);
+	free(a->slots);
 	free(a);
 }

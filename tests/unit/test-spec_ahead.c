@@ -1,7 +1,8 @@
 /* test-spec_ahead.c: unit tests of core/spec_ahead — each parse taken is ini_parse()'s own (the
  * document's text, an error's line and message), in order, with files skipped, on the parser
- * thread and on the caller's; stopping early frees what was not taken and leaves no thread
- * (LeakSanitizer and /proc/self/task say so); misuse is refused. */
+ * thread and on the caller's, scope after scope on one thread; a scope ended early frees what
+ * was not taken, and spec_ahead_free() leaves no thread (LeakSanitizer and /proc/self/task say
+ * so); misuse is refused. */
 
 #define _GNU_SOURCE /* sched_setaffinity */
 
@@ -92,22 +93,31 @@ static size_t threads_now(void)
 	return n;
 }
 
+static size_t cpus(void)
+{
+	cpu_set_t all;
+
+	return sched_getaffinity(0, sizeof(all), &all) == 0 ? (size_t)CPU_COUNT(&all) : 1;
+}
+
 static void test_in_order(void **state)
 {
 	struct files *fs = files_new();
 	struct spec_ahead *a = NULL;
 
 	(void)state;
-	assert_int_equal(spec_ahead_start(fs->order, N_FILES, &a), 0);
+	assert_int_equal(spec_ahead_new(&a), 0);
+	spec_ahead_begin(a, fs->order, N_FILES);
 	for (size_t i = 0; i < N_FILES; i++)
 		assert_same_parse(a, fs, i);
-	spec_ahead_stop(a);
+	spec_ahead_end(a);
+	spec_ahead_free(a);
 	assert_int_equal(threads_now(), 1);
 	free(fs);
 }
 
-/* Skips of one, of more than the window, and a stop with parses left: each freed. */
-static void test_skips_and_early_stop(void **state)
+/* Skips of one, of more than the window, and a scope ended with parses left: each freed. */
+static void test_skips_and_early_end(void **state)
 {
 	static const size_t takes[] = {0, 2, 3, 200, 201, 202, 700, 701};
 	struct files *fs = files_new();
@@ -115,7 +125,8 @@ static void test_skips_and_early_stop(void **state)
 	struct ini *doc = NULL;
 
 	(void)state;
-	assert_int_equal(spec_ahead_start(fs->order, N_FILES, &a), 0);
+	assert_int_equal(spec_ahead_new(&a), 0);
+	spec_ahead_begin(a, fs->order, N_FILES);
 	for (size_t k = 0; k < ARRAY_SIZE(takes); k++)
 		assert_same_parse(a, fs, takes[k]);
 	/* Back, or again, or past the end: refused. */
@@ -123,35 +134,60 @@ static void test_skips_and_early_stop(void **state)
 	assert_int_equal(spec_ahead_take(a, 5, &doc, NULL), -EINVAL);
 	assert_int_equal(spec_ahead_take(a, N_FILES, &doc, NULL), -EINVAL);
 	assert_null(doc);
-	spec_ahead_stop(a);
-	assert_int_equal(threads_now(), 1);
-	/* Stopped before any take, and at once. */
-	assert_int_equal(spec_ahead_start(fs->order, N_FILES, &a), 0);
-	spec_ahead_stop(a);
-	spec_ahead_stop(NULL);
+	spec_ahead_end(a);
+	/* Ended before any take; freed with a scope going. */
+	spec_ahead_begin(a, fs->order, N_FILES);
+	spec_ahead_end(a);
+	spec_ahead_begin(a, fs->order + 11, N_FILES - 11);
+	assert_int_equal(spec_ahead_take(a, 0, &doc, NULL), 0);
+	ini_free(doc);
+	spec_ahead_free(a);
+	spec_ahead_free(NULL);
 	assert_int_equal(threads_now(), 1);
 	free(fs);
 }
 
-/* While it runs there is one more thread, except below SPEC_AHEAD_MIN files or on one CPU,
- * where the caller parses: with the same results. */
-static void test_when_threaded(void **state)
+/* Scopes large and small in turn share one thread, started by the first large one; below
+ * SPEC_AHEAD_MIN files the caller parses. */
+static void test_scopes(void **state)
+{
+	static const size_t sizes[] = {5, SPEC_AHEAD_MIN, 1, 300, SPEC_AHEAD_MIN - 1, 64};
+	struct files *fs = files_new();
+	struct spec_ahead *a = NULL;
+	size_t at = 0;
+
+	(void)state;
+	assert_int_equal(spec_ahead_new(&a), 0);
+	for (size_t k = 0; k < ARRAY_SIZE(sizes); k++) {
+		spec_ahead_begin(a, fs->order + at, sizes[k]);
+		assert_int_equal(threads_now(), k == 0 || cpus() < 2 ? 1 : 2);
+		for (size_t i = 0; i < sizes[k]; i++) {
+			struct ini_error err = {0};
+			struct ini *doc = NULL;
+			int r = spec_ahead_take(a, i, &doc, &err);
+
+			assert_int_equal(r, (at + i) % 7 == 3 ? -EBADMSG : 0);
+			assert_true(r < 0 || strstr(doc->sections[0].lines[0].value, "a") != NULL);
+			if (r < 0)
+				assert_string_equal(err.where, fs->path[at + i]);
+			ini_free(doc);
+		}
+		spec_ahead_end(a);
+		at += sizes[k];
+	}
+	spec_ahead_free(a);
+	assert_int_equal(threads_now(), 1);
+	free(fs);
+}
+
+/* On one CPU the caller parses every scope: no thread, the same results. */
+static void test_one_cpu(void **state)
 {
 	struct files *fs = files_new();
 	struct spec_ahead *a = NULL;
 	cpu_set_t all, one;
 
 	(void)state;
-	assert_int_equal(spec_ahead_start(fs->order, N_FILES, &a), 0);
-	assert_int_equal(threads_now(),
-			 sched_getaffinity(0, sizeof(all), &all) == 0 && CPU_COUNT(&all) > 1 ? 2
-											     : 1);
-	spec_ahead_stop(a);
-	assert_int_equal(spec_ahead_start(fs->order, SPEC_AHEAD_MIN - 1, &a), 0);
-	assert_int_equal(threads_now(), 1);
-	for (size_t i = 0; i < SPEC_AHEAD_MIN - 1; i++)
-		assert_same_parse(a, fs, i);
-	spec_ahead_stop(a);
 	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
 	CPU_ZERO(&one);
 	for (int c = 0; c < CPU_SETSIZE; c++)
@@ -160,11 +196,13 @@ static void test_when_threaded(void **state)
 			break;
 		}
 	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
-	assert_int_equal(spec_ahead_start(fs->order, N_FILES, &a), 0);
+	assert_int_equal(spec_ahead_new(&a), 0);
+	spec_ahead_begin(a, fs->order, N_FILES);
 	assert_int_equal(threads_now(), 1);
 	for (size_t i = 0; i < N_FILES; i += 3)
 		assert_same_parse(a, fs, i);
-	spec_ahead_stop(a);
+	spec_ahead_end(a);
+	spec_ahead_free(a);
 	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
 	free(fs);
 }
@@ -173,8 +211,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_order),
-		cmocka_unit_test(test_skips_and_early_stop),
-		cmocka_unit_test(test_when_threaded),
+		cmocka_unit_test(test_skips_and_early_end),
+		cmocka_unit_test(test_scopes),
+		cmocka_unit_test(test_one_cpu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
