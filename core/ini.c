@@ -50,8 +50,9 @@ struct parser {
 	unsigned start_line;
 	struct ini_line *pool; /* the arena's lines: the current section has those past pool_used */
 	size_t pool_size, pool_used;
-	bool pending; /* inside a continuation */
-	bool failed;  /* err is filled */
+	bool nul_or_cr; /* the file holds a NUL or a '\r': lines are searched for them */
+	bool pending;	/* inside a continuation */
+	bool failed;	/* err is filled */
 };
 
 /* The section lines now go to: the current one keeps what it has, the rest of the pool is s's.
@@ -71,7 +72,26 @@ static bool is_control(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-static void strip(const char **s, size_t *n)
+/* What the per-byte loops of a key and a section name stop at, looked up instead of compared. */
+enum {
+	BYTE_CONTROL = 1 << 0, /* is_control() */
+	BYTE_QUOTE = 1 << 1,   /* not in a section name: " ' \\ [ ] */
+	BYTE_EQUALS = 1 << 2,  /* ends a key */
+};
+
+static const unsigned char byte_class[256] = {
+	[0x00 ... 0x1f] = BYTE_CONTROL,
+	[0x7f] = BYTE_CONTROL,
+	['"'] = BYTE_QUOTE,
+	['\''] = BYTE_QUOTE,
+	['\\'] = BYTE_QUOTE,
+	['['] = BYTE_QUOTE,
+	[']'] = BYTE_QUOTE,
+	['='] = BYTE_EQUALS,
+};
+
+/* Forced inline: three calls a line, and -Os would not inline it. */
+__attribute__((always_inline)) static inline void strip(const char **s, size_t *n)
 {
 	while (*n > 0 && ini_char_is_blank(**s)) {
 		(*s)++;
@@ -81,32 +101,18 @@ static void strip(const char **s, size_t *n)
 		(*n)--;
 }
 
-static bool is_comment(const char *s, size_t n)
+/* A section name's bytes besides the UTF-8 check, which the parser makes on the whole line. */
+static bool section_chars_valid(const char *s, size_t n)
 {
-	strip(&s, &n);
-	return n > 0 && (s[0] == '#' || s[0] == ';');
-}
-
-static bool is_blank(const char *s, size_t n)
-{
-	strip(&s, &n);
-	return n == 0;
-}
-
-/* What a section name may not hold besides controls (compared, not strchr'ed, per byte). */
-static bool is_section_quote(char c)
-{
-	return c == '"' || c == '\'' || c == '\\' || c == '[' || c == ']';
+	for (size_t i = 0; i < n; i++)
+		if (byte_class[(unsigned char)s[i]] & (BYTE_CONTROL | BYTE_QUOTE))
+			return false;
+	return true;
 }
 
 bool ini_section_name_valid(const char *s, size_t n)
 {
-	if (n == 0 || !utf8_is_valid(s, n))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (is_control((unsigned char)s[i]) || is_section_quote(s[i]))
-			return false;
-	return true;
+	return n > 0 && utf8_is_valid(s, n) && section_chars_valid(s, n);
 }
 
 bool ini_key_chars_valid(const char *s, size_t n)
@@ -171,7 +177,8 @@ int ini_line_insert(struct ini *ini, struct ini_section *s, size_t pos, struct i
 			   alignof(struct ini_line));
 	if (r < 0)
 		return r;
-	memmove(&s->lines[pos + 1], &s->lines[pos], (s->n_lines - pos) * sizeof(*s->lines));
+	if (pos < s->n_lines) /* the parser appends: no call to move nothing */
+		memmove(&s->lines[pos + 1], &s->lines[pos], (s->n_lines - pos) * sizeof(*s->lines));
 	s->lines[pos] = *l;
 	s->n_lines++;
 	ini->n_lines++;
@@ -198,21 +205,20 @@ static int parse_fail_bound(struct parser *p, unsigned line)
 }
 
 /* The document's first chunk, sized to hold the whole parse (issue 16: a malloc per line, key
- * and value was most of check's time and memory): a section per line starting with '[' (one
- * after blanks moves the array on in the arena), a line per physical line, and per logical line
- * its raw text, key and value (never longer than the raw text together) and their NULs; a
- * header's name and raw text alike. */
+ * and value was most of check's time and memory): a section per '[' byte but no more than the
+ * lines, a line per physical line, and per logical line its raw text, key and value (never
+ * longer than the raw text together) and their NULs; a header's name and raw text alike. */
 static int arena_init(struct parser *p)
 {
-	const char *buf = p->buf, *end = buf + p->size;
-	size_t lines = 1, sections = 1, strings, need;
+	struct ini_scan scan;
+	size_t lines, sections, strings, need;
 	struct ini *ini;
 	int r;
 
-	for (const char *c = buf; (c = memchr(c, '\n', (size_t)(end - c))); c++) {
-		lines++;
-		sections += c + 1 < end && c[1] == '[';
-	}
+	ini_scan_file(p->buf, p->size, &scan);
+	lines = scan.newlines + 1;
+	sections = (scan.brackets < lines ? scan.brackets : lines) + 1;
+	p->nul_or_cr = scan.nul_or_cr;
 	p->pool_size = lines;
 	strings = 2 * p->size + 3 * lines;
 	need = sections * sizeof(struct ini_section) + lines * sizeof(struct ini_line) + strings;
@@ -230,10 +236,12 @@ static int arena_init(struct parser *p)
 	return 0;
 }
 
-/* A NUL-terminated copy of s[0..n) in the document's arena. */
-static char *parser_copy(struct parser *p, const char *s, size_t n)
+/* Copy s[0..n) and a NUL to d; the byte after the NUL. */
+static char *put_string(char *d, const char *s, size_t n)
 {
-	return ini_arena_strndup(p->ini, s, n);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d + n + 1;
 }
 
 /* Store a blank, comment or entry line whose raw text runs from p->raw_start to raw_end. */
@@ -241,16 +249,20 @@ static int parser_add(struct parser *p, enum ini_line_type type, size_t raw_end,
 		      size_t n_key, const char *value, size_t n_value, bool open)
 {
 	struct ini_line l = {.type = type, .line = p->start_line, .open = open};
+	size_t n_raw = raw_end - p->raw_start;
+	size_t n_text = n_raw + 1 + (type == INI_LINE_ENTRY ? n_key + 1 + n_value + 1 : 0);
+	char *text = ini_arena_alloc(p->ini, n_text, 1); /* one allocation for the three strings */
 	int r;
 
-	l.raw = parser_copy(p, p->buf + p->raw_start, raw_end - p->raw_start);
-	if (!l.raw)
+	if (!text)
 		return -ENOMEM;
+	l.raw = text;
+	text = put_string(text, p->buf + p->raw_start, n_raw);
 	if (type == INI_LINE_ENTRY) {
-		l.key = parser_copy(p, key, n_key);
-		l.value = parser_copy(p, value, n_value);
-		if (!l.key || !l.value)
-			return -ENOMEM;
+		l.key = text;
+		text = put_string(text, key, n_key);
+		l.value = text;
+		put_string(text, value, n_value);
 	}
 	r = ini_line_insert(p->ini, p->section, p->section->n_lines, &l);
 	if (r == -E2BIG)
@@ -268,7 +280,7 @@ static int parser_header(struct parser *p, const char *s, size_t n, size_t raw_e
 		return parse_fail(p, -EBADMSG, p->start_line, "invalid section header");
 	if (n == 2)
 		return parse_fail(p, -EBADMSG, p->start_line, "empty section name");
-	if (!ini_section_name_valid(s + 1, n - 2))
+	if (!section_chars_valid(s + 1, n - 2)) /* parser_finish checked the line's UTF-8 */
 		return parse_fail(p, -EBADMSG, p->start_line, "invalid character in section name");
 	if (ini->n_sections >= INI_SECTIONS_MAX)
 		return parse_fail(p, -E2BIG, p->start_line,
@@ -282,10 +294,11 @@ static int parser_header(struct parser *p, const char *s, size_t n, size_t raw_e
 	sec = &ini->sections[ini->n_sections];
 	*sec = (struct ini_section){.line = p->start_line, .open = open};
 	parser_take_pool(p, sec);
-	sec->name = parser_copy(p, s + 1, n - 2);
-	sec->raw = parser_copy(p, p->buf + p->raw_start, raw_end - p->raw_start);
-	if (!sec->name || !sec->raw)
+	sec->raw = ini_arena_alloc(ini, raw_end - p->raw_start + 1 + n - 1, 1); /* and the name */
+	if (!sec->raw)
 		return -ENOMEM;
+	sec->name = put_string(sec->raw, p->buf + p->raw_start, raw_end - p->raw_start);
+	put_string(sec->name, s + 1, n - 2);
 	ini->n_sections++;
 	p->section = sec;
 	return 0;
@@ -293,9 +306,15 @@ static int parser_header(struct parser *p, const char *s, size_t n, size_t raw_e
 
 static int parser_entry(struct parser *p, const char *s, size_t n, size_t raw_end, bool open)
 {
-	const char *eq = memchr(s, '=', n), *key = s, *value;
+	const char *eq = NULL, *key = s, *value;
 	size_t n_key, n_value;
+	unsigned seen = 0; /* the classes of the bytes before the '=' */
 
+	for (size_t i = 0; i < n && !eq; i++) { /* the '=' and the key's controls in one pass */
+		seen |= byte_class[(unsigned char)s[i]];
+		if (s[i] == '=')
+			eq = s + i;
+	}
 	if (p->section == &p->ini->preamble)
 		return parse_fail(p, -EBADMSG, p->start_line,
 				  eq ? "assignment outside of any section"
@@ -306,7 +325,7 @@ static int parser_entry(struct parser *p, const char *s, size_t n, size_t raw_en
 	strip(&key, &n_key);
 	if (n_key == 0)
 		return parse_fail(p, -EBADMSG, p->start_line, "missing key name before '='");
-	if (!ini_key_chars_valid(key, n_key))
+	if ((seen & BYTE_CONTROL) && !ini_key_chars_valid(key, n_key)) /* blanks are controls */
 		return parse_fail(p, -EBADMSG, p->start_line, "invalid character in key name");
 	value = eq + 1;
 	n_value = (size_t)(s + n - value);
@@ -315,11 +334,8 @@ static int parser_entry(struct parser *p, const char *s, size_t n, size_t raw_en
 }
 
 /* A logical line is complete: classify and store it. */
-static int parser_finish(struct parser *p, size_t raw_end, bool open)
+static int parser_finish(struct parser *p, const char *s, size_t n, size_t raw_end, bool open)
 {
-	const char *s = p->logical;
-	size_t n = p->n_logical;
-
 	p->pending = false;
 	strip(&s, &n);
 	if (n == 0)
@@ -331,30 +347,26 @@ static int parser_finish(struct parser *p, size_t raw_end, bool open)
 	return parser_entry(p, s, n, raw_end, open);
 }
 
-static int parser_physical(struct parser *p, const char *s, size_t n, size_t raw_start,
-			   size_t raw_end, unsigned line)
+/* The offset in s[0..n) of its first character that is not a blank, n when there is none. */
+static size_t blanks_before(const char *s, size_t n)
 {
-	if (n > INI_LINE_MAX)
-		return parse_fail(p, -E2BIG, line, "line longer than 65536 bytes (INI_LINE_MAX)");
-	if (!p->pending) {
-		p->raw_start = raw_start;
-		p->start_line = line;
-		p->n_logical = 0;
-		if (is_comment(s, n))
-			return parser_add(p, INI_LINE_COMMENT, raw_end, NULL, 0, NULL, 0, false);
-		if (is_blank(s, n))
-			return parser_add(p, INI_LINE_BLANK, raw_end, NULL, 0, NULL, 0, false);
-	} else if (is_comment(s, n))
-		return 0; /* skipped inside a continuation; its text stays in the entry's raw */
-	if (p->n_logical + n > INI_LINE_MAX)
+	size_t i = 0;
+
+	while (i < n && ini_char_is_blank(s[i]))
+		i++;
+	return i;
+}
+
+/* Join s[0..n) to the logical line; the line goes on when it ends escaped. n_untrimmed, the
+ * length before trailing blanks were dropped, is the one held to the bound. */
+static int parser_join(struct parser *p, const char *s, size_t n, size_t n_untrimmed,
+		       size_t raw_end)
+{
+	if (p->n_logical + n_untrimmed > INI_LINE_MAX)
 		return parse_fail(p, -E2BIG, p->start_line,
 				  "continued line longer than 65536 bytes (INI_LINE_MAX)");
 	memcpy(p->logical + p->n_logical, s, n);
 	p->n_logical += n;
-	while (n > 0 && ini_char_is_blank(s[n - 1])) { /* dropped: trimmed or after a backslash */
-		n--;
-		p->n_logical--;
-	}
 	/* The previous part ended in a space (the replaced backslash), so scanning only the new
 	 * part gives the same answer as systemd's scan of the whole joined line. */
 	if (ini_ends_escaped(s, n)) {
@@ -362,7 +374,35 @@ static int parser_physical(struct parser *p, const char *s, size_t n, size_t raw
 		p->pending = true;
 		return 0;
 	}
-	return parser_finish(p, raw_end, false);
+	return parser_finish(p, p->logical, p->n_logical, raw_end, false);
+}
+
+static int parser_physical(struct parser *p, const char *s, size_t n, size_t raw_start,
+			   size_t raw_end, unsigned line)
+{
+	size_t lead, n_untrimmed = n;
+	bool comment;
+
+	if (n > INI_LINE_MAX)
+		return parse_fail(p, -E2BIG, line, "line longer than 65536 bytes (INI_LINE_MAX)");
+	lead = blanks_before(s, n);
+	comment = lead < n && (s[lead] == '#' || s[lead] == ';');
+	if (!p->pending) {
+		p->raw_start = raw_start;
+		p->start_line = line;
+		p->n_logical = 0;
+		if (comment)
+			return parser_add(p, INI_LINE_COMMENT, raw_end, NULL, 0, NULL, 0, false);
+		if (lead == n)
+			return parser_add(p, INI_LINE_BLANK, raw_end, NULL, 0, NULL, 0, false);
+	} else if (comment)
+		return 0; /* skipped inside a continuation; its text stays in the entry's raw */
+	while (n > 0 && ini_char_is_blank(s[n - 1])) /* dropped: trimmed or after a backslash */
+		n--;
+	/* A line that neither continues nor is continued is classified where it lies, uncopied. */
+	if (!p->pending && !ini_ends_escaped(s, n))
+		return parser_finish(p, s + lead, n - lead, raw_end, false);
+	return parser_join(p, s, n, n_untrimmed, raw_end);
 }
 
 static unsigned line_of(const char *buf, const char *at)
@@ -374,9 +414,17 @@ static unsigned line_of(const char *buf, const char *at)
 	return line;
 }
 
+/* The checks of a physical line made only in a file that holds a NUL or a '\r' somewhere. */
+static int check_odd_bytes(struct parser *p, const char *s, size_t n, unsigned line)
+{
+	if (memchr(s, '\r', n))
+		return parse_fail(p, -EBADMSG, line, "carriage return not followed by a newline");
+	return 0;
+}
+
 static int parser_run(struct parser *p)
 {
-	const char *nul = memchr(p->buf, '\0', p->size);
+	const char *nul = p->nul_or_cr ? memchr(p->buf, '\0', p->size) : NULL;
 	size_t off = 0;
 	unsigned line = 0;
 	int r;
@@ -385,16 +433,15 @@ static int parser_run(struct parser *p)
 		return parse_fail(p, -EBADMSG, line_of(p->buf, nul), "NUL byte");
 	while (off < p->size) {
 		const char *s = p->buf + off;
-		const char *nl = memchr(s, '\n', p->size - off);
-		size_t end = nl ? (size_t)(nl - p->buf) + 1 : p->size;
-		size_t n = end - off - (nl ? 1 : 0);
+		size_t n = ini_scan_eol(s, p->size - off);
+		bool nl = n < p->size - off;
+		size_t end = off + n + nl;
 
 		line++;
 		if (nl && n > 0 && s[n - 1] == '\r')
 			n--;
-		if (memchr(s, '\r', n))
-			return parse_fail(p, -EBADMSG, line,
-					  "carriage return not followed by a newline");
+		if (p->nul_or_cr && check_odd_bytes(p, s, n, line) < 0)
+			return -EBADMSG;
 		if (nl && line == 1 && n < end - off - 1)
 			p->ini->eol = "\r\n";
 		if (line == 1 && n >= 3 && memcmp(s, INI_UTF8_BOM, 3) == 0) {
@@ -407,7 +454,7 @@ static int parser_run(struct parser *p)
 		off = end;
 	}
 	if (p->pending)
-		return parser_finish(p, p->size, true);
+		return parser_finish(p, p->logical, p->n_logical, p->size, true);
 	return 0;
 }
 

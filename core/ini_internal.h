@@ -23,6 +23,17 @@ static inline bool ini_line_is_key(const struct ini_line *l, const char *key)
 	return l->type == INI_LINE_ENTRY && strcmp(l->key, key) == 0;
 }
 
+/* What the parser learns from one pass over a file before it parses it (ini_scan.c). */
+struct ini_scan {
+	size_t newlines; /* '\n' bytes: the file has one physical line more */
+	size_t brackets; /* '[' bytes: no fewer than its section headers */
+	bool nul_or_cr;	 /* a NUL or a '\r' byte somewhere: only then are lines searched for them */
+};
+
+void ini_scan_file(const char *buf, size_t n, struct ini_scan *ret);
+/* The offset of the first '\n' in s[0..n), or n when there is none. */
+size_t ini_scan_eol(const char *s, size_t n);
+
 /* True when the line end after s[0..n) is escaped: the last of an odd run of backslashes. */
 bool ini_ends_escaped(const char *s, size_t n);
 /* A header name: non-empty UTF-8 without control characters, quotes, backslashes or brackets. */
