@@ -166,12 +166,18 @@ struct ini *ini_free(struct ini *ini)
 	return NULL;
 }
 
+/* The document can take one more line of this type (INI_LINES_MAX, INI_ENTRIES_MAX). */
+static bool line_fits(const struct ini *ini, enum ini_line_type type)
+{
+	return ini->n_lines < INI_LINES_MAX &&
+	       (type != INI_LINE_ENTRY || ini->n_entries < INI_ENTRIES_MAX);
+}
+
 int ini_line_insert(struct ini *ini, struct ini_section *s, size_t pos, struct ini_line *l)
 {
 	int r;
 
-	if (ini->n_lines >= INI_LINES_MAX ||
-	    (l->type == INI_LINE_ENTRY && ini->n_entries >= INI_ENTRIES_MAX))
+	if (!line_fits(ini, l->type))
 		return -E2BIG;
 	r = ini_array_grow(ini, (void **)&s->lines, &s->n_alloc, s->n_lines, sizeof(*s->lines),
 			   alignof(struct ini_line));
@@ -237,11 +243,28 @@ static int arena_init(struct parser *p)
 }
 
 /* Copy s[0..n) and a NUL to d; the byte after the NUL. */
-static char *put_string(char *d, const char *s, size_t n)
+__attribute__((always_inline)) static inline char *put_string(char *d, const char *s, size_t n)
 {
 	memcpy(d, s, n);
 	d[n] = '\0';
 	return d + n + 1;
+}
+
+/* Append l to the current section. Its room is the pool's, a line per physical line, so no
+ * array grows here (ini_line_insert() would take over if one had to); the bounds still hold. */
+static int parser_append(struct parser *p, struct ini_line *l)
+{
+	struct ini *ini = p->ini;
+	struct ini_section *s = p->section;
+
+	if (s->n_lines >= s->n_alloc)
+		return ini_line_insert(ini, s, s->n_lines, l);
+	if (!line_fits(ini, l->type))
+		return -E2BIG;
+	s->lines[s->n_lines++] = *l;
+	ini->n_lines++;
+	ini->n_entries += l->type == INI_LINE_ENTRY;
+	return 0;
 }
 
 /* Store a blank, comment or entry line whose raw text runs from p->raw_start to raw_end. */
@@ -264,7 +287,7 @@ static int parser_add(struct parser *p, enum ini_line_type type, size_t raw_end,
 		l.value = text;
 		put_string(text, value, n_value);
 	}
-	r = ini_line_insert(p->ini, p->section, p->section->n_lines, &l);
+	r = parser_append(p, &l);
 	if (r == -E2BIG)
 		r = parse_fail_bound(p, p->start_line);
 	return r;

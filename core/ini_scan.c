@@ -15,6 +15,7 @@
 
 #define BYTES_ONE     UINT64_C(0x0101010101010101)
 #define BYTES_LOW7    UINT64_C(0x7f7f7f7f7f7f7f7f)
+#define BYTES_HIGH    UINT64_C(0x8080808080808080)
 #define BYTES_LOW8_16 UINT64_C(0x00ff00ff00ff00ff)
 #define LANES_16      UINT64_C(0x0001000100010001)
 
@@ -39,6 +40,13 @@ static uint64_t bytes_equal(uint64_t w, unsigned char c)
 	uint64_t x = w ^ (BYTES_ONE * c);
 
 	return ~(((x & BYTES_LOW7) + BYTES_LOW7) | x | BYTES_LOW7);
+}
+
+/* Bit 7 set in some byte when w holds a zero byte (the usual test: not only in that byte, so it
+ * says whether there is one, not where); the caller masks with BYTES_HIGH. */
+static uint64_t has_zero(uint64_t w)
+{
+	return (w - BYTES_ONE) & ~w;
 }
 
 /* The sum of the eight byte counters of acc (each at most COUNT_WORDS_MAX). */
@@ -69,11 +77,11 @@ static void scan_words(const char *s, size_t words, struct ini_scan *scan)
 
 		newlines += bytes_equal(w, '\n') >> 7;
 		brackets += bytes_equal(w, '[') >> 7;
-		odd |= bytes_equal(w, '\0') | bytes_equal(w, '\r');
+		odd |= has_zero(w) | has_zero(w ^ (BYTES_ONE * '\r'));
 	}
 	scan->newlines += counters_sum(newlines);
 	scan->brackets += counters_sum(brackets);
-	scan->nul_or_cr |= odd != 0;
+	scan->nul_or_cr |= (odd & BYTES_HIGH) != 0;
 }
 
 void ini_scan_file(const char *buf, size_t n, struct ini_scan *ret)
