@@ -1,7 +1,7 @@
-/* ini_internal.h: what ini.c (model, parser, serializer, lookups) shares with ini_edit.c (the
- * edits) and nothing else may use: the syntax predicates both sides must agree on, the model's
- * release and insert primitives, which keep the document's line and entry counts, and the lookup
- * of the entry ini_get reads. Applets include ini.h only. */
+/* ini_internal.h: what ini.c (model, lookups) and ini_parse.c (parser) share with ini_edit.c
+ * (the edits) and ini_emit.c (the serializer), and nothing else may use: the syntax predicates both
+ * sides must agree on, the model's release and insert primitives, which keep the document's line
+ * and entry counts, and the lookup of the entry ini_get reads. Applets include ini.h only. */
 #ifndef TAILPOD_INI_INTERNAL_H
 #define TAILPOD_INI_INTERNAL_H
 
@@ -21,6 +21,13 @@ static inline bool ini_char_is_blank(char c)
 static inline bool ini_line_is_key(const struct ini_line *l, const char *key)
 {
 	return l->type == INI_LINE_ENTRY && strcmp(l->key, key) == 0;
+}
+
+/* The document can take one more line of this type (INI_LINES_MAX, INI_ENTRIES_MAX). */
+static inline bool ini_line_fits(const struct ini *ini, enum ini_line_type type)
+{
+	return ini->n_lines < INI_LINES_MAX &&
+	       (type != INI_LINE_ENTRY || ini->n_entries < INI_ENTRIES_MAX);
 }
 
 /* What the parser learns from one pass over a file before it parses it (ini_scan.c). */
