@@ -247,7 +247,8 @@ static int parser_header(struct parser *p, const char *s, size_t n, size_t raw_e
 	sec = &ini->sections[ini->n_sections];
 	*sec = (struct ini_section){.line = p->start_line, .open = open};
 	parser_take_pool(p, sec);
-	sec->raw = ini_arena_alloc(ini, raw_end - p->raw_start + 1 + n - 1, 1); /* and the name */
+	/* The raw text, the name (n - 2 bytes) and their NULs in one allocation. */
+	sec->raw = ini_arena_alloc(ini, raw_end - p->raw_start + 1 + n - 1, 1);
 	if (!sec->raw)
 		return -ENOMEM;
 	sec->name = put_string(sec->raw, p->buf + p->raw_start, raw_end - p->raw_start);
@@ -264,8 +265,10 @@ static int parser_entry(struct parser *p, const char *s, size_t n, size_t raw_en
 	unsigned seen = 0; /* the classes of the bytes before the '=' */
 
 	for (size_t i = 0; i < n && !eq; i++) { /* the '=' and the key's controls in one pass */
-		seen |= byte_class[(unsigned char)s[i]];
-		if (s[i] == '=')
+		unsigned class = byte_class[(unsigned char)s[i]];
+
+		seen |= class;
+		if (class & BYTE_EQUALS)
 			eq = s + i;
 	}
 	if (p->section == &p->ini->preamble)
@@ -278,7 +281,8 @@ static int parser_entry(struct parser *p, const char *s, size_t n, size_t raw_en
 	strip(&key, &n_key);
 	if (n_key == 0)
 		return parse_fail(p, -EBADMSG, p->start_line, "missing key name before '='");
-	if ((seen & BYTE_CONTROL) && !ini_key_chars_valid(key, n_key)) /* blanks are controls */
+	/* A tab is a control too, and strip() may have dropped it: look again at the key left. */
+	if ((seen & BYTE_CONTROL) && !ini_key_chars_valid(key, n_key))
 		return parse_fail(p, -EBADMSG, p->start_line, "invalid character in key name");
 	value = eq + 1;
 	n_value = (size_t)(s + n - value);
