@@ -231,7 +231,7 @@ $(FUZZ_MBEDCRYPTO): third_party/recipes/mbedtls.sh third_party/versions.mk build
 
 # The base every parser harness links: error.c (error_detail_set), the fs readers, utf8.
 FUZZ_BASE := core/error.c core/utf8.c core/fs.c core/fs_read.c
-FUZZ_INI := core/ini.c core/ini_arena.c core/ini_emit.c core/ini_edit.c $(FUZZ_BASE)
+FUZZ_INI := core/ini.c core/ini_parse.c core/ini_arena.c core/ini_scan.c core/ini_emit.c core/ini_edit.c $(FUZZ_BASE)
 build/fuzz/fuzz-sshkey: tests/fuzz/fuzz-sshkey.c core/sshkey.c core/sshkey_pem.c core/sshkey_sign.c \
 	core/sshwire.c $(FUZZ_BASE) $(FUZZ_MBEDCRYPTO)
 build/fuzz/fuzz-known_hosts: tests/fuzz/fuzz-known_hosts.c core/known_hosts.c core/sshwire.c \

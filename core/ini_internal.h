@@ -1,7 +1,7 @@
-/* ini_internal.h: what ini.c (model, parser, serializer, lookups) shares with ini_edit.c (the
- * edits) and nothing else may use: the syntax predicates both sides must agree on, the model's
- * release and insert primitives, which keep the document's line and entry counts, and the lookup
- * of the entry ini_get reads. Applets include ini.h only. */
+/* ini_internal.h: what ini.c (model, lookups) and ini_parse.c (parser) share with ini_edit.c
+ * (the edits) and ini_emit.c (the serializer), and nothing else may use: the syntax predicates both
+ * sides must agree on, the model's release and insert primitives, which keep the document's line
+ * and entry counts, and the lookup of the entry ini_get reads. Applets include ini.h only. */
 #ifndef TAILPOD_INI_INTERNAL_H
 #define TAILPOD_INI_INTERNAL_H
 
@@ -22,6 +22,24 @@ static inline bool ini_line_is_key(const struct ini_line *l, const char *key)
 {
 	return l->type == INI_LINE_ENTRY && strcmp(l->key, key) == 0;
 }
+
+/* The document can take one more line of this type (INI_LINES_MAX, INI_ENTRIES_MAX). */
+static inline bool ini_line_fits(const struct ini *ini, enum ini_line_type type)
+{
+	return ini->n_lines < INI_LINES_MAX &&
+	       (type != INI_LINE_ENTRY || ini->n_entries < INI_ENTRIES_MAX);
+}
+
+/* What the parser learns from one pass over a file before it parses it (ini_scan.c). */
+struct ini_scan {
+	size_t newlines; /* '\n' bytes: the file has one physical line more */
+	size_t brackets; /* '[' bytes: no fewer than its section headers */
+	bool nul_or_cr;	 /* a NUL or a '\r' byte somewhere: only then are lines searched for them */
+};
+
+void ini_scan_file(const char *buf, size_t n, struct ini_scan *ret);
+/* The offset of the first '\n' in s[0..n), or n when there is none. */
+size_t ini_scan_eol(const char *s, size_t n);
 
 /* True when the line end after s[0..n) is escaped: the last of an odd run of backslashes. */
 bool ini_ends_escaped(const char *s, size_t n);

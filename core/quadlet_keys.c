@@ -27,17 +27,27 @@ const struct quadlet_section *quadlet_section_find(const char *section)
 	return NULL;
 }
 
+bool quadlet_section_is_passthrough(const char *section)
+{
+	if (!section)
+		return false;
+	if (section[0] == 'X' && section[1] == '-')
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(passthrough_sections); i++)
+		if (passthrough_sections[i][0] == section[0] &&
+		    strcmp(passthrough_sections[i], section) == 0)
+			return true;
+	return false;
+}
+
 enum quadlet_section_kind quadlet_section_classify(const char *section)
 {
 	if (!section)
 		return QUADLET_SECTION_UNKNOWN;
 	if (quadlet_section_find(section))
 		return QUADLET_SECTION_CHECKED;
-	if (strncmp(section, "X-", 2) == 0)
+	if (quadlet_section_is_passthrough(section))
 		return QUADLET_SECTION_PASSTHROUGH;
-	for (size_t i = 0; i < ARRAY_SIZE(passthrough_sections); i++)
-		if (strcmp(passthrough_sections[i], section) == 0)
-			return QUADLET_SECTION_PASSTHROUGH;
 	return QUADLET_SECTION_UNKNOWN;
 }
 
@@ -54,14 +64,20 @@ const char *quadlet_section_for_ext(const char *ext)
 	return NULL;
 }
 
+/* A binary search that orders by the first byte before it calls strcmp() for the rest: check
+ * looks up every key of every spec, and most probes differ in the first byte (issue 16). */
 const struct quadlet_key *quadlet_key_find(const struct quadlet_section *s, const char *key)
 {
+	unsigned char first = (unsigned char)key[0];
 	size_t lo = 0, hi = s->n_keys;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(key, s->keys[mid].name);
+		const char *name = s->keys[mid].name;
+		int c = (int)first - (int)(unsigned char)name[0];
 
+		if (c == 0 && first != '\0')
+			c = strcmp(key + 1, name + 1);
 		if (c == 0)
 			return &s->keys[mid];
 		if (c < 0)

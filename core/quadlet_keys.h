@@ -73,6 +73,8 @@ extern const struct podman_version quadlet_keys_newest_release;
 
 /* What kind of section this is; NULL is UNKNOWN. */
 enum quadlet_section_kind quadlet_section_classify(const char *section);
+/* [Unit], [Service], [Install] or [X-*]: quadlet copies it untouched. False for NULL. */
+bool quadlet_section_is_passthrough(const char *section);
 
 /* The checked section at index i (0 <= i < QUADLET_SECTION_COUNT), or NULL past the end. */
 const struct quadlet_section *quadlet_section_at(size_t i);

@@ -8,9 +8,35 @@
 
 #include "utf8.h"
 
+#define BYTES_HIGH UINT64_C(0x8080808080808080)
+
+/* No byte of s[0..n) has bit 7 set. Unit files are almost all ASCII and most strings checked are
+ * a key or a value a few words long, so the whole string is tested before anything is decoded:
+ * a word at a time, the last word read where it ends (overlapping the one before), and a short
+ * string a byte at a time. */
+static bool all_ascii(const char *s, size_t n)
+{
+	uint64_t word, bits = 0;
+
+	if (n < sizeof(word)) {
+		for (size_t i = 0; i < n; i++)
+			bits |= (unsigned char)s[i];
+		return !(bits & 0x80);
+	}
+	for (size_t i = 0; n - i > sizeof(word); i += sizeof(word)) {
+		memcpy(&word, s + i, sizeof(word));
+		bits |= word;
+	}
+	memcpy(&word, s + n - sizeof(word), sizeof(word));
+	return !((bits | word) & BYTES_HIGH);
+}
+
 bool utf8_is_valid(const char *s, size_t n)
 {
 	size_t i = 0;
+
+	if (all_ascii(s, n))
+		return true;
 
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
@@ -22,7 +48,7 @@ bool utf8_is_valid(const char *s, size_t n)
 		 * every line parsed and every entry the transform merge writes (issue 16). */
 		if (n - i >= sizeof(word)) {
 			memcpy(&word, s + i, sizeof(word));
-			if (!(word & UINT64_C(0x8080808080808080))) {
+			if (!(word & BYTES_HIGH)) {
 				i += sizeof(word);
 				continue;
 			}

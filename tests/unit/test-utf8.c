@@ -165,6 +165,41 @@ static void test_every_offset(void **state)
 		}
 }
 
+/* One byte at each offset of ASCII strings of 1 to 24 bytes: in the byte-at-a-time test of a
+ * short string, in a full word, and in the last word, which overlaps the one before it. */
+static void test_one_byte_everywhere(void **state)
+{
+	static const struct {
+		unsigned char byte;
+		bool valid;
+	} cases[] = {{0x00, true}, {0x7f, true}, {0x80, false}, {0xc0, false}, {0xff, false}};
+	char buf[24];
+
+	(void)state;
+	for (size_t n = 1; n <= sizeof(buf); n++)
+		for (size_t off = 0; off < n; off++)
+			for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+				memset(buf, 'a', sizeof(buf));
+				buf[off] = (char)cases[i].byte;
+				assert_int_equal(check(buf, n), cases[i].valid);
+			}
+}
+
+/* A two-byte character across each word boundary of a 16-byte string, whole or cut off. */
+static void test_straddling(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	for (size_t off = 0; off + 1 < sizeof(buf); off++) {
+		memset(buf, 'a', sizeof(buf));
+		buf[off] = (char)0xc3;
+		buf[off + 1] = (char)0xa9;
+		assert_true(check(buf, sizeof(buf)));
+		assert_false(check(buf, off + 1));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +213,8 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_stray_continuation),
 		cmocka_unit_test(test_every_offset),
+		cmocka_unit_test(test_one_byte_everywhere),
+		cmocka_unit_test(test_straddling),
 	};
 
 	return cmocka_run_group_tests_name("utf8", tests, NULL, NULL);
