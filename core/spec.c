@@ -267,10 +267,9 @@ static int check_name(struct spec_builder *b, struct spec_cfile *cf)
 
 static int new_workload(struct spec_builder *b, struct spec_cfile *cf, enum spec_kind kind)
 {
-	_cleanup_free_ char *source = diag_path_join(b->label, cf->f->path);
+	char source[PATH_MAX];
 
-	if (!source)
-		return -ENOMEM;
+	diag_path_join_buf(source, b->label, cf->f->path);
 	return spec_workload_add(b->set, cf->stem, kind, source, &cf->workload);
 }
 

@@ -142,6 +142,17 @@ static void test_wanted(void **state)
 	assert_false(fileset_is_unit_name("web.container~"));
 	assert_false(fileset_is_unit_name("README.md"));
 	assert_false(fileset_is_unit_name("app.env"));
+	/* The table is searched by length and last byte first: near misses of each. */
+	assert_true(fileset_is_unit_name("x.pod"));
+	assert_true(fileset_is_unit_name("a.path"));
+	assert_true(fileset_is_unit_name("a.container.pod"));
+	assert_false(fileset_is_unit_name("a.bath"));
+	assert_false(fileset_is_unit_name("xapath"));
+	assert_false(fileset_is_unit_name(".pod"));
+	assert_false(fileset_is_unit_name("a.Pod"));
+	assert_false(fileset_is_unit_name("a.container.bak"));
+	assert_false(fileset_is_unit_name("a.containe"));
+	assert_false(fileset_is_unit_name("acontainer"));
 }
 
 static void test_bounds(void **state)
