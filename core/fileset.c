@@ -169,8 +169,22 @@ static int files_grow(struct fileset *set)
 	return 0;
 }
 
+/* struct fileset_file's key of the bytes at s. */
+static uint64_t name_key(const char *s)
+{
+	uint64_t key = 0;
+	bool end = false;
+
+	for (size_t i = 0; i < sizeof(key); i++) {
+		end = end || s[i] == '\0'; /* nothing read past the NUL */
+		key = key << 8 | (end ? 0 : (unsigned char)s[i]);
+	}
+	return key;
+}
+
 int fileset_add(struct fileset *set, const char *path, const char *data, size_t size)
 {
+	struct fileset_file *f;
 	size_t path_size;
 	char *mem;
 	int r;
@@ -191,10 +205,12 @@ int fileset_add(struct fileset *set, const char *path, const char *data, size_t 
 	memcpy(mem, path, path_size);
 	memcpy(mem + path_size, data, size);
 	mem[path_size + size] = '\0';
-	set->files[set->n_files++] = (struct fileset_file){.path = mem,
-							   .data = mem + path_size,
-							   .size = size,
-							   .dir_len = fileset_dir_len(mem)};
+	f = &set->files[set->n_files++];
+	*f = (struct fileset_file){.path = mem,
+				   .data = mem + path_size,
+				   .size = size,
+				   .dir_len = fileset_dir_len(mem)};
+	f->key = name_key(mem + f->dir_len + (f->dir_len > 0));
 	set->total += size;
 	set->sorted = false;
 	return 0;
@@ -228,9 +244,10 @@ static int path_cmp(const char *a, const char *b)
 	return (ca > cb) - (ca < cb);
 }
 
-/* path_cmp()'s order from each file's directory length, found when it was added (issue 16: the
- * search for '/' in every comparison was most of the sort): the root's files first, then the
- * directories by name (a name that is a prefix of another first), then the rest of the path. */
+/* path_cmp()'s order from each file's directory length and key, found when it was added (issue
+ * 16: the search for '/' in every comparison, then the byte-by-byte compare of names that share
+ * a prefix, were most of the sort): the root's files first, then the directories by name (a name
+ * that is a prefix of another first), then the rest of the path, its first 8 bytes at once. */
 static int file_cmp(const void *a, const void *b)
 {
 	const struct fileset_file *fa = a, *fb = b;
@@ -239,12 +256,19 @@ static int file_cmp(const void *a, const void *b)
 
 	if ((fa->dir_len == 0) != (fb->dir_len == 0))
 		return fa->dir_len == 0 ? -1 : 1;
-	c = memcmp(fa->path, fb->path, n);
+	c = n > 0 ? memcmp(fa->path, fb->path, n) : 0;
 	if (c != 0)
 		return c;
 	if (fa->dir_len != fb->dir_len)
 		return fa->dir_len < fb->dir_len ? -1 : 1;
+	if (fa->key != fb->key)
+		return fa->key < fb->key ? -1 : 1;
 	return strcmp(fa->path + n, fb->path + n);
+}
+
+static bool same_path(const struct fileset_file *a, const struct fileset_file *b)
+{
+	return a->key == b->key && a->dir_len == b->dir_len && strcmp(a->path, b->path) == 0;
 }
 
 int fileset_sort(struct fileset *set)
@@ -253,7 +277,7 @@ int fileset_sort(struct fileset *set)
 	sort_stable(set->files, set->n_files, sizeof(*set->files), file_cmp);
 	set->sorted = true;
 	for (size_t i = 1; i < set->n_files; i++)
-		if (strcmp(set->files[i - 1].path, set->files[i].path) == 0)
+		if (same_path(&set->files[i - 1], &set->files[i]))
 			return -EEXIST;
 	return 0;
 }

@@ -67,9 +67,10 @@ static int finish_result(const char *text, size_t n, bool keep, char **ret, size
 int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
 		     const char *name, bool keep, char **ret, size_t *ret_size)
 {
-	size_t n = ini_serialize_into(doc, b->scratch, b->scratch_size), m;
+	size_t n = ini_serialize_into(doc, b->scratch, b->scratch_size), m = 0, before;
 	struct ini_error err = {0};
 	struct ini *check = NULL;
+	const char *hit;
 	char *text = b->scratch;
 	int r;
 
@@ -83,14 +84,27 @@ int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const s
 	/* Without the token it is the serialisation of a document every edit of which was checked
 	 * to read back, within the parser's bounds: the text itself is the result, and parsing it
 	 * again proves nothing (issue 16: a copy, a comparison and a parse of every spec). */
-	if (!transform_find_name_var(text, n)) {
+	hit = transform_find_name_var(text, n);
+	if (!hit) {
 		if (n > INI_FILE_MAX)
 			return merged_too_big(b, src) < 0 ? -ENOMEM : 1;
 		return finish_result(text, n, keep, ret, ret_size);
 	}
-	r = transform_substitute_size(text, n, name, INI_FILE_MAX, &m);
+	/* The size, counted from the first token on (not searched for twice): the bytes before it
+	 * stay as they are, so the rest may have INI_FILE_MAX less them. */
+	before = (size_t)(hit - text);
+	r = before > INI_FILE_MAX
+		    ? -E2BIG
+		    : transform_substitute_size(hit, n - before, name, INI_FILE_MAX - before, &m);
 	if (r == -E2BIG)
 		return merged_too_big(b, src) < 0 ? -ENOMEM : 1;
+	m += before;
+	/* Only its size wanted, and no need to parse it (below): the text is not written. */
+	if (r == 0 && !keep && name_is_inert(name, m)) {
+		*ret = NULL;
+		*ret_size = m;
+		return 0;
+	}
 	text = r < 0 || n + 1 > SIZE_MAX - m - 1 ? NULL : scratch_reserve(b, n + 1 + m + 1);
 	if (!text)
 		return -ENOMEM;
