@@ -9,6 +9,10 @@
 enum {
 	RUN = 8, /* elements insertion-sorted before the merges start: fewer calls than merging 1s
 		  */
+	/* Arrays of at most RUN elements of at most this many bytes are sorted in place, one
+	 * element held on the stack: most of check's sorts are a workload's few units, for which
+	 * the index's malloc and free cost more than the sort (issue 16). */
+	SMALL_ELEM_MAX = 128,
 };
 
 struct sorting {
@@ -104,6 +108,25 @@ static void permute(const struct sorting *s, uint32_t *order, size_t n, void *he
 	}
 }
 
+/* Insertion, in place: an element that sorts after the one before it is held aside while the
+ * greater ones before it move up one (">" again, so that equals stay). */
+static void sort_small(const struct sorting *s, size_t n)
+{
+	char held[SMALL_ELEM_MAX];
+
+	for (size_t i = 1; i < n; i++) {
+		size_t j = i - 1;
+
+		if (!after(s, (uint32_t)j, (uint32_t)i))
+			continue;
+		memcpy(held, at(s, (uint32_t)i), s->size);
+		while (j > 0 && s->cmp(at(s, (uint32_t)(j - 1)), held) > 0)
+			j--;
+		memmove(s->base + (j + 1) * s->size, at(s, (uint32_t)j), (i - j) * s->size);
+		memcpy(s->base + j * s->size, held, s->size);
+	}
+}
+
 void sort_stable(void *base, size_t n, size_t size, sort_cmp_fn cmp)
 {
 	struct sorting s = {.base = base, .size = size, .cmp = cmp};
@@ -111,6 +134,10 @@ void sort_stable(void *base, size_t n, size_t size, sort_cmp_fn cmp)
 
 	if (n < 2 || size == 0)
 		return;
+	if (n <= RUN && size <= SMALL_ELEM_MAX) {
+		sort_small(&s, n);
+		return;
+	}
 	idx = n <= UINT32_MAX && n <= (SIZE_MAX - size) / (2 * sizeof(*idx))
 		      ? malloc(2 * n * sizeof(*idx) + size)
 		      : NULL;

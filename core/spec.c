@@ -194,23 +194,22 @@ static int scope_parse(struct spec_builder *b, struct spec_cfile *cf)
 const struct ini_line *spec_last_entry(const struct ini *doc, const char *section, const char *key,
 				       const struct ini_section **ret_s)
 {
-	const struct ini_line *found = NULL;
-
-	for (size_t i = 0; i < doc->n_sections; i++) {
-		const struct ini_section *s = &doc->sections[i];
+	/* From the end: the first one found is the last. */
+	for (size_t i = doc->n_sections; i > 0; i--) {
+		const struct ini_section *s = &doc->sections[i - 1];
 
 		if (strcmp(s->name, section) != 0)
 			continue;
-		for (size_t j = 0; j < s->n_lines; j++) {
-			const struct ini_line *l = &s->lines[j];
+		for (size_t j = s->n_lines; j > 0; j--) {
+			const struct ini_line *l = &s->lines[j - 1];
 
 			if (l->type == INI_LINE_ENTRY && strcmp(l->key, key) == 0) {
-				found = l;
 				*ret_s = s;
+				return l;
 			}
 		}
 	}
-	return found;
+	return NULL;
 }
 
 static int match_pod(struct spec_builder *b, struct spec_cfile *c)

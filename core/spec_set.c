@@ -219,8 +219,7 @@ static void workload_finish(struct spec_workload *w, struct diag_list *diags)
 {
 	size_t out = 0;
 
-	if (w->n_units > 1)
-		qsort(w->units, w->n_units, sizeof(*w->units), unit_cmp);
+	sort_stable(w->units, w->n_units, sizeof(*w->units), unit_cmp);
 	for (size_t i = 0; i < w->n_units; i++) {
 		struct spec_unit *u = &w->units[i];
 

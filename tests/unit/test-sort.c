@@ -124,11 +124,45 @@ static void test_element_sizes(void **state)
 		assert_string_equal(names[i], want_names[i]);
 }
 
+/* Elements too big to be held on the stack (the in-place sort of a few takes up to 128 bytes):
+ * a few of them still sorted stably, through the index. */
+struct big {
+	uint32_t key;
+	uint32_t seq;
+	char pad[200];
+};
+
+static int big_by_key(const void *a, const void *b)
+{
+	const struct big *x = a, *y = b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+static void test_few_big_elements(void **state)
+{
+	static const uint32_t keys[] = {3, 1, 3, 0, 1, 3};
+	static const uint32_t want_seq[] = {3, 1, 4, 0, 2, 5};
+	struct big v[6];
+
+	(void)state;
+	for (size_t i = 0; i < 6; i++) {
+		v[i] = (struct big){.key = keys[i], .seq = (uint32_t)i};
+		memset(v[i].pad, (int)i, sizeof(v[i].pad));
+	}
+	sort_stable(v, 6, sizeof(v[0]), big_by_key);
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(v[i].seq, want_seq[i]);
+		assert_int_equal(v[i].pad[199], (char)want_seq[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_orders),
 		cmocka_unit_test(test_element_sizes),
+		cmocka_unit_test(test_few_big_elements),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
