@@ -8,15 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* [A-Za-z0-9_-] */
+static bool name_char_inert(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
+}
+
 /* Whether "{{.Name}}" replaced by name leaves every line of a document that parsed parsing the
  * same way: name is letters, digits, '_' and '-' only — no line break, blank, '=', '[', '#', ';',
  * backslash, control or non-ASCII byte, so no line changes its kind, key, section name, escape or
  * UTF-8 validity — and no line can pass INI_LINE_MAX: the name is not longer than the token, or
- * the whole text (size bytes, INI_FILE_MAX already checked) is within the line bound. */
+ * the whole text (size bytes, INI_FILE_MAX already checked) is within the line bound. (A loop, not
+ * strspn(), which builds its table of the 64 bytes on every call.) */
 static bool name_is_inert(const char *name, size_t size)
 {
-	size_t n = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+	size_t n = 0;
 
+	while (name_char_inert(name[n]))
+		n++;
 	return n > 0 && name[n] == '\0' &&
 	       (n <= strlen(TRANSFORM_NAME_VAR) || size <= INI_LINE_MAX);
 }
