@@ -169,19 +169,6 @@ static int files_grow(struct fileset *set)
 	return 0;
 }
 
-/* struct fileset_file's key of the bytes at s. */
-static uint64_t name_key(const char *s)
-{
-	uint64_t key = 0;
-	bool end = false;
-
-	for (size_t i = 0; i < sizeof(key); i++) {
-		end = end || s[i] == '\0'; /* nothing read past the NUL */
-		key = key << 8 | (end ? 0 : (unsigned char)s[i]);
-	}
-	return key;
-}
-
 int fileset_add(struct fileset *set, const char *path, const char *data, size_t size)
 {
 	struct fileset_file *f;
@@ -210,7 +197,7 @@ int fileset_add(struct fileset *set, const char *path, const char *data, size_t 
 				   .data = mem + path_size,
 				   .size = size,
 				   .dir_len = fileset_dir_len(mem)};
-	f->key = name_key(mem + f->dir_len + (f->dir_len > 0));
+	f->key = sort_prefix_key(mem + f->dir_len + (f->dir_len > 0), SIZE_MAX);
 	set->total += size;
 	set->sorted = false;
 	return 0;

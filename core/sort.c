@@ -2,6 +2,7 @@
  * (module boundary: libc). */
 #include "sort.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,18 @@ static void sort_small(const struct sorting *s, size_t n)
 		memmove(s->base + (j + 1) * s->size, at(s, (uint32_t)j), (i - j) * s->size);
 		memcpy(s->base + j * s->size, held, s->size);
 	}
+}
+
+uint64_t sort_prefix_key(const char *s, size_t n)
+{
+	uint64_t key = 0;
+	bool end = false;
+
+	for (size_t i = 0; i < sizeof(key); i++) {
+		end = end || i >= n || s[i] == '\0'; /* nothing read past the end */
+		key = key << 8 | (end ? 0 : (unsigned char)s[i]);
+	}
+	return key;
 }
 
 void sort_stable(void *base, size_t n, size_t size, sort_cmp_fn cmp)

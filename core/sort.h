@@ -3,6 +3,7 @@
 #define TAILPOD_SORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The comparison qsort() takes: < 0, 0 or > 0 as a sorts before, with or after b. */
 typedef int (*sort_cmp_fn)(const void *a, const void *b);
@@ -17,5 +18,10 @@ typedef int (*sort_cmp_fn)(const void *a, const void *b);
  * unspecified order: callers whose keys are unique get the same order either way.
  */
 void sort_stable(void *base, size_t n, size_t size, sort_cmp_fn cmp);
+
+/* The first 8 bytes of s[0..n) (fewer where a NUL ends it), NUL-padded, as a big-endian number:
+ * two keys that differ order as strcmp() orders the strings, so a comparison of names that share
+ * no 8-byte prefix ends in one test (musl's strcmp goes byte by byte). Equal keys say nothing. */
+uint64_t sort_prefix_key(const char *s, size_t n);
 
 #endif

@@ -20,7 +20,11 @@
 
 static int cfile_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct spec_cfile *)a)->stem, ((const struct spec_cfile *)b)->stem);
+	const struct spec_cfile *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return strcmp(x->stem, y->stem);
 }
 
 static int other_cmp(const void *a, const void *b)
@@ -30,11 +34,13 @@ static int other_cmp(const void *a, const void *b)
 
 static size_t cfile_find(const struct spec_cfile *v, size_t n, const char *stem, size_t len)
 {
+	uint64_t key = sort_prefix_key(stem, len);
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strncmp(stem, v[mid].stem, len);
+		int c = key != v[mid].key ? (key < v[mid].key ? -1 : 1)
+					  : strncmp(stem, v[mid].stem, len);
 
 		if (c == 0 && v[mid].stem[len] != '\0')
 			c = -1;
@@ -111,7 +117,10 @@ static int classify_one(struct spec_builder *b, const struct fileset_file *f)
 		      : &sc->containers[sc->n_containers++];
 	*cf = (struct spec_cfile){.f = f, .ext = exts[k], .pod = SPEC_NONE, .workload = SPEC_NONE};
 	cf->stem = strndup(base, (size_t)(ext - 1 - base));
-	return cf->stem ? 0 : -ENOMEM;
+	if (!cf->stem)
+		return -ENOMEM;
+	cf->key = sort_prefix_key(cf->stem, SIZE_MAX);
+	return 0;
 }
 
 static bool dir_name_ok(const char *dir)

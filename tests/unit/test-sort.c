@@ -157,12 +157,42 @@ static void test_few_big_elements(void **state)
 	}
 }
 
+static int sign(int c)
+{
+	return (c > 0) - (c < 0);
+}
+
+/* Keys that differ order as strcmp() does; names that share 8 bytes have one key; n cuts. */
+static void test_prefix_key(void **state)
+{
+	static const char *const names[] = {"",		 "a",	      "ab",	   "a\xff",
+					    "web-app-a", "web-app-b", "web-app.c", "web-app",
+					    "webapp",	 "w\x01",     "w000010",   "w000009z"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (size_t j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
+			uint64_t a = sort_prefix_key(names[i], SIZE_MAX);
+			uint64_t b = sort_prefix_key(names[j], SIZE_MAX);
+
+			if (a != b)
+				assert_int_equal((a > b) - (a < b),
+						 sign(strcmp(names[i], names[j])));
+			else
+				assert_int_equal(strncmp(names[i], names[j], 8), 0);
+		}
+	assert_true(sort_prefix_key("web-app-a", SIZE_MAX) == sort_prefix_key("web-app-b", 99));
+	assert_true(sort_prefix_key("abcdef", 3) == sort_prefix_key("abc", SIZE_MAX));
+	assert_true(sort_prefix_key("abc", 0) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_orders),
 		cmocka_unit_test(test_element_sizes),
 		cmocka_unit_test(test_few_big_elements),
+		cmocka_unit_test(test_prefix_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
