@@ -253,6 +253,18 @@ static int file_cmp(const void *a, const void *b)
 	return strcmp(fa->path + n, fb->path + n);
 }
 
+/* file_cmp()'s order in a number, for sort_stable_keyed(): the root's files (0) before the
+ * directories' (1), then the first 7 bytes of a root file's name or of a directory's, NUL-padded
+ * (a directory whose name is a prefix of another's first); the files of one directory tie. */
+static uint64_t file_key(const void *elem)
+{
+	const struct fileset_file *f = elem;
+
+	if (f->dir_len == 0)
+		return sort_prefix_key(f->path, 7) >> 8;
+	return (uint64_t)1 << 56 | sort_prefix_key(f->path, f->dir_len) >> 8;
+}
+
 static bool same_path(const struct fileset_file *a, const struct fileset_file *b)
 {
 	return a->key == b->key && a->dir_len == b->dir_len && strcmp(a->path, b->path) == 0;
@@ -261,7 +273,7 @@ static bool same_path(const struct fileset_file *a, const struct fileset_file *b
 int fileset_sort(struct fileset *set)
 {
 	/* Paths are unique but for the duplicate reported below, which is an error either way. */
-	sort_stable(set->files, set->n_files, sizeof(*set->files), file_cmp);
+	sort_stable_keyed(set->files, set->n_files, sizeof(*set->files), file_cmp, file_key);
 	set->sorted = true;
 	for (size_t i = 1; i < set->n_files; i++)
 		if (same_path(&set->files[i - 1], &set->files[i]))

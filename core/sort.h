@@ -19,6 +19,14 @@ typedef int (*sort_cmp_fn)(const void *a, const void *b);
  */
 void sort_stable(void *base, size_t n, size_t size, sort_cmp_fn cmp);
 
+/* A number for an element that orders as the comparison does wherever two differ: key(a) <
+ * key(b) only when a sorts before b. Equal keys say nothing: the comparison decides. */
+typedef uint64_t (*sort_key_fn)(const void *elem);
+
+/* sort_stable() with each element's key found once (8 more bytes of scratch an element) and
+ * compared before cmp is called: most comparisons of a large sort end there. */
+void sort_stable_keyed(void *base, size_t n, size_t size, sort_cmp_fn cmp, sort_key_fn key);
+
 /* The first 8 bytes of s[0..n) (fewer where a NUL ends it), NUL-padded, as a big-endian number:
  * two keys that differ order as strcmp() orders the strings, so a comparison of names that share
  * no 8-byte prefix ends in one test (musl's strcmp goes byte by byte). Equal keys say nothing. */

@@ -206,6 +206,11 @@ static int unit_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->source, y->source);
 }
 
+static uint64_t workload_key(const void *a)
+{
+	return sort_prefix_key(((const struct spec_workload *)a)->name, SIZE_MAX);
+}
+
 static int workload_cmp(const void *a, const void *b)
 {
 	const struct spec_workload *x = a, *y = b;
@@ -243,7 +248,8 @@ int spec_set_finish(struct spec_set *set, struct diag_list *diags)
 	size_t out = 0;
 
 	/* (name, source) is unique: a spec file makes one workload. */
-	sort_stable(set->workloads, set->n_workloads, sizeof(*set->workloads), workload_cmp);
+	sort_stable_keyed(set->workloads, set->n_workloads, sizeof(*set->workloads), workload_cmp,
+			  workload_key);
 	for (size_t i = 0; i < set->n_workloads; i++) {
 		struct spec_workload *w = &set->workloads[i];
 

@@ -47,6 +47,12 @@ static int by_key_then_seq(const void *a, const void *b)
 	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* A key that agrees with by_key where it differs: the top 4 bits, so most compares tie. */
+static uint64_t top_bits(const void *a)
+{
+	return ((const struct rec *)a)->key >> 28;
+}
+
 enum shape { RANDOM, SORTED, REVERSED, FEW_KEYS };
 
 static void fill(struct rec *v, size_t n, enum shape shape)
@@ -71,16 +77,23 @@ static void check_shape(size_t n, enum shape shape)
 {
 	struct rec *got = calloc(n ? n : 1, sizeof(*got));
 	struct rec *want = calloc(n ? n : 1, sizeof(*want));
+	struct rec *keyed = calloc(n ? n : 1, sizeof(*keyed));
 
 	assert_non_null(got);
 	assert_non_null(want);
+	assert_non_null(keyed);
 	fill(got, n, shape);
 	memcpy(want, got, n * sizeof(*got));
+	memcpy(keyed, got, n * sizeof(*got));
 	qsort(want, n, sizeof(*want), by_key_then_seq);
 	sort_stable(got, n, sizeof(*got), by_key);
 	assert_memory_equal(got, want, n * sizeof(*got));
+	/* The same order when a coarser key is compared first. */
+	sort_stable_keyed(keyed, n, sizeof(*keyed), by_key, top_bits);
+	assert_memory_equal(keyed, want, n * sizeof(*keyed));
 	free(got);
 	free(want);
+	free(keyed);
 }
 
 static void test_orders(void **state)
