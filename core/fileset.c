@@ -137,12 +137,16 @@ static bool component_ok(const char *s, size_t n)
 	return n > 0 && !(n == 1 && s[0] == '.') && !(n == 2 && s[0] == '.' && s[1] == '.');
 }
 
-static int path_check(const char *path)
+/* The path's length and fileset_dir_len() found on the way (issue 16: measured again after). */
+static int path_check(const char *path, size_t *ret_len, size_t *ret_dir_len)
 {
+	size_t len = strlen(path);
 	unsigned depth = 0;
 
-	if (strlen(path) > FILESET_PATH_MAX)
+	if (len > FILESET_PATH_MAX)
 		return -ENAMETOOLONG;
+	*ret_len = len;
+	*ret_dir_len = 0;
 	for (const char *c = path;; c++) {
 		size_t n = strcspn(c, "/");
 		const char *end = c + n;
@@ -153,6 +157,8 @@ static int path_check(const char *path)
 			return -EINVAL;
 		if (!*end)
 			return 0;
+		if (depth == 1)
+			*ret_dir_len = n;
 		c = end;
 	}
 }
@@ -172,20 +178,20 @@ static int files_grow(struct fileset *set)
 int fileset_add(struct fileset *set, const char *path, const char *data, size_t size)
 {
 	struct fileset_file *f;
-	size_t path_size;
+	size_t path_size, dir_len;
 	char *mem;
 	int r;
 
 	if (size > FILESET_FILE_MAX)
 		return -EFBIG;
-	r = path_check(path);
+	r = path_check(path, &path_size, &dir_len);
 	if (r < 0)
 		return r;
 	if (set->n_files >= FILESET_FILES_MAX || size > FILESET_TOTAL_MAX - set->total)
 		return -E2BIG;
 	if (set->n_files == set->n_alloc && (r = files_grow(set)) < 0)
 		return r;
-	path_size = strlen(path) + 1; /* path_check() bounded it */
+	path_size++; /* the NUL: path_check() bounded the length */
 	mem = chunk_alloc(set, path_size + size + 1);
 	if (!mem)
 		return -ENOMEM;
@@ -196,8 +202,8 @@ int fileset_add(struct fileset *set, const char *path, const char *data, size_t 
 	*f = (struct fileset_file){.path = mem,
 				   .data = mem + path_size,
 				   .size = size,
-				   .dir_len = fileset_dir_len(mem)};
-	f->key = sort_prefix_key(mem + f->dir_len + (f->dir_len > 0), SIZE_MAX);
+				   .dir_len = dir_len,
+				   .key = sort_prefix_key(mem + dir_len + (dir_len > 0), SIZE_MAX)};
 	set->total += size;
 	set->sorted = false;
 	return 0;

@@ -134,12 +134,9 @@ static void sort_small(const struct sorting *s, size_t n)
 uint64_t sort_prefix_key(const char *s, size_t n)
 {
 	uint64_t key = 0;
-	bool end = false;
 
-	for (size_t i = 0; i < sizeof(key); i++) {
-		end = end || i >= n || s[i] == '\0'; /* nothing read past the end */
-		key = key << 8 | (end ? 0 : (unsigned char)s[i]);
-	}
+	for (size_t i = 0; i < sizeof(key) && i < n && s[i]; i++)
+		key |= (uint64_t)(unsigned char)s[i] << (8 * (sizeof(key) - 1 - i));
 	return key;
 }
 
