@@ -11,52 +11,75 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool label_empty(const char *label)
+/* The lengths of the n pieces (n <= 3) cut at PATH_MAX - 1 bytes in all, as snprintf would cut
+ * them; returns their sum. */
+static size_t cut_lengths(size_t len[3], size_t n)
 {
-	return !label || !*label || strcmp(label, ".") == 0;
-}
-
-/* The n pieces one after the other, cut at PATH_MAX - 1 bytes as snprintf would cut them, in
- * one allocation of their length (issue 16: a PATH_MAX buffer filled, then strdup'ed, for every
- * unit check builds). */
-static char *join_cut(const char *const pieces[3], size_t n)
-{
-	size_t len[3], total = 0; /* n <= 3 */
-	char *out, *p;
+	size_t total = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		size_t room = PATH_MAX - 1 - total;
 
-		len[i] = strlen(pieces[i]);
 		if (len[i] > room)
 			len[i] = room;
 		total += len[i];
 	}
-	out = malloc(total + 1);
-	if (!out)
-		return NULL;
-	p = out;
+	return total;
+}
+
+static void put_pieces(char *out, const char *const pieces[3], size_t n, const size_t len[3])
+{
 	for (size_t i = 0; i < n; i++) {
-		memcpy(p, pieces[i], len[i]);
-		p += len[i];
+		memcpy(out, pieces[i], len[i]);
+		out += len[i];
 	}
-	*p = '\0';
+	*out = '\0';
+}
+
+/* The pieces label/relpath is made of, by diag_add's rules, and their lengths (each measured
+ * once); returns how many. */
+static size_t path_pieces(const char *label, const char *relpath, const char *pieces[3],
+			  size_t len[3])
+{
+	size_t n_label = label ? strlen(label) : 0;
+
+	if (n_label == 0 || (n_label == 1 && label[0] == '.')) {
+		pieces[0] = relpath ? relpath : "";
+		len[0] = strlen(pieces[0]);
+		return 1;
+	}
+	pieces[0] = label;
+	len[0] = n_label;
+	if (!relpath || !*relpath)
+		return 1;
+	pieces[1] = label[n_label - 1] == '/' ? "" : "/";
+	len[1] = strlen(pieces[1]);
+	pieces[2] = relpath;
+	len[2] = strlen(relpath);
+	return 3;
+}
+
+/* In one allocation of its length (issue 16: a PATH_MAX buffer filled, then strdup'ed, for
+ * every unit check builds). */
+char *diag_path_join(const char *label, const char *relpath)
+{
+	const char *pieces[3];
+	size_t len[3], n = path_pieces(label, relpath, pieces, len);
+	char *out = malloc(cut_lengths(len, n) + 1);
+
+	if (out)
+		put_pieces(out, pieces, n, len);
 	return out;
 }
 
-char *diag_path_join(const char *label, const char *relpath)
+char *diag_path_join_buf(char buf[PATH_MAX], const char *label, const char *relpath)
 {
-	const char *pieces[3] = {label, "/", relpath};
+	const char *pieces[3];
+	size_t len[3], n = path_pieces(label, relpath, pieces, len);
 
-	if (label_empty(label)) {
-		pieces[0] = relpath ? relpath : "";
-		return join_cut(pieces, 1);
-	}
-	if (!relpath || !*relpath)
-		return join_cut(pieces, 1);
-	if (label[strlen(label) - 1] == '/')
-		pieces[1] = "";
-	return join_cut(pieces, 3);
+	cut_lengths(len, n);
+	put_pieces(buf, pieces, n, len);
+	return buf;
 }
 
 static int diag_fail(struct diag_list *list, int r)

@@ -7,6 +7,7 @@
 #ifndef TAILPOD_DIAG_H
 #define TAILPOD_DIAG_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "bounds.h"
@@ -43,6 +44,9 @@ int diag_add(struct diag_list *list, const char *label, const char *relpath, uns
 
 /* label/relpath as diagnostics name it (rules as in diag_add), malloc'd; NULL on -ENOMEM. */
 char *diag_path_join(const char *label, const char *relpath);
+/* The same written into buf, which it returns: for a name used and dropped at once (issue 16: a
+ * malloc and a free for every unit a build adds). */
+char *diag_path_join_buf(char buf[PATH_MAX], const char *label, const char *relpath);
 
 /* Sort by path, then line, then message, and drop exact duplicates (the same problem seen by two
  * checks, e.g. a transform line seen once per spec it is merged into). */

@@ -33,6 +33,7 @@ struct emitter {
 	size_t n;
 	size_t cap;
 	const char *eol;
+	size_t eol_n;
 	const char *raw; /* the held chunk: written once we know whether anything follows it */
 	const char *name;
 	const struct ini_line *line;
@@ -73,23 +74,24 @@ static void put_open(struct emitter *e)
 	put(e, e->eol);
 }
 
+/* The held chunk written; the common one (a line as read, room for it) copied here, not through
+ * put_n(): this runs for every line of every spec check builds (issue 16). */
 static void flush(struct emitter *e, bool followed)
 {
+	const char *raw = e->raw;
 	size_t n;
 
-	if (!e->raw)
+	if (!raw)
 		return;
-	n = strlen(e->raw);
-	if (n == 0) {
-		e->raw = NULL;
-		return;
-	}
-	if (followed && e->open)
-		put_open(e);
-	else {
-		put_n(e, e->raw, n);
-		if (followed && e->raw[n - 1] != '\n')
-			put(e, e->eol);
+	n = strlen(raw);
+	if (n > 0 && followed && e->open)
+		put_open(e); /* reads e->raw: cleared after */
+	else if (n > 0) {
+		if (e->n <= e->cap && n <= e->cap - e->n)
+			memcpy(e->out + e->n, raw, n);
+		e->n += n;
+		if (followed && raw[n - 1] != '\n')
+			put_n(e, e->eol, e->eol_n);
 	}
 	e->raw = NULL;
 }
@@ -114,7 +116,7 @@ static void emit_section(struct emitter *e, const struct ini_section *s)
 
 static size_t emit(const struct ini *ini, char *out, size_t cap)
 {
-	struct emitter e = {.out = out, .cap = cap, .eol = ini->eol};
+	struct emitter e = {.out = out, .cap = cap, .eol = ini->eol, .eol_n = strlen(ini->eol)};
 
 	emit_section(&e, &ini->preamble);
 	for (size_t i = 0; i < ini->n_sections; i++)

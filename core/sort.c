@@ -2,6 +2,7 @@
  * (module boundary: libc). */
 #include "sort.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +10,17 @@
 enum {
 	RUN = 8, /* elements insertion-sorted before the merges start: fewer calls than merging 1s
 		  */
+	/* Arrays of at most RUN elements of at most this many bytes are sorted in place, one
+	 * element held on the stack: most of check's sorts are a workload's few units, for which
+	 * the index's malloc and free cost more than the sort (issue 16). */
+	SMALL_ELEM_MAX = 128,
 };
 
 struct sorting {
 	char *base;
 	size_t size;
 	sort_cmp_fn cmp;
+	const uint64_t *keys; /* by the element's index before the sort; NULL: cmp alone */
 };
 
 static const void *at(const struct sorting *s, uint32_t i)
@@ -25,6 +31,8 @@ static const void *at(const struct sorting *s, uint32_t i)
 /* Whether index a sorts after index b: the one test every step makes, ">" so that equals stay. */
 static int after(const struct sorting *s, uint32_t a, uint32_t b)
 {
+	if (s->keys && s->keys[a] != s->keys[b])
+		return s->keys[a] > s->keys[b];
 	return s->cmp(at(s, a), at(s, b)) > 0;
 }
 
@@ -104,22 +112,87 @@ static void permute(const struct sorting *s, uint32_t *order, size_t n, void *he
 	}
 }
 
-void sort_stable(void *base, size_t n, size_t size, sort_cmp_fn cmp)
+/* Insertion, in place: an element that sorts after the one before it is held aside while the
+ * greater ones before it move up one (">" again, so that equals stay). */
+static void sort_small(const struct sorting *s, size_t n)
+{
+	char held[SMALL_ELEM_MAX];
+
+	for (size_t i = 1; i < n; i++) {
+		size_t j = i - 1;
+
+		if (!after(s, (uint32_t)j, (uint32_t)i))
+			continue;
+		memcpy(held, at(s, (uint32_t)i), s->size);
+		while (j > 0 && s->cmp(at(s, (uint32_t)(j - 1)), held) > 0)
+			j--;
+		memmove(s->base + (j + 1) * s->size, at(s, (uint32_t)j), (i - j) * s->size);
+		memcpy(s->base + j * s->size, held, s->size);
+	}
+}
+
+uint64_t sort_prefix_key(const char *s, size_t n)
+{
+	uint64_t key = 0;
+
+	for (size_t i = 0; i < sizeof(key) && i < n && s[i]; i++)
+		key |= (uint64_t)(unsigned char)s[i] << (8 * (sizeof(key) - 1 - i));
+	return key;
+}
+
+/* The index (2n entries), each element's key when key is given (n, first: aligned as malloc
+ * aligns), and room to hold one element, in one block; NULL when n does not fit an index or the
+ * size in a size_t, or out of memory. */
+static void *scratch_new(size_t n, size_t size, bool keyed, uint64_t **keys, uint32_t **idx)
+{
+	size_t each = 2 * sizeof(**idx) + (keyed ? sizeof(**keys) : 0);
+	char *p;
+
+	if (n > UINT32_MAX || n > (SIZE_MAX - size) / each)
+		return NULL;
+	p = malloc(n * each + size);
+	if (!p)
+		return NULL;
+	*keys = keyed ? (uint64_t *)(void *)p : NULL;
+	*idx = (uint32_t *)(void *)(p + (keyed ? n * sizeof(**keys) : 0));
+	return p;
+}
+
+static void sort_any(void *base, size_t n, size_t size, sort_cmp_fn cmp, sort_key_fn key)
 {
 	struct sorting s = {.base = base, .size = size, .cmp = cmp};
+	uint64_t *keys;
 	uint32_t *idx;
+	void *scratch;
 
 	if (n < 2 || size == 0)
 		return;
-	idx = n <= UINT32_MAX && n <= (SIZE_MAX - size) / (2 * sizeof(*idx))
-		      ? malloc(2 * n * sizeof(*idx) + size)
-		      : NULL;
-	if (!idx) {
+	/* (In place, so by cmp alone: the keys are by index before the sort.) */
+	if (n <= RUN && size <= SMALL_ELEM_MAX) {
+		sort_small(&s, n);
+		return;
+	}
+	scratch = scratch_new(n, size, key != NULL, &keys, &idx);
+	if (!scratch) {
 		qsort(base, n, size, cmp);
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		idx[i] = (uint32_t)i;
+		if (keys)
+			keys[i] = key(at(&s, (uint32_t)i));
+	}
+	s.keys = keys;
 	permute(&s, merge_sort(&s, idx, idx + n, n), n, idx + 2 * n);
-	free(idx);
+	free(scratch);
+}
+
+void sort_stable(void *base, size_t n, size_t size, sort_cmp_fn cmp)
+{
+	sort_any(base, n, size, cmp, NULL);
+}
+
+void sort_stable_keyed(void *base, size_t n, size_t size, sort_cmp_fn cmp, sort_key_fn key)
+{
+	sort_any(base, n, size, cmp, key);
 }

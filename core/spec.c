@@ -21,7 +21,11 @@
 
 static int cfile_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct spec_cfile *)a)->stem, ((const struct spec_cfile *)b)->stem);
+	const struct spec_cfile *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return strcmp(x->stem, y->stem);
 }
 
 static int other_cmp(const void *a, const void *b)
@@ -31,11 +35,13 @@ static int other_cmp(const void *a, const void *b)
 
 static size_t cfile_find(const struct spec_cfile *v, size_t n, const char *stem, size_t len)
 {
+	uint64_t key = sort_prefix_key(stem, len);
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strncmp(stem, v[mid].stem, len);
+		int c = key != v[mid].key ? (key < v[mid].key ? -1 : 1)
+					  : strncmp(stem, v[mid].stem, len);
 
 		if (c == 0 && v[mid].stem[len] != '\0')
 			c = -1;
@@ -89,12 +95,13 @@ static void scope_free(struct spec_scope *sc)
 
 /* --- classify and parse -------------------------------------------------------------------- */
 
-static int classify_one(struct spec_builder *b, const struct fileset_file *f)
+/* f, named base with extension ext (scope_reads() said the scope reads it), put in its list. */
+static int classify_one(struct spec_builder *b, const struct fileset_file *f, const char *base,
+			const char *ext)
 {
 	static const char *const others[] = {"volume", "network", "image", "build", "artifact"};
 	static const char *const exts[] = {"container", "pod", "kube"};
 	struct spec_scope *sc = b->sc;
-	const char *base = spec_base_of(f->path), *ext = strrchr(base, '.') + 1;
 	int k = spec_kind_index(ext);
 	struct spec_cfile *cf;
 
@@ -112,7 +119,10 @@ static int classify_one(struct spec_builder *b, const struct fileset_file *f)
 		      : &sc->containers[sc->n_containers++];
 	*cf = (struct spec_cfile){.f = f, .ext = exts[k], .pod = SPEC_NONE, .workload = SPEC_NONE};
 	cf->stem = strndup(base, (size_t)(ext - 1 - base));
-	return cf->stem ? 0 : -ENOMEM;
+	if (!cf->stem)
+		return -ENOMEM;
+	cf->key = sort_prefix_key(cf->stem, SIZE_MAX);
+	return 0;
 }
 
 static bool dir_name_ok(const char *dir)
@@ -126,25 +136,32 @@ static bool dir_name_ok(const char *dir)
 }
 
 /* Whether the scope model reads this file: a unit file directly in the scope's directory, of a
- * type it handles. Data files and deeper trees are the file set's too, for the units that refer to
- * them. */
-static bool scope_reads(const char *path)
+ * type it handles; its name and extension in *ret_base and *ret_ext. Data files and deeper trees
+ * are the file set's too, for the units that refer to them. The name begins after the directory
+ * the set measured (issue 16: a strchr, and another in classify_one(), for every file). */
+static bool scope_reads(const struct fileset_file *f, const char **ret_base, const char **ret_ext)
 {
 	static const char *const exts[] = {"container", "pod",	 "volume",   "network", "kube",
 					   "image",	"build", "artifact", "service", "timer"};
-	const char *base = spec_base_of(path), *dot = strrchr(base, '.');
+	const char *base = f->path + f->dir_len + (f->dir_len > 0), *dot;
 
-	if (strchr(base, '/') || !dot || !fileset_is_unit_name(base))
+	if (strchr(base, '/') || !fileset_is_unit_name(base))
 		return false;
+	dot = strrchr(base, '.'); /* there is one: a unit name */
 	for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
-		if (strcmp(dot + 1, exts[i]) == 0)
+		if (strcmp(dot + 1, exts[i]) == 0) {
+			*ret_base = base;
+			*ret_ext = dot + 1;
 			return true;
+		}
 	return false;
 }
 
 static int scope_classify(struct spec_builder *b, const struct fileset_file *files, size_t n)
 {
 	struct spec_scope *sc = b->sc;
+	const char *base, *ext;
+	bool dir_ok;
 	int r = 0;
 
 	sc->dir = strndup(files[0].path, fileset_dir_len(files[0].path));
@@ -155,14 +172,15 @@ static int scope_classify(struct spec_builder *b, const struct fileset_file *fil
 	sc->others = calloc(n, sizeof(*sc->others));
 	if (!sc->dir || !sc->containers || !sc->pods || !sc->kubes || !sc->sidecars || !sc->others)
 		return -ENOMEM;
+	dir_ok = dir_name_ok(sc->dir);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		if (!scope_reads(files[i].path))
+		if (!scope_reads(&files[i], &base, &ext))
 			continue;
-		if (!dir_name_ok(sc->dir))
+		if (!dir_ok)
 			r = diag_add(b->diags, b->label, files[i].path, 1,
 				     "directory name is not UTF-8 or has control characters");
 		else
-			r = classify_one(b, &files[i]);
+			r = classify_one(b, &files[i], base, ext);
 	}
 	/* Stems and names are unique: files of one directory and one extension. */
 	sort_stable(sc->containers, sc->n_containers, sizeof(*sc->containers), cfile_cmp);
@@ -198,23 +216,22 @@ static int scope_parse(struct spec_builder *b, struct spec_cfile *cf)
 const struct ini_line *spec_last_entry(const struct ini *doc, const char *section, const char *key,
 				       const struct ini_section **ret_s)
 {
-	const struct ini_line *found = NULL;
-
-	for (size_t i = 0; i < doc->n_sections; i++) {
-		const struct ini_section *s = &doc->sections[i];
+	/* From the end: the first one found is the last. */
+	for (size_t i = doc->n_sections; i > 0; i--) {
+		const struct ini_section *s = &doc->sections[i - 1];
 
 		if (strcmp(s->name, section) != 0)
 			continue;
-		for (size_t j = 0; j < s->n_lines; j++) {
-			const struct ini_line *l = &s->lines[j];
+		for (size_t j = s->n_lines; j > 0; j--) {
+			const struct ini_line *l = &s->lines[j - 1];
 
 			if (l->type == INI_LINE_ENTRY && strcmp(l->key, key) == 0) {
-				found = l;
 				*ret_s = s;
+				return l;
 			}
 		}
 	}
-	return found;
+	return NULL;
 }
 
 static int match_pod(struct spec_builder *b, struct spec_cfile *c)
@@ -271,10 +288,9 @@ static int check_name(struct spec_builder *b, struct spec_cfile *cf)
 
 static int new_workload(struct spec_builder *b, struct spec_cfile *cf, enum spec_kind kind)
 {
-	_cleanup_free_ char *source = diag_path_join(b->label, cf->f->path);
+	char source[PATH_MAX];
 
-	if (!source)
-		return -ENOMEM;
+	diag_path_join_buf(source, b->label, cf->f->path);
 	return spec_workload_add(b->set, cf->stem, kind, source, &cf->workload);
 }
 
@@ -416,11 +432,9 @@ static void check_transforms(struct spec_builder *b)
 	}
 }
 
-static bool same_dir(const char *a, const char *b)
+static bool same_dir(const struct fileset_file *a, const struct fileset_file *b)
 {
-	size_t n = fileset_dir_len(a);
-
-	return n == fileset_dir_len(b) && strncmp(a, b, n) == 0;
+	return a->dir_len == b->dir_len && strncmp(a->path, b->path, a->dir_len) == 0;
 }
 
 static bool any_unit(const struct fileset_file *files, size_t n)
@@ -480,8 +494,8 @@ static int build_all(struct spec_builder *b, const struct fileset *repo)
 
 	check_transforms(b);
 	for (size_t i = 0, j; r >= 0 && i < repo->n_files; i = j) {
-		for (j = i + 1;
-		     j < repo->n_files && same_dir(repo->files[i].path, repo->files[j].path); j++)
+		for (j = i + 1; j < repo->n_files && same_dir(&repo->files[i], &repo->files[j]);
+		     j++)
 			;
 		r = build_dir(b, &repo->files[i], j - i);
 	}

@@ -60,7 +60,8 @@ enum spec_unit_dir {
 
 struct spec_unit {
 	char *name;   /* the deployed file name, "web.container" */
-	char *source; /* what it was made from, label/path: the spec, sidecar or template */
+	char *source; /* what it was made from, label/path: the spec, sidecar or template (the
+		       * workload's string or in the block of name: never freed alone) */
 	char *data;   /* the content to deploy, NUL-terminated */
 	size_t size;
 	enum spec_unit_dir dir;

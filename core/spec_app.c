@@ -262,10 +262,11 @@ static int app_add(struct app *a, const char *deployed, char *text, size_t size,
 		   enum spec_unit_dir dir, const char *service, bool runs)
 {
 	struct spec_workload *w = &a->b->set->workloads[a->widx];
-	_cleanup_free_ char *source = diag_path_join(a->b->label, a->cur->path);
+	char source[PATH_MAX];
 	int r;
 
-	if (!source || !text) {
+	diag_path_join_buf(source, a->b->label, a->cur->path);
+	if (!text) {
 		free(text);
 		return -ENOMEM;
 	}

@@ -103,6 +103,7 @@ int spec_set_finish(struct spec_set *set, struct diag_list *diags);
 struct spec_cfile { /* a .container, .pod or .kube of the scope */
 	const struct fileset_file *f;
 	char *stem;
+	uint64_t key; /* sort_prefix_key() of the stem: the lookups by name test it first */
 	const char *ext;
 	struct ini *raw; /* NULL once it cannot be built (diagnosed) or after building */
 	size_t pod;	 /* a container's pod in scope.pods, or SPEC_NONE */

@@ -73,13 +73,11 @@ static const struct fileset_file *repo_file(struct spec_builder *b, const char *
 static int add_data(struct spec_builder *b, size_t widx, const struct fileset_file *f)
 {
 	struct spec_workload *w = &b->set->workloads[widx];
-	_cleanup_free_ char *source = diag_path_join(b->label, f->path);
 	const struct spec_unit *u = spec_workload_find_unit(w, f->path);
-	char *data;
+	char source[PATH_MAX], *data;
 	int r;
 
-	if (!source)
-		return -ENOMEM;
+	diag_path_join_buf(source, b->label, f->path);
 	if (u && strcmp(u->source, source) == 0)
 		return 0;
 	if (b->data_full || f->size > b->data_max - b->data_bytes) {

@@ -231,7 +231,7 @@ static int resolve_ref(struct spec_builder *b, const struct spec_ref *x)
 {
 	struct spec_workload *w = &b->set->workloads[x->workload];
 	const struct spec_unit *u = spec_workload_find_unit(w, x->name);
-	_cleanup_free_ char *source = NULL;
+	char source[PATH_MAX];
 	struct spec_other *o;
 
 	o = other_find(b->sc, x->name);
@@ -243,9 +243,7 @@ static int resolve_ref(struct spec_builder *b, const struct spec_ref *x)
 				"from a companion template",
 				x->key, DIAG_QUOTE(x->name));
 	o->used = true;
-	source = diag_path_join(b->label, o->f->path);
-	if (!source)
-		return -ENOMEM;
+	diag_path_join_buf(source, b->label, o->f->path);
 	if (!o->ok || (u && strcmp(u->source, source) == 0))
 		return 0;
 	return deploy_other(b, x->workload, o);

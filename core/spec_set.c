@@ -20,12 +20,10 @@ int spec_set_new(struct spec_set **ret)
 	return 0;
 }
 
-/* A unit made from the workload's own spec shares its source string (spec_unit_add). */
-static void unit_release(const struct spec_workload *w, struct spec_unit *u)
+/* A unit's source is its workload's or lives in its name's block (spec_unit_add). */
+static void unit_release(struct spec_unit *u)
 {
 	free(u->name);
-	if (u->source != w->source)
-		free(u->source);
 	free(u->data);
 	free(u->service);
 }
@@ -33,7 +31,7 @@ static void unit_release(const struct spec_workload *w, struct spec_unit *u)
 static void workload_release(struct spec_workload *w)
 {
 	for (size_t i = 0; i < w->n_units; i++)
-		unit_release(w, &w->units[i]);
+		unit_release(&w->units[i]);
 	free(w->units);
 	for (size_t i = 0; i < w->n_host_paths; i++)
 		free(w->host_paths[i]);
@@ -136,24 +134,25 @@ int spec_workload_add(struct spec_set *set, const char *name, enum spec_kind kin
 int spec_unit_add(struct spec_workload *w, const char *name, const char *source, char *data,
 		  size_t size, enum spec_unit_dir dir)
 {
+	/* Most units are made from the workload's spec: its source, shared, not copied (issue 16:
+	 * 32 bytes a workload the sync keeps); another one is copied behind the name, in its block
+	 * (a malloc fewer). */
+	bool own_source = strcmp(source, w->source) != 0;
+	size_t nn = strlen(name) + 1, ns = own_source ? strlen(source) + 1 : 0;
 	struct spec_unit *u;
 	int r = spec_array_grow((void **)&w->units, &w->n_alloc, w->n_units, sizeof(*u));
 
 	if (r < 0)
 		return r;
 	u = &w->units[w->n_units];
-	/* Most units are made from the workload's spec: its source, shared, not copied (issue 16:
-	 * 32 bytes a workload the sync keeps). */
-	*u = (struct spec_unit){.name = strdup(name),
-				.source =
-					strcmp(source, w->source) == 0 ? w->source : strdup(source),
-				.size = size,
-				.dir = dir};
-	if (!u->name || !u->source) {
-		free(u->name);
-		if (u->source != w->source)
-			free(u->source);
+	*u = (struct spec_unit){
+		.name = malloc(nn + ns), .source = w->source, .size = size, .dir = dir};
+	if (!u->name)
 		return -ENOMEM;
+	memcpy(u->name, name, nn);
+	if (own_source) {
+		u->source = u->name + nn;
+		memcpy(u->source, source, ns);
 	}
 	if (w->no_content) { /* check's report does not show it: memory flat in the bytes */
 		free(data);
@@ -207,6 +206,11 @@ static int unit_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->source, y->source);
 }
 
+static uint64_t workload_key(const void *a)
+{
+	return sort_prefix_key(((const struct spec_workload *)a)->name, SIZE_MAX);
+}
+
 static int workload_cmp(const void *a, const void *b)
 {
 	const struct spec_workload *x = a, *y = b;
@@ -220,8 +224,7 @@ static void workload_finish(struct spec_workload *w, struct diag_list *diags)
 {
 	size_t out = 0;
 
-	if (w->n_units > 1)
-		qsort(w->units, w->n_units, sizeof(*w->units), unit_cmp);
+	sort_stable(w->units, w->n_units, sizeof(*w->units), unit_cmp);
 	for (size_t i = 0; i < w->n_units; i++) {
 		struct spec_unit *u = &w->units[i];
 
@@ -232,7 +235,7 @@ static void workload_finish(struct spec_workload *w, struct diag_list *diags)
 			diag_add(diags, "", u->source, 1,
 				 "%s of workload '%s' is also made from %s", u->name, w->name,
 				 w->units[out - 1].source);
-			unit_release(w, u);
+			unit_release(u);
 			continue;
 		}
 		w->units[out++] = *u;
@@ -245,7 +248,8 @@ int spec_set_finish(struct spec_set *set, struct diag_list *diags)
 	size_t out = 0;
 
 	/* (name, source) is unique: a spec file makes one workload. */
-	sort_stable(set->workloads, set->n_workloads, sizeof(*set->workloads), workload_cmp);
+	sort_stable_keyed(set->workloads, set->n_workloads, sizeof(*set->workloads), workload_cmp,
+			  workload_key);
 	for (size_t i = 0; i < set->n_workloads; i++) {
 		struct spec_workload *w = &set->workloads[i];
 

@@ -8,15 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* [A-Za-z0-9_-] */
+static bool name_char_inert(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
+}
+
 /* Whether "{{.Name}}" replaced by name leaves every line of a document that parsed parsing the
  * same way: name is letters, digits, '_' and '-' only — no line break, blank, '=', '[', '#', ';',
  * backslash, control or non-ASCII byte, so no line changes its kind, key, section name, escape or
  * UTF-8 validity — and no line can pass INI_LINE_MAX: the name is not longer than the token, or
- * the whole text (size bytes, INI_FILE_MAX already checked) is within the line bound. */
+ * the whole text (size bytes, INI_FILE_MAX already checked) is within the line bound. (A loop, not
+ * strspn(), which builds its table of the 64 bytes on every call.) */
 static bool name_is_inert(const char *name, size_t size)
 {
-	size_t n = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+	size_t n = 0;
 
+	while (name_char_inert(name[n]))
+		n++;
 	return n > 0 && name[n] == '\0' &&
 	       (n <= strlen(TRANSFORM_NAME_VAR) || size <= INI_LINE_MAX);
 }
@@ -67,9 +77,10 @@ static int finish_result(const char *text, size_t n, bool keep, char **ret, size
 int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const struct ini *doc,
 		     const char *name, bool keep, char **ret, size_t *ret_size)
 {
-	size_t n = ini_serialize_into(doc, b->scratch, b->scratch_size), m;
+	size_t n = ini_serialize_into(doc, b->scratch, b->scratch_size), m = 0, before;
 	struct ini_error err = {0};
 	struct ini *check = NULL;
+	const char *hit;
 	char *text = b->scratch;
 	int r;
 
@@ -83,14 +94,27 @@ int spec_finish_text(struct spec_builder *b, const struct spec_src *src, const s
 	/* Without the token it is the serialisation of a document every edit of which was checked
 	 * to read back, within the parser's bounds: the text itself is the result, and parsing it
 	 * again proves nothing (issue 16: a copy, a comparison and a parse of every spec). */
-	if (!transform_find_name_var(text, n)) {
+	hit = transform_find_name_var(text, n);
+	if (!hit) {
 		if (n > INI_FILE_MAX)
 			return merged_too_big(b, src) < 0 ? -ENOMEM : 1;
 		return finish_result(text, n, keep, ret, ret_size);
 	}
-	r = transform_substitute_size(text, n, name, INI_FILE_MAX, &m);
+	/* The size, counted from the first token on (not searched for twice): the bytes before it
+	 * stay as they are, so the rest may have INI_FILE_MAX less them. */
+	before = (size_t)(hit - text);
+	r = before > INI_FILE_MAX
+		    ? -E2BIG
+		    : transform_substitute_size(hit, n - before, name, INI_FILE_MAX - before, &m);
 	if (r == -E2BIG)
 		return merged_too_big(b, src) < 0 ? -ENOMEM : 1;
+	m += before;
+	/* Only its size wanted, and no need to parse it (below): the text is not written. */
+	if (r == 0 && !keep && name_is_inert(name, m)) {
+		*ret = NULL;
+		*ret_size = m;
+		return 0;
+	}
 	text = r < 0 || n + 1 > SIZE_MAX - m - 1 ? NULL : scratch_reserve(b, n + 1 + m + 1);
 	if (!text)
 		return -ENOMEM;

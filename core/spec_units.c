@@ -86,13 +86,10 @@ static int set_service(struct spec_builder *b, size_t widx, const struct spec_sr
 int spec_add_text_unit(struct spec_builder *b, size_t widx, const char *fname, const char *label,
 		       const char *path, char *text, size_t size, enum spec_unit_dir dir)
 {
-	_cleanup_free_ char *source = diag_path_join(label, path);
+	char source[PATH_MAX];
 	int r;
 
-	if (!source) {
-		free(text);
-		return -ENOMEM;
-	}
+	diag_path_join_buf(source, label, path);
 	r = spec_unit_add(&b->set->workloads[widx], fname, source, text, size, dir);
 	if (r < 0)
 		free(text);

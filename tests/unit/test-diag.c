@@ -19,9 +19,13 @@
 static void assert_join(const char *label, const char *relpath, const char *want)
 {
 	_cleanup_free_ char *got = diag_path_join(label, relpath);
+	char buf[PATH_MAX];
 
 	assert_non_null(got);
 	assert_string_equal(got, want);
+	/* The form into a caller's buffer joins the same way. */
+	assert_ptr_equal(diag_path_join_buf(buf, label, relpath), buf);
+	assert_string_equal(buf, want);
 }
 
 static void test_path_join(void **state)
@@ -107,6 +111,7 @@ static void test_bounds_of_one(void **state)
 {
 	struct diag_list list = {0};
 	_cleanup_free_ char *big = malloc(3 * PATH_MAX);
+	char buf[PATH_MAX + 1];
 
 	(void)state;
 	assert_non_null(big);
@@ -115,6 +120,15 @@ static void test_bounds_of_one(void **state)
 	assert_int_equal(diag_add(&list, "repo", big, 1, "%s", big), 0);
 	assert_int_equal(strlen(list.items[0].path), PATH_MAX - 1);
 	assert_int_equal(strncmp(list.items[0].path, "repo/xxx", 8), 0);
+	/* Into a buffer: cut the same, its last byte the NUL (the byte past it untouched). */
+	buf[PATH_MAX] = '#';
+	diag_path_join_buf(buf, "repo", big);
+	assert_string_equal(buf, list.items[0].path);
+	assert_int_equal(buf[PATH_MAX], '#');
+	buf[PATH_MAX - 1] = '#';
+	diag_path_join_buf(buf, big, "x"); /* the label alone past the bound */
+	assert_int_equal(strlen(buf), PATH_MAX - 1);
+	assert_int_equal(buf[PATH_MAX - 2], 'x');
 	assert_int_equal(strlen(list.items[0].msg), DIAG_MSG_MAX - 1);
 	assert_int_equal(diag_add(&list, "repo", "a", 1, "value '%.*s'", DIAG_QUOTE(big)), 0);
 	assert_int_equal(strlen(list.items[1].msg), strlen("value ''") + DIAG_QUOTE_MAX);

@@ -142,6 +142,17 @@ static void test_wanted(void **state)
 	assert_false(fileset_is_unit_name("web.container~"));
 	assert_false(fileset_is_unit_name("README.md"));
 	assert_false(fileset_is_unit_name("app.env"));
+	/* The table is searched by length and last byte first: near misses of each. */
+	assert_true(fileset_is_unit_name("x.pod"));
+	assert_true(fileset_is_unit_name("a.path"));
+	assert_true(fileset_is_unit_name("a.container.pod"));
+	assert_false(fileset_is_unit_name("a.bath"));
+	assert_false(fileset_is_unit_name("xapath"));
+	assert_false(fileset_is_unit_name(".pod"));
+	assert_false(fileset_is_unit_name("a.Pod"));
+	assert_false(fileset_is_unit_name("a.container.bak"));
+	assert_false(fileset_is_unit_name("a.containe"));
+	assert_false(fileset_is_unit_name("acontainer"));
 }
 
 static void test_bounds(void **state)
@@ -192,6 +203,50 @@ static void test_sort_order(void **state)
 	}
 	assert_int_equal(fileset_dir_len("a.b/c.container"), 3);
 	assert_int_equal(fileset_dir_len("c.container"), 0);
+	fileset_free(repo);
+}
+
+/* The sort compares the first 8 bytes below the directory as one number: names that tie there,
+ * names shorter than 8 bytes, bytes past 0x7f, and a path added twice among names that tie. */
+static void test_sort_key_ties(void **state)
+{
+	static const char *const in[] = {
+		"d-1/a",
+		"web-app.container",
+		"d/x/y/z.env",
+		"web-app-b.container",
+		"w\xc3\xa9.container",
+		"d/x.container",
+		"w.pod",
+		"w",
+		"d/web-app-b.container",
+		"web-app-a.container",
+		"d/web-app-a.container",
+	};
+	static const char *const want[] = {
+		"w",
+		"w.pod",
+		"web-app-a.container",
+		"web-app-b.container",
+		"web-app.container",
+		"w\xc3\xa9.container",
+		"d/web-app-a.container",
+		"d/web-app-b.container",
+		"d/x.container",
+		"d/x/y/z.env",
+		"d-1/a",
+	};
+	struct fileset *repo = NULL;
+
+	(void)state;
+	assert_int_equal(fileset_new(&repo), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(in); i++)
+		assert_int_equal(fileset_add(repo, in[i], "", 0), 0);
+	assert_int_equal(fileset_sort(repo), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		assert_string_equal(repo->files[i].path, want[i]);
+	assert_int_equal(fileset_add(repo, "web-app-b.container", "", 0), 0);
+	assert_int_equal(fileset_sort(repo), -EEXIST);
 	fileset_free(repo);
 }
 
@@ -464,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_wanted),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_sort_order),
+		cmocka_unit_test(test_sort_key_ties),
 		cmocka_unit_test_setup_teardown(test_load_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_long_listing, setup, teardown),

@@ -47,6 +47,12 @@ static int by_key_then_seq(const void *a, const void *b)
 	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* A key that agrees with by_key where it differs: the top 4 bits, so most compares tie. */
+static uint64_t top_bits(const void *a)
+{
+	return ((const struct rec *)a)->key >> 28;
+}
+
 enum shape { RANDOM, SORTED, REVERSED, FEW_KEYS };
 
 static void fill(struct rec *v, size_t n, enum shape shape)
@@ -71,16 +77,23 @@ static void check_shape(size_t n, enum shape shape)
 {
 	struct rec *got = calloc(n ? n : 1, sizeof(*got));
 	struct rec *want = calloc(n ? n : 1, sizeof(*want));
+	struct rec *keyed = calloc(n ? n : 1, sizeof(*keyed));
 
 	assert_non_null(got);
 	assert_non_null(want);
+	assert_non_null(keyed);
 	fill(got, n, shape);
 	memcpy(want, got, n * sizeof(*got));
+	memcpy(keyed, got, n * sizeof(*got));
 	qsort(want, n, sizeof(*want), by_key_then_seq);
 	sort_stable(got, n, sizeof(*got), by_key);
 	assert_memory_equal(got, want, n * sizeof(*got));
+	/* The same order when a coarser key is compared first. */
+	sort_stable_keyed(keyed, n, sizeof(*keyed), by_key, top_bits);
+	assert_memory_equal(keyed, want, n * sizeof(*keyed));
 	free(got);
 	free(want);
+	free(keyed);
 }
 
 static void test_orders(void **state)
@@ -124,11 +137,75 @@ static void test_element_sizes(void **state)
 		assert_string_equal(names[i], want_names[i]);
 }
 
+/* Elements too big to be held on the stack (the in-place sort of a few takes up to 128 bytes):
+ * a few of them still sorted stably, through the index. */
+struct big {
+	uint32_t key;
+	uint32_t seq;
+	char pad[200];
+};
+
+static int big_by_key(const void *a, const void *b)
+{
+	const struct big *x = a, *y = b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+static void test_few_big_elements(void **state)
+{
+	static const uint32_t keys[] = {3, 1, 3, 0, 1, 3};
+	static const uint32_t want_seq[] = {3, 1, 4, 0, 2, 5};
+	struct big v[6];
+
+	(void)state;
+	for (size_t i = 0; i < 6; i++) {
+		v[i] = (struct big){.key = keys[i], .seq = (uint32_t)i};
+		memset(v[i].pad, (int)i, sizeof(v[i].pad));
+	}
+	sort_stable(v, 6, sizeof(v[0]), big_by_key);
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(v[i].seq, want_seq[i]);
+		assert_int_equal(v[i].pad[199], (char)want_seq[i]);
+	}
+}
+
+static int sign(int c)
+{
+	return (c > 0) - (c < 0);
+}
+
+/* Keys that differ order as strcmp() does; names that share 8 bytes have one key; n cuts. */
+static void test_prefix_key(void **state)
+{
+	static const char *const names[] = {"",		 "a",	      "ab",	   "a\xff",
+					    "web-app-a", "web-app-b", "web-app.c", "web-app",
+					    "webapp",	 "w\x01",     "w000010",   "w000009z"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (size_t j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
+			uint64_t a = sort_prefix_key(names[i], SIZE_MAX);
+			uint64_t b = sort_prefix_key(names[j], SIZE_MAX);
+
+			if (a != b)
+				assert_int_equal((a > b) - (a < b),
+						 sign(strcmp(names[i], names[j])));
+			else
+				assert_int_equal(strncmp(names[i], names[j], 8), 0);
+		}
+	assert_true(sort_prefix_key("web-app-a", SIZE_MAX) == sort_prefix_key("web-app-b", 99));
+	assert_true(sort_prefix_key("abcdef", 3) == sort_prefix_key("abc", SIZE_MAX));
+	assert_true(sort_prefix_key("abc", 0) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_orders),
 		cmocka_unit_test(test_element_sizes),
+		cmocka_unit_test(test_few_big_elements),
+		cmocka_unit_test(test_prefix_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -711,6 +711,8 @@ static void test_content_of(void **state)
 		{"solo.container", IMG},
 		{"solo-job.timer", "[Timer]\nOnCalendar=daily\n"},
 		{"bad.container", "[Container]\n"},
+		/* Sized without its text written: the tokens after the first counted too. */
+		{"tokens.container", IMG "Environment=A={{.Name}}\nLabel=b={{.Name}}x{{.Name}}\n"},
 		END,
 	};
 	struct spec_opts only = {.repo_label = "R", .content_of = "solo"};
@@ -730,6 +732,9 @@ static void test_content_of(void **state)
 		assert_null(web->units[i].data);
 	assert_int_equal(unit(set, "web", "web-data.volume")->size, strlen("[Volume]\n"));
 	assert_string_equal(unit(set, "web", "web.pod")->source, "R/web.pod");
+	assert_null(unit(set, "tokens", "tokens.container")->data);
+	assert_int_equal(unit(set, "tokens", "tokens.container")->size,
+			 strlen(IMG "Environment=A=tokens\nLabel=b=tokensxtokens\n"));
 	assert_false(spec_set_find(set, "solo")->no_content);
 	assert_string_equal(unit(set, "solo", "solo-job.timer")->data,
 			    "[Timer]\nOnCalendar=daily\n");
