@@ -8,7 +8,6 @@
  * parse. */
 #include "spec.h"
 #include "spec_internal.h"
-#include "spec_ahead.h"
 #include "core.h"
 #include "sort.h"
 #include "utf8.h"
@@ -195,9 +194,7 @@ static int scope_parse(struct spec_builder *b, struct spec_cfile *cf)
 {
 	struct spec_scope *sc = b->sc;
 	struct spec_src src = {.label = b->label, .path = cf->f->path};
-	int k = spec_kind_index(cf->ext), r;
-	struct ini_error err = {0};
-	struct ini *doc = NULL;
+	int k = spec_kind_index(cf->ext);
 
 	if (*sc->dir && !sc->dirt[k])
 		return diag_add(b->diags, b->label, cf->f->path, 1,
@@ -206,8 +203,7 @@ static int scope_parse(struct spec_builder *b, struct spec_cfile *cf)
 	/* A transform that did not parse is diagnosed once, at the transform. */
 	if ((sc->base[k] && !sc->base[k]->ini) || (*sc->dir && !sc->dirt[k]->ini))
 		return 0;
-	r = spec_ahead_take(b->ahead, cf->ahead, &doc, &err);
-	cf->raw = spec_parsed(&src, r, doc, &err, b->diags);
+	cf->raw = spec_parse(&src, cf->f->data, cf->f->size, b->diags);
 	return 0;
 }
 
@@ -336,36 +332,13 @@ static int build_container(struct spec_builder *b, struct spec_cfile *c)
 	return r;
 }
 
-/* The scope's specs in the order scope_run() parses them, for spec_ahead. */
-static int ahead_begin(struct spec_builder *b, const struct fileset_file ***ret)
-{
-	struct spec_scope *sc = b->sc;
-	struct spec_cfile *const lists[] = {sc->pods, sc->kubes, sc->containers};
-	const size_t counts[] = {sc->n_pods, sc->n_kubes, sc->n_containers};
-	const struct fileset_file **order;
-	size_t n = 0;
-
-	order = calloc(sc->n_pods + sc->n_kubes + sc->n_containers + 1, sizeof(*order));
-	if (!order)
-		return -ENOMEM;
-	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
-		for (size_t i = 0; i < counts[l]; i++) {
-			lists[l][i].ahead = n;
-			order[n++] = lists[l][i].f;
-		}
-	*ret = order;
-	spec_ahead_begin(b->ahead, order, n);
-	return 0;
-}
-
 /* One spec at a time (issue 16: memory flat in the number of specs): pods and kubes first, so
  * that a member finds its pod's workload; the pod relation is decided from the file names and
- * the member's own Pod= key. The specs are parsed ahead on another CPU (spec_ahead). */
+ * the member's own Pod= key. */
 static int scope_run(struct spec_builder *b)
 {
 	struct spec_scope *sc = b->sc;
-	_cleanup_free_ const struct fileset_file **order = NULL;
-	int r;
+	int r = 0;
 
 	static const char *const exts[] = {"container", "pod", "kube"};
 
@@ -373,15 +346,12 @@ static int scope_run(struct spec_builder *b)
 		sc->base[k] = transform_set_find(b->ts, TRANSFORM_BASE, exts[k]);
 		sc->dirt[k] = *sc->dir ? transform_set_find(b->ts, sc->dir, exts[k]) : NULL;
 	}
-	r = ahead_begin(b, &order);
 	for (size_t i = 0; r >= 0 && i < sc->n_pods; i++)
 		r = build_alone(b, &sc->pods[i], SPEC_KIND_POD);
 	for (size_t i = 0; r >= 0 && i < sc->n_kubes; i++)
 		r = build_alone(b, &sc->kubes[i], SPEC_KIND_KUBE);
 	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
 		r = build_container(b, &sc->containers[i]);
-	if (order)
-		spec_ahead_end(b->ahead);
 	if (r >= 0)
 		r = spec_scope_finish(b);
 	return r;
@@ -525,8 +495,6 @@ int spec_build(const struct fileset *repo, const struct fileset *transforms,
 		r = transform_set_load(transforms ? transforms : empty, b.tlabel, &ts, diags);
 	b.ts = ts;
 	if (r >= 0)
-		r = spec_ahead_new(&b.ahead);
-	if (r >= 0)
 		r = spec_set_new(&b.set);
 	if (r >= 0) {
 		b.set->content_of = opts ? opts->content_of : NULL;
@@ -536,7 +504,6 @@ int spec_build(const struct fileset *repo, const struct fileset *transforms,
 	if (r >= 0 && diags->error)
 		r = diags->error;
 	diag_list_sort(diags);
-	spec_ahead_free(b.ahead);
 	transform_set_free(ts);
 	fileset_free(empty);
 	free(b.scratch);

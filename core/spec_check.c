@@ -107,17 +107,6 @@ int spec_diag_at(const struct spec_src *src, struct diag_list *diags, const stru
 	return diag_add(diags, label, path, line, "%s", msg);
 }
 
-struct ini *spec_parsed(const struct spec_src *src, int r, struct ini *ini,
-			const struct ini_error *err, struct diag_list *diags)
-{
-	if (r < 0) {
-		diag_add(diags, src->label, src->path, err->line ? err->line : 1, "%s",
-			 err->msg[0] ? err->msg : strerror(-r));
-		return NULL;
-	}
-	return ini;
-}
-
 struct ini *spec_parse(const struct spec_src *src, const char *data, size_t size,
 		       struct diag_list *diags)
 {
@@ -125,7 +114,12 @@ struct ini *spec_parse(const struct spec_src *src, const char *data, size_t size
 	struct ini *ini = NULL;
 	int r = ini_parse(src->path, data, size, &ini, &err);
 
-	return spec_parsed(src, r, ini, &err, diags);
+	if (r < 0) {
+		diag_add(diags, src->label, src->path, err.line ? err.line : 1, "%s",
+			 err.msg[0] ? err.msg : strerror(-r));
+		return NULL;
+	}
+	return ini;
 }
 
 /* --- sections and keys --------------------------------------------------------------------- */

@@ -42,9 +42,6 @@ struct spec_check {
 /* Parse a file; a syntax error or bound becomes a diagnostic and NULL is returned. */
 struct ini *spec_parse(const struct spec_src *src, const char *data, size_t size,
 		       struct diag_list *diags);
-/* The same for a parse made elsewhere (spec_ahead): r, ini and err as ini_parse() gave them. */
-struct ini *spec_parsed(const struct spec_src *src, int r, struct ini *ini,
-			const struct ini_error *err, struct diag_list *diags);
 
 /* Where a section header (l NULL) or one of its lines came from: the document's own file when
  * the line has a number, else the transform it was merged from, else line 1 of the file. */
@@ -108,7 +105,6 @@ struct spec_cfile { /* a .container, .pod or .kube of the scope */
 	struct ini *raw; /* NULL once it cannot be built (diagnosed) or after building */
 	size_t pod;	 /* a container's pod in scope.pods, or SPEC_NONE */
 	size_t workload; /* its index in the set, or SPEC_NONE */
-	size_t ahead;	 /* its place in the scope's spec_ahead order */
 };
 
 struct spec_other { /* a .volume .network .image .build .artifact of the scope, deployed where
@@ -151,7 +147,6 @@ struct spec_builder {
 	struct diag_list *diags;
 	struct spec_set *set;
 	struct spec_scope *sc;
-	struct spec_ahead *ahead; /* the scope's specs parsed ahead, in scope_run's order */
 	/* Where a spec's merged text is written and checked, spec after spec (spec_finish_text):
 	 * one buffer for the build, freed with it, so that a text check keeps no allocation. */
 	char *scratch;
