@@ -241,13 +241,13 @@ build/fuzz/fuzz-envfile: tests/fuzz/fuzz-envfile.c core/envfile.c $(FUZZ_BASE)
 build/fuzz/fuzz-json_parse: tests/fuzz/fuzz-json_parse.c core/json_parse.c $(FUZZ_BASE)
 build/fuzz/fuzz-http_response: tests/fuzz/fuzz-http_response.c core/http_response.c core/http.c core/http_sock.c \
 	core/http_ca.c core/clock.c $(FUZZ_BASE)
-build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/transform_name.c core/fileset.c \
-	core/sort.c core/diag.c $(FUZZ_INI)
+build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/transform_merge.c \
+	core/transform_name.c core/fileset.c core/sort.c core/diag.c $(FUZZ_INI)
 build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/spec_set.c \
 	core/spec_units.c core/spec_text.c core/spec_others.c core/spec_kube.c core/kube_yaml.c \
 	core/spec_app.c core/spec_app_paths.c \
 	core/quadlet_keys.c core/quadlet_keys_table.c core/podman_version.c core/suggest.c \
-	core/transform.c core/transform_name.c core/fileset.c core/sort.c core/diag.c \
+	core/transform.c core/transform_merge.c core/transform_name.c core/fileset.c core/sort.c core/diag.c \
 	core/spec_secrets.c core/age.c core/age_bech32.c \
 	core/hash.c core/sha256_hw.c core/spec_health.c core/http_probe.c core/http_sock.c core/http_response.c \
 	core/clock.c $(FUZZ_INI)
