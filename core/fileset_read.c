@@ -1,20 +1,14 @@
 /* fileset_read.c: a directory load's batch of files read on a few threads (module boundary: core,
- * libc, pthreads, fs). Items are claimed one at a time through an atomic index, so a slow file
- * holds up one reader, not a share of the batch; each reader writes only its claimed items and its
- * own region. Every thread started is joined before fileset_readq_read() returns, on every path:
- * no thread outlives a load (sync forks its fetch child and jobs). The threads start with every
- * signal blocked, so signals stay the caller's thread's. */
-#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+ * libc, fs, parallel). Each reader writes only the items it claimed and its own region; the
+ * threads are parallel_run()'s, every one joined before fileset_readq_read() returns. */
 #include "fileset_read.h"
 #include "core.h"
 #include "fileset.h"
 #include "fs.h"
+#include "parallel.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,20 +16,14 @@
 struct reader {
 	struct fileset_readq *q;
 	int rootfd;
-	size_t *next; /* shared, atomic: the next item to claim */
 	char *region;
 	size_t used;
 };
 
 void fileset_readq_init(struct fileset_readq *q)
 {
-	cpu_set_t cpus;
-	int n = 1;
-
 	*q = (struct fileset_readq){0};
-	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
-		n = CPU_COUNT(&cpus);
-	q->readers = n < 1 ? 1 : n > FILESET_READ_THREADS ? FILESET_READ_THREADS : (unsigned)n;
+	q->readers = parallel_threads(FILESET_READ_THREADS);
 }
 
 void fileset_readq_release(struct fileset_readq *q)
@@ -116,37 +104,16 @@ static void read_item(struct reader *rd, struct fileset_readq_item *it)
 		it->deferred = true;
 }
 
-static void *read_items(void *arg)
+static void read_one(void *arg, unsigned thread, size_t i)
 {
-	struct reader *rd = arg;
-	size_t i;
+	struct reader *readers = arg;
 
-	while ((i = __atomic_fetch_add(rd->next, 1, __ATOMIC_RELAXED)) < rd->q->n)
-		read_item(rd, &rd->q->items[i]);
-	return NULL;
-}
-
-/* A thread for readers[1..], as many as start; the caller's thread is readers[0]. */
-static unsigned start_readers(struct reader *readers, unsigned n, pthread_t *threads)
-{
-	sigset_t all, old;
-	unsigned started = 1;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old); /* each thread starts with this mask */
-	while (started < n &&
-	       pthread_create(&threads[started], NULL, read_items, &readers[started]) == 0)
-		started++;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return started;
+	read_item(&readers[thread], &readers[thread].q->items[i]);
 }
 
 void fileset_readq_read(struct fileset_readq *q, int rootfd)
 {
 	struct reader readers[FILESET_READ_THREADS];
-	pthread_t threads[FILESET_READ_THREADS];
-	unsigned started;
-	size_t next = 0;
 
 	/* A few files, or no memory for the regions: the loader reads every file itself. */
 	if (q->n < FILESET_READQ_PARALLEL_MIN || q->readers < 2 ||
@@ -156,13 +123,7 @@ void fileset_readq_read(struct fileset_readq *q, int rootfd)
 		return;
 	}
 	for (unsigned i = 0; i < q->readers; i++)
-		readers[i] =
-			(struct reader){.q = q,
-					.rootfd = rootfd,
-					.next = &next,
-					.region = q->regions + (size_t)i * FILESET_READQ_REGION};
-	started = start_readers(readers, q->readers, threads);
-	read_items(&readers[0]);
-	for (unsigned i = 1; i < started; i++)
-		pthread_join(threads[i], NULL);
+		readers[i] = (struct reader){
+			.q = q, .rootfd = rootfd, .region = q->regions + (size_t)i * FILESET_READQ_REGION};
+	parallel_run(q->n, q->readers, read_one, readers);
 }

@@ -138,6 +138,12 @@ void userfs_homes_close(struct userfs_homes *h);
  * is wrong. One statx for a home in the parent already open. */
 int userfs_home_check_at(struct userfs_homes *h, const char *home, uid_t uid, bool *ret_private,
 			 const char **ret_base);
+/* The parent of home opened into h, as userfs_home_check_at() opens it. */
+void userfs_homes_open_for(struct userfs_homes *h, const char *home);
+/* userfs_home_check_at()'s check when h is open on home's parent already, else 0; h unchanged,
+ * so threads may share it. */
+int userfs_home_check_in(const struct userfs_homes *h, const char *home, uid_t uid,
+			 bool *ret_private, const char **ret_base);
 
 /* Run job's writes, then its removes, in a child that has become uid:gid. Stops at the first
  * failure (the files already replaced stay replaced: each write is atomic on its own). 0 when all

@@ -55,26 +55,54 @@ static void homes_open(struct userfs_homes *h, const char *home, size_t len)
 	}
 }
 
-int userfs_home_check_at(struct userfs_homes *h, const char *home, uid_t uid, bool *ret_private,
-			 const char **ret_base)
+/* The parent of home (its length in *ret_len), its last component in *ret_base; false when home
+ * is no absolute path of a name in a directory. */
+static bool home_split(const char *home, size_t *ret_len, const char **ret_base)
 {
 	const char *slash = home ? strrchr(home, '/') : NULL;
-	const unsigned needs = STATX_TYPE | STATX_MODE | STATX_UID;
-	struct statx stx;
 
 	if (!slash || home[0] != '/' || !slash[1] || strcmp(slash + 1, "..") == 0 ||
 	    strcmp(slash + 1, ".") == 0)
+		return false;
+	*ret_len = slash == home ? 1 : (size_t)(slash - home);
+	*ret_base = slash + 1;
+	return true;
+}
+
+void userfs_homes_open_for(struct userfs_homes *h, const char *home)
+{
+	const char *base;
+	size_t len;
+
+	if (home_split(home, &len, &base))
+		homes_open(h, home, len);
+}
+
+int userfs_home_check_in(const struct userfs_homes *h, const char *home, uid_t uid,
+			 bool *ret_private, const char **ret_base)
+{
+	const unsigned needs = STATX_TYPE | STATX_MODE | STATX_UID;
+	const char *base;
+	struct statx stx;
+	size_t len;
+
+	if (!home_split(home, &len, &base) || h->fd < 0 || strlen(h->dir) != len ||
+	    memcmp(h->dir, home, len) != 0)
 		return 0;
-	homes_open(h, home, slash == home ? 1 : (size_t)(slash - home));
-	if (h->fd < 0)
-		return 0;
-	if (statx(h->fd, slash + 1, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, needs, &stx) < 0)
+	if (statx(h->fd, base, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, needs, &stx) < 0)
 		return 0; /* missing, say: userfs_home_open() names why */
 	if ((stx.stx_mask & needs) != needs || !S_ISDIR(stx.stx_mode) || stx.stx_uid != uid ||
 	    !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
 	    (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
 		return 0;
 	*ret_private = (stx.stx_mode & 077) == 0;
-	*ret_base = slash + 1;
+	*ret_base = base;
 	return 1;
+}
+
+int userfs_home_check_at(struct userfs_homes *h, const char *home, uid_t uid, bool *ret_private,
+			 const char **ret_base)
+{
+	userfs_homes_open_for(h, home);
+	return userfs_home_check_in(h, home, uid, ret_private, ret_base);
 }

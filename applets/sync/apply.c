@@ -273,8 +273,37 @@ static void plan_release(const struct spec_workload *w, struct apply_plan *p)
 	free(p->down);
 }
 
+/* What w is on the host now (observe.c): its slot's answers when they were asked ahead (ahead.c),
+ * else asked now; -errno with out failed (-ENOMEM: not yet). */
+static int observe(struct sync_ctx *ctx, const struct spec_workload *w,
+		   const struct sync_current *cur, const struct sync_ahead_slot *ahead,
+		   struct apply_plan *p, struct sync_outcome *out)
+{
+	struct userfs_error err = {0};
+	int r = sync_ahead_take(ahead, w, cur, p);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (p->user) {
+		r = apply_observe_home(ctx, p, out);
+		if (r < 0)
+			return r;
+	}
+	r = apply_plan_alloc(w, cur, p);
+	if (r >= 0)
+		r = apply_observe_files(w, cur, p, &err);
+	if (r < 0) {
+		if (err.msg[0])
+			sync_outcome_fail(out, NULL, "%s", err.msg);
+		return r;
+	}
+	apply_observe_liveness(ctx, w, p);
+	return 0;
+}
+
 void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
-			 const struct sync_current *cur, struct sync_outcome *out)
+			 const struct sync_current *cur, const struct sync_ahead_slot *ahead,
+			 struct sync_outcome *out)
 {
 	struct apply_plan p = {.home_fd = -1, .files_fd = -1, .cur = cur};
 	int r;
@@ -289,14 +318,10 @@ void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
 	}
 	if (r >= 0 && p.user)
 		r = check_subids(ctx, p.user, out);
-	if (r >= 0 && p.user)
-		r = apply_observe_home(ctx, &p, out);
 	if (r >= 0)
-		r = apply_observe_files(w, cur, &p, out);
-	if (r >= 0) {
-		apply_observe_liveness(ctx, w, &p);
+		r = observe(ctx, w, cur, ahead, &p, out);
+	if (r >= 0)
 		r = sync_secrets_plan(ctx, w, cur, &p);
-	}
 	if (r >= 0) {
 		plan_mint_group(ctx, w, &p);
 		if (!p.user)

@@ -50,20 +50,33 @@ struct apply_plan {
 	struct sync_secrets secrets;
 };
 
-/* observe.c: w's files on disk against the desired bytes (p->writes, p->removes, p->stamps);
- * -errno with out failed. */
+/* observe.c: p's arrays for w (stamps, writes, down: one slot a unit; removes: one a recorded
+ * file); -ENOMEM. */
+int apply_plan_alloc(const struct spec_workload *w, const struct sync_current *cur,
+		     struct apply_plan *p);
+/* observe.c: w's files on disk against the desired bytes (p->writes, p->removes, p->stamps, in
+ * the arrays apply_plan_alloc() made, or that many of the caller's); -errno, with err saying why
+ * when a file was at fault (empty: out of memory). Logs nothing: sync_ahead_ask runs it ahead. */
 int apply_observe_files(const struct spec_workload *w, const struct sync_current *cur,
-			struct apply_plan *p, struct sync_outcome *out);
+			struct apply_plan *p, struct userfs_error *err);
 /* observe.c: linger, the user manager and the services (p->linger_off, manager_down,
- * service_down, down). */
-void apply_observe_liveness(struct sync_ctx *ctx, const struct spec_workload *w,
+ * service_down, down); reads ctx only. */
+void apply_observe_liveness(const struct sync_ctx *ctx, const struct spec_workload *w,
 			    struct apply_plan *p);
 /* observe.c: the home checked to be the user's (p->home_public, files_fd, home_base; home_fd
  * when it had to be opened); -errno with out failed. */
 int apply_observe_home(struct sync_ctx *ctx, struct apply_plan *p, struct sync_outcome *out);
+/* observe.c: the same by the home's name in its parent, open in homes already: 1 when that
+ * qualifies (p->home_public, files_fd = homes->fd, home_base), else 0 and p unchanged. */
+int apply_observe_home_in(const struct userfs_homes *homes, struct apply_plan *p);
 /* observe.c: the home's fd for the steps, opened now when apply_observe_home() spared it; 0
  * for a no-op, which changes nothing there. */
 int apply_home_for_steps(struct apply_plan *p, struct sync_outcome *out);
+
+/* ahead.c: slot's answers (NULL: none) copied into p, its arrays made: 1; 0 when the slot is
+ * not w's as p found it (the turn asks itself); -ENOMEM. */
+int sync_ahead_take(const struct sync_ahead_slot *slot, const struct spec_workload *w,
+		    const struct sync_current *cur, struct apply_plan *p);
 
 /* A restart of the service is due: new or changed content, or a service found down. */
 bool apply_plan_needs_restart(const struct apply_plan *p);

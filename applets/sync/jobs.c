@@ -138,7 +138,7 @@ __attribute__((noreturn)) static void job_main(struct sync_ctx *ctx, const struc
 		(void)dup2(log_fd, STDERR_FILENO);
 	o.name = j->w->name;
 	ctx->created_user = j->w->name;
-	sync_apply_workload(ctx, j->w, NULL, &o);
+	sync_apply_workload(ctx, j->w, NULL, NULL, &o);
 	sync_gate_run(ctx); /* its health gate; the other deploy processes wait for theirs */
 	o.duration_ms = sync_now_ms() - t0;
 	*r = (struct job_report){.magic = JOB_MAGIC};

@@ -11,19 +11,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Which desired files differ on disk, and which recorded ones are no longer desired. */
-int apply_observe_files(const struct spec_workload *w, const struct sync_current *cur,
-			struct apply_plan *p, struct sync_outcome *out)
+int apply_plan_alloc(const struct spec_workload *w, const struct sync_current *cur,
+		     struct apply_plan *p)
 {
-	struct userfs_error err = {0};
+	size_t n_units = w->n_units ? w->n_units : 1;
 
-	p->stamps = calloc(w->n_units ? w->n_units : 1, sizeof(*p->stamps));
-	p->writes = calloc(w->n_units ? w->n_units : 1, sizeof(*p->writes));
-	p->down = calloc(w->n_units ? w->n_units : 1, sizeof(*p->down));
+	p->stamps = calloc(n_units, sizeof(*p->stamps));
+	p->writes = calloc(n_units, sizeof(*p->writes));
+	p->down = calloc(n_units, sizeof(*p->down));
 	p->removes =
 		calloc(cur && cur->has_record ? cur->rec->n_files + 1 : 1, sizeof(*p->removes));
-	if (!p->writes || !p->removes || !p->down || !p->stamps)
-		return -ENOMEM;
+	return p->writes && p->removes && p->down && p->stamps ? 0 : -ENOMEM;
+}
+
+/* Which desired files differ on disk, and which recorded ones are no longer desired. */
+int apply_observe_files(const struct spec_workload *w, const struct sync_current *cur,
+			struct apply_plan *p, struct userfs_error *err)
+{
 	for (size_t i = 0; i < w->n_units; i++) {
 		const struct spec_unit *su = &w->units[i];
 		const struct fs_stamp *known =
@@ -34,14 +38,12 @@ int apply_observe_files(const struct spec_workload *w, const struct sync_current
 		int r = p->files_fd < 0 ? 0
 					: userfs_file_matches_stamp_at(
 						  p->files_fd, p->home_base, sync_unit_dir(su->dir),
-						  su->name, su->data, su->size, known, &seen, &err);
+						  su->name, su->data, su->size, known, &seen, err);
 
 		p->stamps[i] = seen.stamp;
 		p->stamps_new |= seen.stamp.set && !(known && fs_stamp_equal(known, &seen.stamp));
-		if (r < 0) {
-			sync_outcome_fail(out, NULL, "%s", err.msg);
+		if (r < 0)
 			return r;
-		}
 		if (r == 0)
 			p->writes[p->n_writes++] = (struct userfs_write){
 				sync_unit_dir(su->dir), su->name, su->data, su->size};
@@ -62,7 +64,7 @@ int apply_observe_files(const struct spec_workload *w, const struct sync_current
 
 /* Liveness without a child process: logind's linger flag, the manager's cgroup and bus, the
  * service's cgroup. */
-void apply_observe_liveness(struct sync_ctx *ctx, const struct spec_workload *w,
+void apply_observe_liveness(const struct sync_ctx *ctx, const struct spec_workload *w,
 			    struct apply_plan *p)
 {
 	int service;
@@ -106,16 +108,23 @@ static int open_home(struct apply_plan *p, struct sync_outcome *out)
 /* The same checks by the home's name in its parent, open for the run, when it qualifies
  * (userfs_home_check_at): one statx, and the files looked at beneath the parent; the home is
  * opened only for a workload that has something to change (issue 16). */
-int apply_observe_home(struct sync_ctx *ctx, struct apply_plan *p, struct sync_outcome *out)
+int apply_observe_home_in(const struct userfs_homes *homes, struct apply_plan *p)
 {
 	bool private = false;
 
-	if (userfs_home_check_at(&ctx->homes, p->user->home, p->user->uid, &private,
-				 &p->home_base) != 1)
-		return open_home(p, out);
+	if (userfs_home_check_in(homes, p->user->home, p->user->uid, &private, &p->home_base) !=
+	    1)
+		return 0;
 	p->home_public = !private;
-	p->files_fd = ctx->homes.fd;
-	return 0;
+	p->files_fd = homes->fd;
+	return 1;
+}
+
+/* The home checked by its name where it qualifies, else opened. */
+int apply_observe_home(struct sync_ctx *ctx, struct apply_plan *p, struct sync_outcome *out)
+{
+	userfs_homes_open_for(&ctx->homes, p->user->home);
+	return apply_observe_home_in(&ctx->homes, p) == 1 ? 0 : open_home(p, out);
 }
 
 /* The changes go through the home's fd (its files written, its mode set): opened now when

@@ -52,6 +52,7 @@ int sync_users_reload(struct sync_ctx *ctx)
 		return r;
 	users_db_free(ctx->db);
 	ctx->db = db;
+	ctx->users_generation++;
 	sync_subids_load(ctx);
 	return 0;
 }
@@ -82,11 +83,40 @@ static void record_put(struct state_record *rec)
 
 void sync_current_close(struct sync_current *cur)
 {
+	if (cur->rec && cur->rec_borrowed) {
+		cur->rec->files = NULL; /* the slot's */
+		cur->rec->n_files = 0;
+	}
 	if (cur->rec)
 		state_record_release(cur->rec);
-	record_put(cur->rec);
+	if (!cur->rec_borrowed)
+		record_put(cur->rec);
 	cur->rec = NULL;
+	cur->rec_borrowed = false;
 	cur->has_record = false;
+}
+
+int sync_current_detach(struct sync_current *cur)
+{
+	struct state_file *files;
+	struct state_record *rec;
+
+	if (!cur->rec_borrowed)
+		return 0;
+	rec = record_take();
+	files = cur->rec->n_files ? calloc(cur->rec->n_files, sizeof(*files)) : NULL;
+	if (!rec || (cur->rec->n_files && !files)) {
+		free(files);
+		record_put(rec);
+		return -ENOMEM;
+	}
+	*rec = *cur->rec; /* a record read ahead has no secrets: see ahead.c */
+	if (files)
+		memcpy(files, cur->rec->files, rec->n_files * sizeof(*files));
+	rec->files = files;
+	cur->rec = rec;
+	cur->rec_borrowed = false;
+	return 0;
 }
 
 void sync_current_free(struct sync_current *cur, size_t n)

@@ -84,11 +84,18 @@ static struct sync_current *current_opened(struct sync_ctx *ctx, struct sync_cur
 }
 
 /* Only the gate reads a record after its workload's turn, and only a created or updated one's
- * (steps.c, held.c): the others go now, so a no-op holds one record at a time. */
-static void current_done(struct sync_current *c, const struct sync_outcome *o)
+ * (steps.c, held.c): the others go now, so a no-op holds a window's records at a time. One the
+ * gate keeps leaves ahead.c's slot, which the next window reuses. */
+static void current_done(struct sync_current *c, struct sync_outcome *o)
 {
-	if (c && o->action != SYNC_CREATE && o->action != SYNC_UPDATE)
+	if (!c)
+		return;
+	if (o->action != SYNC_CREATE && o->action != SYNC_UPDATE)
 		sync_current_close(c);
+	else if (sync_current_detach(c) < 0) {
+		sync_current_close(c);
+		sync_outcome_fail(o, NULL, "out of memory keeping its record");
+	}
 }
 
 /* Each desired workload, then each deployed one no longer desired; a failure in one never stops
@@ -96,15 +103,19 @@ static void current_done(struct sync_current *c, const struct sync_outcome *o)
 static void reconcile_all(struct sync_ctx *ctx, struct sync_current *cur, size_t n_cur)
 {
 	const struct spec_set *set = ctx->desired->set;
+	struct sync_ahead ahead;
 	struct sync_jobs jobs;
 
 	sync_jobs_deploy_new(ctx, cur, n_cur, &jobs); /* a first boot's, concurrently */
+	sync_ahead_init(&ahead, ctx);
 	for (size_t i = 0; i < set->n_workloads; i++) {
 		const struct spec_workload *w = &set->workloads[i];
 		struct sync_current *c;
 		struct sync_outcome *o;
 		long long t0 = sync_now_ms();
 
+		if (i % SYNC_AHEAD_WINDOW == 0)
+			sync_ahead_window(&ahead, cur, n_cur, i);
 		if (!selected_by_only(ctx, w->name))
 			continue;
 		o = outcome_new(ctx, w->name);
@@ -112,10 +123,11 @@ static void reconcile_all(struct sync_ctx *ctx, struct sync_current *cur, size_t
 			continue;
 		c = current_opened(ctx, cur, n_cur, w->name, o);
 		if (o->result == SYNC_OK && !sync_name_refused(ctx, w, c != NULL, o))
-			sync_apply_workload(ctx, w, c, o);
+			sync_apply_workload(ctx, w, c, sync_ahead_slot(&ahead, i), o);
 		current_done(c, o);
 		o->duration_ms = sync_now_ms() - t0;
 	}
+	sync_ahead_release(&ahead);
 	sync_jobs_release(&jobs);
 	sync_gate_run(ctx); /* every created or updated workload at once */
 	sync_gate_free(ctx);

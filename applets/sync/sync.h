@@ -97,6 +97,7 @@ struct sync_ctx {
 	 * apply.c plans it as a creation. */
 	const char *created_user;
 	struct sync_gate *gate; /* gate.c: the workloads waiting for the health gate */
+	unsigned users_generation; /* counts the reloads of db (ahead.c's answers are of one) */
 };
 
 /* A workload sync knows was deployed: a tailpod record, or quadsync's hashes/NAME only. The
@@ -107,6 +108,7 @@ struct sync_current {
 	bool unread;	    /* STATE/workloads has its record, not read yet */
 	bool has_record;    /* rec is loaded */
 	bool from_quadsync; /* quadsync deployed it; no tailpod record yet */
+	bool rec_borrowed;  /* rec and its files lie in a slot of ahead.c (no secrets) */
 	struct state_record *rec;
 };
 
@@ -123,6 +125,8 @@ int sync_current_open(const struct sync_ctx *ctx, struct sync_current *cur);
 /* Drop cur's record again (the gate keeps pointers to those of created and updated workloads:
  * release only the others before it ran). */
 void sync_current_close(struct sync_current *cur);
+/* Move a record read ahead out of its slot, which the next window reuses; -ENOMEM. */
+int sync_current_detach(struct sync_current *cur);
 const struct sync_current *sync_current_find(const struct sync_current *cur, size_t n,
 					     const char *name);
 /* EXIT_OK, or EXIT_REFUSED with the reason logged: the workload-count (TAILPOD_MAX_WORKLOADS),
@@ -157,9 +161,36 @@ void sync_jobs_deploy_new(struct sync_ctx *ctx, const struct sync_current *cur, 
 bool sync_jobs_take(struct sync_jobs *jobs, const char *name, struct sync_outcome *out);
 void sync_jobs_release(struct sync_jobs *jobs);
 
-/* apply.c: bring one desired workload in line; fills out. */
+/* ahead.c: the checks of a window of turns asked ahead, on up to config->jobs threads (see
+ * ahead.c). */
+enum {
+	SYNC_AHEAD_WINDOW = 128, /* turns a window: the records it holds at most */
+	SYNC_AHEAD_UNITS = 4,	 /* files of a workload asked ahead (a slot is ~4.4 KiB) */
+	SYNC_AHEAD_MIN = 32,	 /* workloads in a window worth the threads */
+};
+struct sync_ahead_slot;
+struct sync_ahead {
+	struct sync_ctx *ctx;
+	struct sync_ahead_slot *slots; /* [SYNC_AHEAD_WINDOW], made at the first window */
+	unsigned threads;
+	size_t first, n;       /* the window: desired workloads [first, first + n) */
+	unsigned generation;   /* ctx->users_generation it was asked with */
+};
+void sync_ahead_init(struct sync_ahead *a, struct sync_ctx *ctx);
+/* Ask the window of desired workloads from first on; the records read ahead are borrowed by cur
+ * (rec_borrowed) until the turns close or detach them. */
+void sync_ahead_window(struct sync_ahead *a, struct sync_current *cur, size_t n_cur,
+		       size_t first);
+/* Desired workload i's answers, or NULL when its turn must ask itself. */
+const struct sync_ahead_slot *sync_ahead_slot(const struct sync_ahead *a, size_t i);
+/* After every turn of the run: every record borrowed was closed or detached. */
+void sync_ahead_release(struct sync_ahead *a);
+
+/* apply.c: bring one desired workload in line, taking ahead's answers when it has them (NULL:
+ * none); fills out. */
 void sync_apply_workload(struct sync_ctx *ctx, const struct spec_workload *w,
-			 const struct sync_current *cur, struct sync_outcome *out);
+			 const struct sync_current *cur, const struct sync_ahead_slot *ahead,
+			 struct sync_outcome *out);
 
 /* gate.c: the health gate, after every desired workload was applied: the records of those
  * that passed, the rollbacks of those that failed (see gate.c); then its memory freed. */
