@@ -123,7 +123,9 @@ void fileset_readq_read(struct fileset_readq *q, int rootfd)
 		return;
 	}
 	for (unsigned i = 0; i < q->readers; i++)
-		readers[i] = (struct reader){
-			.q = q, .rootfd = rootfd, .region = q->regions + (size_t)i * FILESET_READQ_REGION};
+		readers[i] =
+			(struct reader){.q = q,
+					.rootfd = rootfd,
+					.region = q->regions + (size_t)i * FILESET_READQ_REGION};
 	parallel_run(q->n, q->readers, read_one, readers);
 }

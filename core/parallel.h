@@ -11,8 +11,8 @@
 #include <stddef.h>
 
 enum {
-	PARALLEL_THREADS_MAX = 8,	   /* threads of a batch, the caller's one of them */
-	PARALLEL_STACK = 256 * 1024,	   /* bytes of stack a started thread has */
+	PARALLEL_THREADS_MAX = 8,    /* threads of a batch, the caller's one of them */
+	PARALLEL_STACK = 256 * 1024, /* bytes of stack a started thread has */
 };
 
 /* How many threads a batch may use: the CPUs the process may run on, at most max (and at most

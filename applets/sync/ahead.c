@@ -106,7 +106,8 @@ static void ask_one(void *arg, unsigned thread, size_t k)
 				 .removes = s->removes,
 				 .down = s->down};
 	desired_workload_hash(s->w, p->hash);
-	/* Through the run's homes' parent, open already: a home elsewhere is its turn's to check. */
+	/* Through the run's homes' parent, open already: a home elsewhere is its turn's to check.
+	 */
 	if (apply_observe_home_in(&a->ctx->homes, p) != 1 ||
 	    apply_observe_files(s->w, s->cur, p, &err) < 0)
 		return;
@@ -126,8 +127,7 @@ void sync_ahead_init(struct sync_ahead *a, struct sync_ctx *ctx)
 	*a = (struct sync_ahead){.ctx = ctx, .threads = parallel_threads(ctx->config->jobs)};
 }
 
-void sync_ahead_window(struct sync_ahead *a, struct sync_current *cur, size_t n_cur,
-		       size_t first)
+void sync_ahead_window(struct sync_ahead *a, struct sync_current *cur, size_t n_cur, size_t first)
 {
 	const struct spec_set *set = a->ctx->desired->set;
 	const char *first_home = NULL;

@@ -112,8 +112,7 @@ int apply_observe_home_in(const struct userfs_homes *homes, struct apply_plan *p
 {
 	bool private = false;
 
-	if (userfs_home_check_in(homes, p->user->home, p->user->uid, &private, &p->home_base) !=
-	    1)
+	if (userfs_home_check_in(homes, p->user->home, p->user->uid, &private, &p->home_base) != 1)
 		return 0;
 	p->home_public = !private;
 	p->files_fd = homes->fd;

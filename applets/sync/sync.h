@@ -96,7 +96,7 @@ struct sync_ctx {
 	/* In a deploy process of jobs.c: the workload whose user the parent has just created, so
 	 * apply.c plans it as a creation. */
 	const char *created_user;
-	struct sync_gate *gate; /* gate.c: the workloads waiting for the health gate */
+	struct sync_gate *gate;	   /* gate.c: the workloads waiting for the health gate */
 	unsigned users_generation; /* counts the reloads of db (ahead.c's answers are of one) */
 };
 
@@ -173,14 +173,13 @@ struct sync_ahead {
 	struct sync_ctx *ctx;
 	struct sync_ahead_slot *slots; /* [SYNC_AHEAD_WINDOW], made at the first window */
 	unsigned threads;
-	size_t first, n;       /* the window: desired workloads [first, first + n) */
-	unsigned generation;   /* ctx->users_generation it was asked with */
+	size_t first, n;     /* the window: desired workloads [first, first + n) */
+	unsigned generation; /* ctx->users_generation it was asked with */
 };
 void sync_ahead_init(struct sync_ahead *a, struct sync_ctx *ctx);
 /* Ask the window of desired workloads from first on; the records read ahead are borrowed by cur
  * (rec_borrowed) until the turns close or detach them. */
-void sync_ahead_window(struct sync_ahead *a, struct sync_current *cur, size_t n_cur,
-		       size_t first);
+void sync_ahead_window(struct sync_ahead *a, struct sync_current *cur, size_t n_cur, size_t first);
 /* Desired workload i's answers, or NULL when its turn must ask itself. */
 const struct sync_ahead_slot *sync_ahead_slot(const struct sync_ahead *a, size_t i);
 /* After every turn of the run: every record borrowed was closed or detached. */

@@ -3,7 +3,8 @@
  * change, no mount root) is vouched for, its files compared beneath the parent with the same rules
  * (a symlink in the way refused); everything else — a symlink, another owner, a missing home, a
  * parent others may write to, a mount over the home — is left to userfs_home_open() (0). The
- * parent stays open for the next home in it. Needs root (chown, a mount in a namespace of its
+ * parent stays open for the next home in it; the check that never opens it (threads share the
+ * parent) answers the same while it is open. Needs root (chown, a mount in a namespace of its
  * own). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
@@ -227,6 +228,41 @@ static void test_parent_kept(void **state)
 	assert_int_equal(strlen(fx->homes.dir), strlen(second) - 2);
 }
 
+/* The check that never opens: what check_at answers while the parent is open, 0 for a home in
+ * another parent or when none is open, the open parent untouched either way (threads share it). */
+static void test_check_in(void **state)
+{
+	struct fixture *fx = *state;
+	struct userfs_homes none;
+	char other[96];
+	const char *base = NULL;
+	bool private = false;
+	int fd;
+
+	userfs_homes_init(&none);
+	assert_int_equal(userfs_home_check_in(&none, fx->home, TEST_UID, &private, &base), 0);
+	userfs_homes_open_for(&fx->homes, fx->home);
+	fd = fx->homes.fd;
+	assert_true(fd >= 0);
+	assert_int_equal(userfs_home_check_in(&fx->homes, fx->home, TEST_UID, &private, &base), 1);
+	assert_true(private);
+	assert_string_equal(base, "w");
+	assert_int_equal(userfs_home_check_in(&fx->homes, fx->home, TEST_UID + 1, &private, &base),
+			 0);
+	snprintf(other, sizeof(other), "%s/sub", fx->base);
+	assert_int_equal(mkdir(other, 0755), 0);
+	snprintf(other, sizeof(other), "%s/sub/x", fx->base);
+	assert_int_equal(mkdir(other, 0700), 0);
+	assert_int_equal(chown(other, TEST_UID, TEST_UID), 0);
+	assert_int_equal(userfs_home_check_in(&fx->homes, other, TEST_UID, &private, &base), 0);
+	assert_int_equal(fx->homes.fd, fd);
+	assert_string_equal(fx->homes.dir, fx->base);
+	/* A parent only a prefix of the open one's name is another parent. */
+	snprintf(other, sizeof(other), "%sx/w", fx->base);
+	assert_int_equal(userfs_home_check_in(&fx->homes, other, TEST_UID, &private, &base), 0);
+	assert_int_equal(userfs_home_check_in(&fx->homes, "w", TEST_UID, &private, &base), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +272,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parent_not_roots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mount_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parent_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_in, setup, teardown),
 	};
 
 	/* First, before any directory is opened: an fd of the host's namespace would not see the
