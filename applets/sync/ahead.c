@@ -135,7 +135,7 @@ void sync_ahead_window(struct sync_ahead *a, struct sync_current *cur, size_t n_
 
 	a->first = first;
 	a->n = 0;
-	if (a->threads < 2 || ahead_alloc(a) < 0)
+	if (a->threads < 2 || a->pinned || ahead_alloc(a) < 0)
 		return;
 	n = set->n_workloads - first < SYNC_AHEAD_WINDOW ? set->n_workloads - first
 							 : SYNC_AHEAD_WINDOW;
@@ -192,10 +192,15 @@ int sync_ahead_take(const struct sync_ahead_slot *s, const struct spec_workload 
 	p->linger_off = seen->linger_off;
 	p->manager_down = seen->manager_down;
 	p->service_down = seen->service_down;
-	/* The parent the files were looked at beneath was the thread's: steps open the home. */
+	/* No file is looked at again: a turn with steps opens the home (apply_home_for_steps). */
 	p->files_fd = -1;
 	p->home_base = NULL;
 	return 1;
+}
+
+void sync_ahead_pin(struct sync_ahead *a)
+{
+	a->pinned = true;
 }
 
 void sync_ahead_release(struct sync_ahead *a)

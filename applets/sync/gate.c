@@ -31,7 +31,9 @@ enum gate_state { GATE_WAIT, GATE_PASSED, GATE_FAILED, GATE_DONE };
 
 struct gate_item {
 	const struct spec_workload *w;
-	const struct state_record *good; /* the record before this run; NULL: a new workload */
+	/* Whose record (item_good) is the one before this run; NULL, or none: a new workload.
+	 * Read when the gate runs: a record read ahead (ahead.c) has left its slot by then. */
+	const struct sync_current *cur;
 	struct sync_outcome *out;
 	uid_t uid;
 	gid_t gid;
@@ -54,6 +56,11 @@ struct sync_gate {
 	struct gate_item *items;
 	size_t n, cap;
 };
+
+static const struct state_record *item_good(const struct gate_item *it)
+{
+	return it->cur && it->cur->has_record ? it->cur->rec : NULL;
+}
 
 static struct gate_item *gate_item_new(struct sync_ctx *ctx, const struct spec_workload *w,
 				       struct sync_outcome *out)
@@ -85,7 +92,7 @@ void sync_gate_add(struct sync_ctx *ctx, const struct spec_workload *w, const st
 
 	if (!it)
 		return;
-	it->good = p->cur && p->cur->has_record ? p->cur->rec : NULL;
+	it->cur = p->cur;
 	it->uid = p->user->uid;
 	it->gid = p->user->gid;
 	snprintf(it->home, sizeof(it->home), "%s", p->user->home);
@@ -103,7 +110,7 @@ void sync_gate_resume(struct sync_ctx *ctx, const struct spec_workload *w,
 
 	if (!it)
 		return;
-	it->good = cur->rec;
+	it->cur = cur;
 	it->uid = u->uid;
 	it->gid = u->gid;
 	snprintf(it->home, sizeof(it->home), "%s", u->home);
@@ -119,7 +126,7 @@ void sync_gate_resume(struct sync_ctx *ctx, const struct spec_workload *w,
 /* Every unit of it that runs is up (the service, and an app's units that run), from the cgroups. */
 static bool item_up(const struct sync_ctx *ctx, const struct gate_item *it)
 {
-	const char *service = it->rollback ? it->good->service : it->w->service;
+	const char *service = it->rollback ? item_good(it)->service : it->w->service;
 
 	if (systemd_unit_running(&ctx->cmds, it->uid, service) != 1)
 		return false;
@@ -161,7 +168,7 @@ static bool gate_poll(const struct sync_ctx *ctx, struct sync_gate *g, long long
 
 	for (size_t i = 0; i < g->n; i++) {
 		struct gate_item *it = &g->items[i];
-		const char *unit = it->rollback ? it->good->service : it->w->service;
+		const char *unit = it->rollback ? item_good(it)->service : it->w->service;
 
 		if (it->state != GATE_WAIT)
 			continue;
@@ -237,7 +244,7 @@ static void item_passed(struct sync_ctx *ctx, struct gate_item *it)
 /* The record before this run, noting the failed deploy; pending while the rollback runs. */
 static int store_held(struct sync_ctx *ctx, struct gate_item *it, bool pending)
 {
-	struct state_record rec = *it->good;
+	struct state_record rec = *item_good(it);
 	int r;
 
 	snprintf(rec.failed_hash, sizeof(rec.failed_hash), "%s", it->hash);
@@ -290,7 +297,7 @@ static int roll_back(struct sync_ctx *ctx, struct gate_item *it, char *msg, size
 	if (r >= 0 && (r = systemd_user_unit(&ctx->cmds, name, "daemon-reload", NULL, &err)) < 0)
 		snprintf(msg, size, "daemon-reload failed: %.400s", err.msg);
 	if (r >= 0 &&
-	    (r = systemd_user_unit(&ctx->cmds, name, "restart", it->good->service, &err)) < 0)
+	    (r = systemd_user_unit(&ctx->cmds, name, "restart", item_good(it)->service, &err)) < 0)
 		snprintf(msg, size, "restart failed: %.400s", err.msg);
 	return r;
 }
@@ -299,7 +306,7 @@ static void item_failed(struct sync_ctx *ctx, struct gate_item *it)
 {
 	char msg[SYNC_ERROR_MAX] = "";
 
-	if (!it->good) {
+	if (!item_good(it)) {
 		stop_new(ctx, it);
 		return;
 	}
@@ -307,19 +314,19 @@ static void item_failed(struct sync_ctx *ctx, struct gate_item *it)
 		it->state = GATE_DONE;
 		it->out->up = false;
 		sync_outcome_fail(it->out, NULL, "rollback to %.12s failed: %s (%.12s failed: %s)",
-				  it->good->commit, it->reason, it->failed_commit,
+				  item_good(it)->commit, it->reason, it->failed_commit,
 				  it->failed_reason);
 		return;
 	}
 	if (!it->failed_commit[0])
 		snprintf(it->failed_commit, sizeof(it->failed_commit), "%s", ctx->desired->commit);
 	snprintf(it->failed_reason, sizeof(it->failed_reason), "%s", it->reason);
-	log_notice("%s: rolling back to %.12s: %s", it->w->name, it->good->commit, it->reason);
+	log_notice("%s: rolling back to %.12s: %s", it->w->name, item_good(it)->commit, it->reason);
 	if (roll_back(ctx, it, msg, sizeof(msg)) < 0) {
 		it->state = GATE_DONE;
 		it->out->up = false;
-		sync_outcome_fail(it->out, NULL, "rollback to %.12s failed: %s", it->good->commit,
-				  msg);
+		sync_outcome_fail(it->out, NULL, "rollback to %.12s failed: %s",
+				  item_good(it)->commit, msg);
 		return;
 	}
 	it->rollback = true;
@@ -337,7 +344,7 @@ static void rollback_passed(struct sync_ctx *ctx, struct gate_item *it)
 	it->out->rolled_back = true;
 	sync_outcome_set_held(it->out, it->failed_commit);
 	sync_outcome_fail(it->out, NULL, "rolled back to %.12s (%.12s failed: %s)",
-			  it->good->commit, it->failed_commit, it->failed_reason);
+			  item_good(it)->commit, it->failed_commit, it->failed_reason);
 }
 
 /* A failed gate's reason gets its unit's result and journal lines, once per gate. */

@@ -52,6 +52,7 @@ static void ctx_close(struct sync_ctx *ctx)
 		close(ctx->state_fd);
 	systemd_cmds_close_dirs(&ctx->cmds);
 	userfs_homes_close(&ctx->homes);
+	sync_ahead_release(&ctx->ahead); /* after run_reconcile freed the records */
 	for (size_t i = 0; i < ctx->n_outcomes; i++)
 		sync_outcome_release(&ctx->outcomes[i]);
 	free(ctx->outcomes);
@@ -85,17 +86,16 @@ static struct sync_current *current_opened(struct sync_ctx *ctx, struct sync_cur
 
 /* Only the gate reads a record after its workload's turn, and only a created or updated one's
  * (steps.c, held.c): the others go now, so a no-op holds a window's records at a time. One the
- * gate keeps leaves ahead.c's slot, which the next window reuses. */
-static void current_done(struct sync_current *c, struct sync_outcome *o)
+ * gate keeps leaves ahead.c's slot, which the next window reuses; when there is no memory to
+ * move it to, it stays, and no later window is asked ahead. */
+static void current_done(struct sync_ctx *ctx, struct sync_current *c, const struct sync_outcome *o)
 {
 	if (!c)
 		return;
 	if (o->action != SYNC_CREATE && o->action != SYNC_UPDATE)
 		sync_current_close(c);
-	else if (sync_current_detach(c) < 0) {
-		sync_current_close(c);
-		sync_outcome_fail(o, NULL, "out of memory keeping its record");
-	}
+	else if (sync_current_detach(c) < 0)
+		sync_ahead_pin(&ctx->ahead);
 }
 
 /* Each desired workload, then each deployed one no longer desired; a failure in one never stops
@@ -103,11 +103,10 @@ static void current_done(struct sync_current *c, struct sync_outcome *o)
 static void reconcile_all(struct sync_ctx *ctx, struct sync_current *cur, size_t n_cur)
 {
 	const struct spec_set *set = ctx->desired->set;
-	struct sync_ahead ahead;
 	struct sync_jobs jobs;
 
 	sync_jobs_deploy_new(ctx, cur, n_cur, &jobs); /* a first boot's, concurrently */
-	sync_ahead_init(&ahead, ctx);
+	sync_ahead_init(&ctx->ahead, ctx);
 	for (size_t i = 0; i < set->n_workloads; i++) {
 		const struct spec_workload *w = &set->workloads[i];
 		struct sync_current *c;
@@ -115,7 +114,7 @@ static void reconcile_all(struct sync_ctx *ctx, struct sync_current *cur, size_t
 		long long t0 = sync_now_ms();
 
 		if (i % SYNC_AHEAD_WINDOW == 0)
-			sync_ahead_window(&ahead, cur, n_cur, i);
+			sync_ahead_window(&ctx->ahead, cur, n_cur, i);
 		if (!selected_by_only(ctx, w->name))
 			continue;
 		o = outcome_new(ctx, w->name);
@@ -123,11 +122,10 @@ static void reconcile_all(struct sync_ctx *ctx, struct sync_current *cur, size_t
 			continue;
 		c = current_opened(ctx, cur, n_cur, w->name, o);
 		if (o->result == SYNC_OK && !sync_name_refused(ctx, w, c != NULL, o))
-			sync_apply_workload(ctx, w, c, sync_ahead_slot(&ahead, i), o);
-		current_done(c, o);
+			sync_apply_workload(ctx, w, c, sync_ahead_slot(&ctx->ahead, i), o);
+		current_done(ctx, c, o);
 		o->duration_ms = sync_now_ms() - t0;
 	}
-	sync_ahead_release(&ahead);
 	sync_jobs_release(&jobs);
 	sync_gate_run(ctx); /* every created or updated workload at once */
 	sync_gate_free(ctx);

@@ -69,6 +69,24 @@ struct sync_args {
 	struct opt_strings redeploy; /* --redeploy NAME, repeatable */
 };
 
+struct sync_ctx;
+
+/* ahead.c: the checks of a window of turns asked ahead, on up to config->jobs threads (see
+ * ahead.c). */
+enum {
+	SYNC_AHEAD_WINDOW = 128, /* turns a window: the records it holds at most */
+	SYNC_AHEAD_UNITS = 4,	 /* files of a workload asked ahead (a slot is ~4.4 KiB) */
+	SYNC_AHEAD_MIN = 32,	 /* workloads in a window worth the threads */
+};
+struct sync_ahead_slot;
+struct sync_ahead {
+	struct sync_ctx *ctx;
+	struct sync_ahead_slot *slots; /* [SYNC_AHEAD_WINDOW], made at the first window */
+	unsigned threads;
+	size_t first, n;     /* the window: desired workloads [first, first + n) */
+	unsigned generation; /* ctx->users_generation it was asked with */
+	bool pinned;	     /* a slot's record could not leave it: no later window */
+};
 /* The run. Pointers are borrowed from sync_main. */
 struct sync_ctx {
 	const struct sync_args *args;
@@ -98,6 +116,7 @@ struct sync_ctx {
 	const char *created_user;
 	struct sync_gate *gate;	   /* gate.c: the workloads waiting for the health gate */
 	unsigned users_generation; /* counts the reloads of db (ahead.c's answers are of one) */
+	struct sync_ahead ahead;   /* ahead.c: released with the ctx, after the records */
 };
 
 /* A workload sync knows was deployed: a tailpod record, or quadsync's hashes/NAME only. The
@@ -161,28 +180,15 @@ void sync_jobs_deploy_new(struct sync_ctx *ctx, const struct sync_current *cur, 
 bool sync_jobs_take(struct sync_jobs *jobs, const char *name, struct sync_outcome *out);
 void sync_jobs_release(struct sync_jobs *jobs);
 
-/* ahead.c: the checks of a window of turns asked ahead, on up to config->jobs threads (see
- * ahead.c). */
-enum {
-	SYNC_AHEAD_WINDOW = 128, /* turns a window: the records it holds at most */
-	SYNC_AHEAD_UNITS = 4,	 /* files of a workload asked ahead (a slot is ~4.4 KiB) */
-	SYNC_AHEAD_MIN = 32,	 /* workloads in a window worth the threads */
-};
-struct sync_ahead_slot;
-struct sync_ahead {
-	struct sync_ctx *ctx;
-	struct sync_ahead_slot *slots; /* [SYNC_AHEAD_WINDOW], made at the first window */
-	unsigned threads;
-	size_t first, n;     /* the window: desired workloads [first, first + n) */
-	unsigned generation; /* ctx->users_generation it was asked with */
-};
 void sync_ahead_init(struct sync_ahead *a, struct sync_ctx *ctx);
 /* Ask the window of desired workloads from first on; the records read ahead are borrowed by cur
  * (rec_borrowed) until the turns close or detach them. */
 void sync_ahead_window(struct sync_ahead *a, struct sync_current *cur, size_t n_cur, size_t first);
 /* Desired workload i's answers, or NULL when its turn must ask itself. */
 const struct sync_ahead_slot *sync_ahead_slot(const struct sync_ahead *a, size_t i);
-/* After every turn of the run: every record borrowed was closed or detached. */
+/* A record of a slot stays there (sync_current_detach() failed): no later window reuses them. */
+void sync_ahead_pin(struct sync_ahead *a);
+/* After the records were freed (sync_current_free): the slots. */
 void sync_ahead_release(struct sync_ahead *a);
 
 /* apply.c: bring one desired workload in line, taking ahead's answers when it has them (NULL:

@@ -12,8 +12,8 @@
 #   host_sandbox        prints the directory of this file's sandbox host, made on first use.
 #   plan N              at the top of every .test file: the number of `testing` checks it runs.
 #   harness_fail WHY    our own set-up failed (a server that did not start): one counted failure.
-#   own_calls TRACE     the lines of a syscall trace (strace -f, or qemu-user's -strace) that are
-#                       the traced process's own: its first PID's and its threads', not a child's.
+#   own_calls TRACE, trace_calls
+#                       a syscall trace read (tests/trace.sh)
 #
 # Environment from run.sh: TP_BIN (the static binary), TP_QEMU (empty or qemu-aarch64-static),
 # TP_ARCH, TP_TOP (repository root); TMPDIR, when set, is where the scratch tree goes.
@@ -29,6 +29,7 @@ chmod 0711 "$T_ROOT"
 trap 'rm -rf "$T_ROOT"' EXIT
 
 . "$TP_TOP/tests/sandbox/lib.sh"
+. "$TP_TOP/tests/trace.sh"
 
 host_sandbox() {
 	local sb=$T_ROOT/host
@@ -86,25 +87,6 @@ plan() {
 	tests_planned=$1
 }
 
-# strace -f prefixes each line with the calling thread's id: a thread is own when an own thread
-# started it, a clone with CLONE_THREAD whose result is its id — on the same line, or on the
-# "<... clone resumed>" line when another thread's output split the call. The new thread may
-# print before that result: the ids are gathered in a first pass over the trace. qemu-user's
-# -strace prefixes the process's id, which its threads share.
-own_calls() {
-	awk 'FNR == NR {
-			if (FNR == 1) own[$1] = 1
-			if (own[$1] && $2 ~ /^clone3?\(/ && /CLONE_THREAD/) started[$1] = 1
-			if (own[$1] && started[$1] && /^[0-9]+ +(clone3?\(|<\.\.\. clone3? resumed>)/ &&
-			    match($0, /= [0-9]+$/)) {
-				own[substr($0, RSTART + 2)] = 1
-				started[$1] = 0
-			}
-			next
-		}
-		own[$1]' "$1" "$1"
-}
-export -f own_calls
 
 harness_fail() {
 	echo "FAIL: harness: $*"

@@ -5,8 +5,8 @@
 # speedup. Then no-op syncs of healthy hosts of 300, 1 000 and 10 000 workloads (written once per
 # run by healthy-host.py, its records with the stamps a no-op keeps): wall time (median of 5),
 # the fetch and the build of the desired state (--fetch-only, which builds every spec) and the
-# no-op less it (the reconcile), peak RSS, the processes the run started
-# beside the fetch child, and syscalls per workload (strace -f); with FLOOR
+# no-op less it (the reconcile), peak RSS, the processes and threads the run started
+# beside the fetch child, and its own syscalls per workload (strace -f); with FLOOR
 # (tests/bench/floor-noop.c), the floor of the reconcile beside it: the calls a healthy workload's
 # check cannot do without, in the same sandbox. TP_BENCH_SYNC="first noop"
 # (the default) names the parts to run. Figures, not pass/fail; needs root (unshare) and strace.
@@ -21,6 +21,7 @@ trap 'rm -rf "$work"' EXIT
 chmod 0711 "$work" # the fetch runs as the sandbox's tailpod-fetch user
 export TP_TOP=$top TP_BIN=$tailpod TP_QEMU=
 . "$top/tests/sandbox/lib.sh"
+. "$top/tests/trace.sh"
 
 # config DIR: DIR/config.env for the origin and sandbox in DIR.
 config() {
@@ -71,7 +72,7 @@ first_deploy() {
 }
 
 noop() {
-	local n=$1 dir=$work/noop$1 calls note= total fetch
+	local n=$1 dir=$work/noop$1 calls all note= total fetch
 	mkdir -p "$dir"
 	sandbox_new "$dir/sb"
 	"$top/tests/bench/healthy-host.py" "$n" "$dir" "$dir/sb"
@@ -93,7 +94,10 @@ noop() {
 		printf "sync   %5d workloads, healthy, no-op less fetch and build: wall %.3f s  cpu %.3f s\n",
 			n, a[2] - b[2], a[5] - b[5] }'
 	sandbox_run "$dir/sb" strace -f -qq -o "$dir/trace" "$tailpod" sync -q --config "$dir/config.env" >/dev/null 2>&1
-	calls=$(grep -c -v -E '^[0-9]+ +(\+\+\+|---)' "$dir/trace" || true)
+	# sync's own calls, its threads' too (applets/sync/ahead.c), not the fetch child's
+	own_calls "$dir/trace" >"$dir/own"
+	calls=$(trace_calls <"$dir/own" | wc -l)
+	all=$(trace_calls <"$dir/trace" | wc -l)
 	if [ -n "$floor" ]; then
 		floor_result=$(for _ in 1 2 3 4 5; do
 			sandbox_run "$dir/sb" "$rusage" "$floor" "$dir/sb/state"
@@ -105,9 +109,10 @@ noop() {
 			if (c[2] > 0) printf "sync   %5d workloads, no-op less fetch and build: %.2fx the floor (wall)\n",
 				n, (a[2] - b[2]) / c[2] }'
 	fi
-	printf 'sync   %5d workloads, healthy, no-op: %d processes started beside the fetch child, %d syscalls (%.1f a workload)\n' \
-		"$n" "$(($(grep -c -E '^[0-9]+ +(clone|clone3|fork|vfork)\(' "$dir/trace" || true) - 1))" \
-		"$calls" "$(echo "$calls / $n" | bc -l)"
+	printf 'sync   %5d workloads, healthy, no-op: %d processes started beside the fetch child, %d threads; %d syscalls of its own (%.1f a workload), %d with the fetch child\n' \
+		"$n" "$(($(grep -E '^[0-9]+ +(clone|clone3|fork|vfork)\(' "$dir/own" | grep -c -v CLONE_THREAD || true) - 1))" \
+		"$(grep -c -E '^[0-9]+ +clone3?\(.*CLONE_THREAD' "$dir/own" || true)" \
+		"$calls" "$(echo "$calls / $n" | bc -l)" "$all"
 	rm -rf "$dir"
 }
 
