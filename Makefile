@@ -117,6 +117,8 @@ build/host/test-fs_read: LDLIBS_UNIT += -Wl,--wrap=free
 build/host/test-age: LDLIBS_UNIT += -lz
 # test-stream gzips through core/stream_gz.
 build/host/test-stream: LDLIBS_UNIT += -lz
+# test-zalloc runs the system zlib's streams on core/zalloc, and threads.
+build/host/test-zalloc: LDLIBS_UNIT += -lz -lpthread
 
 unit-tests: $(UNIT_BINS)
 

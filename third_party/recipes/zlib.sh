@@ -2,6 +2,11 @@
 #
 # Debian's 1:1.3.dfsg+really1.3.1-1 is upstream 1.3.1 (the "dfsg" part only
 # drops non-free contrib files). Static library only, via zlib's configure.
+#
+# MY_ZCALLOC: zlib's own switch for a program that brings its allocator. libz.a then
+# has no zcalloc/zcfree, and tailpod's core/zalloc.c provides them (it keeps a few freed
+# stream blocks: libgit2 opens a stream per object read, issue 16). A program linking
+# this libz.a without them fails to link, which is the point: never a silent fallback.
 TP_SRCPKG=zlib
 TP_VERSION=1:1.3.dfsg+really1.3.1-1
 TP_SUITE=trixie
@@ -14,7 +19,7 @@ TP_FILES=(
 
 recipe_build() {
 	# uname=Linux: zlib's configure would otherwise probe the build host.
-	CFLAGS="$TP_CFLAGS" uname=Linux ./configure --static --prefix="$TP_PREFIX"
+	CFLAGS="$TP_CFLAGS -DMY_ZCALLOC" uname=Linux ./configure --static --prefix="$TP_PREFIX"
 	make -j"$TP_JOBS" libz.a
 	make install DESTDIR="$TP_DESTDIR"
 	rm -rf "$TP_DESTDIR$TP_PREFIX/share"
