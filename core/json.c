@@ -180,17 +180,23 @@ static const char *escape_for(const unsigned char *s, size_t len, char buf[8])
 	return NULL;
 }
 
-/* The quoted, escaped text, without any structural bookkeeping (values and keys share it). */
+/* The quoted, escaped text, without any structural bookkeeping (values and keys share it); the
+ * caller has checked it is UTF-8 unless the writer is JSON_LOSSY. */
 static int put_quoted(struct json_writer *w, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, plain = 0;
 	char buf[8];
 
-	if (!(w->flags & JSON_LOSSY) && !utf8_is_valid(s, n))
-		return json_fail(w, -EILSEQ);
 	put(w, "\"", 1);
 	while (i < n) {
+		/* Printable ASCII but the quote and the backslash, most of any text, is decided
+		 * here: status.json writes a few keys and values for each workload (issue 16). */
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
+			i++;
+			plain++;
+			continue;
+		}
 		size_t len = utf8_seq_len(p + i, n - i);
 		const char *esc = len ? escape_for(p + i, len, buf) : "\\ufffd";
 
@@ -232,14 +238,19 @@ int json_write_string(struct json_writer *w, const char *s)
 
 int json_write_key(struct json_writer *w, const char *key)
 {
+	size_t n;
+
 	if (w->error)
 		return w->error;
 	if (!key || w->depth == 0 || w->stack[w->depth - 1] != '{' || w->want_value)
 		return json_fail(w, -EINVAL);
+	n = strlen(key);
+	if (!(w->flags & JSON_LOSSY) && !utf8_is_valid(key, n))
+		return json_fail(w, -EILSEQ);
 	if (w->has_items[w->depth] && put(w, ",", 1) < 0)
 		return w->error;
 	w->has_items[w->depth] = true;
-	if (put_quoted(w, key, strlen(key)) < 0 || put(w, ":", 1) < 0)
+	if (put_quoted(w, key, n) < 0 || put(w, ":", 1) < 0)
 		return w->error;
 	w->want_value = true;
 	return 0;
@@ -253,20 +264,32 @@ static int write_raw(struct json_writer *w, const char *text)
 	return 0;
 }
 
+/* u in decimal, minus first when negative, written backwards from end (NUL included); returns
+ * where it starts. By hand, not snprintf: status.json has four numbers for each workload. */
+static char *decimal(char *end, unsigned long long u, bool negative)
+{
+	*--end = '\0';
+	do
+		*--end = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (negative)
+		*--end = '-';
+	return end;
+}
+
 int json_write_int(struct json_writer *w, long long v)
 {
-	char buf[32];
+	char buf[24]; /* "-9223372036854775808" and its NUL */
+	unsigned long long magnitude = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
-	snprintf(buf, sizeof(buf), "%lld", v);
-	return write_raw(w, buf);
+	return write_raw(w, decimal(buf + sizeof(buf), magnitude, v < 0));
 }
 
 int json_write_uint(struct json_writer *w, unsigned long long v)
 {
-	char buf[32];
+	char buf[24];
 
-	snprintf(buf, sizeof(buf), "%llu", v);
-	return write_raw(w, buf);
+	return write_raw(w, decimal(buf + sizeof(buf), v, false));
 }
 
 int json_write_bool(struct json_writer *w, bool v)

@@ -70,6 +70,31 @@ static void test_structure(void **state)
 			    "\"c\":\"x\"}");
 }
 
+/* Numbers are written by hand (not snprintf): every edge, each sign. */
+static void test_numbers(void **state)
+{
+	struct json_writer w;
+	_cleanup_free_ char *out = NULL;
+
+	(void)state;
+	json_writer_init(&w, 0, 0);
+	json_begin_array(&w);
+	json_write_int(&w, 0);
+	json_write_int(&w, 7);
+	json_write_int(&w, -1);
+	json_write_int(&w, 10);
+	json_write_int(&w, -10);
+	json_write_int(&w, LLONG_MAX);
+	json_write_int(&w, LLONG_MIN);
+	json_write_uint(&w, 0);
+	json_write_uint(&w, 1000000007ULL);
+	json_write_uint(&w, ULLONG_MAX);
+	json_end_array(&w);
+	out = finish(&w);
+	assert_string_equal(out, "[0,7,-1,10,-10,9223372036854775807,-9223372036854775808,0,"
+				 "1000000007,18446744073709551615]");
+}
+
 static void test_misuse(void **state)
 {
 	struct json_writer w;
@@ -302,13 +327,10 @@ static void test_flush(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_structure),
-		cmocka_unit_test(test_misuse),
-		cmocka_unit_test(test_escapes_every_control),
-		cmocka_unit_test(test_not_utf8),
-		cmocka_unit_test(test_depth_bound),
-		cmocka_unit_test(test_size_bound),
-		cmocka_unit_test(test_large_document),
+		cmocka_unit_test(test_structure),  cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_misuse),	   cmocka_unit_test(test_escapes_every_control),
+		cmocka_unit_test(test_not_utf8),   cmocka_unit_test(test_depth_bound),
+		cmocka_unit_test(test_size_bound), cmocka_unit_test(test_large_document),
 		cmocka_unit_test(test_flush),
 	};
 
