@@ -3,6 +3,7 @@
 #include "zalloc.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,16 +36,16 @@ static union zalloc_header *take_kept(size_t size)
 }
 
 /* Whether h went into the keep (false: it is the caller's to free). */
-static int keep(union zalloc_header *h)
+static bool keep(union zalloc_header *h)
 {
-	int kept_it = 0;
+	bool kept_it = false;
 
 	if (h->size > ZALLOC_KEEP_MAX)
-		return 0;
+		return false;
 	pthread_mutex_lock(&kept_lock);
 	if (n_kept < ZALLOC_KEPT) {
 		kept[n_kept++] = h;
-		kept_it = 1;
+		kept_it = true;
 	}
 	pthread_mutex_unlock(&kept_lock);
 	return kept_it;
