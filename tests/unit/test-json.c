@@ -95,6 +95,31 @@ static void test_numbers(void **state)
 				 "1000000007,18446744073709551615]");
 }
 
+/* Every length of a run the writer copies: a string of each length from 0 to 40, as a key and as
+ * a value, comes out whole. */
+static void test_every_length(void **state)
+{
+	static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH";
+	char key[48], expect[128];
+
+	(void)state;
+	for (size_t n = 0; n <= 40; n++) {
+		struct json_writer w;
+		_cleanup_free_ char *out = NULL;
+
+		memcpy(key, text + 1, n);
+		key[n] = '\0';
+		json_writer_init(&w, 0, 0);
+		json_begin_object(&w);
+		json_write_key(&w, key);
+		json_write_string_len(&w, text, n);
+		json_end_object(&w);
+		out = finish(&w);
+		snprintf(expect, sizeof(expect), "{\"%s\":\"%.*s\"}", key, (int)n, text);
+		assert_string_equal(out, expect);
+	}
+}
+
 static void test_misuse(void **state)
 {
 	struct json_writer w;
@@ -327,10 +352,15 @@ static void test_flush(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_structure),  cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_misuse),	   cmocka_unit_test(test_escapes_every_control),
-		cmocka_unit_test(test_not_utf8),   cmocka_unit_test(test_depth_bound),
-		cmocka_unit_test(test_size_bound), cmocka_unit_test(test_large_document),
+		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_every_length),
+		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_escapes_every_control),
+		cmocka_unit_test(test_not_utf8),
+		cmocka_unit_test(test_depth_bound),
+		cmocka_unit_test(test_size_bound),
+		cmocka_unit_test(test_large_document),
 		cmocka_unit_test(test_flush),
 	};
 
