@@ -9,8 +9,9 @@ rusage=$(realpath "$2")
 top=$(cd "$(dirname "$0")/../.." && pwd)
 T_ROOT=$(mktemp -d /tmp/tailpod-bench.XXXXXX)
 chmod 0711 "$T_ROOT" # the fetch runs as the sandbox's tailpod-fetch user
-TP_TOP=$top
-. "$top/tests/peers/lib.sh" # its EXIT trap stops the servers and removes T_ROOT
+export TP_TOP=$top TP_BIN=$tailpod TP_QEMU=
+. "$top/tests/sandbox/lib.sh" # sandbox_new: the peers' lib expects it loaded (tests/applets/lib.sh does)
+. "$top/tests/peers/lib.sh"   # its EXIT trap stops the servers and removes T_ROOT
 # As root in the test sandbox, whose /etc has the fetch user (the host's may not).
 sandbox_new "$T_ROOT/sb"
 
