@@ -20,9 +20,14 @@ struct reader {
 	size_t used;
 };
 
+/* The items are left as they are: zeroing them would fault in all their pages (80 KiB) for a tree
+ * of a few files; fileset_readq_add() writes each item whole before anything reads it. */
 void fileset_readq_init(struct fileset_readq *q)
 {
-	*q = (struct fileset_readq){0};
+	q->paths = NULL;
+	q->paths_used = q->paths_size = 0;
+	q->n = 0;
+	q->regions = NULL;
 	q->readers = parallel_threads(FILESET_READ_THREADS);
 }
 
@@ -30,7 +35,7 @@ void fileset_readq_release(struct fileset_readq *q)
 {
 	free(q->paths);
 	free(q->regions);
-	*q = (struct fileset_readq){0};
+	fileset_readq_init(q);
 }
 
 int fileset_readq_add(struct fileset_readq *q, const char *relpath, bool strict)
