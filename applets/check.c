@@ -273,10 +273,14 @@ static int check_repo(const struct check_args *args, const char *repo_dir, const
 	r = spec_build(repo, transforms, &opts, &set, &diags);
 	if (r >= 0)
 		r = check_names(set, cfg, host, repo_dir, &diags);
-	if (r < 0)
+	if (r < 0) {
 		log_error_errno(r, "cannot check %s", repo_dir);
-	else
-		status = report_result(args, set, &diags);
+		goto out;
+	}
+	/* What was checked is left to the process's exit, which ends it at once: freed piece by
+	 * piece, the set and the files of 1 000 specs had musl unmap ~30 groups, each a TLB flush,
+	 * ~2 ms of a 15 ms check (issue 16). check_main returns right after this. */
+	return report_result(args, set, &diags);
 out:
 	names_host_free(host);
 	spec_set_free(set);

@@ -251,7 +251,8 @@ static int sync_run(const struct sync_args *args, const struct config *c)
 			sync_report(&ctx, "invalid", "the desired state is not valid", args->json);
 			status = EXIT_FAIL;
 		} else {
-			status = sync_reconcile(&ctx);
+			/* The desired state too is left to the exit (reconcile.c's ctx_close). */
+			return sync_reconcile(&ctx);
 		}
 	}
 	desired_release(&d);

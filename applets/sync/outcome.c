@@ -82,11 +82,3 @@ void sync_outcome_set_held(struct sync_outcome *out, const char *commit)
 {
 	text_set(&out->held_commit, commit);
 }
-
-void sync_outcome_release(struct sync_outcome *out)
-{
-	text_free(out->error);
-	text_free(out->repairs);
-	text_free(out->held_commit);
-	out->error = out->repairs = out->held_commit = NULL;
-}
