@@ -224,9 +224,16 @@ static size_t files_count(const struct ini *ini)
 	return n;
 }
 
+/* The caller's room for a record's files, or none (a block of their own). */
+struct files_room {
+	struct state_file *files;
+	size_t n;
+};
+
 /* Every entry of every [Files] section, in order. Unlike [Workload], where a newer tailpod may
  * add keys, every key here is a kind of file: one we do not know could not be removed safely. */
-static int record_files(const struct ini *ini, struct state_record *rec)
+static int record_files(const struct ini *ini, struct state_record *rec,
+			const struct files_room *room)
 {
 	size_t n = files_count(ini), k = 0;
 
@@ -234,8 +241,11 @@ static int record_files(const struct ini *ini, struct state_record *rec)
 		return 0;
 	if (n > STATE_FILES_MAX)
 		return -EBADMSG;
-	rec->files = calloc(n, sizeof(*rec->files));
-	if (!rec->files)
+	if (room && n > room->n)
+		return -E2BIG;
+	if (room)
+		rec->files = memset(room->files, 0, n * sizeof(*rec->files));
+	else if (!(rec->files = calloc(n, sizeof(*rec->files))))
 		return -ENOMEM;
 	for (size_t i = 0; i < ini->n_sections; i++) {
 		const struct ini_section *s = &ini->sections[i];
@@ -257,7 +267,8 @@ static int record_files(const struct ini *ini, struct state_record *rec)
 	return 0;
 }
 
-static int record_parse(const char *name, const char *buf, size_t len, struct state_record *ret)
+static int record_parse(const char *name, const char *buf, size_t len, struct state_record *ret,
+			const struct files_room *room)
 {
 	struct state_record rec = {0};
 	struct ini *ini = NULL;
@@ -268,7 +279,7 @@ static int record_parse(const char *name, const char *buf, size_t len, struct st
 		return r == -ENOMEM ? r : -EBADMSG;
 	r = record_workload(ini, name, &rec);
 	if (r >= 0)
-		r = record_files(ini, &rec);
+		r = record_files(ini, &rec, room);
 	if (r >= 0)
 		r = state_record_secrets_parse(ini, &rec);
 	if (r >= 0)
@@ -277,6 +288,8 @@ static int record_parse(const char *name, const char *buf, size_t len, struct st
 		r = state_record_rollout_parse(ini, &rec);
 	ini_free(ini);
 	if (r < 0) {
+		if (room)
+			rec.files = NULL; /* the caller's */
 		state_record_release(&rec);
 		return r;
 	}
@@ -284,7 +297,8 @@ static int record_parse(const char *name, const char *buf, size_t len, struct st
 	return 0;
 }
 
-int state_record_load(int dirfd, const char *name, struct state_record *ret)
+static int record_load(int dirfd, const char *name, struct state_record *ret,
+		       const struct files_room *room)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
@@ -296,7 +310,20 @@ int state_record_load(int dirfd, const char *name, struct state_record *ret)
 	r = fs_read_small(dirfd, name, STATE_RECORD_MAX, &buf, &len);
 	if (r < 0)
 		return r;
-	return record_parse(name, buf, len, ret);
+	return record_parse(name, buf, len, ret, room);
+}
+
+int state_record_load(int dirfd, const char *name, struct state_record *ret)
+{
+	return record_load(dirfd, name, ret, NULL);
+}
+
+int state_record_load_in(int dirfd, const char *name, struct state_record *ret,
+			 struct state_file *files, size_t n_files_max)
+{
+	const struct files_room room = {.files = files, .n = n_files_max};
+
+	return record_load(dirfd, name, ret, &room);
 }
 
 /* What load would refuse is never written: a stored record always reads back. */

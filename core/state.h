@@ -102,6 +102,12 @@ int state_dir_open(const char *state_dir, int *ret_fd);
  * for a name that is not a valid workload name. *ret is set only on success; release it with
  * state_record_release(). */
 int state_record_load(int dirfd, const char *name, struct state_record *ret);
+/* The same, its files into the caller's files[n_files_max] rather than a block of their own
+ * (-E2BIG for more): ret->files points there, and the caller sets it NULL before
+ * state_record_release(). For sync's checks asked ahead (issue 16): the block, made and freed on
+ * a thread for every workload, had musl map and unmap a group for each at 300 workloads. */
+int state_record_load_in(int dirfd, const char *name, struct state_record *ret,
+			 struct state_file *files, size_t n_files_max);
 
 /* Write rec as dirfd/NAME, atomically (temp + fsync + rename + fsync of the directory), 0600.
  * -EINVAL for an invalid name, hash, commit, service, uid ((uid_t)-1), negative deployed_at or

@@ -21,7 +21,8 @@
  *   created a user reloads it, and the rest of the window asks again.
  * - The answers are as old as the window (a few milliseconds): a turn trusted its own answers up
  *   to its steps just the same, and a check never vouches for more than the moment it ran.
- * Memory is bounded by the window: its slots (records included) are made once a run. */
+ * Memory is bounded by the window: its slots and their records' files are made once a run, and
+ * left to the process's exit with the rest of the run (reconcile.c's ctx_close). */
 #include "sync/apply.h"
 
 #include "core.h"
@@ -36,9 +37,8 @@ struct sync_ahead_slot {
 	const struct spec_workload *w;
 	struct sync_current *cur;
 	const struct users_user *user;
-	struct apply_plan plan; /* its arrays are the slot's below */
-	struct state_record record;
-	struct state_file files[SYNC_AHEAD_UNITS]; /* record.files */
+	struct apply_plan plan;	    /* its arrays are the slot's below */
+	struct state_record record; /* its files in the window's pool (sync_ahead.files) */
 	struct fs_stamp stamps[SYNC_AHEAD_UNITS];
 	struct userfs_write writes[SYNC_AHEAD_UNITS];
 	struct userfs_remove removes[SYNC_AHEAD_UNITS + 1];
@@ -63,22 +63,28 @@ static const struct users_user *eligible_user(const struct sync_ctx *ctx,
 	return u;
 }
 
-/* The record, as sync_current_open() reads it, into the slot, its file list too: the turn finds
- * it read. Nothing a thread allocates outlives its ask: blocks a thread took and the turns freed
- * had musl's allocator unmap and map its groups again (19 munmap for 300 workloads). */
-static bool load_record(const struct sync_ctx *ctx, struct sync_ahead_slot *s)
+/* The record, as sync_current_open() reads it, into the slot, its file list into the window's
+ * pool: the turn finds it read. Nothing a thread allocates outlives its ask (blocks a thread took
+ * and the turns freed had musl's allocator unmap and map its groups again: 19 munmap for 300
+ * workloads), and the files are read into the thread's stack, not a block of their own (made and
+ * freed for each record, its group was mapped and unmapped for each: 300 munmap for 300). */
+static bool load_record(struct sync_ahead *a, struct sync_ahead_slot *s)
 {
 	struct state_record *rec = &s->record;
+	struct state_file read[SYNC_AHEAD_UNITS], *files;
 
-	if (state_record_load(ctx->state_fd, s->cur->name, rec) < 0)
+	/* More files than a slot asks about: -E2BIG, and the turn reads it again. */
+	if (state_record_load_in(a->ctx->state_fd, s->cur->name, rec, read, ARRAY_SIZE(read)) < 0)
 		return false; /* the turn reads it again, and says why */
-	if (rec->n_files > SYNC_AHEAD_UNITS || rec->n_secrets) {
+	if (rec->n_secrets) {
+		rec->files = NULL; /* read's */
 		state_record_release(rec);
 		return false;
 	}
-	memcpy(s->files, rec->files, rec->n_files * sizeof(*rec->files));
-	free(rec->files);
-	rec->files = s->files;
+	/* At most SYNC_AHEAD_UNITS a slot, so the pool never runs out. */
+	files = a->files + __atomic_fetch_add(&a->files_used, rec->n_files, __ATOMIC_RELAXED);
+	memcpy(files, read, rec->n_files * sizeof(*files));
+	rec->files = files;
 	s->cur->rec = &s->record;
 	s->cur->rec_borrowed = true;
 	s->cur->has_record = true;
@@ -95,7 +101,7 @@ static void ask_one(void *arg, unsigned thread, size_t k)
 	struct userfs_error err = {0};
 
 	(void)thread;
-	if (!s->w || !load_record(a->ctx, s))
+	if (!s->w || !load_record(a, s))
 		return;
 	*p = (struct apply_plan){.user = s->user,
 				 .cur = s->cur,
@@ -119,7 +125,9 @@ static int ahead_alloc(struct sync_ahead *a)
 {
 	if (!a->slots)
 		a->slots = calloc(SYNC_AHEAD_WINDOW, sizeof(*a->slots));
-	return a->slots ? 0 : -ENOMEM;
+	if (!a->files)
+		a->files = calloc((size_t)SYNC_AHEAD_WINDOW * SYNC_AHEAD_UNITS, sizeof(*a->files));
+	return a->slots && a->files ? 0 : -ENOMEM;
 }
 
 void sync_ahead_init(struct sync_ahead *a, struct sync_ctx *ctx)
@@ -156,6 +164,7 @@ void sync_ahead_window(struct sync_ahead *a, struct sync_current *cur, size_t n_
 		return; /* not worth the threads: every turn asks itself */
 	a->n = n;
 	a->generation = a->ctx->users_generation;
+	a->files_used = 0; /* the last window's records have left their slots (current_done) */
 	userfs_homes_open_for(&a->ctx->homes, first_home); /* the threads only read it */
 	parallel_run(n, a->threads, ask_one, a);
 }
@@ -201,10 +210,4 @@ int sync_ahead_take(const struct sync_ahead_slot *s, const struct spec_workload 
 void sync_ahead_pin(struct sync_ahead *a)
 {
 	a->pinned = true;
-}
-
-void sync_ahead_release(struct sync_ahead *a)
-{
-	free(a->slots);
-	*a = (struct sync_ahead){0};
 }

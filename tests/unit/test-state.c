@@ -770,6 +770,43 @@ static void test_stamps_round_trip(void **state)
 	state_record_release(&got);
 }
 
+/* Loaded into the caller's room for the files (sync's checks asked ahead, issue 16): the same
+ * record, stamps included, in the room; more files than it holds is -E2BIG; a record that fails
+ * leaves the room alone (ASan would see a stack array freed). */
+static void test_load_in(void **state)
+{
+	struct fixture *fx = *state;
+	struct state_record rec = web_record(), got = {.n_files = 99};
+	struct state_file room[ARRAY_SIZE(web_files)], small[ARRAY_SIZE(web_files) - 1];
+	struct fs_stamp stamps[ARRAY_SIZE(web_files)] = {
+		{.dev = 1, .ino = 2, .size = 3, .mtime_ns = 4, .ctime_ns = 5, .set = true}};
+
+	assert_int_equal(state_record_store(fx->dirfd, &rec), 0);
+	assert_int_equal(state_record_restamp(fx->dirfd, &rec, stamps), 0);
+	assert_int_equal(state_record_load_in(fx->dirfd, "web", &got, room, ARRAY_SIZE(room)), 0);
+	assert_ptr_equal(got.files, room);
+	assert_int_equal(got.n_files, ARRAY_SIZE(web_files));
+	for (size_t i = 0; i < got.n_files; i++) {
+		assert_string_equal(room[i].name, web_files[i].name);
+		assert_int_equal(room[i].dir, web_files[i].dir);
+		assert_int_equal(room[i].stamp.set, i == 0);
+	}
+	assert_true(fs_stamp_equal(&room[0].stamp, &stamps[0]));
+	got.files = NULL; /* the room is the caller's */
+	state_record_release(&got);
+
+	got.n_files = 99;
+	assert_int_equal(state_record_load_in(fx->dirfd, "web", &got, small, ARRAY_SIZE(small)),
+			 -E2BIG);
+	assert_int_equal(got.n_files, 99); /* *ret is set only on success */
+	put(fx, "web",
+	    REC_HEAD REC_HASH REC_COMMIT REC_SVC REC_UID "[Files]\nQuadlet=a.container\n"
+							 "Systemd=.web.timer\n");
+	assert_int_equal(state_record_load_in(fx->dirfd, "web", &got, room, ARRAY_SIZE(room)),
+			 -EBADMSG);
+	assert_int_equal(got.n_files, 99);
+}
+
 /* A [Stamps] that does not parse, or does not count the files, gives no stamp at all: the record
  * still loads (a stamp only spares a read). */
 static void test_stamps_malformed(void **state)
@@ -823,6 +860,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quadsync_hash, setup, teardown),
 		cmocka_unit_test(test_quadsync_hash_of),
 		cmocka_unit_test_setup_teardown(test_stamps_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamps_malformed, setup, teardown),
 	};
 
