@@ -252,6 +252,7 @@ static void child_work(const struct fetchjail_opts *o, struct wire_result *w)
 	struct gitrepo_error gerr = {0};
 	struct diag_list diags = {0};
 	struct fileset *repo = NULL;
+	struct gitrepo_open *open = NULL;
 
 	w->fetch_r = child_enter(o, w, &gerr);
 	/* libgit2's $HOME: empty, and the fetch user's */
@@ -262,7 +263,7 @@ static void child_work(const struct fetchjail_opts *o, struct wire_result *w)
 					  o->fetch->home_dir, strerror(errno));
 	if (w->fetch_r >= 0)
 		w->fetch_r = o->fetch->no_fetch ? gitrepo_last_tip(o->fetch, &res, &gerr)
-						: gitrepo_fetch(o->fetch, &res, &gerr);
+						: gitrepo_fetch_open(o->fetch, &res, &gerr, &open);
 	if (w->fetch_r < 0) {
 		w->failure = gerr.failure;
 		memcpy(w->message, gerr.msg, sizeof(w->message));
@@ -271,14 +272,15 @@ static void child_work(const struct fetchjail_opts *o, struct wire_result *w)
 	memcpy(w->commit, res.commit, sizeof(w->commit));
 	memcpy(w->previous, res.previous, sizeof(w->previous));
 	w->recreated = res.recreated;
-	w->tree_r = gitrepo_read_tree(o->fetch->repo_dir, res.commit, "", &repo, &diags);
+	w->tree_r = open ? gitrepo_read_open_tree(open, res.commit, "", &repo, &diags)
+			 : gitrepo_read_tree(o->fetch->repo_dir, res.commit, "", &repo, &diags);
 	if (send_tree(repo, &diags) < 0)
 		_exit(1);
 	if (o->new_hostkey && o->new_hostkey->host[0] &&
 	    send_frame(FRAME_HOSTKEY, o->new_hostkey->host, strlen(o->new_hostkey->host),
 		       o->new_hostkey->key, o->new_hostkey->key_len, o->new_hostkey->port) < 0)
 		_exit(1);
-	/* No frees: the process ends right after the result. */
+	/* No frees, open's neither: the process ends right after the result. */
 }
 
 /* Sent whether the fetch worked or not: a refused host is when the notes matter most. */

@@ -543,8 +543,9 @@ static int fetch_rebuilt(struct fetch_ctx *ctx, const char *head_ref, const char
 	return r;
 }
 
+/* keep (may be NULL): the repository fetched into, left open; NULL when it was rebuilt. */
 static int fetch_or_rebuild(struct fetch_ctx *ctx, struct gitrepo_fetch_result *res,
-			    struct gitrepo_error *err)
+			    struct gitrepo_error *err, git_repository **keep)
 {
 	char head_ref[GITREPO_REF_MAX], local_ref[GITREPO_REF_MAX];
 	git_repository *repo = NULL;
@@ -562,6 +563,10 @@ static int fetch_or_rebuild(struct fetch_ctx *ctx, struct gitrepo_fetch_result *
 	if (tip_of(repo, local_ref, res->previous) < 0)
 		res->previous[0] = '\0';
 	r = fetch_into(repo, ctx, head_ref, local_ref, res, err);
+	if (r >= 0 && keep) {
+		*keep = repo;
+		return r;
+	}
 	git_repository_free(repo);
 	/* A local failure (objects, refs) means a broken repository, not a broken remote. */
 	if (r < 0 && err->failure == GITREPO_FAIL_LOCAL) {
@@ -571,14 +576,18 @@ static int fetch_or_rebuild(struct fetch_ctx *ctx, struct gitrepo_fetch_result *
 	return r;
 }
 
-int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_result *ret_result,
-		  struct gitrepo_error *err)
+int gitrepo_fetch_open(const struct gitrepo_fetch_opts *opts,
+		       struct gitrepo_fetch_result *ret_result, struct gitrepo_error *err,
+		       struct gitrepo_open **ret_open)
 {
 	struct gitrepo_fetch_result res = {0};
 	struct fetch_ctx ctx = {.opts = opts};
+	git_repository *kept = NULL;
 	int r;
 
 	*err = (struct gitrepo_error){0};
+	if (ret_open)
+		*ret_open = NULL;
 	if (gitrepo_runtime_init() < 0) {
 		gitrepo_error_set(err, GITREPO_FAIL_LOCAL, 0, "unable to initialise libgit2: %s",
 				  libgit2_message());
@@ -586,9 +595,30 @@ int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_re
 	}
 	ctx.deadline_ms = clock_now_ms() + (uint64_t)opts->timeout_s * 1000;
 	ctx.ssh_port = opts->url ? gitrepo_url_ssh_port(opts->url) : SSH_PORT;
-	r = fetch_or_rebuild(&ctx, &res, err);
+	r = fetch_or_rebuild(&ctx, &res, err, ret_open ? &kept : NULL);
 	if (r < 0)
 		return r;
+	if (kept) {
+		*ret_open = malloc(sizeof(**ret_open));
+		if (*ret_open)
+			(*ret_open)->git = kept;
+		else
+			git_repository_free(kept); /* the tree is read by its directory then */
+	}
 	*ret_result = res;
 	return 0;
+}
+
+int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_result *ret_result,
+		  struct gitrepo_error *err)
+{
+	return gitrepo_fetch_open(opts, ret_result, err, NULL);
+}
+
+void gitrepo_open_free(struct gitrepo_open *open)
+{
+	if (!open)
+		return;
+	git_repository_free(open->git);
+	free(open);
 }

@@ -99,6 +99,17 @@ int gitrepo_load_ca(const char *bundle, struct gitrepo_error *err);
 int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_result *ret_result,
 		  struct gitrepo_error *err);
 
+/* gitrepo_fetch(), leaving the repository it fetched into open in *ret_open for
+ * gitrepo_read_open_tree(): NULL when it had to be rebuilt (or no memory), and the tree is read by
+ * its directory then. Opened once, not twice (issue 16: opening it again read its config, refs
+ * and pack index anew, and freeing it before unmapped them, ~1 ms at 1 000 files). Free it with
+ * gitrepo_open_free(), or leave it to the process's exit, as the fetch child does. */
+struct gitrepo_open;
+int gitrepo_fetch_open(const struct gitrepo_fetch_opts *opts,
+		       struct gitrepo_fetch_result *ret_result, struct gitrepo_error *err,
+		       struct gitrepo_open **ret_open);
+void gitrepo_open_free(struct gitrepo_open *open);
+
 /* The tip of opts->branch the last fetch left in opts->repo_dir (previous = commit), without
  * connecting: -ENOENT when nothing was fetched yet, -EBADMSG when it does not read back
  * (gitrepo_local.c). Only branch, repo_dir and home_dir of opts are used. */
@@ -128,6 +139,9 @@ struct diag_list;
  */
 int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *label,
 		      struct fileset **ret, struct diag_list *diags);
+/* The same read, in a repository gitrepo_fetch_open() left open (which stays open). */
+int gitrepo_read_open_tree(struct gitrepo_open *open, const char *commit_hex, const char *label,
+			   struct fileset **ret, struct diag_list *diags);
 
 /* Compaction (gitrepo_local.c): libgit2 has no gc, so a repository that grew (force-pushed
  * history, unreachable objects, one pack per fetch) is rebuilt. */

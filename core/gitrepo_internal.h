@@ -12,6 +12,11 @@
 int gitrepo_object_fits(git_odb *odb, const git_oid *id, git_object_t want, size_t max,
 			size_t *ret_size);
 
+/* What gitrepo_fetch_open() leaves open for the tree read (gitrepo.h). */
+struct gitrepo_open {
+	git_repository *git;
+};
+
 /* The commit tip and its root tree read back, each within its bound (gitrepo.c). */
 int gitrepo_tip_reads_back(git_repository *repo, const git_oid *tip);
 /* No system, global or XDG git configuration, and home_dir (a $HOME with nothing in it) unless

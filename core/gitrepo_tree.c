@@ -70,7 +70,7 @@ static int bound_hit(struct tree_walk *w, const char *where, const char *fmt, ..
 
 static int add_blob(struct tree_walk *w, const git_tree_entry *entry, const char *path, bool unit)
 {
-	git_blob *blob = NULL;
+	git_odb_object *blob = NULL;
 	int r;
 
 	/* The header only: a blob over the bound is never inflated. */
@@ -83,10 +83,15 @@ static int add_blob(struct tree_walk *w, const git_tree_entry *entry, const char
 				"file larger than %d bytes (FILESET_FILE_MAX)", FILESET_FILE_MAX);
 	if (r < 0)
 		return -EIO;
-	if (git_blob_lookup(&blob, w->git, git_tree_entry_id(entry)) < 0)
+	/* From the object database itself, hash verified as git_blob_lookup() would: its object
+	 * and cache lookup were a lock and an allocation a blob more (issue 16). */
+	if (git_odb_read(&blob, w->odb, git_tree_entry_id(entry)) < 0)
 		return -EIO;
-	r = fileset_add(w->repo, path, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-	git_blob_free(blob);
+	r = git_odb_object_type(blob) != GIT_OBJECT_BLOB
+		    ? -EIO
+		    : fileset_add(w->repo, path, git_odb_object_data(blob),
+				  git_odb_object_size(blob));
+	git_odb_object_free(blob);
 	if (r == -E2BIG && w->repo->n_files >= FILESET_FILES_MAX)
 		return bound_hit(w, "", "more than %d files (FILESET_FILES_MAX)",
 				 FILESET_FILES_MAX);
@@ -214,24 +219,14 @@ static int walk_commit(struct tree_walk *w, const char *commit_hex)
 	return r;
 }
 
-int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *label,
-		      struct fileset **ret, struct diag_list *diags)
+int gitrepo_read_open_tree(struct gitrepo_open *open, const char *commit_hex, const char *label,
+			   struct fileset **ret, struct diag_list *diags)
 {
-	struct tree_walk w = {.diags = diags, .label = label};
+	struct tree_walk w = {.git = open->git, .diags = diags, .label = label};
 	int r;
 
-	if (gitrepo_runtime_init() < 0)
+	if (git_repository_odb(&w.odb, w.git) < 0)
 		return -EIO;
-	r = git_repository_open_ext(&w.git, repo_dir,
-				    GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL);
-	if (r < 0) {
-		r = -ENOENT;
-		goto out;
-	}
-	if (git_repository_odb(&w.odb, w.git) < 0) {
-		r = -EIO;
-		goto out;
-	}
 	r = walk_commit(&w, commit_hex);
 	if (r >= 0)
 		r = fileset_sort(w.repo);
@@ -239,9 +234,24 @@ int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *
 		*ret = TAKE_PTR(w.repo);
 		r = 0;
 	}
-out:
 	fileset_free(w.repo);
 	git_odb_free(w.odb);
-	git_repository_free(w.git);
+	return r;
+}
+
+int gitrepo_read_tree(const char *repo_dir, const char *commit_hex, const char *label,
+		      struct fileset **ret, struct diag_list *diags)
+{
+	struct gitrepo_open open = {0};
+	int r;
+
+	if (gitrepo_runtime_init() < 0)
+		return -EIO;
+	if (git_repository_open_ext(&open.git, repo_dir,
+				    GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
+				    NULL) < 0)
+		return -ENOENT;
+	r = gitrepo_read_open_tree(&open, commit_hex, label, ret, diags);
+	git_repository_free(open.git);
 	return r;
 }

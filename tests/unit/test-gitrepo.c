@@ -3,7 +3,8 @@
  * fetch and an update (tip and previous tip), a force push, a missing branch that changes
  * nothing, a corrupt local repository rebuilt, the options refused before any fetch, which URLs
  * are ssh, and the tree read without a checkout (wanted files at the root and one directory
- * below; symlinks, hidden and deeper entries left out). */
+ * below; symlinks, hidden and deeper entries left out), also in the repository a fetch left
+ * open. */
 
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -266,6 +267,53 @@ static void test_read_tree_unknown_commit(void **state)
 	diag_list_release(&diags);
 }
 
+/* The repository a fetch left open reads the tree of what that fetch brought in: the first fetch
+ * (a fresh repository: rebuilt, so none is left open), then an update whose new pack came in
+ * through the open one, then nothing new. Each tree is the tip's, as a fresh open reads it. */
+static void test_read_open_tree(void **state)
+{
+	struct fixture *f = *state;
+	struct gitrepo_fetch_opts o = opts_for(f, "main");
+	struct gitrepo_fetch_result res;
+	struct gitrepo_error err;
+	struct diag_list diags = {0};
+	struct gitrepo_open *open = NULL;
+	struct fileset *repo = NULL;
+
+	origin_sh(f->o, "printf '[Container]\\nImage=a\\n' >web.container");
+	origin_commit(f->o, "one");
+	assert_int_equal(gitrepo_fetch_open(&o, &res, &err, &open), 0);
+	assert_null(open); /* created by the fetch, not reopened */
+
+	for (int round = 0; round < 2; round++) {
+		if (round == 0) {
+			origin_sh(f->o, "printf '[Container]\\nImage=b\\n' >web.container && "
+					"printf '[Pod]\\n' >grp.pod");
+			origin_commit(f->o, "two");
+		}
+		assert_int_equal(gitrepo_fetch_open(&o, &res, &err, &open), 0);
+		assert_non_null(open);
+		assert_string_equal(res.commit, f->o->tip);
+		assert_int_equal(gitrepo_read_open_tree(open, res.commit, "repo", &repo, &diags),
+				 0);
+		assert_int_equal(repo->n_files, 2);
+		assert_string_equal(fileset_find(repo, "web.container")->data,
+				    "[Container]\nImage=b\n");
+		assert_non_null(fileset_find(repo, "grp.pod"));
+		assert_int_equal(diags.n, 0);
+		/* It stays open, and reads as often as asked; an unknown commit reads nothing. */
+		fileset_free(repo);
+		repo = NULL;
+		assert_true(gitrepo_read_open_tree(open, "0123456789012345678901234567890123456789",
+						   "repo", &repo, &diags) < 0);
+		assert_null(repo);
+		gitrepo_open_free(open);
+		open = NULL;
+	}
+	gitrepo_open_free(NULL);
+	diag_list_release(&diags);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -293,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_url_is_ssh),
 		cmocka_unit_test_setup_teardown(test_read_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_tree_unknown_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_open_tree, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
