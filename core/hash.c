@@ -106,9 +106,12 @@ void hash_sha256_final_hex(struct hash_sha256 *h, char out[HASH_SHA256_HEX_SIZE]
 	hash_to_hex(bin, sizeof(bin), out);
 }
 
+/* The chunk is the caller's stack, not thread-local storage: a thread-local 64 KiB was a block of
+ * every thread of every applet, which musl mapped for each thread started and unmapped at its
+ * join, with page faults each time (issue 16: sync starts threads for each window of checks). */
 long long hash_sha256_fd(struct hash_sha256 *h, int fd)
 {
-	static _Thread_local unsigned char chunk[HASH_FILE_CHUNK];
+	unsigned char chunk[HASH_FILE_CHUNK];
 	long long total = 0;
 
 	for (;;) {

@@ -1,7 +1,8 @@
 /* test-parallel.c: unit tests of core/parallel (a batch of items on a few threads): every item is
  * worked on exactly once, each thread's number is below the threads asked for, every thread has
  * ended when parallel_run() returns, the threads run with every signal blocked, and the bounds
- * (no items, more threads than items or than PARALLEL_THREADS_MAX, the CPUs) hold. */
+ * (no items, more threads than items or than PARALLEL_THREADS_MAX, the CPUs) hold; the threads'
+ * stacks are kept from batch to batch, and two batches at once each do all of their own. */
 
 #define _GNU_SOURCE
 
@@ -114,12 +115,68 @@ static void test_threads_bound(void **state)
 			 n < PARALLEL_THREADS_MAX ? n : PARALLEL_THREADS_MAX);
 }
 
+static void deep_frame(void *arg, unsigned thread, size_t i)
+{
+	volatile char deep[128 * 1024]; /* half of PARALLEL_STACK, every page of it touched */
+	unsigned *ran = arg;
+
+	for (size_t k = 0; k < sizeof(deep); k += 4096)
+		deep[k] = (char)i;
+	__atomic_add_fetch(&ran[thread], 1, __ATOMIC_RELAXED);
+	/* Each item waits for the others (5 s at most), so each thread takes one. */
+	__atomic_add_fetch(&ran[PARALLEL_THREADS_MAX], 1, __ATOMIC_RELAXED);
+	for (int waited = 0;
+	     waited < 5000 && __atomic_load_n(&ran[PARALLEL_THREADS_MAX], __ATOMIC_RELAXED) < 3;
+	     waited++)
+		usleep(1000);
+}
+
+/* The started threads run on the stacks kept from batch to batch (issue 16), each of them
+ * PARALLEL_STACK bytes: a deep frame fits on each, batch after batch. (That the stacks are the
+ * same ones is seen on the static binary, where musl would map new ones each batch:
+ * tests/applets/sync-scale.test.) */
+static void test_deep_frames(void **state)
+{
+	(void)state;
+	for (int batch = 0; batch < 3; batch++) {
+		unsigned ran[PARALLEL_THREADS_MAX + 1] = {0}; /* the last: items arrived */
+
+		assert_int_equal(parallel_run(3, 3, deep_frame, ran), 3);
+		for (unsigned t = 0; t < 3; t++)
+			assert_int_equal(ran[t], 1);
+	}
+}
+
+static void *concurrent_batch(void *arg)
+{
+	unsigned started;
+
+	run(arg, ITEMS, 3, &started);
+	return NULL;
+}
+
+/* Two batches at once, from two threads: one runs on the kept stacks, the other on stacks of
+ * its own, and each works on every item of its own once. */
+static void test_concurrent_batches(void **state)
+{
+	static struct batch a, b;
+	pthread_t other;
+
+	(void)state;
+	assert_int_equal(pthread_create(&other, NULL, concurrent_batch, &a), 0);
+	concurrent_batch(&b);
+	assert_int_equal(pthread_join(other, NULL), 0);
+	for (size_t i = 0; i < ITEMS; i++)
+		assert_true(a.done[i] == 1 && b.done[i] == 1);
+	assert_int_equal(a.bad_thread + b.bad_thread, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_item_once),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_threads_bound),
+		cmocka_unit_test(test_every_item_once),	   cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_threads_bound),	   cmocka_unit_test(test_deep_frames),
+		cmocka_unit_test(test_concurrent_batches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
