@@ -208,7 +208,7 @@ static int fetch_only(const struct config *c, bool json)
 		goto out;
 	}
 	r = json ? print_workloads_json(c, &d) : (print_workloads_text(c, &d), 0);
-	status = r < 0 ? EXIT_FAIL : EXIT_OK;
+	return r < 0 ? EXIT_FAIL : EXIT_OK; /* d is left to the exit, as sync_run leaves it */
 out:
 	desired_release(&d);
 	diag_list_release(&diags);

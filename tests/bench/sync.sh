@@ -91,8 +91,8 @@ noop() {
 	# The fetch runs in its jailed child by design; the reconcile is the rest (issue 16).
 	printf 'sync   %5d workloads, fetch and build (sync --fetch-only): %s\n' "$n" "$fetch"
 	awk -v n="$n" -v t="$total" -v f="$fetch" 'BEGIN { split(t, a, " "); split(f, b, " ")
-		printf "sync   %5d workloads, healthy, no-op less fetch and build: wall %.3f s  cpu %.3f s\n",
-			n, a[2] - b[2], a[5] - b[5] }'
+		printf "sync   %5d workloads, healthy, no-op less fetch and build: wall %.3f s  cpu %.3f s  faults %d\n",
+			n, a[2] - b[2], a[5] - b[5], a[8] - b[8] }'
 	sandbox_run "$dir/sb" strace -f -qq -o "$dir/trace" "$tailpod" sync -q --config "$dir/config.env" >/dev/null 2>&1
 	# sync's own calls, its threads' too (applets/sync/ahead.c), not the fetch child's
 	own_calls "$dir/trace" >"$dir/own"
