@@ -102,7 +102,7 @@ int gitrepo_fetch(const struct gitrepo_fetch_opts *opts, struct gitrepo_fetch_re
 /* gitrepo_fetch(), leaving the repository it fetched into open in *ret_open for
  * gitrepo_read_open_tree(): NULL when it had to be rebuilt (or no memory), and the tree is read by
  * its directory then. Opened once, not twice (issue 16: opening it again read its config, refs
- * and pack index anew, and freeing it before unmapped them, ~1 ms at 1 000 files). Free it with
+ * and pack index anew, and freeing it first unmapped its pack and caches). Free it with
  * gitrepo_open_free(), or leave it to the process's exit, as the fetch child does. */
 struct gitrepo_open;
 int gitrepo_fetch_open(const struct gitrepo_fetch_opts *opts,

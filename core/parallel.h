@@ -4,7 +4,8 @@
  * share of the batch; the caller's thread is one of the workers. Every thread started is joined
  * before parallel_run() returns, on every path: no thread outlives a batch (sync forks its fetch
  * child and jobs). The threads start with every signal blocked, so signals stay the caller's
- * thread's. A thread that cannot be started is not an error: fewer threads do the work. */
+ * thread's. A thread that cannot be started is not an error: fewer threads do the work. The
+ * started threads' stacks are mapped once and kept for the next batch (parallel.c). */
 #ifndef TAILPOD_PARALLEL_H
 #define TAILPOD_PARALLEL_H
 
