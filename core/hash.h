@@ -8,9 +8,8 @@
 
 enum {
 	HASH_SHA256_SIZE = 32,
-	HASH_SHA256_HEX_SIZE = 65, /* 64 hex digits and a NUL */
-	HASH_FILE_CHUNK =
-		16 * 1024, /* streaming buffer, on the stack: files are never read whole */
+	HASH_SHA256_HEX_SIZE = 65,   /* 64 hex digits and a NUL */
+	HASH_FILE_CHUNK = 16 * 1024, /* on the stack: files are streamed, never read whole */
 };
 
 struct hash_sha256 {
