@@ -235,7 +235,7 @@ static int sync_run(const struct sync_args *args, const struct config *c)
 	ctx.cmds.timeout_ms = c->command_timeout_s * 1000u;
 	/* The users are the reconcile's to load, after the build: desired_fetch finds the fetch
 	 * user with a scan, so no db is held while the desired state is built (issue 16). */
-	r = desired_fetch(c, &d, &diags, &err);
+	r = (args->dry_run ? desired_fetch_dry : desired_fetch)(c, &d, &diags, &err);
 	log_host_key_notes(c, &d);
 	if (r < 0) {
 		log_error("%s", err.msg);

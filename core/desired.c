@@ -14,6 +14,7 @@
 #include "fs.h"
 #include "known_hosts.h"
 #include "sshkey.h"
+#include "tree_cache.h"
 #include "users.h"
 
 #include <errno.h>
@@ -106,13 +107,38 @@ static void remove_old_layout(const struct config *c)
 	(void)fs_remove_tree(state_fd, "git-home");
 }
 
-static int fetch_jailed(const struct config *c, struct fetchjail_opts *jail, struct desired *d,
-			struct diag_list *diags, struct gitrepo_error *err)
+/* The files of the commit the last fetch read (tree_cache.h), for jail->known_commit; none when
+ * the cache is missing or fails a check (the tree is read, and the cache written again). */
+static struct fileset *cached_tree(int state_fd, char commit[GITREPO_OID_HEX_SIZE],
+				   struct fetchjail_opts *jail)
 {
+	struct fileset *files = NULL;
+
+	if (state_fd < 0 || tree_cache_load(state_fd, commit, &files) < 0)
+		return NULL;
+	jail->known_commit = commit;
+	return files;
+}
+
+static int fetch_jailed(const struct config *c, struct fetchjail_opts *jail, bool keep,
+			struct desired *d, struct diag_list *diags, struct gitrepo_error *err)
+{
+	_cleanup_close_ int state_fd = open(c->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char known[GITREPO_OID_HEX_SIZE];
+	struct fileset *cached = cached_tree(state_fd, known, jail);
 	struct fetchjail_result res = {0};
+	size_t n_diags = diag_list_count(diags);
 	struct gitrepo_error gerr;
 	int r = fetchjail_run(jail, &res, diags, &gerr);
 
+	if (r >= 0 && res.tree_known) {
+		res.repo = TAKE_PTR(cached);
+	} else if (r >= 0 && keep && state_fd >= 0 && diag_list_count(diags) == n_diags) {
+		/* A read with nothing to report is kept for the next fetch that finds this commit;
+		 * one that cannot be kept is read again then. */
+		(void)tree_cache_save(state_fd, res.fetch.commit, res.repo);
+	}
+	fileset_free(cached);
 	if (r < 0)
 		return gitrepo_error_set(err, gerr.failure, r, "%s", gerr.msg);
 	if (jail->new_hostkey->host[0]) {
@@ -130,9 +156,17 @@ static int fetch_jailed(const struct config *c, struct fetchjail_opts *jail, str
 	return 0;
 }
 
-static int fetch_commit(const struct config *c, bool no_fetch, struct desired *d,
+/* How desired_get() reads the commit: fetched or the last one, the tree's files kept or not. */
+enum get_mode {
+	GET_FETCH,     /* fetch, and keep the files of a commit read (tree_cache.h) */
+	GET_FETCH_DRY, /* fetch, and write nothing in the state directory (a dry run) */
+	GET_LAST,      /* the commit the last fetch left, nothing written */
+};
+
+static int fetch_commit(const struct config *c, enum get_mode mode, struct desired *d,
 			struct diag_list *diags, struct gitrepo_error *err)
 {
+	bool no_fetch = mode == GET_LAST;
 	static struct fetchjail_hostkey new_hostkey; /* 16 KiB: not on the stack */
 	struct desired_ssh ssh_ctx = {
 		.c = c, .new_hostkey = &new_hostkey, .notes = &d->host_key_notes};
@@ -174,7 +208,7 @@ static int fetch_commit(const struct config *c, bool no_fetch, struct desired *d
 	jail.dir_fd = fetch_fd;
 	if (strncmp(c->git_url, "https://", 8) == 0)
 		jail.ca_bundle = c->ca_bundle;
-	r = fetch_jailed(c, &jail, d, diags, err);
+	r = fetch_jailed(c, &jail, mode == GET_FETCH, d, diags, err);
 	if (r >= 0 && !no_fetch)
 		remove_old_layout(c);
 out:
@@ -195,7 +229,7 @@ static int load_transforms(const struct config *c, struct desired *d, struct dia
 	return r == -ENOENT ? 0 : r; /* a host without transforms has none */
 }
 
-static int desired_get(const struct config *c, bool no_fetch, struct desired *d,
+static int desired_get(const struct config *c, enum get_mode mode, struct desired *d,
 		       struct diag_list *diags, struct gitrepo_error *err)
 {
 	struct desired out = {0};
@@ -208,7 +242,7 @@ static int desired_get(const struct config *c, bool no_fetch, struct desired *d,
 	int r;
 
 	*err = (struct gitrepo_error){0};
-	r = fetch_commit(c, no_fetch, &out, diags, err);
+	r = fetch_commit(c, mode, &out, diags, err);
 	d->host_key_notes = out.host_key_notes; /* for the log, also when the fetch failed */
 	if (r < 0)
 		return r;
@@ -236,13 +270,19 @@ static int desired_get(const struct config *c, bool no_fetch, struct desired *d,
 int desired_fetch(const struct config *c, struct desired *d, struct diag_list *diags,
 		  struct gitrepo_error *err)
 {
-	return desired_get(c, false, d, diags, err);
+	return desired_get(c, GET_FETCH, d, diags, err);
+}
+
+int desired_fetch_dry(const struct config *c, struct desired *d, struct diag_list *diags,
+		      struct gitrepo_error *err)
+{
+	return desired_get(c, GET_FETCH_DRY, d, diags, err);
 }
 
 int desired_read_last(const struct config *c, struct desired *d, struct diag_list *diags,
 		      struct gitrepo_error *err)
 {
-	return desired_get(c, true, d, diags, err);
+	return desired_get(c, GET_LAST, d, diags, err);
 }
 
 void desired_release(struct desired *d)

@@ -50,13 +50,19 @@ struct desired {
  * _LOCAL. */
 
 /*
- * Fetch c->git_branch of c->git_url into c->state_dir/repo.git, read its tree and the transform
- * directory, and validate the merge. Returns 0 with d filled (d->set NULL and diags non-empty
- * when the desired state is invalid), or -errno with err filled and, of d, only
+ * Fetch c->git_branch of c->git_url into STATE-fetch/repo.git, read its tree (or take the files
+ * kept for its commit, tree_cache.h; a tree read with nothing to report is kept) and the
+ * transform directory, and validate the merge. Returns 0 with d filled (d->set NULL and diags
+ * non-empty when the desired state is invalid), or -errno with err filled and, of d, only
  * d->host_key_notes set.
  */
 int desired_fetch(const struct config *c, struct desired *d, struct diag_list *diags,
 		  struct gitrepo_error *err);
+
+/* The same for a dry run: the files of the commit are not kept (tree_cache.h), so nothing is
+ * written in the state directory. */
+int desired_fetch_dry(const struct config *c, struct desired *d, struct diag_list *diags,
+		      struct gitrepo_error *err);
 
 /* The same from the commit the last fetch left, without fetching (no token, no deploy key, no
  * network): what `gc --dry-run` judges by. -ENOENT (GITREPO_FAIL_LOCAL) when nothing was fetched

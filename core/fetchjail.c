@@ -59,6 +59,7 @@ struct wire_result {
 	uint32_t recreated;
 	uint32_t unfiltered;
 	uint32_t notes_dropped; /* known_hosts notes past KNOWN_HOSTS_NOTES_MAX */
+	uint32_t tree_known;	/* the commit is opts.known_commit: no tree read, none sent */
 	char commit[GITREPO_OID_HEX_SIZE];
 	char previous[GITREPO_OID_HEX_SIZE];
 	char message[ERROR_MSG_MAX];
@@ -272,10 +273,15 @@ static void child_work(const struct fetchjail_opts *o, struct wire_result *w)
 	memcpy(w->commit, res.commit, sizeof(w->commit));
 	memcpy(w->previous, res.previous, sizeof(w->previous));
 	w->recreated = res.recreated;
-	w->tree_r = open ? gitrepo_read_open_tree(open, res.commit, "", &repo, &diags)
-			 : gitrepo_read_tree(o->fetch->repo_dir, res.commit, "", &repo, &diags);
-	if (send_tree(repo, &diags) < 0)
-		_exit(1);
+	/* The caller has this commit's files: reading them again is most of a no-op's fetch. */
+	w->tree_known = o->known_commit && strcmp(o->known_commit, res.commit) == 0;
+	if (!w->tree_known) {
+		w->tree_r =
+			open ? gitrepo_read_open_tree(open, res.commit, "", &repo, &diags)
+			     : gitrepo_read_tree(o->fetch->repo_dir, res.commit, "", &repo, &diags);
+		if (send_tree(repo, &diags) < 0)
+			_exit(1);
+	}
 	if (o->new_hostkey && o->new_hostkey->host[0] &&
 	    send_frame(FRAME_HOSTKEY, o->new_hostkey->host, strlen(o->new_hostkey->host),
 		       o->new_hostkey->key, o->new_hostkey->key_len, o->new_hostkey->port) < 0)
@@ -561,7 +567,18 @@ static int supervise(const struct fetchjail_opts *o, struct child *c, struct fet
 		return gitrepo_error_set(err, (enum gitrepo_failure)w.failure, w.fetch_r, "%s",
 					 w.message);
 	}
-	if (w.tree_r < 0 || fileset_sort(repo) < 0) {
+	/* A child that says it read no tree (compromised, it could say anything) is believed only
+	 * for the commit the caller has the files of, and whatever it sent is dropped. */
+	if (w.tree_known && o->known_commit && strcmp(o->known_commit, w.commit) == 0 &&
+	    w.tree_r == 0) {
+		fileset_free(repo);
+		repo = NULL;
+	} else if (w.tree_known) {
+		fileset_free(repo);
+		return gitrepo_error_set(err, GITREPO_FAIL_LOCAL, -EPROTO,
+					 "the fetch process sent a bad result: %s",
+					 strerror(EPROTO));
+	} else if (w.tree_r < 0 || fileset_sort(repo) < 0) {
 		fileset_free(repo);
 		return gitrepo_error_set(err, GITREPO_FAIL_LOCAL, w.tree_r < 0 ? w.tree_r : -EPROTO,
 					 "cannot read the desired state of commit %.12s: %s",
@@ -572,6 +589,7 @@ static int supervise(const struct fetchjail_opts *o, struct child *c, struct fet
 	ret->fetch.recreated = w.recreated != 0;
 	ret->unfiltered = w.unfiltered != 0;
 	ret->repo = repo;
+	ret->tree_known = repo == NULL;
 	return 0;
 }
 

@@ -55,11 +55,18 @@ struct fetchjail_opts {
 	 * a key accepted on first use, and the known_hosts lines the check could not use. */
 	struct fetchjail_hostkey *new_hostkey;
 	struct known_hosts_notes *notes;
+	/* The commit whose files the caller has (tree_cache.h), or NULL: when the fetch finds the
+	 * branch at it, the child reads no tree and the result says so (tree_known). */
+	const char *known_commit;
 };
 
 struct fetchjail_result {
 	struct gitrepo_fetch_result fetch;
-	struct fileset *repo; /* the commit's tree (gitrepo_read_tree), sorted */
+	struct fileset
+		*repo; /* the commit's tree (gitrepo_read_tree), sorted; NULL if tree_known */
+	/* The fetch found the branch at opts.known_commit and read no tree: the caller's files are
+	 * the commit's. */
+	bool tree_known;
 	/* The kernel refused the seccomp filter with EINVAL (a kernel without it, or qemu-user,
 	 * which keeps it from its guests): the fetch ran with the other restrictions only. */
 	bool unfiltered;

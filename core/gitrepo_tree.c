@@ -6,6 +6,8 @@
  * The repository is hostile: libgit2 inflates and parses an object whole, and a few hundred
  * KiB of pack can hold a blob or a tree of hundreds of MiB, so every object's size is read from
  * its header before the object itself, and entries are counted as they are walked.
+ * What a read gives is kept per commit (tree_cache.h): a change to which entries are kept or how
+ * their paths are made must raise TREE_CACHE_RULES there.
  */
 #include "gitrepo.h"
 #include "gitrepo_internal.h"
