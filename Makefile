@@ -217,7 +217,7 @@ FUZZ_MBEDCRYPTO := $(FUZZ_MBEDTLS)/build/library/libmbedcrypto.a
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Icore -I/usr/include/bearssl -isystem $(FUZZ_MBEDTLS)/src/include
 FUZZ_NAMES := sshkey known_hosts ini envfile json_parse http_response transform spec kube_yaml \
-	age tar
+	age tar tree_cache
 FUZZ_BINS := $(FUZZ_NAMES:%=build/fuzz/fuzz-%)
 # The harnesses `make test` replays: those that need no mbedTLS build of their own.
 FUZZ_REPLAY_BINS := $(filter-out build/fuzz/fuzz-sshkey build/fuzz/fuzz-known_hosts,$(FUZZ_BINS))
@@ -256,6 +256,8 @@ build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/
 build/fuzz/fuzz-kube_yaml: tests/fuzz/fuzz-kube_yaml.c core/kube_yaml.c $(FUZZ_BASE)
 build/fuzz/fuzz-age: tests/fuzz/fuzz-age.c core/age.c core/age_bech32.c
 build/fuzz/fuzz-tar: tests/fuzz/fuzz-tar.c core/tar.c core/tar_read.c core/tar_pax.c
+build/fuzz/fuzz-tree_cache: tests/fuzz/fuzz-tree_cache.c core/tree_cache.c core/fileset.c core/sort.c \
+	core/hash.c core/sha256_hw.c $(FUZZ_BASE)
 build/fuzz/fuzz-%: build/.deps.stamp
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ-CC $@"

@@ -141,8 +141,8 @@ static int parse_body(const char *body, size_t len, size_t n, struct fileset *se
 	return p == end ? 0 : -EBADMSG;
 }
 
-static int parse_cache(const char *buf, size_t len, char commit[GITREPO_OID_HEX_SIZE],
-		       struct fileset **ret)
+int tree_cache_parse(const char *buf, size_t len, char commit[GITREPO_OID_HEX_SIZE],
+		     struct fileset **ret)
 {
 	struct hash_sha256 h;
 	char sha256[HASH_SHA256_HEX_SIZE];
@@ -180,7 +180,7 @@ int tree_cache_load(int state_fd, char commit[GITREPO_OID_HEX_SIZE], struct file
 
 	if (r < 0)
 		return r == -EFBIG ? -EBADMSG : r;
-	return parse_cache(buf, len, commit, ret);
+	return tree_cache_parse(buf, len, commit, ret);
 }
 
 /* The body's bytes: -EFBIG past what a load would read. */

@@ -35,6 +35,10 @@ enum {
  * check, or another -errno. */
 int tree_cache_load(int state_fd, char commit[GITREPO_OID_HEX_SIZE], struct fileset **ret);
 
+/* The same from the file's len bytes in buf (tests/fuzz/fuzz-tree_cache.c). */
+int tree_cache_parse(const char *buf, size_t len, char commit[GITREPO_OID_HEX_SIZE],
+		     struct fileset **ret);
+
 /* Keep repo (sorted) as the files of commit, replacing what was kept: 0 or -errno (-EFBIG past
  * TREE_CACHE_MAX, and what was kept is left). */
 int tree_cache_save(int state_fd, const char *commit, const struct fileset *repo);
