@@ -66,7 +66,8 @@ int ini_line_insert(struct ini *ini, struct ini_section *s, size_t pos, struct i
 	if (r < 0)
 		return r;
 	if (pos < s->n_lines) /* an append moves nothing: no call */
-		memmove(&s->lines[pos + 1], &s->lines[pos], (s->n_lines - pos) * sizeof(*s->lines));
+		mem_shift_up(&s->lines[pos], (s->n_lines - pos) * sizeof(*s->lines),
+			     sizeof(*s->lines));
 	s->lines[pos] = *l;
 	s->n_lines++;
 	ini->n_lines++;

@@ -1,6 +1,7 @@
 /* sort.c: a stable merge sort over an index array, then one move of each element
  * (module boundary: libc). */
 #include "sort.h"
+#include "core.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -126,7 +127,7 @@ static void sort_small(const struct sorting *s, size_t n)
 		memcpy(held, at(s, (uint32_t)i), s->size);
 		while (j > 0 && s->cmp(at(s, (uint32_t)(j - 1)), held) > 0)
 			j--;
-		memmove(s->base + (j + 1) * s->size, at(s, (uint32_t)j), (i - j) * s->size);
+		mem_shift_up(s->base + j * s->size, (i - j) * s->size, s->size);
 		memcpy(s->base + j * s->size, held, s->size);
 	}
 }

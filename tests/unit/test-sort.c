@@ -1,5 +1,6 @@
 /* test-sort.c: unit tests of core/sort — the order qsort() gives, equal elements kept in their
- * order, every size of run and merge, element sizes that are not a word. */
+ * order, every size of run and merge, element sizes that are not a word; and of mem_shift_up()
+ * (core.h), which its insertion sort and the INI line insert move elements up with. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core.h"
 #include "sort.h"
 
 /* A record with a sort key and where it started; pad makes it an odd size. */
@@ -199,13 +201,31 @@ static void test_prefix_key(void **state)
 	assert_true(sort_prefix_key("abc", 0) == 0);
 }
 
+/* mem_shift_up gives memmove's result for every length and distance, the bytes below and above
+ * the moved range untouched: a distance shorter than the length (the blocks from the end), equal,
+ * longer (one memcpy), and nothing to move. */
+static void test_mem_shift_up(void **state)
+{
+	enum { MAX = 96, GUARD = 8 };
+	unsigned char got[GUARD + MAX + MAX + GUARD], want[sizeof(got)];
+
+	(void)state;
+	for (size_t n = 0; n <= MAX; n++)
+		for (size_t by = 1; by <= MAX; by++) {
+			for (size_t i = 0; i < sizeof(got); i++)
+				got[i] = want[i] = (unsigned char)rng();
+			memmove(want + GUARD + by, want + GUARD, n);
+			mem_shift_up(got + GUARD, n, by);
+			assert_memory_equal(got, want, sizeof(got));
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_orders),
-		cmocka_unit_test(test_element_sizes),
-		cmocka_unit_test(test_few_big_elements),
-		cmocka_unit_test(test_prefix_key),
+		cmocka_unit_test(test_orders),		 cmocka_unit_test(test_element_sizes),
+		cmocka_unit_test(test_few_big_elements), cmocka_unit_test(test_prefix_key),
+		cmocka_unit_test(test_mem_shift_up),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
