@@ -69,18 +69,13 @@ size_t spec_cfile_owner(const struct spec_cfile *v, size_t n, const char *name)
 
 static void scope_free(struct spec_scope *sc)
 {
-	for (size_t i = 0; i < sc->n_containers; i++) {
-		free(sc->containers[i].stem);
+	for (size_t i = 0; i < sc->n_containers; i++)
 		ini_free(sc->containers[i].raw);
-	}
-	for (size_t i = 0; i < sc->n_pods; i++) {
-		free(sc->pods[i].stem);
+	for (size_t i = 0; i < sc->n_pods; i++)
 		ini_free(sc->pods[i].raw);
-	}
-	for (size_t i = 0; i < sc->n_kubes; i++) {
-		free(sc->kubes[i].stem);
+	for (size_t i = 0; i < sc->n_kubes; i++)
 		ini_free(sc->kubes[i].raw);
-	}
+	free(sc->stems);
 	for (size_t i = 0; i < sc->n_refs; i++)
 		free(sc->refs[i].name);
 	free(sc->containers);
@@ -93,6 +88,18 @@ static void scope_free(struct spec_scope *sc)
 }
 
 /* --- classify and parse -------------------------------------------------------------------- */
+
+/* The first n bytes of base as a string in the scope's stems, which scope_classify() made room
+ * for: every file's path, whole. */
+static char *stem_copy(struct spec_scope *sc, const char *base, size_t n)
+{
+	char *stem = sc->stems + sc->stems_used;
+
+	memcpy(stem, base, n);
+	stem[n] = '\0';
+	sc->stems_used += n + 1;
+	return stem;
+}
 
 /* f, named base with extension ext (scope_reads() said the scope reads it), put in its list. */
 static int classify_one(struct spec_builder *b, const struct fileset_file *f, const char *base,
@@ -117,9 +124,7 @@ static int classify_one(struct spec_builder *b, const struct fileset_file *f, co
 	     : k == 2 ? &sc->kubes[sc->n_kubes++]
 		      : &sc->containers[sc->n_containers++];
 	*cf = (struct spec_cfile){.f = f, .ext = exts[k], .pod = SPEC_NONE, .workload = SPEC_NONE};
-	cf->stem = strndup(base, (size_t)(ext - 1 - base));
-	if (!cf->stem)
-		return -ENOMEM;
+	cf->stem = stem_copy(sc, base, (size_t)(ext - 1 - base));
 	cf->key = sort_prefix_key(cf->stem, SIZE_MAX);
 	return 0;
 }
@@ -160,16 +165,21 @@ static int scope_classify(struct spec_builder *b, const struct fileset_file *fil
 {
 	struct spec_scope *sc = b->sc;
 	const char *base, *ext;
+	size_t paths = 0;
 	bool dir_ok;
 	int r = 0;
 
+	for (size_t i = 0; i < n; i++)
+		paths += strlen(files[i].path) + 1; /* a stem is part of a path: never more */
 	sc->dir = strndup(files[0].path, fileset_dir_len(files[0].path));
+	sc->stems = malloc(paths);
 	sc->containers = calloc(n, sizeof(*sc->containers));
 	sc->pods = calloc(n, sizeof(*sc->pods));
 	sc->kubes = calloc(n, sizeof(*sc->kubes));
 	sc->sidecars = calloc(n, sizeof(*sc->sidecars));
 	sc->others = calloc(n, sizeof(*sc->others));
-	if (!sc->dir || !sc->containers || !sc->pods || !sc->kubes || !sc->sidecars || !sc->others)
+	if (!sc->dir || !sc->stems || !sc->containers || !sc->pods || !sc->kubes || !sc->sidecars ||
+	    !sc->others)
 		return -ENOMEM;
 	dir_ok = dir_name_ok(sc->dir);
 	for (size_t i = 0; r >= 0 && i < n; i++) {

@@ -124,6 +124,10 @@ struct spec_ref { /* a reference, resolved once the scope's files are all made *
 
 struct spec_scope {
 	char *dir; /* "" at the root */
+	/* The cfiles' stems, one after another: one block for the scope (issue 16: a strndup each
+	 * was a malloc and a free for every spec check builds). */
+	char *stems;
+	size_t stems_used;
 	struct spec_cfile *containers, *pods, *kubes;
 	size_t n_containers, n_pods, n_kubes;
 	const struct fileset_file **sidecars;
