@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 	if (wait4(pid, &status, 0, &ru) < 0)
 		return 2;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("wall %.3f s  cpu %.3f s  faults %ld  peak RSS %ld KiB  exit %d\n",
+	printf("wall %.4f s  cpu %.4f s  faults %ld  peak RSS %ld KiB  exit %d\n",
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 		       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
