@@ -1,13 +1,14 @@
 /* jobs.c: a first boot that converges fast (issue 16) — the workloads that are new to this host
  * (no record, no user) are deployed concurrently before the name-ordered run, at most
  * TAILPOD_JOBS at a time, each in a child process that runs apply.c's steps for it in their
- * order, exactly as the serial run would. The child's log lines go to a memory file and come
- * back with its outcome through a pipe, so the parent prints them, and status.json lists the
- * outcomes, in name order. A failing workload fails in its own process; shadow commands take a
- * lock (core/shadow) so two never edit /etc/passwd at once. A deploy process killed by a signal
- * interrupts the whole run, as the signal would have a serial one: the others finish, no more
- * start, and the parent dies of the same signal (nothing unfinished is recorded, the next run
- * redoes it). With TAILPOD_JOBS=1, a dry run, or fewer than two new workloads nothing is forked. */
+ * order, exactly as the serial run would, its user created by the parent just before it starts
+ * (create_user). The child's log lines go to a memory file and come back with its outcome
+ * through a pipe, so the parent prints them, and status.json lists the outcomes, in name order.
+ * A failing workload fails in its own process; shadow commands take a lock (core/shadow) so two
+ * never edit /etc/passwd at once. A deploy process killed by a signal interrupts the whole run,
+ * as the signal would have a serial one: the others finish, no more start (nor users made), and
+ * the parent dies of the same signal (nothing unfinished is recorded, the next run redoes it).
+ * With TAILPOD_JOBS=1, a dry run, or fewer than two new workloads nothing is forked. */
 #define _GNU_SOURCE 1
 #include "sync/sync.h"
 
@@ -62,6 +63,7 @@ struct job {
 	char *buf; /* JOB_REPORT_MAX bytes: what it sent */
 	size_t got;
 	int status;		      /* waitpid's */
+	bool user_made;		      /* the parent created its user */
 	struct systemd_error useradd; /* why the parent could not create its user */
 };
 
@@ -227,22 +229,27 @@ __attribute__((noreturn)) static void interrupted(int sig)
 	_exit(128 + sig);
 }
 
-/* The users, one after the other in name order, as the serial run creates them: the same uids
- * and subordinate ids whatever order the deploys end in. A workload whose useradd failed is not
- * deployed; its error is logged in its turn. */
-static void create_users(struct sync_ctx *ctx, struct sync_jobs *jobs)
+/* j's user, created by this process (once) before j's deploy process starts, while the deploys
+ * started before it go on: one useradd after the other in name order, as the serial run creates
+ * them, so the uids and subordinate ids do not depend on which deploy ends first. The users db is
+ * read again, so that the deploy process finds its user. Issue 16: every user first, then the
+ * deploys, kept the first deploy waiting for the last useradd (200 of them: a third of the first
+ * deploy of `make bench`). False when useradd failed: the workload is not deployed, its error
+ * reported in its turn. */
+static bool create_user(struct sync_ctx *ctx, struct job *j)
 {
-	for (size_t i = 0; i < jobs->n; i++) {
-		struct job *j = &jobs->items[i];
-
-		if (shadow_user_add(&ctx->cmds, j->w->name, ctx->config->user_group, &j->useradd) <
-			    0 &&
-		    !j->useradd.msg[0])
+	if (j->user_made || j->useradd.msg[0])
+		return j->user_made;
+	if (shadow_user_add(&ctx->cmds, j->w->name, ctx->config->user_group, &j->useradd) < 0) {
+		if (!j->useradd.msg[0])
 			snprintf(j->useradd.msg, sizeof(j->useradd.msg), "useradd %s failed",
 				 j->w->name);
+		return false;
 	}
 	if (sync_users_reload(ctx) < 0)
 		log_warning("cannot reread %s after useradd, ignoring", USERS_PASSWD);
+	j->user_made = true;
+	return true;
 }
 
 /* Run jobs->items, at most max at once, until every one has ended: 0, or the signal that killed
@@ -258,8 +265,12 @@ static int run_all(struct sync_ctx *ctx, struct sync_jobs *jobs, unsigned max)
 		size_t np = 0;
 
 		for (; next < jobs->n && running < max && !sig; next++)
-			running += !jobs->items[next].useradd.msg[0] &&
+			running += create_user(ctx, &jobs->items[next]) &&
 				   job_start(ctx, &jobs->items[next]) == 0;
+		/* Every slot taken: the next one's user made while they work, so that its deploy
+		 * starts as soon as one of them ends. */
+		if (next < jobs->n && !sig)
+			(void)create_user(ctx, &jobs->items[next]);
 		for (size_t i = 0; i < next && np < CONFIG_JOBS_MAX; i++)
 			if (jobs->items[i].fd >= 0) {
 				pfd[np] =
@@ -317,7 +328,6 @@ void sync_jobs_deploy_new(struct sync_ctx *ctx, const struct sync_current *cur, 
 		};
 		jobs->n++;
 	}
-	create_users(ctx, jobs);
 	sig = run_all(ctx, jobs, max > CONFIG_JOBS_MAX ? CONFIG_JOBS_MAX : max);
 	if (sig)
 		interrupted(sig);
