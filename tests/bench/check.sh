@@ -24,19 +24,19 @@ echo TAILPOD_MAX_WORKLOADS=20000 >"$sb/etc/tailpod/config.env"
 
 PAIRS=7
 
-# pairs FILE CHECK... -- FLOOR...: PAIRS runs of each in the sandbox, alternating, into FILE as
-# "CHECK_LINE|FLOOR_LINE" lines of rusage's output.
+# pairs FILE A... -- B...: PAIRS runs of commands A and B in the sandbox, alternating, into FILE
+# as "A_LINE|B_LINE" lines of rusage's output.
 pairs() {
 	local out=$1 i
+	local -a a=() b=()
 	shift
-	local -a check=() floor=()
-	while [ "$1" != -- ]; do check+=("$1"); shift; done
+	while [ "$1" != -- ]; do a+=("$1"); shift; done
 	shift
-	floor=("$@")
+	b=("$@")
 	: >"$out"
 	for ((i = 0; i < PAIRS; i++)); do
-		printf '%s|%s\n' "$(sandbox_run "$sb" "$rusage" "${check[@]}")" \
-			"$(sandbox_run "$sb" "$rusage" "${floor[@]}")" >>"$out"
+		printf '%s|%s\n' "$(sandbox_run "$sb" "$rusage" "${a[@]}")" \
+			"$(sandbox_run "$sb" "$rusage" "${b[@]}")" >>"$out"
 	done
 }
 # median_of FILE FIELD: the line of field FIELD (1 check, 2 floor) with the median wall time.
