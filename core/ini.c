@@ -79,7 +79,7 @@ int ini_line_insert(struct ini *ini, struct ini_section *s, size_t pos, struct i
 struct ini_section *ini_section_find(const struct ini *ini, const char *name)
 {
 	for (size_t i = 0; i < ini->n_sections; i++)
-		if (strcmp(ini->sections[i].name, name) == 0)
+		if (str_is(ini->sections[i].name, name))
 			return &ini->sections[i];
 	return NULL;
 }
@@ -87,7 +87,7 @@ struct ini_section *ini_section_find(const struct ini *ini, const char *name)
 struct ini_section *ini_section_find_last(const struct ini *ini, const char *name)
 {
 	for (size_t i = ini->n_sections; i > 0; i--)
-		if (strcmp(ini->sections[i - 1].name, name) == 0)
+		if (str_is(ini->sections[i - 1].name, name))
 			return &ini->sections[i - 1];
 	return NULL;
 }
@@ -98,7 +98,7 @@ struct ini_line *ini_entry_find_last(const struct ini *ini, const char *section,
 	for (size_t i = ini->n_sections; i > 0; i--) {
 		struct ini_section *s = &ini->sections[i - 1];
 
-		if (strcmp(s->name, section) != 0)
+		if (!str_is(s->name, section))
 			continue;
 		for (size_t j = s->n_lines; j > 0; j--)
 			if (ini_line_is_key(&s->lines[j - 1], key))
@@ -141,7 +141,7 @@ int ini_get_all(const struct ini *ini, const char *section, const char *key, uns
 	for (size_t i = 0; i < ini->n_sections; i++) {
 		const struct ini_section *s = &ini->sections[i];
 
-		if (strcmp(s->name, section) != 0)
+		if (!str_is(s->name, section))
 			continue;
 		for (size_t j = 0; j < s->n_lines; j++) {
 			if (!ini_line_is_key(&s->lines[j], key))

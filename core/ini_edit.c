@@ -78,11 +78,12 @@ static int entry_make(struct ini *ini, const char *key, const char *value, const
 }
 
 /* "\n" or "\r\n", the line ends a document may have: whether it is the second. */
+/* Called for every line a merge makes: the bytes compared here, no strcmp() (issue 16). */
 static int eol_is_crlf(const char *eol)
 {
-	if (strcmp(eol, "\r\n") == 0)
+	if (eol[0] == '\r' && eol[1] == '\n' && eol[2] == '\0')
 		return 1;
-	return strcmp(eol, "\n") == 0 ? 0 : -EINVAL;
+	return eol[0] == '\n' && eol[1] == '\0' ? 0 : -EINVAL;
 }
 
 int ini_entry_make(struct ini *owner, const char *key, const char *value, const char *eol,

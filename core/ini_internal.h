@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core.h"
 #include "ini.h"
 
 #define INI_UTF8_BOM "\xef\xbb\xbf" /* skipped on line 1 only */
@@ -20,7 +21,7 @@ static inline bool ini_char_is_blank(char c)
 
 static inline bool ini_line_is_key(const struct ini_line *l, const char *key)
 {
-	return l->type == INI_LINE_ENTRY && strcmp(l->key, key) == 0;
+	return l->type == INI_LINE_ENTRY && str_is(l->key, key);
 }
 
 /* The document can take one more line of this type (INI_LINES_MAX, INI_ENTRIES_MAX). */

@@ -111,12 +111,12 @@ static int classify_one(struct spec_builder *b, const struct fileset_file *f, co
 	int k = spec_kind_index(ext);
 	struct spec_cfile *cf;
 
-	if (strcmp(ext, "service") == 0 || strcmp(ext, "timer") == 0) {
+	if (str_is(ext, "service") || str_is(ext, "timer")) {
 		sc->sidecars[sc->n_sidecars++] = f;
 		return 0;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
-		if (strcmp(ext, others[i]) == 0) {
+		if (str_is(ext, others[i])) {
 			sc->others[sc->n_others++] = (struct spec_other){.f = f, .base = base};
 			return 0;
 		}
@@ -226,12 +226,12 @@ const struct ini_line *spec_last_entry(const struct ini *doc, const char *sectio
 	for (size_t i = doc->n_sections; i > 0; i--) {
 		const struct ini_section *s = &doc->sections[i - 1];
 
-		if (strcmp(s->name, section) != 0)
+		if (!str_is(s->name, section))
 			continue;
 		for (size_t j = s->n_lines; j > 0; j--) {
 			const struct ini_line *l = &s->lines[j - 1];
 
-			if (l->type == INI_LINE_ENTRY && strcmp(l->key, key) == 0) {
+			if (l->type == INI_LINE_ENTRY && str_is(l->key, key)) {
 				*ret_s = s;
 				return l;
 			}

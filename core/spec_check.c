@@ -13,15 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* s equals the literal lit. The first bytes are compared inline: the keys and section names
- * these checks test against a few literals mostly differ there, and a strcmp() call per test
- * over every line of every spec was a tenth of check's instructions (issue 16). Forced inline:
- * -Os would make it a call of its own. */
-__attribute__((always_inline)) static inline bool str_is(const char *s, const char *lit)
-{
-	return s[0] == lit[0] && strcmp(s, lit) == 0;
-}
-
 /* --- names --------------------------------------------------------------------------------- */
 
 static bool name_chars_ok(const char *name)

@@ -41,7 +41,7 @@ int spec_health_take(struct spec_builder *b, const struct spec_src *src, const s
 	for (size_t i = 0; i < doc->n_sections; i++) {
 		const struct ini_section *s = &doc->sections[i];
 
-		if (strcmp(s->name, SPEC_TAILPOD_SECTION) != 0)
+		if (!str_is(s->name, SPEC_TAILPOD_SECTION))
 			continue;
 		if (pod_member) {
 			spec_diag_at(src, b->diags, s, NULL,

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core.h"
 #include "diag.h"
 #include "ini.h"
 #include "podman_version.h"
@@ -173,7 +174,7 @@ static inline const char *spec_base_of(const char *path)
 /* The transforms' index of a spec extension: 0 container, 1 pod, 2 kube. */
 static inline int spec_kind_index(const char *ext)
 {
-	return strcmp(ext, "pod") == 0 ? 1 : strcmp(ext, "kube") == 0 ? 2 : 0;
+	return str_is(ext, "pod") ? 1 : str_is(ext, "kube") ? 2 : 0;
 }
 
 /* In v[0..n) sorted by stem: the one whose stem is the longest "STEM-" prefix of name. */

@@ -332,7 +332,7 @@ int spec_secrets_take(struct spec_builder *b, const struct spec_src *src, struct
 		}
 	}
 	for (size_t i = doc->n_sections; r >= 0 && i-- > 0;)
-		if (strcmp(doc->sections[i].name, "Secrets") == 0)
+		if (str_is(doc->sections[i].name, "Secrets"))
 			r = ini_section_remove(doc, i);
 	return r < 0 ? r : add_directives(&t, doc);
 }

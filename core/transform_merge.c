@@ -124,7 +124,7 @@ static int insert_entry(struct ini *doc, struct ini_section *s, size_t pos,
 static size_t section_index(const struct ini *doc, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(doc->sections[i].name, name) == 0)
+		if (str_is(doc->sections[i].name, name))
 			return i;
 	return n;
 }
@@ -143,7 +143,7 @@ static const struct ini_line *entry_next(struct entry_walk *w)
 		const struct ini_section *s = &w->doc->sections[w->i];
 
 		/* j > 0: this section's name matched when the walk entered it. */
-		if (w->j == 0 && strcmp(s->name, w->section) != 0)
+		if (w->j == 0 && !str_is(s->name, w->section))
 			continue;
 		while (w->j < s->n_lines) {
 			const struct ini_line *l = &s->lines[w->j++];
@@ -160,7 +160,7 @@ static bool doc_has_key(const struct ini *doc, size_t n, const char *section, co
 	struct entry_walk w = {.doc = doc, .n = n, .section = section};
 
 	for (const struct ini_line *l; (l = entry_next(&w));)
-		if (strcmp(l->key, key) == 0)
+		if (str_is(l->key, key))
 			return true;
 	return false;
 }
@@ -216,7 +216,7 @@ static int merge_section(struct ini *doc, size_t n_orig, const struct merge_src 
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n_orig; i++)
-		if (strcmp(doc->sections[i].name, name) == 0)
+		if (str_is(doc->sections[i].name, name))
 			last = i;
 	for (size_t i = 0; i < n_defaults; i++) {
 		struct ini_section *s = &doc->sections[last];
