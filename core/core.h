@@ -3,6 +3,7 @@
 #define TAILPOD_CORE_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@ static inline void closep(int *fd)
 /* Whether the strings a and b are equal. The first bytes are compared inline: the section names
  * and keys the lookups of a spec compare mostly differ there, and a strcmp() call for each was a
  * tenth of check's instructions (issue 16). Forced inline: -Os would make it a call of its own. */
-__attribute__((always_inline)) static inline _Bool str_is(const char *a, const char *b)
+__attribute__((always_inline)) static inline bool str_is(const char *a, const char *b)
 {
 	return a[0] == b[0] && strcmp(a, b) == 0;
 }

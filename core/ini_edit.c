@@ -77,8 +77,8 @@ static int entry_make(struct ini *ini, const char *key, const char *value, const
 	return 0;
 }
 
-/* "\n" or "\r\n", the line ends a document may have: whether it is the second. */
-/* Called for every line a merge makes: the bytes compared here, no strcmp() (issue 16). */
+/* "\n" or "\r\n", the line ends a document may have: whether it is the second. Called for every
+ * line a merge makes: the bytes compared here, no strcmp() (issue 16). */
 static int eol_is_crlf(const char *eol)
 {
 	if (eol[0] == '\r' && eol[1] == '\n' && eol[2] == '\0')
