@@ -245,7 +245,8 @@ build/fuzz/fuzz-http_response: tests/fuzz/fuzz-http_response.c core/http_respons
 	core/http_ca.c core/clock.c $(FUZZ_BASE)
 build/fuzz/fuzz-transform: tests/fuzz/fuzz-transform.c core/transform.c core/transform_merge.c \
 	core/transform_name.c core/fileset.c core/sort.c core/diag.c $(FUZZ_INI)
-build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/spec_set.c \
+build/fuzz/fuzz-spec: tests/fuzz/fuzz-spec.c core/spec.c core/spec_check.c core/spec_set.c core/arena.c \
+	core/spec_parts.c core/parallel.c \
 	core/spec_units.c core/spec_text.c core/spec_others.c core/spec_kube.c core/kube_yaml.c \
 	core/spec_app.c core/spec_app_paths.c \
 	core/quadlet_keys.c core/quadlet_keys_table.c core/podman_version.c core/suggest.c \

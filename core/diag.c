@@ -159,6 +159,52 @@ size_t diag_list_count(const struct diag_list *list)
 	return list->n + list->n_dropped;
 }
 
+void diag_list_truncate(struct diag_list *list, size_t n, size_t dropped)
+{
+	for (size_t i = n; i < list->n; i++) {
+		free(list->items[i].path);
+		free(list->items[i].msg);
+	}
+	if (n < list->n)
+		list->n = n;
+	list->n_dropped = dropped;
+}
+
+int diag_list_move(struct diag_list *to, struct diag_list *from, size_t start, size_t end)
+{
+	for (size_t i = start; i < end; i++) {
+		struct diag *d = &from->items[i];
+
+		if (to->n >= DIAG_MAX) {
+			free(d->path);
+			free(d->msg);
+			*d = (struct diag){0};
+			to->n_dropped++;
+			continue;
+		}
+		if (to->n == to->n_alloc) {
+			size_t n = to->n_alloc ? to->n_alloc * 2 : 16;
+			struct diag *items = reallocarray(to->items, n, sizeof(*items));
+
+			if (!items) /* the rest stays from's, freed with it */
+				return diag_fail(to, -ENOMEM);
+			to->items = items;
+			to->n_alloc = n;
+		}
+		to->items[to->n++] = *d;
+		*d = (struct diag){0}; /* from's release frees nothing of it */
+	}
+	return 0;
+}
+
+void diag_list_moved(struct diag_list *to, struct diag_list *from)
+{
+	to->n_dropped += from->n_dropped;
+	if (!to->error)
+		to->error = from->error;
+	diag_list_release(from);
+}
+
 void diag_list_release(struct diag_list *list)
 {
 	if (!list)

@@ -57,4 +57,13 @@ size_t diag_list_count(const struct diag_list *list);
 
 void diag_list_release(struct diag_list *list);
 
+/* For a build in parts on threads, each with its own list (core/spec_parts.c):
+ * diag_list_truncate drops what was added since list->n was n and list->n_dropped was dropped;
+ * diag_list_move appends from's items [start, end) to to (past DIAG_MAX they are freed and
+ * counted), after which they are to's; diag_list_moved ends from: its dropped count and its error
+ * go to to, and what was not moved is freed. */
+void diag_list_truncate(struct diag_list *list, size_t n, size_t dropped);
+int diag_list_move(struct diag_list *to, struct diag_list *from, size_t start, size_t end);
+void diag_list_moved(struct diag_list *to, struct diag_list *from);
+
 #endif

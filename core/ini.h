@@ -77,6 +77,17 @@ enum {
 int ini_new(struct ini **ret);
 struct ini *ini_free(struct ini *ini);
 
+/* The memory freed documents leave for the next ones (core/ini_arena.c) is a cache the threads
+ * share; ini_cache_use(own) gives this thread own (zeroed) instead, until ini_cache_use(NULL),
+ * and ini_cache_release frees what own keeps. For a thread that parses many documents beside
+ * another (core/spec_parts.c). */
+enum { INI_CACHE_SLOTS = 8 };
+struct ini_cache {
+	struct ini_chunk *slots[INI_CACHE_SLOTS];
+};
+void ini_cache_use(struct ini_cache *own);
+void ini_cache_release(struct ini_cache *own);
+
 /* Parse. err may be NULL; it is filled on failure only. Syntax errors return -EBADMSG, a file
  * larger than INI_FILE_MAX -EFBIG, other exceeded bounds -E2BIG. ini_parse_fd reads a regular
  * file only; ini_parse_path opens with O_NOFOLLOW and refuses what is not a regular file (-ELOOP,

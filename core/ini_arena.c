@@ -10,7 +10,11 @@
  * next parse takes from: at most 512 KiB kept, a few KiB for the specs seen in practice. The
  * cache is left to the process's exit, not freed by a call: that would give back the munmaps at
  * exit this saves, and the blocks stay reachable from the cache, so LeakSanitizer counts none of
- * them lost. Its slots are swapped atomically: a document may be freed on any thread. */
+ * them lost. Its slots are swapped atomically: a document may be freed on any thread.
+ *
+ * A thread may use a cache of its own instead (ini_cache_use): a build on threads
+ * (core/spec_parts.c) takes and gives back chunks a few times a spec, and the shared cache's slots,
+ * one cache line, bounced between the CPUs every time. */
 #include <errno.h>
 #include <stdalign.h>
 #include <stddef.h>
@@ -22,10 +26,10 @@
 #include "ini_internal.h"
 
 enum {
-	INI_CACHE_CHUNKS = 8,		 /* chunks kept for the next documents */
-	INI_CACHE_CHUNK_MAX = 64 * 1024, /* bytes of a chunk worth keeping */
-	INI_CHUNK_MIN = 1024,		 /* smallest chunk made: a short spec's whole parse */
-	INI_CHUNK_GROW_MAX = 64 * 1024,	 /* an edit's new chunk doubles the last, up to this */
+	INI_CACHE_CHUNKS = INI_CACHE_SLOTS, /* chunks kept for the next documents */
+	INI_CACHE_CHUNK_MAX = 64 * 1024,    /* bytes of a chunk worth keeping */
+	INI_CHUNK_MIN = 1024,		    /* smallest chunk made: a short spec's whole parse */
+	INI_CHUNK_GROW_MAX = 64 * 1024,	    /* an edit's new chunk doubles the last, up to this */
 };
 
 struct ini_chunk {
@@ -36,6 +40,7 @@ struct ini_chunk {
 };
 
 static struct ini_chunk *cache[INI_CACHE_CHUNKS];
+static __thread struct ini_cache *own_cache; /* this thread's, or NULL: the shared one */
 
 /* Sizes a cache slot can hold are rounded up to a power of two, so that a freed chunk fits the
  * next document of about the same size; larger ones are made exactly to measure. */
@@ -50,9 +55,25 @@ static size_t chunk_size_for(size_t n)
 	return size;
 }
 
+/* Into an empty slot of this thread's own cache, if it has one. */
+static bool own_cache_put(struct ini_chunk *c)
+{
+	for (size_t i = 0; i < INI_CACHE_CHUNKS; i++)
+		if (!own_cache->slots[i]) {
+			own_cache->slots[i] = c;
+			return true;
+		}
+	return false;
+}
+
 /* Into an empty cache slot if it is worth keeping, else back to malloc. */
 static void chunk_free(struct ini_chunk *c)
 {
+	if (c->size <= INI_CACHE_CHUNK_MAX && own_cache) {
+		if (!own_cache_put(c))
+			free(c);
+		return;
+	}
 	if (c->size <= INI_CACHE_CHUNK_MAX)
 		for (size_t i = 0; i < INI_CACHE_CHUNKS; i++) {
 			struct ini_chunk *empty = NULL;
@@ -68,6 +89,16 @@ static void chunk_free(struct ini_chunk *c)
  * at, so no other thread can free the chunk meanwhile; one too small goes back. */
 static struct ini_chunk *cache_take(size_t n)
 {
+	for (size_t i = 0; own_cache && i < INI_CACHE_CHUNKS; i++) {
+		struct ini_chunk *c = own_cache->slots[i];
+
+		if (c && c->size >= n) {
+			own_cache->slots[i] = NULL;
+			return c;
+		}
+	}
+	if (own_cache)
+		return NULL;
 	for (size_t i = 0; i < INI_CACHE_CHUNKS; i++) {
 		struct ini_chunk *c = __atomic_exchange_n(&cache[i], NULL, __ATOMIC_ACQUIRE);
 
@@ -149,6 +180,19 @@ char *ini_arena_strndup(struct ini *ini, const char *s, size_t n)
 		d[n] = '\0';
 	}
 	return d;
+}
+
+void ini_cache_use(struct ini_cache *own)
+{
+	own_cache = own;
+}
+
+void ini_cache_release(struct ini_cache *own)
+{
+	for (size_t i = 0; i < INI_CACHE_CHUNKS; i++) {
+		free(own->slots[i]);
+		own->slots[i] = NULL;
+	}
 }
 
 void ini_arena_free(struct ini *ini)

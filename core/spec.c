@@ -76,14 +76,13 @@ static void scope_free(struct spec_scope *sc)
 	for (size_t i = 0; i < sc->n_kubes; i++)
 		ini_free(sc->kubes[i].raw);
 	free(sc->stems);
-	for (size_t i = 0; i < sc->n_refs; i++)
-		free(sc->refs[i].name);
 	free(sc->containers);
 	free(sc->pods);
 	free(sc->kubes);
 	free(sc->sidecars);
 	free(sc->others);
-	free(sc->refs);
+	free(sc->refs.v);
+	arena_release(&sc->refs.names);
 	free(sc->dir);
 }
 
@@ -300,8 +299,7 @@ static int new_workload(struct spec_builder *b, struct spec_cfile *cf, enum spec
 	return spec_workload_add(b->set, cf->stem, kind, source, &cf->workload);
 }
 
-/* A pod or kube: parsed, named and built, its document freed before the next spec is read. */
-static int build_alone(struct spec_builder *b, struct spec_cfile *cf, enum spec_kind kind)
+int spec_build_alone(struct spec_builder *b, struct spec_cfile *cf, enum spec_kind kind)
 {
 	int r = scope_parse(b, cf);
 
@@ -313,8 +311,13 @@ static int build_alone(struct spec_builder *b, struct spec_cfile *cf, enum spec_
 	return r < 0 ? r : spec_build_main(b, cf, cf->workload, NULL);
 }
 
-/* A container: on its own, or a member built into its pod's workload (built first). */
-static int build_container(struct spec_builder *b, struct spec_cfile *c)
+/* Whether c is a member of a pod another part of a parallel build builds (spec_parts.c). */
+static bool pod_elsewhere(const struct spec_builder *b, const struct spec_cfile *c)
+{
+	return b->n_parts > 1 && c->raw && c->pod != SPEC_NONE && b->pod_part[c->pod] != b->part;
+}
+
+int spec_build_container(struct spec_builder *b, struct spec_cfile *c)
 {
 	struct spec_scope *sc = b->sc;
 	char pod_file[FILESET_NAME_MAX + 8];
@@ -323,6 +326,10 @@ static int build_container(struct spec_builder *b, struct spec_cfile *c)
 
 	if (r >= 0 && c->raw)
 		r = match_pod(b, c);
+	if (r >= 0 && pod_elsewhere(b, c)) {
+		c->raw = ini_free(c->raw);
+		return SPEC_POD_ELSEWHERE;
+	}
 	if (r >= 0)
 		r = check_name(b, c);
 	/* Members of a pod that cannot be built go with it, quietly: the pod is diagnosed. */
@@ -344,7 +351,22 @@ static int build_container(struct spec_builder *b, struct spec_cfile *c)
 
 /* One spec at a time (issue 16: memory flat in the number of specs): pods and kubes first, so
  * that a member finds its pod's workload; the pod relation is decided from the file names and
- * the member's own Pod= key. */
+ * the member's own Pod= key. A large scope is built in parts on threads, to the same result
+ * (spec_parts.c). */
+static int build_in_order(struct spec_builder *b)
+{
+	struct spec_scope *sc = b->sc;
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < sc->n_pods; i++)
+		r = spec_build_alone(b, &sc->pods[i], SPEC_KIND_POD);
+	for (size_t i = 0; r >= 0 && i < sc->n_kubes; i++)
+		r = spec_build_alone(b, &sc->kubes[i], SPEC_KIND_KUBE);
+	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
+		r = spec_build_container(b, &sc->containers[i]);
+	return r;
+}
+
 static int scope_run(struct spec_builder *b)
 {
 	struct spec_scope *sc = b->sc;
@@ -356,12 +378,7 @@ static int scope_run(struct spec_builder *b)
 		sc->base[k] = transform_set_find(b->ts, TRANSFORM_BASE, exts[k]);
 		sc->dirt[k] = *sc->dir ? transform_set_find(b->ts, sc->dir, exts[k]) : NULL;
 	}
-	for (size_t i = 0; r >= 0 && i < sc->n_pods; i++)
-		r = build_alone(b, &sc->pods[i], SPEC_KIND_POD);
-	for (size_t i = 0; r >= 0 && i < sc->n_kubes; i++)
-		r = build_alone(b, &sc->kubes[i], SPEC_KIND_KUBE);
-	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
-		r = build_container(b, &sc->containers[i]);
+	r = spec_parts_worth(b) ? spec_parts_run(b) : build_in_order(b);
 	if (r >= 0)
 		r = spec_scope_finish(b);
 	return r;
@@ -373,11 +390,13 @@ static int scope_build(struct spec_builder *b, const struct fileset_file *files,
 	int r;
 
 	b->sc = &sc;
+	b->refs = &sc.refs;
 	r = scope_classify(b, files, n);
 	if (r >= 0)
 		r = scope_run(b);
 	scope_free(&sc);
 	b->sc = NULL;
+	b->refs = NULL;
 	return r;
 }
 

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "bounds.h"
 #include "diag.h"
 #include "fileset.h"
@@ -61,7 +62,7 @@ enum spec_unit_dir {
 struct spec_unit {
 	char *name;   /* the deployed file name, "web.container" */
 	char *source; /* what it was made from, label/path: the spec, sidecar or template (the
-		       * workload's string or in the block of name: never freed alone) */
+		       * workload's string or in the set's arena) */
 	char *data;   /* the content to deploy, NUL-terminated */
 	size_t size;
 	enum spec_unit_dir dir;
@@ -128,6 +129,9 @@ struct spec_set {
 	struct spec_workload *workloads; /* sorted by name, names unique */
 	size_t n_workloads;
 	size_t n_alloc;
+	/* The workloads' and units' names, sources, services, targets, health URLs and unit arrays
+	 * (issue 16: four or five mallocs a workload before); units' data are malloc'd. */
+	struct arena arena;
 	const char *content_of; /* spec_opts.content_of, while the set is built */
 };
 
@@ -143,6 +147,11 @@ struct spec_opts {
 	 * content's), so that memory does not grow with the repository's bytes. NULL (sync): every
 	 * workload keeps its contents. */
 	const char *content_of;
+	/* A scope of 1024 pods and containers or more is built in parts on threads
+	 * (core/spec_parts.c, SPEC_PARTS_MIN): 0, as many parts as CPUs the process may use, at
+	 * most 4; 1, never (in order, on this thread); 2 to 4, that many parts, for any scope
+	 * (tests compare the results: they are the same). */
+	unsigned build_parts;
 };
 
 /* Build the workloads of repo with the transforms (a repo read with FILESET_LOAD_FLAT |

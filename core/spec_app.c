@@ -270,13 +270,13 @@ static int app_add(struct app *a, const char *deployed, char *text, size_t size,
 		free(text);
 		return -ENOMEM;
 	}
-	r = spec_unit_add(w, deployed, source, text, size, dir);
+	r = spec_unit_add(a->b->set, w, deployed, source, text, size, dir);
 	if (r < 0) {
 		free(text);
 		return r;
 	}
 	w->units[w->n_units - 1].runs = runs;
-	return service ? spec_unit_set_service(w, service) : 0;
+	return service ? spec_unit_set_service(a->b->set, w, service) : 0;
 }
 
 static int app_data_file(struct app *a, const struct fileset_file *f)
@@ -477,12 +477,10 @@ static int app_finish(struct app *a)
 		r = app_resolve_ref(a, &a->refs[i]);
 	if (r < 0)
 		return r;
-	if (a->target && !(w->target = strdup(a->target)))
+	if (a->target && !(w->target = arena_strdup(&a->b->set->arena, a->target)))
 		return -ENOMEM;
-	if (a->service_pick)
-		w->service = strdup(a->service_pick);
-	else if (asprintf(&w->service, "%s.service", a->name) < 0)
-		w->service = NULL;
+	w->service = a->service_pick ? arena_strdup(&a->b->set->arena, a->service_pick)
+				     : arena_join(&a->b->set->arena, a->name, ".service", "");
 	return w->service ? 0 : -ENOMEM;
 }
 

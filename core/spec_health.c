@@ -26,8 +26,7 @@ static int url_set(struct spec_builder *b, const struct spec_src *src, const str
 	if (http_loopback_url_parse(l->value, &u, &err) < 0)
 		return spec_diag_at(src, b->diags, s, l, "HealthURL=%.*s: %s", DIAG_QUOTE(l->value),
 				    err.msg);
-	free(w->health_url);
-	w->health_url = strdup(l->value);
+	w->health_url = arena_strdup(&b->set->arena, l->value);
 	return w->health_url ? 0 : -ENOMEM;
 }
 

@@ -75,10 +75,8 @@ int spec_refs_foreach(const struct ini *doc, spec_ref_fn fn, void *ctx);
 /* Room for one more element in *array (n used of *n_alloc, elements of size bytes): doubles. */
 int spec_array_grow(void **array, size_t *n_alloc, size_t n, size_t size);
 
-/* a, b and c joined: into buf (size > 0 bytes, cut to fit like snprintf; returns the length), or
- * into a new string (NULL when out of memory). */
+/* a, b and c joined into buf (size > 0 bytes), cut to fit like snprintf; returns the length. */
 size_t spec_join_buf(char *buf, size_t size, const char *a, const char *b, const char *c);
-char *spec_join(const char *a, const char *b, const char *c);
 
 /* The set under construction (spec_set.c). spec_unit_add takes data (malloc'd) on success only
  * (and frees it at once in a no_content workload); spec_set_finish sorts, reports names used
@@ -86,11 +84,11 @@ char *spec_join(const char *a, const char *b, const char *c);
 int spec_set_new(struct spec_set **ret);
 int spec_workload_add(struct spec_set *set, const char *name, enum spec_kind kind,
 		      const char *source, size_t *ret_index);
-int spec_unit_add(struct spec_workload *w, const char *name, const char *source, char *data,
-		  size_t size, enum spec_unit_dir dir);
+int spec_unit_add(struct spec_set *set, struct spec_workload *w, const char *name,
+		  const char *source, char *data, size_t size, enum spec_unit_dir dir);
 const struct spec_unit *spec_workload_find_unit(const struct spec_workload *w, const char *name);
 /* The service the unit added last makes (an app's); a host path an app refers to, once. */
-int spec_unit_set_service(struct spec_workload *w, const char *service);
+int spec_unit_set_service(struct spec_set *set, struct spec_workload *w, const char *service);
 int spec_workload_add_host_path(struct spec_workload *w, const char *path);
 int spec_set_finish(struct spec_set *set, struct diag_list *diags);
 
@@ -118,9 +116,15 @@ struct spec_other { /* a .volume .network .image .build .artifact of the scope, 
 
 struct spec_ref { /* a reference, resolved once the scope's files are all made */
 	size_t workload;
-	char *name;
+	char *name; /* in its list's arena */
 	const char *key, *label, *path;
 	unsigned line;
+};
+
+struct spec_refs { /* the references a build collects (spec_ref_collect), in their order */
+	struct spec_ref *v;
+	size_t n, n_alloc;
+	struct arena names;
 };
 
 struct spec_scope {
@@ -135,8 +139,7 @@ struct spec_scope {
 	size_t n_sidecars;
 	struct spec_other *others;
 	size_t n_others;
-	struct spec_ref *refs;
-	size_t n_refs, n_refs_alloc;
+	struct spec_refs refs;
 	const struct transform_file *base[3], *dirt[3]; /* [spec_kind_index(ext)] */
 };
 
@@ -152,10 +155,15 @@ struct spec_builder {
 	struct diag_list *diags;
 	struct spec_set *set;
 	struct spec_scope *sc;
+	struct spec_refs *refs; /* where the references go: the scope's, or a part's (spec.c) */
 	/* Where a spec's merged text is written and checked, spec after spec (spec_finish_text):
 	 * one buffer for the build, freed with it, so that a text check keeps no allocation. */
 	char *scratch;
 	size_t scratch_size;
+	/* One part of a scope built on threads (spec_parts.c): part of n_parts (n_parts 0 or 1:
+	 * the whole scope, in order), and each pod's part. */
+	unsigned part, n_parts;
+	const unsigned char *pod_part;
 };
 
 /* The target Podman of the build, for struct spec_check; NULL when none. */
@@ -183,6 +191,20 @@ size_t spec_cfile_owner(const struct spec_cfile *v, size_t n, const char *name);
 /* The last entry key of the sections named section, and its section; NULL when none. */
 const struct ini_line *spec_last_entry(const struct ini *doc, const char *section, const char *key,
 				       const struct ini_section **ret_s);
+
+/* spec.c: a pod or kube parsed, named and built, its document freed before the next spec is
+ * read; a container, on its own or a member built into its pod's workload (built before it).
+ * spec_build_container returns SPEC_POD_ELSEWHERE for a member of a pod another part of a
+ * parallel build builds: its document freed and nothing built; the diagnostics it added (its
+ * parse's) are the caller's to drop, since the container is built again after the parts. */
+enum { SPEC_POD_ELSEWHERE = 1 };
+int spec_build_alone(struct spec_builder *b, struct spec_cfile *cf, enum spec_kind kind);
+int spec_build_container(struct spec_builder *b, struct spec_cfile *c);
+
+/* spec_parts.c: whether the scope's pods and containers are worth building on threads, and that
+ * build: to the very result, diagnostics and references of build_in_order (spec.c). */
+bool spec_parts_worth(const struct spec_builder *b);
+int spec_parts_run(struct spec_builder *b);
 
 /* spec_units.c: a spec merged into its workload (pod_file: "POD.pod" for a member, else NULL);
  * spec_others.c: its companions, and the scope's sidecars and references once all specs are

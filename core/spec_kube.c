@@ -97,7 +97,7 @@ static int add_data(struct spec_builder *b, size_t widx, const struct fileset_fi
 		return -ENOMEM;
 	memcpy(data, f->data, f->size);
 	data[f->size] = '\0';
-	r = spec_unit_add(w, f->path, source, data, f->size, SPEC_UNIT_QUADLET);
+	r = spec_unit_add(b->set, w, f->path, source, data, f->size, SPEC_UNIT_QUADLET);
 	if (r < 0)
 		free(data);
 	return r;

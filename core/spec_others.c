@@ -285,8 +285,8 @@ int spec_scope_finish(struct spec_builder *b)
 		r = check_other(b, &sc->others[i]);
 	for (size_t i = 0; r >= 0 && i < sc->n_sidecars; i++)
 		r = build_sidecar(b, sc->sidecars[i]);
-	for (size_t i = 0; r >= 0 && i < sc->n_refs; i++)
-		r = resolve_ref(b, &sc->refs[i]);
+	for (size_t i = 0; r >= 0 && i < sc->refs.n; i++)
+		r = resolve_ref(b, &sc->refs.v[i]);
 	for (size_t i = 0; r >= 0 && i < sc->n_others; i++)
 		if (!sc->others[i].used)
 			r = own_other(b, &sc->others[i]);

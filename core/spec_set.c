@@ -20,27 +20,21 @@ int spec_set_new(struct spec_set **ret)
 	return 0;
 }
 
-/* A unit's source is its workload's or lives in its name's block (spec_unit_add). */
+/* A unit's strings are in the set's arena; its data is its own. */
 static void unit_release(struct spec_unit *u)
 {
-	free(u->name);
 	free(u->data);
-	free(u->service);
 }
 
 static void workload_release(struct spec_workload *w)
 {
 	for (size_t i = 0; i < w->n_units; i++)
 		unit_release(&w->units[i]);
-	free(w->units);
 	for (size_t i = 0; i < w->n_host_paths; i++)
 		free(w->host_paths[i]);
 	free(w->host_paths);
 	spec_secrets_release(w);
-	free(w->name); /* and w->source, in the same block */
-	free(w->service);
-	free(w->target);
-	free(w->health_url);
+	/* name, source, service, target, health_url and units are in the set's arena */
 }
 
 struct spec_set *spec_set_free(struct spec_set *set)
@@ -50,6 +44,7 @@ struct spec_set *spec_set_free(struct spec_set *set)
 	for (size_t i = 0; i < set->n_workloads; i++)
 		workload_release(&set->workloads[i]);
 	free(set->workloads);
+	arena_release(&set->arena);
 	free(set);
 	return NULL;
 }
@@ -73,19 +68,6 @@ size_t spec_join_buf(char *buf, size_t size, const char *a, const char *b, const
 	join_part(buf, size, &len, c);
 	buf[len] = '\0';
 	return len;
-}
-
-char *spec_join(const char *a, const char *b, const char *c)
-{
-	size_t na = strlen(a), nb = strlen(b), nc = strlen(c);
-	char *s = malloc(na + nb + nc + 1);
-
-	if (!s)
-		return NULL;
-	memcpy(s, a, na);
-	memcpy(s + na, b, nb);
-	memcpy(s + na + nb, c, nc + 1);
-	return s;
 }
 
 int spec_array_grow(void **array, size_t *n_alloc, size_t n, size_t size)
@@ -120,8 +102,7 @@ int spec_workload_add(struct spec_set *set, const char *name, enum spec_kind kin
 	w = &set->workloads[set->n_workloads];
 	*w = (struct spec_workload){
 		.kind = kind, .no_content = set->content_of && strcmp(set->content_of, name) != 0};
-	/* The name and the source in one block (issue 16: a malloc fewer for each workload). */
-	w->name = malloc(nn + 1 + ns + 1);
+	w->name = arena_alloc_bytes(&set->arena, nn + 1 + ns + 1);
 	if (!w->name)
 		return -ENOMEM;
 	memcpy(w->name, name, nn + 1);
@@ -131,22 +112,41 @@ int spec_workload_add(struct spec_set *set, const char *name, enum spec_kind kin
 	return 0;
 }
 
-int spec_unit_add(struct spec_workload *w, const char *name, const char *source, char *data,
-		  size_t size, enum spec_unit_dir dir)
+/* Room for one more unit in w: the array is in the set's arena, so a grown one leaves the last
+ * there (most workloads have one unit, and those with more mostly a few: 1, then 4, doubling). */
+static int units_grow(struct spec_set *set, struct spec_workload *w)
+{
+	size_t a = w->n_alloc ? (w->n_alloc < 4 ? 4 : w->n_alloc * 2) : 1;
+	struct spec_unit *p;
+
+	if (w->n_units < w->n_alloc)
+		return 0;
+	if (a > SIZE_MAX / sizeof(*p) || !(p = arena_alloc(&set->arena, a * sizeof(*p))))
+		return -ENOMEM;
+	if (w->n_units > 0)
+		memcpy(p, w->units, w->n_units * sizeof(*p));
+	w->units = p;
+	w->n_alloc = a;
+	return 0;
+}
+
+int spec_unit_add(struct spec_set *set, struct spec_workload *w, const char *name,
+		  const char *source, char *data, size_t size, enum spec_unit_dir dir)
 {
 	/* Most units are made from the workload's spec: its source, shared, not copied (issue 16:
-	 * 32 bytes a workload the sync keeps); another one is copied behind the name, in its block
-	 * (a malloc fewer). */
+	 * 32 bytes a workload the sync keeps); another one is copied behind the name. */
 	bool own_source = strcmp(source, w->source) != 0;
 	size_t nn = strlen(name) + 1, ns = own_source ? strlen(source) + 1 : 0;
 	struct spec_unit *u;
-	int r = spec_array_grow((void **)&w->units, &w->n_alloc, w->n_units, sizeof(*u));
+	int r = units_grow(set, w);
 
 	if (r < 0)
 		return r;
 	u = &w->units[w->n_units];
-	*u = (struct spec_unit){
-		.name = malloc(nn + ns), .source = w->source, .size = size, .dir = dir};
+	*u = (struct spec_unit){.name = arena_alloc_bytes(&set->arena, nn + ns),
+				.source = w->source,
+				.size = size,
+				.dir = dir};
 	if (!u->name)
 		return -ENOMEM;
 	memcpy(u->name, name, nn);
@@ -163,12 +163,11 @@ int spec_unit_add(struct spec_workload *w, const char *name, const char *source,
 	return 0;
 }
 
-int spec_unit_set_service(struct spec_workload *w, const char *service)
+int spec_unit_set_service(struct spec_set *set, struct spec_workload *w, const char *service)
 {
 	struct spec_unit *u = &w->units[w->n_units - 1];
 
-	free(u->service);
-	u->service = strdup(service);
+	u->service = arena_strdup(&set->arena, service);
 	return u->service ? 0 : -ENOMEM;
 }
 

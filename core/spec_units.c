@@ -25,28 +25,33 @@ int spec_ref_collect(void *ctx, const struct ini_section *s, const struct ini_li
 		     const char *ref)
 {
 	struct spec_ref_ctx *rc = ctx;
-	struct spec_scope *sc = rc->b->sc;
+	struct spec_refs *refs = rc->b->refs;
+	size_t len = strlen(ref), n;
 	struct spec_ref *x;
-	size_t n;
 	int r;
 
-	if (sc->n_refs == sc->n_refs_alloc) {
-		size_t a = sc->n_refs_alloc ? sc->n_refs_alloc * 2 : 16;
-		struct spec_ref *p = reallocarray(sc->refs, a, sizeof(*p));
+	if (refs->n == refs->n_alloc) {
+		size_t a = refs->n_alloc ? refs->n_alloc * 2 : 16;
+		struct spec_ref *p = reallocarray(refs->v, a, sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
-		sc->refs = p;
-		sc->n_refs_alloc = a;
+		refs->v = p;
+		refs->n_alloc = a;
 	}
-	x = &sc->refs[sc->n_refs];
+	x = &refs->v[refs->n];
 	*x = (struct spec_ref){.workload = rc->workload, .key = static_key(l->key)};
 	spec_locate(rc->src, s, l, &x->label, &x->path, &x->line);
-	/* A reference is at most SPEC_UNIT_NAME_MAX + 64 bytes: it cannot pass the bound. */
-	r = transform_substitute_name(ref, strlen(ref), rc->name, INI_LINE_MAX, &x->name, &n);
+	/* A reference is at most SPEC_UNIT_NAME_MAX + 64 bytes: it cannot pass the bound. Its name
+	 * goes into the list's arena (issue 16: no malloc on a build's threads). */
+	r = transform_substitute_size(ref, len, rc->name, INI_LINE_MAX, &n);
 	if (r < 0)
 		return r;
-	sc->n_refs++;
+	x->name = arena_alloc_bytes(&refs->names, n + 1);
+	if (!x->name)
+		return -ENOMEM;
+	transform_substitute_to(ref, len, rc->name, x->name);
+	refs->n++;
 	return 0;
 }
 
@@ -75,9 +80,9 @@ static int set_service(struct spec_builder *b, size_t widx, const struct spec_sr
 			return -ENOMEM;
 	}
 	if (l && !why)
-		w->service = spec_join(v, ".service", "");
+		w->service = arena_join(&b->set->arena, v, ".service", "");
 	else
-		w->service = spec_join(name, pod ? "-pod" : "", ".service");
+		w->service = arena_join(&b->set->arena, name, pod ? "-pod" : "", ".service");
 	if (!w->service)
 		return -ENOMEM;
 	return 0;
@@ -90,7 +95,7 @@ int spec_add_text_unit(struct spec_builder *b, size_t widx, const char *fname, c
 	int r;
 
 	diag_path_join_buf(source, label, path);
-	r = spec_unit_add(&b->set->workloads[widx], fname, source, text, size, dir);
+	r = spec_unit_add(b->set, &b->set->workloads[widx], fname, source, text, size, dir);
 	if (r < 0)
 		free(text);
 	return r;

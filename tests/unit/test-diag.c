@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,6 +160,72 @@ static void test_list_bound(void **state)
 	diag_list_release(&list);
 }
 
+/* What was added since a point is dropped, the dropped count set back with it. */
+static void test_truncate(void **state)
+{
+	struct diag_list list = {0};
+
+	(void)state;
+	assert_int_equal(diag_add(&list, "R", "a", 1, "kept"), 0);
+	assert_int_equal(diag_add(&list, "R", "b", 2, "dropped"), 0);
+	assert_int_equal(diag_add(&list, "R", "c", 3, "dropped too"), 0);
+	list.n_dropped = 7; /* as if some had passed DIAG_MAX since */
+	diag_list_truncate(&list, 1, 2);
+	assert_int_equal(list.n, 1);
+	assert_int_equal(list.n_dropped, 2);
+	assert_string_equal(list.items[0].msg, "kept");
+	diag_list_truncate(&list, 5, 2); /* past the end: nothing to drop */
+	assert_int_equal(list.n, 1);
+	diag_list_release(&list);
+}
+
+/* Items move in ranges, each once; the lists they left end with their counts carried. */
+static void test_move(void **state)
+{
+	struct diag_list to = {0}, a = {0}, b = {0};
+
+	(void)state;
+	assert_int_equal(diag_add(&a, "R", "a1", 1, "first"), 0);
+	assert_int_equal(diag_add(&a, "R", "a2", 1, "third"), 0);
+	assert_int_equal(diag_add(&b, "R", "b1", 1, "second"), 0);
+	a.n_dropped = 3;
+	b.error = -ENOMEM;
+	assert_int_equal(diag_list_move(&to, &a, 0, 1), 0);
+	assert_int_equal(diag_list_move(&to, &b, 0, 1), 0);
+	assert_int_equal(diag_list_move(&to, &a, 1, 2), 0);
+	diag_list_moved(&to, &a);
+	diag_list_moved(&to, &b);
+	assert_int_equal(to.n, 3);
+	assert_string_equal(to.items[0].msg, "first");
+	assert_string_equal(to.items[1].msg, "second");
+	assert_string_equal(to.items[2].msg, "third");
+	assert_string_equal(to.items[2].path, "R/a2");
+	assert_int_equal(to.n_dropped, 3);
+	assert_int_equal(to.error, -ENOMEM);
+	assert_int_equal(a.n, 0);
+	assert_null(a.items);
+	diag_list_release(&to);
+}
+
+/* A move into a full list counts what it cannot keep, as diag_add would. */
+static void test_move_past_bound(void **state)
+{
+	struct diag_list to = {0}, from = {0};
+
+	(void)state;
+	for (unsigned i = 0; i < DIAG_MAX - 1; i++)
+		assert_int_equal(diag_add(&to, "R", "x", i + 1, "m"), 0);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(diag_add(&from, "R", "y", i + 1, "m"), 0);
+	assert_int_equal(diag_list_move(&to, &from, 0, 3), 0);
+	diag_list_moved(&to, &from);
+	assert_int_equal(to.n, DIAG_MAX);
+	assert_int_equal(to.n_dropped, 2);
+	assert_int_equal(to.items[DIAG_MAX - 1].line, 1);
+	assert_string_equal(to.items[DIAG_MAX - 1].path, "R/y");
+	diag_list_release(&to);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +235,9 @@ int main(void)
 		cmocka_unit_test(test_sort_empty),
 		cmocka_unit_test(test_bounds_of_one),
 		cmocka_unit_test(test_list_bound),
+		cmocka_unit_test(test_truncate),
+		cmocka_unit_test(test_move),
+		cmocka_unit_test(test_move_past_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
