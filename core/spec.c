@@ -487,17 +487,41 @@ static int build_dir(struct spec_builder *b, const struct fileset_file *files, s
 	return r < 0 ? r : build_sub_apps(b, files, n, dir);
 }
 
-static int build_all(struct spec_builder *b, const struct fileset *repo)
+size_t spec_run_end(const struct fileset_file *files, size_t n)
+{
+	size_t j = 1;
+
+	while (j < n && same_dir(&files[0], &files[j]))
+		j++;
+	return n ? j : 0;
+}
+
+int spec_build_runs(struct spec_builder *b, const struct fileset_file *files, size_t n)
 {
 	int r = 0;
 
-	check_transforms(b);
-	for (size_t i = 0, j; r >= 0 && i < repo->n_files; i = j) {
-		for (j = i + 1; j < repo->n_files && same_dir(&repo->files[i], &repo->files[j]);
-		     j++)
-			;
-		r = build_dir(b, &repo->files[i], j - i);
+	for (size_t i = 0, j; r >= 0 && i < n; i = j) {
+		j = i + spec_run_end(&files[i], n - i);
+		r = build_dir(b, &files[i], j - i);
 	}
+	return r;
+}
+
+/* The root's run first (its scope may be built in parts), then the directories' (in parts of
+ * their own when spec_runs_worth()). */
+static int build_all(struct spec_builder *b, const struct fileset *repo)
+{
+	const struct fileset_file *files = repo->files;
+	size_t n = repo->n_files;
+	size_t root = n > 0 && files[0].dir_len == 0 ? spec_run_end(files, n) : 0;
+	int r;
+
+	check_transforms(b);
+	r = spec_build_runs(b, files, root);
+	if (r >= 0)
+		r = spec_runs_worth(b, files + root, n - root)
+			    ? spec_runs_run(b, files + root, n - root)
+			    : spec_build_runs(b, files + root, n - root);
 	if (r >= 0)
 		r = spec_set_finish(b->set, b->diags);
 	return r;

@@ -206,6 +206,15 @@ int spec_build_container(struct spec_builder *b, struct spec_cfile *c);
 bool spec_parts_worth(const struct spec_builder *b);
 int spec_parts_run(struct spec_builder *b);
 
+/* spec.c: a run is the files of one top-level directory (or the root's): where the one that
+ * begins files[0] ends; and the runs of files[0..n) built one after the other. spec_parts.c:
+ * whether the runs of files[0..n) are worth building in parts on threads, and that build, to the
+ * very result and diagnostics of spec_build_runs. */
+size_t spec_run_end(const struct fileset_file *files, size_t n);
+int spec_build_runs(struct spec_builder *b, const struct fileset_file *files, size_t n);
+bool spec_runs_worth(const struct spec_builder *b, const struct fileset_file *files, size_t n);
+int spec_runs_run(struct spec_builder *b, const struct fileset_file *files, size_t n);
+
 /* spec_units.c: a spec merged into its workload (pod_file: "POD.pod" for a member, else NULL);
  * spec_others.c: its companions, and the scope's sidecars and references once all specs are
  * made. */

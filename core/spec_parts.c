@@ -1,7 +1,8 @@
-/* spec_parts.c: a large scope's pods and containers built in parts, on threads (module boundary:
- * core; uses parallel, arena, diag and spec.c's builders). The result is build_in_order's (spec.c)
- * to the byte: the same workloads, the same diagnostics kept past DIAG_MAX, the references in the
- * same order, so that spec_scope_finish() resolves them as it would.
+/* spec_parts.c: a build in parts on threads (module boundary: core; uses parallel, arena, diag and
+ * spec.c's builders), of a large scope's pods and containers, and of the directories' runs. The
+ * result is the build in order's (spec.c) to the byte: the same workloads, the same diagnostics
+ * kept past DIAG_MAX, the references in the same order, so that spec_scope_finish() resolves them
+ * as it would.
  *
  * Why (issue 16): check's build of 10 000 specs took ~27 ms on one thread while the other CPUs
  * waited; its reads of every file take about as long. Two threads building specs did 1.15x the
@@ -19,7 +20,13 @@
  * Each part notes, for every pod and container it built, where its diagnostics and references end;
  * after the parts, their sets are appended to the build's (each part's workload indices moved by
  * where its set begins), and the diagnostics and references of all the pods, kubes and containers
- * are taken in build_in_order's order: pods, kubes, then containers, each by its index. */
+ * are taken in build_in_order's order: pods, kubes, then containers, each by its index.
+ *
+ * The directories' runs (every file of one top-level directory: a scope with its apps, or an app)
+ * are each their own: a scope resolves its references in its set, an app its own. So they are cut
+ * into a part per thread of whole runs in their order, each built as spec_build_runs would into a
+ * set and diagnostics of its own, then appended in that order. Not when a .kube is among them: a
+ * kube's data counts against the build's bound, in order. */
 #include "spec_internal.h"
 #include "core.h"
 #include "parallel.h"
@@ -181,8 +188,9 @@ static int assign(struct parts *ps, const struct spec_scope *sc)
 }
 
 /* Part k's builder: the build's, with a set, diagnostics, references and scratch of its own. */
-static int part_init(struct part *pt, const struct spec_builder *b, unsigned k, unsigned n,
-		     const unsigned char *pod_part)
+/* A part's builder: b's, with a new set of its own and diagnostics into diags; part k of n. */
+static int builder_init(struct spec_builder *pb, const struct spec_builder *b,
+			struct diag_list *diags, unsigned k, unsigned n)
 {
 	struct spec_set *set;
 	int r = spec_set_new(&set);
@@ -190,29 +198,37 @@ static int part_init(struct part *pt, const struct spec_builder *b, unsigned k, 
 	if (r < 0)
 		return r;
 	set->content_of = b->set->content_of;
-	pt->b = (struct spec_builder){.opts = b->opts,
-				      .label = b->label,
-				      .tlabel = b->tlabel,
-				      .ts = b->ts,
-				      .repo = b->repo,
-				      .data_max = b->data_max,
-				      .diags = &pt->diags,
-				      .set = set,
-				      .sc = b->sc,
-				      .refs = &pt->refs,
-				      .part = k,
-				      .n_parts = n,
-				      .pod_part = pod_part};
+	*pb = (struct spec_builder){.opts = b->opts,
+				    .label = b->label,
+				    .tlabel = b->tlabel,
+				    .ts = b->ts,
+				    .repo = b->repo,
+				    .data_max = b->data_max,
+				    .diags = diags,
+				    .set = set,
+				    .sc = b->sc,
+				    .part = k,
+				    .n_parts = n};
 	return 0;
 }
 
-/* Part pt's workloads appended to the build's set, its arena with them. */
-static int set_append(struct spec_set *set, struct part *pt)
+/* Part k of a scope's n parts, the pods' parts in pod_part. */
+static int part_init(struct part *pt, const struct spec_builder *b, unsigned k, unsigned n,
+		     const unsigned char *pod_part)
 {
-	struct spec_set *from = pt->b.set;
+	int r = builder_init(&pt->b, b, &pt->diags, k, n);
+
+	pt->b.refs = &pt->refs;
+	pt->b.pod_part = pod_part;
+	return r;
+}
+
+/* from's workloads appended to set, its arena with them; *ret_base: where they begin. */
+static int set_append(struct spec_set *set, struct spec_set *from, size_t *ret_base)
+{
 	size_t want = set->n_workloads + from->n_workloads;
 
-	pt->base = set->n_workloads;
+	*ret_base = set->n_workloads;
 	if (from->n_workloads > 0 && want > set->n_alloc) {
 		struct spec_workload *w = reallocarray(set->workloads, want, sizeof(*w));
 
@@ -368,7 +384,7 @@ int spec_parts_run(struct spec_builder *b)
 		if (r >= 0)
 			r = ps.v[k].r;
 		if (r >= 0)
-			r = set_append(b->set, &ps.v[k]);
+			r = set_append(b->set, ps.v[k].b.set, &ps.v[k].base);
 	}
 	if (r >= 0) {
 		indices_shift(&ps, b->sc);
@@ -379,5 +395,98 @@ int spec_parts_run(struct spec_builder *b)
 	if (r >= 0)
 		r = lists_merge(&ps, diags, refs);
 	parts_release(&ps, b);
+	return r;
+}
+
+/* --- the directories' runs in parts --------------------------------------------------------- */
+
+enum {
+	SPEC_RUNS_MIN = 512, /* files in the directories' runs worth building on threads */
+};
+
+/* A part of the runs: a few whole runs, one after another, built as spec_build_runs would. */
+struct runs_part {
+	struct spec_builder b;
+	struct diag_list diags;
+	struct ini_cache cache;
+	const struct fileset_file *files;
+	size_t n;
+	int r;
+};
+
+static bool is_kube(const struct fileset_file *f)
+{
+	size_t n = strlen(f->path);
+
+	return n > 5 && strcmp(f->path + n - 5, ".kube") == 0;
+}
+
+/* Two runs or more, and no .kube: a kube's data counts against the build's bound, in order. A
+ * run's scopes and apps are their own otherwise: each resolves its references in its own set. */
+bool spec_runs_worth(const struct spec_builder *b, const struct fileset_file *files, size_t n)
+{
+	unsigned want = parts_wanted(b);
+
+	if (b->n_parts != 0 || want == 1 || spec_run_end(files, n) == n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (is_kube(&files[i]))
+			return false;
+	return want > 1 || (n >= SPEC_RUNS_MIN && parallel_threads(SPEC_PARTS_MAX) > 1);
+}
+
+static void runs_part_run(void *arg, unsigned thread, size_t k)
+{
+	struct runs_part *pt = &((struct runs_part *)arg)[k];
+
+	(void)thread;
+	ini_cache_use(&pt->cache);
+	pt->r = spec_build_runs(&pt->b, pt->files, pt->n);
+	ini_cache_use(NULL);
+	ini_cache_release(&pt->cache);
+}
+
+/* files[0..n) cut at runs' ends into n_parts parts of about as many files each. */
+static void runs_split(struct runs_part *v, unsigned n_parts, const struct fileset_file *files,
+		       size_t n)
+{
+	size_t at = 0;
+
+	for (unsigned k = 0; k < n_parts; k++) {
+		size_t start = at, target = n / n_parts * (k + 1);
+
+		while (at < n && (at < target || k + 1 == n_parts))
+			at += spec_run_end(&files[at], n - at);
+		v[k].files = files + start;
+		v[k].n = at - start;
+	}
+}
+
+int spec_runs_run(struct spec_builder *b, const struct fileset_file *files, size_t n)
+{
+	unsigned want = parts_wanted(b);
+	unsigned n_parts =
+		want > 1 && want <= SPEC_PARTS_MAX ? want : parallel_threads(SPEC_PARTS_MAX);
+	struct runs_part v[SPEC_PARTS_MAX] = {0};
+	size_t base;
+	int r = 0;
+
+	runs_split(v, n_parts, files, n);
+	/* n_parts 1: each part builds its scopes in order, never in parts of their own. */
+	for (unsigned k = 0; r >= 0 && k < n_parts; k++)
+		r = builder_init(&v[k].b, b, &v[k].diags, 0, 1);
+	if (r >= 0)
+		parallel_run(n_parts, n_parts, runs_part_run, v);
+	for (unsigned k = 0; k < n_parts && v[k].b.set; k++) {
+		if (r >= 0)
+			r = v[k].r;
+		if (r >= 0)
+			r = set_append(b->set, v[k].b.set, &base);
+		if (r >= 0) /* the parts are in the runs' order */
+			r = diag_list_move(b->diags, &v[k].diags, 0, v[k].diags.n);
+		diag_list_moved(b->diags, &v[k].diags);
+		spec_set_free(v[k].b.set);
+		free(v[k].b.scratch);
+	}
 	return r;
 }

@@ -1,11 +1,12 @@
-/* test-spec_parts.c: unit tests of core/spec_parts — a scope built in 2, 3 and 4 parts on threads
- * gives what the build in order gives, byte for byte: the workloads with their units, services,
- * sources and health URLs, and every diagnostic. The scopes mix what crosses parts: pods with
- * members by name and by Pod= (of a pod another part builds), Pod= that names no pod or another
- * pod than the name, containers of no pod, a pod that fails with its members, names refused,
- * kubes and their YAML, volumes referenced by many workloads and by one, sidecars, companions'
- * references, and a directory's scope beside the root's. Run under ASan and UBSan like every unit
- * test, which also sees each part's memory given back. */
+/* test-spec_parts.c: unit tests of core/spec_parts — a repository built in 2, 3 and 4 parts on
+ * threads gives what the build in order gives, byte for byte: the workloads with their units,
+ * services, sources and health URLs, and every diagnostic. The scopes mix what crosses parts: pods
+ * with members by name and by Pod= (of a pod another part builds), Pod= that names no pod or
+ * another pod than the name, containers of no pod, a pod that fails with its members, names
+ * refused, kubes and their YAML, volumes referenced by many workloads and by one, sidecars,
+ * companions' references; beside the root's scope, two directories' scopes and two apps, built
+ * in parts of their own, or in order when a kube is among them. Run under ASan and UBSan like every
+ * unit test, which also sees each part's memory given back. */
 
 #define _GNU_SOURCE 1 /* open_memstream */
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +81,7 @@ static void add_container(struct fileset *repo, const char *dir, const char *pre
 /* A scope of pods, their members and others in dir ("" the root, or "d/"), names beginning with
  * pre. */
 static void add_scope(struct fileset *repo, const char *dir, const char *pre, size_t pods,
-		      size_t containers)
+		      size_t containers, bool kubes)
 {
 	char path[128], text[128];
 
@@ -103,6 +105,8 @@ static void add_scope(struct fileset *repo, const char *dir, const char *pre, si
 	add(repo, path, "[Network]\n");
 	snprintf(path, sizeof(path), "%sunused.volume", dir);
 	add(repo, path, "[Volume]\n");
+	if (*dir && !kubes) /* a kube keeps the directories' runs in order */
+		return;
 	snprintf(path, sizeof(path), "%s%sk1.kube", dir, pre);
 	snprintf(text, sizeof(text), "[Kube]\nYaml=%sk.yaml\n", dir);
 	add(repo, path, text);
@@ -110,13 +114,20 @@ static void add_scope(struct fileset *repo, const char *dir, const char *pre, si
 	add(repo, path, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n");
 }
 
-static struct fileset *make_repo(size_t pods, size_t containers)
+/* The root's scope, directories d/ and e/ with transforms, and two apps (directories without):
+ * in a kube in d/ when kubes. */
+static struct fileset *make_repo(size_t pods, size_t containers, bool kubes)
 {
 	struct fileset *repo = NULL;
 
 	assert_int_equal(fileset_new(&repo), 0);
-	add_scope(repo, "", "", pods, containers);
-	add_scope(repo, "d/", "d", pods / 2 + 1, containers / 3);
+	add_scope(repo, "", "", pods, containers, true);
+	add_scope(repo, "d/", "d", pods / 2 + 1, containers / 3, kubes);
+	add_scope(repo, "e/", "e", pods / 3 + 1, containers / 4, false);
+	add(repo, "app1/web.container", IMG "Volume=data.volume:/d\n");
+	add(repo, "app1/data.volume", "[Volume]\n");
+	add(repo, "app1/web.env", "A=1\n");
+	add(repo, "app2/api.container", IMG "Frobnicate=1\n");
 	assert_int_equal(fileset_sort(repo), 0);
 	return repo;
 }
@@ -130,6 +141,8 @@ static struct fileset *make_transforms(void)
 	add(t, "d.container", "[Container]\nLabel=dir=d\n");
 	add(t, "d.pod", "[Pod]\n");
 	add(t, "d.kube", "[Kube]\n");
+	add(t, "e.container", "");
+	add(t, "e.pod", "");
 	/* a companion for every container, with a reference of its own */
 	add(t, "_base-side.container", IMG "Volume=shared.volume:/c\n");
 	assert_int_equal(fileset_sort(t), 0);
@@ -189,9 +202,9 @@ static char *build_text(const struct fileset *repo, const struct fileset *transf
 	return buf;
 }
 
-static void same_in_parts(size_t pods, size_t containers, const char *content_of)
+static void same_in_parts(size_t pods, size_t containers, const char *content_of, bool kubes)
 {
-	struct fileset *repo = make_repo(pods, containers), *t = make_transforms();
+	struct fileset *repo = make_repo(pods, containers, kubes), *t = make_transforms();
 	char *in_order = build_text(repo, t, 1, content_of);
 
 	if (getenv("DUMP"))
@@ -205,6 +218,9 @@ static void same_in_parts(size_t pods, size_t containers, const char *content_of
 	assert_non_null(strstr(in_order, "R/Bad0006.container:1: 'Bad0006' is not a valid user"));
 	assert_non_null(strstr(in_order, "workload k1 kind 2"));
 	assert_non_null(strstr(in_order, "workload dp000 kind 1"));
+	assert_non_null(strstr(in_order, "workload ep000 kind 1"));
+	assert_non_null(strstr(in_order, "workload app1 kind 3"));
+	assert_non_null(strstr(in_order, "R/app2/api.container:3: unknown key 'Frobnicate'"));
 	for (unsigned parts = 2; parts <= 4; parts++) {
 		char *in_parts = build_text(repo, t, parts, content_of);
 
@@ -228,7 +244,8 @@ static void same_in_parts(size_t pods, size_t containers, const char *content_of
 static void test_small_scopes(void **state)
 {
 	(void)state;
-	same_in_parts(5, 40, NULL);
+	same_in_parts(5, 40, NULL, false);
+	same_in_parts(5, 40, NULL, true);
 }
 
 /* Large enough that every part has pods and containers of each case, with the contents kept
@@ -236,15 +253,15 @@ static void test_small_scopes(void **state)
 static void test_large_scopes(void **state)
 {
 	(void)state;
-	same_in_parts(60, 1500, NULL);
-	same_in_parts(60, 1500, "");
+	same_in_parts(60, 1500, NULL, false);
+	same_in_parts(60, 1500, "", true);
 }
 
 /* Fewer pods than parts: some part builds no pod, and the members by Pod= all go after. */
 static void test_one_pod(void **state)
 {
 	(void)state;
-	same_in_parts(1, 200, NULL);
+	same_in_parts(1, 200, NULL, false);
 }
 
 int main(void)
