@@ -139,6 +139,7 @@ struct spec_scope {
 	size_t n_sidecars;
 	struct spec_other *others;
 	size_t n_others;
+	bool others_checked; /* by the parts of a build on threads (spec_parts.c) */
 	struct spec_refs refs;
 	const struct transform_file *base[3], *dirt[3]; /* [spec_kind_index(ext)] */
 };
@@ -223,6 +224,9 @@ int spec_build_main(struct spec_builder *b, struct spec_cfile *cf, size_t widx,
 int spec_build_companions(struct spec_builder *b, const struct spec_cfile *cf, size_t widx,
 			  const char *pod_file);
 int spec_scope_finish(struct spec_builder *b);
+/* One .volume .network .image .build .artifact of the scope named and parsed: other->ok. The
+ * first step of spec_scope_finish, which takes it for done when the scope's others_checked. */
+int spec_check_other(struct spec_builder *b, struct spec_other *o);
 /* spec_units.c, shared with spec_others.c: a reference of a document (a spec_ref_fn, ctx a
  * struct spec_ref_ctx) kept in the scope to be resolved by spec_scope_finish; text (malloc'd,
  * freed on failure) added to workload widx as fname, its source label/path. */

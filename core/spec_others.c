@@ -169,7 +169,7 @@ static void check_required_key(struct spec_builder *b, const struct spec_src *sr
 				 required[i][1], required[i][1]);
 }
 
-static int check_other(struct spec_builder *b, struct spec_other *o)
+int spec_check_other(struct spec_builder *b, struct spec_other *o)
 {
 	const char *ext = strrchr(o->base, '.') + 1, *why;
 	_cleanup_free_ char *stem = strndup(o->base, (size_t)(ext - 1 - o->base));
@@ -281,8 +281,8 @@ int spec_scope_finish(struct spec_builder *b)
 	struct spec_scope *sc = b->sc;
 	int r = 0;
 
-	for (size_t i = 0; r >= 0 && i < sc->n_others; i++)
-		r = check_other(b, &sc->others[i]);
+	for (size_t i = 0; r >= 0 && !sc->others_checked && i < sc->n_others; i++)
+		r = spec_check_other(b, &sc->others[i]);
 	for (size_t i = 0; r >= 0 && i < sc->n_sidecars; i++)
 		r = build_sidecar(b, sc->sidecars[i]);
 	for (size_t i = 0; r >= 0 && i < sc->refs.n; i++)

@@ -20,7 +20,9 @@
  * Each part notes, for every pod and container it built, where its diagnostics and references end;
  * after the parts, their sets are appended to the build's (each part's workload indices moved by
  * where its set begins), and the diagnostics and references of all the pods, kubes and containers
- * are taken in build_in_order's order: pods, kubes, then containers, each by its index.
+ * are taken in build_in_order's order: pods, kubes, then containers, each by its index. The parts
+ * also take spec_scope_finish's first step, the check of each .volume, .network, .image, .build
+ * and .artifact on its own, in runs (its diagnostics after every container's).
  *
  * The directories' runs (every file of one top-level directory: a scope with its apps, or an app)
  * are each their own: a scope resolves its references in its set, an app its own. So they are cut
@@ -41,9 +43,9 @@ enum {
 	SPEC_PARTS_RUN = 64,   /* containers of no pod given to one part at a time */
 };
 
-/* A pod, kube or container built, where build_in_order would build it: its order (pods by
- * index, then kubes, then containers), and where its diagnostics and references end in the lists
- * it went to. */
+/* A pod, kube or container built, or another file checked, where the build in order would: its
+ * order (pods by index, then kubes, containers and others), and where its diagnostics and
+ * references end in the lists it went to. */
 struct part_item {
 	size_t order;
 	size_t diags_end, refs_end;
@@ -133,6 +135,13 @@ static void part_run(void *arg, unsigned thread, size_t k)
 	for (size_t i = 0; r >= 0 && i < sc->n_containers; i++)
 		if (ps->part_of[i] == k)
 			r = part_container(ps, pt, i);
+	/* spec_scope_finish's first step, each other on its own: in runs of SPEC_PARTS_RUN. */
+	for (size_t i = 0; r >= 0 && i < sc->n_others; i++)
+		if (i / SPEC_PARTS_RUN % ps->n == k) {
+			r = spec_check_other(&pt->b, &sc->others[i]);
+			if (r >= 0)
+				r = item_add(pt, sc->n_pods + sc->n_kubes + sc->n_containers + i);
+		}
 	ini_cache_use(NULL);
 	ini_cache_release(&pt->cache);
 	pt->r = r;
@@ -394,6 +403,7 @@ int spec_parts_run(struct spec_builder *b)
 	b->refs = refs;
 	if (r >= 0)
 		r = lists_merge(&ps, diags, refs);
+	b->sc->others_checked = r >= 0;
 	parts_release(&ps, b);
 	return r;
 }
