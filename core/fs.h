@@ -196,6 +196,13 @@ int fs_read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
  * a directory, a symlink, a device or an empty FIFO is refused with the same errno; a FIFO or a
  * device that gives a short read is not, and in those trees only root could put one. */
 int fs_read_small(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
+/* The same into the caller's buf of size bytes when the file is shorter: *ret_data points into buf
+ * (not NUL-terminated) and *ret_heap is NULL; otherwise *ret_data is *ret_heap, malloc'd and
+ * NUL-terminated, the caller's to free. No malloc and free a file (issue 16: the no-op reads a
+ * record a workload; its buffer, alone in its size's group of musl's heap, was unmapped and
+ * mapped again for each). */
+int fs_read_small_in(int dirfd, const char *path, char *buf, size_t size, size_t max,
+		     char **ret_heap, const char **ret_data, size_t *ret_len);
 
 /* The file open on fd (at offset 0, opened O_NONBLOCK) read whole in one read into buf when it is
  * shorter than size bytes and at most max: 0, *ret NULL and the length in *ret_len, no fstat

@@ -254,23 +254,37 @@ int fs_read_fd_once(int fd, char *buf, size_t size, size_t max, char **ret, size
 	return fs_read_stat(fd, &st, max, 0, ret, ret_len);
 }
 
-int fs_read_small(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+int fs_read_small_in(int dirfd, const char *path, char *buf, size_t size, size_t max,
+		     char **ret_heap, const char **ret_data, size_t *ret_len)
 {
-	char first[FS_READ_SMALL];
 	_cleanup_close_ int fd = -1;
-	size_t len;
 	int r;
 
-	if (!path || !*path || !ret || max > FS_READ_MAX)
+	if (!path || !*path || !ret_heap || !ret_data || !ret_len || max > FS_READ_MAX)
 		return -EINVAL;
 	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	r = fs_read_fd_once(fd, first, sizeof(first), max, ret, &len);
+	r = fs_read_fd_once(fd, buf, size, max, ret_heap, ret_len);
+	if (r >= 0)
+		*ret_data = *ret_heap ? *ret_heap : buf;
+	return r;
+}
+
+int fs_read_small(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	char first[FS_READ_SMALL];
+	const char *data;
+	size_t len;
+	int r;
+
+	if (!ret)
+		return -EINVAL;
+	r = fs_read_small_in(dirfd, path, first, sizeof(first), max, ret, &data, &len);
 	if (r < 0)
 		return r;
 	if (!*ret)
-		return fs_copy_out(first, len, ret, ret_len);
+		return fs_copy_out(data, len, ret, ret_len);
 	if (ret_len)
 		*ret_len = len;
 	return 0;

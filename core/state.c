@@ -300,17 +300,21 @@ static int record_parse(const char *name, const char *buf, size_t len, struct st
 static int record_load(int dirfd, const char *name, struct state_record *ret,
 		       const struct files_room *room)
 {
-	_cleanup_free_ char *buf = NULL;
+	char first[FS_READ_SMALL];
+	_cleanup_free_ char *heap = NULL;
+	const char *data;
 	size_t len;
 	int r;
 
 	if (!name || !ret || !name_valid(name))
 		return -EINVAL;
-	/* The records' directory is root's alone: open, read, close (issue 16). */
-	r = fs_read_small(dirfd, name, STATE_RECORD_MAX, &buf, &len);
+	/* The records' directory is root's alone: open, read, close (issue 16), parsed from the
+	 * stack when it fits there, as nearly every record does. */
+	r = fs_read_small_in(dirfd, name, first, sizeof(first), STATE_RECORD_MAX, &heap, &data,
+			     &len);
 	if (r < 0)
 		return r;
-	return record_parse(name, buf, len, ret, room);
+	return record_parse(name, data, len, ret, room);
 }
 
 int state_record_load(int dirfd, const char *name, struct state_record *ret)

@@ -321,6 +321,41 @@ static void test_small(void **state)
 	assert_int_equal(fs_read_small(fx.dirfd, "", 100, &(char *){NULL}, NULL), -EINVAL);
 }
 
+/* fs_read_small_in: a file shorter than the caller's buffer is read into it, nothing allocated;
+ * one that fills it or is larger comes malloc'd, whole; the errors are fs_read_small's. */
+static void test_small_in(void **state)
+{
+	char buf[16];
+	char *heap = NULL;
+	const char *data = NULL;
+	size_t len = 0;
+
+	(void)state;
+	put("f", "hello", 0600, 0);
+	put_n("large", 100);
+	assert_int_equal(fs_read_small_in(fx.dirfd, "f", buf, sizeof(buf), 100, &heap, &data, &len),
+			 0);
+	assert_null(heap);
+	assert_ptr_equal(data, buf);
+	assert_int_equal(len, 5);
+	assert_memory_equal(data, "hello", 5);
+	assert_int_equal(
+		fs_read_small_in(fx.dirfd, "large", buf, sizeof(buf), 100, &heap, &data, &len), 0);
+	assert_non_null(heap);
+	assert_ptr_equal(data, heap);
+	assert_int_equal(len, 100);
+	assert_int_equal(strlen(heap), 100);
+	free(heap);
+	heap = NULL;
+	assert_int_equal(
+		fs_read_small_in(fx.dirfd, "large", buf, sizeof(buf), 99, &heap, &data, &len),
+		-EFBIG);
+	assert_null(heap);
+	assert_int_equal(
+		fs_read_small_in(fx.dirfd, "none", buf, sizeof(buf), 99, &heap, &data, &len),
+		-ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +367,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_secure_wipes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrapper_sees_dirty_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_in, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
