@@ -186,7 +186,7 @@ static int assign(struct parts *ps, const struct spec_scope *sc)
 			ps->part_of[i] = ps->pod_part[pod_of[i]];
 			continue;
 		}
-		if (i % SPEC_PARTS_RUN == 0 || i == 0)
+		if (i % SPEC_PARTS_RUN == 0)
 			k = least(load, ps->n);
 		ps->part_of[i] = (unsigned char)k;
 		load[k]++;
@@ -196,7 +196,6 @@ static int assign(struct parts *ps, const struct spec_scope *sc)
 	return 0;
 }
 
-/* Part k's builder: the build's, with a set, diagnostics, references and scratch of its own. */
 /* A part's builder: b's, with a new set of its own and diagnostics into diags; part k of n. */
 static int builder_init(struct spec_builder *pb, const struct spec_builder *b,
 			struct diag_list *diags, unsigned k, unsigned n)
