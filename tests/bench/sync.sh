@@ -88,7 +88,7 @@ noop_host() {
 }
 
 noop() {
-	local n=$1 dir=$work/noop$1 calls all note= total fetch
+	local n=$1 dir=$work/noop$1 calls all note='' total fetch
 	# quadsync's figure from issue 16, where it has one
 	[ "$n" != 1000 ] || note='; predecessor: quadsync 0.077 s'
 	total=$(median_run "$dir/sb" sync -q --config "$dir/config.env")
